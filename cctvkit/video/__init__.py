@@ -1,0 +1,7 @@
+"""The only place that talks to FFmpeg's libraries (PyAV): probe, decode, seek and encode."""
+
+from cctvkit.video.probe import STILL_SUFFIXES, MediaInfo, probe
+from cctvkit.video.reader import VideoFrame, VideoReader
+from cctvkit.video.writer import VideoWriter
+
+__all__ = ["STILL_SUFFIXES", "MediaInfo", "VideoFrame", "VideoReader", "VideoWriter", "probe"]

@@ -1,0 +1,163 @@
+"""Read a recording's metadata from its container without decoding the whole video."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from fractions import Fraction
+from pathlib import Path
+
+import av
+
+from cctvkit.errors import CorruptVideoError, VideoOpenError
+
+__all__ = ["STILL_SUFFIXES", "MediaInfo", "probe"]
+
+log = logging.getLogger(__name__)
+
+STILL_SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})
+"""Snapshots are recordings too (policy 12.6): zero duration, one frame."""
+
+MAX_PIXELS = 8192 * 8192
+"""Declared sizes above this are refused before any frame buffer is allocated."""
+
+
+@dataclass(frozen=True, slots=True)
+class MediaInfo:
+    """What the container says about one file.
+
+    Attributes:
+        kind: ``"video"`` or ``"still"``.
+        codec: codec name of the first video stream (``h264``, ``mjpeg``, ``png``...).
+        width: frame width in pixels.
+        height: frame height in pixels.
+        fps: average frame rate, ``None`` for stills.
+        duration_s: seconds from the first frame's start to the last frame's end (0 for stills).
+        frame_count: number of video packets (frames) demuxed.
+        creation_time_utc: the container's ``creation_time`` tag, if any.
+        has_audio: whether an audio stream is present.
+    """
+
+    kind: str
+    codec: str
+    width: int
+    height: int
+    fps: Fraction | None
+    duration_s: float
+    frame_count: int
+    creation_time_utc: datetime | None
+    has_audio: bool
+
+
+def _parse_creation_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:  # FFmpeg writes UTC; a naive tag is taken as UTC by convention
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def probe(path: Path) -> MediaInfo:
+    """Probe ``path``: open the container, demux the video packets (no decoding) and decode one frame.
+
+    Demuxing every packet costs little next to hashing the file and catches truncation that the
+    header alone hides; decoding the first frame proves the stream is really decodable.
+
+    Args:
+        path: a video file (any container FFmpeg reads) or a still (JPEG/PNG).
+
+    Returns:
+        The file's metadata.
+
+    Raises:
+        VideoOpenError: the file is empty, not a media file, or has no video stream.
+        CorruptVideoError: the file opens but is truncated, damaged, or declares absurd sizes.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise VideoOpenError(f"{path}: cannot read ({exc.strerror})") from exc
+    if size == 0:
+        raise VideoOpenError(f"{path}: empty file")
+    try:
+        container = av.open(str(path), mode="r")
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise VideoOpenError(f"{path}: not a readable video or image ({_short(exc)})") from exc
+    with container:
+        if not container.streams.video:
+            raise VideoOpenError(f"{path}: no video stream")
+        stream = container.streams.video[0]
+        ctx = stream.codec_context
+        width, height = int(ctx.width or 0), int(ctx.height or 0)
+        if width <= 0 or height <= 0 or width * height > MAX_PIXELS:
+            raise CorruptVideoError(f"{path}: implausible frame size {width}x{height}")
+        is_still = path.suffix.lower() in STILL_SUFFIXES
+        has_audio = bool(container.streams.audio)
+        creation = _parse_creation_time(container.metadata.get("creation_time"))
+        try:
+            count, first_pts, last_end, decoded_one = _demux(container, stream, size)
+        except (av.error.FFmpegError, ValueError) as exc:
+            raise CorruptVideoError(f"{path}: damaged data ({_short(exc)})") from exc
+        if count == 0 or not decoded_one:
+            raise CorruptVideoError(f"{path}: no decodable frame (truncated or damaged)")
+        codec = ctx.name
+        if is_still:
+            return MediaInfo("still", codec, width, height, None, 0.0, 1, creation, False)
+        rate = stream.average_rate or stream.guessed_rate
+        fps = Fraction(rate) if rate else None
+        tb = stream.time_base
+        if first_pts is not None and last_end is not None and tb:
+            duration_s = float((last_end - first_pts) * tb)
+        elif fps:
+            duration_s = count / float(fps)
+        else:
+            raise CorruptVideoError(f"{path}: no timestamps and no frame rate")
+        if fps is None and duration_s > 0:
+            fps = Fraction(count / duration_s).limit_denominator(1001)
+        return MediaInfo("video", codec, width, height, fps, duration_s, count, creation, has_audio)
+
+
+def _demux(container, stream, size: int) -> tuple[int, int | None, int | None, bool]:
+    """Count video packets and their time span; decode the first frame; detect truncation."""
+    count = 0
+    first_pts: int | None = None
+    last_end: int | None = None
+    decoded_one = False
+    default_dur = None
+    if stream.average_rate and stream.time_base:
+        default_dur = max(1, round(1 / (stream.average_rate * stream.time_base)))
+    for packet in container.demux(stream):
+        if packet.size == 0:  # flush packet at end of stream
+            continue
+        if packet.is_corrupt:
+            raise ValueError("corrupt packet")
+        if packet.pos is not None and packet.pos >= 0 and packet.pos + packet.size > size:
+            raise ValueError("packet beyond end of file")
+        count += 1
+        if packet.pts is not None:
+            dur = packet.duration or default_dur or 0
+            first_pts = packet.pts if first_pts is None else min(first_pts, packet.pts)
+            end = packet.pts + dur
+            last_end = end if last_end is None else max(last_end, end)
+        if not decoded_one:
+            for _frame in packet.decode():
+                decoded_one = True
+                break
+    if not decoded_one and count:
+        # Decoders with delay (B-frames, threads) emit the first frame only on flush.
+        try:
+            decoded_one = bool(stream.codec_context.decode(None))
+        except av.error.FFmpegError:
+            decoded_one = False
+    return count, first_pts, last_end, decoded_one
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:160]
