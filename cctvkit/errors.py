@@ -5,10 +5,10 @@ from __future__ import annotations
 __all__ = [
     "ArchivePathError",
     "AuditError",
+    "CctvkitError",
     "ConfigError",
     "ConflictError",
     "CorruptVideoError",
-    "CctvkitError",
     "HeldFootageError",
     "LockedError",
     "ModelError",
