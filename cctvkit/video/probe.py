@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from fractions import Fraction
@@ -159,5 +160,8 @@ def _demux(container, stream, size: int) -> tuple[int, int | None, int | None, b
 
 
 def _short(exc: Exception) -> str:
+    """FFmpeg's message without the file name it repeats (the caller names the file once)."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = re.sub(r"^\[Errno -?\d+\]\s*", "", text)
+    text = re.sub(r":\s*'[^']*'$", "", text)
     return text[:160]

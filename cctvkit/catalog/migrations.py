@@ -1,0 +1,81 @@
+"""Versioned schema migrations: each step runs once, in order, recorded in ``schema_version``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, inspect, select
+
+from cctvkit.catalog import schema
+from cctvkit.errors import ConfigError
+
+__all__ = ["MIGRATIONS", "Migration", "migrate"]
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One schema step. ``upgrade`` must only create or add, never drop data."""
+
+    version: int
+    description: str
+    upgrade: Callable[[Connection], None]
+
+
+def _create(*tables: str) -> Callable[[Connection], None]:
+    """A step that creates the named tables (with their indexes) as ``schema`` declares them."""
+
+    def upgrade(conn: Connection) -> None:
+        for name in tables:
+            schema.metadata.tables[name].create(conn, checkfirst=True)
+
+    return upgrade
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(
+        1,
+        "cameras, recordings, hash-chained audit, holds, restrictions, purge journal, leases",
+        _create(
+            "cameras",
+            "recordings",
+            "audit",
+            "holds",
+            "hold_cameras",
+            "restrictions",
+            "purge_journal",
+            "leases",
+        ),
+    ),
+]
+
+
+def migrate(conn: Connection) -> int:
+    """Bring the schema to the newest version; return the version reached.
+
+    Raises:
+        ConfigError: the database is newer than this cctvkit knows.
+    """
+    schema.schema_version.create(conn, checkfirst=True)
+    applied = set(conn.execute(select(schema.schema_version.c.version)).scalars())
+    newest = max(m.version for m in MIGRATIONS)
+    if applied and max(applied) > newest:
+        raise ConfigError(
+            f"catalog schema version {max(applied)} is newer than this cctvkit supports ({newest})"
+        )
+    for step in MIGRATIONS:
+        if step.version in applied:
+            continue
+        step.upgrade(conn)
+        conn.execute(
+            schema.schema_version.insert().values(
+                version=step.version, description=step.description, applied_at=datetime.now(UTC)
+            )
+        )
+    return newest
+
+
+def table_names(conn: Connection) -> set[str]:
+    """Tables present in the database (for tests and diagnostics)."""
+    return set(inspect(conn).get_table_names())

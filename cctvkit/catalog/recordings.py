@@ -1,0 +1,190 @@
+"""Named queries on cameras and recordings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, or_, select
+
+from cctvkit.catalog.records import Camera, Recording
+from cctvkit.catalog.schema import cameras, recordings
+from cctvkit.catalog.types import UTCDateTime
+
+__all__ = [
+    "CameraStats",
+    "camera_stats",
+    "count_started_before",
+    "find_recording",
+    "get_recording",
+    "insert_recording",
+    "list_cameras",
+    "list_recordings",
+    "recordings_by_path",
+    "set_recording_state",
+    "update_recording",
+    "upsert_camera",
+]
+
+
+def _recording(row: Any) -> Recording:
+    return Recording(**row._mapping)
+
+
+def upsert_camera(conn: Connection, camera: Camera, now: datetime) -> bool:
+    """Insert or update a camera row from config; return True if anything changed."""
+    values = {
+        "site": camera.site,
+        "area": camera.area,
+        "timezone": camera.timezone,
+        "retention_days": camera.retention_days,
+        "retention_justification": camera.retention_justification,
+    }
+    row = conn.execute(select(cameras).where(cameras.c.id == camera.id)).first()
+    if row is None:
+        conn.execute(cameras.insert().values(id=camera.id, updated_at=now, **values))
+        return True
+    if {k: row._mapping[k] for k in values} == values:
+        return False
+    conn.execute(cameras.update().where(cameras.c.id == camera.id).values(updated_at=now, **values))
+    return True
+
+
+def list_cameras(conn: Connection) -> list[Camera]:
+    rows = conn.execute(select(cameras).order_by(cameras.c.id))
+    return [Camera(**{k: v for k, v in r._mapping.items() if k != "updated_at"}) for r in rows]
+
+
+def recordings_by_path(conn: Connection, paths_under: Sequence[str] | None = None) -> dict[str, Recording]:
+    """Every recording keyed by path (optionally only those under the given directory prefixes)."""
+    query = select(recordings)
+    if paths_under:
+        query = query.where(or_(*(recordings.c.path.startswith(p) for p in paths_under)))
+    return {r.path: _recording(r) for r in conn.execute(query)}
+
+
+def insert_recording(conn: Connection, values: dict[str, Any]) -> int:
+    result = conn.execute(recordings.insert().values(**values))
+    return int(result.inserted_primary_key[0])
+
+
+def update_recording(conn: Connection, recording_id: int, values: dict[str, Any]) -> None:
+    conn.execute(recordings.update().where(recordings.c.id == recording_id).values(**values))
+
+
+def set_recording_state(
+    conn: Connection, recording_ids: Iterable[int], state: str, reason: str | None, now: datetime
+) -> None:
+    ids = list(recording_ids)
+    for i in range(0, len(ids), 500):
+        conn.execute(
+            recordings.update()
+            .where(recordings.c.id.in_(ids[i : i + 500]))
+            .values(state=state, state_reason=reason, state_changed_at=now)
+        )
+
+
+def get_recording(conn: Connection, recording_id: int) -> Recording | None:
+    row = conn.execute(select(recordings).where(recordings.c.id == recording_id)).first()
+    return _recording(row) if row else None
+
+
+def find_recording(conn: Connection, path: str) -> Recording | None:
+    row = conn.execute(select(recordings).where(recordings.c.path == path)).first()
+    return _recording(row) if row else None
+
+
+def list_recordings(
+    conn: Connection,
+    *,
+    camera_ids: Sequence[str] | None = None,
+    site: str | None = None,
+    area: str | None = None,
+    start_utc: datetime | None = None,
+    end_utc: datetime | None = None,
+    states: Sequence[str] | None = None,
+    limit: int | None = None,
+) -> list[Recording]:
+    """Recordings overlapping ``[start_utc, end_utc)``, ordered by camera then start time.
+
+    A recording overlaps the window when it starts before the window ends and ends after the window
+    starts (stills, with zero duration, when their instant lies inside the window).
+    """
+    query = select(recordings)
+    conds = []
+    if camera_ids:
+        conds.append(recordings.c.camera_id.in_(list(camera_ids)))
+    if site:
+        conds.append(recordings.c.site == site)
+    if area:
+        conds.append(recordings.c.area == area)
+    if end_utc is not None:
+        conds.append(recordings.c.start_utc < end_utc)
+    if start_utc is not None:
+        conds.append(
+            or_(
+                recordings.c.end_utc > start_utc,
+                and_(recordings.c.end_utc == recordings.c.start_utc, recordings.c.start_utc >= start_utc),
+            )
+        )
+    if states:
+        conds.append(recordings.c.state.in_(list(states)))
+    if conds:
+        query = query.where(and_(*conds))
+    query = query.order_by(recordings.c.camera_id, recordings.c.start_utc, recordings.c.id)
+    if limit:
+        query = query.limit(limit)
+    return [_recording(r) for r in conn.execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class CameraStats:
+    camera_id: str | None
+    state: str
+    count: int
+    seconds: float
+    bytes: int
+    oldest_utc: datetime | None
+    newest_utc: datetime | None
+
+
+def camera_stats(conn: Connection) -> list[CameraStats]:
+    """Per camera and state: count, seconds of footage, bytes, oldest and newest start."""
+    query = (
+        select(
+            recordings.c.camera_id,
+            recordings.c.state,
+            func.count(),
+            func.coalesce(func.sum(recordings.c.duration_s), 0.0),
+            func.coalesce(func.sum(recordings.c.size_bytes), 0),
+            func.min(recordings.c.start_utc),
+            func.max(recordings.c.start_utc),
+        )
+        .group_by(recordings.c.camera_id, recordings.c.state)
+        .order_by(recordings.c.camera_id, recordings.c.state)
+    )
+    out = []
+    for cam, state, count, secs, size, oldest, newest in conn.execute(query):
+        # func.min/max bypass the column type on SQLite: normalise to aware UTC here.
+        out.append(CameraStats(cam, state, int(count), float(secs), int(size), _utc(oldest), _utc(newest)))
+    return out
+
+
+def count_started_before(conn: Connection, camera_id: str, cutoff_utc: datetime) -> int:
+    """Present recordings of a camera that start before ``cutoff_utc`` (past retention)."""
+    query = select(func.count()).where(
+        recordings.c.camera_id == camera_id,
+        recordings.c.state == "present",
+        recordings.c.start_utc < cutoff_utc,
+    )
+    return int(conn.execute(query).scalar_one())
+
+
+def _utc(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return UTCDateTime().process_result_value(value, None)  # type: ignore[arg-type]

@@ -1,0 +1,135 @@
+"""What every command needs: the loaded config, the open catalog, the operator, output helpers."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from cctvkit.catalog import Catalog, open_catalog
+from cctvkit.config import SiteConfig, load_config
+from cctvkit.errors import UsageError
+
+__all__ = [
+    "AppState",
+    "console",
+    "err_console",
+    "parse_when",
+    "print_json",
+    "progress_bar",
+    "state",
+]
+
+console = Console()
+err_console = Console(stderr=True)
+
+OPERATOR_ENV = "CCTVKIT_OPERATOR"
+
+
+@dataclass
+class AppState:
+    """Per-invocation state, built from the global options and filled lazily."""
+
+    config_path: Path | None = None
+    debug: bool = False
+    _config: SiteConfig | None = None
+    _catalog: Catalog | None = None
+    _closers: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def config(self) -> SiteConfig:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            self._catalog = open_catalog(self.config.database_url)
+            self._closers.append(self._catalog.dispose)
+        return self._catalog
+
+    @property
+    def operator(self) -> str:
+        """Who is acting: $CCTVKIT_OPERATOR, else the config's operator, else the login name."""
+        name = os.environ.get(OPERATOR_ENV) or self.config.site.operator or _login()
+        if not name or not name.strip():
+            raise UsageError(f"no operator name: set {OPERATOR_ENV} or site.operator in the config")
+        return name.strip()
+
+    def close(self) -> None:
+        for closer in reversed(self._closers):
+            closer()
+        self._closers.clear()
+
+
+def _login() -> str | None:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
+
+
+def state(ctx: typer.Context) -> AppState:
+    """The AppState of this invocation (created by the root callback)."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, AppState):
+        root.obj = AppState()
+    return root.obj
+
+
+def print_json(data: Any) -> None:
+    """Machine-readable output on stdout (no colour, no wrapping)."""
+    sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+
+
+def parse_when(value: str | None, config: SiteConfig, *, option: str) -> datetime | None:
+    """Parse an ISO date or datetime; naive values are in the site's timezone.
+
+    Raises:
+        UsageError: the value is not a date/time.
+    """
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise UsageError(
+            f"{option}: {value!r} is not an ISO date or date-time (e.g. 2026-10-01T14:00)"
+        ) from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=config.tz)
+    return parsed.astimezone(UTC)
+
+
+@contextmanager
+def progress_bar(description: str, *, enabled: bool = True) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on a terminal; silent (the callback does nothing) under cron or pipes."""
+    if not (enabled and sys.stderr.isatty()):
+        yield lambda done, total: None
+        return
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update

@@ -1,0 +1,102 @@
+"""The `cctvkit` command: global options, sub-commands, and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from cctvkit import __version__
+from cctvkit.cli import index as index_cli
+from cctvkit.cli.context import AppState, err_console
+from cctvkit.cli.init import init
+from cctvkit.cli.status import status
+from cctvkit.errors import CctvkitError
+
+__all__ = ["app", "main"]
+
+
+class _Group(TyperGroup):
+    """Maps cctvkit errors to one line on stderr and their exit code (also under CliRunner)."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CctvkitError as exc:
+            _fail(ctx, str(exc), exc.exit_code)
+        except KeyboardInterrupt:
+            _fail(ctx, "interrupted", 130)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except Exception as exc:
+            obj = ctx.find_root().obj
+            if isinstance(obj, AppState) and obj.debug:
+                traceback.print_exc()
+            _fail(ctx, f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)", 1)
+        finally:
+            obj = ctx.find_root().obj
+            if isinstance(obj, AppState):
+                obj.close()
+
+
+def _fail(ctx: typer.Context, message: str, code: int) -> None:
+    err_console.print(f"cctvkit: error: {message}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+app = typer.Typer(
+    cls=_Group,
+    help="Run a CCTV archive as its privacy policy promises: index, retain and purge, redact and release.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"cctvkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    *,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", "-c", envvar="CCTVKIT_CONFIG", help="Site config TOML [default: ./cctvkit.toml]."
+        ),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Tracebacks and debug logging.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log INFO lines to stderr.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Global options."""
+    ctx.obj = AppState(config_path=config, debug=debug)
+    # Quiet by default: commands print their own summary; -v adds structured log lines (cron).
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.ERROR
+    logging.basicConfig(
+        level=level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        force=True,
+    )
+
+
+app.command("init")(init)
+app.command("status")(status)
+app.add_typer(index_cli.app, name="index")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

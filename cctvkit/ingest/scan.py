@@ -1,0 +1,323 @@
+"""Index the archive: walk the roots, probe and hash new or changed files, mark vanished ones."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cctvkit.audit import write_audit
+from cctvkit.catalog import recordings as rq
+from cctvkit.catalog.db import Catalog
+from cctvkit.catalog.records import Camera, Recording
+from cctvkit.config import CameraConfig, SiteConfig
+from cctvkit.errors import CctvkitError
+from cctvkit.files import PARTIAL_MARK, is_within, sha256_file
+from cctvkit.ingest.pattern import FilenamePattern, TimeAmbiguous, TimeNotFound, localize
+from cctvkit.video import MediaInfo, probe
+
+__all__ = ["FileFacts", "ScanSummary", "scan_archive", "sync_cameras"]
+
+log = logging.getLogger(__name__)
+
+EARLIEST_PLAUSIBLE = datetime(2000, 1, 1, tzinfo=UTC)
+"""Times before this (camera clocks reset to 1970) are refused, not guessed."""
+
+FUTURE_SLACK = timedelta(days=1)
+DB_BATCH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class FileFacts:
+    """What one file turned out to be; ``problem`` set means it goes to quarantine."""
+
+    path: str
+    camera: CameraConfig | None
+    size_bytes: int
+    mtime_ns: int
+    info: MediaInfo | None = None
+    start_utc: datetime | None = None
+    sha256: str | None = None
+    problem: str | None = None
+    note: str | None = None
+
+
+@dataclass(slots=True)
+class ScanSummary:
+    files_seen: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    missing: int = 0
+    bytes_hashed: int = 0
+    seconds: float = 0.0
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (
+            f"scanned {self.files_seen} files: {self.new} new, {self.changed} changed, "
+            f"{self.unchanged} unchanged, {self.quarantined} quarantined, {self.missing} missing "
+            f"({self.seconds:.1f} s)"
+        )
+
+
+def sync_cameras(catalog: Catalog, config: SiteConfig, actor: str, now: datetime) -> None:
+    """Make the catalog's camera rows match the config (retention changes are audited)."""
+    with catalog.write() as conn:
+        for cam in config.cameras:
+            record = Camera(
+                id=cam.id,
+                site=cam.site,
+                area=cam.area,
+                timezone=cam.timezone or config.site.timezone,
+                retention_days=cam.retention_days,
+                retention_justification=cam.retention_justification,
+            )
+            if rq.upsert_camera(conn, record, now):
+                write_audit(
+                    conn,
+                    actor=actor,
+                    action="camera.configure",
+                    object_kind="camera",
+                    object_id=cam.id,
+                    camera_id=cam.id,
+                    details={"retention_days": cam.retention_days, "site": cam.site, "area": cam.area},
+                    now=now,
+                )
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    """Files below ``root``, never descending through symlinked directories; skips partial and hidden."""
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith(".") or PARTIAL_MARK in name:
+                continue
+            yield Path(dirpath) / name
+
+
+def _examine(path: Path, root: Path, config: SiteConfig, hash_files: bool, now: datetime) -> FileFacts:
+    """Probe, hash and date one file. Never raises for a bad file: returns its problem instead."""
+    st = path.lstat()
+    rel = path.relative_to(root)
+    camera = next((c for c in config.cameras if len(rel.parts) > 1 and rel.parts[0] == c.dir_name), None)
+    base = {"path": str(path), "camera": camera, "size_bytes": st.st_size, "mtime_ns": st.st_mtime_ns}
+    if path.is_symlink():
+        real = Path(os.path.realpath(path))
+        if not any(is_within(real, Path(os.path.realpath(r))) for r in config.archive_roots):
+            return FileFacts(**base, problem=f"symlink points outside the archive roots ({real})")
+    if camera is None:
+        where = rel.parts[0] if len(rel.parts) > 1 else "(archive root)"
+        return FileFacts(**base, problem=f"no camera is configured for directory {where!r}")
+    try:
+        info = probe(path)
+    except CctvkitError as exc:
+        return FileFacts(**base, problem=str(exc).removeprefix(f"{path}: "))
+    try:
+        start, note = _start_time(path, camera, config, info)
+    except (TimeNotFound, TimeAmbiguous) as exc:
+        return FileFacts(**base, info=info, problem=f"time cannot be established: {exc}")
+    if start < EARLIEST_PLAUSIBLE or start > now + FUTURE_SLACK:
+        return FileFacts(**base, info=info, problem=f"implausible recording time {start.isoformat()}")
+    digest = sha256_file(path) if hash_files else None
+    return FileFacts(**base, info=info, start_utc=start, sha256=digest, note=note)
+
+
+def _start_time(
+    path: Path, camera: CameraConfig, config: SiteConfig, info: MediaInfo
+) -> tuple[datetime, str | None]:
+    created = info.creation_time_utc
+    if camera.filename_pattern:
+        pattern = FilenamePattern.compile(camera.filename_pattern)
+        try:
+            naive, offset = pattern.parse(path.stem)
+        except TimeNotFound:
+            if created is None:
+                raise
+            return created, "name does not match the pattern; time from the container's creation_time"
+        if offset is not None:
+            return naive.replace(tzinfo=offset).astimezone(UTC), None
+        return localize(naive, config.camera_tz(camera), hint_utc=created), None
+    if created is None:
+        raise TimeNotFound("no filename pattern for this camera and no creation_time in the container")
+    return created, None
+
+
+def _row(facts: FileFacts, now: datetime) -> dict:
+    info = facts.info
+    cam = facts.camera
+    state = "quarantined" if facts.problem else "present"
+    start = facts.start_utc
+    end = start + timedelta(seconds=info.duration_s) if (start and info) else None
+    return {
+        "path": facts.path,
+        "camera_id": cam.id if cam else None,
+        "site": cam.site if cam else None,
+        "area": cam.area if cam else None,
+        "kind": info.kind if info else "unknown",
+        "start_utc": start,
+        "end_utc": end,
+        "duration_s": info.duration_s if info else None,
+        "codec": info.codec if info else None,
+        "width": info.width if info else None,
+        "height": info.height if info else None,
+        "fps": float(info.fps) if info and info.fps else None,
+        "frame_count": info.frame_count if info else None,
+        "has_audio": info.has_audio if info else None,
+        "size_bytes": facts.size_bytes,
+        "mtime_ns": facts.mtime_ns,
+        "sha256": facts.sha256,
+        "state": state,
+        "state_reason": facts.problem or facts.note,
+        "indexed_at": now,
+        "state_changed_at": now,
+    }
+
+
+def scan_archive(
+    catalog: Catalog,
+    config: SiteConfig,
+    *,
+    actor: str,
+    hash_files: bool = True,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    now: datetime | None = None,
+) -> ScanSummary:
+    """Bring the catalog up to date with the archive roots.
+
+    Unchanged files (same size and mtime) are skipped; new and changed ones are probed (no full
+    decode) and hashed in a thread pool; files that vanished are marked missing. Files whose camera
+    or time cannot be established, or that are corrupt, are quarantined with the reason.
+
+    Args:
+        catalog: the open catalog.
+        config: the site config.
+        actor: operator name for the audit log.
+        hash_files: compute SHA-256 of new/changed files (off only for benchmarks and emergencies).
+        workers: threads for probing and hashing (default: CPU count).
+        progress: called as ``progress(done, total)`` after each file examined.
+        now: current time (tests pass a fixed one).
+
+    Returns:
+        What the scan found.
+    """
+    t0 = time.perf_counter()
+    now = now or datetime.now(UTC)
+    summary = ScanSummary()
+    sync_cameras(catalog, config, actor, now)
+    roots = [Path(os.path.abspath(r)) for r in config.archive_roots]
+    with catalog.read() as conn:
+        known = rq.recordings_by_path(conn, [str(r) + os.sep for r in roots])
+
+    todo: list[tuple[Path, Path, Recording | None]] = []
+    seen: set[str] = set()
+    for root in roots:
+        for path in _walk(root):
+            key = str(path)
+            seen.add(key)
+            summary.files_seen += 1
+            old = known.get(key)
+            if old is not None and old.state in ("present", "quarantined"):
+                try:
+                    st = path.lstat()
+                except FileNotFoundError:
+                    continue
+                if st.st_size == old.size_bytes and st.st_mtime_ns == old.mtime_ns:
+                    summary.unchanged += 1
+                    continue
+            todo.append((path, root, old))
+
+    total = len(todo)
+    done = 0
+    pending: list[tuple[FileFacts, Recording | None]] = []
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
+        results = pool.map(lambda t: (_examine(t[0], t[1], config, hash_files, now), t[2]), todo)
+        for facts, old in results:
+            done += 1
+            pending.append((facts, old))
+            if facts.sha256:
+                summary.bytes_hashed += facts.size_bytes
+            if progress:
+                progress(done, total)
+            if len(pending) >= DB_BATCH:
+                _store(catalog, pending, summary, actor, now)
+                pending = []
+    if pending:
+        _store(catalog, pending, summary, actor, now)
+
+    vanished = [r for key, r in known.items() if key not in seen and r.state in ("present", "quarantined")]
+    if vanished:
+        with catalog.write() as conn:
+            rq.set_recording_state(
+                conn, [r.id for r in vanished], "missing", "file vanished from the archive", now
+            )
+            for rec in vanished:
+                write_audit(
+                    conn,
+                    actor=actor,
+                    action="index.missing",
+                    object_kind="recording",
+                    object_id=rec.id,
+                    camera_id=rec.camera_id,
+                    details={"path": rec.path},
+                    now=now,
+                )
+        summary.missing = len(vanished)
+    summary.seconds = time.perf_counter() - t0
+    with catalog.write() as conn:
+        write_audit(
+            conn,
+            actor=actor,
+            action="index.scan",
+            object_kind="archive",
+            details={
+                "files_seen": summary.files_seen,
+                "new": summary.new,
+                "changed": summary.changed,
+                "quarantined": summary.quarantined,
+                "missing": summary.missing,
+            },
+            now=now,
+        )
+    log.info("%s", summary.line())
+    return summary
+
+
+def _store(
+    catalog: Catalog,
+    batch: list[tuple[FileFacts, Recording | None]],
+    summary: ScanSummary,
+    actor: str,
+    now: datetime,
+) -> None:
+    with catalog.write() as conn:
+        for facts, old in batch:
+            values = _row(facts, now)
+            if old is None:
+                rec_id = rq.insert_recording(conn, values)
+                summary.new += 1
+            else:
+                rec_id = old.id
+                rq.update_recording(conn, old.id, values)
+                summary.changed += 1
+            if facts.problem:
+                summary.quarantined += 1
+                summary.problems.append((facts.path, facts.problem))
+                log.warning("quarantined %s: %s", facts.path, facts.problem)
+                write_audit(
+                    conn,
+                    actor=actor,
+                    action="index.quarantine",
+                    object_kind="recording",
+                    object_id=rec_id,
+                    camera_id=values["camera_id"],
+                    details={"path": facts.path, "reason": facts.problem},
+                    now=now,
+                )
