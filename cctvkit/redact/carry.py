@@ -1,0 +1,233 @@
+"""Decide which boxes to mask in each frame, carrying tracks across misses, before and after.
+
+The planner is a delay line: it holds ``lookahead_frames`` frames, so when a frame leaves it
+the planner already knows where each face is a few frames later. A face the detector misses
+for some frames is masked at a box interpolated between the frames where it was seen; a face
+is masked ``lookahead_frames`` before its track starts (it was there, too small or turned to be
+detected) and ``trail_frames`` after it ends, following its last motion and growing with the
+uncertainty. These are the one- and two-frame "flashes" through which faces leak in
+detect-every-frame tools (issue #4).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+import numpy as np
+import supervision as sv
+
+from cctvkit.redact.tracking import UNTRACKED
+
+__all__ = ["SOURCES", "MaskPlanner"]
+
+Payload = TypeVar("Payload")
+
+SOURCES = ("detected", "interpolated", "lookahead", "trail")
+"""Why a box is masked: seen in this frame, between two sightings, before the first, after the last."""
+
+
+@dataclass(slots=True)
+class _Observation:
+    frame: int
+    xyxy: np.ndarray
+    confidence: float
+
+
+@dataclass(slots=True)
+class _Track:
+    observations: list[_Observation] = field(default_factory=list)
+
+
+class MaskPlanner(Generic[Payload]):
+    """Hold frames until their masks are final.
+
+    Args:
+        resolution_wh: frame size, to clip boxes.
+        lookahead_frames: frames a track's mask starts before its first detection (and the delay
+            of the line). Raising it masks faces that emerge gradually; it costs memory.
+        trail_frames: frames a track's mask continues after its last detection.
+        max_gap_frames: longest run of missed frames that is filled by interpolation (the
+            tracker's lost-track buffer: the same id across a longer gap cannot occur).
+        growth_per_frame: relative growth of a carried box per frame away from a sighting.
+        adopt_iou: IoU at which a new track's earlier unconfirmed boxes are taken as its own.
+    """
+
+    def __init__(
+        self,
+        *,
+        resolution_wh: tuple[int, int],
+        lookahead_frames: int = 5,
+        trail_frames: int = 5,
+        max_gap_frames: int = 30,
+        growth_per_frame: float = 0.06,
+        adopt_iou: float = 0.2,
+    ) -> None:
+        self.resolution_wh = resolution_wh
+        self.lookahead = max(0, lookahead_frames)
+        self.trail = max(0, trail_frames)
+        self.max_gap = max(1, max_gap_frames)
+        self.growth = growth_per_frame
+        self.adopt_iou = adopt_iou
+        self._tracks: dict[int, _Track] = {}
+        self._anonymous: dict[int, list[int]] = {}  # frame -> ids of unconfirmed single boxes
+        self._next_anonymous = UNTRACKED - 1
+        self._pending: deque[tuple[int, Payload]] = deque()
+        self._last_frame = -1
+
+    def push(self, frame: int, faces: sv.Detections, payload: Payload) -> list[tuple[Payload, sv.Detections]]:
+        """Add one frame's tracked faces; return the frames whose masks are now final.
+
+        Args:
+            frame: the frame's index; strictly increasing from call to call.
+            faces: output of :meth:`FaceTracker.update` for this frame.
+            payload: anything to hand back with the frame (its pixels, timestamps).
+
+        Returns:
+            ``(payload, boxes)`` for each frame now final, in order. ``boxes`` carries
+            ``tracker_id`` (-1 for faces never confirmed as a track), ``confidence`` and
+            ``data["source"]`` (one of :data:`SOURCES`).
+        """
+        if frame <= self._last_frame:
+            raise ValueError(f"frame {frame} pushed after frame {self._last_frame}")
+        self._last_frame = frame
+        for xyxy, confidence, track_id in zip(faces.xyxy, faces.confidence, faces.tracker_id, strict=True):
+            observation = _Observation(frame, np.asarray(xyxy, np.float64), float(confidence))
+            if track_id == UNTRACKED:
+                track_id = self._next_anonymous
+                self._next_anonymous -= 1
+                self._anonymous.setdefault(frame, []).append(track_id)
+            elif track_id not in self._tracks:
+                self._tracks[track_id] = _Track()
+                self._adopt(track_id, observation)
+            self._tracks.setdefault(track_id, _Track()).observations.append(observation)
+        self._pending.append((frame, payload))
+        return self._release(lambda pending_frame: pending_frame + self.lookahead <= frame)
+
+    def flush(self) -> list[tuple[Payload, sv.Detections]]:
+        """Return every frame still held (the end of the clip)."""
+        return self._release(lambda _frame: True)
+
+    def _release(self, ready) -> list[tuple[Payload, sv.Detections]]:
+        out = []
+        while self._pending and ready(self._pending[0][0]):
+            frame, payload = self._pending.popleft()
+            out.append((payload, self._boxes_for(frame)))
+            self._forget_before(frame - max(self.trail, self.max_gap) - 2)
+        return out
+
+    def _adopt(self, track_id: int, first: _Observation) -> None:
+        """Take the unconfirmed boxes that led up to a new track's first id'd box as its own."""
+        reference = first.xyxy
+        adopted: list[_Observation] = []
+        for frame in range(first.frame - 1, first.frame - 2 - self.lookahead, -1):
+            best, best_iou = None, self.adopt_iou
+            for anon_id in self._anonymous.get(frame, []):
+                candidate = self._tracks[anon_id].observations[0]
+                iou = _iou(reference, candidate.xyxy)
+                if iou >= best_iou:
+                    best, best_iou = anon_id, iou
+            if best is not None:
+                self._anonymous[frame].remove(best)
+                observation = self._tracks.pop(best).observations[0]
+                adopted.append(observation)
+                reference = observation.xyxy
+        self._tracks[track_id].observations[:0] = reversed(adopted)
+
+    def _forget_before(self, frame: int) -> None:
+        for track_id in list(self._tracks):
+            observations = self._tracks[track_id].observations
+            if observations[-1].frame < frame:
+                del self._tracks[track_id]
+                continue
+            old = bisect.bisect_left([obs.frame for obs in observations], frame)
+            if old > 4:
+                del observations[: old - 4]  # keep a few old sightings for velocity
+        for old in [f for f in self._anonymous if f < frame]:
+            del self._anonymous[old]
+
+    def _boxes_for(self, frame: int) -> sv.Detections:
+        rows: list[tuple[np.ndarray, float, int, str]] = []
+        for track_id in sorted(self._tracks, key=lambda t: (t < 0, abs(t))):
+            box = self._box_of(self._tracks[track_id].observations, frame)
+            if box is not None:
+                xyxy, confidence, source = box
+                rows.append((xyxy, confidence, max(track_id, UNTRACKED), source))
+        return _detections(rows, self.resolution_wh)
+
+    def _box_of(self, observations: list[_Observation], frame: int) -> tuple[np.ndarray, float, str] | None:
+        frames = [obs.frame for obs in observations]
+        after = bisect.bisect_left(frames, frame)
+        prev = observations[after - 1] if after > 0 else None
+        nxt = observations[after] if after < len(observations) else None
+        if nxt is not None and nxt.frame == frame:
+            return nxt.xyxy, nxt.confidence, "detected"
+        if prev is not None and nxt is not None and nxt.frame - prev.frame <= self.max_gap + 1:
+            weight = (frame - prev.frame) / (nxt.frame - prev.frame)
+            xyxy = (1 - weight) * prev.xyxy + weight * nxt.xyxy
+            distance = min(frame - prev.frame, nxt.frame - frame)
+            return _grow(xyxy, self.growth * distance), min(prev.confidence, nxt.confidence), ("interpolated")
+        if nxt is not None and nxt.frame - frame <= self.lookahead:
+            steps = nxt.frame - frame
+            velocity = _velocity(observations[after : after + 4], forward=False)
+            xyxy = nxt.xyxy - velocity * steps
+            return _grow(xyxy, self.growth * steps), nxt.confidence, "lookahead"
+        if prev is not None and frame - prev.frame <= self.trail:
+            steps = frame - prev.frame
+            velocity = _velocity(observations[max(0, after - 4) : after], forward=True)
+            xyxy = prev.xyxy + velocity * steps
+            return _grow(xyxy, self.growth * steps), prev.confidence, "trail"
+        return None
+
+
+def _velocity(observations: list[_Observation], *, forward: bool) -> np.ndarray:
+    """Per-frame xyxy motion from the sightings nearest the gap, clamped to half a box a frame."""
+    if len(observations) < 2:
+        return np.zeros(4)
+    near, far = (observations[-1], observations[0]) if forward else (observations[0], observations[-1])
+    steps = near.frame - far.frame
+    velocity = (near.xyxy - far.xyxy) / steps
+    size = np.maximum(near.xyxy[2:] - near.xyxy[:2], 1.0)
+    limit = np.concatenate([size, size]) * 0.5
+    return np.clip(velocity, -limit, limit)
+
+
+def _grow(xyxy: np.ndarray, amount: float) -> np.ndarray:
+    if amount <= 0:
+        return xyxy
+    centre = (xyxy[:2] + xyxy[2:]) / 2
+    half = (xyxy[2:] - xyxy[:2]) / 2 * (1 + amount)
+    return np.concatenate([centre - half, centre + half])
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    inter_w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    inter_h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = inter_w * inter_h
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / union) if union > 0 else 0.0
+
+
+def _detections(
+    rows: Iterable[tuple[np.ndarray, float, int, str]], resolution_wh: tuple[int, int]
+) -> sv.Detections:
+    rows = list(rows)
+    if not rows:
+        return sv.Detections(
+            xyxy=np.empty((0, 4), np.float32),
+            confidence=np.empty(0, np.float32),
+            tracker_id=np.empty(0, int),
+            data={"source": np.empty(0, dtype="<U12")},
+        )
+    xyxy = sv.clip_boxes(np.stack([row[0] for row in rows]), resolution_wh).astype(np.float32)
+    visible = (xyxy[:, 2] > xyxy[:, 0]) & (xyxy[:, 3] > xyxy[:, 1])
+    detections = sv.Detections(
+        xyxy=xyxy,
+        confidence=np.array([row[1] for row in rows], np.float32),
+        tracker_id=np.array([row[2] for row in rows], int),
+        data={"source": np.array([row[3] for row in rows], dtype="<U12")},
+    )
+    return detections[visible]

@@ -1,0 +1,162 @@
+"""Make faces and privacy zones unrecognisable in a frame, in place, and say which pixels changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import cv2
+import numpy as np
+
+__all__ = ["MaskMethod", "MaskShape", "MaskStyle", "Masker", "head_boxes"]
+
+
+class MaskMethod(StrEnum):
+    """How masked pixels are replaced."""
+
+    BLUR = "blur"
+    """Averaged down to a few cells across the face, then smoothed: no detail survives."""
+    PIXELATE = "pixelate"
+    """Averaged down to a few cells across the face, shown as blocks."""
+    FILL = "fill"
+    """A solid colour."""
+
+
+class MaskShape(StrEnum):
+    """Outline of a face mask."""
+
+    ELLIPSE = "ellipse"
+    BOX = "box"
+
+
+@dataclass(frozen=True, slots=True)
+class MaskStyle:
+    """How faces are masked.
+
+    Attributes:
+        method: blur, pixelate or fill.
+        shape: ellipse or box.
+        scale: the face box is enlarged this many times about its centre so that the mask covers
+            the head (hair, ears, chin); an ellipse inscribed in the enlarged box still covers the
+            whole face box from 1.42 up.
+        cells: cells across a masked region for blur and pixelate. At most this many averages
+            of each colour survive across a face, whatever its size, which is what makes the
+            mask irreversible (a Gaussian blur alone keeps the information and can be partly
+            undone). Lower is stronger.
+        fill_rgb: the colour for ``fill``.
+    """
+
+    method: MaskMethod = MaskMethod.BLUR
+    shape: MaskShape = MaskShape.ELLIPSE
+    scale: float = 1.6
+    cells: int = 6
+    fill_rgb: tuple[int, int, int] = (32, 32, 32)
+
+
+def head_boxes(xyxy: np.ndarray, scale: float, resolution_wh: tuple[int, int]) -> np.ndarray:
+    """Enlarge face boxes about their centres to cover heads, clipped to the frame.
+
+    Args:
+        xyxy: face boxes, shape (n, 4), pixels.
+        scale: enlargement factor (1: the face box itself).
+        resolution_wh: frame (width, height).
+
+    Returns:
+        Integer boxes, shape (n, 4), ``x2``/``y2`` exclusive, each at least one pixel.
+    """
+    xyxy = np.asarray(xyxy, np.float64).reshape(-1, 4)
+    centre = (xyxy[:, :2] + xyxy[:, 2:]) / 2
+    # Faces' boxes from detectors stop at the brow; shift the head box up a little for hair.
+    centre[:, 1] -= (xyxy[:, 3] - xyxy[:, 1]) * 0.05 * (scale - 1)
+    half = (xyxy[:, 2:] - xyxy[:, :2]) / 2 * scale
+    width, height = resolution_wh
+    out = np.empty((len(xyxy), 4), np.int64)
+    out[:, :2] = np.floor(centre - half)
+    out[:, 2:] = np.ceil(centre + half)
+    out[:, [0, 2]] = np.clip(out[:, [0, 2]], 0, width)
+    out[:, [1, 3]] = np.clip(out[:, [1, 3]], 0, height)
+    out[:, 2] = np.maximum(out[:, 2], np.minimum(out[:, 0] + 1, width))
+    out[:, 3] = np.maximum(out[:, 3], np.minimum(out[:, 1] + 1, height))
+    return out
+
+
+class Masker:
+    """Apply a :class:`MaskStyle` to frames of one size.
+
+    Args:
+        style: how to mask.
+        resolution_wh: frame (width, height).
+        zone_mask: boolean (height, width) mask of privacy zones, masked in every frame.
+    """
+
+    def __init__(
+        self,
+        style: MaskStyle,
+        resolution_wh: tuple[int, int],
+        zone_mask: np.ndarray | None = None,
+    ) -> None:
+        self.style = style
+        self.resolution_wh = resolution_wh
+        width, height = resolution_wh
+        self._mask = np.zeros((height, width), bool)
+        self._zone_mask = zone_mask
+        self._zone_rect = None
+        if zone_mask is not None and zone_mask.any():
+            ys, xs = np.nonzero(zone_mask)
+            self._zone_rect = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+
+    def apply(self, image: np.ndarray, faces_xyxy: np.ndarray) -> np.ndarray:
+        """Mask faces and zones in ``image`` (modified in place).
+
+        Args:
+            image: RGB pixels, shape (height, width, 3), uint8; written in place.
+            faces_xyxy: face boxes, shape (n, 4), pixels (enlarged here by ``style.scale``).
+
+        Returns:
+            Boolean (height, width) array, True where pixels were masked. The array is reused by
+            the next call: copy it to keep it.
+        """
+        mask = self._mask
+        mask[:] = False
+        if self._zone_rect is not None:
+            x1, y1, x2, y2 = self._zone_rect
+            region = self._zone_mask[y1:y2, x1:x2]
+            self._fill(image[y1:y2, x1:x2], region, cell_px=self._zone_cell_px())
+            mask[y1:y2, x1:x2] |= region
+        for x1, y1, x2, y2 in head_boxes(faces_xyxy, self.style.scale, self.resolution_wh):
+            roi = image[y1:y2, x1:x2]
+            shape = self._shape(int(x2 - x1), int(y2 - y1))
+            cell_px = max(2.0, max(x2 - x1, y2 - y1) / self.style.cells)
+            self._fill(roi, shape, cell_px=cell_px)
+            mask[y1:y2, x1:x2] |= shape
+        return mask
+
+    def _zone_cell_px(self) -> float:
+        return max(8.0, min(self.resolution_wh) / 24)
+
+    def _shape(self, width: int, height: int) -> np.ndarray:
+        if self.style.shape is MaskShape.BOX or width < 3 or height < 3:
+            return np.ones((height, width), bool)
+        canvas = np.zeros((height, width), np.uint8)
+        # Axes to the box's outer edge: pixel centres run from 0.5 to size - 0.5.
+        box = (((width - 1) / 2, (height - 1) / 2), (float(width), float(height)), 0.0)
+        cv2.ellipse(canvas, box, 255, -1)
+        return canvas.astype(bool)
+
+    def _fill(self, roi: np.ndarray, where: np.ndarray, *, cell_px: float) -> None:
+        height, width = roi.shape[:2]
+        if self.style.method is MaskMethod.FILL:
+            roi[where] = self.style.fill_rgb
+            return
+        small = cv2.resize(
+            roi,
+            (max(1, round(width / cell_px)), max(1, round(height / cell_px))),
+            interpolation=cv2.INTER_AREA,
+        )
+        if self.style.method is MaskMethod.PIXELATE:
+            covered = cv2.resize(small, (width, height), interpolation=cv2.INTER_NEAREST)
+        else:
+            covered = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
+            sigma = cell_px / 2
+            covered = cv2.GaussianBlur(covered, (0, 0), sigmaX=sigma, sigmaY=sigma)
+        np.copyto(roi, covered, where=where[..., None])
