@@ -1,0 +1,58 @@
+"""Site config validation: every policy rule and typo gives one clear line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cctvkit.config import load_config
+from cctvkit.errors import ConfigError
+from tests.conftest import SITE_TOML
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "archive").mkdir(exist_ok=True)
+    path = tmp_path / "cctvkit.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_valid_config_resolves_paths_against_file(site: Path) -> None:
+    cfg = load_config(site)
+    assert cfg.archive_roots == [site.parent / "archive"]
+    assert cfg.database_url == f"sqlite:///{site.parent / 'data' / 'catalog.db'}"
+    assert cfg.camera("gate").retention_days == 30
+    assert cfg.camera_tz(cfg.camera("hall")).key == "Europe/London"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("retention_days = 30", "retention_days = 120"), "cameras[gate].retention_days: 120 days exceeds"),
+        (("retention_days = 30", "retention_days = 0"), "cameras[gate].retention_days"),
+        (('timezone = "Europe/London"', 'timezone = "Mars/Olympus"'), "unknown timezone 'Mars/Olympus'"),
+        (
+            ('retention_justification = "Incidents at the gate are reported within days."\n', ""),
+            "cameras[gate].retention_justification: required but missing",
+        ),
+        (('id = "hall"', 'id = "gate"'), "camera id 'gate' is defined twice"),
+        (('archive_roots = ["archive"]', 'archive_roots = ["nowhere"]'), "archive root does not exist"),
+        (('area = "Gate"', 'area = "Gate"\ncolour = "red"'), "cameras[gate].colour: Extra inputs"),
+        (('filename_pattern = "gate_%Y%m%d_%H%M%S"', 'filename_pattern = "gate_%Y%j"'), "unsupported"),
+        (("[site]", "[site\n"), "not valid TOML"),
+    ],
+)
+def test_bad_config_one_line(tmp_path: Path, change: tuple[str, str], expected: str) -> None:
+    text = SITE_TOML.format(tz="Europe/London").replace(*change, 1)
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "nope.toml")
