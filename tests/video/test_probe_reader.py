@@ -1,0 +1,85 @@
+"""PyAV probing and span decoding on real files, and clear errors on bad ones."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cctvkit.errors import CorruptVideoError, SeekError, VideoError, VideoOpenError
+from cctvkit.video import VideoReader, VideoWriter, probe
+from tests.conftest import write_tiny_video
+
+
+def test_probe_video(tmp_path: Path) -> None:
+    when = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
+    path = write_tiny_video(tmp_path / "a.mp4", seconds=2.5, fps=10, size_wh=(64, 48), creation_time=when)
+    info = probe(path)
+    assert (info.kind, info.codec, info.width, info.height) == ("video", "h264", 64, 48)
+    assert info.fps == Fraction(10)
+    assert info.frame_count == 25
+    assert info.duration_s == pytest.approx(2.5)
+    assert info.creation_time_utc == when
+    assert info.has_audio is False
+
+
+def test_probe_still(tmp_path: Path) -> None:
+    path = tmp_path / "snap.png"
+    with VideoWriter(tmp_path / "x.mp4", width=32, height=32, fps=Fraction(1)):
+        pass
+    import cv2
+
+    cv2.imwrite(str(path), np.full((32, 48, 3), 128, np.uint8))
+    info = probe(path)
+    assert (info.kind, info.width, info.height, info.duration_s, info.frame_count) == (
+        "still",
+        48,
+        32,
+        0.0,
+        1,
+    )
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "fragment"),
+    [
+        (lambda p: p.write_bytes(b""), VideoOpenError, "empty file"),
+        (lambda p: p.write_bytes(os.urandom(3000)), VideoOpenError, "not a readable video"),
+        (lambda p: p.write_bytes(b"hello, I am text\n" * 50), VideoOpenError, "not a readable video"),
+    ],
+)
+def test_probe_bad_files(tmp_path: Path, make, error: type[VideoError], fragment: str) -> None:
+    path = tmp_path / "bad.mp4"
+    make(path)
+    with pytest.raises(error, match=fragment):
+        probe(path)
+
+
+def test_probe_truncated(tmp_path: Path) -> None:
+    good = write_tiny_video(tmp_path / "good.mp4", seconds=2)
+    for cut in (0.3, 0.6, 0.8):  # into the data, at the index, inside the index
+        bad = tmp_path / f"cut{cut}.mp4"
+        data = good.read_bytes()
+        bad.write_bytes(data[: int(len(data) * cut)])
+        with pytest.raises((VideoOpenError, CorruptVideoError)):
+            probe(bad)
+
+
+def test_frames_span_is_frame_accurate(tmp_path: Path) -> None:
+    path = write_tiny_video(tmp_path / "a.mp4", seconds=3, fps=10)
+    with VideoReader(path) as reader:
+        frames = list(reader.frames(1.2, 2.0))
+    assert len(frames) == 8
+    assert frames[0].time_s == pytest.approx(1.2)
+    assert frames[-1].time_s == pytest.approx(1.9)
+    with VideoReader(path) as reader, pytest.raises(SeekError):
+        list(reader.frames(10.0, 11.0))
+
+
+def test_writer_refuses_odd_sizes(tmp_path: Path) -> None:
+    with pytest.raises(VideoError, match="even dimensions"):
+        VideoWriter(tmp_path / "o.mp4", width=33, height=20, fps=Fraction(10))
