@@ -1,0 +1,110 @@
+"""The parameters of one redaction run, checked once and recorded in every report."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from cctvkit.errors import UsageError
+from cctvkit.redact.masking import MaskMethod, MaskShape, MaskStyle
+
+__all__ = ["RedactOptions"]
+
+_PRESETS = (
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RedactOptions:
+    """How to find, follow and mask faces, and how to encode the result.
+
+    The same options on the same input give the same track ids, so a review run and a keep run
+    agree on which id is the requester.
+
+    Attributes:
+        model: detector registry name.
+        threshold: detector confidence at which a box is a face: it is masked and starts a track.
+        min_score: weakest detection passed to the tracker; boxes between this and ``threshold``
+            only continue existing tracks (a turning head, motion blur).
+        detect_long_side: resize frames to this longest side for detection (``None``: native).
+        provider: onnxruntime execution provider (``None``: automatic).
+        threads: inference threads (``None``: the cores available).
+        style: how masks look.
+        lookahead_s: seconds a face is masked before its track's first detection.
+        trail_s: seconds a face is masked after its track's last detection.
+        lost_track_s: seconds a track may go undetected and keep its id (gaps are interpolated).
+        preset: x264 speed preset.
+        crf: x264 quality (lower is better).
+        keep_audio: copy the audio track (policy 12.3: only on explicit request).
+    """
+
+    model: str = "centerface"
+    threshold: float = 0.5
+    min_score: float = 0.25
+    detect_long_side: int | None = None
+    provider: str | None = None
+    threads: int | None = None
+    style: MaskStyle = field(default_factory=MaskStyle)
+    lookahead_s: float = 0.3
+    trail_s: float = 0.5
+    lost_track_s: float = 1.0
+    preset: str = "veryfast"
+    crf: int = 20
+    keep_audio: bool = False
+
+    def __post_init__(self) -> None:
+        checks = [
+            (0 < self.threshold < 1, "threshold must lie in (0, 1)"),
+            (0 < self.min_score <= self.threshold, "min_score must lie in (0, threshold]"),
+            (
+                self.detect_long_side is None or self.detect_long_side >= 64,
+                "detect_long_side must be at least 64 pixels",
+            ),
+            (self.threads is None or self.threads >= 1, "threads must be at least 1"),
+            (1.0 <= self.style.scale <= 4.0, "mask scale must lie in [1, 4]"),
+            (2 <= self.style.cells <= 32, "mask cells must lie in [2, 32]"),
+            (0 <= self.lookahead_s <= 5, "lookahead must lie in [0, 5] seconds"),
+            (0 <= self.trail_s <= 5, "trail must lie in [0, 5] seconds"),
+            (0 < self.lost_track_s <= 10, "lost-track time must lie in (0, 10] seconds"),
+            (self.preset in _PRESETS, f"preset must be one of {', '.join(_PRESETS)}"),
+            (0 <= self.crf <= 51, "crf must lie in [0, 51]"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise UsageError(message)
+        # Accept plain strings from config and CLI.
+        object.__setattr__(
+            self,
+            "style",
+            MaskStyle(
+                MaskMethod(self.style.method),
+                MaskShape(self.style.shape),
+                self.style.scale,
+                self.style.cells,
+                self.style.fill_rgb,
+            ),
+        )
+
+    def frames(self, seconds: float, fps: float, *, minimum: int = 0) -> int:
+        """Convert a duration to whole frames at ``fps`` (rounded up, at least ``minimum``)."""
+        return max(minimum, math.ceil(seconds * fps - 1e-9))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able values (enums as strings) for reports."""
+        data = asdict(self)
+        data["style"] = {
+            **data["style"],
+            "method": str(self.style.method),
+            "shape": str(self.style.shape),
+        }
+        return data

@@ -1,0 +1,133 @@
+"""What a redaction run did: parameters, model, tracks and per-frame counts, as JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from cctvkit.files import atomic_path
+from cctvkit.redact.detectors.base import DetectorInfo
+
+__all__ = ["FrameStat", "RedactionReport", "TrackSummary", "write_json"]
+
+
+@dataclass(frozen=True, slots=True)
+class FrameStat:
+    """One output frame.
+
+    Attributes:
+        index: 0-based index in the output.
+        time_s: presentation time in the output, seconds.
+        detections: faces the detector found at or above the threshold.
+        masked_faces: face boxes masked (detected, interpolated or carried).
+        kept_faces: boxes of kept tracks left visible.
+        masked_fraction: share of the frame's pixels masked (faces and zones).
+    """
+
+    index: int
+    time_s: float
+    detections: int
+    masked_faces: int
+    kept_faces: int
+    masked_fraction: float
+
+
+@dataclass(frozen=True, slots=True)
+class TrackSummary:
+    """One face track.
+
+    Attributes:
+        track_id: ByteTrack's id, stable for the same input and options.
+        first_frame: first output frame in which the track's face is masked or kept.
+        last_frame: last such frame.
+        detected_frames: frames in which the detector saw it.
+        covered_frames: frames with a box for it (detected, interpolated or carried).
+        kept: left unmasked on request.
+        best_frame: frame of the clearest sighting (shown in the review sheet).
+        best_xyxy: its face box, pixels.
+    """
+
+    track_id: int
+    first_frame: int
+    last_frame: int
+    detected_frames: int
+    covered_frames: int
+    kept: bool
+    best_frame: int
+    best_xyxy: tuple[float, float, float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class RedactionReport:
+    """Everything needed to audit one redacted output.
+
+    Attributes:
+        input_path: the source file.
+        output_path: the redacted file.
+        span_s: the (start, end) seconds of the input that were redacted; None for all.
+        width: output width (even).
+        height: output height (even).
+        fps: the input's average frame rate, as a fraction string ("25/1").
+        frame_count: frames written (equal to frames decoded).
+        audio: whether audio was copied.
+        parameters: the :class:`RedactOptions` used, plus zones and requested kept tracks.
+        detector: model, weights digest and execution provider.
+        tracks: every confirmed face track.
+        kept_tracks: track ids left visible.
+        unknown_kept_tracks: requested kept ids no track had (nothing was left visible for them).
+        untracked_boxes: unconfirmed single sightings, masked with their carry.
+        masked_fraction_mean: mean share of pixels masked per frame.
+        frames: per-frame counts.
+        elapsed_s: wall-clock seconds of the run.
+    """
+
+    input_path: str
+    output_path: str
+    span_s: tuple[float, float] | None
+    width: int
+    height: int
+    fps: str
+    frame_count: int
+    audio: bool
+    parameters: dict[str, Any]
+    detector: DetectorInfo
+    tracks: tuple[TrackSummary, ...]
+    kept_tracks: tuple[int, ...]
+    unknown_kept_tracks: tuple[int, ...]
+    untracked_boxes: int
+    masked_fraction_mean: float
+    frames: tuple[FrameStat, ...]
+    elapsed_s: float
+
+    @property
+    def frames_per_second(self) -> float:
+        """Processing speed of the run."""
+        return self.frame_count / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able values."""
+        data = asdict(self)
+        data["frames_per_second"] = round(self.frames_per_second, 3)
+        return data
+
+
+def write_json(data: dict[str, Any], path: Path) -> Path:
+    """Write ``data`` as indented JSON, atomically and readable by the owner only.
+
+    Args:
+        data: JSON-able values.
+        path: the file to write.
+
+    Returns:
+        ``path``.
+    """
+    path = Path(path)
+    with atomic_path(path) as partial:
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=1, ensure_ascii=False)
+            handle.write("\n")
+    return path
