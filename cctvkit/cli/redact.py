@@ -1,0 +1,150 @@
+"""`cctvkit redact`: mask every face (but kept tracks) and the privacy zones of one video."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from cctvkit.cli.context import console, print_json, progress_bar
+from cctvkit.errors import UsageError
+from cctvkit.redact import MaskMethod, MaskShape, MaskStyle, RedactOptions, redact_video, review_paths
+
+__all__ = ["parse_track_ids", "parse_zone", "redact"]
+
+
+def parse_track_ids(value: str | None) -> list[int]:
+    """Parse ``"3,7"`` into ``[3, 7]``.
+
+    Raises:
+        UsageError: an item is not a non-negative integer.
+    """
+    if not value:
+        return []
+    ids = []
+    for item in value.split(","):
+        item = item.strip()
+        if not item.isdigit():
+            raise UsageError(f"--keep-track: {item!r} is not a track id (e.g. --keep-track 3,7)")
+        ids.append(int(item))
+    return ids
+
+
+def parse_zone(value: str) -> list[tuple[float, float]]:
+    """Parse ``"x,y;x,y;x,y"`` (normalised coordinates) into a polygon.
+
+    Raises:
+        UsageError: not at least three ``x,y`` pairs of numbers.
+    """
+    points = []
+    for pair in filter(None, re.split(r"[;\s]+", value.strip())):
+        try:
+            x, y = (float(v) for v in pair.split(","))
+        except ValueError:
+            raise UsageError(f"--zone: {pair!r} is not an x,y pair (e.g. 0,0;0.3,0;0.3,0.4)") from None
+        points.append((x, y))
+    if len(points) < 3:
+        raise UsageError(f"--zone {value!r}: needs at least three x,y points")
+    return points
+
+
+def redact(
+    input_path: Annotated[Path, typer.Argument(help="Video to redact.", metavar="INPUT")],
+    *,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Redacted MP4 to write.")],
+    start: Annotated[
+        float | None, typer.Option("--start", help="Start of the span to redact, seconds.")
+    ] = None,
+    end: Annotated[float | None, typer.Option("--end", help="End of the span, seconds.")] = None,
+    keep_track: Annotated[
+        str | None,
+        typer.Option("--keep-track", help="Track ids to leave visible (from --review), e.g. 3,7."),
+    ] = None,
+    review: Annotated[
+        bool,
+        typer.Option(
+            "--review", help="Also write OUTPUT.review.png (tracks with ids) and OUTPUT.tracks.json."
+        ),
+    ] = False,
+    zone: Annotated[
+        list[str] | None,
+        typer.Option("--zone", help="Privacy zone, normalised x,y;x,y;x,y (repeatable)."),
+    ] = None,
+    method: Annotated[MaskMethod, typer.Option("--method", help="How faces are masked.")] = MaskMethod.BLUR,
+    shape: Annotated[MaskShape, typer.Option("--shape", help="Mask outline.")] = MaskShape.ELLIPSE,
+    mask_scale: Annotated[
+        float, typer.Option("--mask-scale", help="Mask size relative to the face box (head).")
+    ] = 1.6,
+    threshold: Annotated[
+        float, typer.Option("--threshold", help="Detector confidence at which a box is a face.")
+    ] = 0.5,
+    detect_size: Annotated[
+        int | None,
+        typer.Option("--detect-size", help="Longest side frames are resized to for detection."),
+    ] = None,
+    lookahead: Annotated[
+        float, typer.Option("--lookahead", help="Seconds masked before a face is first detected.")
+    ] = 0.3,
+    trail: Annotated[
+        float, typer.Option("--trail", help="Seconds masked after a face is last detected.")
+    ] = 0.5,
+    provider: Annotated[
+        str | None, typer.Option("--provider", help="onnxruntime provider (cpu, cuda, ...).")
+    ] = None,
+    keep_audio: Annotated[
+        bool, typer.Option("--keep-audio", help="Keep the audio track (policy 12.3).")
+    ] = False,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="JSON report [default: OUTPUT.redaction.json].")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Blur every face but the kept tracks, and the privacy zones; write H.264 MP4 without audio."""
+    if (start is None) != (end is None):
+        raise UsageError("--start and --end go together")
+    options = RedactOptions(
+        threshold=threshold,
+        min_score=min(0.25, threshold),
+        detect_long_side=detect_size,
+        provider=provider,
+        style=MaskStyle(method=method, shape=shape, scale=mask_scale),
+        lookahead_s=lookahead,
+        trail_s=trail,
+        keep_audio=keep_audio,
+    )
+    with progress_bar(f"redacting {input_path.name}", enabled=not as_json) as update:
+        result = redact_video(
+            input_path,
+            output,
+            options=options,
+            span_s=(start, end) if start is not None and end is not None else None,
+            privacy_zones=[parse_zone(z) for z in zone or []],
+            keep_tracks=parse_track_ids(keep_track),
+            progress=update,
+            report_path=report,
+            review=review,
+        )
+    if as_json:
+        print_json(result.to_dict())
+        return
+    table = Table("track", "frames", "detected", "kept", title=f"{output} ({result.frame_count} frames)")
+    for track in result.tracks:
+        table.add_row(
+            str(track.track_id),
+            f"{track.first_frame}-{track.last_frame}",
+            str(track.detected_frames),
+            "yes" if track.kept else "",
+        )
+    console.print(table)
+    if result.unknown_kept_tracks:
+        console.print(f"warning: no track has id {', '.join(map(str, result.unknown_kept_tracks))}")
+    if review:
+        sheet, tracks = review_paths(output)
+        console.print(f"review: {sheet} and {tracks}")
+    console.print(
+        f"{result.frame_count} frames, {len(result.tracks)} tracks, "
+        f"{len(result.kept_tracks)} kept, {result.frames_per_second:.1f} fps"
+    )
