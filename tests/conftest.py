@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from datetime import datetime
 from fractions import Fraction
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 
 from cctvkit.video import VideoWriter
+from tests.pgserver import PgServer, find_pg_bin
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = REPO / "sample_footage"
@@ -64,16 +66,55 @@ retention_justification = "The hall is busy; a week is enough to review incident
 """
 
 
+BACKENDS = [b for b in os.environ.get("CCTVKIT_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
+"""Catalog backends every `site`-based test runs against (issue 8); narrow it locally for speed."""
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer | None]:
+    """One PostgreSQL server for the session, or None (skip) when none can be started outside CI."""
+    bin_dir = find_pg_bin()
+    if bin_dir is None:
+        if os.environ.get("CI"):
+            raise RuntimeError("CI must test PostgreSQL but no server binaries are installed (see .ci/run)")
+        yield None
+        return
+    server = PgServer(bin_dir)
+    try:
+        server.start()
+    except Exception:
+        if os.environ.get("CI"):
+            raise
+        yield None
+        return
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
+    """None for the default SQLite file in the site's data dir, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return None
+    server = request.getfixturevalue("pg_server")
+    if server is None:
+        pytest.skip("no PostgreSQL server could be started here (install Debian's postgresql)")
+    return server.new_database()
+
+
 @pytest.fixture
-def site(tmp_path: Path) -> Path:
+def site(tmp_path: Path, database_url: str | None) -> Path:
     """A site directory with an empty archive for cameras 'gate' (30 d) and 'hall' (7 d), London time.
 
-    Returns the path of its cctvkit.toml.
+    Parametrized over the catalog backends (SQLite, PostgreSQL). Returns the path of its cctvkit.toml.
     """
     (tmp_path / "archive" / "gate").mkdir(parents=True)
     (tmp_path / "archive" / "hall").mkdir(parents=True)
     cfg = tmp_path / "cctvkit.toml"
-    cfg.write_text(SITE_TOML.format(tz="Europe/London"), encoding="utf-8")
+    text = SITE_TOML.format(tz="Europe/London")
+    if database_url:
+        text = text.replace('data_dir = "data"\n', f'data_dir = "data"\ndatabase_url = "{database_url}"\n')
+    cfg.write_text(text, encoding="utf-8")
     return cfg
 
 

@@ -18,7 +18,8 @@ def _write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_valid_config_resolves_paths_against_file(site: Path) -> None:
+def test_valid_config_resolves_paths_against_file(tmp_path: Path) -> None:
+    site = _write(tmp_path, SITE_TOML.format(tz="Europe/London"))
     cfg = load_config(site)
     assert cfg.archive_roots == [site.parent / "archive"]
     assert cfg.database_url == f"sqlite:///{site.parent / 'data' / 'catalog.db'}"
