@@ -18,8 +18,9 @@ setup: $(STAMP)
 demo: $(STAMP)
 	bash scripts/demo.sh
 
-## Lint and run the whole test suite (what CI runs).
+## Lint and run the whole test suite (what CI runs). Under CI it also installs PostgreSQL's server.
 test: $(STAMP)
+	bash scripts/ensure-postgres.sh
 	$(BIN)/ruff check cctvkit tests benchmarks
 	$(BIN)/python -m pytest -q
 
