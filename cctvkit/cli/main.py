@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -15,6 +16,7 @@ from cctvkit import __version__
 from cctvkit.cli import index as index_cli
 from cctvkit.cli.context import AppState, err_console
 from cctvkit.cli.init import init
+from cctvkit.cli.redact import redact
 from cctvkit.cli.status import status
 from cctvkit.errors import CctvkitError
 
@@ -31,6 +33,11 @@ class _Group(TyperGroup):
             _fail(ctx, str(exc), exc.exit_code)
         except KeyboardInterrupt:
             _fail(ctx, "interrupted", 130)
+        except BrokenPipeError:
+            # The reader went away (`cctvkit ... | head`): stop quietly, as Unix tools do.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(141) from None
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except Exception as exc:
@@ -71,7 +78,7 @@ def root(
     config: Annotated[
         Path | None,
         typer.Option(
-            "--config", "-c", envvar="CCTVKIT_CONFIG", help="Site config TOML [default: ./cctvkit.toml]."
+            "--config", "-c", envvar="CCTVKIT_CONFIG", help="Site config TOML (default: ./cctvkit.toml)."
         ),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Tracebacks and debug logging.")] = False,
@@ -95,6 +102,7 @@ def root(
 app.command("init")(init)
 app.command("status")(status)
 app.add_typer(index_cli.app, name="index")
+app.command("redact")(redact)
 
 
 def main() -> None:
