@@ -37,6 +37,7 @@ def scan(
                 "changed": summary.changed,
                 "unchanged": summary.unchanged,
                 "quarantined": summary.quarantined,
+                "unindexable": summary.unindexable,
                 "missing": summary.missing,
                 "bytes_hashed": summary.bytes_hashed,
                 "seconds": round(summary.seconds, 3),

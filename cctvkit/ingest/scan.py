@@ -55,6 +55,7 @@ class ScanSummary:
     unchanged: int = 0
     quarantined: int = 0
     missing: int = 0
+    unindexable: int = 0
     bytes_hashed: int = 0
     seconds: float = 0.0
     problems: list[tuple[str, str]] = field(default_factory=list)
@@ -62,7 +63,8 @@ class ScanSummary:
     def line(self) -> str:
         return (
             f"scanned {self.files_seen} files: {self.new} new, {self.changed} changed, "
-            f"{self.unchanged} unchanged, {self.quarantined} quarantined, {self.missing} missing "
+            f"{self.unchanged} unchanged, {self.quarantined} quarantined, {self.missing} missing, "
+            f"{self.unindexable} unindexable "
             f"({self.seconds:.1f} s)"
         )
 
@@ -100,6 +102,14 @@ def _walk(root: Path) -> Iterator[Path]:
             if name.startswith(".") or PARTIAL_MARK in name:
                 continue
             yield Path(dirpath) / name
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _examine(path: Path, root: Path, config: SiteConfig, hash_files: bool, now: datetime) -> FileFacts:
@@ -221,8 +231,15 @@ def scan_archive(
     for root in roots:
         for path in _walk(root):
             key = str(path)
-            seen.add(key)
             summary.files_seen += 1
+            if not _utf8(key):
+                # The catalog stores text paths; such a file cannot be recorded, only reported.
+                shown = key.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                summary.problems.append((shown, "file name is not valid UTF-8; rename it to index it"))
+                summary.unindexable += 1
+                log.warning("cannot index %s: name is not valid UTF-8", shown)
+                continue
+            seen.add(key)
             old = known.get(key)
             if old is not None and old.state in ("present", "quarantined"):
                 try:

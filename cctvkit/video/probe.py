@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 STILL_SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})
 """Snapshots are recordings too (policy 12.6): zero duration, one frame."""
 
+RAW_STREAM_FORMATS = frozenset({"h264", "hevc", "h265", "rawvideo", "m4v", "mjpeg", "vc1", "av1", "obu"})
+"""Demuxers of bare elementary streams: no timestamps, so no trustworthy duration or frame times."""
+
 MAX_PIXELS = 8192 * 8192
 """Declared sizes above this are refused before any frame buffer is allocated."""
 
@@ -93,12 +96,17 @@ def probe(path: Path) -> MediaInfo:
     with container:
         if not container.streams.video:
             raise VideoOpenError(f"{path}: no video stream")
+        is_still = path.suffix.lower() in STILL_SUFFIXES
+        if not is_still and container.format.name in RAW_STREAM_FORMATS:
+            raise VideoOpenError(
+                f"{path}: raw {container.format.name} elementary stream without a container "
+                "(no timestamps); remux it into MP4 or MKV first"
+            )
         stream = container.streams.video[0]
         ctx = stream.codec_context
         width, height = int(ctx.width or 0), int(ctx.height or 0)
         if width <= 0 or height <= 0 or width * height > MAX_PIXELS:
             raise CorruptVideoError(f"{path}: implausible frame size {width}x{height}")
-        is_still = path.suffix.lower() in STILL_SUFFIXES
         has_audio = bool(container.streams.audio)
         creation = _parse_creation_time(container.metadata.get("creation_time"))
         try:
