@@ -53,26 +53,30 @@ class MaskStyle:
     fill_rgb: tuple[int, int, int] = (32, 32, 32)
 
 
-def head_boxes(xyxy: np.ndarray, scale: float, resolution_wh: tuple[int, int]) -> np.ndarray:
-    """Enlarge face boxes about their centres to cover heads, clipped to the frame.
+def head_boxes(
+    xyxy: np.ndarray, scale: float, resolution_wh: tuple[int, int] | None = None
+) -> np.ndarray:
+    """Enlarge face boxes about their centres to cover heads.
 
     Args:
         xyxy: face boxes, shape (n, 4), pixels.
         scale: enlargement factor (1: the face box itself).
-        resolution_wh: frame (width, height).
+        resolution_wh: frame (width, height) to clip to; ``None`` leaves boxes unclipped.
 
     Returns:
-        Integer boxes, shape (n, 4), ``x2``/``y2`` exclusive, each at least one pixel.
+        Integer boxes, shape (n, 4), ``x2``/``y2`` exclusive; clipped ones are at least one pixel.
     """
     xyxy = np.asarray(xyxy, np.float64).reshape(-1, 4)
     centre = (xyxy[:, :2] + xyxy[:, 2:]) / 2
     # Faces' boxes from detectors stop at the brow; shift the head box up a little for hair.
     centre[:, 1] -= (xyxy[:, 3] - xyxy[:, 1]) * 0.05 * (scale - 1)
     half = (xyxy[:, 2:] - xyxy[:, :2]) / 2 * scale
-    width, height = resolution_wh
     out = np.empty((len(xyxy), 4), np.int64)
     out[:, :2] = np.floor(centre - half)
     out[:, 2:] = np.ceil(centre + half)
+    if resolution_wh is None:
+        return out
+    width, height = resolution_wh
     out[:, [0, 2]] = np.clip(out[:, [0, 2]], 0, width)
     out[:, [1, 3]] = np.clip(out[:, [1, 3]], 0, height)
     out[:, 2] = np.maximum(out[:, 2], np.minimum(out[:, 0] + 1, width))
@@ -123,24 +127,31 @@ class Masker:
             region = self._zone_mask[y1:y2, x1:x2]
             self._fill(image[y1:y2, x1:x2], region, cell_px=self._zone_cell_px())
             mask[y1:y2, x1:x2] |= region
-        for x1, y1, x2, y2 in head_boxes(faces_xyxy, self.style.scale, self.resolution_wh):
-            roi = image[y1:y2, x1:x2]
-            shape = self._shape(int(x2 - x1), int(y2 - y1))
-            cell_px = max(2.0, max(x2 - x1, y2 - y1) / self.style.cells)
-            self._fill(roi, shape, cell_px=cell_px)
+        width, height = self.resolution_wh
+        for head in head_boxes(faces_xyxy, self.style.scale):
+            x1, y1 = max(0, int(head[0])), max(0, int(head[1]))
+            x2, y2 = min(width, int(head[2])), min(height, int(head[3]))
+            if x2 <= x1 or y2 <= y1:
+                continue
+            shape = self._shape(head, (x1, y1, x2, y2))
+            # Cells sized on the whole head, so a face cut by the frame edge is as coarse.
+            cell_px = max(2.0, float(max(head[2] - head[0], head[3] - head[1])) / self.style.cells)
+            self._fill(image[y1:y2, x1:x2], shape, cell_px=cell_px)
             mask[y1:y2, x1:x2] |= shape
         return mask
 
     def _zone_cell_px(self) -> float:
         return max(8.0, min(self.resolution_wh) / 24)
 
-    def _shape(self, width: int, height: int) -> np.ndarray:
-        if self.style.shape is MaskShape.BOX or width < 3 or height < 3:
-            return np.ones((height, width), bool)
-        canvas = np.zeros((height, width), np.uint8)
-        # Axes to the box's outer edge: pixel centres run from 0.5 to size - 0.5.
-        box = (((width - 1) / 2, (height - 1) / 2), (float(width), float(height)), 0.0)
-        cv2.ellipse(canvas, box, 255, -1)
+    def _shape(self, head: np.ndarray, clipped: tuple[int, int, int, int]) -> np.ndarray:
+        """The mask outline inside ``clipped``, drawn for the whole (possibly off-frame) head."""
+        x1, y1, x2, y2 = clipped
+        head_w, head_h = float(head[2] - head[0]), float(head[3] - head[1])
+        if self.style.shape is MaskShape.BOX or head_w < 3 or head_h < 3:
+            return np.ones((y2 - y1, x2 - x1), bool)
+        canvas = np.zeros((y2 - y1, x2 - x1), np.uint8)
+        centre = (float(head[0] - x1) + (head_w - 1) / 2, float(head[1] - y1) + (head_h - 1) / 2)
+        cv2.ellipse(canvas, (centre, (head_w, head_h), 0.0), 255, -1)
         return canvas.astype(bool)
 
     def _fill(self, roi: np.ndarray, where: np.ndarray, *, cell_px: float) -> None:

@@ -1,0 +1,186 @@
+"""Score a redaction against ground-truth face boxes: leaks, longest exposure, over-masking.
+
+Used by the tests and by ``benchmarks/redact_eval.py``. A face box counts as masked when the
+masker's own mask covers at least :data:`COVERED` of it, and that is checked again from the
+pixels: the fine detail (high-pass) of the output must no longer correlate with the original's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+__all__ = [
+    "COVERED",
+    "SIZE_BANDS",
+    "GroundTruthBox",
+    "RedactionScore",
+    "ScoreKeeper",
+    "detail_correlation",
+    "size_band",
+]
+
+COVERED = 0.9
+"""Share of a face box the mask must cover for the face to count as masked."""
+
+DETAIL_LEAK = 0.5
+"""High-pass correlation with the original above which a face's detail survived."""
+
+MIN_VISIBLE = 0.5
+"""Faces less visible than this (off frame, behind someone) are not scored."""
+
+SIZE_BANDS: tuple[tuple[str, int], ...] = (("<24px", 24), ("24-48px", 48), ("48-96px", 96), (">=96px", 10**9))
+"""Bands of face-box width, upper bound exclusive."""
+
+
+class GroundTruthBox(Protocol):
+    """What scoring needs from a ground-truth face (``cctvkit.samplegen.FaceBox`` fits)."""
+
+    face_id: str
+    xyxy: tuple[int, int, int, int]
+    visible_fraction: float
+
+
+def size_band(width_px: float) -> str:
+    """Name the :data:`SIZE_BANDS` entry for a face ``width_px`` wide."""
+    for name, upper in SIZE_BANDS:
+        if width_px < upper:
+            return name
+    return SIZE_BANDS[-1][0]
+
+
+def detail_correlation(original: np.ndarray, output: np.ndarray) -> float:
+    """Correlation of the fine detail (image minus its blur, grey) of two equal-sized patches.
+
+    Near 1 for the same face re-encoded, near 0 once the face is blurred, pixelated or filled.
+
+    Args:
+        original: RGB patch, shape (h, w, 3), uint8.
+        output: RGB patch of the same shape.
+
+    Returns:
+        Pearson correlation in [-1, 1]; 0 when either patch has no detail.
+    """
+    grey = [cv2.cvtColor(p, cv2.COLOR_RGB2GRAY).astype(np.float32) for p in (original, output)]
+    detail = [g - cv2.GaussianBlur(g, (0, 0), 1.5) for g in grey]
+    a, b = (d.ravel() - d.mean() for d in detail)
+    denominator = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum() / denominator) if denominator > 1e-6 else 0.0
+
+
+@dataclass(slots=True)
+class RedactionScore:
+    """Totals over a clip.
+
+    Attributes:
+        scored: face boxes scored per size band.
+        leaked: of those, boxes not masked (by mask coverage or by pixels) per band.
+        leaked_by_pixels: boxes whose detail survived in the output pixels.
+        longest_exposure: most consecutive frames any one face was exposed.
+        longest_exposed_face: which face.
+        over_masked_fraction: share of masked pixels outside every face's head region.
+        kept_scored: boxes of kept faces scored.
+        kept_masked: of those, boxes more than 10 % masked.
+        frames: frames scored.
+    """
+
+    scored: dict[str, int] = field(default_factory=lambda: {name: 0 for name, _ in SIZE_BANDS})
+    leaked: dict[str, int] = field(default_factory=lambda: {name: 0 for name, _ in SIZE_BANDS})
+    leaked_by_pixels: int = 0
+    longest_exposure: int = 0
+    longest_exposed_face: str | None = None
+    over_masked_fraction: float = 0.0
+    kept_scored: int = 0
+    kept_masked: int = 0
+    frames: int = 0
+
+    @property
+    def leak_rate(self) -> float:
+        """Share of all scored third-party face boxes that leaked."""
+        total = sum(self.scored.values())
+        return sum(self.leaked.values()) / total if total else 0.0
+
+    @property
+    def kept_masked_rate(self) -> float:
+        """Share of kept-face boxes that were masked."""
+        return self.kept_masked / self.kept_scored if self.kept_scored else 0.0
+
+
+class ScoreKeeper:
+    """Accumulate a :class:`RedactionScore` frame by frame.
+
+    Args:
+        kept_faces: ground-truth face ids that were meant to stay visible.
+        head_scale: a face box enlarged this much is its head: masking there is not over-masking.
+    """
+
+    def __init__(self, kept_faces: Iterable[str] = (), *, head_scale: float = 2.0) -> None:
+        self.kept = frozenset(kept_faces)
+        self.head_scale = head_scale
+        self.score = RedactionScore()
+        self._run: dict[str, int] = {}
+        self._masked_px = 0
+        self._outside_px = 0
+
+    def add(
+        self,
+        truth: Sequence[GroundTruthBox],
+        mask: np.ndarray,
+        original: np.ndarray | None = None,
+        output: np.ndarray | None = None,
+    ) -> list[str]:
+        """Score one frame.
+
+        Args:
+            truth: the frame's ground-truth faces.
+            mask: the masker's boolean (height, width) mask for the frame.
+            original: the input frame (RGB) for the pixel check, if available.
+            output: the decoded output frame (RGB), same size.
+
+        Returns:
+            Ids of the third-party faces exposed in this frame.
+        """
+        score = self.score
+        score.frames += 1
+        exposed = []
+        heads = np.zeros(mask.shape, bool)
+        height, width = mask.shape
+        for box in truth:
+            x1, y1, x2, y2 = box.xyxy
+            cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+            hw, hh = (x2 - x1) * self.head_scale / 2, (y2 - y1) * self.head_scale / 2
+            heads[
+                max(0, int(cy - hh)) : min(height, int(cy + hh) + 1),
+                max(0, int(cx - hw)) : min(width, int(cx + hw) + 1),
+            ] = True
+            if box.visible_fraction < MIN_VISIBLE or x2 <= x1 or y2 <= y1:
+                continue
+            coverage = float(mask[y1:y2, x1:x2].mean())
+            detail_kept = False
+            if original is not None and output is not None:
+                detail_kept = detail_correlation(original[y1:y2, x1:x2], output[y1:y2, x1:x2]) > DETAIL_LEAK
+            if box.face_id in self.kept:
+                score.kept_scored += 1
+                score.kept_masked += coverage > 0.1
+                continue
+            band = size_band(x2 - x1)
+            score.scored[band] += 1
+            leaked = coverage < COVERED or detail_kept
+            score.leaked[band] += leaked
+            score.leaked_by_pixels += detail_kept
+            run = self._run.get(box.face_id, 0) + 1 if leaked else 0
+            self._run[box.face_id] = run
+            if run > score.longest_exposure:
+                score.longest_exposure, score.longest_exposed_face = run, box.face_id
+            if leaked:
+                exposed.append(box.face_id)
+        for face_id in set(self._run) - {b.face_id for b in truth}:
+            self._run[face_id] = 0  # out of view ends a run
+        self._masked_px += int(mask.sum())
+        self._outside_px += int((mask & ~heads).sum())
+        score.over_masked_fraction = self._outside_px / self._masked_px if self._masked_px else 0.0
+        return exposed

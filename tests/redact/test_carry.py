@@ -1,0 +1,128 @@
+"""The carry planner: gaps filled, masks before a track starts and after it ends, ids adopted."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import supervision as sv
+
+from cctvkit.redact.carry import MaskPlanner
+from cctvkit.redact.tracking import FaceTracker
+
+
+def _faces(boxes: list[tuple[list[float], int]], confidence: float = 0.9) -> sv.Detections:
+    if not boxes:
+        return sv.Detections(
+            xyxy=np.empty((0, 4), np.float32),
+            confidence=np.empty(0, np.float32),
+            tracker_id=np.empty(0, int),
+        )
+    return sv.Detections(
+        xyxy=np.array([b for b, _ in boxes], np.float32),
+        confidence=np.full(len(boxes), confidence, np.float32),
+        tracker_id=np.array([t for _, t in boxes], int),
+    )
+
+
+def _run(planner: MaskPlanner, frames: list[sv.Detections]) -> dict[int, sv.Detections]:
+    out: dict[int, sv.Detections] = {}
+    for index, faces in enumerate(frames):
+        for payload, boxes in planner.push(index, faces, index):
+            out[payload] = boxes
+    for payload, boxes in planner.flush():
+        out[payload] = boxes
+    return out
+
+
+def _box(frame: int, speed: float = 4.0) -> list[float]:
+    return [100 + speed * frame, 50, 140 + speed * frame, 100]
+
+
+def test_delay_line_returns_every_frame_in_order() -> None:
+    planner: MaskPlanner[int] = MaskPlanner(resolution_wh=(320, 180), lookahead_frames=3)
+    released = []
+    for index in range(10):
+        released += [p for p, _ in planner.push(index, _faces([]), index)]
+        assert len(released) == max(0, index - 2)
+    released += [p for p, _ in planner.flush()]
+    assert released == list(range(10))
+
+
+def test_gap_is_interpolated() -> None:
+    seen = {0, 1, 2, 6, 7}
+    frames = [_faces([(_box(i), 1)] if i in seen else []) for i in range(8)]
+    out = _run(MaskPlanner(resolution_wh=(640, 360), lookahead_frames=5, max_gap_frames=10), frames)
+    for i in range(8):
+        assert len(out[i]) == 1, i
+    assert out[4].data["source"][0] == "interpolated"
+    centre = (out[4].xyxy[0, 0] + out[4].xyxy[0, 2]) / 2
+    assert centre == pytest.approx(120 + 4 * 4, abs=0.5)
+
+
+@pytest.mark.parametrize("lookahead", [1, 3, 5])
+def test_mask_starts_lookahead_frames_before_first_detection(lookahead: int) -> None:
+    frames = [_faces([(_box(i), 0)] if i >= 10 else []) for i in range(15)]
+    out = _run(MaskPlanner(resolution_wh=(640, 360), lookahead_frames=lookahead), frames)
+    masked = [i for i in range(15) if len(out[i])]
+    assert masked[0] == 10 - lookahead
+    assert out[10 - lookahead].data["source"][0] == "lookahead"
+    # Carried backwards along the track's motion: left of the first sighting.
+    assert out[9].xyxy[0, 0] < out[10].xyxy[0, 0]
+
+
+def test_mask_trails_after_last_detection_following_motion() -> None:
+    frames = [_faces([(_box(i, speed=6), 2)] if i < 6 else []) for i in range(15)]
+    out = _run(MaskPlanner(resolution_wh=(640, 360), lookahead_frames=2, trail_frames=4), frames)
+    masked = [i for i in range(15) if len(out[i])]
+    assert masked == list(range(10))
+    assert out[8].data["source"][0] == "trail"
+    centre = (out[8].xyxy[0, 0] + out[8].xyxy[0, 2]) / 2
+    assert centre == pytest.approx(120 + 6 * 8, abs=1)
+
+
+def test_single_unconfirmed_box_is_carried_both_ways() -> None:
+    frames = [_faces([(_box(0), -1)] if i == 5 else []) for i in range(12)]
+    out = _run(MaskPlanner(resolution_wh=(640, 360), lookahead_frames=2, trail_frames=3), frames)
+    assert [i for i in range(12) if len(out[i])] == [3, 4, 5, 6, 7, 8]
+    assert set(out[5].tracker_id) == {-1}
+
+
+def test_new_track_adopts_its_unconfirmed_first_box() -> None:
+    frames = [_faces([(_box(0), -1)])] + [_faces([(_box(i), 4)]) for i in range(1, 5)]
+    out = _run(MaskPlanner(resolution_wh=(640, 360), lookahead_frames=2, trail_frames=2), frames)
+    assert list(out[0].tracker_id) == [4]
+    assert all(set(out[i].tracker_id) == {4} for i in range(5))
+
+
+def test_boxes_leaving_the_frame_are_clipped_or_dropped() -> None:
+    frames = [_faces([([600 + 30 * i, 10, 640, 60], 0)]) if i < 2 else _faces([]) for i in range(8)]
+    out = _run(MaskPlanner(resolution_wh=(640, 360), lookahead_frames=1, trail_frames=5), frames)
+    for boxes in out.values():
+        assert np.all(boxes.xyxy[:, 2] <= 640)
+        assert np.all(boxes.xyxy[:, 2] > boxes.xyxy[:, 0])
+
+
+def test_tracker_confirms_a_face_seen_every_other_frame() -> None:
+    tracker = FaceTracker(fps=10, threshold=0.5)
+    ids = []
+    for i in range(10):
+        dets = sv.Detections(xyxy=np.array([_box(i)], np.float32), confidence=np.array([0.9], np.float32))
+        faces = tracker.update(dets if i % 2 == 0 else sv.Detections.empty())
+        ids += list(faces.tracker_id)
+    assert ids[0] == -1
+    assert len(set(ids[1:])) == 1 and ids[1] >= 0
+
+
+def test_tracker_ids_are_deterministic() -> None:
+    def run() -> list[int]:
+        tracker = FaceTracker(fps=10)
+        out = []
+        for i in range(6):
+            dets = sv.Detections(
+                xyxy=np.array([_box(i), [300, 40, 340, 90]], np.float32),
+                confidence=np.array([0.9, 0.8], np.float32),
+            )
+            out += list(tracker.update(dets).tracker_id)
+        return out
+
+    assert run() == run()
