@@ -96,7 +96,9 @@ def probe(path: Path) -> MediaInfo:
     with container:
         if not container.streams.video:
             raise VideoOpenError(f"{path}: no video stream")
-        is_still = path.suffix.lower() in STILL_SUFFIXES
+        # Judge by content, not by name: FFmpeg's image demuxers are image2 and *_pipe.
+        fmt = container.format.name
+        is_still = fmt == "image2" or fmt.endswith("_pipe")
         if not is_still and container.format.name in RAW_STREAM_FORMATS:
             raise VideoOpenError(
                 f"{path}: raw {container.format.name} elementary stream without a container "
