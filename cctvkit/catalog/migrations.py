@@ -48,6 +48,20 @@ MIGRATIONS: list[Migration] = [
             "leases",
         ),
     ),
+    Migration(
+        2,
+        "access requests, their windows, extensions and approvals; releases, clips, disclosure log",
+        _create(
+            "requests",
+            "request_windows",
+            "request_window_cameras",
+            "request_extensions",
+            "request_approvals",
+            "releases",
+            "release_clips",
+            "disclosures",
+        ),
+    ),
 ]
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -22,12 +23,20 @@ __all__ = [
     "RECORDING_STATES",
     "audit",
     "cameras",
+    "disclosures",
     "hold_cameras",
     "holds",
     "leases",
     "metadata",
     "purge_journal",
     "recordings",
+    "release_clips",
+    "releases",
+    "request_approvals",
+    "request_extensions",
+    "request_window_cameras",
+    "request_windows",
+    "requests",
     "restrictions",
     "schema_version",
 ]
@@ -170,3 +179,132 @@ leases = Table(
     Column("expires_at", UTCDateTime, nullable=False),
 )
 Index("ix_leases_recording", leases.c.recording_id)
+
+
+# --- Access requests and releases (issue #5, migration 2) ---
+
+requests = Table(
+    "requests",
+    metadata,
+    Column("id", String(32), primary_key=True),  # R-2026-0001
+    Column("kind", String(16), nullable=False),  # subject | police | insurer | partner | other
+    Column("status", String(16), nullable=False),  # open | closed
+    Column("outcome", String(16), nullable=True),  # released | partial | refused
+    Column("requester", Text, nullable=False),
+    Column("contact", Text, nullable=True),
+    Column("recipient", Text, nullable=False),  # who receives a release (the requester by default)
+    Column("identity_method", Text, nullable=True),  # 13.4-13.5: how the requester was identified
+    Column("identity_verified_at", UTCDateTime, nullable=True),
+    Column("identity_verified_by", Text, nullable=True),
+    Column("police_reference", Text, nullable=True),  # 12.7.1: the reasoned request's reference
+    Column("legal_basis", Text, nullable=False),
+    Column("purpose", Text, nullable=True),
+    Column("received_on", Date, nullable=False),  # calendar date in the site's timezone
+    Column("due_on", Date, nullable=False),  # 13.6: received + 1 month (+ extensions)
+    Column("created_by", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("refusal_reason", Text, nullable=True),
+    Column("closed_by", Text, nullable=True),
+    Column("closed_at", UTCDateTime, nullable=True),
+    Column("close_reason", Text, nullable=True),
+)
+Index("ix_requests_status_due", requests.c.status, requests.c.due_on)
+
+request_windows = Table(
+    "request_windows",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", String(32), ForeignKey("requests.id"), nullable=False),
+    Column("seq", Integer, nullable=False),  # 1-based within the request
+    Column("place", Text, nullable=False),  # as the operator named it (camera id or area)
+    Column("start_utc", UTCDateTime, nullable=False),
+    Column("end_utc", UTCDateTime, nullable=False),
+)
+Index("ix_request_windows_request", request_windows.c.request_id, request_windows.c.seq, unique=True)
+
+request_window_cameras = Table(
+    "request_window_cameras",
+    metadata,
+    Column("window_id", Integer, ForeignKey("request_windows.id"), primary_key=True),
+    Column("camera_id", String(64), primary_key=True),
+)
+
+request_extensions = Table(
+    "request_extensions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", String(32), ForeignKey("requests.id"), nullable=False),
+    Column("months", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("due_before", Date, nullable=False),
+    Column("due_after", Date, nullable=False),
+    Column("extended_by", Text, nullable=False),
+    Column("extended_at", UTCDateTime, nullable=False),
+)
+Index("ix_request_extensions_request", request_extensions.c.request_id)
+
+request_approvals = Table(
+    "request_approvals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", String(32), ForeignKey("requests.id"), nullable=False),
+    Column("scope", String(32), nullable=False),  # unredacted
+    Column("approved_by", Text, nullable=False),
+    Column("recorded_by", Text, nullable=False),
+    Column("approved_at", UTCDateTime, nullable=False),
+    Column("note", Text, nullable=True),
+)
+Index("ix_request_approvals_request", request_approvals.c.request_id)
+
+releases = Table(
+    "releases",
+    metadata,
+    Column("id", String(40), primary_key=True),  # R-2026-0001-r1
+    Column("request_id", String(32), ForeignKey("requests.id"), nullable=False),
+    Column("outcome", String(16), nullable=False),  # released | partial
+    Column("redacted", Boolean, nullable=False),
+    Column("path", Text, nullable=False),
+    Column("archive_path", Text, nullable=True),  # the encrypted archive, if one was made
+    Column("manifest_sha256", String(64), nullable=False),
+    Column("recipient", Text, nullable=False),
+    Column("recipient_category", Text, nullable=False),
+    Column("legal_basis", Text, nullable=False),
+    Column("withheld", Text, nullable=False),  # JSON list: what was withheld and why (13.9)
+    Column("created_by", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+Index("ix_releases_request", releases.c.request_id)
+
+release_clips = Table(
+    "release_clips",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("release_id", String(40), ForeignKey("releases.id"), nullable=False),
+    Column("name", Text, nullable=False),  # path inside the package
+    Column("camera_id", String(64), nullable=False),
+    Column("window_seq", Integer, nullable=False),
+    Column("start_utc", UTCDateTime, nullable=False),
+    Column("end_utc", UTCDateTime, nullable=False),
+    Column("frame_count", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("faces_masked", Integer, nullable=False),
+    Column("tracks_kept", Integer, nullable=False),
+    Column("processing_s", Float, nullable=False),  # redaction wall time: the measured speed
+)
+Index("ix_release_clips_release", release_clips.c.release_id)
+
+disclosures = Table(
+    "disclosures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("release_id", String(40), ForeignKey("releases.id"), nullable=False),
+    Column("request_id", String(32), ForeignKey("requests.id"), nullable=False),
+    Column("recipient", Text, nullable=False),
+    Column("recipient_category", Text, nullable=False),
+    Column("legal_basis", Text, nullable=False),
+    Column("purpose", Text, nullable=False),  # why
+    Column("summary", Text, nullable=False),  # what: clips, cameras, time ranges
+    Column("disclosed_by", Text, nullable=False),
+    Column("disclosed_at", UTCDateTime, nullable=False),
+)
+Index("ix_disclosures_time", disclosures.c.disclosed_at)

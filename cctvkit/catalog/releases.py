@@ -1,0 +1,113 @@
+"""Named queries on release packages, their clips and the disclosure log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from cctvkit.catalog.request_records import Disclosure, Release, ReleaseClip
+from cctvkit.catalog.schema import disclosures, release_clips, releases
+
+__all__ = [
+    "clip_speeds",
+    "count_releases",
+    "insert_disclosure",
+    "insert_release",
+    "list_disclosures",
+    "list_releases",
+]
+
+
+def count_releases(conn: Connection, request_id: str) -> int:
+    query = select(func.count()).where(releases.c.request_id == request_id)
+    return int(conn.execute(query).scalar_one())
+
+
+def insert_release(conn: Connection, values: dict[str, Any], clips: Sequence[ReleaseClip]) -> None:
+    """Insert a release row and its clips."""
+    conn.execute(releases.insert().values(**values))
+    for clip in clips:
+        conn.execute(
+            release_clips.insert().values(
+                release_id=values["id"],
+                name=clip.name,
+                camera_id=clip.camera_id,
+                window_seq=clip.window_seq,
+                start_utc=clip.start_utc,
+                end_utc=clip.end_utc,
+                frame_count=clip.frame_count,
+                sha256=clip.sha256,
+                faces_masked=clip.faces_masked,
+                tracks_kept=clip.tracks_kept,
+                processing_s=clip.processing_s,
+            )
+        )
+
+
+def _clips(conn: Connection, release_id: str) -> tuple[ReleaseClip, ...]:
+    rows = conn.execute(
+        select(release_clips).where(release_clips.c.release_id == release_id).order_by(release_clips.c.id)
+    )
+    return tuple(
+        ReleaseClip(
+            r.name,
+            r.camera_id,
+            r.window_seq,
+            r.start_utc,
+            r.end_utc,
+            r.frame_count,
+            r.sha256,
+            r.faces_masked,
+            r.tracks_kept,
+            r.processing_s,
+        )
+        for r in rows
+    )
+
+
+def list_releases(conn: Connection, request_id: str | None = None) -> list[Release]:
+    """Releases (with their clips), oldest first, optionally of one request."""
+    query = select(releases)
+    if request_id is not None:
+        query = query.where(releases.c.request_id == request_id)
+    rows = conn.execute(query.order_by(releases.c.created_at, releases.c.id)).fetchall()
+    return [Release(**r._mapping, clips=_clips(conn, r.id)) for r in rows]
+
+
+def clip_speeds(conn: Connection, limit: int = 50) -> list[tuple[int, float]]:
+    """``(frames, seconds)`` of the most recent redacted clips: the measured processing speed."""
+    query = (
+        select(release_clips.c.frame_count, release_clips.c.processing_s)
+        .join(releases, releases.c.id == release_clips.c.release_id)
+        .where(releases.c.redacted.is_(True), release_clips.c.processing_s > 0)
+        .order_by(release_clips.c.id.desc())
+        .limit(limit)
+    )
+    return [(int(f), float(s)) for f, s in conn.execute(query)]
+
+
+def insert_disclosure(conn: Connection, values: dict[str, Any]) -> int:
+    result = conn.execute(disclosures.insert().values(**values))
+    return int(result.inserted_primary_key[0])
+
+
+def list_disclosures(
+    conn: Connection,
+    *,
+    request_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[Disclosure]:
+    """The disclosure log, oldest first."""
+    query = select(disclosures)
+    if request_id is not None:
+        query = query.where(disclosures.c.request_id == request_id)
+    if since is not None:
+        query = query.where(disclosures.c.disclosed_at >= since)
+    if until is not None:
+        query = query.where(disclosures.c.disclosed_at < until)
+    rows = conn.execute(query.order_by(disclosures.c.disclosed_at, disclosures.c.id))
+    return [Disclosure(**r._mapping) for r in rows]

@@ -1,0 +1,152 @@
+"""Records of access requests, their releases and the disclosure log, as the catalog returns them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+__all__ = [
+    "Approval",
+    "Disclosure",
+    "Extension",
+    "Release",
+    "ReleaseClip",
+    "Request",
+    "RequestWindow",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestWindow:
+    """One place and time range of a request.
+
+    Attributes:
+        seq: 1-based number within the request.
+        place: as the operator named it (a camera id or an area).
+        camera_ids: the cameras the place resolved to when the request was opened.
+        start_utc: window start (inclusive).
+        end_utc: window end (exclusive).
+    """
+
+    seq: int
+    place: str
+    camera_ids: tuple[str, ...]
+    start_utc: datetime
+    end_utc: datetime
+
+    @property
+    def duration_s(self) -> float:
+        return (self.end_utc - self.start_utc).total_seconds()
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    """One extension of the reply deadline (13.6)."""
+
+    months: int
+    reason: str
+    due_before: date
+    due_after: date
+    extended_by: str
+    extended_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """A second person's approval (e.g. of an unredacted police copy)."""
+
+    scope: str
+    approved_by: str
+    recorded_by: str
+    approved_at: datetime
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """An access request (13.1.1) or a third party's request for footage (12.7)."""
+
+    id: str
+    kind: str
+    status: str
+    outcome: str | None
+    requester: str
+    contact: str | None
+    recipient: str
+    identity_method: str | None
+    identity_verified_at: datetime | None
+    identity_verified_by: str | None
+    police_reference: str | None
+    legal_basis: str
+    purpose: str | None
+    received_on: date
+    due_on: date
+    created_by: str
+    created_at: datetime
+    refusal_reason: str | None
+    closed_by: str | None
+    closed_at: datetime | None
+    close_reason: str | None
+    windows: tuple[RequestWindow, ...] = ()
+    extensions: tuple[Extension, ...] = ()
+    approvals: tuple[Approval, ...] = ()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    @property
+    def extended_months(self) -> int:
+        return sum(e.months for e in self.extensions)
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseClip:
+    """One clip of a release package."""
+
+    name: str
+    camera_id: str
+    window_seq: int
+    start_utc: datetime
+    end_utc: datetime
+    frame_count: int
+    sha256: str
+    faces_masked: int
+    tracks_kept: int
+    processing_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """A release package handed (or to be handed) to a recipient."""
+
+    id: str
+    request_id: str
+    outcome: str
+    redacted: bool
+    path: str
+    archive_path: str | None
+    manifest_sha256: str
+    recipient: str
+    recipient_category: str
+    legal_basis: str
+    withheld: str  # JSON list
+    created_by: str
+    created_at: datetime
+    clips: tuple[ReleaseClip, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Disclosure:
+    """One entry of the disclosure log: who received what, when, why and on which basis."""
+
+    id: int
+    release_id: str
+    request_id: str
+    recipient: str
+    recipient_category: str
+    legal_basis: str
+    purpose: str
+    summary: str
+    disclosed_by: str
+    disclosed_at: datetime
