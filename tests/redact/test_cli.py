@@ -1,0 +1,72 @@
+"""`cctvkit redact` through the real command line (CliRunner), exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cctvkit.cli.main import app
+from cctvkit.cli.redact import parse_track_ids, parse_zone, redact
+from cctvkit.errors import UsageError
+from cctvkit.samplegen import GroundTruth
+
+if not any(command.name == "redact" for command in app.registered_commands):
+    # Until cctvkit/cli/main.py mounts it, mount the command the way it will be.
+    app.command("redact")(redact)
+
+
+def test_redact_json_report(scene_clip: tuple[Path, GroundTruth], tmp_path: Path) -> None:
+    out = tmp_path / "o.mp4"
+    result = CliRunner().invoke(
+        app,
+        [
+            "redact",
+            str(scene_clip[0]),
+            "-o",
+            str(out),
+            "--json",
+            "--zone",
+            "0,0;0.2,0;0.2,0.2",
+            "--method",
+            "pixelate",
+            "--shape",
+            "box",
+            "--start",
+            "0",
+            "--end",
+            "1",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["frame_count"] == 10
+    assert report["parameters"]["style"]["method"] == "pixelate"
+    assert report["parameters"]["privacy_zones"] == [[[0.0, 0.0], [0.2, 0.0], [0.2, 0.2]]]
+    assert out.exists()
+
+
+def test_damaged_input_is_one_line_and_exit_code(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"not a video at all" * 100)
+    result = CliRunner().invoke(app, ["redact", str(bad), "-o", str(tmp_path / "o.mp4")])
+    assert result.exit_code == 6
+    assert result.output.strip().startswith("cctvkit: error:")
+    assert len(result.output.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.mp4"]
+
+
+@pytest.mark.parametrize("args", [["--keep-track", "3,x"], ["--zone", "0,0;1,1"], ["--start", "1"]])
+def test_bad_arguments_exit_2(scene_clip: tuple[Path, GroundTruth], tmp_path: Path, args: list[str]) -> None:
+    result = CliRunner().invoke(app, ["redact", str(scene_clip[0]), "-o", str(tmp_path / "o.mp4"), *args])
+    assert result.exit_code == 2, result.output
+
+
+def test_parsers() -> None:
+    assert parse_track_ids("3, 7") == [3, 7]
+    assert parse_track_ids(None) == []
+    assert parse_zone("0,0; 0.5,0 0.5,0.5") == [(0.0, 0.0), (0.5, 0.0), (0.5, 0.5)]
+    with pytest.raises(UsageError):
+        parse_zone("0,0;1")
