@@ -14,6 +14,7 @@ from typer.core import TyperGroup
 
 from cctvkit import __version__
 from cctvkit.cli import index as index_cli
+from cctvkit.cli.backup import backup
 from cctvkit.cli.context import AppState, err_console
 from cctvkit.cli.init import init
 from cctvkit.cli.redact import redact
@@ -103,6 +104,7 @@ app.command("init")(init)
 app.command("status")(status)
 app.add_typer(index_cli.app, name="index")
 app.command("redact")(redact)
+app.command("backup")(backup)
 
 
 def main() -> None:
