@@ -1,0 +1,84 @@
+"""Finding a window's footage (gaps, restrictions) and cutting it frame-accurately across segments."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from cctvkit.files import sha256_file
+from cctvkit.requests.coverage import find_coverage
+from cctvkit.requests.cut import cut_run
+from cctvkit.requests.estimate import DEFAULT_REDACTION_FPS, estimate_work
+from cctvkit.requests.kinds import RequestKind
+from cctvkit.requests.lifecycle import NewRequest, open_request
+from cctvkit.requests.windows import parse_window
+from cctvkit.retention.restrictions import restrict_recording
+from cctvkit.video import VideoReader
+from tests.requests.conftest import OPERATOR, IndexedSite
+
+NOW = datetime(2026, 10, 5, 12, 0, tzinfo=UTC)
+
+
+def _request(site: IndexedSite, *windows: str):
+    new = NewRequest(
+        kind=RequestKind.SUBJECT,
+        requester="Alex Doe",
+        windows=tuple(parse_window(w, site.config) for w in windows),
+        received_on=date(2026, 10, 3),
+    )
+    return open_request(site.catalog, site.config, new, actor=OPERATOR, now=NOW)
+
+
+def _bar_x(image: np.ndarray) -> int:
+    """Column of the bright bar that write_tiny_video moves 3 px a frame."""
+    return int(np.argmax(image[:, :, 0].mean(axis=0) > 130))
+
+
+def test_window_across_three_segments(indexed_site: IndexedSite, tmp_path: Path) -> None:
+    site = indexed_site
+    req = _request(site, "gate@2026-10-01T10:00:01/10:00:05", "hall@2026-10-01T10:00:01/10:00:02.5")
+    cov = find_coverage(site.catalog, req)
+    gate, hall = cov
+    assert gate.camera_id == "gate" and len(gate.runs) == 1 and gate.gaps == ()
+    run = gate.runs[0]
+    assert [Path(s.recording.path).name[-10:] for s in run] == ["100000.mp4", "100002.mp4", "100004.mp4"]
+    assert [(s.start_s, s.end_s) for s in run] == [(1.0, 2.0), (0.0, 2.0), (0.0, 1.0)]
+    assert gate.frames == 40 and hall.frames == 10 and [g.reason for g in hall.gaps] == ["no footage"]
+
+    est = estimate_work(site.catalog, cov)
+    assert est.cameras == 2 and est.clips == 2 and est.frames == 50
+    assert est.speed_source == "default" and est.processing_s == 50 / DEFAULT_REDACTION_FPS
+
+    hashes = {s.recording.id: sha256_file(Path(s.recording.path)) for s in run}
+    clip = cut_run(run, tmp_path / "work" / "cut.mp4", hashes=hashes)
+    assert clip.frame_count == 40 and clip.fps == "10"
+    assert clip.start_utc == datetime(2026, 10, 1, 9, 0, 1, tzinfo=UTC)  # 10:00:01 BST
+    assert clip.end_utc - clip.start_utc == timedelta(seconds=4)
+    assert [p.frames for p in clip.parts] == [10, 20, 10]
+    assert (Path(clip.path).stat().st_mode & 0o777) == 0o600
+    with VideoReader(Path(clip.path)) as reader:
+        frames = list(reader.frames())
+    assert len(frames) == 40
+    # Source frame k of each 20-frame segment has its bar at 3k: the cut starts at frame 10 of the
+    # first segment, then runs 0..19 of the second and 0..9 of the third.
+    expected = [3 * k for k in range(10, 20)] + [3 * k % 64 for k in range(20)] + [3 * k for k in range(10)]
+    assert [_bar_x(f.image) for f in frames] == expected
+    # Cut again: the finished working clip is reused.
+    assert cut_run(run, Path(clip.path), hashes=hashes) == clip
+
+
+def test_gaps_and_restrictions_are_named(indexed_site: IndexedSite) -> None:
+    site = indexed_site
+    req = _request(site, "gate@2026-10-01T10:00:01/10:00:08")
+    middle = next(s.recording for s in find_coverage(site.catalog, req)[0].runs[0] if s.start_s == 0.0)
+    restrict_recording(site.catalog, middle.id, actor=OPERATOR, reason="13.2.2 objection pending", now=NOW)
+    (cov,) = find_coverage(site.catalog, req)
+    assert len(cov.runs) == 2  # before and after the restricted segment
+    reasons = [(g.reason, g.recording_id) for g in cov.gaps]
+    assert reasons == [("restricted", middle.id), ("no footage", None)]
+    restricted, missing = cov.gaps
+    assert (restricted.end_utc - restricted.start_utc).total_seconds() == 2.0
+    assert missing.start_utc == datetime(2026, 10, 1, 9, 0, 6, tzinfo=UTC)
+    assert "restriction" in restricted.detail
