@@ -96,15 +96,24 @@ def ls(
         table.add_row(
             str(r.id),
             r.camera_id or "-",
-            f"{r.area or '-'}",
+            r.area or "-",
             r.start_utc.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z") if r.start_utc else "-",
             r.end_utc.astimezone(tz).strftime("%H:%M:%S") if r.end_utc else "-",
             r.kind,
             r.state,
-            r.path,
+            _short_path(r.path, cfg.archive_roots),
         )
     console.print(table)
     console.print(f"{len(rows)} recording(s)")
+
+
+def _short_path(path: str, roots: list) -> str:
+    """The path below its archive root (full paths stay in --json)."""
+    for root in roots:
+        prefix = str(root).rstrip("/") + "/"
+        if path.startswith(prefix):
+            return path[len(prefix) :]
+    return path
 
 
 def _split_place(place: str | None) -> tuple[str | None, str | None]:
