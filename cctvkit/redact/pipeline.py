@@ -166,8 +166,7 @@ def redact_video(
 
             def emit(frame: VideoFrame, boxes: sv.Detections) -> None:
                 nonlocal untracked
-                if review:
-                    gallery.add(frame.index, frame.image, boxes)
+                gallery.add(frame.index, frame.image, boxes)  # before masking: best sightings
                 kept = np.isin(boxes.tracker_id, list(keep)) if keep else np.zeros(len(boxes), bool)
                 for track_id, source in zip(boxes.tracker_id, boxes.data["source"], strict=True):
                     if track_id < 0:
