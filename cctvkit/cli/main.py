@@ -13,10 +13,14 @@ import typer
 from typer.core import TyperGroup
 
 from cctvkit import __version__
+from cctvkit.cli import audit as audit_cli
+from cctvkit.cli import hold as hold_cli
 from cctvkit.cli import index as index_cli
+from cctvkit.cli import restrict as restrict_cli
 from cctvkit.cli.backup import backup
 from cctvkit.cli.context import AppState, err_console
 from cctvkit.cli.init import init
+from cctvkit.cli.purge import purge
 from cctvkit.cli.redact import redact
 from cctvkit.cli.status import status
 from cctvkit.errors import CctvkitError
@@ -105,6 +109,10 @@ app.command("status")(status)
 app.add_typer(index_cli.app, name="index")
 app.command("redact")(redact)
 app.command("backup")(backup)
+app.command("purge")(purge)
+app.add_typer(hold_cli.app, name="hold")
+app.add_typer(restrict_cli.app, name="restrict")
+app.add_typer(audit_cli.app, name="audit")
 
 
 def main() -> None:

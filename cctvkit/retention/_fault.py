@@ -1,4 +1,8 @@
-"""Fault injection for crash tests: ``CCTVKIT_FAULT=purge:<point>:<n>`` SIGKILLs at the n-th hit."""
+"""Fault injection for crash tests: ``CCTVKIT_FAULT=purge:<point>:<n>`` SIGKILLs at the n-th hit.
+
+``purge:<point>:<n>:stop`` sends SIGSTOP instead (the test resumes it with SIGCONT), so a test can
+hold a purge still at a known step, e.g. right after it took the lock.
+"""
 
 from __future__ import annotations
 
@@ -11,18 +15,19 @@ FAULT_ENV = "CCTVKIT_FAULT"
 
 
 class FaultPoints:
-    """Counts visits to named points; kills this process, without cleanup, at the configured visit.
+    """Counts visits to named points; kills (or stops) this process, without cleanup, at the set visit.
 
     Unset (the normal case) it costs one dict lookup per visit.
     """
 
     def __init__(self, spec: str | None, scope: str = "purge") -> None:
-        self._targets: dict[str, int] = {}
+        self._targets: dict[str, tuple[int, signal.Signals]] = {}
         self._hits: dict[str, int] = {}
         for part in (spec or "").split(","):
             bits = part.strip().split(":")
-            if len(bits) == 3 and bits[0] == scope and bits[2].isdigit():
-                self._targets[bits[1]] = int(bits[2])
+            if len(bits) in (3, 4) and bits[0] == scope and bits[2].isdigit():
+                sig = signal.SIGSTOP if bits[3:] == ["stop"] else signal.SIGKILL
+                self._targets[bits[1]] = (int(bits[2]), sig)
 
     @classmethod
     def from_env(cls, scope: str = "purge") -> FaultPoints:
@@ -34,5 +39,5 @@ class FaultPoints:
             return
         hits = self._hits.get(point, 0) + 1
         self._hits[point] = hits
-        if hits == target:
-            os.kill(os.getpid(), signal.SIGKILL)
+        if hits == target[0]:
+            os.kill(os.getpid(), target[1])

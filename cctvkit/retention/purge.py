@@ -345,6 +345,7 @@ def run_purge(
     policy = RetentionPolicy.from_config(config)
     with lock or purge_lock(config), _stop_on_signals(stop) as stopped:
         ex = _Executor(catalog, config, policy, actor=actor, now=now)
+        ex.faults.reach("locked")
         if dry_run:
             with catalog.read() as conn:
                 summary.pending_recovery = len(jq.open_entries(conn))
