@@ -33,6 +33,20 @@ def _create(*tables: str) -> Callable[[Connection], None]:
     return upgrade
 
 
+def _index(name: str) -> Callable[[Connection], None]:
+    """A step that adds one index declared in ``schema`` (skipped where the table was born with it)."""
+
+    def upgrade(conn: Connection) -> None:
+        for table in schema.metadata.tables.values():
+            for index in table.indexes:
+                if index.name == name:
+                    index.create(conn, checkfirst=True)
+                    return
+        raise LookupError(f"no index {name!r} in the schema")
+
+    return upgrade
+
+
 MIGRATIONS: list[Migration] = [
     Migration(
         1,
@@ -61,6 +75,9 @@ MIGRATIONS: list[Migration] = [
             "release_clips",
             "disclosures",
         ),
+    ),
+    Migration(
+        3, "index for purge planning (camera, state, start)", _index("ix_recordings_camera_state_start")
     ),
 ]
 

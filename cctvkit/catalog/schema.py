@@ -92,6 +92,8 @@ recordings = Table(
     Column("state_changed_at", UTCDateTime, nullable=False),
 )
 Index("ix_recordings_camera_start", recordings.c.camera_id, recordings.c.start_utc)
+# Purge planning asks "present recordings of camera X starting before its cutoff": one range scan.
+Index("ix_recordings_camera_state_start", recordings.c.camera_id, recordings.c.state, recordings.c.start_utc)
 Index("ix_recordings_state_start", recordings.c.state, recordings.c.start_utc)
 Index("ix_recordings_place_start", recordings.c.site, recordings.c.area, recordings.c.start_utc)
 
