@@ -46,6 +46,7 @@ class CutPart:
         first_frame_s: presentation time of the first frame used, seconds in the source.
         last_frame_s: presentation time of the last frame used.
         frames: frames used.
+        first_frame_utc: wall-clock time of the first frame used (ISO 8601, UTC).
     """
 
     recording_id: int
@@ -56,6 +57,7 @@ class CutPart:
     first_frame_s: float
     last_frame_s: float
     frames: int
+    first_frame_utc: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +108,7 @@ class CutClip:
 
 def cut_key(spans: Sequence[SourceSpan], hashes: dict[int, str]) -> str:
     """A short digest of the sources and spans: the same key means the same working clip."""
-    data = [
-        [s.recording.id, hashes[s.recording.id], round(s.start_s, 6), round(s.end_s, 6)] for s in spans
-    ]
+    data = [[s.recording.id, hashes[s.recording.id], round(s.start_s, 6), round(s.end_s, 6)] for s in spans]
     return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16]
 
 
@@ -192,9 +192,9 @@ def cut_run(
                     raise CorruptVideoError(
                         f"{span.recording.path}: no frames between {span.start_s:.3f}s and {span.end_s:.3f}s"
                     )
-                if first_time is None:
-                    assert span.recording.start_utc is not None
-                    first_time = span.recording.start_utc + timedelta(seconds=first_s)
+                assert span.recording.start_utc is not None
+                part_start = span.recording.start_utc + timedelta(seconds=first_s)
+                first_time = first_time or part_start
                 parts.append(
                     CutPart(
                         recording_id=span.recording.id,
@@ -205,6 +205,7 @@ def cut_run(
                         first_frame_s=round(first_s, 6),
                         last_frame_s=round(last_s, 6),
                         frames=count,
+                        first_frame_utc=part_start.astimezone(UTC).isoformat(),
                     )
                 )
         stack.close()  # flush the encoder and finish the file before it is renamed

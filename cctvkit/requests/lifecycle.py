@@ -16,6 +16,7 @@ from cctvkit.requests.deadlines import MAX_EXTENSION_MONTHS, due_date, extended_
 from cctvkit.requests.ids import format_request_id, request_id_prefix, validate_request_id
 from cctvkit.requests.kinds import RequestKind, default_legal_basis
 from cctvkit.requests.windows import WindowSpec
+from cctvkit.requests.workspace import discard_work
 from cctvkit.retention.holds import list_holds, place_hold, release_hold
 
 __all__ = [
@@ -325,6 +326,7 @@ def _release_request_holds(
 
 def refuse_request(
     catalog: Catalog,
+    config: SiteConfig,
     request_id: str,
     *,
     actor: str,
@@ -355,18 +357,23 @@ def refuse_request(
             details={"reason": reason.strip()},
             now=now,
         )
-    return close_request(catalog, request_id, actor=actor, reason=f"refused: {reason.strip()}", now=now)
+    why = f"refused: {reason.strip()}"
+    return close_request(catalog, config, request_id, actor=actor, reason=why, now=now)
 
 
 def close_request(
     catalog: Catalog,
+    config: SiteConfig,
     request_id: str,
     *,
     actor: str,
     reason: str | None = None,
     now: datetime | None = None,
 ) -> Request:
-    """Close a request and release its holds, so its footage falls back to the normal retention.
+    """Close a request, release its holds and delete its working files.
+
+    Its footage falls back to the normal retention rule at the next purge, and the unredacted
+    working clips (``data_dir/work/<id>``) go now, so no copy outlives the originals.
 
     Raises:
         NotFoundError: no such request.
@@ -391,5 +398,6 @@ def close_request(
     released = _release_request_holds(
         catalog, request_id, actor=actor, reason=f"request {request_id} closed: {why}", now=now
     )
+    discard_work(config, request_id)
     log.info("request.close %s holds_released=%d by=%s", request_id, released, actor)
     return get_request(catalog, request_id)

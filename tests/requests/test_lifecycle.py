@@ -57,12 +57,12 @@ def test_open_places_hold_and_close_releases_it(indexed_site: IndexedSite) -> No
     second = open_request(site.catalog, site.config, _new(site), actor=OPERATOR, now=NOW)
     assert second.id == "R-2026-0002"
 
-    closed = close_request(site.catalog, req.id, actor=OPERATOR, reason="answered", now=NOW)
+    closed = close_request(site.catalog, site.config, req.id, actor=OPERATOR, reason="answered", now=NOW)
     assert closed.status == "closed"
     assert list_holds(site.catalog, request_id=req.id, now=NOW) == []
     assert _actions(site)[-2:] == ["request.close", "hold.release"]
     with pytest.raises(ConflictError):
-        close_request(site.catalog, req.id, actor=OPERATOR, now=NOW)
+        close_request(site.catalog, site.config, req.id, actor=OPERATOR, now=NOW)
 
 
 def test_identify_extend_and_cap(indexed_site: IndexedSite) -> None:
@@ -71,9 +71,7 @@ def test_identify_extend_and_cap(indexed_site: IndexedSite) -> None:
         site.catalog, site.config, _new(site, received_on=date(2026, 1, 31)), actor=OPERATOR, now=NOW
     )
     assert req.due_on == date(2026, 2, 28)
-    req = identify_requester(
-        site.catalog, req.id, actor=OPERATOR, method="in person, passport", now=NOW
-    )
+    req = identify_requester(site.catalog, req.id, actor=OPERATOR, method="in person, passport", now=NOW)
     assert req.identity_verified_at == NOW and release_blockers(req) == []
     req = extend_request(site.catalog, req.id, actor=OPERATOR, months=1, reason="many cameras", now=NOW)
     assert req.due_on == date(2026, 3, 31)
@@ -89,7 +87,9 @@ def test_identify_extend_and_cap(indexed_site: IndexedSite) -> None:
 def test_refuse_records_reason_and_closes(indexed_site: IndexedSite) -> None:
     site = indexed_site
     req = open_request(site.catalog, site.config, _new(site), actor=OPERATOR, now=NOW)
-    out = refuse_request(site.catalog, req.id, actor=OPERATOR, reason="13.8: identity not provided", now=NOW)
+    out = refuse_request(
+        site.catalog, site.config, req.id, actor=OPERATOR, reason="13.8: identity not provided", now=NOW
+    )
     assert out.outcome == "refused" and out.status == "closed"
     assert out.refusal_reason == "13.8: identity not provided"
     assert list_holds(site.catalog, request_id=req.id, now=NOW) == []
@@ -107,8 +107,9 @@ def test_refuse_records_reason_and_closes(indexed_site: IndexedSite) -> None:
 )
 def test_new_request_validation(indexed_site: IndexedSite, changes: dict, message: str) -> None:
     with pytest.raises(UsageError, match=message):
-        open_request(indexed_site.catalog, indexed_site.config, _new(indexed_site, **changes),
-                     actor=OPERATOR, now=NOW)
+        open_request(
+            indexed_site.catalog, indexed_site.config, _new(indexed_site, **changes), actor=OPERATOR, now=NOW
+        )
 
 
 def test_unknown_request(indexed_site: IndexedSite) -> None:

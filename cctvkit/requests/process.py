@@ -1,0 +1,460 @@
+"""Process a request: cut its windows, redact, package, record the release and the disclosure."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from cctvkit.audit import write_audit
+from cctvkit.catalog import releases as relq
+from cctvkit.catalog import requests as reqq
+from cctvkit.catalog.db import Catalog
+from cctvkit.catalog.request_records import Release, ReleaseClip, Request
+from cctvkit.config import SiteConfig
+from cctvkit.errors import ConflictError, PolicyError, UsageError
+from cctvkit.files import sha256_file
+from cctvkit.redact import RedactionReport, RedactOptions, build_detector, redact_video
+from cctvkit.requests.approval import check_unredacted_allowed
+from cctvkit.requests.clips import PlannedClip, cut_clips, plan_clips, verify_sources
+from cctvkit.requests.coverage import CameraCoverage, find_coverage
+from cctvkit.requests.cut import CutClip
+from cctvkit.requests.ids import release_id
+from cctvkit.requests.kinds import recipient_category, release_blockers
+from cctvkit.requests.lifecycle import get_request
+from cctvkit.requests.manifest import ManifestClip, ManifestSource, ReleaseManifest, WithheldPart
+from cctvkit.requests.package import check_release_dir, publish, staged_package, write_manifest_and_sums
+from cctvkit.requests.plain_copy import copy_unredacted
+from cctvkit.requests.sealed import SEALED_SUFFIX, seal_directory
+from cctvkit.requests.workspace import work_dir
+from cctvkit.retention.leases import leased
+
+__all__ = ["ProcessOptions", "ProcessResult", "process_request"]
+
+log = logging.getLogger(__name__)
+
+_WITHHELD_REASONS = {"restricted", "still"}
+"""Gap reasons where footage exists but is not released (the rest: nothing to release)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessOptions:
+    """Choices staff make for one release.
+
+    Attributes:
+        keep_tracks: per clip number, the track ids (from ``request review``) left visible.
+        withhold: per clip number, the reason it is not released (13.9.1: e.g. faces that cannot
+            be masked reliably); the release becomes partial and names it.
+        unredacted: an unredacted police copy (needs a second person's approval).
+        passphrase: also write an encrypted archive of the package with this passphrase.
+        redact: detection, tracking, masking and encoding parameters.
+    """
+
+    keep_tracks: Mapping[int, frozenset[int]] = field(default_factory=dict)
+    withhold: Mapping[int, str] = field(default_factory=dict)
+    unredacted: bool = False
+    passphrase: str | None = None
+    redact: RedactOptions = field(default_factory=RedactOptions)
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessResult:
+    """What a run produced.
+
+    Attributes:
+        release: the release as recorded.
+        path: the package directory.
+        archive_path: the encrypted archive, if one was made.
+        manifest: the manifest written into the package.
+    """
+
+    release: Release
+    path: Path
+    archive_path: Path | None
+    manifest: ReleaseManifest
+
+
+def _unavailable_parts(coverage: Sequence[CameraCoverage]) -> list[WithheldPart]:
+    return [
+        WithheldPart(
+            c.window.seq,
+            c.camera_id,
+            g.start_utc,
+            g.end_utc,
+            g.reason,
+            g.detail,
+            withheld=g.reason in _WITHHELD_REASONS,
+        )
+        for c in coverage
+        for g in c.gaps
+    ]
+
+
+def _source_entries(cut: CutClip) -> tuple[ManifestSource, ...]:
+    out = []
+    frame_s = 1 / float(Fraction(cut.fps))
+    for part in cut.parts:
+        # Wall-clock times of the frames used: the recording's start plus the frames' own times.
+        start = datetime.fromisoformat(part.first_frame_utc)
+        end = start + timedelta(seconds=part.frames * frame_s)
+        out.append(
+            ManifestSource(
+                part.recording_id,
+                Path(part.path).name,
+                part.sha256,
+                (part.span_start_s, part.span_end_s),
+                part.first_frame_s,
+                part.last_frame_s,
+                part.frames,
+                start,
+                end,
+            )
+        )
+    return tuple(out)
+
+
+def _redaction_summary(report: RedactionReport) -> dict[str, object]:
+    masked_tracks = [t.track_id for t in report.tracks if not t.kept]
+    return {
+        "engine": "cctvkit.redact",
+        "model": report.detector.name,
+        "weights_sha256": report.detector.sha256,
+        "weights_licence": report.detector.licence,
+        "provider": report.detector.provider,
+        "parameters": report.parameters,
+        "faces_masked": len(masked_tracks),
+        "face_boxes_masked": sum(f.masked_faces for f in report.frames),
+        "unconfirmed_sightings_masked": report.untracked_boxes,
+        "tracks_kept": len(report.kept_tracks),
+        "kept_track_ids": list(report.kept_tracks),
+        "masked_track_ids": masked_tracks,
+        "privacy_zones": len(report.parameters.get("privacy_zones") or []),
+        "masked_fraction_mean": report.masked_fraction_mean,
+        "audio": report.audio,
+        "frames": report.frame_count,
+        "processing_s": report.elapsed_s,
+    }
+
+
+def _check_choices(request: Request, clips: Sequence[PlannedClip], options: ProcessOptions, actor: str):
+    problems = release_blockers(request)
+    if problems:
+        raise PolicyError(f"cannot release for {request.id}: " + "; ".join(problems))
+    approval = check_unredacted_allowed(request, actor) if options.unredacted else None
+    if not clips:
+        raise ConflictError(
+            f"request {request.id}: no footage can be released (see `cctvkit request find {request.id}`); "
+            f"record the answer with `cctvkit request refuse {request.id} --reason ...`"
+        )
+    numbers = {c.number for c in clips}
+    for number in [*options.keep_tracks, *options.withhold]:
+        if number not in numbers:
+            raise UsageError(f"clip {number} does not exist (clips 1..{len(clips)})")
+    if options.unredacted and options.keep_tracks:
+        raise UsageError("--keep-track makes no sense with --unredacted (no face is masked)")
+    if all(c.number in options.withhold for c in clips):
+        raise ConflictError(
+            "every clip is withheld: record a refusal instead (`cctvkit request refuse ID --reason ...`)"
+        )
+    return approval
+
+
+def process_request(
+    catalog: Catalog,
+    config: SiteConfig,
+    request_id: str,
+    *,
+    actor: str,
+    options: ProcessOptions | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    now: datetime | None = None,
+) -> ProcessResult:
+    """Produce a release package for a request and record it in the disclosure log.
+
+    Steps: check the request may be answered (identity, refusal, police approval); find its
+    footage (restricted, purged and missing parts become named gaps); lease the source recordings
+    so a concurrent purge skips them; verify their hashes; cut each clip frame-accurately across
+    segments; redact it (third-party faces and privacy zones masked, no audio) or, for an approved
+    police copy, mask the zones only; write the clips, ``manifest.json`` and ``SHA256SUMS`` in a
+    staging directory; optionally seal it; then in one transaction record the release, its clips,
+    the disclosure and the audit records, and rename the staging directory into place.
+
+    Raises:
+        PolicyError: identity not verified, refused, restricted footage only, no approval for an
+            unredacted copy, or a source altered since indexing.
+        ConflictError: the request is closed, or there is nothing to release.
+        UsageError: unknown clip numbers, or kept track ids that do not exist in their clip.
+        ArchivePathError: the release directory overlaps an archive root.
+    """
+    now = now or datetime.now(UTC)
+    options = options or ProcessOptions()
+    request = get_request(catalog, request_id)
+    coverage = find_coverage(catalog, request)
+    all_clips = plan_clips(coverage)
+    approval = _check_choices(request, all_clips, options, actor)
+    clips = [c for c in all_clips if c.number not in options.withhold]
+    release_root = check_release_dir(config.release_dir, config.archive_roots)
+    with catalog.read() as conn:
+        rel_id = release_id(request.id, relq.count_releases(conn, request.id) + 1)
+    final = release_root / rel_id
+    work = work_dir(config, request.id)
+    recording_ids = sorted({r for c in clips for r in c.recording_ids})
+    entries: list[ManifestClip] = []
+    rows: list[ReleaseClip] = []
+    with (
+        leased(catalog, recording_ids, holder=f"request {request.id} pid {os.getpid()}"),
+        staged_package(final) as stage,
+    ):
+        hashes = verify_sources(clips)
+        cuts = cut_clips(clips, work, hashes)
+        detector = None if options.unredacted else build_detector(options.redact)
+        (stage / "clips").mkdir(mode=0o700)
+        for clip in clips:
+            cut = cuts[clip.number]
+            camera = config.camera(clip.camera_id)
+            zones = camera.privacy_zones if camera else []
+            local = cut.start_utc.astimezone(config.tz)
+            name = f"clips/{clip.number:02d}-{clip.camera_id}-{local:%Y%m%dT%H%M%S}.mp4"
+            if options.unredacted:
+                frames, seconds = copy_unredacted(Path(cut.path), stage / name, privacy_zones=zones)
+                summary: dict[str, object] = {
+                    "engine": "none: unredacted police copy",
+                    "faces_masked": 0,
+                    "tracks_kept": 0,
+                    "privacy_zones": len(zones),
+                    "audio": False,
+                    "frames": frames,
+                    "processing_s": round(seconds, 3),
+                }
+                faces, kept, elapsed = 0, 0, seconds
+            else:
+                report = redact_video(
+                    Path(cut.path),
+                    stage / name,
+                    options=options.redact,
+                    privacy_zones=zones,
+                    keep_tracks=options.keep_tracks.get(clip.number, ()),
+                    detector=detector,
+                    progress=progress,
+                    report_path=work / f"release-{rel_id}-clip-{clip.number:02d}.redaction.json",
+                )
+                if report.unknown_kept_tracks:
+                    raise UsageError(
+                        f"clip {clip.number}: track id(s) {list(report.unknown_kept_tracks)} do not exist; "
+                        f"pick ids from `cctvkit request review {request.id}`"
+                    )
+                frames = report.frame_count
+                summary = _redaction_summary(report)
+                faces, kept, elapsed = int(summary["faces_masked"]), len(report.kept_tracks), report.elapsed_s
+            if frames != cut.frame_count:
+                raise ConflictError(f"clip {clip.number}: wrote {frames} of {cut.frame_count} frames")
+            digest = sha256_file(stage / name)
+            entries.append(
+                ManifestClip(
+                    file=name,
+                    sha256=digest,
+                    size_bytes=(stage / name).stat().st_size,
+                    camera_id=clip.camera_id,
+                    window_seq=clip.window.seq,
+                    window_place=clip.window.place,
+                    window_start_utc=clip.window.start_utc,
+                    window_end_utc=clip.window.end_utc,
+                    start_utc=cut.start_utc,
+                    end_utc=cut.end_utc,
+                    frame_count=cut.frame_count,
+                    fps=cut.fps,
+                    width=cut.width,
+                    height=cut.height,
+                    sources=_source_entries(cut),
+                    redaction=summary,
+                )
+            )
+            rows.append(
+                ReleaseClip(
+                    name,
+                    clip.camera_id,
+                    clip.window.seq,
+                    cut.start_utc,
+                    cut.end_utc,
+                    frames,
+                    digest,
+                    faces,
+                    kept,
+                    round(elapsed, 3),
+                )
+            )
+        withheld = _unavailable_parts(coverage) + [
+            WithheldPart(
+                c.window.seq,
+                c.camera_id,
+                c.spans[0].start_utc,
+                c.spans[-1].end_utc,
+                "withheld",
+                f"clip {c.number} withheld by {actor}: {options.withhold[c.number]} (13.9)",
+                True,
+            )
+            for c in all_clips
+            if c.number in options.withhold
+        ]
+        outcome = "partial" if any(w.withheld for w in withheld) else "released"
+        manifest = ReleaseManifest(
+            release_id=rel_id,
+            created_at=now,
+            operator=actor,
+            site_name=config.site.name,
+            timezone=config.site.timezone,
+            request={
+                "id": request.id,
+                "type": request.kind,
+                "received_on": request.received_on.isoformat(),
+                "due_on": request.due_on.isoformat(),
+                "requester": request.requester,
+                "police_reference": request.police_reference,
+                "identity_method": request.identity_method,
+                "purpose": request.purpose,
+            },
+            recipient={"name": request.recipient, "category": recipient_category(request.kind)},
+            legal_basis=request.legal_basis,
+            outcome=outcome,
+            redacted=not options.unredacted,
+            approval=None
+            if approval is None
+            else {
+                "scope": approval.scope,
+                "approved_by": approval.approved_by,
+                "approved_at": approval.approved_at.isoformat(),
+                "copy_made_by": actor,
+            },
+            clips=tuple(entries),
+            withheld=tuple(withheld),
+        )
+        manifest_sha = write_manifest_and_sums(stage, manifest)
+        archive = None
+        if options.passphrase:
+            archive = seal_directory(stage, release_root / f"{rel_id}{SEALED_SUFFIX}", options.passphrase)
+        try:
+            release = _record(catalog, request, manifest, rows, manifest_sha, final, archive, stage, now)
+        except BaseException:
+            if archive is not None:
+                archive.unlink(missing_ok=True)
+            if final.exists() and not stage.exists():
+                shutil.rmtree(final, ignore_errors=True)
+            raise
+    log.info(
+        "release %s for %s: %d clip(s), %s, %d part(s) not released",
+        rel_id,
+        request.id,
+        len(entries),
+        outcome,
+        len(withheld),
+    )
+    return ProcessResult(release, final, archive, manifest)
+
+
+def _summary_text(manifest: ReleaseManifest, tz_name: str) -> str:
+    data = manifest.to_dict()
+    parts = [
+        f"{c['camera_id']} {c['start_local'][:19].replace('T', ' ')}-{c['end_local'][11:19]}"
+        for c in data["clips"]
+    ]
+    text = f"{len(parts)} clip(s) [{'; '.join(parts)}] ({tz_name})"
+    withheld = [w for w in data["withheld"] if w["withheld"]]
+    if withheld:
+        text += f"; withheld {len(withheld)} part(s): " + "; ".join(w["detail"] for w in withheld)
+    if not manifest.redacted:
+        text += "; UNREDACTED police copy"
+    return text
+
+
+def _record(
+    catalog: Catalog,
+    request: Request,
+    manifest: ReleaseManifest,
+    rows: list[ReleaseClip],
+    manifest_sha: str,
+    final: Path,
+    archive: Path | None,
+    stage: Path,
+    now: datetime,
+) -> Release:
+    """Record release, clips, disclosure and audit in one transaction, publishing the package last."""
+    actor = manifest.operator
+    withheld = [w.to_dict(ZoneInfo(manifest.timezone)) for w in manifest.withheld]
+    summary = _summary_text(manifest, manifest.timezone)
+    purpose = request.purpose or f"reply to {request.kind} request {request.id}"
+    with catalog.write() as conn:
+        values = {
+            "id": manifest.release_id,
+            "request_id": request.id,
+            "outcome": manifest.outcome,
+            "redacted": manifest.redacted,
+            "path": str(final),
+            "archive_path": str(archive) if archive else None,
+            "manifest_sha256": manifest_sha,
+            "recipient": manifest.recipient["name"],
+            "recipient_category": manifest.recipient["category"],
+            "legal_basis": manifest.legal_basis,
+            "withheld": json.dumps(withheld, ensure_ascii=False),
+            "created_by": actor,
+            "created_at": now,
+        }
+        relq.insert_release(conn, values, rows)
+        disclosure_id = relq.insert_disclosure(
+            conn,
+            {
+                "release_id": manifest.release_id,
+                "request_id": request.id,
+                "recipient": manifest.recipient["name"],
+                "recipient_category": manifest.recipient["category"],
+                "legal_basis": manifest.legal_basis,
+                "purpose": purpose,
+                "summary": summary,
+                "disclosed_by": actor,
+                "disclosed_at": now,
+            },
+        )
+        reqq.update_request(conn, request.id, {"outcome": manifest.outcome})
+        write_audit(
+            conn,
+            actor=actor,
+            action="release.create",
+            object_kind="release",
+            object_id=manifest.release_id,
+            camera_id=rows[0].camera_id if len({r.camera_id for r in rows}) == 1 else None,
+            details={
+                "request_id": request.id,
+                "outcome": manifest.outcome,
+                "redacted": manifest.redacted,
+                "approval": manifest.approval,
+                "manifest_sha256": manifest_sha,
+                "clips": [{"file": r.name, "sha256": r.sha256} for r in rows],
+                "sources": sorted({s.recording_id for c in manifest.clips for s in c.sources}),
+                "withheld": withheld,
+                "encrypted": archive is not None,
+            },
+            now=now,
+        )
+        write_audit(
+            conn,
+            actor=actor,
+            action="disclosure.record",
+            object_kind="disclosure",
+            object_id=disclosure_id,
+            details={
+                "release_id": manifest.release_id,
+                "recipient": manifest.recipient,
+                "legal_basis": manifest.legal_basis,
+                "purpose": purpose,
+            },
+            now=now,
+        )
+        publish(stage, final)
+        out = relq.list_releases(conn, request.id)
+    return next(r for r in out if r.id == manifest.release_id)
