@@ -16,6 +16,8 @@ from cctvkit import __version__
 from cctvkit.cli import audit as audit_cli
 from cctvkit.cli import hold as hold_cli
 from cctvkit.cli import index as index_cli
+from cctvkit.cli import release as release_cli
+from cctvkit.cli import request as request_cli
 from cctvkit.cli import restrict as restrict_cli
 from cctvkit.cli.backup import backup
 from cctvkit.cli.context import AppState, err_console
@@ -113,6 +115,9 @@ app.command("purge")(purge)
 app.add_typer(hold_cli.app, name="hold")
 app.add_typer(restrict_cli.app, name="restrict")
 app.add_typer(audit_cli.app, name="audit")
+app.add_typer(request_cli.app, name="request")
+app.add_typer(release_cli.app, name="release")
+app.command("disclosures")(release_cli.disclosures)
 
 
 def main() -> None:

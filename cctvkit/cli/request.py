@@ -1,0 +1,471 @@
+"""`cctvkit request`: access requests from receipt to release or refusal (policy 12.7-13.9)."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from cctvkit.cli.context import console, parse_when, print_json, progress_bar, state
+from cctvkit.errors import UsageError
+from cctvkit.requests import (
+    NewRequest,
+    ProcessOptions,
+    RequestKind,
+    approve_unredacted,
+    close_request,
+    estimate_work,
+    extend_request,
+    find_coverage,
+    get_request,
+    identify_requester,
+    open_request,
+    parse_window,
+    process_request,
+    refuse_request,
+    review_request,
+)
+from cctvkit.requests.clips import parse_keep_tracks, parse_withhold, plan_clips
+from cctvkit.requests.listing import list_releases, list_requests
+from cctvkit.requests.views import coverage_json, estimate_json, request_json
+from cctvkit.retention import list_holds
+
+__all__ = ["app", "read_passphrase"]
+
+app = typer.Typer(help="Access requests: open, find and estimate, review, process, refuse, close.")
+
+PASSPHRASE_ENV = "CCTVKIT_PASSPHRASE"
+
+
+def _today(ctx: typer.Context) -> date:
+    return datetime.now(state(ctx).config.tz).date()
+
+
+def _short(iso: str | None) -> str:
+    return iso[:19].replace("T", " ") if iso else "-"
+
+
+def read_passphrase(passphrase_file: Path | None, *, confirm: bool) -> str:
+    """The passphrase from a file (first line), else ``$CCTVKIT_PASSPHRASE``, else a hidden prompt."""
+    if passphrase_file is not None:
+        try:
+            return passphrase_file.read_text(encoding="utf-8").splitlines()[0]
+        except (OSError, IndexError) as exc:
+            raise UsageError(f"--passphrase-file {passphrase_file}: cannot read a passphrase") from exc
+    if os.environ.get(PASSPHRASE_ENV):
+        return os.environ[PASSPHRASE_ENV]
+    return typer.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm)
+
+
+@app.command("new")
+def new(
+    ctx: typer.Context,
+    *,
+    kind: Annotated[RequestKind, typer.Option("--type", help="Who asks.")] = RequestKind.SUBJECT,
+    requester: Annotated[str, typer.Option(help="The person, authority or company asking.")],
+    window: Annotated[
+        list[str],
+        typer.Option(help="PLACE@FROM/TO, site time, e.g. gate@2026-10-01T09:00:04/09:00:10 (repeatable)."),
+    ],
+    contact: Annotated[str | None, typer.Option(help="E-mail or postal address for the reply.")] = None,
+    recipient: Annotated[str | None, typer.Option(help="Who receives the release [requester].")] = None,
+    received: Annotated[str | None, typer.Option(help="Date received, YYYY-MM-DD [today].")] = None,
+    identity_method: Annotated[
+        str | None, typer.Option(help="How the requester was identified (13.4-13.5).")
+    ] = None,
+    identity_verified: Annotated[
+        str | None, typer.Option(help="When identified, ISO or 'now' (needs --identity-method).")
+    ] = None,
+    police_reference: Annotated[
+        str | None, typer.Option(help="Reference of a police reasoned request (12.7.1).")
+    ] = None,
+    legal_basis: Annotated[
+        str | None, typer.Option(help="Legal basis of the disclosure [defaults for subject, police].")
+    ] = None,
+    purpose: Annotated[str | None, typer.Option(help="What the footage is for.")] = None,
+    as_json_out: Annotated[bool, typer.Option("--json", help="Print the request as JSON.")] = False,
+) -> None:
+    """Open a request and place a hold on its windows."""
+    st = state(ctx)
+    cfg = st.config
+    try:
+        received_on = date.fromisoformat(received) if received else _today(ctx)
+    except ValueError as exc:
+        raise UsageError(f"--received {received!r} is not a date (YYYY-MM-DD)") from exc
+    verified = None
+    if identity_verified:
+        now_text = datetime.now(UTC).isoformat()
+        verified = parse_when(
+            now_text if identity_verified == "now" else identity_verified, cfg, option="--identity-verified"
+        )
+    spec = NewRequest(
+        kind=kind,
+        requester=requester,
+        windows=tuple(parse_window(w, cfg) for w in window),
+        received_on=received_on,
+        contact=contact,
+        recipient=recipient,
+        identity_method=identity_method,
+        identity_verified_at=verified,
+        police_reference=police_reference,
+        legal_basis=legal_basis,
+        purpose=purpose,
+    )
+    req = open_request(st.catalog, cfg, spec, actor=st.operator)
+    if as_json_out:
+        print_json(request_json(req, cfg.tz, _today(ctx)))
+        return
+    console.print(
+        f"opened {req.id} ({req.kind}, due {req.due_on}); held {len(req.windows)} window(s)", highlight=False
+    )
+
+
+@app.command("ls")
+def ls(
+    ctx: typer.Context,
+    *,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only unanswered requests past due.")] = False,
+    due_within: Annotated[
+        int | None, typer.Option(help="Only unanswered requests due within DAYS (and overdue ones).")
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Include closed requests.")] = False,
+    as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List requests by due date (open ones unless --all)."""
+    st = state(ctx)
+    today = _today(ctx)
+    rows = list_requests(
+        st.catalog, today=today, include_closed=all_, overdue=overdue, due_within_days=due_within
+    )
+    data = [request_json(r, st.config.tz, today) for r in rows]
+    if as_json_out:
+        print_json(data)
+        return
+    table = Table()
+    for name in ("id", "type", "requester", "received", "due", "left", "status", "outcome"):
+        # Ids and dates are what staff type and act on next: never cut them.
+        table.add_column(name, no_wrap=name in ("id", "received", "due", "left"))
+    for r in data:
+        left = "-" if r["days_left"] is None else f"{r['days_left']} d"
+        if r["overdue"]:
+            left = f"[red]{left} OVERDUE[/]"
+        table.add_row(
+            r["id"],
+            r["type"],
+            escape(r["requester"]),
+            r["received_on"],
+            r["due_on"],
+            left,
+            r["status"],
+            r["outcome"] or "-",
+        )
+    console.print(table)
+    console.print(f"{len(data)} request(s)")
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    request_id: Annotated[str, typer.Argument(help="Request id, e.g. R-2026-0001.")],
+    *,
+    as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Everything about one request: windows, identity, deadlines, holds, releases, refusal."""
+    st = state(ctx)
+    req = get_request(st.catalog, request_id)
+    holds = list_holds(st.catalog, request_id=req.id, include_inactive=True)
+    data = request_json(
+        req, st.config.tz, _today(ctx), holds=holds, releases=list_releases(st.catalog, req.id)
+    )
+    if as_json_out:
+        print_json(data)
+        return
+    left = "" if data["days_left"] is None else f" ({data['days_left']} days left)"
+    lines = [
+        f"{data['id']} {data['type']} request, {data['status']}"
+        + (f", outcome: {data['outcome']}" if data["outcome"] else ""),
+        f"requester: {data['requester']} ({data['contact'] or 'no contact'}); recipient: {data['recipient']}",
+        f"identity: {data['identity']['method'] or 'NOT VERIFIED'} {_short(data['identity']['verified_at'])}",
+        f"legal basis: {data['legal_basis']}",
+        f"received {data['received_on']}, due {data['due_on']}{left}"
+        + (" OVERDUE" if data["overdue"] else ""),
+    ]
+    if data["police_reference"]:
+        lines.append(f"police reference: {data['police_reference']}")
+    for w in data["windows"]:
+        lines.append(
+            f"window {w['seq']}: {w['place']} ({', '.join(w['cameras'])}) "
+            f"{_short(w['start_local'])} - {_short(w['end_local'])}"
+        )
+    for e in data["extensions"]:
+        lines.append(f"extended {e['months']} month(s) by {e['by']}: {e['reason']} (due {e['due_after']})")
+    for a in data["approvals"]:
+        lines.append(f"approved ({a['scope']}) by {a['approved_by']}, recorded by {a['recorded_by']}")
+    for h in data["holds"]:
+        lines.append(
+            f"hold #{h['id']} on {', '.join(h['cameras'])}: "
+            + ("released " + _short(h["released_at"]) if h["released_at"] else "in force")
+        )
+    for r in data["releases"]:
+        lines.append(
+            f"release {r['id']} ({r['outcome']}, {'redacted' if r['redacted'] else 'UNREDACTED'}) "
+            f"to {r['recipient']}: {len(r['clips'])} clip(s) at {r['path']}"
+        )
+        for w in r["withheld"]:
+            tag = "withheld" if w["withheld"] else "not available"
+            lines.append(
+                f"  {tag}: {w['camera_id']} {_short(w['start_local'])} - {_short(w['end_local'])}: "
+                f"{w['detail']}"
+            )
+    if data["refusal_reason"]:
+        lines.append(f"refused: {data['refusal_reason']}")
+    if data["closed_at"]:
+        lines.append(f"closed {_short(data['closed_at'])} by {data['closed_by']}: {data['close_reason']}")
+    for line in lines:
+        console.print(line, highlight=False, markup=False)
+
+
+@app.command("identify")
+def identify(
+    ctx: typer.Context,
+    request_id: Annotated[str, typer.Argument(help="Request id.")],
+    *,
+    method: Annotated[str, typer.Option(help="How: e-signature, in person with passport, ...")],
+    at: Annotated[str | None, typer.Option(help="When, ISO [now].")] = None,
+) -> None:
+    """Record how and when the requester's identity was verified (13.4)."""
+    st = state(ctx)
+    req = identify_requester(
+        st.catalog,
+        request_id,
+        actor=st.operator,
+        method=method,
+        verified_at=parse_when(at, st.config, option="--at"),
+    )
+    console.print(f"{req.id}: identity verified ({req.identity_method})", highlight=False, markup=False)
+
+
+@app.command("extend")
+def extend(
+    ctx: typer.Context,
+    request_id: Annotated[str, typer.Argument(help="Request id.")],
+    *,
+    months: Annotated[int, typer.Option(help="Months to add (at most 2 in total, 13.6).")] = 1,
+    reason: Annotated[str, typer.Option(help="Why it is objectively necessary.")],
+) -> None:
+    """Extend the reply deadline."""
+    st = state(ctx)
+    req = extend_request(st.catalog, request_id, actor=st.operator, months=months, reason=reason)
+    console.print(
+        f"{req.id}: now due {req.due_on} ({req.extended_months} month(s) extension)", highlight=False
+    )
+
+
+@app.command("approve")
+def approve(
+    ctx: typer.Context,
+    request_id: Annotated[str, typer.Argument(help="Police request id.")],
+    *,
+    by: Annotated[str, typer.Option("--by", help="The approver (not the person making the copy).")],
+    note: Annotated[str | None, typer.Option(help="Why the unredacted copy is justified.")] = None,
+) -> None:
+    """Approve an unredacted copy for a police request (the second person of four eyes)."""
+    st = state(ctx)
+    req = approve_unredacted(st.catalog, request_id, actor=st.operator, approved_by=by, note=note)
+    console.print(f"{req.id}: unredacted copy approved by {by}", highlight=False, markup=False)
+
+
+@app.command("refuse")
+def refuse(
+    ctx: typer.Context,
+    request_id: Annotated[str, typer.Argument(help="Request id.")],
+    *,
+    reason: Annotated[str, typer.Option(help="The ground, e.g. 13.9.2 disproportionate effort because ...")],
+) -> None:
+    """Refuse a request with its reason and close it."""
+    st = state(ctx)
+    req = refuse_request(st.catalog, st.config, request_id, actor=st.operator, reason=reason)
+    console.print(f"{req.id}: refused and closed ({req.refusal_reason})", highlight=False, markup=False)
+
+
+@app.command("close")
+def close(
+    ctx: typer.Context,
+    request_id: Annotated[str, typer.Argument(help="Request id.")],
+    *,
+    reason: Annotated[str | None, typer.Option(help="Why [request answered].")] = None,
+) -> None:
+    """Close a request: its holds are released and its working files deleted."""
+    st = state(ctx)
+    req = close_request(st.catalog, st.config, request_id, actor=st.operator, reason=reason)
+    console.print(f"{req.id}: closed; holds released", highlight=False, markup=False)
+
+
+@app.command("find")
+def find(
+    ctx: typer.Context,
+    request_id: Annotated[str, typer.Argument(help="Request id.")],
+    *,
+    as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The recordings covering each window, and the gaps (no footage, purged, restricted)."""
+    st = state(ctx)
+    cov = find_coverage(st.catalog, get_request(st.catalog, request_id))
+    data = coverage_json(cov, st.config.tz)
+    if as_json_out:
+        print_json(data)
+        return
+    number = 0
+    for c in data:
+        console.print(
+            f"window {c['window']} {c['camera_id']}: {_short(c['start_local'])} - "
+            f"{_short(c['end_local'])}, {c['seconds']:.1f} s of footage",
+            highlight=False,
+            markup=False,
+        )
+        for run in c["clips"]:
+            number += 1
+            files = ", ".join(
+                f"#{s['recording_id']} {s['file']} [{s['span_s'][0]}-{s['span_s'][1]} s]" for s in run
+            )
+            console.print(f"  clip {number}: {files}", highlight=False, markup=False)
+        for g in c["gaps"]:
+            console.print(
+                f"  {g['reason']} {_short(g['from_local'])} - {_short(g['to_local'])}: {g['detail']}",
+                highlight=False,
+                markup=False,
+            )
+
+
+@app.command("estimate")
+def estimate(
+    ctx: typer.Context,
+    request_id: Annotated[str, typer.Argument(help="Request id.")],
+    *,
+    as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The work a request would take (13.9.2): footage, cameras, clips, processing time."""
+    st = state(ctx)
+    est = estimate_work(st.catalog, find_coverage(st.catalog, get_request(st.catalog, request_id)))
+    data = estimate_json(est)
+    if as_json_out:
+        print_json(data)
+        return
+    console.print(
+        f"{data['footage_hours']:.3f} h of footage ({data['frames']} frames) on {data['cameras']} camera(s) "
+        f"in {data['clips']} clip(s); {data['gaps']} gap(s); expected processing "
+        f"{data['processing_s'] / 60:.1f} min at {data['speed_fps']} frames/s ({data['speed_source']})",
+        highlight=False,
+        markup=False,
+    )
+
+
+@app.command("review")
+def review(
+    ctx: typer.Context,
+    request_id: Annotated[str, typer.Argument(help="Request id.")],
+    *,
+    as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Contact sheets of each clip's face tracks, to pick the requester's ids for --keep-track."""
+    st = state(ctx)
+    with progress_bar("reviewing", enabled=not as_json_out) as update:
+        sheets = review_request(st.catalog, st.config, request_id, actor=st.operator, progress=update)
+    data = [
+        {
+            "clip": s.number,
+            "camera_id": s.camera_id,
+            "window": s.window_seq,
+            "sheet": str(s.sheet_path),
+            "tracks_json": str(s.tracks_path),
+            "preview": str(s.preview_path),
+            "tracks": [
+                {
+                    "track_id": t.track_id,
+                    "first_frame": t.first_frame,
+                    "last_frame": t.last_frame,
+                    "best_frame": t.best_frame,
+                    "best_xyxy": list(t.best_xyxy),
+                }
+                for t in s.tracks
+            ],
+        }
+        for s in sheets
+    ]
+    if as_json_out:
+        print_json(data)
+        return
+    for s in data:
+        ids = ", ".join(str(t["track_id"]) for t in s["tracks"]) or "none"
+        console.print(
+            f"clip {s['clip']} ({s['camera_id']}): tracks {ids}; sheet {s['sheet']}", highlight=False
+        )
+    console.print(
+        f"then: cctvkit request process {request_id} --keep-track CLIP:TRACK ...",
+        highlight=False,
+        markup=False,
+    )
+
+
+@app.command("process")
+def process(
+    ctx: typer.Context,
+    request_id: Annotated[str, typer.Argument(help="Request id.")],
+    *,
+    keep_track: Annotated[
+        list[str] | None, typer.Option(help="CLIP:TRACK left visible (the requester), from `request review`.")
+    ] = None,
+    withhold: Annotated[
+        list[str] | None, typer.Option(help="CLIP=REASON not released (13.9.1); makes the release partial.")
+    ] = None,
+    unredacted: Annotated[
+        bool, typer.Option("--unredacted", help="Police only, approved by a second person: faces not masked.")
+    ] = False,
+    encrypt: Annotated[
+        bool, typer.Option("--encrypt", help="Also write a passphrase-encrypted archive.")
+    ] = False,
+    passphrase_file: Annotated[
+        Path | None,
+        typer.Option(help=f"File whose first line is the passphrase [${PASSPHRASE_ENV} or prompt]."),
+    ] = None,
+    as_json_out: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
+) -> None:
+    """Cut, redact and package the request's footage; record the release and the disclosure."""
+    st = state(ctx)
+    req = get_request(st.catalog, request_id)
+    count = len(plan_clips(find_coverage(st.catalog, req)))
+    options = ProcessOptions(
+        keep_tracks=parse_keep_tracks(keep_track or [], count),
+        withhold=parse_withhold(withhold or [], count),
+        unredacted=unredacted,
+        passphrase=read_passphrase(passphrase_file, confirm=True) if encrypt else None,
+    )
+    with progress_bar("redacting", enabled=not as_json_out) as update:
+        result = process_request(
+            st.catalog, st.config, request_id, actor=st.operator, options=options, progress=update
+        )
+    if as_json_out:
+        print_json(
+            {
+                "path": str(result.path),
+                "archive": str(result.archive_path) if result.archive_path else None,
+                "manifest": result.manifest.to_dict(),
+            }
+        )
+        return
+    rel = result.release
+    console.print(
+        f"release {rel.id} ({rel.outcome}): {len(rel.clips)} clip(s) in {result.path}", highlight=False
+    )
+    if result.archive_path:
+        console.print(f"encrypted archive: {result.archive_path}", highlight=False, markup=False)
+    for w in result.manifest.withheld:
+        console.print(
+            f"  {'withheld' if w.withheld else 'not available'}: {w.camera_id}: {w.detail}", highlight=False
+        )
+    console.print(f"check it with: cctvkit release verify {result.path}", highlight=False, markup=False)
