@@ -20,6 +20,11 @@ __all__ = ["app", "disclosures"]
 app = typer.Typer(help="Release packages: verify one (directory or encrypted archive).")
 
 
+def _say(text: str) -> None:
+    """One line of plain output: no markup (names and reasons may hold brackets), never re-wrapped."""
+    console.print(text, highlight=False, markup=False, soft_wrap=True)
+
+
 @app.command("verify")
 def verify(
     path: Annotated[Path, typer.Argument(help="Package directory or .tar.enc archive.")],
@@ -47,12 +52,10 @@ def verify(
         )
     else:
         for warning in result.warnings:
-            console.print(f"warning: {warning}", highlight=False, markup=False)
+            _say(f"warning: {warning}")
         if result.ok:
             rid = (result.manifest or {}).get("release_id")
-            console.print(
-                f"OK {rid}: {result.files_checked} file(s) match their hashes", highlight=False, markup=False
-            )
+            _say(f"OK {rid}: {result.files_checked} file(s) match their hashes")
     if not result.ok:
         raise AuditError(f"{path} does not verify: " + "; ".join(result.problems))
 
@@ -80,13 +83,11 @@ def disclosures(
         return
     # One block per entry: the log is read, not scanned, and long legal bases must not be cut.
     for d in data:
-        console.print(
+        _say(
             f"{d['disclosed_at'][:16].replace('T', ' ')} {d['release_id']} to {d['recipient']} "
-            f"({d['recipient_category']}), by {d['disclosed_by']}",
-            highlight=False,
-            markup=False,
+            f"({d['recipient_category']}), by {d['disclosed_by']}"
         )
-        console.print(f"  basis: {d['legal_basis']}", highlight=False, markup=False)
-        console.print(f"  why:   {d['purpose']}", highlight=False, markup=False)
-        console.print(f"  what:  {d['what']}", highlight=False, markup=False)
-    console.print(f"{len(data)} disclosure(s)")
+        _say(f"  basis: {d['legal_basis']}")
+        _say(f"  why:   {d['purpose']}")
+        _say(f"  what:  {d['what']}")
+    _say(f"{len(data)} disclosure(s)")

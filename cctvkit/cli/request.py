@@ -39,6 +39,12 @@ __all__ = ["app", "read_passphrase"]
 
 app = typer.Typer(help="Access requests: open, find and estimate, review, process, refuse, close.")
 
+
+def _say(text: str) -> None:
+    """One line of plain output: no markup (names and reasons may hold brackets), never re-wrapped."""
+    console.print(text, highlight=False, markup=False, soft_wrap=True)
+
+
 PASSPHRASE_ENV = "CCTVKIT_PASSPHRASE"
 
 
@@ -48,6 +54,10 @@ def _today(ctx: typer.Context) -> date:
 
 def _short(iso: str | None) -> str:
     return iso[:19].replace("T", " ") if iso else "-"
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
 
 
 def read_passphrase(passphrase_file: Path | None, *, confirm: bool) -> str:
@@ -120,9 +130,7 @@ def new(
     if as_json_out:
         print_json(request_json(req, cfg.tz, _today(ctx)))
         return
-    console.print(
-        f"opened {req.id} ({req.kind}, due {req.due_on}); held {len(req.windows)} window(s)", highlight=False
-    )
+    _say(f"opened {req.id} ({req.kind}, due {req.due_on}); held {len(req.windows)} window(s)")
 
 
 @app.command("ls")
@@ -165,7 +173,7 @@ def ls(
             r["outcome"] or "-",
         )
     console.print(table)
-    console.print(f"{len(data)} request(s)")
+    _say(f"{len(data)} request(s)")
 
 
 @app.command("show")
@@ -227,7 +235,7 @@ def show(
     if data["closed_at"]:
         lines.append(f"closed {_short(data['closed_at'])} by {data['closed_by']}: {data['close_reason']}")
     for line in lines:
-        console.print(line, highlight=False, markup=False)
+        _say(line)
 
 
 @app.command("identify")
@@ -247,7 +255,7 @@ def identify(
         method=method,
         verified_at=parse_when(at, st.config, option="--at"),
     )
-    console.print(f"{req.id}: identity verified ({req.identity_method})", highlight=False, markup=False)
+    _say(f"{req.id}: identity verified ({req.identity_method})")
 
 
 @app.command("extend")
@@ -261,9 +269,7 @@ def extend(
     """Extend the reply deadline."""
     st = state(ctx)
     req = extend_request(st.catalog, request_id, actor=st.operator, months=months, reason=reason)
-    console.print(
-        f"{req.id}: now due {req.due_on} ({req.extended_months} month(s) extension)", highlight=False
-    )
+    _say(f"{req.id}: now due {req.due_on} ({req.extended_months} month(s) extension)")
 
 
 @app.command("approve")
@@ -277,7 +283,7 @@ def approve(
     """Approve an unredacted copy for a police request (the second person of four eyes)."""
     st = state(ctx)
     req = approve_unredacted(st.catalog, request_id, actor=st.operator, approved_by=by, note=note)
-    console.print(f"{req.id}: unredacted copy approved by {by}", highlight=False, markup=False)
+    _say(f"{req.id}: unredacted copy approved by {by}")
 
 
 @app.command("refuse")
@@ -290,7 +296,7 @@ def refuse(
     """Refuse a request with its reason and close it."""
     st = state(ctx)
     req = refuse_request(st.catalog, st.config, request_id, actor=st.operator, reason=reason)
-    console.print(f"{req.id}: refused and closed ({req.refusal_reason})", highlight=False, markup=False)
+    _say(f"{req.id}: refused and closed ({req.refusal_reason})")
 
 
 @app.command("close")
@@ -303,7 +309,7 @@ def close(
     """Close a request: its holds are released and its working files deleted."""
     st = state(ctx)
     req = close_request(st.catalog, st.config, request_id, actor=st.operator, reason=reason)
-    console.print(f"{req.id}: closed; holds released", highlight=False, markup=False)
+    _say(f"{req.id}: closed; holds released")
 
 
 @app.command("find")
@@ -322,24 +328,18 @@ def find(
         return
     number = 0
     for c in data:
-        console.print(
+        _say(
             f"window {c['window']} {c['camera_id']}: {_short(c['start_local'])} - "
-            f"{_short(c['end_local'])}, {c['seconds']:.1f} s of footage",
-            highlight=False,
-            markup=False,
+            f"{_short(c['end_local'])}, {c['seconds']:.1f} s of footage"
         )
         for run in c["clips"]:
             number += 1
             files = ", ".join(
                 f"#{s['recording_id']} {s['file']} [{s['span_s'][0]}-{s['span_s'][1]} s]" for s in run
             )
-            console.print(f"  clip {number}: {files}", highlight=False, markup=False)
+            _say(f"  clip {number}: {files}")
         for g in c["gaps"]:
-            console.print(
-                f"  {g['reason']} {_short(g['from_local'])} - {_short(g['to_local'])}: {g['detail']}",
-                highlight=False,
-                markup=False,
-            )
+            _say(f"  {g['reason']} {_short(g['from_local'])} - {_short(g['to_local'])}: {g['detail']}")
 
 
 @app.command("estimate")
@@ -356,12 +356,10 @@ def estimate(
     if as_json_out:
         print_json(data)
         return
-    console.print(
+    _say(
         f"{data['footage_hours']:.3f} h of footage ({data['frames']} frames) on {data['cameras']} camera(s) "
         f"in {data['clips']} clip(s); {data['gaps']} gap(s); expected processing "
-        f"{data['processing_s'] / 60:.1f} min at {data['speed_fps']} frames/s ({data['speed_source']})",
-        highlight=False,
-        markup=False,
+        f"{_duration(data['processing_s'])} at {data['speed_fps']} frames/s ({data['speed_source']})"
     )
 
 
@@ -402,14 +400,8 @@ def review(
         return
     for s in data:
         ids = ", ".join(str(t["track_id"]) for t in s["tracks"]) or "none"
-        console.print(
-            f"clip {s['clip']} ({s['camera_id']}): tracks {ids}; sheet {s['sheet']}", highlight=False
-        )
-    console.print(
-        f"then: cctvkit request process {request_id} --keep-track CLIP:TRACK ...",
-        highlight=False,
-        markup=False,
-    )
+        _say(f"clip {s['clip']} ({s['camera_id']}): tracks {ids}; sheet {s['sheet']}")
+    _say(f"then: cctvkit request process {request_id} --keep-track CLIP:TRACK ...")
 
 
 @app.command("process")
@@ -459,13 +451,9 @@ def process(
         )
         return
     rel = result.release
-    console.print(
-        f"release {rel.id} ({rel.outcome}): {len(rel.clips)} clip(s) in {result.path}", highlight=False
-    )
+    _say(f"release {rel.id} ({rel.outcome}): {len(rel.clips)} clip(s) in {result.path}")
     if result.archive_path:
-        console.print(f"encrypted archive: {result.archive_path}", highlight=False, markup=False)
+        _say(f"encrypted archive: {result.archive_path}")
     for w in result.manifest.withheld:
-        console.print(
-            f"  {'withheld' if w.withheld else 'not available'}: {w.camera_id}: {w.detail}", highlight=False
-        )
-    console.print(f"check it with: cctvkit release verify {result.path}", highlight=False, markup=False)
+        _say(f"  {'withheld' if w.withheld else 'not available'}: {w.camera_id}: {w.detail}")
+    _say(f"check it with: cctvkit release verify {result.path}")
