@@ -14,9 +14,10 @@ __all__ = ["DEFAULT_REDACTION_FPS", "Estimate", "estimate_work", "measured_speed
 DEFAULT_REDACTION_FPS = 8.0
 """Frames redacted per second when no release has been measured yet on this site.
 
-Measured for this default: CenterFace at 640x360 on two CPU cores, detection ~90 ms a frame plus
-tracking, masking and x264 encoding, end to end ~8 frames/s (see the README). A site's own
-releases replace it as soon as one is made (:func:`measured_speed`).
+Measured while writing this: CenterFace on 640x360 sample footage, two CPU cores, 11-14 frames/s
+for the redaction pass (decode, detect, track, mask, encode), plus ~0.3 s per 50 frames for the
+frame-accurate cut. The default is set lower because HD footage costs more per frame; a site's
+own releases replace it as soon as one is made (:func:`measured_speed`).
 """
 
 MIN_SAMPLE_FRAMES = 50
