@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Connection, and_, func, not_, select
+from sqlalchemy import Connection, String, and_, func, not_, select, type_coerce
 
 from cctvkit.catalog.schema import recordings
 
@@ -26,15 +27,32 @@ class Candidate:
     size_bytes: int
 
 
+# Times come back raw and are parsed by ``_utc``: at a million rows the generic column type's
+# per-value conversion was a third of the planning time.
 _COLUMNS = (
     recordings.c.id,
     recordings.c.camera_id,
     recordings.c.path,
-    recordings.c.start_utc,
-    recordings.c.end_utc,
+    type_coerce(recordings.c.start_utc, String),
+    type_coerce(recordings.c.end_utc, String),
     recordings.c.sha256,
     recordings.c.size_bytes,
 )
+
+
+def _utc(value: Any) -> datetime | None:
+    """SQLite gives naive UTC text, PostgreSQL aware datetimes: both become aware UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _candidates(rows: Any) -> list[Candidate]:
+    return [
+        Candidate(rid, cam, path, _utc(s), _utc(e), sha, size) for rid, cam, path, s, e, sha, size in rows
+    ]
 
 
 def due_candidates(
@@ -62,7 +80,7 @@ def due_candidates(
             )
             .order_by(recordings.c.start_utc, recordings.c.id)
         )
-        out.extend(Candidate(*row) for row in conn.execute(query))
+        out.extend(_candidates(conn.execute(query).all()))
     orphans = (
         select(*_COLUMNS)
         .where(
@@ -73,7 +91,7 @@ def due_candidates(
         )
         .order_by(recordings.c.camera_id, recordings.c.start_utc, recordings.c.id)
     )
-    out.extend(Candidate(*row) for row in conn.execute(orphans))
+    out.extend(_candidates(conn.execute(orphans).all()))
     return out
 
 

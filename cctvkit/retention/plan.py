@@ -177,9 +177,10 @@ def plan_purge(
     cutoffs = policy.cutoffs(now)
     purge: list[PlannedDeletion] = []
     kept: list[KeptRecording] = []
+    ceiling = (policy.ceiling_days, policy.ceiling_cutoff(now))
+    per_camera = {cam: (policy.days_for(cam), cut) for cam, cut in cutoffs.items()}
     for cand in candidates:
-        days = policy.days_for(cand.camera_id)
-        cutoff = cutoffs.get(cand.camera_id) or policy.ceiling_cutoff(now)
+        days, cutoff = per_camera.get(cand.camera_id, ceiling)
         if cand.start_utc >= cutoff:
             kept.append(
                 KeptRecording(
