@@ -42,7 +42,7 @@ for line in sys.stdin:
             os.environ["CCTVKIT_FAULT"] = fault
         cfg = load_config(sys.argv[1])
         summary = run_purge(open_catalog(cfg.database_url), cfg, actor="cron", batch_size=int(batch))
-        os._exit(9 if summary.failed else 0)
+        os._exit(9 if summary.failed else 130 if summary.interrupted else 0)
     print(pid, flush=True)
     _, status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(status)
@@ -213,6 +213,24 @@ def test_sigkill_at_random_instants(arch: Archive, server: PurgeServer, seed: in
             break
     assert server.run(1) == 0
     assert killed >= 3
+    check_final(arch, layout)
+
+
+def test_sigterm_stops_cleanly_between_batches(arch: Archive, server: PurgeServer) -> None:
+    layout = build(arch, datetime.now(UTC))
+    pid = server.start(4, "purge:marked:1:stop")  # it stops itself with a batch marked 'deleting'
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "T" and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.kill(pid, signal.SIGTERM)  # pending while stopped; handled once it continues
+    os.kill(pid, signal.SIGCONT)
+    assert server.wait() == 130
+    check_instant(arch, layout)
+    with arch.catalog.read() as conn:
+        assert jq.open_entries(conn) == []  # the batch under way finished, the rest was cancelled
+    rows = arch.rows()
+    assert sum(rows[rid].state == "purged" for rid in layout.due) == 4
+    assert server.run(4) == 0
     check_final(arch, layout)
 
 
