@@ -31,6 +31,7 @@ from cctvkit.requests import (
     review_request,
 )
 from cctvkit.requests.clips import parse_keep_tracks, parse_withhold, plan_clips
+from cctvkit.requests.coverage import WITHHELD_REASONS
 from cctvkit.requests.listing import list_releases, list_requests
 from cctvkit.requests.views import coverage_json, estimate_json, request_json
 from cctvkit.retention import list_holds
@@ -190,6 +191,8 @@ def show(
     data = request_json(
         req, st.config.tz, _today(ctx), holds=holds, releases=list_releases(st.catalog, req.id)
     )
+    # While open, what cannot be released now (restricted, purged, missing) is shown with the reason.
+    data["footage"] = coverage_json(find_coverage(st.catalog, req), st.config.tz) if req.is_open else []
     if as_json_out:
         print_json(data)
         return
@@ -230,6 +233,11 @@ def show(
                 f"  {tag}: {w['camera_id']} {_short(w['start_local'])} - {_short(w['end_local'])}: "
                 f"{w['detail']}"
             )
+    for c in data["footage"]:
+        for g in c["gaps"]:
+            tag = "withheld" if g["reason"] in WITHHELD_REASONS else "not available"
+            span = f"{_short(g['from_local'])} - {_short(g['to_local'])}"
+            lines.append(f"{tag} ({g['reason']}): {c['camera_id']} {span}: {g['detail']}")
     if data["refusal_reason"]:
         lines.append(f"refused: {data['refusal_reason']}")
     if data["closed_at"]:

@@ -11,7 +11,10 @@ from cctvkit.catalog.records import Recording
 from cctvkit.catalog.request_records import Request, RequestWindow
 from cctvkit.retention.restrictions import restricted_recordings
 
-__all__ = ["CameraCoverage", "Gap", "SourceSpan", "find_coverage"]
+__all__ = ["WITHHELD_REASONS", "CameraCoverage", "Gap", "SourceSpan", "find_coverage"]
+
+WITHHELD_REASONS = frozenset({"restricted", "still"})
+"""Gap reasons where footage exists but is not released (the others: there is nothing to release)."""
 
 DEFAULT_FPS = 25.0
 """Frame rate assumed for the join tolerance when the catalog has none."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -11,26 +10,24 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from cctvkit.audit import write_audit
 from cctvkit.catalog import releases as relq
-from cctvkit.catalog import requests as reqq
 from cctvkit.catalog.db import Catalog
-from cctvkit.catalog.request_records import Release, ReleaseClip, Request
+from cctvkit.catalog.request_records import Approval, Release, ReleaseClip, Request
 from cctvkit.config import SiteConfig
 from cctvkit.errors import ConflictError, PolicyError, UsageError
 from cctvkit.files import sha256_file
 from cctvkit.redact import RedactionReport, RedactOptions, build_detector, redact_video
 from cctvkit.requests.approval import check_unredacted_allowed
 from cctvkit.requests.clips import PlannedClip, cut_clips, plan_clips, verify_sources
-from cctvkit.requests.coverage import CameraCoverage, find_coverage
+from cctvkit.requests.coverage import WITHHELD_REASONS, CameraCoverage, find_coverage
 from cctvkit.requests.cut import CutClip
+from cctvkit.requests.disclosure import record_release
 from cctvkit.requests.ids import release_id
 from cctvkit.requests.kinds import recipient_category, release_blockers
 from cctvkit.requests.lifecycle import get_request
 from cctvkit.requests.manifest import ManifestClip, ManifestSource, ReleaseManifest, WithheldPart
-from cctvkit.requests.package import check_release_dir, publish, staged_package, write_manifest_and_sums
+from cctvkit.requests.package import check_release_dir, staged_package, write_manifest_and_sums
 from cctvkit.requests.plain_copy import copy_unredacted
 from cctvkit.requests.sealed import SEALED_SUFFIX, seal_directory
 from cctvkit.requests.workspace import work_dir
@@ -39,9 +36,6 @@ from cctvkit.retention.leases import leased
 __all__ = ["ProcessOptions", "ProcessResult", "process_request"]
 
 log = logging.getLogger(__name__)
-
-_WITHHELD_REASONS = {"restricted", "still"}
-"""Gap reasons where footage exists but is not released (the rest: nothing to release)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +84,7 @@ def _unavailable_parts(coverage: Sequence[CameraCoverage]) -> list[WithheldPart]
             g.end_utc,
             g.reason,
             g.detail,
-            withheld=g.reason in _WITHHELD_REASONS,
+            withheld=g.reason in WITHHELD_REASONS,
         )
         for c in coverage
         for g in c.gaps
@@ -143,7 +137,9 @@ def _redaction_summary(report: RedactionReport) -> dict[str, object]:
     }
 
 
-def _check_choices(request: Request, clips: Sequence[PlannedClip], options: ProcessOptions, actor: str):
+def _check_choices(
+    request: Request, clips: Sequence[PlannedClip], options: ProcessOptions, actor: str
+) -> Approval | None:
     problems = release_blockers(request)
     if problems:
         raise PolicyError(f"cannot release for {request.id}: " + "; ".join(problems))
@@ -340,7 +336,17 @@ def process_request(
         if options.passphrase:
             archive = seal_directory(stage, release_root / f"{rel_id}{SEALED_SUFFIX}", options.passphrase)
         try:
-            release = _record(catalog, request, manifest, rows, manifest_sha, final, archive, stage, now)
+            release = record_release(
+                catalog,
+                request,
+                manifest,
+                rows,
+                manifest_sha=manifest_sha,
+                final=final,
+                archive=archive,
+                stage=stage,
+                now=now,
+            )
         except BaseException:
             if archive is not None:
                 archive.unlink(missing_ok=True)
@@ -356,105 +362,3 @@ def process_request(
         len(withheld),
     )
     return ProcessResult(release, final, archive, manifest)
-
-
-def _summary_text(manifest: ReleaseManifest, tz_name: str) -> str:
-    data = manifest.to_dict()
-    parts = [
-        f"{c['camera_id']} {c['start_local'][:19].replace('T', ' ')}-{c['end_local'][11:19]}"
-        for c in data["clips"]
-    ]
-    text = f"{len(parts)} clip(s) [{'; '.join(parts)}] ({tz_name})"
-    withheld = [w for w in data["withheld"] if w["withheld"]]
-    if withheld:
-        text += f"; withheld {len(withheld)} part(s): " + "; ".join(w["detail"] for w in withheld)
-    if not manifest.redacted:
-        text += "; UNREDACTED police copy"
-    return text
-
-
-def _record(
-    catalog: Catalog,
-    request: Request,
-    manifest: ReleaseManifest,
-    rows: list[ReleaseClip],
-    manifest_sha: str,
-    final: Path,
-    archive: Path | None,
-    stage: Path,
-    now: datetime,
-) -> Release:
-    """Record release, clips, disclosure and audit in one transaction, publishing the package last."""
-    actor = manifest.operator
-    withheld = [w.to_dict(ZoneInfo(manifest.timezone)) for w in manifest.withheld]
-    summary = _summary_text(manifest, manifest.timezone)
-    purpose = request.purpose or f"reply to {request.kind} request {request.id}"
-    with catalog.write() as conn:
-        values = {
-            "id": manifest.release_id,
-            "request_id": request.id,
-            "outcome": manifest.outcome,
-            "redacted": manifest.redacted,
-            "path": str(final),
-            "archive_path": str(archive) if archive else None,
-            "manifest_sha256": manifest_sha,
-            "recipient": manifest.recipient["name"],
-            "recipient_category": manifest.recipient["category"],
-            "legal_basis": manifest.legal_basis,
-            "withheld": json.dumps(withheld, ensure_ascii=False),
-            "created_by": actor,
-            "created_at": now,
-        }
-        relq.insert_release(conn, values, rows)
-        disclosure_id = relq.insert_disclosure(
-            conn,
-            {
-                "release_id": manifest.release_id,
-                "request_id": request.id,
-                "recipient": manifest.recipient["name"],
-                "recipient_category": manifest.recipient["category"],
-                "legal_basis": manifest.legal_basis,
-                "purpose": purpose,
-                "summary": summary,
-                "disclosed_by": actor,
-                "disclosed_at": now,
-            },
-        )
-        reqq.update_request(conn, request.id, {"outcome": manifest.outcome})
-        write_audit(
-            conn,
-            actor=actor,
-            action="release.create",
-            object_kind="release",
-            object_id=manifest.release_id,
-            camera_id=rows[0].camera_id if len({r.camera_id for r in rows}) == 1 else None,
-            details={
-                "request_id": request.id,
-                "outcome": manifest.outcome,
-                "redacted": manifest.redacted,
-                "approval": manifest.approval,
-                "manifest_sha256": manifest_sha,
-                "clips": [{"file": r.name, "sha256": r.sha256} for r in rows],
-                "sources": sorted({s.recording_id for c in manifest.clips for s in c.sources}),
-                "withheld": withheld,
-                "encrypted": archive is not None,
-            },
-            now=now,
-        )
-        write_audit(
-            conn,
-            actor=actor,
-            action="disclosure.record",
-            object_kind="disclosure",
-            object_id=disclosure_id,
-            details={
-                "release_id": manifest.release_id,
-                "recipient": manifest.recipient,
-                "legal_basis": manifest.legal_basis,
-                "purpose": purpose,
-            },
-            now=now,
-        )
-        publish(stage, final)
-        out = relq.list_releases(conn, request.id)
-    return next(r for r in out if r.id == manifest.release_id)

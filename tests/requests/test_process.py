@@ -13,7 +13,7 @@ import pytest
 from cctvkit.catalog import audit_store
 from cctvkit.catalog import releases as relq
 from cctvkit.config import SiteConfig
-from cctvkit.errors import ArchivePathError, AuditError, PolicyError
+from cctvkit.errors import ArchivePathError, AuditError, PolicyError, UsageError
 from cctvkit.requests.approval import approve_unredacted
 from cctvkit.requests.kinds import RequestKind
 from cctvkit.requests.lifecycle import NewRequest, get_request, identify_requester, open_request
@@ -172,3 +172,26 @@ def test_release_dir_inside_archive_root_refused(indexed_site: IndexedSite) -> N
     with pytest.raises(ArchivePathError, match="overlaps archive root"):
         process_request(site.catalog, config, req.id, actor=OPERATOR, now=NOW)
     assert not os.path.exists(site.root / "archive" / "out" / "R-2026-0001-r1")
+
+
+def test_failed_run_leaves_nothing_behind(indexed_site: IndexedSite) -> None:
+    site = indexed_site
+    req = _subject(site)
+    # Track 99 does not exist: the run fails after redacting, before anything is published.
+    bad = ProcessOptions(keep_tracks={1: frozenset({99})})
+    with pytest.raises(UsageError, match="do not exist"):
+        process_request(site.catalog, site.config, req.id, actor=OPERATOR, options=bad, now=NOW)
+    release_dir = site.config.release_dir
+    assert list(release_dir.iterdir()) == []
+    with site.catalog.read() as conn:
+        assert relq.list_disclosures(conn) == [] and relq.list_releases(conn) == []
+    assert get_request(site.catalog, req.id).outcome is None
+
+
+def test_staging_directory_never_verifies(tmp_path: Path) -> None:
+    stage = tmp_path / ".R-2026-0001-r1.partial-0a1b2c3d"
+    (stage / "clips").mkdir(parents=True)
+    (stage / "clips" / "01.mp4").write_bytes(b"not finished")
+    result = verify_path(stage)
+    assert not result.ok and any("unfinished run" in p for p in result.problems)
+    assert any("SHA256SUMS is missing" in p for p in result.problems)

@@ -137,3 +137,13 @@ def test_police_unredacted_release_needs_second_approver(cli_site: Path, tmp_pat
     clip.write_bytes(bytes(data))
     code, _out, err = run(cli_site, "release", "verify", str(pkg))
     assert code == 10 and "does not verify" in err and "altered" in err
+
+
+def test_show_names_restricted_footage_as_withheld(cli_site: Path) -> None:
+    req = _new(cli_site)
+    code, out, _ = run(cli_site, "index", "ls", "--camera", "gate", "--json")
+    first = json.loads(out)[0]["id"]
+    code, _out, err = run(cli_site, "restrict", "add", str(first), "--reason", "erasure request pending")
+    assert code == 0, err
+    code, out, _ = run(cli_site, "request", "show", req["id"])
+    assert code == 0 and "withheld (restricted): gate" in out and f"recording #{first}" in out
