@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from cctvkit.catalog import releases as relq
 from cctvkit.catalog.db import Catalog
 from cctvkit.requests.coverage import CameraCoverage
+from cctvkit.retention.leases import DEFAULT_LEASE
 
-__all__ = ["DEFAULT_REDACTION_FPS", "Estimate", "estimate_work", "measured_speed"]
+__all__ = ["DEFAULT_REDACTION_FPS", "Estimate", "estimate_work", "lease_ttl", "measured_speed"]
 
 DEFAULT_REDACTION_FPS = 8.0
 """Frames redacted per second when no release has been measured yet on this site.
@@ -78,3 +80,12 @@ def estimate_work(catalog: Catalog, coverage: Sequence[CameraCoverage]) -> Estim
         processing_s=frames / speed if speed > 0 else 0.0,
         gaps=sum(len(c.gaps) for c in coverage),
     )
+
+
+def lease_ttl(catalog: Catalog, frames: int) -> timedelta:
+    """How long to lease a run's sources: three times its expected time, and never under the default.
+
+    A lease outlived by a slow run would let a purge delete a source half-way through the cut.
+    """
+    speed, _ = measured_speed(catalog)
+    return max(DEFAULT_LEASE, timedelta(seconds=3 * frames / speed))

@@ -23,6 +23,7 @@ from cctvkit.requests.clips import PlannedClip, cut_clips, plan_clips, verify_so
 from cctvkit.requests.coverage import WITHHELD_REASONS, CameraCoverage, find_coverage
 from cctvkit.requests.cut import CutClip
 from cctvkit.requests.disclosure import record_release
+from cctvkit.requests.estimate import lease_ttl
 from cctvkit.requests.ids import release_id
 from cctvkit.requests.kinds import recipient_category, release_blockers
 from cctvkit.requests.lifecycle import get_request
@@ -205,7 +206,12 @@ def process_request(
     entries: list[ManifestClip] = []
     rows: list[ReleaseClip] = []
     with (
-        leased(catalog, recording_ids, holder=f"request {request.id} pid {os.getpid()}"),
+        leased(
+            catalog,
+            recording_ids,
+            holder=f"request {request.id} pid {os.getpid()}",
+            ttl=lease_ttl(catalog, sum(round(s.duration_s * s.fps) for c in clips for s in c.spans)),
+        ),
         staged_package(final) as stage,
     ):
         hashes = verify_sources(clips)

@@ -15,6 +15,7 @@ from cctvkit.errors import ConflictError
 from cctvkit.redact import RedactOptions, TrackSummary, build_detector, redact_video, review_paths
 from cctvkit.requests.clips import cut_clips, plan_clips, verify_sources
 from cctvkit.requests.coverage import find_coverage
+from cctvkit.requests.estimate import lease_ttl
 from cctvkit.requests.lifecycle import get_request
 from cctvkit.requests.workspace import work_dir
 from cctvkit.retention.leases import leased
@@ -83,7 +84,9 @@ def review_request(
     detector = build_detector(options)
     sheets = []
     recording_ids = sorted({r for c in clips for r in c.recording_ids})
-    with leased(catalog, recording_ids, holder=f"review of request {request_id}"):
+    frames = sum(round(s.duration_s * s.fps) for c in clips for s in c.spans)
+    ttl = lease_ttl(catalog, frames)
+    with leased(catalog, recording_ids, holder=f"review of request {request_id}", ttl=ttl):
         hashes = verify_sources(clips)
         cuts = cut_clips(clips, work, hashes)
         for clip in clips:
