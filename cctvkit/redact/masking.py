@@ -53,9 +53,7 @@ class MaskStyle:
     fill_rgb: tuple[int, int, int] = (32, 32, 32)
 
 
-def head_boxes(
-    xyxy: np.ndarray, scale: float, resolution_wh: tuple[int, int] | None = None
-) -> np.ndarray:
+def head_boxes(xyxy: np.ndarray, scale: float, resolution_wh: tuple[int, int] | None = None) -> np.ndarray:
     """Enlarge face boxes about their centres to cover heads.
 
     Args:
