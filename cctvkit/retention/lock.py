@@ -9,6 +9,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 
+from cctvkit.catalog.db import Catalog
+from cctvkit.catalog.locks import AdvisoryLock
 from cctvkit.config import SiteConfig
 from cctvkit.errors import LockedError
 from cctvkit.files import ensure_private_dir
@@ -84,10 +86,17 @@ class FileLock:
         self.release()
 
 
-def purge_lock(config: SiteConfig) -> PurgeLock:
-    """The lock purges of this site share: a file lock in the data directory.
+PURGE_ADVISORY_KEY = 7283100
+"""PostgreSQL advisory lock key of the purge (any constant that no other lock of ours uses)."""
 
-    NOTE(issue #8): with a PostgreSQL catalog shared by several hosts this must become a
-    ``pg_try_advisory_lock``; the file lock only excludes purges on the same machine.
+
+def purge_lock(config: SiteConfig, catalog: Catalog | None = None) -> PurgeLock:
+    """The lock purges of this site share.
+
+    With a PostgreSQL catalog several hosts may share one catalog, so the lock is a database
+    advisory lock (issue #8); with SQLite the catalog is a local file and a file lock beside it in the
+    data directory excludes every other purge.
     """
+    if catalog is not None and catalog.dialect == "postgresql":
+        return AdvisoryLock(catalog, PURGE_ADVISORY_KEY)
     return FileLock(config.data_dir / LOCK_NAME)

@@ -131,7 +131,7 @@ def run_purge(
     run_id = f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
     summary = PurgeSummary(run_id=run_id, dry_run=dry_run)
     policy = RetentionPolicy.from_config(config)
-    with lock or purge_lock(config), _stop_on_signals(stop) as stopped:
+    with lock or purge_lock(config, catalog), _stop_on_signals(stop) as stopped:
         ex = JournalSteps(catalog, config, policy, actor=actor, now=now)
         ex.faults.reach("locked")
         if dry_run:
