@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from benchmarks.index_throughput import machine
+from benchmarks._machine import machine
 from cctvkit.catalog import open_catalog
 from cctvkit.catalog import recordings as rq
 from cctvkit.catalog.synthetic import CAMERAS_PER_AREA, generate_catalog

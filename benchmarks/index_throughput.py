@@ -6,31 +6,17 @@ python -m benchmarks.index_throughput --files 500 --workdir /tmp/cctvkit-index-b
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import shutil
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from benchmarks._machine import machine
 from cctvkit.catalog import open_catalog
 from cctvkit.config import load_config
 from cctvkit.files import sha256_file
 from cctvkit.ingest import scan_archive
 from tests.conftest import SITE_TOML, write_tiny_video
-
-
-def machine() -> str:
-    cpu = "unknown cpu"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    system = f"{platform.system()} {platform.release()}"
-    return f"{cpu}, {os.cpu_count()} cores, {system}, Python {platform.python_version()}"
 
 
 def build(workdir: Path, files: int, seconds: float, size_wh: tuple[int, int]) -> Path:
