@@ -1,4 +1,4 @@
-"""Find detector weights through the manifest in ``models/`` and verify them by sha256."""
+"""Find model weights through the manifest shipped in ``cctvkit/models/`` and verify them by sha256."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import importlib.util
 import logging
 import tomllib
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from cctvkit.errors import ModelError
@@ -38,8 +39,8 @@ class ModelWeights:
 
 
 def default_manifest_path() -> Path:
-    """Return ``models/manifest.toml`` of the source tree this package was installed from."""
-    return Path(__file__).resolve().parents[2] / "models" / "manifest.toml"
+    """Return the manifest installed with the package (``cctvkit/models/manifest.toml``, package data)."""
+    return Path(str(resources.files("cctvkit").joinpath("models", "manifest.toml")))
 
 
 def load_manifest(path: Path | None = None) -> dict[str, dict[str, str]]:
@@ -59,8 +60,8 @@ def load_manifest(path: Path | None = None) -> dict[str, dict[str, str]]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ModelError(
-            f"model manifest not found at {path} (cctvkit must run from a source checkout "
-            "installed with `pip install -e .`, which carries models/manifest.toml)"
+            f"model manifest not found at {path} (it ships as package data cctvkit/models/manifest.toml; "
+            "reinstall cctvkit)"
         ) from exc
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ModelError(f"model manifest {path} is unreadable: {exc}") from exc
