@@ -12,6 +12,7 @@ from rich.table import Table
 from cctvkit.cli.context import console, print_json, progress_bar
 from cctvkit.errors import UsageError
 from cctvkit.redact import MaskMethod, MaskShape, MaskStyle, RedactOptions, redact_video, review_paths
+from cctvkit.redact.identity import DEFAULT_MAX_DISTANCE, IdentityMatch, redact_keeping_face
 
 __all__ = ["parse_track_ids", "parse_zone", "redact"]
 
@@ -63,6 +64,25 @@ def redact(
         str | None,
         typer.Option("--keep-track", help="Track ids to leave visible (from --review), e.g. 3,7."),
     ] = None,
+    keep_face: Annotated[
+        Path | None,
+        typer.Option(
+            "--keep-face",
+            help="Photo of the subject: leave visible the tracks whose face matches it "
+            "(two passes; needs the extra `faces`).",
+            metavar="PHOTO",
+        ),
+    ] = None,
+    max_face_distance: Annotated[
+        float,
+        typer.Option(
+            "--max-face-distance",
+            min=0.0,
+            max=2.0,
+            help="--keep-face: largest embedding distance that is the same person "
+            "(higher keeps look-alikes visible).",
+        ),
+    ] = DEFAULT_MAX_DISTANCE,
     review: Annotated[
         bool,
         typer.Option(
@@ -115,21 +135,28 @@ def redact(
         trail_s=trail,
         keep_audio=keep_audio,
     )
+    identity: IdentityMatch | None = None
     with progress_bar(f"redacting {input_path.name}", enabled=not as_json) as update:
-        result = redact_video(
-            input_path,
-            output,
-            options=options,
-            span_s=(start, end) if start is not None and end is not None else None,
-            privacy_zones=[parse_zone(z) for z in zone or []],
-            keep_tracks=parse_track_ids(keep_track),
-            progress=update,
-            report_path=report,
-            review=review,
-        )
+        arguments = {
+            "options": options,
+            "span_s": (start, end) if start is not None and end is not None else None,
+            "privacy_zones": [parse_zone(z) for z in zone or []],
+            "keep_tracks": parse_track_ids(keep_track),
+            "progress": update,
+            "report_path": report,
+            "review": review,
+        }
+        if keep_face is not None:
+            result, identity = redact_keeping_face(
+                input_path, output, keep_face, max_distance=max_face_distance, **arguments
+            )
+        else:
+            result = redact_video(input_path, output, **arguments)
     if as_json:
-        print_json(result.to_dict())
+        print_json(result.to_dict() | ({"identity": identity.to_dict()} if identity else {}))
         return
+    if identity is not None:
+        _print_identity(identity)
     table = Table("track", "frames", "detected", "kept", title=f"{output} ({result.frame_count} frames)")
     for track in result.tracks:
         table.add_row(
@@ -148,3 +175,21 @@ def redact(
         f"{result.frame_count} frames, {len(result.tracks)} tracks, "
         f"{len(result.kept_tracks)} kept, {result.frames_per_second:.1f} fps"
     )
+
+
+def _print_identity(identity: IdentityMatch) -> None:
+    table = Table(
+        "track",
+        "distance",
+        "face px",
+        "decision",
+        title=f"--keep-face {identity.reference_name}: max distance {identity.max_distance:.2f}",
+    )
+    for match in identity.tracks:
+        table.add_row(
+            str(match.track_id),
+            "" if match.distance is None else f"{match.distance:.3f}",
+            f"{match.face_px:.0f}",
+            str(match.decision),
+        )
+    console.print(table)

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from cctvkit.cli.context import console, parse_when, print_json, progress_bar, state
 from cctvkit.errors import UsageError
+from cctvkit.redact.identity import DEFAULT_MAX_DISTANCE
 from cctvkit.requests import (
     NewRequest,
     ProcessOptions,
@@ -420,6 +421,24 @@ def process(
     keep_track: Annotated[
         list[str] | None, typer.Option(help="CLIP:TRACK left visible (the requester), from `request review`.")
     ] = None,
+    keep_face: Annotated[
+        Path | None,
+        typer.Option(
+            "--keep-face",
+            metavar="PHOTO",
+            help="Photo of the requester: in every clip, leave visible the tracks whose face matches it "
+            "(needs the extra `faces`).",
+        ),
+    ] = None,
+    max_face_distance: Annotated[
+        float,
+        typer.Option(
+            "--max-face-distance",
+            min=0.0,
+            max=2.0,
+            help="--keep-face: largest embedding distance that is the same person.",
+        ),
+    ] = DEFAULT_MAX_DISTANCE,
     withhold: Annotated[
         list[str] | None, typer.Option(help="CLIP=REASON not released (13.9.1); makes the release partial.")
     ] = None,
@@ -444,6 +463,8 @@ def process(
         withhold=parse_withhold(withhold or [], count),
         unredacted=unredacted,
         passphrase=read_passphrase(passphrase_file, confirm=True) if encrypt else None,
+        keep_face=keep_face,
+        max_face_distance=max_face_distance,
     )
     with progress_bar("redacting", enabled=not as_json_out) as update:
         result = process_request(
@@ -464,4 +485,15 @@ def process(
         _say(f"encrypted archive: {result.archive_path}")
     for w in result.manifest.withheld:
         _say(f"  {'withheld' if w.withheld else 'not available'}: {w.camera_id}: {w.detail}")
+    for clip in result.manifest.clips:
+        identity = clip.redaction.get("identity")
+        if identity:
+            distances = ", ".join(
+                f"{t['track_id']}: {t['distance'] if t['distance'] is not None else '-'} ({t['decision']})"
+                for t in identity["tracks"]
+            )
+            _say(
+                f"  {clip.file}: kept {identity['kept_tracks']} by face "
+                f"(max distance {identity['max_distance']}; {distances or 'no face tracks'})"
+            )
     _say(f"check it with: cctvkit release verify {result.path}")

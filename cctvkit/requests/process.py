@@ -18,6 +18,14 @@ from cctvkit.config import SiteConfig
 from cctvkit.errors import ConflictError, PolicyError, UsageError
 from cctvkit.files import sha256_file
 from cctvkit.redact import RedactionReport, RedactOptions, build_detector, redact_video
+from cctvkit.redact.identity import (
+    DEFAULT_MAX_DISTANCE,
+    FaceEmbedder,
+    IdentityMatch,
+    check_same_tracks,
+    load_reference,
+    select_tracks,
+)
 from cctvkit.requests.approval import check_unredacted_allowed
 from cctvkit.requests.clips import PlannedClip, cut_clips, plan_clips, verify_sources
 from cctvkit.requests.coverage import WITHHELD_REASONS, CameraCoverage, find_coverage
@@ -50,6 +58,9 @@ class ProcessOptions:
         unredacted: an unredacted police copy (needs a second person's approval).
         passphrase: also write an encrypted archive of the package with this passphrase.
         redact: detection, tracking, masking and encoding parameters.
+        keep_face: a photo of the requester; in every clip the tracks whose face matches it are
+            left visible too (two passes per clip; needs the extra ``faces``).
+        max_face_distance: ``keep_face``'s similarity threshold (embedding distance).
     """
 
     keep_tracks: Mapping[int, frozenset[int]] = field(default_factory=dict)
@@ -57,6 +68,8 @@ class ProcessOptions:
     unredacted: bool = False
     passphrase: str | None = None
     redact: RedactOptions = field(default_factory=RedactOptions)
+    keep_face: Path | None = None
+    max_face_distance: float = DEFAULT_MAX_DISTANCE
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +169,8 @@ def _check_choices(
             raise UsageError(f"clip {number} does not exist (clips 1..{len(clips)})")
     if options.unredacted and options.keep_tracks:
         raise UsageError("--keep-track makes no sense with --unredacted (no face is masked)")
+    if options.unredacted and options.keep_face is not None:
+        raise UsageError("--keep-face makes no sense with --unredacted (no face is masked)")
     if all(c.number in options.withhold for c in clips):
         raise ConflictError(
             "every clip is withheld: record a refusal instead (`cctvkit request refuse ID --reason ...`)"
@@ -187,7 +202,10 @@ def process_request(
         PolicyError: identity not verified, refused, restricted footage only, no approval for an
             unredacted copy, or a source altered since indexing.
         ConflictError: the request is closed, or there is nothing to release.
-        UsageError: unknown clip numbers, or kept track ids that do not exist in their clip.
+        UsageError: unknown clip numbers, or kept track ids that do not exist in their clip;
+            a ``keep_face`` photo without one clear face.
+        NotFoundError: the ``keep_face`` photo does not exist.
+        ModelError: ``keep_face`` without the extra ``faces`` installed.
         ArchivePathError: the release directory overlaps an archive root.
     """
     now = now or datetime.now(UTC)
@@ -217,6 +235,12 @@ def process_request(
         hashes = verify_sources(clips)
         cuts = cut_clips(clips, work, hashes)
         detector = None if options.unredacted else build_detector(options.redact)
+        embedder = reference = None
+        if options.keep_face is not None and detector is not None:
+            embedder = FaceEmbedder()
+            reference = load_reference(
+                options.keep_face, detector=detector, embedder=embedder, threshold=options.redact.threshold
+            )
         (stage / "clips").mkdir(mode=0o700)
         for clip in clips:
             cut = cuts[clip.number]
@@ -237,12 +261,26 @@ def process_request(
                 }
                 faces, kept, elapsed = 0, 0, seconds
             else:
+                keep = set(options.keep_tracks.get(clip.number, ()))
+                identity: IdentityMatch | None = None
+                if reference is not None and embedder is not None:
+                    identity = select_tracks(
+                        Path(cut.path),
+                        reference,
+                        embedder=embedder,
+                        options=options.redact,
+                        detector=detector,
+                        max_distance=options.max_face_distance,
+                        progress=progress,
+                        scratch_dir=work,
+                    )
+                    keep |= set(identity.kept_tracks)
                 report = redact_video(
                     Path(cut.path),
                     stage / name,
                     options=options.redact,
                     privacy_zones=zones,
-                    keep_tracks=options.keep_tracks.get(clip.number, ()),
+                    keep_tracks=sorted(keep),
                     detector=detector,
                     progress=progress,
                     report_path=work / f"release-{rel_id}-clip-{clip.number:02d}.redaction.json",
@@ -254,6 +292,9 @@ def process_request(
                     )
                 frames = report.frame_count
                 summary = _redaction_summary(report)
+                if identity is not None:
+                    check_same_tracks(identity, report)
+                    summary["identity"] = identity.to_dict()
                 faces, kept, elapsed = int(summary["faces_masked"]), len(report.kept_tracks), report.elapsed_s
             if frames != cut.frame_count:
                 raise ConflictError(f"clip {clip.number}: wrote {frames} of {cut.frame_count} frames")
