@@ -12,7 +12,6 @@ from cctvkit.catalog import purge_journal as jq
 from cctvkit.catalog.audit_store import list_audit
 from cctvkit.errors import ConflictError, LockedError, UsageError
 from cctvkit.retention import (
-    FileLock,
     lease_recordings,
     place_hold,
     purge_lock,
@@ -213,7 +212,7 @@ def test_stop_between_batches_then_next_run_finishes(arch: Archive) -> None:
 
 def test_second_purge_is_refused_while_the_lock_is_held(arch: Archive) -> None:
     rid = arch.add("gate", NOW - 40 * DAY)
-    with FileLock(purge_lock(arch.config).path), pytest.raises(LockedError, match="another purge is running"):
+    with purge_lock(arch.config, arch.catalog), pytest.raises(LockedError, match="another purge is running"):
         purge(arch)
     assert arch.exists(rid)
     assert purge(arch).deleted == 1  # the lock is free again
