@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from cctvkit.cli.context import console, print_json, progress_bar
-from cctvkit.errors import UsageError
+from cctvkit.errors import NotFoundError, UsageError
 from cctvkit.redact import MaskMethod, MaskShape, MaskStyle, RedactOptions, redact_video, review_paths
 from cctvkit.redact.identity import DEFAULT_MAX_DISTANCE, IdentityMatch, redact_keeping_face
 
@@ -125,6 +125,8 @@ def redact(
     """Blur every face but the kept tracks, and the privacy zones; write H.264 MP4 without audio."""
     if (start is None) != (end is None):
         raise UsageError("--start and --end go together")
+    if not output.parent.is_dir():
+        raise NotFoundError(f"output directory {output.parent} does not exist")
     options = RedactOptions(
         threshold=threshold,
         min_score=min(0.25, threshold),

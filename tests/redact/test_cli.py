@@ -70,3 +70,11 @@ def test_parsers() -> None:
     assert parse_zone("0,0; 0.5,0 0.5,0.5") == [(0.0, 0.0), (0.5, 0.0), (0.5, 0.5)]
     with pytest.raises(UsageError):
         parse_zone("0,0;1")
+
+
+def test_output_directory_must_exist(tmp_path: Path) -> None:
+    src = tmp_path / "in.mp4"
+    src.write_bytes(b"irrelevant: refused before it is read")
+    result = CliRunner().invoke(app, ["redact", str(src), "-o", str(tmp_path / "nowhere" / "out.mp4")])
+    assert result.exit_code == 4
+    assert "output directory" in result.stderr and "does not exist" in result.stderr
