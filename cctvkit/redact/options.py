@@ -9,7 +9,14 @@ from typing import Any
 from cctvkit.errors import UsageError
 from cctvkit.redact.masking import MaskMethod, MaskShape, MaskStyle
 
-__all__ = ["RedactOptions"]
+__all__ = ["REGION_MIN_PIXELS", "REGION_MODES", "RedactOptions"]
+
+REGION_MODES = ("auto", "on", "off")
+"""``auto`` detects on regions (see :mod:`cctvkit.redact.regions`) for frames above
+:data:`REGION_MIN_PIXELS` when ``detect_long_side`` is not set; ``on`` always; ``off`` never."""
+
+REGION_MIN_PIXELS = 960 * 540
+"""Below this, one full-frame detection costs less than choosing regions saves (~30 ms at 640x360)."""
 
 _PRESETS = (
     "ultrafast",
@@ -37,6 +44,15 @@ class RedactOptions:
         min_score: weakest detection passed to the tracker; boxes between this and ``threshold``
             only continue existing tracks (a turning head, motion blur).
         detect_long_side: resize frames to this longest side for detection (``None``: native).
+            Setting it turns region detection off (``auto``).
+        detect_every_s: detect on one frame in every this many seconds (at least every frame);
+            the tracker and the carry planner mask the frames between. At 25 fps the default
+            detects every 3rd frame, at 10 fps every frame. The stride never exceeds the
+            lookahead plus one frame, so a face that appears between two detections is still
+            masked back to its first frame.
+        regions: ``auto``, ``on`` or ``off``: detect at native resolution only on moving areas,
+            around tracked faces and on a sweeping tile, plus a shrunk whole frame
+            (:class:`~cctvkit.redact.regions.RegionDetector`), instead of on every whole frame.
         provider: onnxruntime execution provider (``None``: automatic).
         threads: inference threads (``None``: the cores available).
         style: how masks look.
@@ -52,6 +68,8 @@ class RedactOptions:
     threshold: float = 0.5
     min_score: float = 0.25
     detect_long_side: int | None = None
+    detect_every_s: float = 0.12
+    regions: str = "auto"
     provider: str | None = None
     threads: int | None = None
     style: MaskStyle = field(default_factory=MaskStyle)
@@ -71,6 +89,8 @@ class RedactOptions:
                 "detect_long_side must be at least 64 pixels",
             ),
             (self.threads is None or self.threads >= 1, "threads must be at least 1"),
+            (0 <= self.detect_every_s <= 1, "detect_every_s must lie in [0, 1] seconds"),
+            (self.regions in REGION_MODES, f"regions must be one of {', '.join(REGION_MODES)}"),
             (1.0 <= self.style.scale <= 4.0, "mask scale must lie in [1, 4]"),
             (2 <= self.style.cells <= 32, "mask cells must lie in [2, 32]"),
             (0 <= self.lookahead_s <= 5, "lookahead must lie in [0, 5] seconds"),
@@ -98,6 +118,17 @@ class RedactOptions:
     def frames(self, seconds: float, fps: float, *, minimum: int = 0) -> int:
         """Convert a duration to whole frames at ``fps`` (rounded up, at least ``minimum``)."""
         return max(minimum, math.ceil(seconds * fps - 1e-9))
+
+    def detect_stride(self, fps: float) -> int:
+        """Frames from one detection to the next at ``fps`` (1: every frame), at most lookahead + 1."""
+        stride = math.floor(self.detect_every_s * fps + 1e-9)
+        return max(1, min(stride, self.frames(self.lookahead_s, fps) + 1))
+
+    def use_regions(self, resolution_wh: tuple[int, int]) -> bool:
+        """Whether frames of this size are detected on regions rather than whole."""
+        if self.regions == "auto":
+            return self.detect_long_side is None and resolution_wh[0] * resolution_wh[1] > REGION_MIN_PIXELS
+        return self.regions == "on"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able values (enums as strings) for reports."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -18,11 +19,12 @@ from cctvkit.redact.carry import MaskPlanner
 from cctvkit.redact.detectors import FaceDetector, create_detector
 from cctvkit.redact.masking import Masker
 from cctvkit.redact.options import RedactOptions
+from cctvkit.redact.regions import RegionDetector
 from cctvkit.redact.report import FrameStat, RedactionReport, TrackSummary, write_json
 from cctvkit.redact.review import TrackGallery, write_contact_sheet
 from cctvkit.redact.tracking import FaceTracker
 from cctvkit.redact.zones import Polygon, rasterize_zones
-from cctvkit.video import VideoFrame, VideoReader, VideoWriter, probe
+from cctvkit.video import AudioSpan, VideoFrame, VideoReader, VideoWriter, probe
 
 __all__ = ["MaskCallback", "ProgressCallback", "build_detector", "redact_video", "review_paths"]
 
@@ -34,6 +36,14 @@ ProgressCallback = Callable[[int, int], None]
 MaskCallback = Callable[[int, np.ndarray, sv.Detections], None]
 """Called per output frame with its index, its boolean (height, width) mask (reused: copy to keep)
 and the face boxes masked; for evaluation."""
+
+PREFETCH_FRAMES = 4
+"""Frames decoded ahead on a worker thread (each 1080p RGB frame is 6 MB)."""
+
+ENCODE_QUEUE_FRAMES = 4
+"""Frames queued for the encoder's worker thread."""
+
+REDACTED_COMMENT = "redacted by cctvkit (faces and privacy zones masked)"
 
 
 def build_detector(options: RedactOptions) -> FaceDetector:
@@ -80,12 +90,16 @@ def redact_video(
     report_path: Path | None = None,
     review: bool = False,
     on_mask: MaskCallback | None = None,
+    metadata: dict[str, str] | None = None,
 ) -> RedactionReport:
     """Write a copy of ``input_path`` with every face (but kept tracks) and every zone masked.
 
     The output is H.264 in MP4 with the input's frame count and timestamps (from the start of
     ``span_s``), even dimensions (an odd input is padded by one black row or column) and no
-    audio unless ``options.keep_audio``. It is written under a temporary name beside
+    audio unless ``options.keep_audio`` (then the same span's audio, re-encoded as AAC). Frames
+    are detected every ``options.detect_every_s`` and, for large frames, only on regions (see
+    :class:`~cctvkit.redact.regions.RegionDetector`); decoding and encoding run on worker
+    threads beside detection. It is written under a temporary name beside
     ``output_path`` and renamed only when complete; on any error nothing is left behind.
 
     Args:
@@ -103,6 +117,8 @@ def redact_video(
         review: also write a contact sheet of the tracks and a tracks JSON
             (see :func:`review_paths`).
         on_mask: called with each frame's mask (for evaluation).
+        metadata: container tags for the output (``creation_time`` as ISO 8601 UTC,
+            ``comment``...); ``comment`` defaults to a note that the clip is redacted.
 
     Returns:
         The report (also written to ``report_path``).
@@ -119,8 +135,6 @@ def redact_video(
     input_path, output_path = Path(input_path), Path(output_path)
     if output_path.resolve() == input_path.resolve():
         raise UsageError(f"{output_path}: the output would overwrite the input")
-    if options.keep_audio:
-        raise UsageError("--keep-audio is not supported yet: outputs carry no audio")
     if span_s is not None and not 0 <= span_s[0] < span_s[1]:
         raise UsageError(f"span {span_s}: needs 0 <= start < end")
     info = probe(input_path)  # truncation and damage surface here, before any work
@@ -133,13 +147,23 @@ def redact_video(
         fps = reader.fps
         width, height = reader.width, reader.height
         out_w, out_h = width + width % 2, height + height % 2
-        tracker = FaceTracker(fps=float(fps), threshold=options.threshold, lost_track_s=options.lost_track_s)
+        stride = options.detect_stride(float(fps))
+        regions = RegionDetector(detector, (width, height)) if options.use_regions((width, height)) else None
+        # The tracker sees only the detected frames: its frame rate is theirs.
+        tracker = FaceTracker(
+            fps=float(fps) / stride, threshold=options.threshold, lost_track_s=options.lost_track_s
+        )
         planner: MaskPlanner[VideoFrame] = MaskPlanner(
             resolution_wh=(width, height),
             lookahead_frames=options.frames(options.lookahead_s, float(fps), minimum=1),
             trail_frames=options.frames(options.trail_s, float(fps), minimum=1),
-            max_gap_frames=tracker.lost_track_frames,
+            max_gap_frames=options.frames(options.lost_track_s, float(fps), minimum=1),
         )
+        audio = None
+        if options.keep_audio and reader.has_audio:
+            audio = AudioSpan(input_path, *(span_s if span_s is not None else (0.0, None)))
+        elif options.keep_audio:
+            log.info("%s has no audio track: the output has none either", input_path)
         masker = Masker(options.style, (width, height), rasterize_zones(privacy_zones, (width, height)))
         expected = _expected_frames(info.frame_count, fps, span_s)
         gallery = TrackGallery()
@@ -148,7 +172,7 @@ def redact_video(
         detection_counts: dict[int, int] = {}
         untracked = 0
         first_pts: list[int | None] = []
-        canvas = np.zeros((out_h, out_w, 3), np.uint8) if (out_w, out_h) != (width, height) else None
+        padded = (out_w, out_h) != (width, height)
 
         with (
             atomic_path(output_path) as partial,
@@ -160,8 +184,11 @@ def redact_video(
                 time_base=reader.time_base,
                 preset=options.preset,
                 crf=options.crf,
-                metadata={"comment": "redacted by cctvkit (faces and privacy zones masked)"},
+                metadata={"comment": REDACTED_COMMENT, **(metadata or {})},
+                queue_frames=ENCODE_QUEUE_FRAMES,
+                audio=audio,
             ) as writer,
+            closing(reader.frames(*(span_s or (None, None)), prefetch=PREFETCH_FRAMES)) as frames,
         ):
 
             def emit(frame: VideoFrame, boxes: sv.Detections) -> None:
@@ -181,9 +208,9 @@ def redact_video(
                 if on_mask is not None:
                     on_mask(frame.index, mask, masked_boxes)
                 image = frame.image
-                if canvas is not None:
-                    canvas[:height, :width] = image
-                    image = canvas
+                if padded:  # a new canvas each frame: the encoder thread may still hold the last
+                    image = np.zeros((out_h, out_w, 3), np.uint8)
+                    image[:height, :width] = frame.image
                 if not first_pts:
                     first_pts.append(frame.pts)
                 pts = None if frame.pts is None or first_pts[0] is None else frame.pts - first_pts[0]
@@ -201,14 +228,21 @@ def redact_video(
                 if progress is not None:
                     progress(len(stats), max(expected, len(stats)))
 
-            start_s, end_s = span_s if span_s is not None else (None, None)
-            for frame in reader.frames(start_s, end_s):
-                detections = detector.detect(frame.image)
-                detection_counts[frame.index] = int(
-                    np.count_nonzero(detections.confidence >= options.threshold)
-                )
-                faces = tracker.update(detections)
-                for ready, boxes in planner.push(frame.index, faces, frame):
+            faces = _no_faces()
+            for frame in frames:
+                if frame.index % stride == 0:
+                    if regions is not None:
+                        detections = regions.detect(frame.image, faces.xyxy)
+                    else:
+                        detections = detector.detect(frame.image)
+                    detection_counts[frame.index] = int(
+                        np.count_nonzero(detections.confidence >= options.threshold)
+                    )
+                    faces = tracker.update(detections)
+                    pushed = faces
+                else:
+                    pushed = _no_faces()
+                for ready, boxes in planner.push(frame.index, pushed, frame):
                     emit(ready, boxes)
             for ready, boxes in planner.flush():
                 emit(ready, boxes)
@@ -241,11 +275,13 @@ def redact_video(
         height=out_h,
         fps=str(Fraction(fps)),
         frame_count=len(stats),
-        audio=False,
+        audio=audio is not None,
         parameters={
             **options.to_dict(),
             "privacy_zones": [[list(map(float, v)) for v in zone] for zone in privacy_zones],
             "keep_tracks_requested": sorted(keep),
+            "detect_stride_frames": stride,
+            "detect_regions": regions is not None,
         },
         detector=detector.info,
         tracks=tracks,
@@ -278,6 +314,14 @@ def redact_video(
         report.frames_per_second,
     )
     return report
+
+
+def _no_faces() -> sv.Detections:
+    return sv.Detections(
+        xyxy=np.empty((0, 4), np.float32),
+        confidence=np.empty(0, np.float32),
+        tracker_id=np.empty(0, int),
+    )
 
 
 def _expected_frames(count: int, fps: Fraction, span_s: tuple[float, float] | None) -> int:

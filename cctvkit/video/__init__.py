@@ -1,7 +1,8 @@
 """The only place that talks to FFmpeg's libraries (PyAV): probe, decode, seek and encode."""
 
+from cctvkit.video.audio import AudioSpan
 from cctvkit.video.probe import STILL_SUFFIXES, MediaInfo, probe
 from cctvkit.video.reader import VideoFrame, VideoReader
 from cctvkit.video.writer import VideoWriter
 
-__all__ = ["STILL_SUFFIXES", "MediaInfo", "VideoFrame", "VideoReader", "VideoWriter", "probe"]
+__all__ = ["STILL_SUFFIXES", "AudioSpan", "MediaInfo", "VideoFrame", "VideoReader", "VideoWriter", "probe"]

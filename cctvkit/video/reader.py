@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -76,16 +78,30 @@ class VideoReader:
     def has_audio(self) -> bool:
         return bool(self._container.streams.audio)
 
-    def frames(self, start_s: float | None = None, end_s: float | None = None) -> Iterator[VideoFrame]:
+    def frames(
+        self, start_s: float | None = None, end_s: float | None = None, *, prefetch: int = 0
+    ) -> Iterator[VideoFrame]:
         """Yield frames whose presentation time t satisfies ``start_s <= t < end_s``.
 
         Seeks to the keyframe before ``start_s`` and decodes from there, so only the span needed
         is decoded (frame-accurate, not keyframe-accurate).
 
+        Args:
+            start_s: first time wanted, seconds (``None``: from the start).
+            end_s: end time (exclusive), seconds (``None``: to the end).
+            prefetch: decode on a worker thread up to this many frames ahead (0: decode in the
+                caller's thread). PyAV releases the GIL while decoding and converting, so
+                decoding then overlaps the caller's work.
+
         Raises:
             SeekError: ``start_s`` is beyond the end of the file.
             CorruptVideoError: the data is damaged mid-stream.
         """
+        if prefetch > 0:
+            return _prefetched(self._frames(start_s, end_s), prefetch)
+        return self._frames(start_s, end_s)
+
+    def _frames(self, start_s: float | None, end_s: float | None) -> Iterator[VideoFrame]:
         stream = self._stream
         tb = stream.time_base
         start_ts = stream.start_time or 0
@@ -120,3 +136,45 @@ class VideoReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_DONE = object()
+
+
+def _prefetched(frames: Iterator[VideoFrame], depth: int) -> Iterator[VideoFrame]:
+    """Run ``frames`` on a worker thread, ``depth`` items ahead; errors surface in the caller."""
+    items: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for frame in frames:
+                if not put(frame):
+                    return
+        except BaseException as exc:  # handed to the consumer
+            put(exc)
+            return
+        put(_DONE)
+
+    worker = threading.Thread(target=work, name="video-decode", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = items.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        worker.join()

@@ -81,6 +81,7 @@ class CenterFaceDetector:
             raise ModelError(f"cannot load {self._weights.path}: {exc}") from exc
         self._provider = self._session.get_providers()[0]
         self._blob: np.ndarray | None = None
+        self._blob_wh = (0, 0)
         log.info("centerface on %s, %d threads", self._provider, options.intra_op_num_threads)
 
     @property
@@ -109,6 +110,9 @@ class CenterFaceDetector:
         blob_w = math.ceil(scaled_w / _ALIGN) * _ALIGN
         if self._blob is None or self._blob.shape[2:] != (blob_h, blob_w):
             self._blob = np.zeros((1, 3, blob_h, blob_w), dtype=np.float32)
+        elif self._blob_wh != (scaled_w, scaled_h):
+            self._blob.fill(0.0)  # the same blob for a different size: old pixels in the padding
+        self._blob_wh = (scaled_w, scaled_h)
         height, width = frame_rgb.shape[:2]
         if (scaled_w, scaled_h) != (width, height):
             frame_rgb = cv2.resize(frame_rgb, (scaled_w, scaled_h), interpolation=cv2.INTER_AREA)
