@@ -54,27 +54,32 @@ class RegionStats:
 
 
 def tile_grid(resolution_wh: tuple[int, int], tile_wh: tuple[int, int], overlap_px: int) -> np.ndarray:
-    """Cover a frame with tiles that overlap by at least ``overlap_px``.
+    """Cover a frame with as few tiles of at most ``tile_wh`` as overlap by ``overlap_px``.
+
+    Tiles are shrunk (to multiples of 32) until they just cover the frame, so little is
+    detected twice.
 
     Args:
         resolution_wh: frame (width, height).
-        tile_wh: tile (width, height); tiles larger than the frame shrink to it.
+        tile_wh: largest tile (width, height).
         overlap_px: least overlap between neighbours (a face narrower than this is whole in one).
 
     Returns:
         Integer boxes (n, 4) ``xyxy``, row by row.
     """
-    width, height = resolution_wh
-    tile_w, tile_h = min(tile_wh[0], width), min(tile_wh[1], height)
 
-    def starts(size: int, tile: int) -> np.ndarray:
+    def spans(size: int, tile: int) -> list[tuple[int, int]]:
         if tile >= size:
-            return np.array([0])
-        count = int(np.ceil((size - overlap_px) / max(1, tile - overlap_px)))
-        return np.linspace(0, size - tile, max(2, count)).round().astype(np.int64)
+            return [(0, size)]
+        count = max(2, int(np.ceil((size - overlap_px) / max(1, tile - overlap_px))))
+        length = -(-(size + (count - 1) * overlap_px) // count)
+        length = min(size, tile, -(-length // 32) * 32)
+        starts = np.linspace(0, size - length, count).round().astype(np.int64)
+        return [(int(s), int(s) + length) for s in starts]
 
+    width, height = resolution_wh
     return np.array(
-        [[x, y, x + tile_w, y + tile_h] for y in starts(height, tile_h) for x in starts(width, tile_w)],
+        [[x1, y1, x2, y2] for y1, y2 in spans(height, tile_wh[1]) for x1, x2 in spans(width, tile_wh[0])],
         np.int64,
     )
 

@@ -128,6 +128,15 @@ def _source_entries(cut: CutClip) -> tuple[ManifestSource, ...]:
     return tuple(out)
 
 
+def _container_tags(cut: CutClip, rel_id: str) -> dict[str, str]:
+    """Tags for a released clip's container: its real start (UTC) and its sources (issue #5)."""
+    sources = ", ".join(f"{Path(part.path).name} (id {part.recording_id})" for part in cut.parts)
+    return {
+        "creation_time": cut.start_utc.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "comment": f"cctvkit release {rel_id}, faces and privacy zones masked; sources: {sources}",
+    }
+
+
 def _redaction_summary(report: RedactionReport) -> dict[str, object]:
     masked_tracks = [t.track_id for t in report.tracks if not t.kept]
     return {
@@ -284,6 +293,7 @@ def process_request(
                     detector=detector,
                     progress=progress,
                     report_path=work / f"release-{rel_id}-clip-{clip.number:02d}.redaction.json",
+                    metadata=_container_tags(cut, rel_id),
                 )
                 if report.unknown_kept_tracks:
                     raise UsageError(

@@ -73,7 +73,12 @@ class VideoWriter:
         if threads:
             self._stream.codec_context.thread_count = threads
         self._audio = audio
-        self._audio_stream = add_aac_stream(self._container, audio) if audio is not None else None
+        try:
+            self._audio_stream = add_aac_stream(self._container, audio) if audio is not None else None
+        except BaseException:
+            self._container.close()
+            self.path.unlink(missing_ok=True)
+            raise
         self._count = 0
         self._queue: queue.Queue[object] | None = None
         self._worker: threading.Thread | None = None

@@ -216,3 +216,25 @@ def test_faces_stay_masked_where_the_detector_misses_them(
     for index, boxes in enumerate(truth.frames):
         naive.add(boxes, masks[index])
     assert naive.score.longest_exposure >= 3
+
+
+def test_keep_audio_carries_the_span_as_aac(detector: FaceDetector, tmp_path: Path) -> None:
+    from tests.video.test_audio import write_clip_with_tone
+
+    source = write_clip_with_tone(tmp_path / "tone.mp4")
+    plain = redact_video(source, tmp_path / "plain.mp4", detector=detector, span_s=(1.0, 2.0))
+    assert plain.audio is False and probe(tmp_path / "plain.mp4").has_audio is False  # policy 12.3
+    kept = redact_video(
+        source,
+        tmp_path / "kept.mp4",
+        detector=detector,
+        span_s=(1.0, 2.0),
+        options=RedactOptions(keep_audio=True),
+        metadata={"creation_time": "2026-10-01T09:00:01.000000Z", "comment": "gate, recording 7"},
+    )
+    info = probe(tmp_path / "kept.mp4")
+    assert kept.audio is True and info.has_audio and info.frame_count == 10
+    assert (
+        info.creation_time_utc is not None
+        and info.creation_time_utc.isoformat() == "2026-10-01T09:00:01+00:00"
+    )

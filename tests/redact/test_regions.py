@@ -1,0 +1,125 @@
+"""Region detection: tiles, crop merging, motion boxes, and no more leaks than detecting every frame."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from skimage import data
+
+from cctvkit.redact import FaceDetector, RedactOptions, redact_video
+from cctvkit.redact.evaluation import ScoreKeeper
+from cctvkit.redact.motion import MotionRegions
+from cctvkit.redact.regions import RegionDetector, merge_boxes, tile_grid
+from cctvkit.samplegen import GroundTruth
+
+
+@pytest.mark.parametrize(
+    ("resolution_wh", "tile_wh", "overlap"),
+    [((1920, 1080), (640, 384), 128), ((1920, 1080), (1024, 608), 128), ((500, 300), (640, 384), 64)],
+)
+def test_tile_grid_covers_the_frame_with_overlap(
+    resolution_wh: tuple[int, int], tile_wh: tuple[int, int], overlap: int
+) -> None:
+    tiles = tile_grid(resolution_wh, tile_wh, overlap)
+    covered = np.zeros(resolution_wh[::-1], bool)
+    for x1, y1, x2, y2 in tiles:
+        covered[y1:y2, x1:x2] = True
+    assert covered.all()
+    assert np.all(tiles[:, 2:] - tiles[:, :2] <= tile_wh)
+    for axis in (0, 1):
+        starts = sorted(set(tiles[:, axis]))
+        length = int(tiles[0, axis + 2] - tiles[0, axis])
+        assert all(b - a <= length - overlap for a, b in pairwise(starts))
+    area = np.prod(tiles[:, 2:] - tiles[:, :2], axis=1).sum()
+    assert area <= 2 * resolution_wh[0] * resolution_wh[1]
+
+
+@pytest.mark.parametrize(
+    ("boxes", "expected"),
+    [
+        ([[0, 0, 100, 100], [50, 0, 150, 100]], [[0, 0, 150, 100]]),  # overlap: union costs less
+        ([[0, 0, 100, 100], [300, 300, 400, 400]], [[0, 0, 100, 100], [300, 300, 400, 400]]),
+        ([[0, 0, 100, 100], [95, 95, 400, 400]], [[0, 0, 100, 100], [95, 95, 400, 400]]),  # union too big
+        ([[0, 0, 100, 100], [10, 10, 20, 20]], [[0, 0, 100, 100]]),  # contained
+    ],
+)
+def test_merge_boxes(boxes: list[list[int]], expected: list[list[int]]) -> None:
+    assert sorted(merge_boxes(np.array(boxes)).tolist()) == sorted(expected)
+
+
+def test_motion_regions_box_what_moved() -> None:
+    motion = MotionRegions((640, 360), margin_px=8)
+    still = np.full((360, 640, 3), 90, np.uint8)
+    assert motion.update(still).tolist() == [[0, 0, 640, 360]]  # nothing known yet
+    assert len(motion.update(still)) == 0
+    moved = still.copy()
+    moved[100:160, 300:340] = 230
+    (box,) = motion.update(moved)
+    assert box[0] <= 300 and box[1] <= 100 and box[2] >= 340 and box[3] >= 160
+    assert (box[2] - box[0]) * (box[3] - box[1]) < 640 * 360 / 10
+
+
+def _scene_with_face(x: int, y: int, face_px: int) -> np.ndarray:
+    frame = np.full((720, 1280, 3), 110, np.uint8)
+    face = cv2.resize(data.astronaut()[30:210, 150:300], (face_px * 150 // 100, face_px * 180 // 100))
+    frame[y : y + face.shape[0], x : x + face.shape[1]] = face
+    return frame
+
+
+def test_region_detector_finds_a_small_moving_face_natively(detector: FaceDetector) -> None:
+    regions = RegionDetector(detector, (1280, 720), overview_long_side=320)
+    first = regions.detect(_scene_with_face(900, 400, 40))
+    assert regions.stats.full_sweeps == 1 and len(first[first.confidence > 0.5]) == 1
+    swept = regions.stats.native_px
+    assert 1280 * 720 <= swept <= 1280 * 720 * 1.4  # tiles overlap a little
+    found = regions.detect(_scene_with_face(920, 404, 40), first.xyxy)
+    assert regions.stats.full_sweeps == 1  # crops only
+    assert regions.stats.native_px - swept < 1280 * 720 * 0.75
+    strong = found[found.confidence > 0.5]
+    assert len(strong) == 1 and 920 <= (strong.xyxy[0, 0] + strong.xyxy[0, 2]) / 2 <= 990
+
+
+@pytest.mark.parametrize(
+    ("fps", "every_s", "lookahead_s", "stride"),
+    [(25, 0.12, 0.3, 3), (10, 0.12, 0.3, 1), (30, 0.12, 0.3, 3), (25, 0.12, 0.0, 1), (25, 0.0, 0.3, 1)],
+)
+def test_detect_stride(fps: float, every_s: float, lookahead_s: float, stride: int) -> None:
+    assert RedactOptions(detect_every_s=every_s, lookahead_s=lookahead_s).detect_stride(fps) == stride
+
+
+@pytest.mark.parametrize(
+    ("mode", "size_wh", "long_side", "expected"),
+    [
+        ("auto", (1920, 1080), None, True),
+        ("auto", (640, 360), None, False),
+        ("auto", (1920, 1080), 1280, False),
+        ("on", (640, 360), None, True),
+        ("off", (1920, 1080), None, False),
+    ],
+)
+def test_use_regions(mode: str, size_wh: tuple[int, int], long_side: int | None, expected: bool) -> None:
+    assert RedactOptions(regions=mode, detect_long_side=long_side).use_regions(size_wh) is expected
+
+
+def test_regions_and_stride_leak_no_more_than_two_frames(
+    scene_clip: tuple[Path, GroundTruth], detector: FaceDetector, tmp_path: Path
+) -> None:
+    source, truth = scene_clip
+    masks: dict[int, np.ndarray] = {}
+    report = redact_video(
+        source,
+        tmp_path / "r.mp4",
+        detector=detector,
+        options=RedactOptions(regions="on", detect_every_s=0.2),
+        on_mask=lambda index, mask, _boxes: masks.__setitem__(index, mask.copy()),
+    )
+    assert report.parameters["detect_stride_frames"] == 2 and report.parameters["detect_regions"]
+    keeper = ScoreKeeper()
+    for index, boxes in enumerate(truth.frames):
+        keeper.add(boxes, masks[index])
+    assert keeper.score.longest_exposure <= 2, keeper.score
+    assert keeper.score.leak_rate < 0.05, keeper.score
