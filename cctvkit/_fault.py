@@ -1,7 +1,9 @@
-"""Fault injection for crash tests: ``CCTVKIT_FAULT=purge:<point>:<n>`` SIGKILLs at the n-th hit.
+"""Fault injection for crash tests: ``CCTVKIT_FAULT=<scope>:<point>:<n>`` SIGKILLs at the n-th hit.
 
-``purge:<point>:<n>:stop`` sends SIGSTOP instead (the test resumes it with SIGCONT), so a test can
-hold a purge still at a known step, e.g. right after it took the lock.
+Scopes: ``purge`` (journal steps), ``scan`` (index snapshots), ``release`` (request processing) and
+``request`` (opening a request). ``<scope>:<point>:<n>:stop`` sends SIGSTOP instead (the test
+resumes it with SIGCONT), so a test can hold a run still at a known step, e.g. right after it took
+a lock, while another run goes ahead. Several specs are separated by commas.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import signal
 __all__ = ["FAULT_ENV", "FaultPoints"]
 
 FAULT_ENV = "CCTVKIT_FAULT"
+
+_SHARED: dict[tuple[str, str | None], FaultPoints] = {}
 
 
 class FaultPoints:
@@ -32,6 +36,14 @@ class FaultPoints:
     @classmethod
     def from_env(cls, scope: str = "purge") -> FaultPoints:
         return cls(os.environ.get(FAULT_ENV), scope)
+
+    @classmethod
+    def shared(cls, scope: str) -> FaultPoints:
+        """One counter per scope for the whole process, for points spread over several modules."""
+        key = (scope, os.environ.get(FAULT_ENV))
+        if key not in _SHARED:
+            _SHARED[key] = cls(key[1], scope)
+        return _SHARED[key]
 
     def reach(self, point: str) -> None:
         target = self._targets.get(point)

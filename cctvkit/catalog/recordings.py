@@ -22,11 +22,15 @@ __all__ = [
     "insert_recording",
     "list_cameras",
     "list_recordings",
+    "mark_vanished",
     "recordings_by_path",
     "set_recording_state",
     "update_recording",
     "upsert_camera",
 ]
+
+SCANNED_STATES = ("present", "quarantined")
+"""States a scan may change: a file it indexed. Purged and missing rows belong to the purge's record."""
 
 
 def _recording(row: Any) -> Recording:
@@ -70,8 +74,40 @@ def insert_recording(conn: Connection, values: dict[str, Any]) -> int:
     return int(result.inserted_primary_key[0])
 
 
-def update_recording(conn: Connection, recording_id: int, values: dict[str, Any]) -> None:
-    conn.execute(recordings.update().where(recordings.c.id == recording_id).values(**values))
+def update_recording(
+    conn: Connection, recording_id: int, values: dict[str, Any], *, expect_state: str | None = None
+) -> bool:
+    """Update a recording; with ``expect_state``, only if its state is still that one.
+
+    A scan re-indexing a changed file passes the state it read at its start, so a purge that
+    finished meanwhile (state ``purged``) is never overwritten by the scan's older view (issue 7).
+
+    Returns:
+        True if the row was updated.
+    """
+    query = recordings.update().where(recordings.c.id == recording_id)
+    if expect_state is not None:
+        query = query.where(recordings.c.state == expect_state)
+    return bool(conn.execute(query.values(**values)).rowcount)
+
+
+def mark_vanished(conn: Connection, recording_ids: Iterable[int], reason: str, now: datetime) -> list[int]:
+    """Mark ``missing`` those recordings that are still ``present`` or ``quarantined``; return their ids.
+
+    The condition is evaluated by the database at update time, so a row a concurrent purge has
+    just marked ``purged`` keeps that state even though the scan listed it from an older snapshot.
+    """
+    ids = list(recording_ids)
+    out: list[int] = []
+    for i in range(0, len(ids), 500):
+        query = (
+            recordings.update()
+            .where(recordings.c.id.in_(ids[i : i + 500]), recordings.c.state.in_(SCANNED_STATES))
+            .values(state="missing", state_reason=reason, state_changed_at=now)
+            .returning(recordings.c.id)
+        )
+        out.extend(int(r) for r in conn.execute(query).scalars())
+    return sorted(out)
 
 
 def set_recording_state(

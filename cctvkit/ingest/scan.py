@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from cctvkit._fault import FaultPoints
 from cctvkit.audit import write_audit
+from cctvkit.catalog import leases as lq
+from cctvkit.catalog import purge_journal as jq
 from cctvkit.catalog import recordings as rq
 from cctvkit.catalog.db import Catalog
 from cctvkit.catalog.records import Camera, Recording
@@ -56,6 +59,7 @@ class ScanSummary:
     quarantined: int = 0
     missing: int = 0
     unindexable: int = 0
+    vanished_during_scan: int = 0
     bytes_hashed: int = 0
     seconds: float = 0.0
     problems: list[tuple[str, str]] = field(default_factory=list)
@@ -110,6 +114,23 @@ def _utf8(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _examine_or_gone(
+    path: Path, root: Path, config: SiteConfig, hash_files: bool, now: datetime
+) -> FileFacts | None:
+    """:func:`_examine`, or None when the file vanished meanwhile (e.g. a purge deleted it).
+
+    A file gone half-way must neither stop the scan nor be quarantined as unreadable: the next scan
+    (or the purge that removed it) records what happened to it.
+    """
+    try:
+        facts = _examine(path, root, config, hash_files, now)
+    except FileNotFoundError:
+        return None
+    if facts.problem and not os.path.lexists(path):
+        return None
+    return facts
 
 
 def _examine(path: Path, root: Path, config: SiteConfig, hash_files: bool, now: datetime) -> FileFacts:
@@ -223,8 +244,10 @@ def scan_archive(
     summary = ScanSummary()
     sync_cameras(catalog, config, actor, now)
     roots = [Path(os.path.abspath(r)) for r in config.archive_roots]
+    faults = FaultPoints.from_env("scan")
     with catalog.read() as conn:
         known = rq.recordings_by_path(conn, [str(r) + os.sep for r in roots])
+    faults.reach("snapshot")
 
     todo: list[tuple[Path, Path, Recording | None]] = []
     seen: set[str] = set()
@@ -251,13 +274,17 @@ def scan_archive(
                     continue
             todo.append((path, root, old))
 
+    faults.reach("walked")
     total = len(todo)
     done = 0
     pending: list[tuple[FileFacts, Recording | None]] = []
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
-        results = pool.map(lambda t: (_examine(t[0], t[1], config, hash_files, now), t[2]), todo)
+        results = pool.map(lambda t: (_examine_or_gone(t[0], t[1], config, hash_files, now), t[2]), todo)
         for facts, old in results:
             done += 1
+            if facts is None:
+                summary.vanished_during_scan += 1
+                continue
             pending.append((facts, old))
             if facts.sha256:
                 summary.bytes_hashed += facts.size_bytes
@@ -269,13 +296,20 @@ def scan_archive(
     if pending:
         _store(catalog, pending, summary, actor, now)
 
-    vanished = [r for key, r in known.items() if key not in seen and r.state in ("present", "quarantined")]
+    vanished = [r for key, r in known.items() if key not in seen and r.state in rq.SCANNED_STATES]
+    marked: list[int] = []
     if vanished:
         with catalog.write() as conn:
-            rq.set_recording_state(
-                conn, [r.id for r in vanished], "missing", "file vanished from the archive", now
+            # `known` is a snapshot from the start of the scan: a purge may have deleted and recorded
+            # some of these files since. Only rows still present/quarantined, and not in the middle
+            # of a journaled deletion, become missing (issue 7), so `purged` is never overwritten.
+            lq.lock_retention_checks(conn)
+            busy = jq.recordings_in_deletion(conn, [r.id for r in vanished])
+            marked = rq.mark_vanished(
+                conn, [r.id for r in vanished if r.id not in busy], "file vanished from the archive", now
             )
-            for rec in vanished:
+            by_id = {r.id: r for r in vanished}
+            for rec in (by_id[i] for i in marked):
                 write_audit(
                     conn,
                     actor=actor,
@@ -286,7 +320,7 @@ def scan_archive(
                     details={"path": rec.path},
                     now=now,
                 )
-        summary.missing = len(vanished)
+        summary.missing = len(marked)
     summary.seconds = time.perf_counter() - t0
     with catalog.write() as conn:
         write_audit(
@@ -318,11 +352,17 @@ def _store(
         for facts, old in batch:
             values = _row(facts, now)
             if old is None:
+                if rq.find_recording(conn, facts.path) is not None:
+                    continue  # indexed meanwhile by a concurrent scan (a purge's own, say)
                 rec_id = rq.insert_recording(conn, values)
                 summary.new += 1
             else:
                 rec_id = old.id
-                rq.update_recording(conn, old.id, values)
+                if not rq.update_recording(conn, old.id, values, expect_state=old.state):
+                    # A purge (or another scan) changed the row since this scan read it: its record
+                    # is newer than ours, so ours is dropped and the next scan looks again.
+                    summary.vanished_during_scan += 1
+                    continue
                 summary.changed += 1
             if facts.problem:
                 summary.quarantined += 1

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
+from cctvkit._fault import FaultPoints
 from cctvkit.audit import write_audit
 from cctvkit.catalog import holds as hq
 from cctvkit.catalog import leases as lq
@@ -24,7 +25,6 @@ from cctvkit.catalog.purge_journal import JournalEntry
 from cctvkit.config import SiteConfig
 from cctvkit.errors import CctvkitError
 from cctvkit.ingest import ScanSummary
-from cctvkit.retention._fault import FaultPoints
 from cctvkit.retention.plan import HoldIndex, PurgePlan
 from cctvkit.retention.policy import RetentionPolicy
 from cctvkit.retention.unlink import fsync_dirs, unlink_in_roots
