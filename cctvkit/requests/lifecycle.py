@@ -6,18 +6,20 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from cctvkit._fault import FaultPoints
 from cctvkit.audit import write_audit
 from cctvkit.catalog import requests as reqq
 from cctvkit.catalog.db import Catalog
 from cctvkit.catalog.request_records import Request
 from cctvkit.config import SiteConfig
 from cctvkit.errors import ConflictError, NotFoundError, UsageError
+from cctvkit.ingest import sync_cameras
 from cctvkit.requests.deadlines import MAX_EXTENSION_MONTHS, due_date, extended_due_date
 from cctvkit.requests.ids import format_request_id, request_id_prefix, validate_request_id
 from cctvkit.requests.kinds import RequestKind, default_legal_basis
 from cctvkit.requests.windows import WindowSpec
 from cctvkit.requests.workspace import discard_work
-from cctvkit.retention.holds import list_holds, place_hold, release_hold
+from cctvkit.retention.holds import insert_hold_in, list_holds, release_hold
 
 __all__ = [
     "NewRequest",
@@ -97,10 +99,11 @@ def open_request(
     actor: str,
     now: datetime | None = None,
 ) -> Request:
-    """Record a new request, then place a hold on each window so its footage outlives retention.
+    """Record a new request and place a hold on each window so its footage outlives retention.
 
     The id is the next ``R-<year>-NNNN`` of the year it is opened (site timezone). Holds reference
-    the request id; :func:`close_request` releases them.
+    the request id; :func:`close_request` releases them. The request, its windows and its holds
+    commit in one transaction: a failure or a kill at any point leaves all of them or none.
 
     Raises:
         UsageError: missing requester, windows, legal basis or police reference; a future date.
@@ -115,6 +118,8 @@ def open_request(
             if config.camera(cam) is None:
                 raise NotFoundError(f"unknown camera {cam!r}")
     identified = new.identity_verified_at is not None
+    faults = FaultPoints.from_env("request")
+    sync_cameras(catalog, config, actor, now)  # holds reference camera rows
     with catalog.write() as conn:
         prefix = request_id_prefix(local_now.year)
         request_id = format_request_id(local_now.year, reqq.last_request_number(conn, prefix) + 1)
@@ -168,20 +173,23 @@ def open_request(
             },
             now=now,
         )
-    for seq, spec in enumerate(new.windows, start=1):
-        # One hold per window (a hold is one time range over some cameras); each is audited.
-        place_hold(
-            catalog,
-            config,
-            actor=actor,
-            from_utc=spec.start_utc,
-            to_utc=spec.end_utc,
-            reason=f"{kind} request {request_id}, window {seq} ({spec.place}): footage needed until closed",
-            reference=request_id,
-            cameras=spec.camera_ids,
-            request_id=request_id,
-            now=now,
-        )
+        faults.reach("opened")
+        for seq, spec in enumerate(new.windows, start=1):
+            # One hold per window (a hold is one time range over some cameras); each is audited.
+            insert_hold_in(
+                conn,
+                actor=actor,
+                camera_ids=sorted(set(spec.camera_ids)),
+                from_utc=spec.start_utc,
+                to_utc=spec.end_utc,
+                reason=(
+                    f"{kind} request {request_id}, window {seq} ({spec.place}): footage needed until closed"
+                ),
+                reference=request_id,
+                request_id=request_id,
+                now=now,
+            )
+            faults.reach("held")
     log.info("request.open %s kind=%s windows=%d by=%s", request_id, kind, len(new.windows), actor)
     return get_request(catalog, request_id)
 

@@ -6,6 +6,8 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from sqlalchemy import Connection
+
 from cctvkit.audit import write_audit
 from cctvkit.catalog import holds as hq
 from cctvkit.catalog import leases as lq
@@ -15,7 +17,15 @@ from cctvkit.config import SiteConfig
 from cctvkit.errors import ConflictError, NotFoundError, UsageError
 from cctvkit.ingest import sync_cameras
 
-__all__ = ["Hold", "active_holds_covering", "list_holds", "place_hold", "release_hold", "resolve_cameras"]
+__all__ = [
+    "Hold",
+    "active_holds_covering",
+    "insert_hold_in",
+    "list_holds",
+    "place_hold",
+    "release_hold",
+    "resolve_cameras",
+]
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +119,44 @@ def place_hold(
         raise UsageError("--until is in the past: the hold would never keep anything")
     camera_ids = resolve_cameras(config, cameras=cameras, place=place)
     sync_cameras(catalog, config, actor, now)  # holds reference camera rows
+    with catalog.write() as conn:
+        hold = insert_hold_in(
+            conn,
+            actor=actor,
+            camera_ids=camera_ids,
+            from_utc=from_utc,
+            to_utc=to_utc,
+            reason=reason,
+            reference=reference,
+            place=place,
+            ends_at=ends_at,
+            request_id=request_id,
+            now=now,
+        )
+    log.info("hold.add id=%d cameras=%s reference=%s by=%s", hold.id, ",".join(camera_ids), reference, actor)
+    return hold
+
+
+def insert_hold_in(
+    conn: Connection,
+    *,
+    actor: str,
+    camera_ids: Sequence[str],
+    from_utc: datetime,
+    to_utc: datetime,
+    reason: str,
+    reference: str,
+    place: str | None = None,
+    ends_at: datetime | None = None,
+    request_id: str | None = None,
+    now: datetime,
+) -> Hold:
+    """Insert an already validated hold and its audit record in the caller's transaction.
+
+    For callers whose own change must commit together with the hold (opening a request and
+    holding its windows, issue 7: a request must never exist without its holds). The cameras'
+    rows must exist (:func:`cctvkit.ingest.sync_cameras`).
+    """
     values = {
         "reason": reason,
         "reference": reference,
@@ -120,31 +168,29 @@ def place_hold(
         "ends_at": ends_at,
         "request_id": request_id,
     }
-    with catalog.write() as conn:
-        lq.lock_retention_checks(conn)  # a purge re-checking holds sees this one or runs after it
-        hold_id = hq.insert_hold(conn, values, camera_ids)
-        hold = hq.get_hold(conn, hold_id)
-        assert hold is not None
-        write_audit(
-            conn,
-            actor=actor,
-            action="hold.add",
-            object_kind="hold",
-            object_id=hold_id,
-            camera_id=camera_ids[0] if len(camera_ids) == 1 else None,
-            details={
-                "cameras": camera_ids,
-                "place": place,
-                "from_utc": from_utc.astimezone(UTC).isoformat(),
-                "to_utc": to_utc.astimezone(UTC).isoformat(),
-                "ends_at": ends_at.astimezone(UTC).isoformat() if ends_at else None,
-                "reason": reason,
-                "reference": reference,
-                "request_id": request_id,
-            },
-            now=now,
-        )
-    log.info("hold.add id=%d cameras=%s reference=%s by=%s", hold_id, ",".join(camera_ids), reference, actor)
+    lq.lock_retention_checks(conn)  # a purge re-checking holds sees this one or runs after it
+    hold_id = hq.insert_hold(conn, values, list(camera_ids))
+    hold = hq.get_hold(conn, hold_id)
+    assert hold is not None
+    write_audit(
+        conn,
+        actor=actor,
+        action="hold.add",
+        object_kind="hold",
+        object_id=hold_id,
+        camera_id=camera_ids[0] if len(camera_ids) == 1 else None,
+        details={
+            "cameras": list(camera_ids),
+            "place": place,
+            "from_utc": from_utc.astimezone(UTC).isoformat(),
+            "to_utc": to_utc.astimezone(UTC).isoformat(),
+            "ends_at": ends_at.astimezone(UTC).isoformat() if ends_at else None,
+            "reason": reason,
+            "reference": reference,
+            "request_id": request_id,
+        },
+        now=now,
+    )
     return hold
 
 
