@@ -114,6 +114,19 @@ def redact(
     provider: Annotated[
         str | None, typer.Option("--provider", help="onnxruntime provider (cpu, cuda, ...).")
     ] = None,
+    model: Annotated[
+        str, typer.Option("--model", help="Face detector: centerface, or yolo with the [yolo] extra.")
+    ] = "centerface",
+    weights: Annotated[
+        str | None, typer.Option("--weights", help="Model file for --model yolo (face or head model).")
+    ] = None,
+    detect_every: Annotated[
+        float, typer.Option("--detect-every", help="Seconds between detections (0: every frame).")
+    ] = 0.12,
+    regions: Annotated[
+        str, typer.Option("--regions", help="Detect on moving regions natively: auto, on or off.")
+    ] = "auto",
+    preset: Annotated[str, typer.Option("--preset", help="x264 preset of the output.")] = "veryfast",
     keep_audio: Annotated[
         bool, typer.Option("--keep-audio", help="Keep the audio track (policy 12.3).")
     ] = False,
@@ -122,7 +135,7 @@ def redact(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Blur every face but the kept tracks, and the privacy zones; write H.264 MP4 without audio."""
+    """Blur every face but the kept tracks, and the privacy zones; write H.264 MP4 (no audio unless kept)."""
     if (start is None) != (end is None):
         raise UsageError("--start and --end go together")
     if not output.parent.is_dir():
@@ -132,6 +145,11 @@ def redact(
         min_score=min(0.25, threshold),
         detect_long_side=detect_size,
         provider=provider,
+        model=model,
+        weights=weights,
+        detect_every_s=detect_every,
+        regions=regions,
+        preset=preset,
         style=MaskStyle(method=method, shape=shape, scale=mask_scale),
         lookahead_s=lookahead,
         trail_s=trail,

@@ -40,6 +40,7 @@ class RedactOptions:
 
     Attributes:
         model: detector registry name.
+        weights: model file for detectors whose weights the user supplies (``yolo``).
         threshold: detector confidence at which a box is a face: it is masked and starts a track.
         min_score: weakest detection passed to the tracker; boxes between this and ``threshold``
             only continue existing tracks (a turning head, motion blur).
@@ -65,6 +66,7 @@ class RedactOptions:
     """
 
     model: str = "centerface"
+    weights: str | None = None
     threshold: float = 0.5
     min_score: float = 0.25
     detect_long_side: int | None = None

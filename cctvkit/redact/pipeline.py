@@ -53,12 +53,14 @@ def build_detector(options: RedactOptions) -> FaceDetector:
         UsageError: unknown detector or provider.
         ModelError: weights missing or not matching the manifest.
     """
+    extra = {"weights_path": options.weights} if options.weights else {}
     return create_detector(
         options.model,
         score_threshold=options.min_score,
         input_long_side=options.detect_long_side,
         provider=options.provider,
         threads=options.threads,
+        **extra,
     )
 
 

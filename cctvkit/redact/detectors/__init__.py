@@ -9,7 +9,14 @@ from cctvkit.errors import UsageError
 from cctvkit.redact.detectors.base import DetectorInfo, FaceDetector
 from cctvkit.redact.detectors.tiled import TiledDetector
 
-__all__ = ["DETECTORS", "DetectorInfo", "FaceDetector", "TiledDetector", "create_detector"]
+__all__ = [
+    "DETECTORS",
+    "DetectorInfo",
+    "FaceDetector",
+    "TiledDetector",
+    "YoloFaceDetector",
+    "create_detector",
+]
 
 DETECTORS: dict[str, Callable[..., FaceDetector]] = {}
 """Detector factories by name; a backend whose dependencies are not installed is absent."""
@@ -20,6 +27,11 @@ except ImportError:  # onnxruntime missing
     pass
 else:
     DETECTORS["centerface"] = CenterFaceDetector
+
+from cctvkit.redact.detectors.yolo import YoloFaceDetector, ultralytics_available  # noqa: E402
+
+if ultralytics_available():  # checked without importing ultralytics or PyTorch
+    DETECTORS["yolo"] = YoloFaceDetector
 
 
 def create_detector(name: str, **options: Any) -> FaceDetector:
