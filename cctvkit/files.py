@@ -6,14 +6,16 @@ import contextlib
 import hashlib
 import os
 import secrets
+import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from cctvkit.errors import ArchivePathError
+from cctvkit.errors import ArchivePathError, PermissionsError
 
 __all__ = [
     "PARTIAL_MARK",
     "atomic_path",
+    "check_private",
     "ensure_private_dir",
     "is_within",
     "resolve_in_roots",
@@ -60,9 +62,46 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def check_private(paths: Sequence[Path]) -> None:
+    """Refuse to go on when any of ``paths`` (those that exist) is open to other users.
+
+    Footage, the catalog (which holds the audit log) and release packages are personal data
+    (policy 7.1-7.2); a directory or file with any permission for "others" is refused. The group's
+    bits are left to the site (a staff group may share the archive).
+
+    Raises:
+        PermissionsError: one or more paths can be read, written or entered by other users.
+    """
+    loose = []
+    for path in paths:
+        try:
+            mode = os.stat(path).st_mode
+        except FileNotFoundError:
+            continue
+        if mode & (stat.S_IROTH | stat.S_IWOTH | stat.S_IXOTH):
+            loose.append(f"{path} ({stat.filemode(mode)})")
+    if loose:
+        raise PermissionsError(
+            "open to other users: " + ", ".join(loose) + "; make them private (chmod o-rwx) and run again"
+        )
+
+
 def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) with mode 0700; tighten it if it already exists."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Create ``path`` (and parents) with mode 0700; tighten it if it already exists.
+
+    Missing parents are created 0700 as well (``mkdir(parents=True)`` would give them the umask's
+    mode, typically 0755: a data directory made as the parent of ``work/`` was world-readable).
+    Existing parents are left as they are.
+    """
+    missing = []
+    probe = Path(path)
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    for directory in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            directory.mkdir(mode=0o700)
+        os.chmod(directory, 0o700)
     os.chmod(path, 0o700)
     return path
 

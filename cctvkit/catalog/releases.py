@@ -7,9 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select
+from sqlalchemy.exc import IntegrityError
 
 from cctvkit.catalog.request_records import Disclosure, Release, ReleaseClip
 from cctvkit.catalog.schema import disclosures, release_clips, releases
+from cctvkit.errors import ConflictError
 
 __all__ = [
     "clip_speeds",
@@ -27,8 +29,16 @@ def count_releases(conn: Connection, request_id: str) -> int:
 
 
 def insert_release(conn: Connection, values: dict[str, Any], clips: Sequence[ReleaseClip]) -> None:
-    """Insert a release row and its clips."""
-    conn.execute(releases.insert().values(**values))
+    """Insert a release row and its clips.
+
+    Raises:
+        ConflictError: a release with this id exists (another run recorded it first).
+    """
+    try:
+        with conn.begin_nested():
+            conn.execute(releases.insert().values(**values))
+    except IntegrityError:
+        raise ConflictError(f"release {values['id']} was recorded meanwhile by another run") from None
     for clip in clips:
         conn.execute(
             release_clips.insert().values(

@@ -7,8 +7,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cctvkit._fault import FaultPoints
 from cctvkit.catalog.request_records import RequestWindow
-from cctvkit.errors import PolicyError, UsageError
+from cctvkit.errors import ConflictError, PolicyError, UsageError
 from cctvkit.files import sha256_file
 from cctvkit.requests.coverage import CameraCoverage, SourceSpan
 from cctvkit.requests.cut import CutClip, cut_key, cut_run
@@ -104,6 +105,7 @@ def verify_sources(clips: Sequence[PlannedClip]) -> dict[int, str]:
 
     Raises:
         PolicyError: a recording's content changed since it was indexed.
+        ConflictError: a recording's file is gone.
     """
     hashes: dict[int, str] = {}
     for clip in clips:
@@ -111,13 +113,20 @@ def verify_sources(clips: Sequence[PlannedClip]) -> dict[int, str]:
             rec = span.recording
             if rec.id in hashes:
                 continue
-            digest = sha256_file(Path(rec.path))
+            try:
+                digest = sha256_file(Path(rec.path))
+            except FileNotFoundError:
+                raise ConflictError(
+                    f"recording #{rec.id} ({rec.path}) is no longer on disk although the catalog lists it; "
+                    "run `cctvkit index scan` and try again"
+                ) from None
             if rec.sha256 and digest != rec.sha256:
                 raise PolicyError(
                     f"recording #{rec.id} ({rec.path}) changed since it was indexed (sha256 mismatch); "
                     "originals must never be altered (13.2): investigate before releasing anything"
                 )
             hashes[rec.id] = digest
+    FaultPoints.shared("release").reach("verified")
     return hashes
 
 
@@ -134,4 +143,5 @@ def cut_clips(
         key = cut_key(clip.spans, hashes)
         path = work / f"cut-{clip.number:02d}-{clip.camera_id}-{key}.mp4"
         out[clip.number] = cut_run(clip.spans, path, hashes=hashes, progress=progress)
+        FaultPoints.shared("release").reach("cut")
     return out

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from cctvkit._fault import FaultPoints
 from cctvkit.audit import write_audit
 from cctvkit.catalog import releases as relq
 from cctvkit.catalog import requests as reqq
 from cctvkit.catalog.db import Catalog
 from cctvkit.catalog.request_records import Release, ReleaseClip, Request
+from cctvkit.errors import ConflictError
 from cctvkit.requests.manifest import ReleaseManifest
 from cctvkit.requests.package import publish
+from cctvkit.requests.sealed import SEALED_SUFFIX
 
-__all__ = ["record_release", "summary_text"]
+__all__ = ["publish_recorded", "record_release", "summary_text"]
+
+log = logging.getLogger(__name__)
 
 
 def summary_text(manifest: ReleaseManifest, tz_name: str) -> str:
@@ -47,10 +54,14 @@ def record_release(
     stage: Path,
     now: datetime,
 ) -> Release:
-    """Record the release, its clips, the disclosure and their audit records; publish the package.
+    """Record the release, its clips, the disclosure and their audit records; then publish the package.
 
-    One transaction: the staging directory is renamed to ``final`` as its last statement, so
-    either the package exists and is recorded, or neither (a failed rename rolls the rows back).
+    The rows commit first, then the staging directory (and the staged sealed archive) are renamed
+    into place. So a finished package under its final name is always a recorded one: a run killed
+    after the commit leaves a recorded release whose package still waits under its hidden staging
+    name (which ``release verify`` refuses), and the next run on any request renames it into place
+    (:mod:`cctvkit.requests.recovery`). Renaming first and committing second (the earlier order)
+    let a kill in between leave a package that verified but was in no disclosure log (issue 7).
 
     Args:
         catalog: the open catalog.
@@ -59,7 +70,8 @@ def record_release(
         rows: the clips as recorded (with their measured processing time).
         manifest_sha: sha256 of ``manifest.json``.
         final: the package's final directory.
-        archive: the sealed archive, if any.
+        archive: the sealed archive as staged (:func:`~cctvkit.requests.package.staged_archive_path`),
+            if any; it is published as ``<final>.tar.enc``.
         stage: the finished staging directory.
         now: the time recorded.
 
@@ -67,6 +79,8 @@ def record_release(
         The release as stored.
     """
     actor = manifest.operator
+    faults = FaultPoints.shared("release")
+    final_archive = final.with_name(final.name + SEALED_SUFFIX) if archive is not None else None
     withheld = [w.to_dict(ZoneInfo(manifest.timezone)) for w in manifest.withheld]
     summary = summary_text(manifest, manifest.timezone)
     purpose = request.purpose or f"reply to {request.kind} request {request.id}"
@@ -77,7 +91,7 @@ def record_release(
             "outcome": manifest.outcome,
             "redacted": manifest.redacted,
             "path": str(final),
-            "archive_path": str(archive) if archive else None,
+            "archive_path": str(final_archive) if final_archive else None,
             "manifest_sha256": manifest_sha,
             "recipient": manifest.recipient["name"],
             "recipient_category": manifest.recipient["category"],
@@ -136,6 +150,23 @@ def record_release(
             },
             now=now,
         )
-        publish(stage, final)
+        for path in (final, final_archive):
+            if path is not None and os.path.lexists(path):
+                raise ConflictError(f"{path} already exists")
+        faults.reach("recording")
         out = relq.list_releases(conn, request.id)
+    faults.reach("recorded")
+    publish_recorded(stage, final, archive, final_archive)
+    faults.reach("published")
     return next(r for r in out if r.id == manifest.release_id)
+
+
+def publish_recorded(stage: Path, final: Path, archive: Path | None, final_archive: Path | None) -> None:
+    """Rename a recorded release's staged archive, then its staging directory, into place.
+
+    The archive goes first: a staging directory is only ever published after its archive, so a
+    recovery finding the directory still staged knows to look for the archive too.
+    """
+    if archive is not None and final_archive is not None and os.path.lexists(archive):
+        os.rename(archive, final_archive)
+    publish(stage, final)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import secrets
@@ -10,11 +11,22 @@ import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from cctvkit._fault import FaultPoints
 from cctvkit.errors import ArchivePathError, ConflictError
-from cctvkit.files import PARTIAL_MARK, atomic_path, ensure_private_dir, is_within, sha256_file
+from cctvkit.files import PARTIAL_MARK, atomic_path, check_private, ensure_private_dir, is_within, sha256_file
 from cctvkit.requests.manifest import MANIFEST_NAME, SUMS_NAME, ReleaseManifest
+from cctvkit.requests.sealed import SEALED_SUFFIX
 
-__all__ = ["check_release_dir", "package_files", "publish", "staged_package", "write_manifest_and_sums"]
+__all__ = [
+    "check_release_dir",
+    "claim_if_stale",
+    "package_files",
+    "publish",
+    "stage_final_name",
+    "staged_archive_path",
+    "staged_package",
+    "write_manifest_and_sums",
+]
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
@@ -27,8 +39,10 @@ def check_release_dir(release_dir: Path, archive_roots: Sequence[Path]) -> Path:
 
     Raises:
         ArchivePathError: the directory is (or lies below) an archive root.
+        PermissionsError: the directory exists and is open to other users.
     """
     real = Path(os.path.realpath(release_dir))
+    check_private([real])  # tightening it silently would hide that its packages were exposed
     for root in archive_roots:
         real_root = Path(os.path.realpath(root))
         if is_within(real, real_root) or is_within(real_root, real):
@@ -39,12 +53,62 @@ def check_release_dir(release_dir: Path, archive_roots: Sequence[Path]) -> Path:
     return ensure_private_dir(real)
 
 
+def stage_final_name(name: str) -> str | None:
+    """The release id a staging entry's name (``.R-2026-0001-r1.partial-…``) belongs to, else None."""
+    if not name.startswith(".") or PARTIAL_MARK not in name:
+        return None
+    return name[1:].split(PARTIAL_MARK)[0]
+
+
+def staged_archive_path(stage: Path) -> Path:
+    """Where a staging directory's sealed archive waits until the release is recorded."""
+    return stage.with_name(stage.name + SEALED_SUFFIX)
+
+
+def _lock_dir(path: Path, *, wait: bool) -> int | None:
+    """``flock`` a directory; return its fd, or None if another process holds it (``wait=False``)."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+@contextlib.contextmanager
+def claim_if_stale(stage: Path) -> Iterator[bool]:
+    """Yield True, holding the staging directory's lock, if no live run owns ``stage``.
+
+    The run that creates a staging directory holds an ``flock`` on it until the directory is
+    published or removed; the kernel drops it when that process dies (even by SIGKILL), so a
+    directory whose lock can be taken is stale and may be removed or finished (issue 7).
+    """
+    try:
+        fd = _lock_dir(stage, wait=False)
+    except (FileNotFoundError, NotADirectoryError):
+        yield False
+        return
+    if fd is None:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        os.close(fd)
+
+
 @contextlib.contextmanager
 def staged_package(final: Path) -> Iterator[Path]:
     """Yield a private staging directory beside ``final``; remove it if the block fails.
 
     The staging name carries ``PARTIAL_MARK``, so a run killed half-way leaves a directory that
-    ``release verify`` refuses as incomplete, never one that passes for a finished package.
+    ``release verify`` refuses as incomplete, never one that passes for a finished package. The
+    directory is ``flock``-ed for as long as this run lives, so a later run can tell a stale one
+    (its owner died) from a live one (:func:`claim_if_stale`).
 
     Raises:
         ConflictError: ``final`` already exists.
@@ -52,14 +116,28 @@ def staged_package(final: Path) -> Iterator[Path]:
     final = Path(final)
     if final.exists():
         raise ConflictError(f"{final} already exists")
-    stage = final.with_name(f".{final.name}{PARTIAL_MARK}{secrets.token_hex(4)}")
-    stage.mkdir(mode=DIR_MODE)
+    fd = None
+    for _attempt in range(5):
+        stage = final.with_name(f".{final.name}{PARTIAL_MARK}{secrets.token_hex(4)}")
+        stage.mkdir(mode=DIR_MODE)
+        fd = _lock_dir(stage, wait=True)
+        assert fd is not None
+        if os.fstat(fd).st_nlink > 0:
+            break  # a sweep may have taken it for stale in the instant before our lock: try anew
+        os.close(fd)
+        fd = None
+    if fd is None:
+        raise ConflictError(f"could not create a staging directory beside {final}")
     os.chmod(stage, DIR_MODE)
     try:
+        FaultPoints.shared("release").reach("staged")
         yield stage
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
+        staged_archive_path(stage).unlink(missing_ok=True)
         raise
+    finally:
+        os.close(fd)
 
 
 def package_files(directory: Path) -> list[str]:
@@ -91,6 +169,7 @@ def write_manifest_and_sums(stage: Path, manifest: ReleaseManifest) -> str:
             os.chmod(Path(dirpath, name), FILE_MODE)
     lines = [f"{sha256_file(stage / rel)}  {rel}\n" for rel in package_files(stage) if rel != SUMS_NAME]
     _write_private(stage / SUMS_NAME, "".join(lines))
+    FaultPoints.shared("release").reach("summed")
     return sha256_file(stage / MANIFEST_NAME)
 
 

@@ -36,9 +36,15 @@ from cctvkit.requests.ids import release_id
 from cctvkit.requests.kinds import recipient_category, release_blockers
 from cctvkit.requests.lifecycle import get_request
 from cctvkit.requests.manifest import ManifestClip, ManifestSource, ReleaseManifest, WithheldPart
-from cctvkit.requests.package import check_release_dir, staged_package, write_manifest_and_sums
+from cctvkit.requests.package import (
+    check_release_dir,
+    staged_archive_path,
+    staged_package,
+    write_manifest_and_sums,
+)
 from cctvkit.requests.plain_copy import copy_unredacted
-from cctvkit.requests.sealed import SEALED_SUFFIX, seal_directory
+from cctvkit.requests.sealed import seal_directory
+from cctvkit.requests.session import request_run
 from cctvkit.requests.workspace import work_dir
 from cctvkit.retention.leases import leased
 
@@ -233,6 +239,7 @@ def process_request(
     entries: list[ManifestClip] = []
     rows: list[ReleaseClip] = []
     with (
+        request_run(catalog, config, request.id, actor=actor, release_id=rel_id),
         leased(
             catalog,
             recording_ids,
@@ -391,7 +398,7 @@ def process_request(
         manifest_sha = write_manifest_and_sums(stage, manifest)
         archive = None
         if options.passphrase:
-            archive = seal_directory(stage, release_root / f"{rel_id}{SEALED_SUFFIX}", options.passphrase)
+            archive = seal_directory(stage, staged_archive_path(stage), options.passphrase)
         try:
             release = record_release(
                 catalog,
@@ -418,4 +425,5 @@ def process_request(
         outcome,
         len(withheld),
     )
-    return ProcessResult(release, final, archive, manifest)
+    sealed = Path(release.archive_path) if release.archive_path else None
+    return ProcessResult(release, final, sealed, manifest)

@@ -17,6 +17,7 @@ from cctvkit.requests.clips import cut_clips, plan_clips, verify_sources
 from cctvkit.requests.coverage import find_coverage
 from cctvkit.requests.estimate import lease_ttl
 from cctvkit.requests.lifecycle import get_request
+from cctvkit.requests.session import request_run
 from cctvkit.requests.workspace import work_dir
 from cctvkit.retention.leases import leased
 
@@ -86,7 +87,10 @@ def review_request(
     recording_ids = sorted({r for c in clips for r in c.recording_ids})
     frames = sum(round(s.duration_s * s.fps) for c in clips for s in c.spans)
     ttl = lease_ttl(catalog, frames)
-    with leased(catalog, recording_ids, holder=f"review of request {request_id}", ttl=ttl):
+    with (
+        request_run(catalog, config, request_id, actor=actor),
+        leased(catalog, recording_ids, holder=f"review of request {request_id}", ttl=ttl),
+    ):
         hashes = verify_sources(clips)
         cuts = cut_clips(clips, work, hashes)
         for clip in clips:

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
+from cctvkit._fault import FaultPoints
 from cctvkit.catalog import leases as lq
 from cctvkit.catalog import purge_journal as jq
 from cctvkit.catalog.db import Catalog
@@ -50,7 +51,9 @@ def lease_recordings(
         if busy:
             raise ConflictError(f"recording(s) being purged: {', '.join(f'#{r}' for r in sorted(busy))}")
         lq.delete_expired_leases(conn, now)
-        return lq.insert_leases(conn, list(recording_ids), holder=holder, now=now, expires_at=now + ttl)
+        ids = lq.insert_leases(conn, list(recording_ids), holder=holder, now=now, expires_at=now + ttl)
+    FaultPoints.shared("release").reach("leased")
+    return ids
 
 
 def release_leases(catalog: Catalog, lease_ids: Sequence[int]) -> None:

@@ -76,3 +76,74 @@ def footage_aged(site: Path, camera: str, days: float, count: int, *, seconds: i
         path = site.parent / "archive" / camera / local_name(camera, t)
         out.append(write_tiny_video(path, seconds=seconds))
     return out
+
+
+SERVER = """
+import json, os, sys
+from cctvkit.cli.main import app
+print("ready", flush=True)
+for line in sys.stdin:
+    job = json.loads(line)
+    pid = os.fork()
+    if pid == 0:  # a fresh cctvkit process, as if started from a shell (its own catalog connection)
+        os.environ.update(job["env"])
+        quiet = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(quiet, 1)  # the protocol owns this process's stdout
+        os.dup2(quiet, 2)
+        try:
+            app(args=job["args"], prog_name="cctvkit")
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        sys.stdout.flush()
+        os._exit(code)
+    print(pid, flush=True)
+    _, status = os.waitpid(pid, 0)
+    print(os.waitstatus_to_exitcode(status), flush=True)
+"""
+
+
+class CliServer:
+    """Imports cctvkit once, then forks one real ``cctvkit`` process per command (a test may kill it).
+
+    Saves the ~1.5 s of imports per run that a fresh interpreter costs; each run is still a process
+    of its own that a SIGKILL takes down without any cleanup.
+    """
+
+    def __init__(self, config: Path) -> None:
+        self.config = config
+        env = {k: v for k, v in os.environ.items() if k != "CCTVKIT_FAULT"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", SERVER], cwd=REPO, env=env,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+        assert self._read() == "ready"
+
+    def _read(self) -> str:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().strip()
+        assert line, "the cctvkit server died"
+        return line
+
+    def start(self, *args: str, fault: str | None = None, operator: str = OPERATOR) -> int:
+        """Start ``cctvkit -c CONFIG ARGS``; return its pid."""
+        import json
+
+        assert self.proc.stdin is not None
+        env = {"CCTVKIT_OPERATOR": operator, "CCTVKIT_FAULT": fault or ""}
+        self.proc.stdin.write(json.dumps({"args": ["-c", str(self.config), *args], "env": env}) + "\n")
+        self.proc.stdin.flush()
+        return int(self._read())
+
+    def wait(self) -> int:
+        """Exit code of the run started last (negative: killed by that signal)."""
+        return int(self._read())
+
+    def run(self, *args: str, fault: str | None = None) -> int:
+        self.start(*args, fault=fault)
+        return self.wait()
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
