@@ -42,7 +42,6 @@ def check_release_dir(release_dir: Path, archive_roots: Sequence[Path]) -> Path:
         PermissionsError: the directory exists and is open to other users.
     """
     real = Path(os.path.realpath(release_dir))
-    check_private([real])  # tightening it silently would hide that its packages were exposed
     for root in archive_roots:
         real_root = Path(os.path.realpath(root))
         if is_within(real, real_root) or is_within(real_root, real):
@@ -50,6 +49,7 @@ def check_release_dir(release_dir: Path, archive_roots: Sequence[Path]) -> Path:
                 f"release directory {release_dir} overlaps archive root {root}; choose another "
                 "site.release_dir"
             )
+    check_private([real])  # tightening it silently would hide that its packages were exposed
     return ensure_private_dir(real)
 
 

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from cctvkit.config import SiteConfig
-from cctvkit.files import ensure_private_dir
+from cctvkit.files import check_private, ensure_private_dir
 from cctvkit.requests.ids import validate_request_id
 
 __all__ = ["discard_work", "work_dir"]
@@ -21,9 +21,16 @@ def _path(config: SiteConfig, request_id: str) -> Path:
 
 
 def work_dir(config: SiteConfig, request_id: str) -> Path:
-    """``data_dir/work/<request id>``, created 0700."""
-    ensure_private_dir(Path(config.data_dir) / "work")
-    return ensure_private_dir(_path(config, request_id))
+    """``data_dir/work/<request id>``, created 0700.
+
+    Raises:
+        PermissionsError: the data or work directory exists and is open to other users (it holds
+            unredacted copies: refused rather than silently tightened, so the exposure is noticed).
+    """
+    path = _path(config, request_id)
+    check_private([Path(config.data_dir), path.parent, path])
+    ensure_private_dir(path.parent)
+    return ensure_private_dir(path)
 
 
 def discard_work(config: SiteConfig, request_id: str) -> bool:
