@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from cctvkit.config import SiteConfig
 from cctvkit.errors import NotFoundError, UsageError
+from cctvkit.ingest.pattern import TimeAmbiguous, localize
 
 __all__ = ["MAX_WINDOW_HOURS", "WindowSpec", "parse_window", "resolve_place"]
 
@@ -70,7 +71,14 @@ def _parse_time(text: str, tz: ZoneInfo, *, what: str, day_of: datetime | None =
             raise UsageError(f"window {what} {text!r} is not an ISO date-time or time of day") from exc
         parsed = datetime.combine(day_of.date(), clock)
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=tz)
+        # A wall time the DST change skips or repeats is refused, not guessed: taking the first of
+        # two instants silently left the second occurrence out of the release (issue 7).
+        try:
+            parsed = localize(parsed, tz)
+        except TimeAmbiguous as exc:
+            raise UsageError(
+                f"window {what} {text!r}: {exc}; give the UTC offset, e.g. {parsed:%Y-%m-%dT%H:%M:%S}+01:00"
+            ) from None
     return parsed
 
 
