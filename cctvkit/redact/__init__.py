@@ -3,9 +3,11 @@
 from cctvkit.redact.carry import MaskPlanner
 from cctvkit.redact.detectors import DETECTORS, DetectorInfo, FaceDetector, create_detector
 from cctvkit.redact.masking import Masker, MaskMethod, MaskShape, MaskStyle
+from cctvkit.redact.motion import MotionRegions
 from cctvkit.redact.options import RedactOptions
 from cctvkit.redact.pipeline import build_detector, redact_video, review_paths
 from cctvkit.redact.providers import choose_providers
+from cctvkit.redact.regions import RegionDetector
 from cctvkit.redact.report import FrameStat, RedactionReport, TrackSummary
 from cctvkit.redact.tracking import FaceTracker
 from cctvkit.redact.weights import ModelWeights, resolve_weights
@@ -23,9 +25,11 @@ __all__ = [
     "MaskStyle",
     "Masker",
     "ModelWeights",
+    "MotionRegions",
     "Polygon",
     "RedactOptions",
     "RedactionReport",
+    "RegionDetector",
     "TrackSummary",
     "build_detector",
     "choose_providers",
