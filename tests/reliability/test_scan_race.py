@@ -19,8 +19,11 @@ from cctvkit.catalog.audit_store import iter_audit, list_audit
 from cctvkit.config import load_config
 from tests.reliability.conftest import cli, footage_aged, resume, spawn, wait_stopped
 
+SCAN_STOP_POINTS = ["snapshot", "walked"]
+"""After reading the catalog's view of the archive; after walking the disk (before probing)."""
 
-@pytest.mark.parametrize("point", ["snapshot", "walked"])
+
+@pytest.mark.parametrize("point", SCAN_STOP_POINTS)
 def test_scan_racing_a_purge_never_turns_purged_into_missing(site: Path, point: str) -> None:
     due = footage_aged(site, "gate", days=40, count=3)
     fresh = footage_aged(site, "gate", days=2, count=2)
