@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from cctvkit.errors import ConfigError
+from cctvkit.errors import ConfigError, one_line
 
 __all__ = [
     "MAX_RETENTION_DAYS",
@@ -237,7 +237,7 @@ def _first_error(exc: ValidationError, raw: dict) -> str:
         msg = f"{err.get('input')} days exceeds the policy ceiling of {MAX_RETENTION_DAYS} days (12.5)"
     if err["type"] == "missing":
         msg = "required but missing"
-    return f"{where}: {msg}" if where else msg
+    return one_line(f"{where}: {msg}" if where else msg)
 
 
 def load_config(path: Path | None = None) -> SiteConfig:

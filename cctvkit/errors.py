@@ -20,7 +20,16 @@ __all__ = [
     "UsageError",
     "VideoError",
     "VideoOpenError",
+    "one_line",
 ]
+
+
+def one_line(text: str) -> str:
+    """``text`` as one printable line: control characters and lone surrogates (from file names that
+    are not UTF-8) are shown as escapes, so an error message never splits or drives the terminal."""
+    return "".join(
+        ch if ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF else repr(ch)[1:-1] for ch in text
+    )
 
 
 class CctvkitError(Exception):

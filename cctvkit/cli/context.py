@@ -91,7 +91,9 @@ def state(ctx: typer.Context) -> AppState:
 
 def print_json(data: Any) -> None:
     """Machine-readable output on stdout (no colour, no wrapping)."""
-    sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+    text = json.dumps(data, indent=2, default=str, ensure_ascii=False)
+    # Lone surrogates (file names that are not UTF-8) become JSON \udcXX escapes, not a crash.
+    sys.stdout.write(text.encode("utf-8", "backslashreplace").decode("utf-8") + "\n")
 
 
 def parse_when(value: str | None, config: SiteConfig, *, option: str) -> datetime | None:

@@ -25,7 +25,7 @@ from cctvkit.cli.init import init
 from cctvkit.cli.purge import purge
 from cctvkit.cli.redact import redact
 from cctvkit.cli.status import status
-from cctvkit.errors import CctvkitError
+from cctvkit.errors import CctvkitError, one_line
 
 __all__ = ["app", "main"]
 
@@ -59,7 +59,7 @@ class _Group(TyperGroup):
 
 
 def _fail(ctx: typer.Context, message: str, code: int) -> None:
-    err_console.print(f"cctvkit: error: {message}", markup=False, highlight=False, soft_wrap=True)
+    err_console.print(f"cctvkit: error: {one_line(message)}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

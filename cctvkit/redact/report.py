@@ -128,6 +128,7 @@ def write_json(data: dict[str, Any], path: Path) -> Path:
     with atomic_path(path) as partial:
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=1, ensure_ascii=False)
-            handle.write("\n")
+            # A name that is not UTF-8 holds lone surrogates: keep them as JSON \udcXX escapes.
+            text = json.dumps(data, indent=1, ensure_ascii=False)
+            handle.write(text.encode("utf-8", "backslashreplace").decode("utf-8") + "\n")
     return path
