@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from cctvkit.cli.context import console, print_json, progress_bar
 from cctvkit.errors import NotFoundError, UsageError
-from cctvkit.redact import MaskMethod, MaskShape, MaskStyle, RedactOptions, redact_video, review_paths
-from cctvkit.redact.identity import DEFAULT_MAX_DISTANCE, IdentityMatch, redact_keeping_face
+from cctvkit.redact.identity.match import DEFAULT_MAX_DISTANCE
+from cctvkit.redact.masking import MaskMethod, MaskShape, MaskStyle
+from cctvkit.redact.options import RedactOptions
+
+if TYPE_CHECKING:
+    from cctvkit.redact.identity import IdentityMatch
 
 __all__ = ["parse_track_ids", "parse_zone", "redact"]
 
@@ -155,6 +159,10 @@ def redact(
         trail_s=trail,
         keep_audio=keep_audio,
     )
+    # The detector stack is imported here, not at start-up: other commands never pay for it.
+    from cctvkit.redact import redact_video, review_paths
+    from cctvkit.redact.identity import redact_keeping_face
+
     identity: IdentityMatch | None = None
     with progress_bar(f"redacting {input_path.name}", enabled=not as_json) as update:
         arguments = {

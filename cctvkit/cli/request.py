@@ -13,10 +13,9 @@ from rich.table import Table
 
 from cctvkit.cli.context import console, parse_when, print_json, progress_bar, state
 from cctvkit.errors import UsageError
-from cctvkit.redact.identity import DEFAULT_MAX_DISTANCE
+from cctvkit.redact.identity.match import DEFAULT_MAX_DISTANCE
 from cctvkit.requests import (
     NewRequest,
-    ProcessOptions,
     RequestKind,
     approve_unredacted,
     close_request,
@@ -27,9 +26,7 @@ from cctvkit.requests import (
     identify_requester,
     open_request,
     parse_window,
-    process_request,
     refuse_request,
-    review_request,
 )
 from cctvkit.requests.clips import parse_keep_tracks, parse_withhold, plan_clips
 from cctvkit.requests.coverage import WITHHELD_REASONS
@@ -382,6 +379,8 @@ def review(
     """Contact sheets of each clip's face tracks, to pick the requester's ids for --keep-track."""
     st = state(ctx)
     with progress_bar("reviewing", enabled=not as_json_out) as update:
+        from cctvkit.requests.review import review_request  # the detector stack: only when used
+
         sheets = review_request(st.catalog, st.config, request_id, actor=st.operator, progress=update)
     data = [
         {
@@ -458,6 +457,8 @@ def process(
     st = state(ctx)
     req = get_request(st.catalog, request_id)
     count = len(plan_clips(find_coverage(st.catalog, req)))
+    from cctvkit.requests.process import ProcessOptions, process_request  # the detector stack
+
     options = ProcessOptions(
         keep_tracks=parse_keep_tracks(keep_track or [], count),
         withhold=parse_withhold(withhold or [], count),

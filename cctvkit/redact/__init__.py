@@ -1,17 +1,54 @@
-"""Third-party faces and privacy zones masked out of released footage (policy 12.4, 12.8, 13.9.1)."""
+"""Third-party faces and privacy zones masked out of released footage (policy 12.4, 12.8, 13.9.1).
 
-from cctvkit.redact.carry import MaskPlanner
-from cctvkit.redact.detectors import DETECTORS, DetectorInfo, FaceDetector, create_detector
-from cctvkit.redact.masking import Masker, MaskMethod, MaskShape, MaskStyle
-from cctvkit.redact.motion import MotionRegions
-from cctvkit.redact.options import RedactOptions
-from cctvkit.redact.pipeline import build_detector, redact_video, review_paths
-from cctvkit.redact.providers import choose_providers
-from cctvkit.redact.regions import RegionDetector
-from cctvkit.redact.report import FrameStat, RedactionReport, TrackSummary
-from cctvkit.redact.tracking import FaceTracker
-from cctvkit.redact.weights import ModelWeights, resolve_weights
-from cctvkit.redact.zones import Polygon, rasterize_zones
+Names are imported lazily (PEP 562): the detector stack (onnxruntime, supervision, trackers) costs about
+two seconds to import, which commands that never redact (status, purge under cron) should not pay.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cctvkit.redact.carry import MaskPlanner
+    from cctvkit.redact.detectors import DETECTORS, DetectorInfo, FaceDetector, create_detector
+    from cctvkit.redact.masking import Masker, MaskMethod, MaskShape, MaskStyle
+    from cctvkit.redact.motion import MotionRegions
+    from cctvkit.redact.options import RedactOptions
+    from cctvkit.redact.pipeline import build_detector, redact_video, review_paths
+    from cctvkit.redact.providers import choose_providers
+    from cctvkit.redact.regions import RegionDetector
+    from cctvkit.redact.report import FrameStat, RedactionReport, TrackSummary
+    from cctvkit.redact.tracking import FaceTracker
+    from cctvkit.redact.weights import ModelWeights, resolve_weights
+    from cctvkit.redact.zones import Polygon, rasterize_zones
+
+_LAZY = {
+    "MaskPlanner": "cctvkit.redact.carry",
+    "DETECTORS": "cctvkit.redact.detectors",
+    "DetectorInfo": "cctvkit.redact.detectors",
+    "FaceDetector": "cctvkit.redact.detectors",
+    "create_detector": "cctvkit.redact.detectors",
+    "Masker": "cctvkit.redact.masking",
+    "MaskMethod": "cctvkit.redact.masking",
+    "MaskShape": "cctvkit.redact.masking",
+    "MaskStyle": "cctvkit.redact.masking",
+    "MotionRegions": "cctvkit.redact.motion",
+    "RedactOptions": "cctvkit.redact.options",
+    "build_detector": "cctvkit.redact.pipeline",
+    "redact_video": "cctvkit.redact.pipeline",
+    "review_paths": "cctvkit.redact.pipeline",
+    "choose_providers": "cctvkit.redact.providers",
+    "RegionDetector": "cctvkit.redact.regions",
+    "FrameStat": "cctvkit.redact.report",
+    "RedactionReport": "cctvkit.redact.report",
+    "TrackSummary": "cctvkit.redact.report",
+    "FaceTracker": "cctvkit.redact.tracking",
+    "ModelWeights": "cctvkit.redact.weights",
+    "resolve_weights": "cctvkit.redact.weights",
+    "Polygon": "cctvkit.redact.zones",
+    "rasterize_zones": "cctvkit.redact.zones",
+}
 
 __all__ = [
     "DETECTORS",
@@ -39,3 +76,11 @@ __all__ = [
     "resolve_weights",
     "review_paths",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
