@@ -22,4 +22,4 @@ run $BIN/cctvkit redact demo/site/archive/gate/gate_20261001_090000.mp4 -o demo/
 if [ -f scripts/demo-request.sh ]; then
   bash scripts/demo-request.sh
 fi
-printf '\nDone. Outputs are in demo/ (redacted clip, contact sheet of face tracks, JSON report).\n'
+printf '\nDone. In demo/: the redacted clip, its contact sheet of face tracks and JSON report; the release package is in demo/site/.cctvkit/releases/.\n'
