@@ -18,6 +18,7 @@ from cctvkit.cli import hold as hold_cli
 from cctvkit.cli import index as index_cli
 from cctvkit.cli import release as release_cli
 from cctvkit.cli import request as request_cli
+from cctvkit.cli import request_work  # noqa: F401  (registers find/estimate/review/process)
 from cctvkit.cli import restrict as restrict_cli
 from cctvkit.cli.backup import backup
 from cctvkit.cli.context import AppState, err_console
