@@ -17,9 +17,11 @@ from cctvkit.ingest import sync_cameras
 from cctvkit.requests.deadlines import MAX_EXTENSION_MONTHS, due_date, extended_due_date
 from cctvkit.requests.ids import format_request_id, request_id_prefix, validate_request_id
 from cctvkit.requests.kinds import RequestKind, default_legal_basis
+from cctvkit.requests.session import LOCK_NAME as RUN_LOCK_NAME
 from cctvkit.requests.windows import WindowSpec
-from cctvkit.requests.workspace import discard_work
+from cctvkit.requests.workspace import discard_work, work_dir
 from cctvkit.retention.holds import insert_hold_in, list_holds, release_hold
+from cctvkit.retention.lock import FileLock
 
 __all__ = [
     "NewRequest",
@@ -386,9 +388,18 @@ def close_request(
     Raises:
         NotFoundError: no such request.
         ConflictError: the request is already closed.
+        LockedError: a review or release of the request is running.
     """
     now = now or datetime.now(UTC)
     why = _text(reason) or "request answered"
+    # A review or release under way reads the working files that closing deletes: wait for none.
+    with FileLock(work_dir(config, request_id) / RUN_LOCK_NAME, what=f"run on request {request_id}"):
+        return _close(catalog, config, request_id, actor=actor, why=why, now=now)
+
+
+def _close(
+    catalog: Catalog, config: SiteConfig, request_id: str, *, actor: str, why: str, now: datetime
+) -> Request:
     with catalog.write() as conn:
         request = _open(conn, request_id)
         reqq.update_request(

@@ -80,12 +80,12 @@ def rows() -> list[tuple[str, str, int, int, str, str, str]]:
             "release refused (exit 13), nothing staged; retry says nothing is left",
         ),
         (
-            "two operators process (and review) one request at once",
+            "two operators process (and review, and close) one request at once",
             "test_concurrency.py",
             1,
             "0",
             "0",
-            "second refused at once (exit 8); after the first, r1 and r2 both verify",
+            "second refused at once (exit 8), close too; after the first, r1 and r2 both verify",
         ),
         (
             f"index scan held at {len(SCAN_STOP_POINTS)} points while a purge runs",

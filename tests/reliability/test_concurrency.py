@@ -133,6 +133,9 @@ def test_two_operators_on_one_request(busy: Busy) -> None:
     assert code == 8 and f"another run on request {busy.request_id} is running" in err, err
     code, _out, err = cli(busy.config_path, "request", "review", busy.request_id, operator="k.jones")
     assert code == 8, err
+    # Closing would delete the working clips the running release reads: refused until it ends.
+    code, _out, err = cli(busy.config_path, "request", "close", busy.request_id, operator="k.jones")
+    assert code == 8 and "is running" in err, err
     code, _out, err = resume(first)
     assert code == 0, err
     code, _out, err = cli(busy.config_path, "request", "process", busy.request_id, operator="k.jones")
