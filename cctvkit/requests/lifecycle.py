@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from cctvkit._fault import FaultPoints
 from cctvkit.audit import write_audit
+from cctvkit.catalog import holds as hq
 from cctvkit.catalog import requests as reqq
 from cctvkit.catalog.db import Catalog
 from cctvkit.catalog.request_records import Request
@@ -20,8 +22,11 @@ from cctvkit.requests.kinds import RequestKind, default_legal_basis
 from cctvkit.requests.session import LOCK_NAME as RUN_LOCK_NAME
 from cctvkit.requests.windows import WindowSpec
 from cctvkit.requests.workspace import discard_work, work_dir
-from cctvkit.retention.holds import insert_hold_in, list_holds, release_hold
+from cctvkit.retention.holds import insert_hold_in, release_hold_in
 from cctvkit.retention.lock import FileLock
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 __all__ = [
     "NewRequest",
@@ -325,15 +330,6 @@ def extend_request(
     return get_request(catalog, request_id)
 
 
-def _release_request_holds(
-    catalog: Catalog, request_id: str, *, actor: str, reason: str, now: datetime
-) -> int:
-    holds = list_holds(catalog, request_id=request_id, now=now)  # active ones only
-    for hold in holds:
-        release_hold(catalog, hold.id, actor=actor, reason=reason, now=now)
-    return len(holds)
-
-
 def refuse_request(
     catalog: Catalog,
     config: SiteConfig,
@@ -353,7 +349,7 @@ def refuse_request(
     now = now or datetime.now(UTC)
     if not _text(reason):
         raise UsageError("a refusal needs its reason (--reason), e.g. the 13.9 ground")
-    with catalog.write() as conn:
+    with _no_run(config, request_id), catalog.write() as conn:
         request = _open(conn, request_id)
         if request.outcome in ("released", "partial"):
             raise ConflictError(f"request {request_id} was already answered with a release")
@@ -367,8 +363,8 @@ def refuse_request(
             details={"reason": reason.strip()},
             now=now,
         )
-    why = f"refused: {reason.strip()}"
-    return close_request(catalog, config, request_id, actor=actor, reason=why, now=now)
+        _close_in(conn, request, actor=actor, why=f"refused: {reason.strip()}", now=now)
+    return _closed(config, request_id, actor=actor, catalog=catalog)
 
 
 def close_request(
@@ -392,31 +388,38 @@ def close_request(
     """
     now = now or datetime.now(UTC)
     why = _text(reason) or "request answered"
-    # A review or release under way reads the working files that closing deletes: wait for none.
-    with FileLock(work_dir(config, request_id) / RUN_LOCK_NAME, what=f"run on request {request_id}"):
-        return _close(catalog, config, request_id, actor=actor, why=why, now=now)
+    with _no_run(config, request_id), catalog.write() as conn:
+        _close_in(conn, _open(conn, request_id), actor=actor, why=why, now=now)
+    return _closed(config, request_id, actor=actor, catalog=catalog)
 
 
-def _close(
-    catalog: Catalog, config: SiteConfig, request_id: str, *, actor: str, why: str, now: datetime
-) -> Request:
-    with catalog.write() as conn:
-        request = _open(conn, request_id)
-        reqq.update_request(
-            conn, request_id, {"status": "closed", "closed_by": actor, "closed_at": now, "close_reason": why}
-        )
-        write_audit(
-            conn,
-            actor=actor,
-            action="request.close",
-            object_kind="request",
-            object_id=request_id,
-            details={"reason": why, "outcome": request.outcome},
-            now=now,
-        )
-    released = _release_request_holds(
-        catalog, request_id, actor=actor, reason=f"request {request_id} closed: {why}", now=now
+def _no_run(config: SiteConfig, request_id: str) -> FileLock:
+    """The request's run lock: a review or release under way reads the working files closing deletes."""
+    return FileLock(work_dir(config, request_id) / RUN_LOCK_NAME, what=f"run on request {request_id}")
+
+
+def _close_in(conn: Connection, request: Request, *, actor: str, why: str, now: datetime) -> None:
+    """Close ``request`` and release its holds in the caller's transaction: never one without the other."""
+    reqq.update_request(
+        conn, request.id, {"status": "closed", "closed_by": actor, "closed_at": now, "close_reason": why}
     )
+    write_audit(
+        conn,
+        actor=actor,
+        action="request.close",
+        object_kind="request",
+        object_id=request.id,
+        details={"reason": why, "outcome": request.outcome},
+        now=now,
+    )
+    for hold in hq.list_holds(conn, request_id=request.id):
+        if hold.released_at is None:
+            release_hold_in(conn, hold.id, actor=actor, reason=f"request {request.id} closed: {why}", now=now)
+
+
+def _closed(config: SiteConfig, request_id: str, *, actor: str, catalog: Catalog) -> Request:
+    """After the close committed: the unredacted working copies go (a crash here leaves them for the
+    next close or purge of the work dir, never a closed request with live holds)."""
     discard_work(config, request_id)
-    log.info("request.close %s holds_released=%d by=%s", request_id, released, actor)
+    log.info("request.close %s by=%s", request_id, actor)
     return get_request(catalog, request_id)

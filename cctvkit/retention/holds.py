@@ -24,6 +24,7 @@ __all__ = [
     "list_holds",
     "place_hold",
     "release_hold",
+    "release_hold_in",
     "resolve_cameras",
 ]
 
@@ -204,27 +205,35 @@ def release_hold(
         NotFoundError: no such hold.
         ConflictError: the hold was already released.
     """
+    with catalog.write() as conn:
+        return release_hold_in(conn, hold_id, actor=actor, reason=reason, now=now)
+
+
+def release_hold_in(
+    conn: Connection, hold_id: int, *, actor: str, reason: str, now: datetime | None = None
+) -> Hold:
+    """:func:`release_hold` inside the caller's transaction (closing a request and releasing its
+    holds commit together)."""
     now = now or datetime.now(UTC)
     if not reason or not reason.strip():
         raise UsageError("releasing a hold needs a reason")
-    with catalog.write() as conn:
-        hold = hq.get_hold(conn, hold_id)
-        if hold is None:
-            raise NotFoundError(f"no hold #{hold_id}")
-        if hold.released_at is not None:
-            raise ConflictError(f"hold #{hold_id} was already released at {hold.released_at.isoformat()}")
-        hq.mark_hold_released(conn, hold_id, by=actor, reason=reason.strip(), now=now)
-        write_audit(
-            conn,
-            actor=actor,
-            action="hold.release",
-            object_kind="hold",
-            object_id=hold_id,
-            camera_id=hold.camera_ids[0] if len(hold.camera_ids) == 1 else None,
-            details={"reason": reason.strip(), "reference": hold.reference, "cameras": list(hold.camera_ids)},
-            now=now,
-        )
-        released = hq.get_hold(conn, hold_id)
+    hold = hq.get_hold(conn, hold_id)
+    if hold is None:
+        raise NotFoundError(f"no hold #{hold_id}")
+    if hold.released_at is not None:
+        raise ConflictError(f"hold #{hold_id} was already released at {hold.released_at.isoformat()}")
+    hq.mark_hold_released(conn, hold_id, by=actor, reason=reason.strip(), now=now)
+    write_audit(
+        conn,
+        actor=actor,
+        action="hold.release",
+        object_kind="hold",
+        object_id=hold_id,
+        camera_id=hold.camera_ids[0] if len(hold.camera_ids) == 1 else None,
+        details={"reason": reason.strip(), "reference": hold.reference, "cameras": list(hold.camera_ids)},
+        now=now,
+    )
+    released = hq.get_hold(conn, hold_id)
     assert released is not None
     log.info("hold.release id=%d by=%s", hold_id, actor)
     return released
