@@ -9,7 +9,10 @@ from typing import Any
 from cctvkit.errors import UsageError
 from cctvkit.redact.masking import MaskMethod, MaskShape, MaskStyle
 
-__all__ = ["REGION_MIN_PIXELS", "REGION_MODES", "RedactOptions"]
+__all__ = ["PRECISIONS", "REGION_MIN_PIXELS", "REGION_MODES", "RedactOptions"]
+
+PRECISIONS = ("auto", "int8", "fp32")
+"""Detector weight precisions; see :attr:`RedactOptions.precision`."""
 
 REGION_MODES = ("auto", "on", "off")
 """``auto`` detects on regions (see :mod:`cctvkit.redact.regions`) for frames above
@@ -56,6 +59,8 @@ class RedactOptions:
             (:class:`~cctvkit.redact.regions.RegionDetector`), instead of on every whole frame.
         provider: onnxruntime execution provider (``None``: automatic).
         threads: inference threads (``None``: the cores available).
+        precision: detector weights: ``auto`` (int8 on CPU when the ``onnx`` package is
+            installed, made once from the shipped weights and cached), ``int8`` or ``fp32``.
         style: how masks look.
         lookahead_s: seconds a face is masked before its track's first detection.
         trail_s: seconds a face is masked after its track's last detection.
@@ -74,6 +79,7 @@ class RedactOptions:
     regions: str = "auto"
     provider: str | None = None
     threads: int | None = None
+    precision: str = "auto"
     style: MaskStyle = field(default_factory=MaskStyle)
     lookahead_s: float = 0.3
     trail_s: float = 0.5
@@ -91,6 +97,7 @@ class RedactOptions:
                 "detect_long_side must be at least 64 pixels",
             ),
             (self.threads is None or self.threads >= 1, "threads must be at least 1"),
+            (self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}"),
             (0 <= self.detect_every_s <= 1, "detect_every_s must lie in [0, 1] seconds"),
             (self.regions in REGION_MODES, f"regions must be one of {', '.join(REGION_MODES)}"),
             (1.0 <= self.style.scale <= 4.0, "mask scale must lie in [1, 4]"),

@@ -60,6 +60,7 @@ def build_detector(options: RedactOptions) -> FaceDetector:
         input_long_side=options.detect_long_side,
         provider=options.provider,
         threads=options.threads,
+        precision=options.precision,
         **extra,
     )
 

@@ -22,6 +22,7 @@ class DetectorInfo:
         licence: the weights' licence.
         provider: the execution provider actually running (``CPUExecutionProvider``).
         input_long_side: longest side frames are resized to before inference (None: native).
+        precision: numeric precision of the weights that ran (``fp32``, ``int8``).
     """
 
     name: str
@@ -30,6 +31,7 @@ class DetectorInfo:
     licence: str
     provider: str
     input_long_side: int | None
+    precision: str = "fp32"
 
 
 @runtime_checkable

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 import math
+from pathlib import Path
 
 import cv2
 import numpy as np
 import onnxruntime as ort
 import supervision as sv
 
-from cctvkit.errors import ModelError
+from cctvkit.errors import ModelError, UsageError
+from cctvkit.redact.detectors._int8 import int8_available, int8_model
 from cctvkit.redact.detectors._onnx_shapes import make_dims_dynamic
 from cctvkit.redact.detectors.base import DetectorInfo
 from cctvkit.redact.providers import choose_providers, cpu_threads
@@ -25,6 +27,8 @@ _OUTPUTS = ("537", "538", "539", "540")  # heatmap, scale, offset, landmarks
 _STRIDE = 4
 _ALIGN = 32
 _NMS_IOU = 0.3
+_CPU = "CPUExecutionProvider"
+_PRECISIONS = ("auto", "int8", "fp32")
 
 
 class CenterFaceDetector:
@@ -39,10 +43,16 @@ class CenterFaceDetector:
         provider: execution provider name, or ``None``/``"auto"`` to choose automatically.
         threads: CPU threads for inference (``None``: the cores this process may use).
         weights: verified weights; defaults to the manifest entry ``centerface``.
+        precision: ``int8`` runs a statically quantised copy of the weights, made once and
+            cached (see :mod:`cctvkit.redact.detectors._int8`): ~1.5x faster on CPUs with VNNI,
+            and on the issue #6 clips it finds as many faces; ``fp32`` the weights as shipped;
+            ``auto`` int8 on the CPU provider when ``onnx`` is installed.
+        model_cache: where the int8 copy is kept (default: ``$CCTVKIT_MODEL_CACHE`` or
+            ``~/.cache/cctvkit/models``).
 
     Raises:
-        ModelError: weights missing, mismatching or unloadable.
-        UsageError: ``provider`` is not installed.
+        ModelError: weights missing, mismatching or unloadable; ``int8`` without ``onnx``.
+        UsageError: ``provider`` is not installed, or an unknown ``precision``.
     """
 
     name = "centerface"
@@ -55,7 +65,11 @@ class CenterFaceDetector:
         provider: str | None = None,
         threads: int | None = None,
         weights: ModelWeights | None = None,
+        precision: str = "auto",
+        model_cache: Path | None = None,
     ) -> None:
+        if precision not in _PRECISIONS:
+            raise UsageError(f"precision must be one of {', '.join(_PRECISIONS)}")
         self.score_threshold = float(score_threshold)
         self.input_long_side = input_long_side
         self._weights = weights or resolve_weights("centerface")
@@ -76,13 +90,26 @@ class CenterFaceDetector:
                     **{name: ["B", None, "h", "w"] for name in _OUTPUTS},
                 },
             )
+            self.precision = "fp32"
+            if precision == "int8" or (precision == "auto" and providers[0] == _CPU and int8_available()):
+                try:
+                    model = int8_model(
+                        model, self._weights.sha256, _INPUT, _calibration_blob, cache_dir=model_cache
+                    ).read_bytes()
+                    self.precision = "int8"
+                except ModelError as exc:
+                    if precision == "int8":
+                        raise
+                    log.warning("%s; detecting with fp32 weights", exc)
             self._session = ort.InferenceSession(model, options, providers=providers)
         except (OSError, ValueError, ort.capi.onnxruntime_pybind11_state.Fail) as exc:
             raise ModelError(f"cannot load {self._weights.path}: {exc}") from exc
         self._provider = self._session.get_providers()[0]
         self._blob: np.ndarray | None = None
         self._blob_wh = (0, 0)
-        log.info("centerface on %s, %d threads", self._provider, options.intra_op_num_threads)
+        log.info(
+            "centerface (%s) on %s, %d threads", self.precision, self._provider, options.intra_op_num_threads
+        )
 
     @property
     def info(self) -> DetectorInfo:
@@ -94,6 +121,7 @@ class CenterFaceDetector:
             self._weights.licence,
             self._provider,
             self.input_long_side,
+            self.precision,
         )
 
     def _input_size(self, width: int, height: int) -> tuple[int, int, float]:
@@ -164,3 +192,8 @@ class CenterFaceDetector:
         confidence = scores[keep].astype(np.float32)
         order = np.argsort(-confidence, kind="stable")
         return sv.Detections(xyxy=xyxy[order], confidence=confidence[order])
+
+
+def _calibration_blob(frame_rgb: np.ndarray) -> np.ndarray:
+    """One calibration frame (sides multiples of 32) as the (1, 3, H, W) float32 input."""
+    return np.ascontiguousarray(frame_rgb.transpose(2, 0, 1)[None], dtype=np.float32)

@@ -91,8 +91,11 @@ class YoloFaceDetector:
         provider: str | None = None,
         threads: int | None = None,
         licence: str = "user-supplied (check it)",
+        precision: str = "auto",
     ) -> None:
         del threads
+        if precision not in ("auto", "fp32"):
+            raise UsageError(f"the yolo detector runs at fp32 only (asked for {precision!r})")
         if not ultralytics_available():
             raise UsageError("the yolo detector needs the [yolo] extra: pip install 'cctvkit[yolo]'")
         if weights_path is None:
