@@ -5,10 +5,12 @@ python -m benchmarks.redact_throughput [--seconds 10] [--real FILE] [--no-deface
 Every row is measured in one run on the same file, then scored from its output pixels:
 
 * decode only and encode only (x264 ``veryfast``, the default, and ``superfast``): the ceilings;
-* naive: the same CenterFace on every full frame at native resolution, masking what it finds
-  (deface's way, with our masks and encoder): the baseline of issue #6;
+* naive: the same CenterFace (fp32, as shipped) on every full frame at native resolution,
+  masking what it finds (deface's way, with our masks and encoder): the baseline of issue #6;
+  and the same with the int8 copy cctvkit uses by default;
 * deface (if its CLI is installed): ``deface --thresh 0.5`` at native resolution;
-* cctvkit: ``redact_video`` with default options (region detection, stride, threads).
+* cctvkit: ``redact_video`` with fp32 weights, then with default options (region detection,
+  stride, threads, int8 weights when ``onnx`` is installed).
 
 Leaks are judged from pixels for every row alike: a ground-truth face box (at least half
 visible) leaked when its fine detail still correlates with the input's
@@ -179,14 +181,20 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
 def measure(path: Path, truth: list[list[_Box]], work: Path, *, deface: bool) -> list[tuple[str, ...]]:
     """Run and score every row on ``path``; return table rows."""
     options = RedactOptions()
+    fp32, int8 = RedactOptions(precision="fp32"), RedactOptions(precision="int8")
     runs: list[tuple[str, Callable[[], int | tuple[int, float]], Path | None]] = [
         ("decode only (ceiling)", lambda: _decode_only(path), None),
         ("encode only, x264 veryfast (ceiling)", lambda: _encode_only(path, work, "veryfast"), None),
         ("encode only, x264 superfast", lambda: _encode_only(path, work, "superfast"), None),
         (
-            "naive: CenterFace on every full frame",
-            lambda: _naive(path, work / "naive.mp4", options),
+            "naive: CenterFace fp32 on every full frame",
+            lambda: _naive(path, work / "naive.mp4", fp32),
             work / "naive.mp4",
+        ),
+        (
+            "naive, int8 CenterFace",
+            lambda: _naive(path, work / "naive-int8.mp4", int8),
+            work / "naive-int8.mp4",
         ),
     ]
     if deface and (shutil.which("deface") or Path(os.sys.executable).with_name("deface").exists()):
@@ -195,7 +203,14 @@ def measure(path: Path, truth: list[list[_Box]], work: Path, *, deface: bool) ->
         )
     runs.append(
         (
-            "cctvkit redact (defaults)",
+            "cctvkit redact, fp32 CenterFace",
+            lambda: _cctvkit(path, work / "cctvkit-fp32.mp4", fp32),
+            work / "cctvkit-fp32.mp4",
+        )
+    )
+    runs.append(
+        (
+            f"cctvkit redact (defaults: {build_detector(options).info.precision})",
             lambda: _cctvkit(path, work / "cctvkit.mp4", options),
             work / "cctvkit.mp4",
         )
@@ -210,7 +225,7 @@ def measure(path: Path, truth: list[list[_Box]], work: Path, *, deface: bool) ->
         frames, elapsed = result if isinstance(result, tuple) else (result, elapsed)
         fps = frames / elapsed
         measured.append((name, frames, elapsed, fps, output))
-        if name.startswith("naive"):
+        if name.startswith("naive:"):
             naive_fps = fps
     for name, frames, elapsed, fps, output in measured:
         leak, longest, scored = ("", "", "")

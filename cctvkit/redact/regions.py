@@ -131,6 +131,9 @@ class RegionDetector:
         tile_overlap_px: overlap of sweep tiles (faces up to this wide are whole in one tile;
             larger ones are found by the overview pass).
         full_tile_wh: tile size when the whole frame is covered: large, so tiles overlap little.
+            CenterFace costs the same per pixel from 640x384 to 1920x1088, so the default
+            covers 1080p in one pass (a 2x2 grid of 1024x608 detects 20 % more pixels, for the
+            same faces on the issue #6 clips); larger frames are tiled.
         overview_long_side: longest side of the shrunk whole-frame pass (``None``: no pass).
         overview_every: run the overview pass on every n-th call; the sweep tile runs on the
             calls between (each costs about as much as the other).
@@ -148,7 +151,7 @@ class RegionDetector:
         *,
         tile_wh: tuple[int, int] = (640, 384),
         tile_overlap_px: int = 128,
-        full_tile_wh: tuple[int, int] = (1024, 608),
+        full_tile_wh: tuple[int, int] = (1920, 1088),
         overview_long_side: int | None = 640,
         overview_every: int = 2,
         full_fraction: float = 0.75,
