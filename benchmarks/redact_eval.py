@@ -199,7 +199,7 @@ def real_clips(detector: FaceDetector, eval_dir: Path, quick: bool) -> dict[str,
     folder = eval_dir / "videos"
     if not folder.exists():
         return {}
-    reference = TiledDetector(CenterFaceDetector(score_threshold=0.3), grid=2, zoom=2.0)
+    reference = TiledDetector(CenterFaceDetector(score_threshold=0.3, precision="fp32"), grid=2, zoom=2.0)
     rows = {}
     clips = [
         "facenet_pytorch_video.mp4",

@@ -148,7 +148,7 @@ def _reference_truth(path: Path) -> list[list[_Box]]:
     if cached.exists():
         data = json.loads(cached.read_text())
         return [[_Box(b[0], b[1]) for b in frame] for frame in data]
-    reference = TiledDetector(CenterFaceDetector(score_threshold=0.3), grid=2, zoom=2.0)
+    reference = TiledDetector(CenterFaceDetector(score_threshold=0.3, precision="fp32"), grid=2, zoom=2.0)
     frames: list[list[_Box]] = []
     previous: list[_Box] = []
     next_id = 0

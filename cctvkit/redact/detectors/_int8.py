@@ -150,6 +150,6 @@ def int8_model(
                     activation_type=QuantType.QUInt8,
                     weight_type=QuantType.QInt8,
                 )
-    except (OSError, ValueError, RuntimeError) as exc:
+    except Exception as exc:  # onnx and the quantiser raise many kinds; all mean "no int8 copy"
         raise ModelError(f"cannot make an int8 copy of the detector in {cache_dir}: {exc}") from exc
     return target
