@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from skimage import data
 
-from cctvkit.errors import UsageError
+from cctvkit.errors import ModelError, UsageError
 from cctvkit.redact import RedactOptions
 from cctvkit.redact.detectors._int8 import RECIPE, int8_available
 
@@ -50,3 +50,15 @@ def test_int8_copy_is_cached_by_digest_and_finds_the_face(tmp_path: Path) -> Non
     assert np.all(np.abs(box - reference) < 0.1 * (reference[2] - reference[0]))
     centre = (box[:2] + box[2:]) / 2
     assert np.all((centre >= FACE_XYXY[:2] * scale[:2]) & (centre <= FACE_XYXY[2:] * scale[2:]))
+
+
+@pytest.mark.skipif(not int8_available(), reason="needs the onnx package")
+def test_a_cache_file_others_could_write_is_not_used(tmp_path: Path) -> None:
+    made = centerface.CenterFaceDetector(precision="int8", model_cache=tmp_path)
+    (cached,) = tmp_path.iterdir()
+    assert cached.stat().st_mode & 0o077 == 0 and tmp_path.stat().st_mode & 0o022 == 0
+    cached.chmod(0o666)  # anyone could have swapped in a detector that misses faces
+    with pytest.raises(ModelError, match="not private to this user"):
+        centerface.CenterFaceDetector(precision="int8", model_cache=tmp_path)
+    fallback = centerface.CenterFaceDetector(precision="auto", model_cache=tmp_path)
+    assert fallback.info.precision == "fp32" and made.info.precision == "int8"

@@ -84,6 +84,23 @@ def calibration_frames(size_wh: tuple[int, int] = (1024, 608), count: int = 12) 
         yield scene.render(0)[0]
 
 
+def check_cache_file(path: Path) -> None:
+    """Refuse a cached detector that someone else could have replaced.
+
+    The copy is made from verified weights, but the cache lives outside the package: a file that is
+    not ours, or that others may write, could be a detector doctored to miss faces.
+
+    Raises:
+        ModelError: the file is owned by another user or writable by group or others.
+    """
+    st = path.stat()
+    if st.st_uid != os.getuid() or st.st_mode & 0o022:
+        raise ModelError(
+            f"cached int8 detector {path} is not private to this user (mode {st.st_mode & 0o777:o}); "
+            "delete it to have it rebuilt"
+        )
+
+
 def int8_model(
     model: bytes,
     sha256: str,
@@ -110,6 +127,7 @@ def int8_model(
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     target = cache_dir / f"{sha256[:32]}-{RECIPE}.onnx"
     if target.is_file():
+        check_cache_file(target)
         return target
     if not int8_available():
         raise ModelError("int8 detection needs the onnx package (pip install onnx)")
@@ -135,12 +153,12 @@ def int8_model(
     ort.set_default_logger_severity(3)  # the exporter's unused initializers, listed one by one
     log.info("making an int8 copy of the detector in %s (once, a few seconds)", target)
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
+        cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         with tempfile.TemporaryDirectory(prefix="cctvkit-int8-") as tmp:
             upgraded, prepared = Path(tmp) / "opset.onnx", Path(tmp) / "prepared.onnx"
             onnx.save(version_converter.convert_version(onnx.load_from_string(model), _OPSET), upgraded)
             quant_pre_process(str(upgraded), str(prepared), skip_symbolic_shape=True)
-            with atomic_path(target, mode=0o644) as partial:
+            with atomic_path(target, mode=0o600) as partial:
                 quantize_static(
                     str(prepared),
                     str(partial),
