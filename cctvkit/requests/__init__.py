@@ -6,8 +6,9 @@ supervision) do not pay for importing them.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from cctvkit._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from cctvkit.requests.approval import approve_unredacted, check_unredacted_allowed
@@ -100,9 +101,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
