@@ -41,6 +41,24 @@ def write_tiny_video(
     return path
 
 
+def write_raw_stream(path: Path, *, muxer: str = "h264", encoder: str = "libx264", frames: int = 10) -> Path:
+    """A bare elementary stream with no container (what a camera's SD card or a careless export holds)."""
+    import av
+
+    options = {"x265-params": "log-level=none"} if encoder == "libx265" else {}
+    with av.open(str(path), "w", format=muxer) as out:
+        stream = out.add_stream(encoder, rate=10, options=options)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for i in range(frames):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 20, np.uint8), format="rgb24")
+            frame.pts = i
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return path
+
+
 SITE_TOML = """\
 [site]
 name = "Test Site"

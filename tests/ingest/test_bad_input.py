@@ -18,23 +18,9 @@ from cctvkit.catalog import open_catalog
 from cctvkit.catalog import recordings as rq
 from cctvkit.config import load_config
 from cctvkit.ingest import scan_archive
-from tests.conftest import write_tiny_video
+from tests.conftest import write_raw_stream, write_tiny_video
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
-
-
-def _raw_h264(path: Path) -> None:
-    # A bare elementary stream: what a camera's SD card or a careless export holds.
-    with av.open(str(path), "w", format="h264") as out:
-        stream = out.add_stream("libx264", rate=10)
-        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
-        for i in range(10):
-            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 20, np.uint8), format="rgb24")
-            frame.pts = i
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
 
 
 def _huge_png(path: Path) -> None:
@@ -84,7 +70,7 @@ def test_bad_inputs_are_quarantined_and_the_scan_goes_on(site: Path) -> None:
     (gate / "gate_20261001_100400.jpg").write_bytes(data)  # an MP4 named .jpg: content wins
     cv2.imwrite(str(gate / "gate_20261001_100500.mp4.png"), np.zeros((8, 8, 3), np.uint8))
     os.rename(gate / "gate_20261001_100500.mp4.png", gate / "gate_20261001_100500.mp4")  # PNG named .mp4
-    _raw_h264(gate / "gate_20261001_100600.h264")
+    write_raw_stream(gate / "gate_20261001_100600.h264")
     _huge_png(gate / "gate_20261001_100700.png")
     _gif(gate / "gate_20261001_100800.gif")
     _vfr(gate / "gate_20261001_100900.mp4")

@@ -20,23 +20,10 @@ import pytest
 
 from cctvkit.cli.main import app
 from cctvkit.video import VideoReader, probe
-from tests.conftest import write_tiny_video
-from tests.ingest.test_bad_input import _huge_png, _raw_h264
+from tests.conftest import write_raw_stream, write_tiny_video
+from tests.ingest.test_bad_input import _huge_png
 from tests.reliability.conftest import CCTVKIT, REPO, runner
 from tests.reliability.faces import FPS, SCENE, leaked_faces
-
-
-def _raw_hevc(path: Path) -> None:
-    with av.open(str(path), "w", format="hevc") as out:
-        stream = out.add_stream("libx265", rate=10, options={"x265-params": "log-level=none"})
-        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
-        for i in range(5):
-            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 40, np.uint8), format="rgb24")
-            frame.pts = i
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
 
 
 def _png_named_mp4(path: Path) -> None:
@@ -56,8 +43,13 @@ REFUSED: dict[str, tuple[str, Callable[[Path], None], int, str]] = {
     "truncated": ("cut.mp4", _truncated, 6, "not a readable video"),
     "random bytes": ("noise.mp4", lambda p: p.write_bytes(os.urandom(20_000)), 6, "not a readable video"),
     "wrong extension (PNG named .mp4)": ("still.mp4", _png_named_mp4, 2, "a still image, not a video"),
-    "raw H.264 elementary stream": ("cam.h264", _raw_h264, 6, "raw h264 elementary stream"),
-    "raw H.265 elementary stream": ("cam.h265", _raw_hevc, 6, "raw hevc elementary stream"),
+    "raw H.264 elementary stream": ("cam.h264", write_raw_stream, 6, "raw h264 elementary stream"),
+    "raw H.265 elementary stream": (
+        "cam.h265",
+        lambda p: write_raw_stream(p, muxer="hevc", encoder="libx265", frames=5),
+        6,
+        "raw hevc elementary stream",
+    ),
     "huge declared dimensions": ("huge.png", _huge_png, 6, "implausible frame size"),
 }
 """Inputs redact must refuse: (file name, maker, exit code, message)."""
