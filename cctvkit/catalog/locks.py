@@ -3,16 +3,36 @@
 from __future__ import annotations
 
 from types import TracebackType
+from typing import Self
 
 from sqlalchemy import Connection, text
 
 from cctvkit.catalog.db import Catalog
 from cctvkit.errors import LockedError
 
-__all__ = ["AdvisoryLock"]
+__all__ = ["AdvisoryLock", "LockContext"]
 
 
-class AdvisoryLock:
+class LockContext:
+    """``with lock:`` for any lock that has ``acquire()`` and ``release()``."""
+
+    def acquire(self) -> None:
+        raise NotImplementedError
+
+    def release(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.acquire()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.release()
+
+
+class AdvisoryLock(LockContext):
     """``pg_try_advisory_lock`` held on a dedicated session for as long as the lock is held.
 
     The server drops a session's advisory locks when its connection ends, so a holder killed with
@@ -64,12 +84,3 @@ class AdvisoryLock:
         finally:
             self._conn.close()
             self._conn = None
-
-    def __enter__(self) -> AdvisoryLock:
-        self.acquire()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.release()

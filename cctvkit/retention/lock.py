@@ -10,7 +10,7 @@ from types import TracebackType
 from typing import Protocol
 
 from cctvkit.catalog.db import Catalog
-from cctvkit.catalog.locks import AdvisoryLock
+from cctvkit.catalog.locks import AdvisoryLock, LockContext
 from cctvkit.config import SiteConfig
 from cctvkit.errors import LockedError
 from cctvkit.files import ensure_private_dir
@@ -40,7 +40,7 @@ class PurgeLock(Protocol):
     ) -> None: ...
 
 
-class FileLock:
+class FileLock(LockContext):
     """``flock`` on a file in the data directory: exclusive, non-blocking, gone when the process is.
 
     The file keeps the holder's pid and start time so a refused run can say who holds it; the file
@@ -75,15 +75,6 @@ class FileLock:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
-
-    def __enter__(self) -> FileLock:
-        self.acquire()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.release()
 
 
 PURGE_ADVISORY_KEY = 7283100
