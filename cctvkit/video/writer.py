@@ -31,6 +31,8 @@ class VideoWriter:
         time_base: time base for ``pts`` given to :meth:`write`; defaults to ``1/fps``.
         preset: x264 speed preset (``ultrafast``..``veryslow``).
         crf: x264 quality (lower is better, 18-23 typical).
+        x264_params: ``key=value`` pairs joined by ``:`` applied after the preset (x264's
+            ``--x264-params``); empty for the plain preset.
         metadata: container tags (e.g. ``creation_time`` in ISO 8601 UTC, ``comment``).
         threads: encoder threads (0: FFmpeg decides).
         queue_frames: encode on a worker thread, holding up to this many frames (0: encode in
@@ -51,6 +53,7 @@ class VideoWriter:
         time_base: Fraction | None = None,
         preset: str = "veryfast",
         crf: int = 20,
+        x264_params: str = "",
         metadata: dict[str, str] | None = None,
         threads: int = 0,
         queue_frames: int = 0,
@@ -69,7 +72,11 @@ class VideoWriter:
         self._stream.pix_fmt = "yuv420p"
         self._time_base = time_base or 1 / self._fps
         self._stream.codec_context.time_base = self._time_base
-        self._stream.options = {"preset": preset, "crf": str(crf)}
+        self._stream.options = {
+            "preset": preset,
+            "crf": str(crf),
+            **({"x264-params": x264_params} if x264_params else {}),
+        }
         if threads:
             self._stream.codec_context.thread_count = threads
         self._audio = audio

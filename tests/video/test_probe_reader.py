@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 
@@ -78,6 +79,19 @@ def test_frames_span_is_frame_accurate(tmp_path: Path) -> None:
     assert frames[-1].time_s == pytest.approx(1.9)
     with VideoReader(path) as reader, pytest.raises(SeekError):
         list(reader.frames(10.0, 11.0))
+
+
+@pytest.mark.parametrize(("params", "keyframes"), [("", 1), ("keyint=5:min-keyint=5:scenecut=0", 4)])
+def test_writer_applies_x264_params(tmp_path: Path, params: str, keyframes: int) -> None:
+    path = tmp_path / "o.mp4"
+    ramp = np.broadcast_to(np.linspace(0, 255, 64, dtype=np.uint8)[None, :, None], (48, 64, 3))
+    with VideoWriter(path, width=64, height=48, fps=Fraction(10), preset="superfast", x264_params=params) as out:
+        for i in range(20):  # a slow pan: no scene cut for x264 to key on
+            out.write(np.ascontiguousarray(np.roll(ramp, i, axis=1)))
+    with av.open(str(path)) as container:
+        packets = [p for p in container.demux(video=0) if p.size]
+    assert len(packets) == 20
+    assert sum(p.is_keyframe for p in packets) == keyframes
 
 
 def test_writer_refuses_odd_sizes(tmp_path: Path) -> None:
