@@ -123,3 +123,25 @@ def test_regions_and_stride_leak_no_more_than_two_frames(
         keeper.add(boxes, masks[index])
     assert keeper.score.longest_exposure <= 2, keeper.score
     assert keeper.score.leak_rate < 0.05, keeper.score
+
+
+def test_busy_frames_sweep_every_nth_call_and_follow_tracked_faces_shrunk(detector: FaceDetector) -> None:
+    # The whole picture brightens and darkens in turn (a camera's exposure hunting): motion is
+    # everywhere, so every call after the first is busy.
+    regions = RegionDetector(detector, (1280, 720), overview_long_side=None, sweep_every=3)
+    tracked = np.empty((0, 4))
+    centres = []
+    for call in range(7):
+        frame = _scene_with_face(560 + 6 * call, 300, 120).astype(np.int16) + (30 if call % 2 else -30)
+        found = regions.detect(np.clip(frame, 0, 255).astype(np.uint8), tracked)
+        strong = found[found.confidence > 0.5]
+        assert len(strong) == 1, f"call {call}: {len(strong)} faces"
+        centres.append(float(strong.xyxy[0, 0] + strong.xyxy[0, 2]) / 2)
+        tracked = strong.xyxy
+    assert regions.stats.busy_calls == 6
+    assert regions.stats.full_sweeps == 3  # the first call, then busy calls 1 and 4
+    assert regions.stats.shrunk_px > 0
+    # Each shrunk crop is at most a sixth of the native crop around a 120 px face (320x320).
+    assert regions.stats.shrunk_px <= 4 * 320 * 320 / 6
+    # Boxes found on shrunk crops land where the face is: it moves 6 px per call.
+    assert np.allclose(np.diff(centres), 6, atol=5), centres
