@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 __all__ = ["parse_track_ids", "parse_zone", "redact"]
 
+_DEFAULTS = RedactOptions()
+
 
 def parse_track_ids(value: str | None) -> list[int]:
     """Parse ``"3,7"`` into ``[3, 7]``.
@@ -111,10 +113,10 @@ def redact(
     ] = None,
     lookahead: Annotated[
         float, typer.Option("--lookahead", help="Seconds masked before a face is first detected.")
-    ] = 0.3,
+    ] = _DEFAULTS.lookahead_s,
     trail: Annotated[
         float, typer.Option("--trail", help="Seconds masked after a face is last detected.")
-    ] = 0.5,
+    ] = _DEFAULTS.trail_s,
     provider: Annotated[
         str | None, typer.Option("--provider", help="onnxruntime provider (cpu, cuda, ...).")
     ] = None,
@@ -126,11 +128,22 @@ def redact(
     ] = None,
     detect_every: Annotated[
         float, typer.Option("--detect-every", help="Seconds between detections (0: every frame).")
-    ] = 0.12,
+    ] = _DEFAULTS.detect_every_s,
     regions: Annotated[
         str, typer.Option("--regions", help="Detect on moving regions natively: auto, on or off.")
     ] = "auto",
-    preset: Annotated[str, typer.Option("--preset", help="x264 preset of the output.")] = "veryfast",
+    sweep_every: Annotated[
+        int,
+        typer.Option(
+            "--sweep-every",
+            help="On a moving camera or a crowd, tile the whole frame on every n-th detection (1: all).",
+        ),
+    ] = _DEFAULTS.sweep_every,
+    preset: Annotated[str, typer.Option("--preset", help="x264 preset of the output.")] = _DEFAULTS.preset,
+    x264_params: Annotated[
+        str,
+        typer.Option("--x264-params", help="x264 options after the preset, k=v:k=v ('' for none)."),
+    ] = _DEFAULTS.x264_params,
     keep_audio: Annotated[
         bool, typer.Option("--keep-audio", help="Keep the audio track (policy 12.3).")
     ] = False,
@@ -153,7 +166,9 @@ def redact(
         weights=weights,
         detect_every_s=detect_every,
         regions=regions,
+        sweep_every=sweep_every,
         preset=preset,
+        x264_params=x264_params,
         style=MaskStyle(method=method, shape=shape, scale=mask_scale),
         lookahead_s=lookahead,
         trail_s=trail,

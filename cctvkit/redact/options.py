@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from cctvkit.errors import UsageError
 from cctvkit.redact.masking import MaskMethod, MaskShape, MaskStyle
 
-__all__ = ["PRECISIONS", "REGION_MIN_PIXELS", "REGION_MODES", "RedactOptions"]
+__all__ = ["DEFAULT_X264_PARAMS", "PRECISIONS", "REGION_MIN_PIXELS", "REGION_MODES", "RedactOptions"]
 
 PRECISIONS = ("auto", "int8", "fp32")
 """Detector weight precisions; see :attr:`RedactOptions.precision`."""
@@ -20,6 +21,14 @@ REGION_MODES = ("auto", "on", "off")
 
 REGION_MIN_PIXELS = 960 * 540
 """Below this, one full-frame detection costs less than choosing regions saves (~30 ms at 640x360)."""
+
+DEFAULT_X264_PARAMS = "mbtree=1:rc-lookahead=10"
+"""Macroblock-tree rate control, which ``superfast`` turns off, with ``veryfast``'s 10-frame
+lookahead. Measured on 1080p (issue #6, ``benchmarks/README.md``): encoding at 1.7-1.8x
+``veryfast``'s speed, files 7-13 % larger and 0.2 dB PSNR lower; plain ``superfast`` makes a
+fixed camera's files 3x larger (static background is re-sent instead of referenced)."""
+
+_X264_PARAM = re.compile(r"[a-z0-9-]+=[A-Za-z0-9.,+-]+")
 
 _PRESETS = (
     "ultrafast",
@@ -57,16 +66,26 @@ class RedactOptions:
         regions: ``auto``, ``on`` or ``off``: detect at native resolution only on moving areas,
             around tracked faces and on a sweeping tile, plus a shrunk whole frame
             (:class:`~cctvkit.redact.regions.RegionDetector`), instead of on every whole frame.
+        sweep_every: with regions, when a detection's crops would cover most of the frame (a
+            moving camera, a crowd), tile the whole frame natively only on every n-th such
+            detection and, between, detect around the tracked faces only (1: every one; see
+            :mod:`cctvkit.redact.regions`).
         provider: onnxruntime execution provider (``None``: automatic).
         threads: inference threads (``None``: the cores available).
         precision: detector weights: ``auto`` (int8 on CPU when the ``onnx`` package is
             installed, made once from the shipped weights and cached), ``int8`` or ``fp32``.
         style: how masks look.
-        lookahead_s: seconds a face is masked before its track's first detection.
-        trail_s: seconds a face is masked after its track's last detection.
+        lookahead_s: seconds a face is masked before its track's first detection. Small faces
+            are found late (on busy footage, on the next whole-frame sweep): on the issue #6
+            crowd clip 0.6 s leaks 5.3 % of face boxes where 0.3 s leaked 6.3 %.
+        trail_s: seconds a face is masked after its track's last detection (0.8 s: 4.6 %
+            leaked on the same clip, 0.5 s: 5.3 %).
         lost_track_s: seconds a track may go undetected and keep its id (gaps are interpolated).
-        preset: x264 speed preset.
+        preset: x264 speed preset. ``superfast`` encodes 1080p about 1.8x faster than
+            ``veryfast`` (see :data:`DEFAULT_X264_PARAMS` for the size it costs).
         crf: x264 quality (lower is better).
+        x264_params: x264 options applied after the preset, ``key=value`` joined by ``:``
+            (empty: the plain preset).
         keep_audio: copy the audio track (policy 12.3: only on explicit request).
     """
 
@@ -77,15 +96,17 @@ class RedactOptions:
     detect_long_side: int | None = None
     detect_every_s: float = 0.12
     regions: str = "auto"
+    sweep_every: int = 5
     provider: str | None = None
     threads: int | None = None
     precision: str = "auto"
     style: MaskStyle = field(default_factory=MaskStyle)
-    lookahead_s: float = 0.3
-    trail_s: float = 0.5
+    lookahead_s: float = 0.6
+    trail_s: float = 0.8
     lost_track_s: float = 1.0
-    preset: str = "veryfast"
+    preset: str = "superfast"
     crf: int = 20
+    x264_params: str = DEFAULT_X264_PARAMS
     keep_audio: bool = False
 
     def __post_init__(self) -> None:
@@ -100,6 +121,7 @@ class RedactOptions:
             (self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}"),
             (0 <= self.detect_every_s <= 1, "detect_every_s must lie in [0, 1] seconds"),
             (self.regions in REGION_MODES, f"regions must be one of {', '.join(REGION_MODES)}"),
+            (1 <= self.sweep_every <= 50, "sweep_every must lie in [1, 50] detections"),
             (1.0 <= self.style.scale <= 4.0, "mask scale must lie in [1, 4]"),
             (2 <= self.style.cells <= 32, "mask cells must lie in [2, 32]"),
             (0 <= self.lookahead_s <= 5, "lookahead must lie in [0, 5] seconds"),
@@ -107,6 +129,10 @@ class RedactOptions:
             (0 < self.lost_track_s <= 10, "lost-track time must lie in (0, 10] seconds"),
             (self.preset in _PRESETS, f"preset must be one of {', '.join(_PRESETS)}"),
             (0 <= self.crf <= 51, "crf must lie in [0, 51]"),
+            (
+                not self.x264_params or all(_X264_PARAM.fullmatch(p) for p in self.x264_params.split(":")),
+                f"x264 params {self.x264_params!r}: expected key=value pairs joined by ':'",
+            ),
         ]
         for ok, message in checks:
             if not ok:

@@ -151,7 +151,9 @@ def redact_video(
         width, height = reader.width, reader.height
         out_w, out_h = width + width % 2, height + height % 2
         stride = options.detect_stride(float(fps))
-        regions = RegionDetector(detector, (width, height)) if options.use_regions((width, height)) else None
+        regions = None
+        if options.use_regions((width, height)):
+            regions = RegionDetector(detector, (width, height), sweep_every=options.sweep_every)
         # The tracker sees only the detected frames: its frame rate is theirs.
         tracker = FaceTracker(
             fps=float(fps) / stride, threshold=options.threshold, lost_track_s=options.lost_track_s
@@ -187,6 +189,7 @@ def redact_video(
                 time_base=reader.time_base,
                 preset=options.preset,
                 crf=options.crf,
+                x264_params=options.x264_params,
                 metadata={"comment": REDACTED_COMMENT, **(metadata or {})},
                 queue_frames=ENCODE_QUEUE_FRAMES,
                 audio=audio,
@@ -225,7 +228,7 @@ def redact_video(
                         detection_counts.pop(frame.index, 0),
                         len(masked_boxes),
                         int(kept.sum()),
-                        round(float(mask.mean()), 5),
+                        round(np.count_nonzero(mask) / mask.size, 5),
                     )
                 )
                 if progress is not None:

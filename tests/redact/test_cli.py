@@ -58,7 +58,16 @@ def test_damaged_input_is_one_line_and_exit_code(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.mp4"]
 
 
-@pytest.mark.parametrize("args", [["--keep-track", "3,x"], ["--zone", "0,0;1,1"], ["--start", "1"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--keep-track", "3,x"],
+        ["--zone", "0,0;1,1"],
+        ["--start", "1"],
+        ["--x264-params", "bogus"],
+        ["--sweep-every", "0"],
+    ],
+)
 def test_bad_arguments_exit_2(scene_clip: tuple[Path, GroundTruth], tmp_path: Path, args: list[str]) -> None:
     result = CliRunner().invoke(app, ["redact", str(scene_clip[0]), "-o", str(tmp_path / "o.mp4"), *args])
     assert result.exit_code == 2, result.output

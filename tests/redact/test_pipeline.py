@@ -172,9 +172,19 @@ def test_refuses_to_overwrite_input(scene_clip: tuple[Path, GroundTruth], detect
         redact_video(scene_clip[0], scene_clip[0], detector=detector)
 
 
-def test_options_are_checked() -> None:
-    with pytest.raises(UsageError, match="min_score"):
-        RedactOptions(threshold=0.4, min_score=0.6)
+@pytest.mark.parametrize(
+    ("changes", "fragment"),
+    [
+        ({"threshold": 0.4, "min_score": 0.6}, "min_score"),
+        ({"sweep_every": 0}, "sweep_every"),
+        ({"x264_params": "keyint"}, "x264 params"),
+        ({"x264_params": "crf=18;rm -rf /"}, "x264 params"),
+        ({"x264_params": "mbtree=1::keyint=5"}, "x264 params"),
+    ],
+)
+def test_options_are_checked(changes: dict[str, object], fragment: str) -> None:
+    with pytest.raises(UsageError, match=fragment):
+        RedactOptions(**changes)
 
 
 class _MissingDetector:
