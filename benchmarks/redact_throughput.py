@@ -4,13 +4,18 @@ python -m benchmarks.redact_throughput [--seconds 10] [--real FILE] [--no-deface
 
 Every row is measured in one run on the same file, then scored from its output pixels:
 
-* decode only and encode only (x264 ``veryfast``, the default, and ``superfast``): the ceilings;
+* decode only and encode only (x264 ``veryfast``, ``superfast``, and the default: ``superfast``
+  with macroblock-tree rate control): the ceilings, with the files' sizes;
 * naive: the same CenterFace (fp32, as shipped) on every full frame at native resolution,
-  masking what it finds (deface's way, with our masks and encoder): the baseline of issue #6;
-  and the same with the int8 copy cctvkit uses by default;
+  masking what it finds (deface's way, with our masks and default encoder): the baseline of
+  issue #6; and the same with the int8 copy cctvkit uses by default;
 * deface (if its CLI is installed): ``deface --thresh 0.5`` at native resolution;
-* cctvkit: ``redact_video`` with fp32 weights, then with default options (region detection,
-  stride, threads, int8 weights when ``onnx`` is installed).
+* cctvkit: ``redact_video`` with fp32 weights; then an ablation from the settings issue #6's first
+  session left (veryfast, a whole-frame sweep on every busy detection, lookahead 0.3 s, trail
+  0.5 s), adding one change per row up to the defaults.
+
+Detectors are loaded before the clock starts (for every row but deface's): a redaction loads
+its detector once, whatever the length of its footage.
 
 Leaks are judged from pixels for every row alike: a ground-truth face box (at least half
 visible) leaked when its fine detail still correlates with the input's
@@ -31,6 +36,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -39,10 +45,11 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks._machine import machine
-from cctvkit.redact import Masker, RedactOptions, build_detector, redact_video
+from cctvkit.redact import FaceDetector, Masker, RedactOptions, build_detector, redact_video
 from cctvkit.redact.detectors import TiledDetector
 from cctvkit.redact.detectors.centerface import CenterFaceDetector
 from cctvkit.redact.evaluation import MIN_VISIBLE, ScoreKeeper
+from cctvkit.redact.options import DEFAULT_X264_PARAMS
 from cctvkit.samplegen import FaceTrack, Keyframe, write_clip
 from cctvkit.samplegen.portraits import PORTRAITS
 from cctvkit.video import VideoReader, VideoWriter
@@ -78,7 +85,7 @@ def _decode_only(path: Path) -> int:
         return sum(1 for _ in reader.frames())
 
 
-def _encode_only(path: Path, work: Path, preset: str) -> tuple[int, float]:
+def _encode_only(path: Path, out: Path, preset: str, x264_params: str = "") -> tuple[int, float]:
     """Encode decoded frames held in memory; only the encoding is timed."""
     with VideoReader(path) as reader:
         fps, tb = reader.fps, reader.time_base
@@ -86,20 +93,25 @@ def _encode_only(path: Path, work: Path, preset: str) -> tuple[int, float]:
     height, width = frames[0][1].shape[:2]
     started = time.perf_counter()
     with VideoWriter(
-        work / f"enc-{preset}.mp4", width=width, height=height, fps=fps, time_base=tb, preset=preset
+        out, width=width, height=height, fps=fps, time_base=tb, preset=preset, x264_params=x264_params
     ) as writer:
         for pts, image in frames:
             writer.write(image, pts=pts)
     return len(frames), time.perf_counter() - started
 
 
-def _naive(path: Path, out: Path, options: RedactOptions) -> int:
+def _naive(path: Path, out: Path, options: RedactOptions, detector: FaceDetector) -> int:
     """CenterFace on every full frame at native size, mask what it finds, encode (no carry)."""
-    detector = build_detector(options)
     with VideoReader(path) as reader:
         masker = Masker(options.style, (reader.width, reader.height))
         with VideoWriter(
-            out, width=reader.width, height=reader.height, fps=reader.fps, time_base=reader.time_base
+            out,
+            width=reader.width,
+            height=reader.height,
+            fps=reader.fps,
+            time_base=reader.time_base,
+            preset=options.preset,
+            x264_params=options.x264_params,
         ) as writer:
             count = 0
             for frame in reader.frames():
@@ -122,8 +134,8 @@ def _deface(path: Path, out: Path) -> int:
         return sum(1 for _ in reader.frames())
 
 
-def _cctvkit(path: Path, out: Path, options: RedactOptions) -> int:
-    return redact_video(path, out, options=options, detector=build_detector(options)).frame_count
+def _cctvkit(path: Path, out: Path, options: RedactOptions, detector: FaceDetector) -> int:
+    return redact_video(path, out, options=options, detector=detector).frame_count
 
 
 def _score(source: Path, output: Path, truth: list[list[_Box]]) -> tuple[float, int, int]:
@@ -178,22 +190,45 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
     return float(inter / union) if union > 0 else 0.0
 
 
-def measure(path: Path, truth: list[list[_Box]], work: Path, *, deface: bool) -> list[tuple[str, ...]]:
-    """Run and score every row on ``path``; return table rows."""
+SESSION_1 = RedactOptions(preset="veryfast", x264_params="", sweep_every=1, lookahead_s=0.3, trail_s=0.5)
+"""The pipeline as issue #6's first session left it, for the ablation rows."""
+
+
+def measure(
+    path: Path, truth: list[list[_Box]], work: Path, *, deface: bool
+) -> tuple[list[tuple[str, ...]], float]:
+    """Run and score every row on ``path``; return table rows and the default detector's load time."""
     options = RedactOptions()
     fp32, int8 = RedactOptions(precision="fp32"), RedactOptions(precision="int8")
+    loading = time.perf_counter()
+    detectors = {"default": build_detector(options)}
+    load_s = time.perf_counter() - loading
+    detectors["fp32"] = build_detector(fp32)
+    same = detectors["default"].info.precision == "int8"
+    detectors["int8"] = detectors["default"] if same else build_detector(int8)
+
+    def redact(name: str, opts: RedactOptions, detector: str) -> tuple[str, Callable[[], int], Path]:
+        out = work / f"cctvkit-{hashlib.sha1(name.encode()).hexdigest()[:10]}.mp4"  # names hold "/"
+        return name, lambda: _cctvkit(path, out, opts, detectors[detector]), out
+
+    def encode(preset: str, params: str, label: str) -> tuple[str, Callable[[], tuple[int, float]], Path]:
+        out = work / f"enc-{preset}-{bool(params)}.mp4"
+        return label, lambda: _encode_only(path, out, preset, params), out
+
+    precision = detectors["default"].info.precision
     runs: list[tuple[str, Callable[[], int | tuple[int, float]], Path | None]] = [
         ("decode only (ceiling)", lambda: _decode_only(path), None),
-        ("encode only, x264 veryfast (ceiling)", lambda: _encode_only(path, work, "veryfast"), None),
-        ("encode only, x264 superfast", lambda: _encode_only(path, work, "superfast"), None),
+        encode("veryfast", "", "encode only, x264 veryfast (session 1 default)"),
+        encode("superfast", "", "encode only, x264 superfast"),
+        encode("superfast", DEFAULT_X264_PARAMS, f"encode only, superfast + {DEFAULT_X264_PARAMS} (default)"),
         (
             "naive: CenterFace fp32 on every full frame",
-            lambda: _naive(path, work / "naive.mp4", fp32),
+            lambda: _naive(path, work / "naive.mp4", fp32, detectors["fp32"]),
             work / "naive.mp4",
         ),
         (
             "naive, int8 CenterFace",
-            lambda: _naive(path, work / "naive-int8.mp4", int8),
+            lambda: _naive(path, work / "naive-int8.mp4", int8, detectors["int8"]),
             work / "naive-int8.mp4",
         ),
     ]
@@ -201,20 +236,26 @@ def measure(path: Path, truth: list[list[_Box]], work: Path, *, deface: bool) ->
         runs.append(
             ("deface 1.5.0 --thresh 0.5", lambda: _deface(path, work / "deface.mp4"), work / "deface.mp4")
         )
-    runs.append(
-        (
-            "cctvkit redact, fp32 CenterFace",
-            lambda: _cctvkit(path, work / "cctvkit-fp32.mp4", fp32),
-            work / "cctvkit-fp32.mp4",
-        )
-    )
-    runs.append(
-        (
-            f"cctvkit redact (defaults: {build_detector(options).info.precision})",
-            lambda: _cctvkit(path, work / "cctvkit.mp4", options),
-            work / "cctvkit.mp4",
-        )
-    )
+    session_1 = SESSION_1
+    runs += [
+        redact("cctvkit, fp32 CenterFace", RedactOptions(precision="fp32"), "fp32"),
+        redact(f"cctvkit, session 1 ({precision}, veryfast, sweep every busy call)", session_1, "default"),
+        redact(
+            "  + superfast/mbtree encode",
+            replace(session_1, preset=options.preset, x264_params=options.x264_params),
+            "default",
+        ),
+        redact(
+            f"  + busy sweep every {options.sweep_every}th detection, shrunk track crops",
+            replace(options, lookahead_s=session_1.lookahead_s, trail_s=session_1.trail_s),
+            "default",
+        ),
+        redact(
+            f"cctvkit (defaults: + lookahead {options.lookahead_s:g} s, trail {options.trail_s:g} s)",
+            options,
+            "default",
+        ),
+    ]
     rows: list[tuple[str, ...]] = []
     naive_fps = None
     measured = []
@@ -228,13 +269,15 @@ def measure(path: Path, truth: list[list[_Box]], work: Path, *, deface: bool) ->
         if name.startswith("naive:"):
             naive_fps = fps
     for name, frames, elapsed, fps, output in measured:
-        leak, longest, scored = ("", "", "")
+        leak, longest, scored, size = ("", "", "", "")
         if output is not None:
-            rate, run_len, count = _score(path, output, truth)
-            leak, longest, scored = f"{rate:.2%}", str(run_len), str(count)
+            size = f"{output.stat().st_size / 1e6:.2f}"
+            if not name.startswith("encode"):
+                rate, run_len, count = _score(path, output, truth)
+                leak, longest, scored = f"{rate:.2%}", str(run_len), str(count)
         ratio = f"{fps / naive_fps:.2f}" if naive_fps else ""
-        rows.append((name, str(frames), f"{elapsed:.1f}", f"{fps:.2f}", ratio, leak, longest, scored))
-    return rows
+        rows.append((name, str(frames), f"{elapsed:.1f}", f"{fps:.2f}", ratio, leak, longest, scored, size))
+    return rows, load_s
 
 
 def _generated_truth(gt) -> list[list[_Box]]:
@@ -273,9 +316,10 @@ def main() -> None:
             )
         for label, path, truth in inputs:
             load = os.getloadavg()[0]
-            rows = measure(path, truth, work, deface=not args.no_deface)
+            rows, load_s = measure(path, truth, work, deface=not args.no_deface)
             table = Table(
-                title=f"{label}\n{machine()}, load {load:.1f} at start, {os.getloadavg()[0]:.1f} at end"
+                title=f"{label}\n{machine()}, load {load:.1f} at start, {os.getloadavg()[0]:.1f} at end; "
+                f"detector load {load_s:.2f} s, not timed"
             )
             for column in (
                 "pipeline",
@@ -286,6 +330,7 @@ def main() -> None:
                 "leak rate",
                 "longest exp.",
                 "boxes",
+                "MB",
             ):
                 table.add_column(column, justify="left" if column == "pipeline" else "right")
             for row in rows:
