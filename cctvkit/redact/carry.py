@@ -7,6 +7,11 @@ is masked ``lookahead_frames`` before its track starts (it was there, too small 
 detected) and ``trail_frames`` after it ends, following its last motion and growing with the
 uncertainty. These are the one- and two-frame "flashes" through which faces leak in
 detect-every-frame tools (issue #4).
+
+How far before and after is decided per sighting (:meth:`MaskPlanner.push`'s ``reach``): a face
+first seen by a detection that had not looked at its spot for a while (a whole-frame sweep on
+busy footage, issue #6) is masked back over that whole while, without masking every other face
+that long.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ class _Observation:
     frame: int
     xyxy: np.ndarray
     confidence: float
+    lookback: int  # frames masked before this sighting when it is a track's first
+    trail: int  # frames masked after this sighting when it is a track's last
 
 
 @dataclass(slots=True)
@@ -47,9 +54,9 @@ class MaskPlanner(Generic[Payload]):
 
     Args:
         resolution_wh: frame size, to clip boxes.
-        lookahead_frames: frames a track's mask starts before its first detection (and the delay
-            of the line). Raising it masks faces that emerge gradually; it costs memory.
-        trail_frames: frames a track's mask continues after its last detection.
+        lookahead_frames: frames a track's mask starts before its first detection, at most (and
+            the delay of the line). Raising it masks faces that emerge gradually; it costs memory.
+        trail_frames: frames a track's mask continues after its last detection, at most.
         max_gap_frames: longest run of missed frames that is filled by interpolation (the
             tracker's lost-track buffer: the same id across a longer gap cannot occur).
         growth_per_frame: relative growth of a carried box per frame away from a sighting.
@@ -78,13 +85,23 @@ class MaskPlanner(Generic[Payload]):
         self._pending: deque[tuple[int, Payload]] = deque()
         self._last_frame = -1
 
-    def push(self, frame: int, faces: sv.Detections, payload: Payload) -> list[tuple[Payload, sv.Detections]]:
+    def push(
+        self,
+        frame: int,
+        faces: sv.Detections,
+        payload: Payload,
+        *,
+        reach: tuple[int, int] | None = None,
+    ) -> list[tuple[Payload, sv.Detections]]:
         """Add one frame's tracked faces; return the frames whose masks are now final.
 
         Args:
             frame: the frame's index; strictly increasing from call to call.
             faces: output of :meth:`FaceTracker.update` for this frame.
             payload: anything to hand back with the frame (its pixels, timestamps).
+            reach: (before, after) frames these sightings are masked before a track's first and
+                after its last, capped at ``lookahead_frames`` and ``trail_frames`` (``None``:
+                those maxima).
 
         Returns:
             ``(payload, boxes)`` for each frame now final, in order. ``boxes`` carries
@@ -94,8 +111,11 @@ class MaskPlanner(Generic[Payload]):
         if frame <= self._last_frame:
             raise ValueError(f"frame {frame} pushed after frame {self._last_frame}")
         self._last_frame = frame
+        lookback, trail = reach if reach is not None else (self.lookahead, self.trail)
+        lookback, trail = min(max(0, lookback), self.lookahead), min(max(0, trail), self.trail)
         for xyxy, confidence, track_id in zip(faces.xyxy, faces.confidence, faces.tracker_id, strict=True):
-            observation = _Observation(frame, np.asarray(xyxy, np.float64), float(confidence))
+            xyxy = np.asarray(xyxy, np.float64)
+            observation = _Observation(frame, xyxy, float(confidence), lookback, trail)
             if track_id == UNTRACKED:
                 track_id = self._next_anonymous
                 self._next_anonymous -= 1
@@ -170,12 +190,12 @@ class MaskPlanner(Generic[Payload]):
             xyxy = (1 - weight) * prev.xyxy + weight * nxt.xyxy
             distance = min(frame - prev.frame, nxt.frame - frame)
             return _grow(xyxy, self.growth * distance), min(prev.confidence, nxt.confidence), ("interpolated")
-        if nxt is not None and nxt.frame - frame <= self.lookahead:
+        if nxt is not None and nxt.frame - frame <= nxt.lookback:
             steps = nxt.frame - frame
             velocity = _velocity(observations[after : after + 4], forward=False)
             xyxy = nxt.xyxy - velocity * steps
             return _grow(xyxy, self.growth * steps), nxt.confidence, "lookahead"
-        if prev is not None and frame - prev.frame <= self.trail:
+        if prev is not None and frame - prev.frame <= prev.trail:
             steps = frame - prev.frame
             velocity = _velocity(observations[max(0, after - 4) : after], forward=True)
             xyxy = prev.xyxy + velocity * steps

@@ -158,10 +158,19 @@ def redact_video(
         tracker = FaceTracker(
             fps=float(fps) / stride, threshold=options.threshold, lost_track_s=options.lost_track_s
         )
+        reach = (
+            options.frames(options.lookahead_s, float(fps), minimum=1),
+            options.frames(options.trail_s, float(fps), minimum=1),
+        )
+        # On busy footage a face is looked for natively only on every sweep: one first found
+        # there may have been visible since the previous sweep, and a small one lost after a
+        # sighting may stay unseen until the next sweep (then the usual trail applies).
+        sweep_gap = options.sweep_every * stride if regions is not None else 0
+        busy_reach = (max(reach[0], sweep_gap), reach[1] + sweep_gap)
         planner: MaskPlanner[VideoFrame] = MaskPlanner(
             resolution_wh=(width, height),
-            lookahead_frames=options.frames(options.lookahead_s, float(fps), minimum=1),
-            trail_frames=options.frames(options.trail_s, float(fps), minimum=1),
+            lookahead_frames=busy_reach[0],
+            trail_frames=busy_reach[1],
             max_gap_frames=options.frames(options.lost_track_s, float(fps), minimum=1),
         )
         audio = None
@@ -248,7 +257,8 @@ def redact_video(
                     pushed = faces
                 else:
                     pushed = _no_faces()
-                for ready, boxes in planner.push(frame.index, pushed, frame):
+                frame_reach = busy_reach if regions is not None and regions.busy else reach
+                for ready, boxes in planner.push(frame.index, pushed, frame, reach=frame_reach):
                     emit(ready, boxes)
             for ready, boxes in planner.flush():
                 emit(ready, boxes)

@@ -210,6 +210,8 @@ class RegionDetector:
         self.stats = RegionStats()
         self._sweep = 0
         self._busy_run = 0  # consecutive busy calls so far
+        self.busy = False
+        """Whether the last call was busy (its new faces may have been there since the last sweep)."""
 
     @property
     def info(self) -> DetectorInfo:
@@ -286,6 +288,7 @@ class RegionDetector:
         stats.calls += 1
         stats.full_sweeps += plan.full
         stats.busy_calls += plan.busy
+        self.busy = plan.busy
         return _merge(found)
 
     def _overview(self, frame_rgb: np.ndarray) -> sv.Detections:

@@ -126,3 +126,25 @@ def test_tracker_ids_are_deterministic() -> None:
         return out
 
     assert run() == run()
+
+
+def test_reach_is_per_sighting_capped_at_the_maxima() -> None:
+    # Track 1 is first seen by a detection that had looked at its spot recently (reach 2 before,
+    # 1 after); track 2 by one that had not looked for a while (reach 6 before, 9 after, the
+    # "after" capped at the planner's 5).
+    planner: MaskPlanner[int] = MaskPlanner(resolution_wh=(640, 360), lookahead_frames=6, trail_frames=5)
+    out: dict[int, sv.Detections] = {}
+    for index in range(24):
+        faces = _faces([])
+        reach = None
+        if index in (10, 11):
+            faces, reach = _faces([(_box(index), 1)]), (2, 1)
+        elif index in (12, 13):
+            faces, reach = _faces([([400, 200, 440, 250], 2)]), (6, 9)
+        for payload, boxes in planner.push(index, faces, index, reach=reach):
+            out[payload] = boxes
+    for payload, boxes in planner.flush():
+        out[payload] = boxes
+    frames_of = {t: [i for i in range(24) if t in set(out[i].tracker_id)] for t in (1, 2)}
+    assert frames_of[1] == list(range(8, 13))
+    assert frames_of[2] == list(range(6, 19))
