@@ -11,8 +11,8 @@ Every row is measured in one run on the same file, then scored from its output p
   issue #6; and the same with the int8 copy cctvkit uses by default;
 * deface (if its CLI is installed): ``deface --thresh 0.5`` at native resolution;
 * cctvkit: ``redact_video`` with fp32 weights; then an ablation from the settings issue #6's first
-  session left (veryfast, a whole-frame sweep on every busy detection, lookahead 0.3 s, trail
-  0.5 s), adding one change per row up to the defaults.
+  session left (veryfast, a whole-frame sweep on every busy detection), adding one change per
+  row up to the defaults.
 
 Detectors are loaded before the clock starts (for every row but deface's): a redaction loads
 its detector once, whatever the length of its footage.
@@ -190,7 +190,7 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
     return float(inter / union) if union > 0 else 0.0
 
 
-SESSION_1 = RedactOptions(preset="veryfast", x264_params="", sweep_every=1, lookahead_s=0.3, trail_s=0.5)
+SESSION_1 = RedactOptions(preset="veryfast", x264_params="", sweep_every=1)
 """The pipeline as issue #6's first session left it, for the ablation rows."""
 
 
@@ -246,12 +246,8 @@ def measure(
             "default",
         ),
         redact(
-            f"  + busy sweep every {options.sweep_every}th detection, shrunk track crops",
-            replace(options, lookahead_s=session_1.lookahead_s, trail_s=session_1.trail_s),
-            "default",
-        ),
-        redact(
-            f"cctvkit (defaults: + lookahead {options.lookahead_s:g} s, trail {options.trail_s:g} s)",
+            f"cctvkit (defaults: + busy sweep every {options.sweep_every}th detection, masks reaching "
+            "over the gap)",
             options,
             "default",
         ),

@@ -54,13 +54,20 @@ class MaskPlanner(Generic[Payload]):
 
     Args:
         resolution_wh: frame size, to clip boxes.
-        lookahead_frames: frames a track's mask starts before its first detection, at most (and
-            the delay of the line). Raising it masks faces that emerge gradually; it costs memory.
+        lookahead_frames: frames a track's mask starts before its first detection, at most (and,
+            with ``confirm_frames``, the delay of the line). Raising it masks faces that emerge
+            gradually; it costs memory.
         trail_frames: frames a track's mask continues after its last detection, at most.
+        confirm_frames: frames held beyond the lookahead, so a track confirmed a detection or two
+            after its first unconfirmed box still reaches back over its whole lookahead (the
+            tracker gives a fast small face an id only once it has matched it again).
         max_gap_frames: longest run of missed frames that is filled by interpolation (the
             tracker's lost-track buffer: the same id across a longer gap cannot occur).
         growth_per_frame: relative growth of a carried box per frame away from a sighting.
-        adopt_iou: IoU at which a new track's earlier unconfirmed boxes are taken as its own.
+        adopt_iou: IoU at which a new track's earlier unconfirmed box is taken as its own...
+        adopt_distance: ...as is one of a similar size whose centre is within this many face
+            sizes...
+        adopt_speed: ...plus this many face sizes per frame between them.
     """
 
     def __init__(
@@ -71,14 +78,20 @@ class MaskPlanner(Generic[Payload]):
         trail_frames: int = 5,
         max_gap_frames: int = 30,
         growth_per_frame: float = 0.06,
+        confirm_frames: int = 0,
         adopt_iou: float = 0.2,
+        adopt_distance: float = 0.5,
+        adopt_speed: float = 0.4,
     ) -> None:
         self.resolution_wh = resolution_wh
         self.lookahead = max(0, lookahead_frames)
+        self.delay = self.lookahead + max(0, confirm_frames)
         self.trail = max(0, trail_frames)
         self.max_gap = max(1, max_gap_frames)
         self.growth = growth_per_frame
         self.adopt_iou = adopt_iou
+        self.adopt_distance = adopt_distance
+        self.adopt_speed = adopt_speed
         self._tracks: dict[int, _Track] = {}
         self._anonymous: dict[int, list[int]] = {}  # frame -> ids of unconfirmed single boxes
         self._next_anonymous = UNTRACKED - 1
@@ -125,7 +138,7 @@ class MaskPlanner(Generic[Payload]):
                 self._adopt(track_id, observation)
             self._tracks.setdefault(track_id, _Track()).observations.append(observation)
         self._pending.append((frame, payload))
-        return self._release(lambda pending_frame: pending_frame + self.lookahead <= frame)
+        return self._release(lambda pending_frame: pending_frame + self.delay <= frame)
 
     def flush(self) -> list[tuple[Payload, sv.Detections]]:
         """Return every frame still held (the end of the clip)."""
@@ -141,20 +154,24 @@ class MaskPlanner(Generic[Payload]):
 
     def _adopt(self, track_id: int, first: _Observation) -> None:
         """Take the unconfirmed boxes that led up to a new track's first id'd box as its own."""
-        reference = first.xyxy
+        reference = first
         adopted: list[_Observation] = []
         for frame in range(first.frame - 1, first.frame - 2 - self.lookahead, -1):
-            best, best_iou = None, self.adopt_iou
+            # Overlapping, or near by centre distance allowed to grow with the frames between: a
+            # small face walking a third of its width per frame no longer overlaps itself one
+            # stride earlier.
+            reach = self.adopt_distance + self.adopt_speed * (reference.frame - frame)
+            best, best_distance = None, np.inf
             for anon_id in self._anonymous.get(frame, []):
                 candidate = self._tracks[anon_id].observations[0]
-                iou = _iou(reference, candidate.xyxy)
-                if iou >= best_iou:
-                    best, best_iou = anon_id, iou
+                distance = _centre_distance(reference.xyxy, candidate.xyxy)
+                near = distance <= reach or _iou(reference.xyxy, candidate.xyxy) >= self.adopt_iou
+                if near and distance < best_distance:
+                    best, best_distance = anon_id, distance
             if best is not None:
                 self._anonymous[frame].remove(best)
-                observation = self._tracks.pop(best).observations[0]
-                adopted.append(observation)
-                reference = observation.xyxy
+                reference = self._tracks.pop(best).observations[0]
+                adopted.append(reference)
         self._tracks[track_id].observations[:0] = reversed(adopted)
 
     def _forget_before(self, frame: int) -> None:
@@ -193,26 +210,39 @@ class MaskPlanner(Generic[Payload]):
         if nxt is not None and nxt.frame - frame <= nxt.lookback:
             steps = nxt.frame - frame
             velocity = _velocity(observations[after : after + 4], forward=False)
-            xyxy = nxt.xyxy - velocity * steps
-            return _grow(xyxy, self.growth * steps), nxt.confidence, "lookahead"
+            return _carried(nxt.xyxy, -velocity, steps, self.growth), nxt.confidence, "lookahead"
         if prev is not None and frame - prev.frame <= prev.trail:
             steps = frame - prev.frame
             velocity = _velocity(observations[max(0, after - 4) : after], forward=True)
-            xyxy = prev.xyxy + velocity * steps
-            return _grow(xyxy, self.growth * steps), prev.confidence, "trail"
+            return _carried(prev.xyxy, velocity, steps, self.growth), prev.confidence, "trail"
         return None
 
 
 def _velocity(observations: list[_Observation], *, forward: bool) -> np.ndarray:
-    """Per-frame xyxy motion from the sightings nearest the gap, clamped to half a box a frame."""
+    """Per-frame motion of the box centre (as an xyxy shift) from the sightings nearest the gap,
+    clamped to half a box a frame. Only the centre moves: a small face's box size jitters from
+    one detection to the next, and extrapolating that jitter shrinks the carried box."""
     if len(observations) < 2:
         return np.zeros(4)
     near, far = (observations[-1], observations[0]) if forward else (observations[0], observations[-1])
     steps = near.frame - far.frame
-    velocity = (near.xyxy - far.xyxy) / steps
+    centre = ((near.xyxy[:2] + near.xyxy[2:]) - (far.xyxy[:2] + far.xyxy[2:])) / 2 / steps
     size = np.maximum(near.xyxy[2:] - near.xyxy[:2], 1.0)
-    limit = np.concatenate([size, size]) * 0.5
-    return np.clip(velocity, -limit, limit)
+    centre = np.clip(centre, -size * 0.5, size * 0.5)
+    return np.concatenate([centre, centre])
+
+
+def _carried(xyxy: np.ndarray, velocity: np.ndarray, steps: int, growth: float) -> np.ndarray:
+    """Where a face seen at ``xyxy`` may be ``steps`` frames away at about ``velocity``.
+
+    The speed estimate comes from two or three detections a stride apart, so it is off by tens
+    of percent; a small face 9 frames away is then a whole face width from the extrapolated
+    box. The box covers every position between half and one and a half times the estimated
+    motion, grown with the distance.
+    """
+    slow, fast = xyxy + velocity * (0.5 * steps), xyxy + velocity * (1.5 * steps)
+    union = np.concatenate([np.minimum(slow[:2], fast[:2]), np.maximum(slow[2:], fast[2:])])
+    return _grow(union, growth * steps)
 
 
 def _grow(xyxy: np.ndarray, amount: float) -> np.ndarray:
@@ -221,6 +251,17 @@ def _grow(xyxy: np.ndarray, amount: float) -> np.ndarray:
     centre = (xyxy[:2] + xyxy[2:]) / 2
     half = (xyxy[2:] - xyxy[:2]) / 2 * (1 + amount)
     return np.concatenate([centre - half, centre + half])
+
+
+def _centre_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Distance between the boxes' centres in units of ``a``'s size; infinite when their sizes
+    differ by more than 1.7x (another face at another depth)."""
+    size_a = max(float(a[2] - a[0]), float(a[3] - a[1]), 1.0)
+    size_b = max(float(b[2] - b[0]), float(b[3] - b[1]), 1.0)
+    if not 1 / 1.7 <= size_b / size_a <= 1.7:
+        return np.inf
+    offset = (a[:2] + a[2:]) / 2 - (b[:2] + b[2:]) / 2
+    return float(np.hypot(*offset)) / size_a
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:

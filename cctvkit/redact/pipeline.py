@@ -171,6 +171,7 @@ def redact_video(
             resolution_wh=(width, height),
             lookahead_frames=busy_reach[0],
             trail_frames=busy_reach[1],
+            confirm_frames=2 * stride,
             max_gap_frames=options.frames(options.lost_track_s, float(fps), minimum=1),
         )
         audio = None

@@ -148,3 +148,26 @@ def test_reach_is_per_sighting_capped_at_the_maxima() -> None:
     frames_of = {t: [i for i in range(24) if t in set(out[i].tracker_id)] for t in (1, 2)}
     assert frames_of[1] == list(range(8, 13))
     assert frames_of[2] == list(range(6, 19))
+
+
+def test_fast_small_face_adopts_its_earlier_boxes_and_is_carried_back_along_its_path() -> None:
+    # A 24 px face walking 8 px a frame, detected every 3rd frame: its unconfirmed boxes at
+    # frames 12 and 15 no longer overlap its first tracked box at 18, yet are its own.
+    def box(frame: int) -> list[float]:
+        x = 500 - 8 * frame
+        return [x, 200, x + 24, 230]
+
+    planner: MaskPlanner[int] = MaskPlanner(
+        resolution_wh=(640, 360), lookahead_frames=9, trail_frames=3, confirm_frames=6
+    )
+    frames = [_faces([])] * 30
+    frames[12], frames[15] = _faces([(box(12), -1)]), _faces([(box(15), -1)])
+    for index in (18, 21, 24):
+        frames[index] = _faces([(box(index), 7)])
+    out = _run(planner, frames)
+    assert set(out[12].tracker_id) == {7}  # adopted
+    for index in range(3, 12):  # carried back along the path, 9 frames before frame 12
+        (xyxy,) = out[index].xyxy
+        x1, _, x2, _ = box(index)
+        assert xyxy[0] <= x1 and xyxy[2] >= x2, (index, xyxy, box(index))
+    assert not len(out[2])

@@ -139,7 +139,7 @@ def test_busy_frames_sweep_every_nth_call_and_follow_tracked_faces_shrunk(detect
         centres.append(float(strong.xyxy[0, 0] + strong.xyxy[0, 2]) / 2)
         tracked = strong.xyxy
     assert regions.stats.busy_calls == 6
-    assert regions.stats.full_sweeps == 3  # the first call, then busy calls 1 and 4
+    assert regions.stats.full_sweeps == 3  # calls 0, 3 and 6
     assert regions.stats.shrunk_px > 0
     # Each shrunk crop is at most a sixth of the native crop around a 120 px face (320x320).
     assert regions.stats.shrunk_px <= 4 * 320 * 320 / 6

@@ -85,7 +85,9 @@ def test_frames_span_is_frame_accurate(tmp_path: Path) -> None:
 def test_writer_applies_x264_params(tmp_path: Path, params: str, keyframes: int) -> None:
     path = tmp_path / "o.mp4"
     ramp = np.broadcast_to(np.linspace(0, 255, 64, dtype=np.uint8)[None, :, None], (48, 64, 3))
-    with VideoWriter(path, width=64, height=48, fps=Fraction(10), preset="superfast", x264_params=params) as out:
+    with VideoWriter(
+        path, width=64, height=48, fps=Fraction(10), preset="superfast", x264_params=params
+    ) as out:
         for i in range(20):  # a slow pan: no scene cut for x264 to key on
             out.write(np.ascontiguousarray(np.roll(ramp, i, axis=1)))
     with av.open(str(path)) as container:
