@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -299,6 +299,7 @@ def redact_video(
             "keep_tracks_requested": sorted(keep),
             "detect_stride_frames": stride,
             "detect_regions": regions is not None,
+            "detect_region_stats": asdict(regions.stats) if regions is not None else None,
         },
         detector=detector.info,
         tracks=tracks,

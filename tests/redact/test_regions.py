@@ -15,6 +15,7 @@ from cctvkit.redact.evaluation import ScoreKeeper
 from cctvkit.redact.motion import MotionRegions
 from cctvkit.redact.regions import RegionDetector, merge_boxes, tile_grid
 from cctvkit.samplegen import GroundTruth
+from cctvkit.video import VideoReader, VideoWriter
 
 
 @pytest.mark.parametrize(
@@ -145,3 +146,37 @@ def test_busy_frames_sweep_every_nth_call_and_follow_tracked_faces_shrunk(detect
     assert regions.stats.shrunk_px <= 4 * 320 * 320 / 6
     # Boxes found on shrunk crops land where the face is: it moves 6 px per call.
     assert np.allclose(np.diff(centres), 6, atol=5), centres
+
+
+def test_busy_footage_sweeps_every_nth_detection_and_still_masks_every_face(
+    scene_clip: tuple[Path, GroundTruth], detector: FaceDetector, tmp_path: Path
+) -> None:
+    # The scene with its exposure hunting (every frame 30 grey levels brighter or darker than the
+    # last): motion everywhere, so every detection after the first is busy.
+    source, truth = scene_clip
+    flicker = tmp_path / "flicker.mp4"
+    with (
+        VideoReader(source) as reader,
+        VideoWriter(
+            flicker, width=reader.width, height=reader.height, fps=reader.fps, preset="ultrafast", crf=16
+        ) as writer,
+    ):
+        for frame in reader.frames():
+            shifted = frame.image.astype(np.int16) + (30 if frame.index % 2 else -30)
+            writer.write(np.clip(shifted, 0, 255).astype(np.uint8))
+    masks: dict[int, np.ndarray] = {}
+    report = redact_video(
+        flicker,
+        tmp_path / "r.mp4",
+        detector=detector,
+        options=RedactOptions(regions="on", sweep_every=5),
+        on_mask=lambda index, mask, _boxes: masks.__setitem__(index, mask.copy()),
+    )
+    stats = report.parameters["detect_region_stats"]
+    assert stats["calls"] == len(truth.frames) and stats["busy_calls"] == stats["calls"] - 1
+    assert stats["full_sweeps"] == 1 + (stats["calls"] - 1) // 5
+    keeper = ScoreKeeper()
+    for index, boxes in enumerate(truth.frames):
+        keeper.add(boxes, masks[index])
+    assert keeper.score.longest_exposure <= 2, keeper.score
+    assert keeper.score.leak_rate < 0.05, keeper.score
