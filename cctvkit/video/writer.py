@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import queue
-import threading
 from fractions import Fraction
 from pathlib import Path
 
@@ -11,13 +9,12 @@ import av
 import cv2
 import numpy as np
 
+from cctvkit._worker import OrderedWorker
 from cctvkit.errors import VideoError
 from cctvkit.video.audio import AudioSpan, add_aac_stream, encode_audio_span
 from cctvkit.video.probe import _short
 
 __all__ = ["VideoWriter"]
-
-_STOP = object()
 
 
 class VideoWriter:
@@ -87,13 +84,11 @@ class VideoWriter:
             self.path.unlink(missing_ok=True)
             raise
         self._count = 0
-        self._queue: queue.Queue[object] | None = None
-        self._worker: threading.Thread | None = None
-        self._error: BaseException | None = None
+        self._worker: OrderedWorker[tuple[np.ndarray, int]] | None = None
         if queue_frames > 0:
-            self._queue = queue.Queue(maxsize=queue_frames)
-            self._worker = threading.Thread(target=self._drain, name="video-encode", daemon=True)
-            self._worker.start()
+            self._worker = OrderedWorker(
+                lambda item: self._encode(*item), capacity=queue_frames, name="video-encode"
+            )
 
     @property
     def frames_written(self) -> int:
@@ -111,11 +106,10 @@ class VideoWriter:
         """
         pts = self._count if pts is None else pts
         self._count += 1
-        if self._queue is None:
+        if self._worker is None:
             self._encode(image, pts)
-            return
-        self._raise_worker_error()
-        self._queue.put((image, pts))
+        else:
+            self._worker.put((image, pts))
 
     def _encode(self, image: np.ndarray, pts: int) -> None:
         height, width = image.shape[:2]
@@ -133,30 +127,6 @@ class VideoWriter:
         except (av.error.FFmpegError, ValueError) as exc:
             raise VideoError(f"{self.path}: encoding failed ({_short(exc)})") from exc
 
-    def _drain(self) -> None:
-        assert self._queue is not None
-        while True:
-            item = self._queue.get()
-            if item is _STOP:
-                return
-            if self._error is not None:
-                continue  # keep draining so the producer never blocks on a full queue
-            image, pts = item  # type: ignore[misc]
-            try:
-                self._encode(image, pts)
-            except BaseException as exc:  # handed to the caller's thread
-                self._error = exc
-
-    def _raise_worker_error(self) -> None:
-        if self._error is not None:
-            raise self._error
-
-    def _stop_worker(self) -> None:
-        if self._worker is not None and self._queue is not None:
-            self._queue.put(_STOP)
-            self._worker.join()
-            self._worker = None
-
     def close(self) -> None:
         """Flush the encoder, add the audio span if any, and finish the container.
 
@@ -165,8 +135,9 @@ class VideoWriter:
             CorruptVideoError: the audio source is damaged.
         """
         try:
-            self._stop_worker()
-            self._raise_worker_error()
+            if self._worker is not None:
+                self._worker.stop()
+                self._worker.raise_error()
             for packet in self._stream.encode(None):
                 self._container.mux(packet)
             if self._audio is not None and self._audio_stream is not None:
@@ -181,5 +152,6 @@ class VideoWriter:
         if exc_type is None:
             self.close()
         else:
-            self._stop_worker()
+            if self._worker is not None:
+                self._worker.stop()
             self._container.close()

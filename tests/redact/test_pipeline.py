@@ -167,6 +167,19 @@ def test_failure_mid_run_removes_the_partial_output(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_failure_while_masking_removes_the_partial_output(
+    scene_clip: tuple[Path, GroundTruth], detector: FaceDetector, tmp_path: Path
+) -> None:
+    # Masking runs on its own thread: its errors must still reach the caller, and stop the run.
+    def failing(index: int, _mask: np.ndarray, _boxes: object) -> None:
+        if index == 7:
+            raise RuntimeError("mask consumer failed at frame 7")
+
+    with pytest.raises(RuntimeError, match="frame 7"):
+        redact_video(scene_clip[0], tmp_path / "x.mp4", detector=detector, on_mask=failing)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_refuses_to_overwrite_input(scene_clip: tuple[Path, GroundTruth], detector: FaceDetector) -> None:
     with pytest.raises(UsageError, match="overwrite"):
         redact_video(scene_clip[0], scene_clip[0], detector=detector)
