@@ -42,6 +42,7 @@ class _Observation:
     confidence: float
     lookback: int  # frames masked before this sighting when it is a track's first
     trail: int  # frames masked after this sighting when it is a track's last
+    adopted: bool = False  # an unconfirmed box taken into a track by distance, not overlap
 
 
 @dataclass(slots=True)
@@ -118,8 +119,10 @@ class MaskPlanner(Generic[Payload]):
 
         Returns:
             ``(payload, boxes)`` for each frame now final, in order. ``boxes`` carries
-            ``tracker_id`` (-1 for faces never confirmed as a track), ``confidence`` and
-            ``data["source"]`` (one of :data:`SOURCES`).
+            ``tracker_id`` (-1 for faces never confirmed as a track), ``confidence``,
+            ``data["source"]`` (one of :data:`SOURCES`) and ``data["early"]``: whether the box
+            comes before a box the track adopted by distance (not overlap), or is one: it may
+            be someone else's, so a kept track still masks it.
         """
         if frame <= self._last_frame:
             raise ValueError(f"frame {frame} pushed after frame {self._last_frame}")
@@ -170,7 +173,10 @@ class MaskPlanner(Generic[Payload]):
                     best, best_distance = anon_id, distance
             if best is not None:
                 self._anonymous[frame].remove(best)
-                reference = self._tracks.pop(best).observations[0]
+                candidate = self._tracks.pop(best).observations[0]
+                # Only the wider, distance-based match is doubtful enough to flag.
+                candidate.adopted = _iou(reference.xyxy, candidate.xyxy) < self.adopt_iou
+                reference = candidate
                 adopted.append(reference)
         self._tracks[track_id].observations[:0] = reversed(adopted)
 
@@ -187,12 +193,14 @@ class MaskPlanner(Generic[Payload]):
             del self._anonymous[old]
 
     def _boxes_for(self, frame: int) -> sv.Detections:
-        rows: list[tuple[np.ndarray, float, int, str]] = []
+        rows: list[tuple[np.ndarray, float, int, str, bool]] = []
         for track_id in sorted(self._tracks, key=lambda t: (t < 0, abs(t))):
-            box = self._box_of(self._tracks[track_id].observations, frame)
+            observations = self._tracks[track_id].observations
+            box = self._box_of(observations, frame)
             if box is not None:
                 xyxy, confidence, source = box
-                rows.append((xyxy, confidence, max(track_id, UNTRACKED), source))
+                early = frame < _vouched_from(observations)
+                rows.append((xyxy, confidence, max(track_id, UNTRACKED), source, early))
         return _detections(rows, self.resolution_wh)
 
     def _box_of(self, observations: list[_Observation], frame: int) -> tuple[np.ndarray, float, str] | None:
@@ -216,6 +224,19 @@ class MaskPlanner(Generic[Payload]):
             velocity = _velocity(observations[max(0, after - 4) : after], forward=True)
             return _carried(prev.xyxy, velocity, steps, self.growth), prev.confidence, "trail"
         return None
+
+
+def _vouched_from(observations: list[_Observation]) -> float:
+    """The first frame from which a track's boxes are surely its own: after the last box adopted
+    by distance (and everything linked before it); -inf when none was."""
+    vouched = -np.inf
+    doubtful = False
+    for obs in observations:
+        if obs.adopted:
+            doubtful = True
+        elif doubtful:
+            vouched, doubtful = obs.frame, False
+    return vouched
 
 
 def _velocity(observations: list[_Observation], *, forward: bool) -> np.ndarray:
@@ -273,7 +294,7 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _detections(
-    rows: Iterable[tuple[np.ndarray, float, int, str]], resolution_wh: tuple[int, int]
+    rows: Iterable[tuple[np.ndarray, float, int, str, bool]], resolution_wh: tuple[int, int]
 ) -> sv.Detections:
     rows = list(rows)
     if not rows:
@@ -281,7 +302,7 @@ def _detections(
             xyxy=np.empty((0, 4), np.float32),
             confidence=np.empty(0, np.float32),
             tracker_id=np.empty(0, int),
-            data={"source": np.empty(0, dtype="<U12")},
+            data={"source": np.empty(0, dtype="<U12"), "early": np.empty(0, bool)},
         )
     xyxy = sv.clip_boxes(np.stack([row[0] for row in rows]), resolution_wh).astype(np.float32)
     visible = (xyxy[:, 2] > xyxy[:, 0]) & (xyxy[:, 3] > xyxy[:, 1])
@@ -289,6 +310,9 @@ def _detections(
         xyxy=xyxy,
         confidence=np.array([row[1] for row in rows], np.float32),
         tracker_id=np.array([row[2] for row in rows], int),
-        data={"source": np.array([row[3] for row in rows], dtype="<U12")},
+        data={
+            "source": np.array([row[3] for row in rows], dtype="<U12"),
+            "early": np.array([row[4] for row in rows], bool),
+        },
     )
     return detections[visible]

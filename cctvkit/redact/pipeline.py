@@ -214,7 +214,11 @@ def redact_video(
             def emit(frame: VideoFrame, boxes: sv.Detections) -> None:
                 nonlocal untracked
                 gallery.add(frame.index, frame.image, boxes)  # before masking: best sightings
-                kept = np.isin(boxes.tracker_id, list(keep)) if keep else np.zeros(len(boxes), bool)
+                # A kept track's boxes up to one it adopted by distance may be a stranger's
+                # (see MaskPlanner), so they stay masked.
+                kept = np.zeros(len(boxes), bool)
+                if keep:
+                    kept = np.isin(boxes.tracker_id, list(keep)) & ~boxes.data["early"]
                 for track_id, source in zip(boxes.tracker_id, boxes.data["source"], strict=True):
                     if track_id < 0:
                         untracked += source == "detected"

@@ -92,6 +92,7 @@ def test_new_track_adopts_its_unconfirmed_first_box() -> None:
     out = _run(MaskPlanner(resolution_wh=(640, 360), lookahead_frames=2, trail_frames=2), frames)
     assert list(out[0].tracker_id) == [4]
     assert all(set(out[i].tracker_id) == {4} for i in range(5))
+    assert not any(out[i].data["early"].any() for i in range(5))  # adopted by overlap
 
 
 def test_boxes_leaving_the_frame_are_clipped_or_dropped() -> None:
@@ -166,6 +167,10 @@ def test_fast_small_face_adopts_its_earlier_boxes_and_is_carried_back_along_its_
         frames[index] = _faces([(box(index), 7)])
     out = _run(planner, frames)
     assert set(out[12].tracker_id) == {7}  # adopted
+    # Adopted by distance, not overlap: possibly someone else's, so flagged for kept tracks
+    # up to the first box the tracker itself gave id 7.
+    assert all(out[i].data["early"].all() for i in range(3, 18))
+    assert not any(out[i].data["early"].any() for i in range(18, 25))
     for index in range(3, 12):  # carried back along the path, 9 frames before frame 12
         (xyxy,) = out[index].xyxy
         x1, _, x2, _ = box(index)
