@@ -240,13 +240,12 @@ def measure(
         runs.append(
             ("deface 1.5.0 --thresh 0.5", lambda: _deface(path, work / "deface.mp4"), work / "deface.mp4")
         )
-    session_1 = SESSION_1
     runs += [
         redact("cctvkit, fp32 CenterFace", RedactOptions(precision="fp32"), "fp32"),
-        redact(f"cctvkit, {precision}, veryfast, sweep on every busy detection", session_1, "default"),
+        redact(f"cctvkit, {precision}, veryfast, sweep on every busy detection", SESSION_1, "default"),
         redact(
             "  + superfast/mbtree encode",
-            replace(session_1, preset=options.preset, x264_params=options.x264_params),
+            replace(SESSION_1, preset=options.preset, x264_params=options.x264_params),
             "default",
         ),
         redact(

@@ -42,12 +42,12 @@ class _Observation:
     confidence: float
     lookback: int  # frames masked before this sighting when it is a track's first
     trail: int  # frames masked after this sighting when it is a track's last
-    adopted: bool = False  # an unconfirmed box taken into a track by distance, not overlap
 
 
 @dataclass(slots=True)
 class _Track:
     observations: list[_Observation] = field(default_factory=list)
+    vouched_from: float = -np.inf  # boxes before this frame may be someone else's (see _adopt)
 
 
 class MaskPlanner(Generic[Payload]):
@@ -157,6 +157,7 @@ class MaskPlanner(Generic[Payload]):
 
     def _adopt(self, track_id: int, first: _Observation) -> None:
         """Take the unconfirmed boxes that led up to a new track's first id'd box as its own."""
+        track = self._tracks[track_id]
         reference = first
         adopted: list[_Observation] = []
         for frame in range(first.frame - 1, first.frame - 2 - self.lookahead, -1):
@@ -164,21 +165,22 @@ class MaskPlanner(Generic[Payload]):
             # small face walking a third of its width per frame no longer overlaps itself one
             # stride earlier.
             reach = self.adopt_distance + self.adopt_speed * (reference.frame - frame)
-            best, best_distance = None, np.inf
+            best, best_distance, best_overlaps = None, np.inf, False
             for anon_id in self._anonymous.get(frame, []):
                 candidate = self._tracks[anon_id].observations[0]
                 distance = _centre_distance(reference.xyxy, candidate.xyxy)
-                near = distance <= reach or _iou(reference.xyxy, candidate.xyxy) >= self.adopt_iou
-                if near and distance < best_distance:
-                    best, best_distance = anon_id, distance
+                overlaps = _iou(reference.xyxy, candidate.xyxy) >= self.adopt_iou
+                if (overlaps or distance <= reach) and distance < best_distance:
+                    best, best_distance, best_overlaps = anon_id, distance, overlaps
             if best is not None:
                 self._anonymous[frame].remove(best)
-                candidate = self._tracks.pop(best).observations[0]
-                # Only the wider, distance-based match is doubtful enough to flag.
-                candidate.adopted = _iou(reference.xyxy, candidate.xyxy) < self.adopt_iou
-                reference = candidate
+                # Only the wider, distance-based match is doubtful: from the first such box back,
+                # the track's boxes may be a stranger's.
+                if not best_overlaps and track.vouched_from == -np.inf:
+                    track.vouched_from = reference.frame
+                reference = self._tracks.pop(best).observations[0]
                 adopted.append(reference)
-        self._tracks[track_id].observations[:0] = reversed(adopted)
+        track.observations[:0] = reversed(adopted)
 
     def _forget_before(self, frame: int) -> None:
         for track_id in list(self._tracks):
@@ -195,12 +197,11 @@ class MaskPlanner(Generic[Payload]):
     def _boxes_for(self, frame: int) -> sv.Detections:
         rows: list[tuple[np.ndarray, float, int, str, bool]] = []
         for track_id in sorted(self._tracks, key=lambda t: (t < 0, abs(t))):
-            observations = self._tracks[track_id].observations
-            box = self._box_of(observations, frame)
+            track = self._tracks[track_id]
+            box = self._box_of(track.observations, frame)
             if box is not None:
                 xyxy, confidence, source = box
-                early = frame < _vouched_from(observations)
-                rows.append((xyxy, confidence, max(track_id, UNTRACKED), source, early))
+                rows.append((xyxy, confidence, max(track_id, UNTRACKED), source, frame < track.vouched_from))
         return _detections(rows, self.resolution_wh)
 
     def _box_of(self, observations: list[_Observation], frame: int) -> tuple[np.ndarray, float, str] | None:
@@ -224,19 +225,6 @@ class MaskPlanner(Generic[Payload]):
             velocity = _velocity(observations[max(0, after - 4) : after], forward=True)
             return _carried(prev.xyxy, velocity, steps, self.growth), prev.confidence, "trail"
         return None
-
-
-def _vouched_from(observations: list[_Observation]) -> float:
-    """The first frame from which a track's boxes are surely its own: after the last box adopted
-    by distance (and everything linked before it); -inf when none was."""
-    vouched = -np.inf
-    doubtful = False
-    for obs in observations:
-        if obs.adopted:
-            doubtful = True
-        elif doubtful:
-            vouched, doubtful = obs.frame, False
-    return vouched
 
 
 def _velocity(observations: list[_Observation], *, forward: bool) -> np.ndarray:

@@ -17,10 +17,9 @@ crowd fills the picture, so motion says nothing about where faces are. Busy call
 frame natively at most every ``sweep_every`` calls; the calls between detect around the tracked
 faces only, each crop shrunk so its smallest face stays about :data:`TRACK_FACE_PX` wide (a face
 already found needs no native pixels to be found again). On the issue #6 crowd clip (camera
-panning) this runs the whole redaction 1.44x faster than sweeping every busy call, for 6.3 %
-instead of 5.7 % of face boxes leaked (per-frame full-resolution detection leaks 26 %); nearly
-all leaks are faces under 32 px found late, which a longer lookahead then covers (see
-:class:`~cctvkit.redact.options.RedactOptions`).
+drifting) this runs the whole redaction 1.6x faster than sweeping every busy call; the faces it
+then finds late are masked back to the previous sweep (``redact_video`` passes the planner a
+longer reach after busy calls: see ``benchmarks/README.md`` for both figures).
 """
 
 from __future__ import annotations
