@@ -11,9 +11,10 @@ import pytest
 from skimage import data
 
 from cctvkit.redact import FaceDetector, RedactOptions, redact_video
-from cctvkit.redact.evaluation import ScoreKeeper
+from cctvkit.redact.evaluation import RedactionScore, ScoreKeeper
 from cctvkit.redact.motion import MotionRegions
 from cctvkit.redact.regions import RegionDetector, merge_boxes, tile_grid
+from cctvkit.redact.report import RedactionReport
 from cctvkit.samplegen import GroundTruth
 from cctvkit.video import VideoReader, VideoWriter
 
@@ -110,20 +111,12 @@ def test_regions_and_stride_leak_no_more_than_two_frames(
     scene_clip: tuple[Path, GroundTruth], detector: FaceDetector, tmp_path: Path
 ) -> None:
     source, truth = scene_clip
-    masks: dict[int, np.ndarray] = {}
-    report = redact_video(
-        source,
-        tmp_path / "r.mp4",
-        detector=detector,
-        options=RedactOptions(regions="on", detect_every_s=0.2),
-        on_mask=lambda index, mask, _boxes: masks.__setitem__(index, mask.copy()),
+    report, score = _redact_and_score(
+        source, truth, detector, tmp_path, RedactOptions(regions="on", detect_every_s=0.2)
     )
     assert report.parameters["detect_stride_frames"] == 2 and report.parameters["detect_regions"]
-    keeper = ScoreKeeper()
-    for index, boxes in enumerate(truth.frames):
-        keeper.add(boxes, masks[index])
-    assert keeper.score.longest_exposure <= 2, keeper.score
-    assert keeper.score.leak_rate < 0.05, keeper.score
+    assert score.longest_exposure <= 2, score
+    assert score.leak_rate < 0.05, score
 
 
 def test_busy_frames_sweep_every_nth_call_and_follow_tracked_faces_shrunk(detector: FaceDetector) -> None:
@@ -164,19 +157,29 @@ def test_busy_footage_sweeps_every_nth_detection_and_still_masks_every_face(
         for frame in reader.frames():
             shifted = frame.image.astype(np.int16) + (30 if frame.index % 2 else -30)
             writer.write(np.clip(shifted, 0, 255).astype(np.uint8))
-    masks: dict[int, np.ndarray] = {}
-    report = redact_video(
-        flicker,
-        tmp_path / "r.mp4",
-        detector=detector,
-        options=RedactOptions(regions="on", sweep_every=5),
-        on_mask=lambda index, mask, _boxes: masks.__setitem__(index, mask.copy()),
+    report, score = _redact_and_score(
+        flicker, truth, detector, tmp_path, RedactOptions(regions="on", sweep_every=5)
     )
     stats = report.parameters["detect_region_stats"]
     assert stats["calls"] == len(truth.frames) and stats["busy_calls"] == stats["calls"] - 1
     assert stats["full_sweeps"] == 1 + (stats["calls"] - 1) // 5
+    assert score.longest_exposure <= 2, score
+    assert score.leak_rate < 0.05, score
+
+
+def _redact_and_score(
+    source: Path, truth: GroundTruth, detector: FaceDetector, tmp_path: Path, options: RedactOptions
+) -> tuple[RedactionReport, RedactionScore]:
+    """Redact ``source`` and score the masks against ``truth``."""
+    masks: dict[int, np.ndarray] = {}
+    report = redact_video(
+        source,
+        tmp_path / "r.mp4",
+        detector=detector,
+        options=options,
+        on_mask=lambda index, mask, _boxes: masks.__setitem__(index, mask.copy()),
+    )
     keeper = ScoreKeeper()
     for index, boxes in enumerate(truth.frames):
         keeper.add(boxes, masks[index])
-    assert keeper.score.longest_exposure <= 2, keeper.score
-    assert keeper.score.leak_rate < 0.05, keeper.score
+    return report, keeper.score
