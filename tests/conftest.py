@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 from cctvkit.video import VideoWriter
 from tests.pgserver import PgServer, find_pg_bin
@@ -18,6 +19,11 @@ from tests.pgserver import PgServer, find_pg_bin
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = REPO / "sample_footage"
 EVAL_DIR = REPO.parent / "shared" / "eval"
+
+# Speed is measured in benchmarks, never asserted in tests: no per-example deadline (a loaded
+# 2-core machine made a property test fail on time alone).
+settings.register_profile("cctvkit", deadline=None)
+settings.load_profile("cctvkit")
 
 
 def write_tiny_video(
