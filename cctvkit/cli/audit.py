@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cctvkit.audit import record_who, verify_chain
+from cctvkit.audit import WHO, canonical_details, record_who, verify_chain
 from cctvkit.catalog import as_json
 from cctvkit.catalog.audit_store import iter_audit, last_audit, list_audit
 from cctvkit.cli.context import console, parse_when, print_json, state
@@ -96,9 +96,13 @@ def ls(
     if as_json_out:
         print_json([{**as_json(r), **asdict(record_who(r)), "details": json.loads(r.details)} for r in rows])
         return
-    table = Table("seq", "time", "actor", "os user (uid)", "key", "action", "object", "camera", "details")
+    table = Table("seq", "time", "actor", "os user (uid)")
+    for name in ("key", "action", "object", "camera"):
+        table.add_column(name, overflow="fold")
+    table.add_column("details", overflow="fold")
     for r in rows:
         who = record_who(r)
+        details = {k: v for k, v in json.loads(r.details).items() if k != WHO}  # shown in its columns
         table.add_row(
             str(r.seq),
             r.ts_utc.astimezone(cfg.tz).strftime("%Y-%m-%d %H:%M:%S"),
@@ -108,7 +112,7 @@ def ls(
             r.action,
             escape(f"{r.object_kind} {r.object_id or ''}".strip()),
             r.camera_id or "-",
-            escape(r.details),
+            escape(canonical_details(details)),
         )
     console.print(table)
     console.print(f"{len(rows)} record(s)")

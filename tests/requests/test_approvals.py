@@ -160,6 +160,9 @@ def test_signed_approval_unlocks_one_copy_the_recipient_can_check(dual: DualSite
     code, out, err = dual.run(dual.jones, "request", "approve", rid, "--note", "suspect's face needed")
     assert code == 0, err
     assert f"approved by K. Jones, signed with {jones['fingerprint']}" in out
+    (record,) = [r for r in dual.audit() if r["action"] == "request.approve"]
+    assert record["key_fingerprint"] == jones["fingerprint"] and record["actor"] == "k.jones"
+    assert (record["os_user"], record["uid"]) == (_me(), os.getuid())
 
     code, out, err = dual.run(dual.smith, "request", "process", rid, "--unredacted", "--json")
     assert code == 0, err
