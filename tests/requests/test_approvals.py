@@ -19,8 +19,9 @@ from cctvkit.catalog import requests as reqq
 from cctvkit.catalog.schema import request_approval_signatures, request_approvals
 from cctvkit.cli.main import app
 from cctvkit.config import SiteConfig
+from cctvkit.errors import ConflictError
 from cctvkit.keys import create_key, unlock_key
-from cctvkit.requests.approval import check_manifest_approval
+from cctvkit.requests.approval import check_manifest_approval, claim_approval
 from tests.conftest import write_tiny_video
 
 runner = CliRunner()
@@ -290,3 +291,24 @@ def test_manifest_approval_check_catches_a_rewritten_statement(tmp_path: Path) -
     assert check_manifest_approval({"redacted": False, "approval": None}) == [
         "the unredacted copy carries no signed approval"
     ]
+
+
+def test_an_approval_is_claimed_by_one_release_only(dual: DualSite) -> None:
+    """The backstop for two copies racing past the check: the second claim fails, its transaction
+    rolls back (``record_release`` claims inside the transaction that records the release)."""
+    jones = dual.new_key(dual.jones, "K. Jones")
+    dual.list_approver("K. Jones", jones["public_key"])
+    rid = dual.police_request()
+    code, _out, err = dual.run(dual.jones, "request", "approve", rid)
+    assert code == 0, err
+    catalog = open_catalog(SiteConfig.from_toml(dual.config).database_url)
+    with catalog.read() as conn:
+        (approval,) = reqq.get_request(conn, rid).approvals
+    entry = {"signature": approval.signature, "approved_by": approval.approved_by}
+    with catalog.write() as conn:
+        claim_approval(conn, entry, f"{rid}-r1")
+    with pytest.raises(ConflictError, match="used by another release meanwhile"), catalog.write() as conn:
+        claim_approval(conn, entry, f"{rid}-r2")
+    with catalog.read() as conn:
+        assert reqq.get_request(conn, rid).approvals[0].used_by == f"{rid}-r1"
+    catalog.dispose()
