@@ -306,6 +306,8 @@ def approve(
     note: Annotated[str | None, typer.Option(help="Why the unredacted copy is justified.")] = None,
 ) -> None:
     """Approve an unredacted copy for a police request with your own key (the second of four eyes)."""
+    if by is not None and key is not None:
+        raise UsageError("give --by or --key, not both")
     st = state(ctx)
     keyfile = read_key_file(key) if key is not None else find_key(by)
     signing = unlock_key(keyfile, read_key_passphrase(passphrase_file, confirm=False))

@@ -123,6 +123,17 @@ def test_key_new_writes_a_private_encrypted_key(dual: DualSite) -> None:
     path.chmod(0o600)
     code, _out, err = dual.run(dual.jones, "key", "new", "K. Jones")
     assert code == 13 and "already has a key" in err
+    # On a terminal the passphrase is prompted for (hidden) and must be typed twice.
+    prompted = {"CCTVKIT_KEY_DIR": str(dual.jones.key_dir), "CCTVKIT_KEY_PASSPHRASE": ""}
+    typed = f"{PASSPHRASE}\n{PASSPHRASE}\n"
+    result = runner.invoke(app, ["key", "new", "Kim Jones"], env=prompted, input=typed)
+    assert result.exit_code == 0, result.stderr
+    assert "Key passphrase" in result.output and PASSPHRASE not in result.output  # not echoed
+    code, out, _ = dual.run(dual.jones, "key", "ls", "--json")
+    assert sorted(k["name"] for k in json.loads(out)) == ["K. Jones", "Kim Jones"]
+    code, _out, err = dual.run(dual.jones, "request", "approve", "R-2026-0001")
+    assert code == 2 and "several keys (K. Jones, Kim Jones): choose one with --by or --key" in err
+    (dual.jones.key_dir / "kim-jones.key").unlink()
     short = Person("x", dual.jones.key_dir)
     result = runner.invoke(
         app, ["key", "new", "Other"], env={**short.env(), "CCTVKIT_KEY_PASSPHRASE": "too short"}
