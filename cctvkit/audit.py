@@ -11,11 +11,28 @@ from typing import Any
 
 from cctvkit.catalog import audit_store
 from cctvkit.catalog.records import AuditRecord
+from cctvkit.identity import current_identity
 
-__all__ = ["GENESIS", "AuditProblem", "canonical_details", "record_hash", "verify_chain", "write_audit"]
+__all__ = [
+    "GENESIS",
+    "WHO",
+    "AuditProblem",
+    "Who",
+    "canonical_details",
+    "record_hash",
+    "record_who",
+    "verify_chain",
+    "write_audit",
+]
 
 GENESIS = "0" * 64
 """The ``prev_hash`` of the first record."""
+
+WHO = "who"
+"""Key of the details object naming the process's OS user, uid and any key used (issue 19).
+
+It lives in ``details``, which the record hash already covers, so records written before it
+existed and after verify with one and the same rule (no schema or hash change)."""
 
 
 def canonical_details(details: dict[str, Any] | None) -> str:
@@ -63,9 +80,13 @@ def write_audit(
     object_id: str | int | None = None,
     camera_id: str | None = None,
     details: dict[str, Any] | None = None,
+    key_fingerprint: str | None = None,
     now: datetime | None = None,
 ) -> AuditRecord:
     """Append one record in the caller's transaction, so the record and the change commit together.
+
+    Beside ``actor`` (a name the caller chose), every record carries the OS user and uid of the
+    process under ``details["who"]``, and the fingerprint of the signing key when one was used.
 
     Args:
         conn: a catalog write connection (``Catalog.write()``).
@@ -74,11 +95,18 @@ def write_audit(
         object_kind: ``recording``, ``hold``, ``request``, ``release``...
         object_id: the object's id.
         camera_id: camera concerned, for filtering.
-        details: anything else worth keeping (JSON-able).
+        details: anything else worth keeping (JSON-able); the key ``who`` is reserved.
+        key_fingerprint: the signing key used for this action, if any.
         now: the time to record (tests pass a fixed one).
     """
     if not actor or not actor.strip():
         raise ValueError("audit records need a named actor")
+    if details and WHO in details:
+        raise ValueError(f"audit details key {WHO!r} is reserved for the OS identity")
+    who = current_identity().to_dict()
+    if key_fingerprint:
+        who["key_fingerprint"] = key_fingerprint
+    details = {**(details or {}), WHO: who}
     audit_store.lock_audit(conn)
     last = audit_store.last_audit(conn)
     seq = last.seq + 1 if last else 1
@@ -99,6 +127,27 @@ def write_audit(
     values["hash"] = record_hash(**values)
     audit_store.insert_audit(conn, values)
     return AuditRecord(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    """The OS identity a record carries (all None for records written before issue 19)."""
+
+    os_user: str | None
+    uid: int | None
+    key_fingerprint: str | None
+
+
+def record_who(record: AuditRecord) -> Who:
+    """The OS user, uid and key fingerprint stored in a record's details."""
+    try:
+        who = json.loads(record.details).get(WHO)
+    except (ValueError, AttributeError):
+        who = None
+    if not isinstance(who, dict):
+        return Who(None, None, None)
+    uid = who.get("uid")
+    return Who(who.get("os_user"), uid if isinstance(uid, int) else None, who.get("key_fingerprint"))
 
 
 @dataclass(frozen=True, slots=True)

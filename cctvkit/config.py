@@ -9,12 +9,23 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from cctvkit.errors import ConfigError, one_line
 
 __all__ = [
     "MAX_RETENTION_DAYS",
+    "ROLES",
+    "AccessSection",
+    "ApproverConfig",
     "CameraConfig",
     "SiteConfig",
     "SiteSection",
@@ -127,11 +138,83 @@ class SiteSection(_Model):
         return value
 
 
+# --- Approvers and access roles (issue 19) ---
+
+ROLES = ("purge", "review", "release", "approve", "admin")
+"""The roles an ``[access]`` section grants; ``cctvkit.access`` says which command needs which."""
+
+_MEMBER = re.compile(r"^(\*|group:[A-Za-z0-9_.][A-Za-z0-9_.-]*|[A-Za-z0-9_.][A-Za-z0-9_.@$-]*)$")
+
+
+def check_members(members: list[str]) -> list[str]:
+    for member in members:
+        if not _MEMBER.match(member):
+            raise ValueError(f"{member!r} is not an OS user, group:NAME or *")
+    return members
+
+
+Members = Annotated[list[str], AfterValidator(check_members)]
+
+
+class ApproverConfig(_Model):
+    """A person whose signed approval can unlock an unredacted police copy."""
+
+    name: str = Field(min_length=1, description="The approver's name, as their key file names them.")
+    public_key: str = Field(description="ed25519:<base64>, as `cctvkit key new` prints it.")
+    user: str | None = Field(
+        default=None,
+        min_length=1,
+        description="The approver's OS login: their approvals must be made from it, and a copy made "
+        "from it cannot use them.",
+    )
+
+    @field_validator("public_key")
+    @classmethod
+    def _check_key(cls, value: str) -> str:
+        from cctvkit.keys import parse_public_key  # cryptography: only for configs that list keys
+
+        parse_public_key(value)
+        return value
+
+
+def check_unique_approvers(approvers: list[ApproverConfig]) -> list[ApproverConfig]:
+    names: set[str] = set()
+    keys: set[str] = set()
+    for a in approvers:
+        name = " ".join(a.name.split()).casefold()
+        if name in names:
+            raise ValueError(f"approver {a.name!r} is listed twice")
+        if a.public_key in keys:
+            raise ValueError(f"approver {a.name!r} has the same public key as another approver")
+        names.add(name)
+        keys.add(a.public_key)
+    return approvers
+
+
+class AccessSection(_Model):
+    """Who may run what: each role lists OS users, ``group:NAME`` for a group, or ``*`` for anyone.
+
+    Every role must be listed once the section exists, so nothing is open by omission.
+    """
+
+    purge: Members = Field(description="Run the purge (the cron user).")
+    review: Members = Field(description="See unredacted faces: review sheets and the review page.")
+    release: Members = Field(description="Handle requests and make release packages.")
+    approve: Members = Field(description="Approve unredacted police copies (with their own key).")
+    admin: Members = Field(description="Index the archive, holds, restrictions, backups.")
+
+
 class SiteConfig(_Model):
     """The whole configuration file, with paths resolved against the file's directory."""
 
     site: SiteSection
     cameras: list[CameraConfig] = Field(min_length=1)
+    approvers: Annotated[list[ApproverConfig], AfterValidator(check_unique_approvers)] = Field(
+        default_factory=list, description="People who can sign unredacted-copy approvals (issue 19)."
+    )
+    access: AccessSection | None = Field(
+        default=None, description="Roles by OS user or group; without it, anyone who can run cctvkit may."
+    )
     source: Path | None = Field(default=None, exclude=True, description="File it came from.")
 
     @model_validator(mode="after")

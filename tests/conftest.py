@@ -150,3 +150,11 @@ def no_error_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     errors = [r for r in caplog.get_records("call") if r.levelno >= logging.ERROR]
     if errors and not getattr(caplog, "errors_expected", False):
         pytest.fail("unexpected ERROR log: " + "; ".join(r.getMessage() for r in errors))
+
+
+@pytest.fixture(autouse=True)
+def own_key_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Approver keys (issue 19) live in a per-test directory, never the real ~/.config/cctvkit/keys."""
+    path = tmp_path / "own-keys"
+    monkeypatch.setenv("CCTVKIT_KEY_DIR", str(path))
+    return path

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import pwd
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -106,3 +108,40 @@ def test_cli_verify_clean_then_tampered(site: Path, logged: Catalog) -> None:
     result = runner.invoke(app, ["-c", str(site), "audit", "verify"])
     assert result.exit_code == 10
     assert "deleted" in result.stdout and "record(s) 2 deleted before record 3" in result.stderr
+
+
+def test_records_carry_os_user_uid_and_key_and_old_records_still_verify(site: Path) -> None:
+    """Issue 19: the OS identity rides in the hashed details, so a log written before it (no
+    ``who``) and after verifies as one chain, and rewriting the identity is caught."""
+    catalog = open_catalog(load_config(site).database_url)
+    with catalog.write() as conn:
+        old = {
+            "seq": 1, "ts_utc": T0, "actor": "op0", "action": "hold.add", "object_kind": "hold",
+            "object_id": "1", "camera_id": "gate", "details": '{"reason":"case 0"}', "prev_hash": "0" * 64,
+        }  # fmt: skip
+        old["hash"] = record_hash(**old)
+        insert_audit(conn, old)  # as cctvkit wrote it before issue 19
+        write_audit(conn, actor="op1", action="hold.add", object_kind="hold", object_id=2, now=T0)
+        write_audit(
+            conn, actor="k.jones", action="request.approve", object_kind="request", object_id="R-2026-0001",
+            key_fingerprint="SHA256:abc", now=T0,
+        )  # fmt: skip
+        assert verify_chain(iter_audit(conn)) == []
+    catalog.dispose()
+    me = pwd.getpwuid(os.getuid()).pw_name
+    result = CliRunner().invoke(app, ["-c", str(site), "audit", "ls", "--json"])
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert [(r["os_user"], r["uid"], r["key_fingerprint"]) for r in rows] == [
+        (None, None, None),
+        (me, os.getuid(), None),
+        (me, os.getuid(), "SHA256:abc"),
+    ]
+    result = CliRunner().invoke(app, ["-c", str(site), "audit", "ls"], env={"COLUMNS": "200"})
+    assert f"{me} ({os.getuid()})" in result.stdout and "SHA256:abc" in result.stdout
+    forged = f"replace(details, '\"uid\":{os.getuid()}', '\"uid\":4242')"
+    sql(f"UPDATE audit SET details = {forged} WHERE seq = 3")(catalog)
+    with catalog.read() as conn:
+        assert [p.seq for p in verify_chain(iter_audit(conn))] == [3]
+    with catalog.write() as conn, pytest.raises(ValueError, match="reserved"):
+        write_audit(conn, actor="x", action="a", object_kind="k", details={"who": "forged"})

@@ -79,6 +79,7 @@ MIGRATIONS: list[Migration] = [
     Migration(
         3, "index for purge planning (camera, state, start)", _index("ix_recordings_camera_state_start")
     ),
+    Migration(5, "signed approvals of unredacted copies (issue 19)", _create("request_approval_signatures")),
 ]
 
 

@@ -53,13 +53,21 @@ class Extension:
 
 @dataclass(frozen=True, slots=True)
 class Approval:
-    """A second person's approval (e.g. of an unredacted police copy)."""
+    """A second person's approval (e.g. of an unredacted police copy).
+
+    ``statement`` and ``signature`` are what the approver's key signed (issue 19; None for an
+    approval recorded unsigned); ``used_by`` is the release that used it up.
+    """
 
     scope: str
     approved_by: str
     recorded_by: str
     approved_at: datetime
     note: str | None
+    statement: str | None = None
+    signature: str | None = None
+    key_fingerprint: str | None = None
+    used_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from cctvkit.catalog.request_records import Approval, Extension, Request, RequestWindow
+from cctvkit.catalog.approvals import approvals_of
+from cctvkit.catalog.request_records import Extension, Request, RequestWindow
 from cctvkit.catalog.schema import (
     request_approvals,
     request_extensions,
@@ -136,21 +137,12 @@ def _extensions(conn: Connection, request_id: str) -> tuple[Extension, ...]:
     )
 
 
-def _approvals(conn: Connection, request_id: str) -> tuple[Approval, ...]:
-    rows = conn.execute(
-        select(request_approvals)
-        .where(request_approvals.c.request_id == request_id)
-        .order_by(request_approvals.c.id)
-    )
-    return tuple(Approval(r.scope, r.approved_by, r.recorded_by, r.approved_at, r.note) for r in rows)
-
-
 def _request(conn: Connection, row: Any) -> Request:
     return Request(
         **row._mapping,
         windows=_windows(conn, row.id),
         extensions=_extensions(conn, row.id),
-        approvals=_approvals(conn, row.id),
+        approvals=approvals_of(conn, row.id),
     )
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "recordings",
     "release_clips",
     "releases",
+    "request_approval_signatures",
     "request_approvals",
     "request_extensions",
     "request_window_cameras",
@@ -257,6 +258,18 @@ request_approvals = Table(
     Column("note", Text, nullable=True),
 )
 Index("ix_request_approvals_request", request_approvals.c.request_id)
+
+# Issue 19 (migration 5): the signature of an approval, beside the row it signs. An approval
+# without one (typed with --by before signed approvals) can no longer unlock anything.
+request_approval_signatures = Table(
+    "request_approval_signatures",
+    metadata,
+    Column("approval_id", Integer, ForeignKey("request_approvals.id"), primary_key=True),
+    Column("statement", Text, nullable=False),  # the exact canonical JSON that was signed
+    Column("signature", String(100), nullable=False, unique=True),  # base64 Ed25519
+    Column("key_fingerprint", String(64), nullable=False),
+    Column("release_id", String(40), nullable=True),  # the release that used it (once)
+)
 
 releases = Table(
     "releases",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from cctvkit.audit import verify_chain
+from cctvkit.audit import WHO, canonical_details, record_who, verify_chain
 from cctvkit.catalog import as_json
 from cctvkit.catalog.audit_store import iter_audit, last_audit, list_audit
 from cctvkit.cli.context import console, parse_when, print_json, state
@@ -78,7 +80,7 @@ def ls(
     limit: Annotated[int | None, typer.Option(min=1, help="At most this many records.")] = None,
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """List audit records (who, what, when, why), oldest first."""
+    """List audit records (who: operator name, OS user and uid, key used; what, when, why), oldest first."""
     st = state(ctx)
     cfg = st.config
     with st.catalog.read() as conn:
@@ -92,18 +94,25 @@ def ls(
             limit=limit,
         )
     if as_json_out:
-        print_json([{**as_json(r), "details": json.loads(r.details)} for r in rows])
+        print_json([{**as_json(r), **asdict(record_who(r)), "details": json.loads(r.details)} for r in rows])
         return
-    table = Table("seq", "time", "actor", "action", "object", "camera", "details")
+    table = Table("seq", "time", "actor", "os user (uid)")
+    for name in ("key", "action", "object", "camera"):
+        table.add_column(name, overflow="fold")
+    table.add_column("details", overflow="fold")
     for r in rows:
+        who = record_who(r)
+        details = {k: v for k, v in json.loads(r.details).items() if k != WHO}  # shown in its columns
         table.add_row(
             str(r.seq),
             r.ts_utc.astimezone(cfg.tz).strftime("%Y-%m-%d %H:%M:%S"),
-            r.actor,
+            escape(r.actor),
+            "-" if who.uid is None else f"{who.os_user} ({who.uid})",
+            who.key_fingerprint or "-",
             r.action,
-            f"{r.object_kind} {r.object_id or ''}".strip(),
+            escape(f"{r.object_kind} {r.object_id or ''}".strip()),
             r.camera_id or "-",
-            r.details,
+            escape(canonical_details(details)),
         )
     console.print(table)
     console.print(f"{len(rows)} record(s)")

@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from cctvkit.access import authorize, role_for
 from cctvkit.catalog import Catalog, open_catalog
 from cctvkit.config import SiteConfig, load_config
 from cctvkit.errors import UsageError
@@ -45,6 +46,7 @@ class AppState:
     debug: bool = False
     _config: SiteConfig | None = None
     _catalog: Catalog | None = None
+    authorized: bool = False
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
     @property
@@ -81,12 +83,33 @@ def _login() -> str | None:
         return None
 
 
+def _command_path(ctx: typer.Context) -> str:
+    names = []
+    while ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(reversed(names))
+
+
 def state(ctx: typer.Context) -> AppState:
-    """The AppState of this invocation (created by the root callback)."""
+    """The AppState of this invocation (created by the root callback).
+
+    Every command starts here, so this is where the site's ``[access]`` roles are enforced for the
+    command being run (issue 19; :data:`cctvkit.access.COMMAND_ROLES` says which needs which).
+
+    Raises:
+        PolicyError: the OS user lacks the command's role (the refusal is audited).
+    """
     root = ctx.find_root()
     if not isinstance(root.obj, AppState):
         root.obj = AppState()
-    return root.obj
+    st = root.obj
+    if not st.authorized:
+        st.authorized = True
+        command = _command_path(ctx)
+        if role_for(command) is not None and st.config.access is not None:
+            authorize(st.catalog, st.config, command, actor=st.operator)
+    return st
 
 
 def print_json(data: Any) -> None:

@@ -33,6 +33,21 @@ retention_days = 30                   # 1..90: policy 12.5 allows 90 days at mos
 retention_justification = "Gate incidents are reported within days; 30 days covers claims."
 # Polygons in normalised x, y (0..1), always masked in releases (policy 12.4), e.g. a neighbour's window:
 privacy_zones = [[[0.70, 0.0], [1.0, 0.0], [1.0, 0.35], [0.70, 0.35]]]
+
+# People whose signed approval unlocks an unredacted police copy: each runs `cctvkit key new NAME`
+# under their own account and sends you the lines it prints. Keep this file writable by you alone.
+# [[approvers]]
+# name = "K. Jones"
+# public_key = "ed25519:..."
+# user = "kjones"                     # optional: their OS login (approve only from it, never copy from it)
+
+# Optional roles by OS user, "group:NAME" or "*"; once this section exists every role must be listed.
+# [access]
+# purge = ["cctv"]
+# review = ["group:cctv-staff"]
+# release = ["group:cctv-staff"]
+# approve = ["group:cctv-managers"]
+# admin = ["group:cctv-admin"]
 """
 
 

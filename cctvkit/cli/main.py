@@ -16,6 +16,7 @@ from cctvkit import __version__
 from cctvkit.cli import audit as audit_cli
 from cctvkit.cli import hold as hold_cli
 from cctvkit.cli import index as index_cli
+from cctvkit.cli import key as key_cli
 from cctvkit.cli import release as release_cli
 from cctvkit.cli import request as request_cli
 from cctvkit.cli import request_work  # noqa: F401  (registers find/estimate/review/process)
@@ -117,6 +118,7 @@ app.add_typer(hold_cli.app, name="hold")
 app.add_typer(restrict_cli.app, name="restrict")
 app.add_typer(audit_cli.app, name="audit")
 app.add_typer(request_cli.app, name="request")
+app.add_typer(key_cli.app, name="key")
 app.add_typer(release_cli.app, name="release")
 app.command("disclosures")(release_cli.disclosures)
 

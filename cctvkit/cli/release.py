@@ -32,13 +32,23 @@ def verify(
     passphrase_file: Annotated[
         Path | None, typer.Option(help="Passphrase of an encrypted archive [$CCTVKIT_PASSPHRASE or prompt].")
     ] = None,
+    approver_key: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--approver-key",
+            help="A public key (ed25519:...) or fingerprint you trust for the approval of an unredacted "
+            "copy (repeatable).",
+        ),
+    ] = None,
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Check every hash of a package against SHA256SUMS and its manifest (exit 10 if it fails)."""
+    """Check every hash of a package against SHA256SUMS and its manifest, and an unredacted copy's
+    signed approval (exit 10 if anything fails)."""
     passphrase = None
     if path.is_file() and path.name.endswith(SEALED_SUFFIX):
         passphrase = read_passphrase(passphrase_file, confirm=False)
-    result = verify_path(path, passphrase=passphrase)
+    result = verify_path(path, passphrase=passphrase, approver_keys=approver_key or ())
+    approval = (result.manifest or {}).get("approval")
     if as_json_out:
         print_json(
             {
@@ -48,6 +58,7 @@ def verify(
                 "problems": result.problems,
                 "warnings": result.warnings,
                 "release_id": (result.manifest or {}).get("release_id"),
+                "approval": approval,
             }
         )
     else:
@@ -56,6 +67,12 @@ def verify(
         if result.ok:
             rid = (result.manifest or {}).get("release_id")
             _say(f"OK {rid}: {result.files_checked} file(s) match their hashes")
+            if approval:
+                _say(
+                    f"approval of the unredacted copy by {approval['approved_by']} verifies: signed with "
+                    f"{approval['key_fingerprint']} at {approval['approved_at']}"
+                    + ("" if approver_key else "; check that key with the site (--approver-key)")
+                )
     if not result.ok:
         raise AuditError(f"{path} does not verify: " + "; ".join(result.problems))
 

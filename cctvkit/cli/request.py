@@ -13,6 +13,7 @@ from rich.table import Table
 
 from cctvkit.cli.context import console, parse_when, print_json, state
 from cctvkit.errors import UsageError
+from cctvkit.keys import find_key, read_key_file, unlock_key
 from cctvkit.requests import (
     NewRequest,
     RequestKind,
@@ -31,7 +32,7 @@ from cctvkit.requests.listing import list_releases, list_requests
 from cctvkit.requests.views import coverage_json, request_json
 from cctvkit.retention import list_holds
 
-__all__ = ["app", "read_passphrase"]
+__all__ = ["app", "read_key_passphrase", "read_passphrase"]
 
 app = typer.Typer(help="Access requests: open, find and estimate, review, process, refuse, close.")
 
@@ -42,6 +43,8 @@ def _say(text: str) -> None:
 
 
 PASSPHRASE_ENV = "CCTVKIT_PASSPHRASE"
+KEY_PASSPHRASE_ENV = "CCTVKIT_KEY_PASSPHRASE"
+"""The approver key's passphrase for scripts (never the same variable as a release's)."""
 
 
 def _today(ctx: typer.Context) -> date:
@@ -56,16 +59,23 @@ def _duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
 
 
-def read_passphrase(passphrase_file: Path | None, *, confirm: bool) -> str:
-    """The passphrase from a file (first line), else ``$CCTVKIT_PASSPHRASE``, else a hidden prompt."""
+def read_passphrase(
+    passphrase_file: Path | None, *, confirm: bool, env: str = PASSPHRASE_ENV, prompt: str = "Passphrase"
+) -> str:
+    """The passphrase from a file (first line), else ``$<env>``, else a hidden prompt."""
     if passphrase_file is not None:
         try:
             return passphrase_file.read_text(encoding="utf-8").splitlines()[0]
         except (OSError, IndexError) as exc:
             raise UsageError(f"--passphrase-file {passphrase_file}: cannot read a passphrase") from exc
-    if os.environ.get(PASSPHRASE_ENV):
-        return os.environ[PASSPHRASE_ENV]
-    return typer.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm)
+    if os.environ.get(env):
+        return os.environ[env]
+    return typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+
+
+def read_key_passphrase(passphrase_file: Path | None, *, confirm: bool) -> str:
+    """A signing key's passphrase: ``--passphrase-file``, ``$CCTVKIT_KEY_PASSPHRASE`` or a prompt."""
+    return read_passphrase(passphrase_file, confirm=confirm, env=KEY_PASSPHRASE_ENV, prompt="Key passphrase")
 
 
 @app.command("new")
@@ -211,7 +221,11 @@ def show(
     for e in data["extensions"]:
         lines.append(f"extended {e['months']} month(s) by {e['by']}: {e['reason']} (due {e['due_after']})")
     for a in data["approvals"]:
-        lines.append(f"approved ({a['scope']}) by {a['approved_by']}, recorded by {a['recorded_by']}")
+        signed = f"signed with {a['key_fingerprint']}" if a.get("key_fingerprint") else "NOT SIGNED"
+        used = f", used by {a['used_by']}" if a.get("used_by") else ""
+        lines.append(
+            f"approved ({a['scope']}) by {a['approved_by']}, recorded by {a['recorded_by']}, {signed}{used}"
+        )
     for h in data["holds"]:
         lines.append(
             f"hold #{h['id']} on {', '.join(h['cameras'])}: "
@@ -280,13 +294,26 @@ def approve(
     ctx: typer.Context,
     request_id: Annotated[str, typer.Argument(help="Police request id.")],
     *,
-    by: Annotated[str, typer.Option("--by", help="The approver (not the person making the copy).")],
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Whose key to sign with, from your key directory [your only key]."),
+    ] = None,
+    key: Annotated[Path | None, typer.Option("--key", help="Sign with this key file instead.")] = None,
+    passphrase_file: Annotated[
+        Path | None,
+        typer.Option(help=f"File whose first line is the key passphrase [${KEY_PASSPHRASE_ENV}, prompt]."),
+    ] = None,
     note: Annotated[str | None, typer.Option(help="Why the unredacted copy is justified.")] = None,
 ) -> None:
-    """Approve an unredacted copy for a police request (the second person of four eyes)."""
+    """Approve an unredacted copy for a police request with your own key (the second of four eyes)."""
+    if by is not None and key is not None:
+        raise UsageError("give --by or --key, not both")
     st = state(ctx)
-    req = approve_unredacted(st.catalog, request_id, actor=st.operator, approved_by=by, note=note)
-    _say(f"{req.id}: unredacted copy approved by {by}")
+    keyfile = read_key_file(key) if key is not None else find_key(by)
+    signing = unlock_key(keyfile, read_key_passphrase(passphrase_file, confirm=False))
+    req = approve_unredacted(st.catalog, st.config, request_id, actor=st.operator, key=signing, note=note)
+    approval = req.approvals[-1]
+    _say(f"{req.id}: unredacted copy approved by {approval.approved_by}, signed with {signing.fingerprint}")
 
 
 @app.command("refuse")

@@ -17,6 +17,7 @@ from cctvkit.catalog import requests as reqq
 from cctvkit.catalog.db import Catalog
 from cctvkit.catalog.request_records import Release, ReleaseClip, Request
 from cctvkit.errors import ConflictError
+from cctvkit.requests.approval import claim_approval
 from cctvkit.requests.manifest import ReleaseManifest
 from cctvkit.requests.package import publish
 from cctvkit.requests.sealed import SEALED_SUFFIX
@@ -101,6 +102,8 @@ def record_release(
             "created_at": now,
         }
         relq.insert_release(conn, values, rows)
+        if manifest.approval is not None:
+            claim_approval(conn, manifest.approval, manifest.release_id)  # once per approval (issue 19)
         disclosure_id = relq.insert_disclosure(
             conn,
             {

@@ -183,7 +183,8 @@ class ReleaseManifest:
         legal_basis: the basis of the disclosure.
         outcome: ``released`` or ``partial``.
         redacted: False only for an approved unredacted police copy.
-        approval: the second person's approval of an unredacted copy, if any.
+        approval: the second person's approval of an unredacted copy, if any, with the statement
+            their key signed and the signature (issue 19), so a recipient can check it.
         clips: the clips.
         withheld: what is not in the package, and why.
     """

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from cctvkit.catalog import releases as relq
 from cctvkit.catalog.db import Catalog
-from cctvkit.catalog.request_records import Approval, Release, ReleaseClip, Request
+from cctvkit.catalog.request_records import Release, ReleaseClip, Request
 from cctvkit.config import SiteConfig
 from cctvkit.errors import ConflictError, PolicyError, UsageError
 from cctvkit.files import sha256_file
+from cctvkit.identity import current_identity
 from cctvkit.redact import RedactionReport, RedactOptions, build_detector, redact_video
 from cctvkit.redact.identity import (
     DEFAULT_MAX_DISTANCE,
@@ -26,7 +27,7 @@ from cctvkit.redact.identity import (
     load_reference,
     select_tracks,
 )
-from cctvkit.requests.approval import check_unredacted_allowed
+from cctvkit.requests.approval import SignedApproval, check_unredacted_allowed
 from cctvkit.requests.clips import PlannedClip, cut_clips, plan_clips, verify_sources
 from cctvkit.requests.coverage import WITHHELD_REASONS, CameraCoverage, find_coverage
 from cctvkit.requests.cut import CutClip
@@ -167,12 +168,12 @@ def _redaction_summary(report: RedactionReport) -> dict[str, object]:
 
 
 def _check_choices(
-    request: Request, clips: Sequence[PlannedClip], options: ProcessOptions, actor: str
-) -> Approval | None:
+    request: Request, clips: Sequence[PlannedClip], options: ProcessOptions, actor: str, config: SiteConfig
+) -> SignedApproval | None:
     problems = release_blockers(request)
     if problems:
         raise PolicyError(f"cannot release for {request.id}: " + "; ".join(problems))
-    approval = check_unredacted_allowed(request, actor) if options.unredacted else None
+    approval = check_unredacted_allowed(request, actor, config) if options.unredacted else None
     if not clips:
         raise ConflictError(
             f"request {request.id}: no footage can be released (see `cctvkit request find {request.id}`); "
@@ -228,7 +229,7 @@ def process_request(
     request = get_request(catalog, request_id)
     coverage = find_coverage(catalog, request)
     all_clips = plan_clips(coverage)
-    approval = _check_choices(request, all_clips, options, actor)
+    approval = _check_choices(request, all_clips, options, actor, config)
     clips = [c for c in all_clips if c.number not in options.withhold]
     release_root = check_release_dir(config.release_dir, config.archive_roots)
     with catalog.read() as conn:
@@ -384,14 +385,7 @@ def process_request(
             legal_basis=request.legal_basis,
             outcome=outcome,
             redacted=not options.unredacted,
-            approval=None
-            if approval is None
-            else {
-                "scope": approval.scope,
-                "approved_by": approval.approved_by,
-                "approved_at": approval.approved_at.isoformat(),
-                "copy_made_by": actor,
-            },
+            approval=None if approval is None else approval.manifest_entry(actor, current_identity()),
             clips=tuple(entries),
             withheld=tuple(withheld),
         )

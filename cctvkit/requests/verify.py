@@ -6,12 +6,14 @@ import json
 import re
 import stat
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from cctvkit.errors import UsageError
 from cctvkit.files import PARTIAL_MARK, sha256_file
+from cctvkit.requests.approval import check_manifest_approval
 from cctvkit.requests.manifest import MANIFEST_FORMAT, MANIFEST_NAME, SUMS_NAME
 from cctvkit.requests.package import package_files
 from cctvkit.requests.sealed import SEALED_SUFFIX, open_sealed
@@ -62,7 +64,9 @@ def _read_sums(path: Path, result: VerifyResult) -> dict[str, str]:
     return sums
 
 
-def _check_manifest(package: Path, sums: dict[str, str], result: VerifyResult) -> None:
+def _check_manifest(
+    package: Path, sums: dict[str, str], result: VerifyResult, approver_keys: Sequence[str]
+) -> None:
     try:
         manifest = json.loads((package / MANIFEST_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -90,13 +94,15 @@ def _check_manifest(package: Path, sums: dict[str, str], result: VerifyResult) -
         for source in clip.get("sources") or []:
             if not re.fullmatch(r"[0-9a-f]{64}", str(source.get("sha256", ""))):
                 result.problems.append(f"clip {name}: a source has no valid sha256")
+    result.problems.extend(check_manifest_approval(manifest, approver_keys))  # issue 19
 
 
-def verify_package(package: Path) -> VerifyResult:
+def verify_package(package: Path, *, approver_keys: Sequence[str] = ()) -> VerifyResult:
     """Check a package directory against its ``SHA256SUMS`` and ``manifest.json``.
 
     A package verifies when every file listed hashes to its sum, no file is missing or unlisted,
-    the manifest is covered by the sums, and each clip's hash in the manifest matches.
+    the manifest is covered by the sums, and each clip's hash in the manifest matches; an
+    unredacted copy's approval must verify too (against ``approver_keys`` when given).
     """
     package = Path(package)
     result = VerifyResult(str(package))
@@ -122,7 +128,7 @@ def verify_package(package: Path) -> VerifyResult:
     if MANIFEST_NAME not in sums:
         result.problems.append(f"{MANIFEST_NAME} is not covered by {SUMS_NAME}")
     elif MANIFEST_NAME in present:
-        _check_manifest(package, sums, result)
+        _check_manifest(package, sums, result, approver_keys)
     for path in [package, *package.rglob("*")]:
         mode = stat.S_IMODE(path.stat().st_mode)
         if mode & 0o077:
@@ -131,7 +137,9 @@ def verify_package(package: Path) -> VerifyResult:
     return result
 
 
-def verify_path(path: Path, *, passphrase: str | None = None) -> VerifyResult:
+def verify_path(
+    path: Path, *, passphrase: str | None = None, approver_keys: Sequence[str] = ()
+) -> VerifyResult:
     """Verify a package directory or a sealed ``.tar.enc`` archive (decrypted to a private temp dir).
 
     Raises:
@@ -146,8 +154,8 @@ def verify_path(path: Path, *, passphrase: str | None = None) -> VerifyResult:
             )
         with tempfile.TemporaryDirectory(prefix="cctvkit-verify-") as tmp:
             unpacked = open_sealed(path, passphrase, Path(tmp))
-            result = verify_package(unpacked)
+            result = verify_package(unpacked, approver_keys=approver_keys)
             result.path = str(path)
             result.warnings = [w for w in result.warnings if "accessible" not in w]
             return result
-    return verify_package(path)
+    return verify_package(path, approver_keys=approver_keys)

@@ -93,6 +93,8 @@ def request_json(
                 "recorded_by": a.recorded_by,
                 "at": local(a.approved_at, tz),
                 "note": a.note,
+                "key_fingerprint": a.key_fingerprint,
+                "used_by": a.used_by,
             }
             for a in request.approvals
         ],

@@ -12,8 +12,9 @@ import pytest
 
 from cctvkit.catalog import audit_store
 from cctvkit.catalog import releases as relq
-from cctvkit.config import SiteConfig
+from cctvkit.config import ApproverConfig, SiteConfig
 from cctvkit.errors import ArchivePathError, AuditError, PolicyError, UsageError
+from cctvkit.keys import create_key, unlock_key
 from cctvkit.requests.approval import approve_unredacted
 from cctvkit.requests.kinds import RequestKind
 from cctvkit.requests.lifecycle import NewRequest, get_request, identify_requester, open_request
@@ -123,17 +124,24 @@ def test_partial_release_names_restricted_footage(indexed_site: IndexedSite) -> 
     assert verify_path(result.path).ok
 
 
-def test_police_unredacted_copy_needs_a_second_person(indexed_site: IndexedSite) -> None:
+def test_police_unredacted_copy_needs_a_second_person(
+    indexed_site: IndexedSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     site = indexed_site
+    jones = unlock_key(create_key("K. Jones", PASSPHRASE, directory=tmp_path / "jones"), PASSPHRASE)
+    smith = unlock_key(create_key("J. Smith", PASSPHRASE, directory=tmp_path / "smith"), PASSPHRASE)
+    listed = [ApproverConfig(name=k.name, public_key=k.public_key) for k in (jones, smith)]
+    config = site.config.model_copy(update={"approvers": listed})
+    monkeypatch.setenv("CCTVKIT_KEY_DIR", str(tmp_path / "smith"))  # the operator's own keys
     req = _open(site, RequestKind.POLICE, requester="Metropolitan Police", police_reference="CAD 1234/26")
     unredacted = ProcessOptions(unredacted=True)
     with pytest.raises(PolicyError, match="second person's approval"):
-        process_request(site.catalog, site.config, req.id, actor=OPERATOR, options=unredacted, now=NOW)
-    approve_unredacted(site.catalog, req.id, actor=OPERATOR, approved_by=OPERATOR, now=NOW)
-    with pytest.raises(PolicyError, match="another person must approve"):
-        process_request(site.catalog, site.config, req.id, actor=OPERATOR, options=unredacted, now=NOW)
-    approve_unredacted(site.catalog, req.id, actor="k.jones", approved_by="K. Jones", now=NOW)
-    result = process_request(site.catalog, site.config, req.id, actor=OPERATOR, options=unredacted, now=NOW)
+        process_request(site.catalog, config, req.id, actor=OPERATOR, options=unredacted, now=NOW)
+    approve_unredacted(site.catalog, config, req.id, actor=OPERATOR, key=smith, now=NOW)
+    with pytest.raises(PolicyError, match="signed with a key you hold"):
+        process_request(site.catalog, config, req.id, actor=OPERATOR, options=unredacted, now=NOW)
+    approve_unredacted(site.catalog, config, req.id, actor="k.jones", key=jones, now=NOW)
+    result = process_request(site.catalog, config, req.id, actor=OPERATOR, options=unredacted, now=NOW)
     manifest = result.manifest.to_dict()
     assert manifest["redacted"] is False and manifest["approval"]["approved_by"] == "K. Jones"
     assert manifest["recipient"]["category"].startswith("law enforcement")

@@ -97,10 +97,20 @@ def test_police_unredacted_release_needs_second_approver(cli_site: Path, tmp_pat
     assert "an unredacted copy needs a second person's approval" in err and "request approve" in err
     assert "Traceback" not in err
 
-    code, _out, _ = run(cli_site, "request", "approve", rid, "--by", "K. Jones", operator="k.jones")
-    assert code == 0
     passfile = tmp_path / "pass.txt"
     passfile.write_text("correct horse battery staple\n")
+    keys = tmp_path / "k.jones-keys"
+    code, out, err = run(
+        cli_site, "key", "new", "K. Jones", "--dir", str(keys), "--passphrase-file", str(passfile)
+    )
+    assert code == 0, err
+    with cli_site.open("a", encoding="utf-8") as cfg:
+        cfg.write("\n" + out[out.index("[[approvers]]") :])  # the lines `key new` prints for the config
+    code, _out, err = run(
+        cli_site, "request", "approve", rid, "--key", str(keys / "k-jones.key"),
+        "--passphrase-file", str(passfile), operator="k.jones",
+    )  # fmt: skip
+    assert code == 0, err
     code, out, err = run(
         cli_site,
         "request",
