@@ -274,13 +274,12 @@ class PathPattern:
                 break
             matched += 1
         same_depth = int(len(parts) == len(self.segments))
-        if matched == len(parts) == len(self.segments):
-            why = "the times in it do not agree"
-        elif matched < min(len(parts), len(self.segments)):
-            why = f"{parts[matched]!r} does not match {self.pattern.split('/')[matched]!r}"
-        else:
-            why = f"it is {len(parts) - 1} folder(s) deep, the pattern {len(self.segments) - 1}"
-        return matched, same_depth, why
+        why = []
+        if matched < min(len(parts), len(self.segments)):
+            why.append(f"{parts[matched]!r} does not match {self.pattern.split('/')[matched]!r}")
+        if not same_depth:
+            why.append(f"it is {len(parts) - 1} folder(s) deep, the pattern {len(self.segments) - 1}")
+        return matched, same_depth, "; ".join(why) or "the times in it do not agree"
 
 
 def _datetime(g: dict) -> datetime:

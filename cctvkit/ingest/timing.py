@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from cctvkit.config import CameraConfig, SiteConfig
 from cctvkit.ingest.layouts import name_zone
@@ -51,7 +52,14 @@ def establish_times(
     notes: list[str] = []
     named_end: datetime | None = None
     if named is not None:
-        start = _aware(named.start, named.start_offset, zone, created)
+        try:
+            start = _aware(named.start, named.start_offset, zone, created)
+        except TimeAmbiguous:
+            # A fall-back start with no creation_time: an unambiguous end in the name decides it.
+            end_hint = _unambiguous_end(named, zone)
+            if end_hint is None:
+                raise
+            start = _aware(named.start, named.start_offset, zone, end_hint - _span(info))
         if named.end is not None:
             try:
                 named_end = _aware(named.end, named.end_offset, zone, start + _span(info))
@@ -79,7 +87,16 @@ def establish_times(
     return _checked(start, named_end, info, camera, created_note=True, notes=notes)
 
 
-def _aware(naive: datetime, offset, zone, hint: datetime | None) -> datetime:
+def _unambiguous_end(named: NameTimes, zone: ZoneInfo) -> datetime | None:
+    if named.end is None:
+        return None
+    try:
+        return _aware(named.end, named.end_offset, zone, None)
+    except TimeAmbiguous:
+        return None
+
+
+def _aware(naive: datetime, offset: tzinfo | None, zone: ZoneInfo, hint: datetime | None) -> datetime:
     if offset is not None:
         return naive.replace(tzinfo=offset).astimezone(UTC)
     return localize(naive, zone, hint_utc=hint)
