@@ -54,10 +54,12 @@ class CameraMatcher:
         if hits:
             names = " and ".join(repr(h.camera.id) for h in hits if h.camera)
             return PathMatch(None, problem=f"matched by cameras {names}: make their patterns distinct")
+        where = rel.parts[0] if len(rel.parts) > 1 else "(archive root)"
+        plain = f"no camera is configured for directory {where!r}"
         if not self._patterned:
-            where = rel.parts[0] if len(rel.parts) > 1 else "(archive root)"
-            return PathMatch(None, problem=f"no camera is configured for directory {where!r}")
-        return PathMatch(None, problem=self._nearest(posix))
+            return PathMatch(None, problem=plain)
+        nearest = self._nearest(posix)
+        return PathMatch(None, problem=f"{plain} and it {nearest}" if self._plain else nearest)
 
     def _nearest(self, posix: str) -> str:
         """A reason naming the pattern that comes closest to ``posix``, and where it fails."""

@@ -186,12 +186,13 @@ def _demux(container, stream, size: int) -> _Span:
     for packet in container.demux(stream):
         if packet.size == 0:  # flush packet at end of stream
             continue
-        at = float((packet.pts - (span.first_pts or 0)) * tb) if packet.pts is not None and tb else 0.0
         if packet.is_corrupt:
-            span.damage = f"corrupt data at {at:.1f} s"
+            span.damage = f"corrupt data at {_at(packet, span, tb):.1f} s"
             break
         if packet.pos is not None and packet.pos >= 0 and packet.pos + packet.size > size:
-            span.damage = f"the file is cut off at {at:.1f} s (a frame reaches past its end)"
+            span.damage = (
+                f"the file is cut off at {_at(packet, span, tb):.1f} s (a frame reaches past its end)"
+            )
             break
         span.count += 1
         if packet.pts is not None:
@@ -210,6 +211,13 @@ def _demux(container, stream, size: int) -> _Span:
         except av.error.FFmpegError:
             span.decoded_one = False
     return span
+
+
+def _at(packet, span: _Span, tb) -> float:
+    """Seconds from the first frame to ``packet`` (for messages only)."""
+    if packet.pts is None or not tb:
+        return 0.0
+    return float((packet.pts - (span.first_pts or 0)) * tb)
 
 
 def _mp4_index_problem(path: Path) -> str | None:

@@ -231,3 +231,37 @@ def test_init_writes_a_config_for_each_layout(tmp_path: Path, layout: str) -> No
     status = json.loads(cli(cfg, "status", "--json"))
     assert status["cameras"] and all(c["damaged"] == 0 for c in status["cameras"])
     assert f'layout = "{layout}"' in cfg.read_text(encoding="utf-8")
+
+
+def test_plain_and_patterned_cameras_side_by_side(tmp_path: Path) -> None:
+    cfg = make_site(
+        tmp_path,
+        [
+            ("gate", 'directory = "nvr1/gate"\nfilename_pattern = "gate_%Y%m%d_%H%M%S"\n'),
+            ("door", 'layout = "frigate"\nnvr_name = "door"\ndirectory = "frigate"\n'),
+        ],
+    )
+    root = tmp_path / "archive"
+    write_tiny_video(root / "nvr1/gate/2026-10-01/gate_20261001_100000.mp4")  # a multi-level directory
+    write_tiny_video(root / "frigate/2026-10-01/09/door/00.00.mp4")
+    write_tiny_video(root / "lobby/lobby_20261001_100000.mp4")
+    rows = indexed(cfg)
+    assert spans(rows) == {
+        "nvr1/gate/2026-10-01/gate_20261001_100000.mp4": (
+            "gate",
+            utc(2026, 10, 1, 9, 0),
+            utc(2026, 10, 1, 9, 0, 1),
+            "present",
+        ),
+        "frigate/2026-10-01/09/door/00.00.mp4": (
+            "door",
+            utc(2026, 10, 1, 9, 0),
+            utc(2026, 10, 1, 9, 0, 1),
+            "present",
+        ),
+        "lobby/lobby_20261001_100000.mp4": (None, None, None, "quarantined"),
+    }
+    reason = rows["lobby/lobby_20261001_100000.mp4"]["state_reason"]
+    assert reason.startswith(
+        "no camera is configured for directory 'lobby' and it matches no camera's pattern"
+    )
