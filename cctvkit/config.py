@@ -116,6 +116,9 @@ class CameraConfig(_Model):
     def _check_pattern(cls, value: str | None) -> str | None:
         if value is None:
             return value
+        if "/" in value:
+            # It is matched against the file name alone and would never match (issue 14).
+            raise ValueError("filename_pattern matches the file name alone; use path_pattern for folders")
         codes = re.findall(r"%(.)", value)
         bad = sorted({c for c in codes if c not in _PATTERN_CODES})
         if bad:

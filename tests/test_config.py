@@ -71,6 +71,7 @@ HALL_PATTERN = 'filename_pattern = "hall_%Y-%m-%dT%H-%M-%S"'
         ([(GATE_PATTERN, 'layout = "frigate"\nchannel = 2')], "layout 'frigate' takes no channel"),
         ([(GATE_PATTERN, 'layout = "milestone"')], "cameras[gate].layout: Input should be 'frigate'"),
         ([(GATE_PATTERN, "channel = 2")], "channel and nvr_name belong with a layout"),
+        ([(GATE_PATTERN, 'filename_pattern = "%Y-%m-%d/gate_%H%M%S"')], "use path_pattern for folders"),
         ([(GATE_PATTERN, 'path_pattern = "gate/%Y%m%d"')], "path_pattern: needs the start codes"),
         ([(GATE_PATTERN, 'path_pattern = "gate/%Y%m%d%H%M%Q"')], "path_pattern: unsupported code %Q"),
         (
