@@ -131,12 +131,18 @@ _LITERAL_EXT = re.compile(r"\.[A-Za-z0-9]{1,8}$")
 
 @dataclass(frozen=True, slots=True)
 class NameTimes:
-    """Times read from a path: naive wall-clock start (and end), each with its explicit offset if any."""
+    """Times read from a path: naive wall-clock start (and end), each with its explicit offset if any.
+
+    An end whose name carries no date (``HH.MM.SS-HH.MM.SS``) is given on the start's date with
+    ``end_dated`` false: only the zone can tell a run past midnight from one across a DST fall-back
+    (01:50 BST to 01:05 GMT), so the caller decides once both are placed in time.
+    """
 
     start: datetime
     start_offset: timezone | None
     end: datetime | None = None
     end_offset: timezone | None = None
+    end_dated: bool = False
 
 
 def _tokens(pattern: str) -> list[tuple[str, str]]:
@@ -261,9 +267,8 @@ class PathPattern:
             if not g.get("ef"):
                 fields["f"] = None
             end = _datetime(fields)
-            if not g.get("ed") and end <= start:
-                end += timedelta(days=1)  # an end of day-less codes before the start is the next day
-        return NameTimes(start, _offset(g.get("z")), end, _offset(g.get("ez")) or _offset(g.get("z")))
+        end_offset = _offset(g.get("ez")) or _offset(g.get("z"))
+        return NameTimes(start, _offset(g.get("z")), end, end_offset, bool(g.get("ed")))
 
     def nearness(self, rel: str) -> tuple[int, int, str]:
         """How far ``rel`` gets through this pattern: (folders matched, same depth, first mismatch)."""

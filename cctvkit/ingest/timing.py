@@ -62,7 +62,7 @@ def establish_times(
             start = _aware(named.start, named.start_offset, zone, end_hint - _span(info))
         if named.end is not None:
             try:
-                named_end = _aware(named.end, named.end_offset, zone, start + _span(info))
+                named_end = _named_end(named.end, named, zone, start, start + _span(info))
             except TimeAmbiguous as exc:
                 notes.append(f"the end in the name is not used: {exc}")
     elif camera.filename_pattern:
@@ -87,11 +87,25 @@ def establish_times(
     return _checked(start, named_end, info, camera, created_note=True, notes=notes)
 
 
+def _named_end(
+    naive: datetime, named: NameTimes, zone: ZoneInfo, start: datetime, hint: datetime | None
+) -> datetime:
+    """The name's end in UTC; an undated end placed before the start is on the next day (midnight)."""
+    end = _aware(naive, named.end_offset, zone, hint)
+    if not named.end_dated and end <= start:
+        end = _aware(naive + timedelta(days=1), named.end_offset, zone, hint)
+    return end
+
+
 def _unambiguous_end(named: NameTimes, zone: ZoneInfo) -> datetime | None:
+    """The name's end when it is one instant on its own (to decide an ambiguous start), else None."""
     if named.end is None:
         return None
+    naive = named.end
+    if not named.end_dated and naive <= named.start:
+        naive += timedelta(days=1)
     try:
-        return _aware(named.end, named.end_offset, zone, None)
+        return _aware(naive, named.end_offset, zone, None)
     except TimeAmbiguous:
         return None
 

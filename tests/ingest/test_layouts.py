@@ -191,6 +191,12 @@ def test_dahua_layout_with_mp4_files(tmp_path: Path) -> None:
         root / "2026-10-25/001/dav/01/01.30.00-01.30.01[M][0@0][0].mp4",
         creation_time=datetime(2026, 10, 25, 1, 30, tzinfo=UTC),
     )
+    # Across the fall-back: 01:59:58 BST to 01:00:01 GMT is three seconds, not a day.
+    write_tiny_video(
+        root / "2026-10-25/001/dav/01/01.59.58-01.00.01[M][0@0][0].mp4",
+        seconds=3,
+        creation_time=datetime(2026, 10, 25, 0, 59, 58, tzinfo=UTC),
+    )
     write_tiny_video(root / "2026-03-29/002/dav/02/02.00.00-02.00.01[R][0@0][0].mp4")  # first BST second
     write_tiny_video(root / "2026-10-25/002/dav/05/09.00.00-09.00.01[R][0@0][0].mp4")  # hour folder disagrees
     (root / "2026-10-25/002/dav/10").mkdir(parents=True)
@@ -207,6 +213,12 @@ def test_dahua_layout_with_mp4_files(tmp_path: Path) -> None:
             "car-park",
             utc(2026, 10, 25, 1, 30),
             utc(2026, 10, 25, 1, 30, 1),
+            "present",
+        ),
+        "2026-10-25/001/dav/01/01.59.58-01.00.01[M][0@0][0].mp4": (
+            "car-park",
+            utc(2026, 10, 25, 0, 59, 58),
+            utc(2026, 10, 25, 1, 0, 1),
             "present",
         ),
         "2026-03-29/002/dav/02/02.00.00-02.00.01[R][0@0][0].mp4": (

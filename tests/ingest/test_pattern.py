@@ -83,11 +83,11 @@ def test_fold_needs_a_hint() -> None:
             datetime(2026, 10, 1, 9, 0),
             datetime(2026, 10, 1, 9, 15),
         ),
-        (  # an end of time-only codes before the start lies on the next day
+        (  # an undated end is given on the start's date; the zone decides midnight or DST
             "%Y-%m-%d/%H/%H.%M.%S-%(end)H.%(end)M.%(end)S*",
             "2026-10-01/23/23.59.00-00.01.00[M][0@0][0].dav",
             datetime(2026, 10, 1, 23, 59),
-            datetime(2026, 10, 2, 0, 1),
+            datetime(2026, 10, 1, 0, 1),
         ),
         ("cams/*/%Y%m%d_%H%M.mkv", "cams/anything here/20261001_0900.mkv", datetime(2026, 10, 1, 9, 0), None),
     ],
