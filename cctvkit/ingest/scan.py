@@ -155,7 +155,7 @@ def _examine(
     if camera is None or found.problem:
         return FileFacts(**base, problem=found.problem)
     try:
-        info = probe(path)
+        info = probe(path, damaged_ok=True)  # kept as `damaged` with its decodable span (issue 14)
     except CctvkitError as exc:
         problem = str(exc).removeprefix(f"{path}: ")
         if path.suffix.lower() == ".dav":

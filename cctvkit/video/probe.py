@@ -77,25 +77,27 @@ def _parse_creation_time(value: str | None) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def probe(path: Path) -> MediaInfo:
+def probe(path: Path, *, damaged_ok: bool = False) -> MediaInfo:
     """Probe ``path``: open the container, demux the video packets (no decoding) and decode one frame.
 
     Demuxing every packet costs little next to hashing the file and catches truncation that the
     header alone hides; decoding the first frame proves the stream is really decodable. Damage is
     judged without decoding more (issue 14): a packet that reaches past the end of the file or is
     flagged corrupt, a transport stream that ends inside a 188-byte packet, or a header that
-    declares more time than the packets hold. A damaged file is returned with ``damage`` set and
-    the span before the damage; only a file with no decodable frame at all raises.
+    declares more time than the packets hold.
 
     Args:
         path: a video file (any container FFmpeg reads) or a still (JPEG/PNG).
+        damaged_ok: return a damaged file's metadata with ``damage`` set and the span before the
+            damage (the index keeps such files), instead of raising.
 
     Returns:
         The file's metadata.
 
     Raises:
         VideoOpenError: the file is empty, not a media file, or has no video stream.
-        CorruptVideoError: the file opens but is truncated, damaged, or declares absurd sizes.
+        CorruptVideoError: the file opens but is damaged (unless ``damaged_ok``), has no decodable
+            frame, or declares absurd sizes.
     """
     path = Path(path)
     try:
@@ -160,6 +162,8 @@ def probe(path: Path) -> MediaInfo:
             slack = max(DECLARED_SLACK_S, 3 / float(fps)) if fps else DECLARED_SLACK_S
             if declared - duration_s > slack:
                 damage = f"the container declares {declared:.1f} s but its frames end at {duration_s:.1f} s"
+        if damage and not damaged_ok:
+            raise CorruptVideoError(f"{path}: damaged: {damage}")
         return MediaInfo(
             "video", codec, width, height, fps, duration_s, span.count, creation, has_audio, damage, declared
         )

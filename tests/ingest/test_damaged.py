@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cctvkit.cli.main import app
+from cctvkit.errors import CorruptVideoError
 from cctvkit.video import probe
 from tests.conftest import write_tiny_video
 
@@ -59,7 +60,9 @@ def test_probe_reports_damage_and_the_decodable_span(tmp_path: Path, suffix: str
     else:
         bad = tmp_path / f"bad{suffix}"
         bad.write_bytes(good.read_bytes()[: int(good.stat().st_size * 0.6)])
-    info = probe(bad)
+    with pytest.raises(CorruptVideoError, match="damaged: "):
+        probe(bad)  # redaction refuses it
+    info = probe(bad, damaged_ok=True)  # the index keeps it
     assert info.damage and reason in info.damage
     assert 0 < info.duration_s < (8.0 if suffix == ".mp4" else 4.0) * 0.8
     assert info.frame_count == round(info.duration_s * 10)
