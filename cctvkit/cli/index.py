@@ -153,6 +153,7 @@ def show(
         print_json(data)
         return
     for key, value in data.items():
-        console.print(f"[bold]{key:>18}[/] {value}")
-    if rec.note:
+        if key != "note":
+            console.print(f"[bold]{key:>18}[/] {value}")
+    if rec.note:  # what disagrees between name and container (issue 14), set apart
         console.print(f"[yellow]note:[/] {rec.note}")
