@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,6 +28,7 @@ __all__ = [
     "AccessSection",
     "ApproverConfig",
     "CameraConfig",
+    "Layout",
     "SiteConfig",
     "SiteSection",
     "load_config",
@@ -56,6 +58,14 @@ def _zone(name: str) -> ZoneInfo:
         raise ValueError(f"unknown timezone {name!r}") from exc
 
 
+class Layout(StrEnum):
+    """NVR archive layouts cctvkit knows (issue 14); ``cctvkit.ingest.layouts`` holds their patterns."""
+
+    FRIGATE = "frigate"
+    HIKVISION = "hikvision"
+    DAHUA = "dahua"
+
+
 class CameraConfig(_Model):
     """One camera: where its files live, how their names carry time, how long they are kept."""
 
@@ -69,6 +79,29 @@ class CameraConfig(_Model):
         default=None,
         description="strftime codes matched against the file stem, local time; none: use the "
         "container's creation_time.",
+    )
+    path_pattern: str | list[str] | None = Field(
+        default=None,
+        description="Pattern(s) matched against the whole path below an archive root (and below "
+        "`directory` if set): strftime codes, %f, %(end)X, * (see README).",
+    )
+    layout: Layout | None = Field(
+        default=None, description="An NVR's layout (frigate, hikvision, dahua) instead of a pattern."
+    )
+    channel: int | None = Field(
+        default=None, ge=1, le=999, description="The camera's channel number (hikvision, dahua layouts)."
+    )
+    nvr_name: str | None = Field(
+        default=None,
+        pattern=r"^[^/%*]+$",
+        description="The camera's folder name in a Frigate layout; defaults to the id.",
+    )
+    time_tolerance_s: float = Field(
+        default=5.0,
+        ge=0.0,
+        le=86_400.0,
+        description="How far a file's name and its container may disagree on times before a note "
+        "(creation_time) or the damaged state (a name's end past the footage).",
     )
     timezone: str | None = Field(default=None, description="IANA zone; defaults to the site's.")
     retention_days: int = Field(
@@ -94,6 +127,9 @@ class CameraConfig(_Model):
     def _check_pattern(cls, value: str | None) -> str | None:
         if value is None:
             return value
+        if "/" in value:
+            # It is matched against the file name alone and would never match (issue 14).
+            raise ValueError("filename_pattern matches the file name alone; use path_pattern for folders")
         codes = re.findall(r"%(.)", value)
         bad = sorted({c for c in codes if c not in _PATTERN_CODES})
         if bad:
@@ -108,6 +144,12 @@ class CameraConfig(_Model):
         if value is not None and (Path(value).is_absolute() or ".." in Path(value).parts):
             raise ValueError("directory must be relative to an archive root, without '..'")
         return value
+
+    @model_validator(mode="after")
+    def _check_naming(self) -> CameraConfig:
+        check_one_naming_rule(self)
+        check_path_patterns(self)
+        return self
 
     @property
     def dir_name(self) -> str:
@@ -292,12 +334,52 @@ def check_unique_camera_ids(config: SiteConfig) -> None:
         seen.add(camera.id)
 
 
+def check_one_naming_rule(camera: CameraConfig) -> None:
+    """A camera's names follow one of: a layout, a path_pattern, a filename_pattern (or none)."""
+    given = [k for k in ("layout", "path_pattern", "filename_pattern") if getattr(camera, k) is not None]
+    if len(given) > 1:
+        raise ValueError(f"{' and '.join(given)} exclude each other: choose one")
+    if camera.layout is None and (camera.channel is not None or camera.nvr_name is not None):
+        raise ValueError("channel and nvr_name belong with a layout")
+    if camera.path_pattern == []:
+        raise ValueError("path_pattern needs at least one pattern")
+
+
+def check_path_patterns(camera: CameraConfig) -> None:
+    """The layout's or path_pattern's patterns compile, and a channel is given where the layout needs one."""
+    # Imported here: cctvkit.ingest imports this module.
+    from cctvkit.ingest.layouts import PRESETS, camera_patterns
+
+    if camera.layout is not None:
+        preset = PRESETS[camera.layout]
+        if preset.needs_channel and camera.channel is None:
+            raise ValueError(
+                f"layout {camera.layout.value!r} needs the camera's channel number (channel = 1)"
+            )
+        if not preset.needs_channel and camera.channel is not None:
+            raise ValueError(
+                f"layout {camera.layout.value!r} takes no channel (the camera's folder is nvr_name)"
+            )
+    try:
+        camera_patterns(camera)
+    except ValueError as exc:
+        raise ValueError(f"path_pattern: {exc}") from exc
+
+
 def check_distinct_directories(config: SiteConfig) -> None:
+    """Plain cameras own a directory each; cameras matched by path share folders but not patterns."""
+    from cctvkit.ingest.layouts import camera_patterns, uses_path_patterns
+
     seen: dict[str, str] = {}
     for camera in config.cameras:
-        other = seen.setdefault(camera.dir_name, camera.id)
-        if other != camera.id:
-            raise ValueError(f"cameras {other!r} and {camera.id!r} share directory {camera.dir_name!r}")
+        if uses_path_patterns(camera):
+            keys = [f"pattern {p.pattern!r}" for p in camera_patterns(camera)]
+        else:
+            keys = [f"directory {camera.dir_name!r}"]
+        for key in keys:
+            other = seen.setdefault(key, camera.id)
+            if other != camera.id:
+                raise ValueError(f"cameras {other!r} and {camera.id!r} share {key}")
 
 
 def check_roots_exist(config: SiteConfig) -> None:

@@ -57,3 +57,52 @@ def test_bad_config_one_line(tmp_path: Path, change: tuple[str, str], expected: 
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(tmp_path / "nope.toml")
+
+
+GATE_PATTERN = 'filename_pattern = "gate_%Y%m%d_%H%M%S"'
+HALL_PATTERN = 'filename_pattern = "hall_%Y-%m-%dT%H-%M-%S"'
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ([(GATE_PATTERN, GATE_PATTERN + '\nlayout = "frigate"')], "layout and filename_pattern exclude"),
+        ([(GATE_PATTERN, 'layout = "hikvision"')], "layout 'hikvision' needs the camera's channel"),
+        ([(GATE_PATTERN, 'layout = "frigate"\nchannel = 2')], "layout 'frigate' takes no channel"),
+        ([(GATE_PATTERN, 'layout = "milestone"')], "cameras[gate].layout: Input should be 'frigate'"),
+        ([(GATE_PATTERN, "channel = 2")], "channel and nvr_name belong with a layout"),
+        ([(GATE_PATTERN, 'filename_pattern = "%Y-%m-%d/gate_%H%M%S"')], "use path_pattern for folders"),
+        ([(GATE_PATTERN, 'path_pattern = "gate/%Y%m%d"')], "path_pattern: needs the start codes"),
+        ([(GATE_PATTERN, 'path_pattern = "gate/%Y%m%d%H%M%Q"')], "path_pattern: unsupported code %Q"),
+        (
+            [
+                (GATE_PATTERN, 'path_pattern = "x/ch01_%Y%m%d%H%M%S"'),
+                (HALL_PATTERN, 'path_pattern = "x/ch01_%Y%m%d%H%M%S"'),
+            ],
+            "cameras 'gate' and 'hall' share pattern 'x/ch01_%Y%m%d%H%M%S'",
+        ),
+        (
+            [('area = "Gate"', 'area = "Gate"\ndirectory = "hall"')],
+            "cameras 'gate' and 'hall' share directory 'hall'",
+        ),
+    ],
+)
+def test_bad_layouts_and_patterns_one_line(
+    tmp_path: Path, changes: list[tuple[str, str]], expected: str
+) -> None:
+    text = SITE_TOML.format(tz="Europe/London")
+    for change in changes:
+        text = text.replace(*change, 1)
+    with pytest.raises(ConfigError) as info:
+        load_config(_write(tmp_path, text))
+    assert expected in str(info.value) and "\n" not in str(info.value)
+
+
+def test_cameras_share_a_folder_when_their_patterns_differ(tmp_path: Path) -> None:
+    text = (
+        SITE_TOML.format(tz="Europe/London")
+        .replace(GATE_PATTERN, 'layout = "hikvision"\nchannel = 1\ndirectory = "export"')
+        .replace(HALL_PATTERN, 'path_pattern = ["export/ch02_%Y%m%d%H%M%S", "export/*_02_%Y%m%d%H%M%S%f"]')
+    )
+    cfg = load_config(_write(tmp_path, text))
+    assert cfg.camera("gate").channel == 1 and cfg.camera("hall").path_pattern[1].endswith("%f")

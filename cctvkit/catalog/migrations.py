@@ -33,6 +33,19 @@ def _create(*tables: str) -> Callable[[Connection], None]:
     return upgrade
 
 
+def _column(table: str, name: str) -> Callable[[Connection], None]:
+    """A step that adds one nullable column declared in ``schema`` (skipped where the table has it)."""
+
+    def upgrade(conn: Connection) -> None:
+        if name in {c["name"] for c in inspect(conn).get_columns(table)}:
+            return
+        column = schema.metadata.tables[table].c[name]
+        kind = column.type.compile(dialect=conn.dialect)
+        conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+
+    return upgrade
+
+
 def _index(name: str) -> Callable[[Connection], None]:
     """A step that adds one index declared in ``schema`` (skipped where the table was born with it)."""
 
@@ -78,6 +91,10 @@ MIGRATIONS: list[Migration] = [
     ),
     Migration(
         3, "index for purge planning (camera, state, start)", _index("ix_recordings_camera_state_start")
+    ),
+    # Versions are reserved per issue and may leave gaps: `migrate` applies whatever is missing.
+    Migration(
+        4, "recordings.note: name vs container disagreements (issue 14)", _column("recordings", "note")
     ),
     Migration(5, "signed approvals of unredacted copies (issue 19)", _create("request_approval_signatures")),
 ]

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, String, and_, func, not_, select, type_coerce
 
+from cctvkit.catalog.records import FOOTAGE_STATES
 from cctvkit.catalog.schema import recordings
 
 __all__ = ["Candidate", "count_in_retention", "count_quarantined", "due_candidates"]
@@ -58,7 +59,7 @@ def _candidates(rows: Any) -> list[Candidate]:
 def due_candidates(
     conn: Connection, cutoffs: Mapping[str, datetime], ceiling_cutoff: datetime
 ) -> list[Candidate]:
-    """Present recordings that start before their camera's cutoff, by camera then start time.
+    """Present (or damaged) recordings that start before their camera's cutoff, by camera then start time.
 
     Each configured camera is one range scan on ``ix_recordings_camera_start``. Recordings of
     cameras that are no longer configured fall back to the policy ceiling's cutoff, so removing a
@@ -76,7 +77,7 @@ def due_candidates(
             .where(
                 recordings.c.camera_id == camera_id,
                 recordings.c.start_utc < cutoffs[camera_id],
-                recordings.c.state == "present",
+                recordings.c.state.in_(FOOTAGE_STATES),
             )
             .order_by(recordings.c.start_utc, recordings.c.id)
         )
@@ -84,7 +85,7 @@ def due_candidates(
     orphans = (
         select(*_COLUMNS)
         .where(
-            recordings.c.state == "present",
+            recordings.c.state.in_(FOOTAGE_STATES),
             recordings.c.start_utc < ceiling_cutoff,
             recordings.c.camera_id.is_not(None),
             not_(recordings.c.camera_id.in_(sorted(cutoffs))),
@@ -103,7 +104,7 @@ def count_in_retention(conn: Connection, cutoffs: Mapping[str, datetime]) -> dic
             and_(
                 recordings.c.camera_id == camera_id,
                 recordings.c.start_utc >= cutoff,
-                recordings.c.state == "present",
+                recordings.c.state.in_(FOOTAGE_STATES),
             )
         )
         out[camera_id] = int(conn.execute(query).scalar_one())

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select
 
-from cctvkit.catalog.records import Camera, Recording
+from cctvkit.catalog.records import FOOTAGE_STATES, Camera, Recording
 from cctvkit.catalog.schema import cameras, recordings
 from cctvkit.catalog.types import UTCDateTime
 
@@ -29,7 +29,7 @@ __all__ = [
     "upsert_camera",
 ]
 
-SCANNED_STATES = ("present", "quarantined")
+SCANNED_STATES = ("present", "damaged", "quarantined")
 """States a scan may change: a file it indexed. Purged and missing rows belong to the purge's record."""
 
 
@@ -92,7 +92,7 @@ def update_recording(
 
 
 def mark_vanished(conn: Connection, recording_ids: Iterable[int], reason: str, now: datetime) -> list[int]:
-    """Mark ``missing`` those recordings that are still ``present`` or ``quarantined``; return their ids.
+    """Mark ``missing`` those recordings still in a :data:`SCANNED_STATES` state; return their ids.
 
     The condition is evaluated by the database at update time, so a row a concurrent purge has
     just marked ``purged`` keeps that state even though the scan listed it from an older snapshot.
@@ -209,10 +209,10 @@ def camera_stats(conn: Connection) -> list[CameraStats]:
 
 
 def count_started_before(conn: Connection, camera_id: str, cutoff_utc: datetime) -> int:
-    """Present recordings of a camera that start before ``cutoff_utc`` (past retention)."""
+    """Present or damaged recordings of a camera that start before ``cutoff_utc`` (past retention)."""
     query = select(func.count()).where(
         recordings.c.camera_id == camera_id,
-        recordings.c.state == "present",
+        recordings.c.state.in_(FOOTAGE_STATES),
         recordings.c.start_utc < cutoff_utc,
     )
     return int(conn.execute(query).scalar_one())

@@ -6,7 +6,14 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-__all__ = ["AuditRecord", "Camera", "Recording", "as_json"]
+__all__ = ["FOOTAGE_STATES", "RECORDING_STATES", "AuditRecord", "Camera", "Recording", "as_json"]
+
+RECORDING_STATES = ("present", "damaged", "missing", "quarantined", "purged")
+"""Every state a recording can be in (``index ls --state``)."""
+
+FOOTAGE_STATES = ("present", "damaged")
+"""Files holding dated footage: under retention, holds and requests. A damaged file's span is what
+decodes before the damage (issue 14); it is still footage and kept or purged like any other."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +56,8 @@ class Recording:
     state_reason: str | None
     indexed_at: datetime
     state_changed_at: datetime
+    note: str | None = None
+    """What disagrees between the file's name and its container (issue 14), shown by ``index show``."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
 )
 
+from cctvkit.catalog.records import RECORDING_STATES
 from cctvkit.catalog.types import UTCDateTime
 
 __all__ = [
@@ -43,8 +44,6 @@ __all__ = [
 ]
 
 metadata = MetaData()
-
-RECORDING_STATES = ("present", "missing", "quarantined", "purged")
 
 schema_version = Table(
     "schema_version",
@@ -91,6 +90,7 @@ recordings = Table(
     Column("state_reason", Text, nullable=True),
     Column("indexed_at", UTCDateTime, nullable=False),
     Column("state_changed_at", UTCDateTime, nullable=False),
+    Column("note", Text, nullable=True),  # name vs container disagreements (issue 14)
 )
 Index("ix_recordings_camera_start", recordings.c.camera_id, recordings.c.start_utc)
 # Purge planning asks "present recordings of camera X starting before its cutoff": one range scan.

@@ -37,16 +37,20 @@ def scan(
                 "changed": summary.changed,
                 "unchanged": summary.unchanged,
                 "quarantined": summary.quarantined,
+                "damaged": summary.damaged,
                 "unindexable": summary.unindexable,
                 "missing": summary.missing,
                 "bytes_hashed": summary.bytes_hashed,
                 "seconds": round(summary.seconds, 3),
                 "problems": [{"path": p, "reason": r} for p, r in summary.problems],
+                "damage": [{"path": p, "reason": r} for p, r in summary.damage],
             }
         )
         return
     for path, reason in summary.problems:
         console.print(f"[yellow]quarantined[/] {path}: {reason}")
+    for path, reason in summary.damage:
+        console.print(f"[yellow]damaged[/] {path}: {reason} (indexed with its decodable span)")
     console.print(summary.line())
 
 
@@ -59,7 +63,8 @@ def ls(
     from_: Annotated[str | None, typer.Option("--from", help="Start, ISO; site timezone if naive.")] = None,
     to: Annotated[str | None, typer.Option(help="End, ISO; site timezone if naive.")] = None,
     state_filter: Annotated[
-        list[str] | None, typer.Option("--state", help="present/missing/quarantined/purged (repeatable).")
+        list[str] | None,
+        typer.Option("--state", help="present/damaged/missing/quarantined/purged (repeatable)."),
     ] = None,
     limit: Annotated[int | None, typer.Option(help="At most this many rows.")] = None,
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -148,4 +153,7 @@ def show(
         print_json(data)
         return
     for key, value in data.items():
-        console.print(f"[bold]{key:>18}[/] {value}")
+        if key != "note":
+            console.print(f"[bold]{key:>18}[/] {value}")
+    if rec.note:  # what disagrees between name and container (issue 14), set apart
+        console.print(f"[yellow]note:[/] {rec.note}")

@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 
 from cctvkit.cli.context import console
+from cctvkit.config import Layout
 from cctvkit.errors import ConflictError
+from cctvkit.ingest.layouts import PRESETS
 
 EXAMPLE = """\
 # cctvkit site configuration. Paths are relative to this file.
@@ -55,9 +57,16 @@ def init(
     path: Annotated[Path, typer.Argument(help="Where to write the config.")] = Path("cctvkit.toml"),
     *,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    layout: Annotated[
+        Layout | None,
+        typer.Option("--layout", help="Cameras of an NVR's archive: frigate, hikvision, dahua."),
+    ] = None,
 ) -> None:
     """Write a commented example configuration to edit."""
     if path.exists() and not force:
         raise ConflictError(f"{path} exists; use --force to overwrite")
-    path.write_text(EXAMPLE, encoding="utf-8")
+    text = EXAMPLE
+    if layout is not None:
+        text = EXAMPLE[: EXAMPLE.index("[[cameras]]")] + PRESETS[layout].example
+    path.write_text(text, encoding="utf-8")
     console.print(f"wrote {path}; edit it, create the archive roots, then run `cctvkit index scan`")

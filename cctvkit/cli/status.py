@@ -45,6 +45,7 @@ def status(
                     ),
                     "missing": other.get("missing", 0),
                     "quarantined": other.get("quarantined", 0),
+                    "damaged": other.get("damaged", 0),
                     "purged": other.get("purged", 0),
                 }
             )
@@ -63,6 +64,7 @@ def status(
         "newest",
         "past retention",
         "quarantined",
+        "damaged",
         "missing",
         title=f"{cfg.site.name} ({cfg.site.timezone})",
     )
@@ -79,9 +81,15 @@ def status(
             _local(r["newest"], tz),
             str(r["past_retention"]),
             str(r["quarantined"]),
+            str(r["damaged"]),
             str(r["missing"]),
         )
     console.print(table)
+    if any(r["damaged"] for r in rows):
+        console.print(
+            "[yellow]damaged recordings are kept with their decodable span[/] "
+            "(see `cctvkit index ls --state damaged`)"
+        )
     if unassigned:
         console.print(
             f"[yellow]{unassigned} file(s) quarantined with no camera[/] "

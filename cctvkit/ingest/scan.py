@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from cctvkit._fault import FaultPoints
 from cctvkit.audit import write_audit
@@ -21,7 +21,9 @@ from cctvkit.catalog.records import Camera, Recording
 from cctvkit.config import CameraConfig, SiteConfig
 from cctvkit.errors import CctvkitError
 from cctvkit.files import PARTIAL_MARK, is_within, sha256_file
-from cctvkit.ingest.pattern import FilenamePattern, TimeAmbiguous, TimeNotFound, localize
+from cctvkit.ingest.matcher import CameraMatcher
+from cctvkit.ingest.pattern import TimeAmbiguous, TimeNotFound
+from cctvkit.ingest.timing import establish_times
 from cctvkit.video import MediaInfo, probe
 
 __all__ = ["FileFacts", "ScanSummary", "scan_archive", "sync_cameras"]
@@ -37,7 +39,7 @@ DB_BATCH = 200
 
 @dataclass(frozen=True, slots=True)
 class FileFacts:
-    """What one file turned out to be; ``problem`` set means it goes to quarantine."""
+    """What one file turned out to be; ``problem`` set means quarantine, ``damage`` the damaged state."""
 
     path: str
     camera: CameraConfig | None
@@ -45,9 +47,11 @@ class FileFacts:
     mtime_ns: int
     info: MediaInfo | None = None
     start_utc: datetime | None = None
+    end_utc: datetime | None = None
     sha256: str | None = None
     problem: str | None = None
     note: str | None = None
+    damage: str | None = None
 
 
 @dataclass(slots=True)
@@ -57,17 +61,20 @@ class ScanSummary:
     changed: int = 0
     unchanged: int = 0
     quarantined: int = 0
+    damaged: int = 0
     missing: int = 0
     unindexable: int = 0
     vanished_during_scan: int = 0
     bytes_hashed: int = 0
     seconds: float = 0.0
     problems: list[tuple[str, str]] = field(default_factory=list)
+    damage: list[tuple[str, str]] = field(default_factory=list)
 
     def line(self) -> str:
         return (
             f"scanned {self.files_seen} files: {self.new} new, {self.changed} changed, "
-            f"{self.unchanged} unchanged, {self.quarantined} quarantined, {self.missing} missing, "
+            f"{self.unchanged} unchanged, {self.quarantined} quarantined, {self.damaged} damaged, "
+            f"{self.missing} missing, "
             f"{self.unindexable} unindexable "
             f"({self.seconds:.1f} s)"
         )
@@ -117,7 +124,7 @@ def _utf8(text: str) -> bool:
 
 
 def _examine_or_gone(
-    path: Path, root: Path, config: SiteConfig, hash_files: bool, now: datetime
+    path: Path, root: Path, config: SiteConfig, matcher: CameraMatcher, hash_files: bool, now: datetime
 ) -> FileFacts | None:
     """:func:`_examine`, or None when the file vanished meanwhile (e.g. a purge deleted it).
 
@@ -125,7 +132,7 @@ def _examine_or_gone(
     (or the purge that removed it) records what happened to it.
     """
     try:
-        facts = _examine(path, root, config, hash_files, now)
+        facts = _examine(path, root, config, matcher, hash_files, now)
     except FileNotFoundError:
         return None
     if facts.problem and not os.path.lexists(path):
@@ -133,59 +140,52 @@ def _examine_or_gone(
     return facts
 
 
-def _examine(path: Path, root: Path, config: SiteConfig, hash_files: bool, now: datetime) -> FileFacts:
+def _examine(
+    path: Path, root: Path, config: SiteConfig, matcher: CameraMatcher, hash_files: bool, now: datetime
+) -> FileFacts:
     """Probe, hash and date one file. Never raises for a bad file: returns its problem instead."""
     st = path.lstat()
-    rel = path.relative_to(root)
-    camera = next((c for c in config.cameras if len(rel.parts) > 1 and rel.parts[0] == c.dir_name), None)
+    found = matcher.match(PurePath(path.relative_to(root)))
+    camera = found.camera
     base = {"path": str(path), "camera": camera, "size_bytes": st.st_size, "mtime_ns": st.st_mtime_ns}
     if path.is_symlink():
         real = Path(os.path.realpath(path))
         if not any(is_within(real, Path(os.path.realpath(r))) for r in config.archive_roots):
             return FileFacts(**base, problem=f"symlink points outside the archive roots ({real})")
-    if camera is None:
-        where = rel.parts[0] if len(rel.parts) > 1 else "(archive root)"
-        return FileFacts(**base, problem=f"no camera is configured for directory {where!r}")
+    if camera is None or found.problem:
+        return FileFacts(**base, problem=found.problem)
     try:
-        info = probe(path)
+        info = probe(path, damaged_ok=True)  # kept as `damaged` with its decodable span (issue 14)
     except CctvkitError as exc:
-        return FileFacts(**base, problem=str(exc).removeprefix(f"{path}: "))
+        problem = str(exc).removeprefix(f"{path}: ")
+        if path.suffix.lower() == ".dav":
+            problem += " (Dahua .dav: export the footage as MP4 from the NVR to index it)"
+        return FileFacts(**base, problem=problem)
     try:
-        start, note = _start_time(path, camera, config, info)
+        timing = establish_times(path, camera, config, info, found.times)
     except (TimeNotFound, TimeAmbiguous) as exc:
         return FileFacts(**base, info=info, problem=f"time cannot be established: {exc}")
+    start = timing.start_utc
     if start < EARLIEST_PLAUSIBLE or start > now + FUTURE_SLACK:
         return FileFacts(**base, info=info, problem=f"implausible recording time {start.isoformat()}")
     digest = sha256_file(path) if hash_files else None
-    return FileFacts(**base, info=info, start_utc=start, sha256=digest, note=note)
-
-
-def _start_time(
-    path: Path, camera: CameraConfig, config: SiteConfig, info: MediaInfo
-) -> tuple[datetime, str | None]:
-    created = info.creation_time_utc
-    if camera.filename_pattern:
-        pattern = FilenamePattern.compile(camera.filename_pattern)
-        try:
-            naive, offset = pattern.parse(path.stem)
-        except TimeNotFound:
-            if created is None:
-                raise
-            return created, "name does not match the pattern; time from the container's creation_time"
-        if offset is not None:
-            return naive.replace(tzinfo=offset).astimezone(UTC), None
-        return localize(naive, config.camera_tz(camera), hint_utc=created), None
-    if created is None:
-        raise TimeNotFound("no filename pattern for this camera and no creation_time in the container")
-    return created, None
+    return FileFacts(
+        **base,
+        info=info,
+        start_utc=start,
+        end_utc=timing.end_utc,
+        sha256=digest,
+        note=timing.note,
+        damage=timing.damage,
+    )
 
 
 def _row(facts: FileFacts, now: datetime) -> dict:
     info = facts.info
     cam = facts.camera
-    state = "quarantined" if facts.problem else "present"
-    start = facts.start_utc
-    end = start + timedelta(seconds=info.duration_s) if (start and info) else None
+    state = "quarantined" if facts.problem else "damaged" if facts.damage else "present"
+    start = facts.start_utc if not facts.problem else None
+    end = facts.end_utc if not facts.problem else None
     return {
         "path": facts.path,
         "camera_id": cam.id if cam else None,
@@ -205,7 +205,8 @@ def _row(facts: FileFacts, now: datetime) -> dict:
         "mtime_ns": facts.mtime_ns,
         "sha256": facts.sha256,
         "state": state,
-        "state_reason": facts.problem or facts.note,
+        "state_reason": facts.problem or facts.damage,
+        "note": facts.note if not facts.problem else None,
         "indexed_at": now,
         "state_changed_at": now,
     }
@@ -264,7 +265,7 @@ def scan_archive(
                 continue
             seen.add(key)
             old = known.get(key)
-            if old is not None and old.state in ("present", "quarantined"):
+            if old is not None and old.state in rq.SCANNED_STATES:
                 try:
                     st = path.lstat()
                 except FileNotFoundError:
@@ -278,8 +279,11 @@ def scan_archive(
     total = len(todo)
     done = 0
     pending: list[tuple[FileFacts, Recording | None]] = []
+    matcher = CameraMatcher(config)
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
-        results = pool.map(lambda t: (_examine_or_gone(t[0], t[1], config, hash_files, now), t[2]), todo)
+        results = pool.map(
+            lambda t: (_examine_or_gone(t[0], t[1], config, matcher, hash_files, now), t[2]), todo
+        )
         for facts, old in results:
             done += 1
             if facts is None:
@@ -333,6 +337,7 @@ def scan_archive(
                 "new": summary.new,
                 "changed": summary.changed,
                 "quarantined": summary.quarantined,
+                "damaged": summary.damaged,
                 "missing": summary.missing,
             },
             now=now,
@@ -376,5 +381,20 @@ def _store(
                     object_id=rec_id,
                     camera_id=values["camera_id"],
                     details={"path": facts.path, "reason": facts.problem},
+                    now=now,
+                )
+            elif facts.damage:
+                # Damaged footage is kept under retention and holds like any other (issue 14).
+                summary.damaged += 1
+                summary.damage.append((facts.path, facts.damage))
+                log.warning("damaged %s: %s", facts.path, facts.damage)
+                write_audit(
+                    conn,
+                    actor=actor,
+                    action="index.damaged",
+                    object_kind="recording",
+                    object_id=rec_id,
+                    camera_id=values["camera_id"],
+                    details={"path": facts.path, "reason": facts.damage},
                     now=now,
                 )

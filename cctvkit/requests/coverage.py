@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from cctvkit.catalog import recordings as rq
 from cctvkit.catalog.db import Catalog
-from cctvkit.catalog.records import Recording
+from cctvkit.catalog.records import FOOTAGE_STATES, Recording
 from cctvkit.catalog.request_records import Request, RequestWindow
 from cctvkit.retention.restrictions import restricted_recordings
 
@@ -106,7 +106,7 @@ class CameraCoverage:
 
 def _unavailable(rec: Recording, restricted: dict[int, int]) -> tuple[str, str] | None:
     """Why a recording cannot be used, or None if it can."""
-    if rec.state != "present":
+    if rec.state not in FOOTAGE_STATES:
         detail = {
             "purged": "purged under the retention rule",
             "missing": "file missing from the archive",

@@ -22,6 +22,7 @@ from cctvkit.catalog import purge_journal as jq
 from cctvkit.catalog import recordings as rq
 from cctvkit.catalog.db import Catalog
 from cctvkit.catalog.purge_journal import JournalEntry
+from cctvkit.catalog.records import FOOTAGE_STATES
 from cctvkit.config import SiteConfig
 from cctvkit.errors import CctvkitError
 from cctvkit.ingest import ScanSummary
@@ -105,7 +106,7 @@ class JournalSteps:
         refuse: dict[int, str] = {}
         for e in entries:
             f = facts.get(e.recording_id)
-            if f is None or f.state != "present" or f.path != e.path or f.start_utc is None:
+            if f is None or f.state not in FOOTAGE_STATES or f.path != e.path or f.start_utc is None:
                 refuse[e.id] = f"recording is no longer a present file at {e.path}"
             elif not self.policy.is_due(f.camera_id, f.start_utc, self.now):
                 refuse[e.id] = "no longer due under the current retention period"

@@ -10,6 +10,7 @@ from cctvkit._fault import FaultPoints
 from cctvkit.catalog import leases as lq
 from cctvkit.catalog import purge_journal as jq
 from cctvkit.catalog.db import Catalog
+from cctvkit.catalog.records import FOOTAGE_STATES
 from cctvkit.errors import ConflictError, NotFoundError
 
 __all__ = ["DEFAULT_LEASE", "lease_recordings", "leased", "release_leases"]
@@ -42,7 +43,7 @@ def lease_recordings(
         unknown = [r for r in recording_ids if r not in facts]
         if unknown:
             raise NotFoundError(f"no recording(s) {', '.join(f'#{r}' for r in unknown)} in the catalog")
-        gone = [r for r in recording_ids if facts[r].state != "present"]
+        gone = [r for r in recording_ids if facts[r].state not in FOOTAGE_STATES]
         if gone:
             raise ConflictError(
                 "recording(s) not available: " + ", ".join(f"#{r} ({facts[r].state})" for r in gone)

@@ -26,6 +26,12 @@ RAW_STREAM_FORMATS = frozenset({"h264", "hevc", "h265", "rawvideo", "m4v", "mjpe
 MAX_PIXELS = 8192 * 8192
 """Declared sizes above this are refused before any frame buffer is allocated."""
 
+TS_PACKET_SIZES = (188, 192, 204)
+"""MPEG-TS packet sizes FFmpeg reads: a file of none of their multiples ends inside a packet."""
+
+DECLARED_SLACK_S = 0.5
+"""How much longer than its packets a container may declare itself (audio tails, rounding)."""
+
 
 @dataclass(frozen=True, slots=True)
 class MediaInfo:
@@ -41,6 +47,9 @@ class MediaInfo:
         frame_count: number of video packets (frames) demuxed.
         creation_time_utc: the container's ``creation_time`` tag, if any.
         has_audio: whether an audio stream is present.
+        damage: why the file is damaged (truncated, corrupt packets), ``None`` when sound; then
+            ``duration_s`` and ``frame_count`` cover only the decodable span before the damage.
+        declared_duration_s: the duration the container's header declares, if it declares one.
     """
 
     kind: str
@@ -52,6 +61,8 @@ class MediaInfo:
     frame_count: int
     creation_time_utc: datetime | None
     has_audio: bool
+    damage: str | None = None
+    declared_duration_s: float | None = None
 
 
 def _parse_creation_time(value: str | None) -> datetime | None:
@@ -66,21 +77,27 @@ def _parse_creation_time(value: str | None) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def probe(path: Path) -> MediaInfo:
+def probe(path: Path, *, damaged_ok: bool = False) -> MediaInfo:
     """Probe ``path``: open the container, demux the video packets (no decoding) and decode one frame.
 
     Demuxing every packet costs little next to hashing the file and catches truncation that the
-    header alone hides; decoding the first frame proves the stream is really decodable.
+    header alone hides; decoding the first frame proves the stream is really decodable. Damage is
+    judged without decoding more (issue 14): a packet that reaches past the end of the file or is
+    flagged corrupt, a transport stream that ends inside a 188-byte packet, or a header that
+    declares more time than the packets hold.
 
     Args:
         path: a video file (any container FFmpeg reads) or a still (JPEG/PNG).
+        damaged_ok: return a damaged file's metadata with ``damage`` set and the span before the
+            damage (the index keeps such files), instead of raising.
 
     Returns:
         The file's metadata.
 
     Raises:
         VideoOpenError: the file is empty, not a media file, or has no video stream.
-        CorruptVideoError: the file opens but is truncated, damaged, or declares absurd sizes.
+        CorruptVideoError: the file opens but is damaged (unless ``damaged_ok``), has no decodable
+            frame, or declares absurd sizes.
     """
     path = Path(path)
     try:
@@ -92,6 +109,12 @@ def probe(path: Path) -> MediaInfo:
     try:
         container = av.open(str(path), mode="r")
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        index = _mp4_index_problem(path)
+        if index:
+            raise VideoOpenError(
+                f"{path}: not a readable video: an MP4 {index}, cut off while recording; its frames "
+                "cannot be placed in time"
+            ) from exc
         raise VideoOpenError(f"{path}: not a readable video or image ({_short(exc)})") from exc
     with container:
         if not container.streams.video:
@@ -112,10 +135,10 @@ def probe(path: Path) -> MediaInfo:
         has_audio = bool(container.streams.audio)
         creation = _parse_creation_time(container.metadata.get("creation_time"))
         try:
-            count, first_pts, last_end, decoded_one = _demux(container, stream, size)
+            span = _demux(container, stream, size)
         except (av.error.FFmpegError, ValueError) as exc:
             raise CorruptVideoError(f"{path}: damaged data ({_short(exc)})") from exc
-        if count == 0 or not decoded_one:
+        if span.count == 0 or not span.decoded_one:
             raise CorruptVideoError(f"{path}: no decodable frame (truncated or damaged)")
         codec = ctx.name
         if is_still:
@@ -123,50 +146,114 @@ def probe(path: Path) -> MediaInfo:
         rate = stream.average_rate or stream.guessed_rate
         fps = Fraction(rate) if rate else None
         tb = stream.time_base
-        if first_pts is not None and last_end is not None and tb:
-            duration_s = float((last_end - first_pts) * tb)
+        if span.first_pts is not None and span.last_end is not None and tb:
+            duration_s = float((span.last_end - span.first_pts) * tb)
         elif fps:
-            duration_s = count / float(fps)
+            duration_s = span.count / float(fps)
         else:
             raise CorruptVideoError(f"{path}: no timestamps and no frame rate")
         if fps is None and duration_s > 0:
-            fps = Fraction(count / duration_s).limit_denominator(1001)
-        return MediaInfo("video", codec, width, height, fps, duration_s, count, creation, has_audio)
+            fps = Fraction(span.count / duration_s).limit_denominator(1001)
+        declared = container.duration / 1e6 if container.duration and container.duration > 0 else None
+        damage = span.damage
+        if damage is None and fmt == "mpegts" and all(size % n for n in TS_PACKET_SIZES):
+            damage = "the transport stream ends inside a packet (truncated)"
+        if damage is None and declared is not None:
+            slack = max(DECLARED_SLACK_S, 3 / float(fps)) if fps else DECLARED_SLACK_S
+            if declared - duration_s > slack:
+                damage = f"the container declares {declared:.1f} s but its frames end at {duration_s:.1f} s"
+        if damage and not damaged_ok:
+            raise CorruptVideoError(f"{path}: damaged: {damage}")
+        return MediaInfo(
+            "video", codec, width, height, fps, duration_s, span.count, creation, has_audio, damage, declared
+        )
 
 
-def _demux(container, stream, size: int) -> tuple[int, int | None, int | None, bool]:
-    """Count video packets and their time span; decode the first frame; detect truncation."""
-    count = 0
+@dataclass(slots=True)
+class _Span:
+    """What demuxing found: sound packets, their pts range, whether one decoded, why it stopped early."""
+
+    count: int = 0
     first_pts: int | None = None
     last_end: int | None = None
-    decoded_one = False
+    decoded_one: bool = False
+    damage: str | None = None
+
+
+def _demux(container, stream, size: int) -> _Span:
+    """Count video packets and their time span; decode the first frame; stop at the first damage."""
+    span = _Span()
     default_dur = None
     if stream.average_rate and stream.time_base:
         default_dur = max(1, round(1 / (stream.average_rate * stream.time_base)))
+    tb = stream.time_base
     for packet in container.demux(stream):
         if packet.size == 0:  # flush packet at end of stream
             continue
         if packet.is_corrupt:
-            raise ValueError("corrupt packet")
+            span.damage = f"corrupt data at {_at(packet, span, tb):.1f} s"
+            break
         if packet.pos is not None and packet.pos >= 0 and packet.pos + packet.size > size:
-            raise ValueError("packet beyond end of file")
-        count += 1
+            span.damage = (
+                f"the file is cut off at {_at(packet, span, tb):.1f} s (a frame reaches past its end)"
+            )
+            break
+        span.count += 1
         if packet.pts is not None:
             dur = packet.duration or default_dur or 0
-            first_pts = packet.pts if first_pts is None else min(first_pts, packet.pts)
+            span.first_pts = packet.pts if span.first_pts is None else min(span.first_pts, packet.pts)
             end = packet.pts + dur
-            last_end = end if last_end is None else max(last_end, end)
-        if not decoded_one:
+            span.last_end = end if span.last_end is None else max(span.last_end, end)
+        if not span.decoded_one:
             for _frame in packet.decode():
-                decoded_one = True
+                span.decoded_one = True
                 break
-    if not decoded_one and count:
+    if not span.decoded_one and span.count:
         # Decoders with delay (B-frames, threads) emit the first frame only on flush.
         try:
-            decoded_one = bool(stream.codec_context.decode(None))
+            span.decoded_one = bool(stream.codec_context.decode(None))
         except av.error.FFmpegError:
-            decoded_one = False
-    return count, first_pts, last_end, decoded_one
+            span.decoded_one = False
+    return span
+
+
+def _at(packet, span: _Span, tb) -> float:
+    """Seconds from the first frame to ``packet`` (for messages only)."""
+    if packet.pts is None or not tb:
+        return 0.0
+    return float((packet.pts - (span.first_pts or 0)) * tb)
+
+
+def _mp4_index_problem(path: Path) -> str | None:
+    """For an ISO-BMFF file (``ftyp`` first): what is wrong with its ``moov`` index, if anything.
+
+    Reads only the top-level box headers, to name the usual cause of an unreadable MP4: a recorder
+    that writes the index last and was cut off.
+    """
+    boxes: list[tuple[bytes, int]] = []
+    try:
+        with open(path, "rb") as fh:
+            pos, end = 0, path.stat().st_size
+            while pos + 8 <= end and len(boxes) < 64:
+                fh.seek(pos)
+                head = fh.read(16)
+                size, kind = int.from_bytes(head[:4], "big"), head[4:8]
+                if size == 1 and len(head) == 16:
+                    size = int.from_bytes(head[8:16], "big")
+                boxes.append((kind, pos + size - end))
+                if size < 8:
+                    break
+                pos += size
+    except OSError:
+        return None
+    if not boxes or boxes[0][0] != b"ftyp":
+        return None
+    moov = [past for kind, past in boxes if kind == b"moov"]
+    if not moov:
+        return "without its index (no moov box)"
+    if moov[0] > 0:
+        return "whose index (moov box) is cut short"
+    return None
 
 
 def _short(exc: Exception) -> str:

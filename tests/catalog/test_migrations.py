@@ -53,3 +53,19 @@ def test_newer_catalog_is_refused(tmp_path: Path) -> None:
         )
         with pytest.raises(ConfigError, match="newer than this cctvkit supports"):
             migrate(conn)
+
+
+def test_version_three_catalog_gains_the_note_column(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'v3.db'}"
+    open_catalog(url).dispose()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        # A catalog made before migration 4: no recordings.note, no version 4.
+        conn.exec_driver_sql("ALTER TABLE recordings DROP COLUMN note")
+        conn.exec_driver_sql("DELETE FROM schema_version WHERE version = 4")
+    engine.dispose()
+    catalog = open_catalog(url)
+    with catalog.read() as conn:
+        assert 4 in set(conn.execute(select(schema_version.c.version)).scalars())
+    engine = create_engine(url)
+    assert "note" in {c["name"] for c in inspect(engine).get_columns("recordings")}
