@@ -8,17 +8,13 @@ from typing import Annotated
 
 import typer
 
-from cctvkit.cli.context import console, print_json
-from cctvkit.cli.request import KEY_PASSPHRASE_ENV, read_key_passphrase
+from cctvkit.cli.context import print_json
+from cctvkit.cli.output import KEY_PASSPHRASE_ENV, read_key_passphrase, say
 from cctvkit.keys import KEY_DIR_ENV, create_key, default_key_dir, list_keys
 
 __all__ = ["app"]
 
 app = typer.Typer(help="Your approver key: made once, kept encrypted in your own directory.")
-
-
-def _say(text: str) -> None:
-    console.print(text, highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command("new")
@@ -46,13 +42,13 @@ def new(
             }
         )
         return
-    _say(f"key of {key.name} written to {key.path} (0600; the passphrase protects it)")
-    _say(f"fingerprint {key.fingerprint}")
-    _say("give the site administrator these lines for the config:")
-    _say("")
-    _say("[[approvers]]")
-    _say(f"name = {json.dumps(key.name, ensure_ascii=False)}")  # a JSON string is a TOML one
-    _say(f'public_key = "{key.public_key}"')
+    say(f"key of {key.name} written to {key.path} (0600; the passphrase protects it)")
+    say(f"fingerprint {key.fingerprint}")
+    say("give the site administrator these lines for the config:")
+    say("")
+    say("[[approvers]]")
+    say(f"name = {json.dumps(key.name, ensure_ascii=False)}")  # a JSON string is a TOML one
+    say(f'public_key = "{key.public_key}"')
 
 
 @app.command("ls")
@@ -78,5 +74,5 @@ def ls(
         )
         return
     for k in keys:
-        _say(f"{k.name}  {k.fingerprint}  {k.public_key}  {k.path}")
-    _say(f"{len(keys)} key(s) in {folder}")
+        say(f"{k.name}  {k.fingerprint}  {k.public_key}  {k.path}")
+    say(f"{len(keys)} key(s) in {folder}")

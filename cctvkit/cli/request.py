@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cctvkit.cli.context import console, parse_when, print_json, state
+from cctvkit.cli.output import KEY_PASSPHRASE_ENV, read_key_passphrase, say, short_time
 from cctvkit.errors import UsageError
 from cctvkit.keys import find_key, read_key_file, unlock_key
 from cctvkit.requests import (
@@ -32,50 +32,13 @@ from cctvkit.requests.listing import list_releases, list_requests
 from cctvkit.requests.views import coverage_json, request_json
 from cctvkit.retention import list_holds
 
-__all__ = ["app", "read_key_passphrase", "read_passphrase"]
+__all__ = ["app"]
 
 app = typer.Typer(help="Access requests: open, find and estimate, review, process, refuse, close.")
 
 
-def _say(text: str) -> None:
-    """One line of plain output: no markup (names and reasons may hold brackets), never re-wrapped."""
-    console.print(text, highlight=False, markup=False, soft_wrap=True)
-
-
-PASSPHRASE_ENV = "CCTVKIT_PASSPHRASE"
-KEY_PASSPHRASE_ENV = "CCTVKIT_KEY_PASSPHRASE"
-"""The approver key's passphrase for scripts (never the same variable as a release's)."""
-
-
 def _today(ctx: typer.Context) -> date:
     return datetime.now(state(ctx).config.tz).date()
-
-
-def _short(iso: str | None) -> str:
-    return iso[:19].replace("T", " ") if iso else "-"
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
-
-
-def read_passphrase(
-    passphrase_file: Path | None, *, confirm: bool, env: str = PASSPHRASE_ENV, prompt: str = "Passphrase"
-) -> str:
-    """The passphrase from a file (first line), else ``$<env>``, else a hidden prompt."""
-    if passphrase_file is not None:
-        try:
-            return passphrase_file.read_text(encoding="utf-8").splitlines()[0]
-        except (OSError, IndexError) as exc:
-            raise UsageError(f"--passphrase-file {passphrase_file}: cannot read a passphrase") from exc
-    if os.environ.get(env):
-        return os.environ[env]
-    return typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
-
-
-def read_key_passphrase(passphrase_file: Path | None, *, confirm: bool) -> str:
-    """A signing key's passphrase: ``--passphrase-file``, ``$CCTVKIT_KEY_PASSPHRASE`` or a prompt."""
-    return read_passphrase(passphrase_file, confirm=confirm, env=KEY_PASSPHRASE_ENV, prompt="Key passphrase")
 
 
 @app.command("new")
@@ -136,7 +99,7 @@ def new(
     if as_json_out:
         print_json(request_json(req, cfg.tz, _today(ctx)))
         return
-    _say(f"opened {req.id} ({req.kind}, due {req.due_on}); held {len(req.windows)} window(s)")
+    say(f"opened {req.id} ({req.kind}, due {req.due_on}); held {len(req.windows)} window(s)")
 
 
 @app.command("ls")
@@ -179,7 +142,7 @@ def ls(
             r["outcome"] or "-",
         )
     console.print(table)
-    _say(f"{len(data)} request(s)")
+    say(f"{len(data)} request(s)")
 
 
 @app.command("show")
@@ -206,7 +169,8 @@ def show(
         f"{data['id']} {data['type']} request, {data['status']}"
         + (f", outcome: {data['outcome']}" if data["outcome"] else ""),
         f"requester: {data['requester']} ({data['contact'] or 'no contact'}); recipient: {data['recipient']}",
-        f"identity: {data['identity']['method'] or 'NOT VERIFIED'} {_short(data['identity']['verified_at'])}",
+        f"identity: {data['identity']['method'] or 'NOT VERIFIED'} "
+        f"{short_time(data['identity']['verified_at'])}",
         f"legal basis: {data['legal_basis']}",
         f"received {data['received_on']}, due {data['due_on']}{left}"
         + (" OVERDUE" if data["overdue"] else ""),
@@ -216,7 +180,7 @@ def show(
     for w in data["windows"]:
         lines.append(
             f"window {w['seq']}: {w['place']} ({', '.join(w['cameras'])}) "
-            f"{_short(w['start_local'])} - {_short(w['end_local'])}"
+            f"{short_time(w['start_local'])} - {short_time(w['end_local'])}"
         )
     for e in data["extensions"]:
         lines.append(f"extended {e['months']} month(s) by {e['by']}: {e['reason']} (due {e['due_after']})")
@@ -229,7 +193,7 @@ def show(
     for h in data["holds"]:
         lines.append(
             f"hold #{h['id']} on {', '.join(h['cameras'])}: "
-            + ("released " + _short(h["released_at"]) if h["released_at"] else "in force")
+            + ("released " + short_time(h["released_at"]) if h["released_at"] else "in force")
         )
     for r in data["releases"]:
         lines.append(
@@ -239,20 +203,20 @@ def show(
         for w in r["withheld"]:
             tag = "withheld" if w["withheld"] else "not available"
             lines.append(
-                f"  {tag}: {w['camera_id']} {_short(w['start_local'])} - {_short(w['end_local'])}: "
+                f"  {tag}: {w['camera_id']} {short_time(w['start_local'])} - {short_time(w['end_local'])}: "
                 f"{w['detail']}"
             )
     for c in data["footage"]:
         for g in c["gaps"]:
             tag = "withheld" if g["reason"] in WITHHELD_REASONS else "not available"
-            span = f"{_short(g['from_local'])} - {_short(g['to_local'])}"
+            span = f"{short_time(g['from_local'])} - {short_time(g['to_local'])}"
             lines.append(f"{tag} ({g['reason']}): {c['camera_id']} {span}: {g['detail']}")
     if data["refusal_reason"]:
         lines.append(f"refused: {data['refusal_reason']}")
     if data["closed_at"]:
-        lines.append(f"closed {_short(data['closed_at'])} by {data['closed_by']}: {data['close_reason']}")
+        lines.append(f"closed {short_time(data['closed_at'])} by {data['closed_by']}: {data['close_reason']}")
     for line in lines:
-        _say(line)
+        say(line)
 
 
 @app.command("identify")
@@ -272,7 +236,7 @@ def identify(
         method=method,
         verified_at=parse_when(at, st.config, option="--at"),
     )
-    _say(f"{req.id}: identity verified ({req.identity_method})")
+    say(f"{req.id}: identity verified ({req.identity_method})")
 
 
 @app.command("extend")
@@ -286,7 +250,7 @@ def extend(
     """Extend the reply deadline."""
     st = state(ctx)
     req = extend_request(st.catalog, request_id, actor=st.operator, months=months, reason=reason)
-    _say(f"{req.id}: now due {req.due_on} ({req.extended_months} month(s) extension)")
+    say(f"{req.id}: now due {req.due_on} ({req.extended_months} month(s) extension)")
 
 
 @app.command("approve")
@@ -313,7 +277,7 @@ def approve(
     signing = unlock_key(keyfile, read_key_passphrase(passphrase_file, confirm=False))
     req = approve_unredacted(st.catalog, st.config, request_id, actor=st.operator, key=signing, note=note)
     approval = req.approvals[-1]
-    _say(f"{req.id}: unredacted copy approved by {approval.approved_by}, signed with {signing.fingerprint}")
+    say(f"{req.id}: unredacted copy approved by {approval.approved_by}, signed with {signing.fingerprint}")
 
 
 @app.command("refuse")
@@ -326,7 +290,7 @@ def refuse(
     """Refuse a request with its reason and close it."""
     st = state(ctx)
     req = refuse_request(st.catalog, st.config, request_id, actor=st.operator, reason=reason)
-    _say(f"{req.id}: refused and closed ({req.refusal_reason})")
+    say(f"{req.id}: refused and closed ({req.refusal_reason})")
 
 
 @app.command("close")
@@ -339,4 +303,4 @@ def close(
     """Close a request: its holds are released and its working files deleted."""
     st = state(ctx)
     req = close_request(st.catalog, st.config, request_id, actor=st.operator, reason=reason)
-    _say(f"{req.id}: closed; holds released")
+    say(f"{req.id}: closed; holds released")

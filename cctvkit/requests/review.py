@@ -1,4 +1,9 @@
-"""Review a request's clips before release: contact sheets of face tracks, to pick the subject's ids."""
+"""Review a request's clips before release: contact sheets of face tracks, to pick the subject's ids.
+
+Analysis only: each clip is cut, detected and tracked, nothing is encoded. The stored analysis
+(``clip-NN.analysis.json``) is kept beside the sheet, so a later render or a review page can show
+the masks without detecting again.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +17,11 @@ from cctvkit.audit import write_audit
 from cctvkit.catalog.db import Catalog
 from cctvkit.config import SiteConfig
 from cctvkit.errors import ConflictError
-from cctvkit.redact import RedactOptions, TrackSummary, build_detector, redact_video, review_paths
-from cctvkit.requests.clips import cut_clips, plan_clips, verify_sources
-from cctvkit.requests.coverage import find_coverage
-from cctvkit.requests.estimate import lease_ttl
-from cctvkit.requests.lifecycle import get_request
-from cctvkit.requests.session import request_run
-from cctvkit.requests.workspace import work_dir
-from cctvkit.retention.leases import leased
+from cctvkit.redact import RedactOptions, TrackSummary, build_detector
+from cctvkit.redact.analysis import analyze, collect
+from cctvkit.redact.pipeline import write_review
+from cctvkit.redact.report import write_json
+from cctvkit.requests.run import RequestPlan, clip_run, plan_request
 
 __all__ = ["ReviewSheet", "review_request"]
 
@@ -38,7 +40,7 @@ class ReviewSheet:
         end_utc: the clip's end.
         sheet_path: PNG contact sheet, one thumbnail per track with its id (unmasked; private).
         tracks_path: the tracks as JSON.
-        preview_path: the clip with every face masked (what the release looks like with no keeps).
+        analysis_path: the clip's stored analysis (per-frame mask plans, :class:`StoredAnalysis` JSON).
         tracks: the face tracks found.
     """
 
@@ -49,7 +51,7 @@ class ReviewSheet:
     end_utc: datetime
     sheet_path: Path
     tracks_path: Path
-    preview_path: Path
+    analysis_path: Path
     tracks: tuple[TrackSummary, ...]
 
 
@@ -62,8 +64,9 @@ def review_request(
     options: RedactOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
     now: datetime | None = None,
+    plan: RequestPlan | None = None,
 ) -> list[ReviewSheet]:
-    """Cut each clip of the request and run the redaction engine's review on it.
+    """Cut each clip of the request and analyse it (detect and track, no encode) for its contact sheet.
 
     The working clips are kept in the request's working directory, so ``request process`` reads
     the same frames with the same options and the track ids on the sheets hold.
@@ -73,41 +76,24 @@ def review_request(
     """
     now = now or datetime.now(UTC)
     options = options or RedactOptions()
-    request = get_request(catalog, request_id)
-    if not request.is_open:
+    plan = plan or plan_request(catalog, request_id)
+    if not plan.request.is_open:
         raise ConflictError(f"request {request_id} is closed")
-    clips = plan_clips(find_coverage(catalog, request))
-    if not clips:
+    if not plan.clips:
         raise ConflictError(f"request {request_id}: no footage to review (see `cctvkit request find`)")
-    work = work_dir(config, request_id)
-    review_dir = work / "review"
-    review_dir.mkdir(mode=0o700, exist_ok=True)
-    detector = build_detector(options)
     sheets = []
-    recording_ids = sorted({r for c in clips for r in c.recording_ids})
-    frames = sum(round(s.duration_s * s.fps) for c in clips for s in c.spans)
-    ttl = lease_ttl(catalog, frames)
-    with (
-        request_run(catalog, config, request_id, actor=actor),
-        leased(catalog, recording_ids, holder=f"review of request {request_id}", ttl=ttl),
-    ):
-        hashes = verify_sources(clips)
-        cuts = cut_clips(clips, work, hashes)
-        for clip in clips:
+    with clip_run(catalog, config, plan, actor=actor, holder=f"review of request {request_id}") as run:
+        review_dir = run.work / "review"
+        review_dir.mkdir(mode=0o700, exist_ok=True)
+        detector = build_detector(options)
+        cuts = run.cut()
+        for clip in run.clips:
             cut = cuts[clip.number]
-            camera = config.camera(clip.camera_id)
-            preview = review_dir / f"clip-{clip.number:02d}.mp4"
-            report = redact_video(
-                Path(cut.path),
-                preview,
-                options=options,
-                privacy_zones=camera.privacy_zones if camera else (),
-                detector=detector,
-                progress=progress,
-                report_path=review_dir / f"clip-{clip.number:02d}.redaction.json",
-                review=True,
-            )
-            sheet, tracks = review_paths(preview)
+            base = review_dir / f"clip-{clip.number:02d}.mp4"  # names the review files; never written
+            with analyze(Path(cut.path), options=options, detector=detector, progress=progress) as analysis:
+                stored = collect(analysis)
+            sheet, tracks = write_review(analysis, stored.summary.tracks, base)
+            analysis_path = write_json(stored.to_dict(), review_dir / f"clip-{clip.number:02d}.analysis.json")
             sheets.append(
                 ReviewSheet(
                     clip.number,
@@ -117,10 +103,11 @@ def review_request(
                     cut.end_utc,
                     sheet,
                     tracks,
-                    preview,
-                    report.tracks,
+                    analysis_path,
+                    stored.summary.tracks,
                 )
             )
+    recording_ids = sorted({r for c in run.clips for r in c.recording_ids})
     with catalog.write() as conn:
         # Staff saw unmasked faces on the sheets: that is a viewing, and it is logged (7.1).
         write_audit(
