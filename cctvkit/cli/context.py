@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from cctvkit.catalog import Catalog, open_catalog
 from cctvkit.config import SiteConfig, load_config
 from cctvkit.errors import UsageError
+from cctvkit.timeparse import parse_optional
 
 __all__ = [
     "AppState",
@@ -97,22 +98,12 @@ def print_json(data: Any) -> None:
 
 
 def parse_when(value: str | None, config: SiteConfig, *, option: str) -> datetime | None:
-    """Parse an ISO date or datetime; naive values are in the site's timezone.
+    """An optional wall-clock time in the site's timezone, to UTC (see :mod:`cctvkit.timeparse`).
 
     Raises:
-        UsageError: the value is not a date/time.
+        UsageError: not a date/time, or DST-ambiguous or non-existent.
     """
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise UsageError(
-            f"{option}: {value!r} is not an ISO date or date-time (e.g. 2026-10-01T14:00)"
-        ) from exc
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=config.tz)
-    return parsed.astimezone(UTC)
+    return parse_optional(value, config.tz, what=option)
 
 
 @contextmanager

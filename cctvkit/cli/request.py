@@ -30,6 +30,7 @@ from cctvkit.requests.coverage import WITHHELD_REASONS
 from cctvkit.requests.listing import list_releases, list_requests
 from cctvkit.requests.views import coverage_json, request_json
 from cctvkit.retention import list_holds
+from cctvkit.timeparse import local_date
 
 __all__ = ["app", "read_passphrase"]
 
@@ -99,10 +100,7 @@ def new(
     """Open a request and place a hold on its windows."""
     st = state(ctx)
     cfg = st.config
-    try:
-        received_on = date.fromisoformat(received) if received else _today(ctx)
-    except ValueError as exc:
-        raise UsageError(f"--received {received!r} is not a date (YYYY-MM-DD)") from exc
+    received_on = local_date(received, what="--received") if received else _today(ctx)
     verified = None
     if identity_verified:
         now_text = datetime.now(UTC).isoformat()
