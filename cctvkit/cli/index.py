@@ -9,6 +9,7 @@ from rich.table import Table
 
 from cctvkit.catalog import as_json
 from cctvkit.catalog import recordings as rq
+from cctvkit.cli.choices import RecordingState
 from cctvkit.cli.context import console, parse_when, print_json, progress_bar, state
 from cctvkit.errors import NotFoundError, UsageError
 from cctvkit.ingest import scan_archive
@@ -59,7 +60,7 @@ def ls(
     from_: Annotated[str | None, typer.Option("--from", help="Start, ISO; site timezone if naive.")] = None,
     to: Annotated[str | None, typer.Option(help="End, ISO; site timezone if naive.")] = None,
     state_filter: Annotated[
-        list[str] | None, typer.Option("--state", help="present/missing/quarantined/purged (repeatable).")
+        list[RecordingState] | None, typer.Option("--state", help="Recording state (repeatable).")
     ] = None,
     limit: Annotated[int | None, typer.Option(help="At most this many rows.")] = None,
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -84,7 +85,7 @@ def ls(
             area=area,
             start_utc=start,
             end_utc=end,
-            states=state_filter,
+            states=[str(s) for s in state_filter] if state_filter else None,
             limit=limit,
         )
     if as_json_out:
