@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from cctvkit.audit import verify_chain
 from cctvkit.catalog import as_json
 from cctvkit.catalog.audit_store import iter_audit, last_audit, list_audit
+from cctvkit.cli.columns import Col, compact_time, print_table
 from cctvkit.cli.context import console, parse_when, print_json, state
 from cctvkit.errors import AuditError
 
@@ -51,7 +52,7 @@ def verify(
         )
     else:
         for p in problems:
-            console.print(f"[red]{p.kind}[/] {p.message}", highlight=False)
+            console.print(f"{p.kind} {p.message}", style="red")
         if not problems:
             console.print(
                 f"audit log verifies: {count} record(s), head #{head.seq if head else 0} "
@@ -76,6 +77,7 @@ def ls(
     since: Annotated[str | None, typer.Option(help="From this time, ISO; site timezone if naive.")] = None,
     until: Annotated[str | None, typer.Option(help="Before this time, ISO; site timezone if naive.")] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="At most this many records.")] = None,
+    wide: Annotated[bool, typer.Option("--wide", help="Camera column and full times.")] = False,
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List audit records (who, what, when, why), oldest first."""
@@ -94,16 +96,20 @@ def ls(
     if as_json_out:
         print_json([{**as_json(r), "details": json.loads(r.details)} for r in rows])
         return
-    table = Table("seq", "time", "actor", "action", "object", "camera", "details")
+    now = datetime.now(UTC)
+    cells = []
     for r in rows:
-        table.add_row(
-            str(r.seq),
-            r.ts_utc.astimezone(cfg.tz).strftime("%Y-%m-%d %H:%M:%S"),
-            r.actor,
-            r.action,
-            f"{r.object_kind} {r.object_id or ''}".strip(),
-            r.camera_id or "-",
-            r.details,
+        when = (
+            r.ts_utc.astimezone(cfg.tz).strftime("%Y-%m-%d %H:%M:%S %Z")
+            if wide
+            else compact_time(r.ts_utc, cfg.tz, now=now, seconds=True)
         )
-    console.print(table)
-    console.print(f"{len(rows)} record(s)")
+        row = [str(r.seq), when, r.actor, r.action, f"{r.object_kind} {r.object_id or ''}".strip()]
+        cells.append([*row, r.camera_id or "-", r.details] if wide else [*row, r.details])
+    columns = [
+        Col("seq", justify="right"), Col("time"), Col("actor", cut="right", min_width=6),
+        Col("action", cut="right", min_width=12), Col("object", cut="right", min_width=10),
+    ]  # fmt: skip
+    columns += [Col("camera"), Col("details", cut="right")] if wide else [Col("details", cut="right")]
+    print_table(console, columns, cells)
+    console.print(f"{len(rows)} record(s); times {cfg.site.timezone}; full details: --json")

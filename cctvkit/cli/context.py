@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from cctvkit.catalog import Catalog, open_catalog
@@ -32,8 +32,37 @@ __all__ = [
     "state",
 ]
 
-console = Console()
-err_console = Console(stderr=True)
+UNBOUNDED_WIDTH = 100_000
+"""Console width off a terminal: a pipe or a cron log gets whole lines, never hard-wrapped."""
+
+
+class _Console(Console):
+    """Rich console that prints text as given: no markup, no emoji codes, no wrapping into a pipe.
+
+    Messages and table cells carry file names, reasons and requesters typed by people; parsing them
+    as markup swallowed ``[x]`` and turned ``:abc:`` into an emoji (issue 18). The width is read on
+    every use: ``$COLUMNS`` when set, else the terminal's, else unbounded.
+    """
+
+    def __init__(self, *, stderr: bool = False) -> None:
+        super().__init__(stderr=stderr, markup=False, emoji=False, highlight=False)
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        columns = os.environ.get("COLUMNS", "")
+        if columns.isdigit() and int(columns) > 0:
+            return ConsoleDimensions(int(columns), super().size.height)
+        if self.is_terminal:
+            return super().size
+        return ConsoleDimensions(UNBOUNDED_WIDTH, super().size.height)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+
+
+console = _Console()
+err_console = _Console(stderr=True)
 
 OPERATOR_ENV = "CCTVKIT_OPERATOR"
 
@@ -113,7 +142,7 @@ def progress_bar(description: str, *, enabled: bool = True) -> Iterator[Callable
         yield lambda done, total: None
         return
     with Progress(
-        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.description}", style="bold", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),

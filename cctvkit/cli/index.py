@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from cctvkit.catalog import as_json
 from cctvkit.catalog import recordings as rq
 from cctvkit.cli.choices import RecordingState
+from cctvkit.cli.columns import Col, compact_time, print_table
 from cctvkit.cli.context import console, parse_when, print_json, progress_bar, state
 from cctvkit.errors import NotFoundError, UsageError
 from cctvkit.ingest import scan_archive
@@ -47,7 +48,7 @@ def scan(
         )
         return
     for path, reason in summary.problems:
-        console.print(f"[yellow]quarantined[/] {path}: {reason}")
+        console.print(f"quarantined {path}: {reason}", style="yellow")
     console.print(summary.line())
 
 
@@ -60,9 +61,13 @@ def ls(
     from_: Annotated[str | None, typer.Option("--from", help="Start, ISO; site timezone if naive.")] = None,
     to: Annotated[str | None, typer.Option(help="End, ISO; site timezone if naive.")] = None,
     state_filter: Annotated[
-        list[RecordingState] | None, typer.Option("--state", help="Recording state (repeatable).")
+        list[RecordingState] | None,
+        typer.Option(
+            "--state", metavar="STATE", help=f"Recording state: {', '.join(RecordingState)} (repeatable)."
+        ),
     ] = None,
     limit: Annotated[int | None, typer.Option(help="At most this many rows.")] = None,
+    wide: Annotated[bool, typer.Option("--wide", help="Place and kind columns, full times.")] = False,
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List recordings overlapping a time window, by camera and place."""
@@ -91,21 +96,26 @@ def ls(
     if as_json_out:
         print_json([as_json(r) for r in rows])
         return
-    table = Table("id", "camera", "place", "start", "end", "kind", "state", "path")
-    tz = cfg.tz
+    tz, now = cfg.tz, datetime.now(UTC)
+    cells = []
     for r in rows:
-        table.add_row(
-            str(r.id),
-            r.camera_id or "-",
-            r.area or "-",
-            r.start_utc.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z") if r.start_utc else "-",
-            r.end_utc.astimezone(tz).strftime("%H:%M:%S") if r.end_utc else "-",
-            r.kind,
-            r.state,
-            _short_path(r.path, cfg.archive_roots),
-        )
-    console.print(table)
-    console.print(f"{len(rows)} recording(s)")
+        path = _short_path(r.path, cfg.archive_roots)
+        end = r.end_utc.astimezone(tz).strftime("%H:%M:%S") if r.end_utc else "-"
+        if wide:
+            start = r.start_utc.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z") if r.start_utc else "-"
+            cells.append([str(r.id), r.camera_id or "-", r.area or "-", start, end, r.kind, r.state, path])
+        else:
+            start = compact_time(r.start_utc, tz, now=now, seconds=True)
+            cells.append([str(r.id), r.camera_id or "-", start, end, r.state, path])
+    if wide:
+        columns = [Col("id", justify="right"), Col("camera"), Col("place", cut="right"), Col("start"),
+                   Col("end"), Col("kind"), Col("state"), Col("path", cut="left", min_width=16)]  # fmt: skip
+    else:
+        # 80 columns: place and kind go to --wide; the path keeps its tail (the file name).
+        columns = [Col("id", justify="right"), Col("camera"), Col("start"), Col("end"), Col("state"),
+                   Col("path", cut="left", min_width=16)]  # fmt: skip
+    print_table(console, columns, cells)
+    console.print(f"{len(rows)} recording(s); times {cfg.site.timezone}")
 
 
 def _short_path(path: str, roots: list) -> str:
@@ -149,4 +159,4 @@ def show(
         print_json(data)
         return
     for key, value in data.items():
-        console.print(f"[bold]{key:>18}[/] {value}")
+        console.print(f"{key:>18} {value}")

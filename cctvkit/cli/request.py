@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from cctvkit.cli.context import console, parse_when, print_json, state
 from cctvkit.errors import UsageError
@@ -155,11 +155,11 @@ def ls(
     for r in data:
         left = "-" if r["days_left"] is None else f"{r['days_left']} d"
         if r["overdue"]:
-            left = f"[red]{left} OVERDUE[/]"
+            left = Text(f"{left} OVERDUE", style="red")
         table.add_row(
             r["id"],
             r["type"],
-            escape(r["requester"]),
+            r["requester"],
             r["received_on"],
             r["due_on"],
             left,
