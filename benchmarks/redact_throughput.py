@@ -12,7 +12,9 @@ Every row is measured in one run on the same file, then scored from its output p
 * deface (if its CLI is installed): ``deface --thresh 0.5`` at native resolution;
 * cctvkit: ``redact_video`` with fp32 weights; then an ablation from the settings issue #6's first
   session left (veryfast, a whole-frame sweep on every busy detection), adding one change per
-  row up to the defaults.
+  row up to the defaults;
+* with the ``[yolo]`` extra: the defaults with ``--model yolo`` and YOLO26n built from its YAML
+  (random weights, nothing downloaded): its speed beside CenterFace's, its leaks meaningless.
 
 Detectors are loaded before the clock starts (for every row but deface's): a redaction loads
 its detector once, whatever the length of its footage.
@@ -48,6 +50,7 @@ from benchmarks._machine import machine
 from cctvkit.redact import FaceDetector, Masker, RedactOptions, build_detector, redact_video
 from cctvkit.redact.detectors import TiledDetector
 from cctvkit.redact.detectors.centerface import CenterFaceDetector
+from cctvkit.redact.detectors.yolo import build_from_yaml, ultralytics_available
 from cctvkit.redact.evaluation import MIN_VISIBLE, ScoreKeeper
 from cctvkit.redact.options import DEFAULT_X264_PARAMS
 from cctvkit.samplegen import FaceTrack, Keyframe, write_clip
@@ -254,6 +257,13 @@ def measure(
             "default",
         ),
     ]
+    if ultralytics_available():
+        # Speed only: the YOLO backend with YOLO26n built from its YAML (random weights, nothing
+        # downloaded), so its leak columns say nothing about a trained face model.
+        weights = build_from_yaml(work / "yolo26n-random.pt")
+        yolo = RedactOptions(model="yolo", weights=str(weights))
+        detectors["yolo"] = build_detector(yolo)
+        runs.append(redact("cctvkit, YOLO26n from YAML, random weights (speed only)", yolo, "yolo"))
     rows: list[tuple[str, ...]] = []
     naive_fps = None
     timings: dict[str, list[float]] = {name: [] for name, _run, _output in runs}

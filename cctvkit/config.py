@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
+import json
 import os
 import re
 import tomllib
+import typing
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -320,8 +323,11 @@ class SiteConfig(_Model):
                 ]
             if "data_dir" not in site:
                 site["data_dir"] = str(base / ".cctvkit")
+        # Strict, through JSON: a number or boolean must be written as one (`retention_days = "30"`
+        # is refused, issue 18), while strings still become paths, zones and enums.
+        document = json.dumps({**raw, "source": str(path.resolve())}, default=str)
         try:
-            return cls.model_validate({**raw, "source": path.resolve()})
+            return cls.model_validate_json(document, strict=True)
         except ValidationError as exc:
             raise ConfigError(f"{path}: {_first_error(exc, raw)}") from exc
 
@@ -389,8 +395,13 @@ def check_roots_exist(config: SiteConfig) -> None:
 
 
 def _first_error(exc: ValidationError, raw: dict) -> str:
-    """One line for the first problem, naming cameras by id rather than by list index."""
-    err = exc.errors()[0]
+    """One line for the first problem, naming cameras by id rather than by list index.
+
+    An unknown key comes first: a misspelt required key also reports the real one as missing,
+    and the typo is what the user must fix.
+    """
+    errors = exc.errors()
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = list(err["loc"])
     if len(loc) >= 2 and loc[0] == "cameras" and isinstance(loc[1], int):
         cams = raw.get("cameras") or []
@@ -402,7 +413,33 @@ def _first_error(exc: ValidationError, raw: dict) -> str:
         msg = f"{err.get('input')} days exceeds the policy ceiling of {MAX_RETENTION_DAYS} days (12.5)"
     if err["type"] == "missing":
         msg = "required but missing"
+    if err["type"] == "extra_forbidden":
+        msg = _unknown_key(str(loc[-1]), _keys_at(err["loc"][:-1]))
     return one_line(f"{where}: {msg}" if where else msg)
+
+
+def _keys_at(loc: tuple) -> list[str]:
+    """The keys the config accepts at ``loc`` (a pydantic error location without its last part)."""
+    model: type[BaseModel] = SiteConfig
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        annotation = model.model_fields[str(part)].annotation
+        # Unwrap list[...] and X | None down to the section's model.
+        while not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if not args:
+                return []
+            annotation = args[0]
+        model = annotation
+    return [name for name, info in model.model_fields.items() if not info.exclude]
+
+
+def _unknown_key(key: str, valid: list[str]) -> str:
+    close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+    if close:
+        return f"unknown key {key!r}; did you mean {close[0]!r}?"
+    return f"unknown key {key!r} (valid here: {', '.join(valid)})"
 
 
 def load_config(path: Path | None = None) -> SiteConfig:

@@ -39,7 +39,18 @@ def test_valid_config_resolves_paths_against_file(tmp_path: Path) -> None:
         ),
         (('id = "hall"', 'id = "gate"'), "camera id 'gate' is defined twice"),
         (('archive_roots = ["archive"]', 'archive_roots = ["nowhere"]'), "archive root does not exist"),
-        (('area = "Gate"', 'area = "Gate"\ncolour = "red"'), "cameras[gate].colour: Extra inputs"),
+        (('area = "Gate"', 'area = "Gate"\ncolour = "red"'), "unknown key 'colour' (valid"),
+        # Issue 18: a misspelt key is named, with the closest valid one (not "retention_days: missing").
+        (
+            ("retention_days = 30", "retension_days = 30"),
+            "cameras[gate].retension_days: unknown key 'retension_days'; did you mean 'retention_days'?",
+        ),
+        (('timezone = "Europe/London"', 'time_zone = "Europe/London"'), "did you mean 'timezone'?"),
+        # Issue 18: numbers and booleans are strict; a quoted number is a typo, not a number.
+        (("retention_days = 30", 'retention_days = "30"'), "cameras[gate].retention_days: Input should be"),
+        (("retention_days = 30", "retention_days = 30.0"), "cameras[gate].retention_days: Input should be"),
+        (("retention_days = 30", "retention_days = true"), "cameras[gate].retention_days: Input should be"),
+        (('name = "Test Site"', "name = 7"), "site.name: Input should be a valid string"),
         (('filename_pattern = "gate_%Y%m%d_%H%M%S"', 'filename_pattern = "gate_%Y%j"'), "unsupported"),
         (("[site]", "[site\n"), "not valid TOML"),
     ],

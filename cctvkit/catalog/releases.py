@@ -10,11 +10,12 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import IntegrityError
 
 from cctvkit.catalog.request_records import Disclosure, Release, ReleaseClip
-from cctvkit.catalog.schema import disclosures, release_clips, releases
+from cctvkit.catalog.schema import disclosures, recordings, release_clips, releases
 from cctvkit.errors import ConflictError
 
 __all__ = [
     "clip_speeds",
+    "clip_speeds_by_size",
     "count_releases",
     "insert_disclosure",
     "insert_release",
@@ -97,6 +98,40 @@ def clip_speeds(conn: Connection, limit: int = 50) -> list[tuple[int, float]]:
         .limit(limit)
     )
     return [(int(f), float(s)) for f, s in conn.execute(query)]
+
+
+def clip_speeds_by_size(
+    conn: Connection, limit: int = 200
+) -> list[tuple[int, float, int | None, int | None]]:
+    """``(frames, seconds, width, height)`` of the most recent redacted clips.
+
+    The size is the largest of the camera's video recordings the clip overlaps (release clips do
+    not store it; the source rows stay in the catalog after a purge).
+    """
+    size = (
+        select(recordings.c.width, recordings.c.height)
+        .where(
+            recordings.c.camera_id == release_clips.c.camera_id,
+            recordings.c.kind == "video",
+            recordings.c.start_utc < release_clips.c.end_utc,
+            recordings.c.end_utc > release_clips.c.start_utc,
+        )
+        .order_by((recordings.c.width * recordings.c.height).desc())
+        .limit(1)
+    )
+    query = (
+        select(
+            release_clips.c.frame_count,
+            release_clips.c.processing_s,
+            size.with_only_columns(recordings.c.width).scalar_subquery(),
+            size.with_only_columns(recordings.c.height).scalar_subquery(),
+        )
+        .join(releases, releases.c.id == release_clips.c.release_id)
+        .where(releases.c.redacted.is_(True), release_clips.c.processing_s > 0)
+        .order_by(release_clips.c.id.desc())
+        .limit(limit)
+    )
+    return [(int(f), float(s), w, h) for f, s, w, h in conn.execute(query)]
 
 
 def insert_disclosure(conn: Connection, values: dict[str, Any]) -> int:

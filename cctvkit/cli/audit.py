@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from cctvkit.audit import WHO, canonical_details, record_who
 from cctvkit.audit_log import audit_json, check_audit_log, list_audit_records
+from cctvkit.cli.columns import Col, compact_time, print_table
 from cctvkit.cli.context import console, parse_when, print_json, state
 from cctvkit.errors import AuditError
 
@@ -41,7 +41,7 @@ def verify(
         )
     else:
         for p in problems:
-            console.print(f"[red]{p.kind}[/] {p.message}", highlight=False)
+            console.print(f"{p.kind} {p.message}", style="red")
         if not problems:
             console.print(
                 f"audit log verifies: {check.records} record(s), head #{head_seq or 0} {head_hash or '-'}",
@@ -65,6 +65,9 @@ def ls(
     since: Annotated[str | None, typer.Option(help="From this time, ISO; site timezone if naive.")] = None,
     until: Annotated[str | None, typer.Option(help="Before this time, ISO; site timezone if naive.")] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="At most this many records.")] = None,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="OS user, key and camera columns, and full times.")
+    ] = False,
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List audit records (who: operator name, OS user and uid, key used; what, when, why), oldest first."""
@@ -82,23 +85,29 @@ def ls(
     if as_json_out:
         print_json([audit_json(r) for r in rows])
         return
-    table = Table("seq", "time", "actor", "os user (uid)")
-    for name in ("key", "action", "object", "camera"):
-        table.add_column(name, overflow="fold")
-    table.add_column("details", overflow="fold")
+    now = datetime.now(UTC)
+    cells = []
     for r in rows:
-        who = record_who(r)
-        details = {k: v for k, v in json.loads(r.details).items() if k != WHO}  # shown in its columns
-        table.add_row(
-            str(r.seq),
-            r.ts_utc.astimezone(cfg.tz).strftime("%Y-%m-%d %H:%M:%S"),
-            escape(r.actor),
-            "-" if who.uid is None else f"{who.os_user} ({who.uid})",
-            who.key_fingerprint or "-",
-            r.action,
-            escape(f"{r.object_kind} {r.object_id or ''}".strip()),
-            r.camera_id or "-",
-            escape(canonical_details(details)),
+        when = (
+            r.ts_utc.astimezone(cfg.tz).strftime("%Y-%m-%d %H:%M:%S %Z")
+            if wide
+            else compact_time(r.ts_utc, cfg.tz, now=now, seconds=True)
         )
-    console.print(table)
-    console.print(f"{len(rows)} record(s)")
+        who = record_who(r)
+        details = canonical_details({k: v for k, v in json.loads(r.details).items() if k != WHO})
+        row = [str(r.seq), when, r.actor, r.action, f"{r.object_kind} {r.object_id or ''}".strip()]
+        if wide:  # the OS account and key beside the operator name (issue 19)
+            os_user = "-" if who.uid is None else f"{who.os_user} ({who.uid})"
+            cells.append([*row, os_user, who.key_fingerprint or "-", r.camera_id or "-", details])
+        else:
+            cells.append([*row, details])
+    columns = [
+        Col("seq", justify="right"), Col("time"), Col("actor", cut="right", min_width=6),
+        Col("action", cut="right", min_width=12), Col("object", cut="right", min_width=10),
+    ]  # fmt: skip
+    if wide:
+        columns += [Col("os user (uid)"), Col("key"), Col("camera"), Col("details", cut="right")]
+    else:
+        columns += [Col("details", cut="right")]
+    print_table(console, columns, cells)
+    console.print(f"{len(rows)} record(s); times {cfg.site.timezone}; full details: --json")

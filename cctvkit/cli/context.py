@@ -9,18 +9,19 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from cctvkit.access import authorize, role_for
 from cctvkit.catalog import Catalog, open_catalog
 from cctvkit.config import SiteConfig, load_config
 from cctvkit.errors import UsageError
+from cctvkit.timeparse import parse_optional
 
 __all__ = [
     "AppState",
@@ -32,8 +33,37 @@ __all__ = [
     "state",
 ]
 
-console = Console()
-err_console = Console(stderr=True)
+UNBOUNDED_WIDTH = 100_000
+"""Console width off a terminal: a pipe or a cron log gets whole lines, never hard-wrapped."""
+
+
+class _Console(Console):
+    """Rich console that prints text as given: no markup, no emoji codes, no wrapping into a pipe.
+
+    Messages and table cells carry file names, reasons and requesters typed by people; parsing them
+    as markup swallowed ``[x]`` and turned ``:abc:`` into an emoji (issue 18). The width is read on
+    every use: ``$COLUMNS`` when set, else the terminal's, else unbounded.
+    """
+
+    def __init__(self, *, stderr: bool = False) -> None:
+        super().__init__(stderr=stderr, markup=False, emoji=False, highlight=False)
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        columns = os.environ.get("COLUMNS", "")
+        if columns.isdigit() and int(columns) > 0:
+            return ConsoleDimensions(int(columns), super().size.height)
+        if self.is_terminal:
+            return super().size
+        return ConsoleDimensions(UNBOUNDED_WIDTH, super().size.height)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+
+
+console = _Console()
+err_console = _Console(stderr=True)
 
 OPERATOR_ENV = "CCTVKIT_OPERATOR"
 
@@ -120,22 +150,12 @@ def print_json(data: Any) -> None:
 
 
 def parse_when(value: str | None, config: SiteConfig, *, option: str) -> datetime | None:
-    """Parse an ISO date or datetime; naive values are in the site's timezone.
+    """An optional wall-clock time in the site's timezone, to UTC (see :mod:`cctvkit.timeparse`).
 
     Raises:
-        UsageError: the value is not a date/time.
+        UsageError: not a date/time, or DST-ambiguous or non-existent.
     """
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise UsageError(
-            f"{option}: {value!r} is not an ISO date or date-time (e.g. 2026-10-01T14:00)"
-        ) from exc
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=config.tz)
-    return parsed.astimezone(UTC)
+    return parse_optional(value, config.tz, what=option)
 
 
 @contextmanager
@@ -145,7 +165,7 @@ def progress_bar(description: str, *, enabled: bool = True) -> Iterator[Callable
         yield lambda done, total: None
         return
     with Progress(
-        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.description}", style="bold", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
+from cctvkit.cli.columns import Col, compact_time, print_table
 from cctvkit.cli.context import console, parse_when, print_json, state
 from cctvkit.errors import UsageError
 from cctvkit.retention import list_holds, place_hold, release_hold
@@ -86,6 +87,7 @@ def ls(
     ctx: typer.Context,
     *,
     show_all: Annotated[bool, typer.Option("--all", help="Include released and lapsed holds.")] = False,
+    wide: Annotated[bool, typer.Option("--wide", help="Who placed it, why released, full times.")] = False,
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List holds in force (or all of them)."""
@@ -94,24 +96,31 @@ def ls(
     if as_json_out:
         print_json([_json(h) for h in holds])
         return
-    tz = st.config.tz
-    table = Table(
-        "id", "cameras", "footage from", "to", "until", "reference", "reason", "placed by", "released"
-    )
+    tz, now = st.config.tz, datetime.now(UTC)
+    cells = []
     for h in holds:
-        table.add_row(
-            str(h.id),
-            ", ".join(h.camera_ids),
-            h.from_utc.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-            h.to_utc.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-            h.ends_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if h.ends_at else "released",
-            h.reference,
-            h.reason,
-            h.placed_by,
-            f"{h.released_at.astimezone(tz):%Y-%m-%d} {h.release_reason}" if h.released_at else "-",
-        )
-    console.print(table)
-    console.print(f"{len(holds)} hold(s)")
+        if wide:
+            when = [f"{t.astimezone(tz):%Y-%m-%d %H:%M %Z}" for t in (h.from_utc, h.to_utc)]
+            until = f"{h.ends_at.astimezone(tz):%Y-%m-%d %H:%M %Z}" if h.ends_at else "release"
+        else:
+            when = [compact_time(h.from_utc, tz, now=now), compact_time(h.to_utc, tz, now=now)]
+            if h.from_utc.astimezone(tz).date() == h.to_utc.astimezone(tz).date():
+                when[1] = f"{h.to_utc.astimezone(tz):%H:%M}"  # the same day: its date once
+            until = compact_time(h.ends_at, tz, now=now) if h.ends_at else "release"  # until released
+        if h.released_at:
+            until = f"released {compact_time(h.released_at, tz, now=now, clock=False)}"
+        row = [str(h.id), ", ".join(h.camera_ids), *when, until, h.reference, h.reason]
+        if wide:
+            row += [h.placed_by, h.release_reason or "-"]
+        cells.append(row)
+    columns = [
+        Col("id", justify="right"), Col("cameras", cut="right", min_width=7), Col("from"), Col("to"),
+        Col("until"), Col("reference", cut="right", min_width=10), Col("reason", cut="right", min_width=10),
+    ]  # fmt: skip
+    if wide:
+        columns += [Col("placed by", cut="right"), Col("release reason", cut="right")]
+    print_table(console, columns, cells)
+    console.print(f"{len(holds)} hold(s); times {st.config.site.timezone}; full text: --json")
 
 
 @app.command("release")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
+from cctvkit.cli.choices import RecordingState
+from cctvkit.cli.columns import Col, compact_time, print_table
 from cctvkit.cli.context import console, parse_when, print_json, progress_bar, state
 from cctvkit.ingest import scan_archive
 from cctvkit.ingest.listing import find_recording, list_recordings, recording_json
@@ -46,9 +48,11 @@ def scan(
         )
         return
     for path, reason in summary.problems:
-        console.print(f"[yellow]quarantined[/] {path}: {reason}")
+        console.print(f"quarantined {path}: {reason}", style="yellow", markup=False)
     for path, reason in summary.damage:
-        console.print(f"[yellow]damaged[/] {path}: {reason} (indexed with its decodable span)")
+        console.print(
+            f"damaged {path}: {reason} (indexed with its decodable span)", style="yellow", markup=False
+        )
     console.print(summary.line())
 
 
@@ -61,10 +65,13 @@ def ls(
     from_: Annotated[str | None, typer.Option("--from", help="Start, ISO; site timezone if naive.")] = None,
     to: Annotated[str | None, typer.Option(help="End, ISO; site timezone if naive.")] = None,
     state_filter: Annotated[
-        list[str] | None,
-        typer.Option("--state", help="present/damaged/missing/quarantined/purged (repeatable)."),
+        list[RecordingState] | None,
+        typer.Option(
+            "--state", metavar="STATE", help=f"Recording state: {', '.join(RecordingState)} (repeatable)."
+        ),
     ] = None,
     limit: Annotated[int | None, typer.Option(help="At most this many rows.")] = None,
+    wide: Annotated[bool, typer.Option("--wide", help="Place and kind columns, full times.")] = False,
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List recordings overlapping a time window, by camera and place."""
@@ -77,27 +84,32 @@ def ls(
         place=place,
         start_utc=parse_when(from_, cfg, option="--from"),
         end_utc=parse_when(to, cfg, option="--to"),
-        states=state_filter,
+        states=[str(s) for s in state_filter] if state_filter else None,
         limit=limit,
     )
     if as_json_out:
         print_json([recording_json(r) for r in rows])
         return
-    table = Table("id", "camera", "place", "start", "end", "kind", "state", "path")
-    tz = cfg.tz
+    tz, now = cfg.tz, datetime.now(UTC)
+    cells = []
     for r in rows:
-        table.add_row(
-            str(r.id),
-            r.camera_id or "-",
-            r.area or "-",
-            r.start_utc.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z") if r.start_utc else "-",
-            r.end_utc.astimezone(tz).strftime("%H:%M:%S") if r.end_utc else "-",
-            r.kind,
-            r.state,
-            _short_path(r.path, cfg.archive_roots),
-        )
-    console.print(table)
-    console.print(f"{len(rows)} recording(s)")
+        path = _short_path(r.path, cfg.archive_roots)
+        end = r.end_utc.astimezone(tz).strftime("%H:%M:%S") if r.end_utc else "-"
+        if wide:
+            start = r.start_utc.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z") if r.start_utc else "-"
+            cells.append([str(r.id), r.camera_id or "-", r.area or "-", start, end, r.kind, r.state, path])
+        else:
+            start = compact_time(r.start_utc, tz, now=now, seconds=True)
+            cells.append([str(r.id), r.camera_id or "-", start, end, r.state, path])
+    if wide:
+        columns = [Col("id", justify="right"), Col("camera"), Col("place", cut="right"), Col("start"),
+                   Col("end"), Col("kind"), Col("state"), Col("path", cut="left", min_width=16)]  # fmt: skip
+    else:
+        # 80 columns: place and kind go to --wide; the path keeps its tail (the file name).
+        columns = [Col("id", justify="right"), Col("camera"), Col("start"), Col("end"), Col("state"),
+                   Col("path", cut="left", min_width=16)]  # fmt: skip
+    print_table(console, columns, cells)
+    console.print(f"{len(rows)} recording(s); times {cfg.site.timezone}")
 
 
 def _short_path(path: str, roots: list) -> str:
@@ -124,6 +136,6 @@ def show(
         return
     for key, value in data.items():
         if key != "note":
-            console.print(f"[bold]{key:>18}[/] {value}")
+            console.print(f"{key:>18} {value}")
     if rec.note:  # what disagrees between name and container (issue 14), set apart
-        console.print(f"[yellow]note:[/] {rec.note}")
+        console.print(f"note: {rec.note}", style="yellow")

@@ -70,6 +70,8 @@ app = typer.Typer(
     help="Run a CCTV archive as its privacy policy promises: index, retain and purge, redact and release.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Help is plain text: rich markup swallowed "[requester]", "[yolo]", "[default: ...]" (issue 18).
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from cctvkit.cli.choices import Model, Preset, RegionMode
 from cctvkit.cli.context import console, print_json, progress_bar
 from cctvkit.errors import NotFoundError, UsageError
 from cctvkit.redact.identity.match import DEFAULT_MAX_DISTANCE
@@ -121,8 +122,8 @@ def redact(
         str | None, typer.Option("--provider", help="onnxruntime provider (cpu, cuda, ...).")
     ] = None,
     model: Annotated[
-        str, typer.Option("--model", help="Face detector: centerface, or yolo with the [yolo] extra.")
-    ] = "centerface",
+        Model, typer.Option("--model", help="Face detector (yolo needs the [yolo] extra and --weights).")
+    ] = Model(_DEFAULTS.model),
     weights: Annotated[
         str | None, typer.Option("--weights", help="Model file for --model yolo (face or head model).")
     ] = None,
@@ -130,8 +131,8 @@ def redact(
         float, typer.Option("--detect-every", help="Seconds between detections (0: every frame).")
     ] = _DEFAULTS.detect_every_s,
     regions: Annotated[
-        str, typer.Option("--regions", help="Detect on moving regions natively: auto, on or off.")
-    ] = "auto",
+        RegionMode, typer.Option("--regions", help="Detect on moving regions natively.")
+    ] = RegionMode(_DEFAULTS.regions),
     sweep_every: Annotated[
         int,
         typer.Option(
@@ -139,7 +140,9 @@ def redact(
             help="On a moving camera or a crowd, tile the whole frame on every n-th detection (1: all).",
         ),
     ] = _DEFAULTS.sweep_every,
-    preset: Annotated[str, typer.Option("--preset", help="x264 preset of the output.")] = _DEFAULTS.preset,
+    preset: Annotated[Preset, typer.Option("--preset", help="x264 preset of the output.")] = Preset(
+        _DEFAULTS.preset
+    ),
     x264_params: Annotated[
         str,
         typer.Option("--x264-params", help="x264 options after the preset, k=v:k=v ('' for none)."),
@@ -150,6 +153,7 @@ def redact(
     report: Annotated[
         Path | None, typer.Option("--report", help="JSON report [default: OUTPUT.redaction.json].")
     ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite OUTPUT if it exists.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Blur every face but the kept tracks, and the privacy zones; write H.264 MP4 (no audio unless kept)."""
@@ -157,17 +161,21 @@ def redact(
         raise UsageError("--start and --end go together")
     if not output.parent.is_dir():
         raise NotFoundError(f"output directory {output.parent} does not exist")
+    if output.resolve() == input_path.resolve():
+        raise UsageError(f"{output}: the output would overwrite the input")
+    if output.exists() and not force:
+        raise UsageError(f"{output} exists; pass --force to overwrite it")
     options = RedactOptions(
         threshold=threshold,
         min_score=min(0.25, threshold),
         detect_long_side=detect_size,
         provider=provider,
-        model=model,
+        model=str(model),
         weights=weights,
         detect_every_s=detect_every,
-        regions=regions,
+        regions=str(regions),
         sweep_every=sweep_every,
-        preset=preset,
+        preset=str(preset),
         x264_params=x264_params,
         style=MaskStyle(method=method, shape=shape, scale=mask_scale),
         lookahead_s=lookahead,

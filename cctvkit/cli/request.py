@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from cctvkit.cli.context import console, parse_when, print_json, state
 from cctvkit.cli.output import KEY_PASSPHRASE_ENV, read_key_passphrase, say, short_time
@@ -31,6 +31,7 @@ from cctvkit.requests.coverage import WITHHELD_REASONS
 from cctvkit.requests.listing import list_releases, list_requests
 from cctvkit.requests.views import coverage_json, request_json
 from cctvkit.retention import list_holds
+from cctvkit.timeparse import local_date
 
 __all__ = ["app"]
 
@@ -72,10 +73,7 @@ def new(
     """Open a request and place a hold on its windows."""
     st = state(ctx)
     cfg = st.config
-    try:
-        received_on = date.fromisoformat(received) if received else _today(ctx)
-    except ValueError as exc:
-        raise UsageError(f"--received {received!r} is not a date (YYYY-MM-DD)") from exc
+    received_on = local_date(received, what="--received") if received else _today(ctx)
     verified = None
     if identity_verified:
         now_text = datetime.now(UTC).isoformat()
@@ -130,11 +128,11 @@ def ls(
     for r in data:
         left = "-" if r["days_left"] is None else f"{r['days_left']} d"
         if r["overdue"]:
-            left = f"[red]{left} OVERDUE[/]"
+            left = Text(f"{left} OVERDUE", style="red")
         table.add_row(
             r["id"],
             r["type"],
-            escape(r["requester"]),
+            r["requester"],
             r["received_on"],
             r["due_on"],
             left,

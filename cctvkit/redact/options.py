@@ -10,7 +10,18 @@ from typing import Any
 from cctvkit.errors import UsageError
 from cctvkit.redact.masking import MaskMethod, MaskShape, MaskStyle
 
-__all__ = ["DEFAULT_X264_PARAMS", "PRECISIONS", "REGION_MIN_PIXELS", "REGION_MODES", "RedactOptions"]
+__all__ = [
+    "DEFAULT_X264_PARAMS",
+    "MODELS",
+    "PRECISIONS",
+    "PRESETS",
+    "REGION_MIN_PIXELS",
+    "REGION_MODES",
+    "RedactOptions",
+]
+
+MODELS = ("centerface", "yolo")
+"""Face detector names (``yolo`` needs the ``[yolo]`` extra and ``weights``)."""
 
 PRECISIONS = ("auto", "int8", "fp32")
 """Detector weight precisions; see :attr:`RedactOptions.precision`."""
@@ -30,7 +41,7 @@ fixed camera's files 3x larger (static background is re-sent instead of referenc
 
 _X264_PARAM = re.compile(r"[a-z0-9-]+=[A-Za-z0-9.,+-]+")
 
-_PRESETS = (
+PRESETS = (
     "ultrafast",
     "superfast",
     "veryfast",
@@ -112,6 +123,7 @@ class RedactOptions:
 
     def __post_init__(self) -> None:
         checks = [
+            (self.model in MODELS, f"model must be one of {', '.join(MODELS)}"),
             (0 < self.threshold < 1, "threshold must lie in (0, 1)"),
             (0 < self.min_score <= self.threshold, "min_score must lie in (0, threshold]"),
             (
@@ -128,7 +140,7 @@ class RedactOptions:
             (0 <= self.lookahead_s <= 5, "lookahead must lie in [0, 5] seconds"),
             (0 <= self.trail_s <= 5, "trail must lie in [0, 5] seconds"),
             (0 < self.lost_track_s <= 10, "lost-track time must lie in (0, 10] seconds"),
-            (self.preset in _PRESETS, f"preset must be one of {', '.join(_PRESETS)}"),
+            (self.preset in PRESETS, f"preset must be one of {', '.join(PRESETS)}"),
             (0 <= self.crf <= 51, "crf must lie in [0, 51]"),
             (
                 not self.x264_params or all(_X264_PARAM.fullmatch(p) for p in self.x264_params.split(":")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -9,21 +10,34 @@ from datetime import timedelta
 from cctvkit.catalog import releases as relq
 from cctvkit.catalog.db import Catalog
 from cctvkit.requests.coverage import CameraCoverage
+from cctvkit.requests.speed import DEFAULT_REDACTION_FPS, MIN_SAMPLE_FRAMES, Speed, band_of, choose_speed
 from cctvkit.retention.leases import DEFAULT_LEASE
 
-__all__ = ["DEFAULT_REDACTION_FPS", "Estimate", "estimate_work", "lease_ttl", "measured_speed"]
+__all__ = [
+    "DEFAULT_REDACTION_FPS",
+    "BandEstimate",
+    "Estimate",
+    "estimate_work",
+    "lease_ttl",
+    "measured_speed",
+]
 
-DEFAULT_REDACTION_FPS = 8.0
-"""Frames redacted per second when no release has been measured yet on this site.
 
-Measured while writing this: CenterFace on 640x360 sample footage, two CPU cores, 11-14 frames/s
-for the redaction pass (decode, detect, track, mask, encode), plus ~0.3 s per 50 frames for the
-frame-accurate cut. The default is set lower because HD footage costs more per frame; a site's
-own releases replace it as soon as one is made (:func:`measured_speed`).
-"""
+@dataclass(frozen=True, slots=True)
+class BandEstimate:
+    """The frames of one resolution band and the speed they are planned at.
 
-MIN_SAMPLE_FRAMES = 50
-"""Fewer measured frames than this and the default is used (start-up costs dominate tiny runs)."""
+    Attributes:
+        band: ``sd``, ``720p``, ``1080p`` or ``2160p``.
+        frames: frames to redact at that band.
+        speed: frames per second used, and its source (site, benchmark, default).
+        processing_s: expected wall time, seconds.
+    """
+
+    band: str
+    frames: int
+    speed: Speed
+    processing_s: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +49,11 @@ class Estimate:
         clips: clips that would be cut (one per contiguous stretch per window and camera).
         footage_s: seconds of releasable footage.
         frames: frames to redact.
-        speed_fps: frames redacted per second used for the estimate.
-        speed_source: ``measured over N clips`` or ``default``.
+        speed_fps: overall frames per second (frames over the bands' summed time).
+        speed_source: the bands' sources in words, e.g. ``1080p: 41.0 frames/s, benchmark on ...``.
         processing_s: expected wall time, seconds.
         gaps: parts of windows with nothing to release (missing, purged, restricted).
+        bands: per resolution band, largest share of frames first.
     """
 
     cameras: int
@@ -49,6 +64,7 @@ class Estimate:
     speed_source: str
     processing_s: float
     gaps: int
+    bands: tuple[BandEstimate, ...] = ()
 
     @property
     def footage_hours(self) -> float:
@@ -56,7 +72,7 @@ class Estimate:
 
 
 def measured_speed(catalog: Catalog) -> tuple[float, str]:
-    """Frames per second over this site's recent redacted clips, else the documented default."""
+    """Frames per second over this site's recent redacted clips (any size), else the default."""
     with catalog.read() as conn:
         samples = relq.clip_speeds(conn)
     frames = sum(f for f, _ in samples)
@@ -67,18 +83,38 @@ def measured_speed(catalog: Catalog) -> tuple[float, str]:
 
 
 def estimate_work(catalog: Catalog, coverage: Sequence[CameraCoverage]) -> Estimate:
-    """Add up the footage a request covers and the time its redaction would take."""
-    speed, source = measured_speed(catalog)
-    frames = sum(c.frames for c in coverage)
+    """Add up the footage a request covers and the time its redaction would take.
+
+    Each band's frames are planned at that band's speed (:func:`cctvkit.requests.speed.choose_speed`):
+    this site's past redactions at the band, else the benchmark's figure for this kind of machine.
+    """
+    per_band: dict[str, int] = defaultdict(int)
+    for cov in coverage:
+        for run in cov.runs:
+            for span in run:
+                rec = span.recording
+                per_band[band_of(rec.width, rec.height)] += round(span.duration_s * span.fps)
+    with catalog.read() as conn:
+        history = relq.clip_speeds_by_size(conn)
+    bands = []
+    for band, frames in sorted(per_band.items(), key=lambda kv: -kv[1]):
+        samples = [(f, s) for f, s, w, h in history if band_of(w, h) == band]
+        speed = choose_speed(band, samples)
+        bands.append(BandEstimate(band, frames, speed, frames / speed.fps))
+    frames = sum(b.frames for b in bands)
+    processing_s = sum(b.processing_s for b in bands)
+    overall = frames / processing_s if processing_s > 0 else choose_speed("1080p", []).fps
+    source = "; ".join(f"{b.band}: {b.speed.fps:.1f} frames/s, {b.speed.detail}" for b in bands)
     return Estimate(
         cameras=len({c.camera_id for c in coverage if c.runs}),
         clips=sum(len(c.runs) for c in coverage),
         footage_s=sum(c.seconds for c in coverage),
         frames=frames,
-        speed_fps=round(speed, 2),
-        speed_source=source,
-        processing_s=frames / speed if speed > 0 else 0.0,
+        speed_fps=round(overall, 2),
+        speed_source=source or "no footage",
+        processing_s=processing_s,
         gaps=sum(len(c.gaps) for c in coverage),
+        bands=tuple(bands),
     )
 
 

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from cctvkit._fault import FaultPoints
 from cctvkit.audit import write_audit
@@ -77,14 +78,24 @@ def _text(value: str | None) -> str | None:
     return value.strip() if value and value.strip() else None
 
 
-def _check_new(new: NewRequest, today: date) -> str:
+def _check_new(new: NewRequest, now: datetime, tz: ZoneInfo) -> str:
     """Validate a new request; return its legal basis."""
+    today = now.astimezone(tz).date()
     if not _text(new.requester):
         raise UsageError("a request needs a requester (--requester)")
     if not new.windows:
         raise UsageError("a request needs at least one window (--window PLACE@FROM/TO)")
     if new.received_on > today:
         raise UsageError(f"received date {new.received_on} is in the future")
+    for spec in new.windows:
+        # Nothing recorded can answer a window that has not happened yet (issue 18); a hold placed
+        # by hand may still reach into the future.
+        if spec.end_utc > now:
+            raise UsageError(
+                f"window {spec.place}@{spec.start_utc.astimezone(tz):%Y-%m-%dT%H:%M:%S}/"
+                f"{spec.end_utc.astimezone(tz):%Y-%m-%dT%H:%M:%S} ends in the future "
+                f"(now {now.astimezone(tz):%Y-%m-%dT%H:%M}): nothing recorded can answer it yet"
+            )
     kind = RequestKind(new.kind)
     if kind is RequestKind.POLICE and not _text(new.police_reference):
         raise UsageError("a police request needs the reference of its reasoned request (--police-reference)")
@@ -118,7 +129,7 @@ def open_request(
     """
     now = now or datetime.now(UTC)
     local_now = now.astimezone(config.tz)
-    basis = _check_new(new, local_now.date())
+    basis = _check_new(new, now, config.tz)
     kind = RequestKind(new.kind)
     for spec in new.windows:
         for cam in spec.camera_ids:

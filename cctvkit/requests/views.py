@@ -201,6 +201,17 @@ def estimate_json(estimate: Estimate) -> dict[str, Any]:
         "speed_source": estimate.speed_source,
         "processing_s": round(estimate.processing_s, 1),
         "gaps": estimate.gaps,
+        "bands": [
+            {
+                "band": b.band,
+                "frames": b.frames,
+                "fps": round(b.speed.fps, 2),
+                "source": b.speed.source,
+                "detail": b.speed.detail,
+                "processing_s": round(b.processing_s, 1),
+            }
+            for b in estimate.bands
+        ],
     }
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
 from cctvkit.config import SiteConfig
 from cctvkit.errors import NotFoundError, UsageError
-from cctvkit.ingest.pattern import TimeAmbiguous, localize
+from cctvkit.timeparse import parse_local
 
 __all__ = ["MAX_WINDOW_HOURS", "WindowSpec", "parse_window", "resolve_place"]
 
@@ -56,32 +55,6 @@ def resolve_place(place: str, config: SiteConfig) -> tuple[str, ...]:
     return found
 
 
-def _parse_time(text: str, tz: ZoneInfo, *, what: str, day_of: datetime | None = None) -> datetime:
-    text = text.strip()
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError as exc:
-        if day_of is None:
-            raise UsageError(
-                f"window {what} {text!r} is not an ISO date-time (e.g. 2026-10-01T09:00:04)"
-            ) from exc
-        try:
-            clock = time.fromisoformat(text)
-        except ValueError as exc:
-            raise UsageError(f"window {what} {text!r} is not an ISO date-time or time of day") from exc
-        parsed = datetime.combine(day_of.date(), clock)
-    if parsed.tzinfo is None:
-        # A wall time the DST change skips or repeats is refused, not guessed: taking the first of
-        # two instants silently left the second occurrence out of the release (issue 7).
-        try:
-            parsed = localize(parsed, tz)
-        except TimeAmbiguous as exc:
-            raise UsageError(
-                f"window {what} {text!r}: {exc}; give the UTC offset, e.g. {parsed:%Y-%m-%dT%H:%M:%S}+01:00"
-            ) from None
-    return parsed
-
-
 def parse_window(spec: str, config: SiteConfig) -> WindowSpec:
     """Parse ``PLACE@FROM/TO``, e.g. ``gate@2026-10-01T09:00:04/09:00:10``.
 
@@ -97,8 +70,8 @@ def parse_window(spec: str, config: SiteConfig) -> WindowSpec:
     if not sep or not sep2 or not place.strip():
         raise UsageError(f"window {spec!r}: expected PLACE@FROM/TO (e.g. gate@2026-10-01T09:00:04/09:00:10)")
     cameras = resolve_place(place, config)
-    start = _parse_time(start_text, config.tz, what="start")
-    end = _parse_time(end_text, config.tz, what="end", day_of=start)
+    start = parse_local(start_text, config.tz, what="window start")
+    end = parse_local(end_text, config.tz, what="window end", day_of=start)
     if end <= start:
         raise UsageError(f"window {spec!r}: the end must be after the start")
     if (end - start).total_seconds() > MAX_WINDOW_HOURS * 3600:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cctvkit.catalog.schema import RECORDING_STATES
 from cctvkit.cli.main import app
 from cctvkit.errors import ConfigError, NotFoundError, UsageError
 from tests.conftest import write_tiny_video
@@ -124,3 +125,18 @@ def test_init_writes_a_valid_example(tmp_path: Path) -> None:
     assert json.loads(out)["cameras"][0]["camera"] == "gate"
     code, _, err = run("init", str(cfg))
     assert code != 0 and "exists" in err
+
+
+def _unboxed(text: str) -> str:
+    """Typer's error box without its frame and line breaks (the message may wrap at 80 columns)."""
+    return " ".join(text.replace("│", " ").split())
+
+
+def test_unknown_state_is_refused_with_the_allowed_values(indexed: Path) -> None:
+    # Issue 18: `--state bogus` listed nothing and exited 0.
+    exit_code, out, err = run("-c", str(indexed), "index", "ls", "--state", "bogus")
+    assert exit_code == 2 and out == ""
+    allowed = ", ".join(repr(s) for s in RECORDING_STATES)
+    assert f"'bogus' is not one of {allowed}" in _unboxed(err)
+    exit_code, out, err = run("-c", str(indexed), "index", "ls", "--state", "quarantined", "--json")
+    assert exit_code == 0 and [r["state"] for r in json.loads(out)] == ["quarantined"]

@@ -66,6 +66,9 @@ def test_damaged_input_is_one_line_and_exit_code(tmp_path: Path) -> None:
         ["--start", "1"],
         ["--x264-params", "bogus"],
         ["--sweep-every", "0"],
+        ["--regions", "sometimes"],
+        ["--model", "retinaface"],
+        ["--preset", "quick"],
     ],
 )
 def test_bad_arguments_exit_2(scene_clip: tuple[Path, GroundTruth], tmp_path: Path, args: list[str]) -> None:
@@ -87,3 +90,20 @@ def test_output_directory_must_exist(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["redact", str(src), "-o", str(tmp_path / "nowhere" / "out.mp4")])
     assert result.exit_code == 4
     assert "output directory" in result.stderr and "does not exist" in result.stderr
+
+
+def test_existing_output_is_refused_without_force(
+    scene_clip: tuple[Path, GroundTruth], tmp_path: Path
+) -> None:
+    out = tmp_path / "o.mp4"
+    out.write_bytes(b"an earlier release the operator still needs")
+    args = ["redact", str(scene_clip[0]), "-o", str(out), "--start", "0", "--end", "0.5"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert result.stderr == f"cctvkit: error: {out} exists; pass --force to overwrite it\n"
+    assert out.read_bytes() == b"an earlier release the operator still needs"
+    result = CliRunner().invoke(app, [*args, "--force"])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes()[4:8] == b"ftyp"  # now the redacted MP4
+    result = CliRunner().invoke(app, ["redact", str(out), "-o", str(out), "--force"])
+    assert result.exit_code == 2 and "would overwrite the input" in result.stderr

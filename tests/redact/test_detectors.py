@@ -15,9 +15,21 @@ from cctvkit.redact.detectors import TiledDetector
 FACE_XYXY = np.array([175, 55, 275, 185])
 
 
+@pytest.fixture(scope="module")
+def yolo_from_yaml(tmp_path_factory: pytest.TempPathFactory) -> FaceDetector:
+    """No face weights ship for yolo: YOLO26n built from its YAML (random weights, nothing downloaded)."""
+    from cctvkit.redact.detectors.yolo import build_from_yaml
+
+    return create_detector("yolo", weights_path=build_from_yaml(tmp_path_factory.mktemp("yolo") / "y.pt"))
+
+
 @pytest.fixture(params=sorted(DETECTORS))
 def any_detector(request: pytest.FixtureRequest, detector: FaceDetector) -> FaceDetector:
-    return detector if request.param == "centerface" else create_detector(request.param)
+    if request.param == "centerface":
+        return detector
+    if request.param == "yolo":
+        return request.getfixturevalue("yolo_from_yaml")
+    return create_detector(request.param)
 
 
 def _centre_inside(boxes: np.ndarray, box: np.ndarray) -> bool:
@@ -34,6 +46,8 @@ def test_detector_is_protocol(any_detector: FaceDetector) -> None:
 def test_finds_the_face_at_any_size(any_detector: FaceDetector, size_wh: tuple[int, int]) -> None:
     import cv2
 
+    if any_detector.info.name == "yolo":
+        pytest.skip("no trained yolo face weights ship with cctvkit (the YAML-built model: test_yolo.py)")
     image = cv2.resize(data.astronaut(), size_wh)
     found = any_detector.detect(image)
     assert isinstance(found, sv.Detections)

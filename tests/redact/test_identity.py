@@ -269,6 +269,7 @@ def test_cli_keep_face(two_people: tuple[Path, Path], tmp_path: Path) -> None:
             "--max-face-distance",
             "0.1",
             "--json",
+            "--force",  # the same output again (issue 18: refused without it)
         ],
     )
     assert strict.exit_code == 0, strict.output

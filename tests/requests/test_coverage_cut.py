@@ -10,9 +10,10 @@ import numpy as np
 from cctvkit.files import sha256_file
 from cctvkit.requests.coverage import find_coverage
 from cctvkit.requests.cut import cut_run
-from cctvkit.requests.estimate import DEFAULT_REDACTION_FPS, estimate_work
+from cctvkit.requests.estimate import estimate_work
 from cctvkit.requests.kinds import RequestKind
 from cctvkit.requests.lifecycle import NewRequest, open_request
+from cctvkit.requests.speed import benchmark_speed
 from cctvkit.requests.windows import parse_window
 from cctvkit.retention.restrictions import restrict_recording
 from cctvkit.video import VideoReader
@@ -49,7 +50,11 @@ def test_window_across_three_segments(indexed_site: IndexedSite, tmp_path: Path)
 
     est = estimate_work(site.catalog, cov)
     assert est.cameras == 2 and est.clips == 2 and est.frames == 50
-    assert est.speed_source == "default" and est.processing_s == 50 / DEFAULT_REDACTION_FPS
+    # No release yet: 64x48 footage is planned at the benchmark's SD figure, and says so.
+    (band,) = est.bands
+    figure = benchmark_speed("sd")
+    assert band.band == "sd" and band.frames == 50 and band.speed == figure and figure.source == "benchmark"
+    assert est.processing_s == 50 / figure.fps and est.speed_source.startswith("sd: ")
 
     hashes = {s.recording.id: sha256_file(Path(s.recording.path)) for s in run}
     clip = cut_run(run, tmp_path / "work" / "cut.mp4", hashes=hashes)

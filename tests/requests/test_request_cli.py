@@ -82,9 +82,9 @@ def test_find_and_estimate(cli_site: Path) -> None:
     assert cov["gaps"] == [] and cov["frames"] == 20
     code, out, _ = run(cli_site, "request", "estimate", req["id"], "--json")
     est = json.loads(out)
-    assert est["frames"] == 20 and est["cameras"] == 1 and est["speed_source"] == "default"
+    assert est["frames"] == 20 and est["cameras"] == 1 and est["bands"][0]["source"] == "benchmark"
     code, out, _ = run(cli_site, "request", "estimate", req["id"])
-    assert code == 0 and "expected processing" in out
+    assert code == 0 and "expected processing" in out and "benchmark: " in out
 
 
 def test_police_unredacted_release_needs_second_approver(cli_site: Path, tmp_path: Path) -> None:

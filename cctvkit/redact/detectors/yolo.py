@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,56 @@ from cctvkit.errors import ModelError, UsageError
 from cctvkit.files import sha256_file
 from cctvkit.redact.detectors.base import DetectorInfo
 
-__all__ = ["YoloFaceDetector", "choose_device", "ultralytics_available"]
+__all__ = ["YoloFaceDetector", "build_from_yaml", "choose_device", "ultralytics_available"]
 
 log = logging.getLogger(__name__)
+
+_OFFLINE = {"YOLO_OFFLINE": "1", "YOLO_AUTOINSTALL": "false", "YOLO_VERBOSE": "false"}
+"""Set before ultralytics is imported: it probes DNS at import and would pip-install or download
+what it misses; nothing may be fetched at run time (and the probe cost seconds without a network)."""
+
+
+def _import_yolo() -> Any:
+    for key, value in _OFFLINE.items():
+        os.environ.setdefault(key, value)
+    from ultralytics import YOLO
+
+    return YOLO
+
+
+def build_from_yaml(path: Path, *, config: str = "yolo26n.yaml", classes: int = 1, seed: int = 0) -> Path:
+    """Write an untrained detection model built from an ultralytics architecture YAML (tests, benchmarks).
+
+    Nothing is downloaded: the YAML ships inside ultralytics. The weights are random (seeded), so the
+    boxes mean nothing, but they run the whole backend: load, letterbox, inference, boxes mapped back
+    to frame pixels. YOLO26's NMS-free head is selected, as the detector runs it.
+
+    Args:
+        path: the ``.pt`` file to write.
+        config: architecture YAML shipped with ultralytics.
+        classes: number of classes (every class counts as a face).
+        seed: PyTorch seed for the random weights.
+
+    Returns:
+        ``path``.
+
+    Raises:
+        UsageError: ultralytics is not installed.
+    """
+    if not ultralytics_available():
+        raise UsageError("building a yolo model needs the [yolo] extra: pip install 'cctvkit[yolo]'")
+    import torch
+
+    yolo = _import_yolo()
+    from ultralytics.nn.tasks import DetectionModel
+
+    torch.manual_seed(seed)
+    model = yolo(config, task="detect")
+    model.model = DetectionModel(config, nc=classes, verbose=False)
+    model.model.names = {i: "face" for i in range(classes)}
+    model.model.end2end = True
+    model.save(str(path))
+    return path
 
 
 def ultralytics_available() -> bool:
@@ -104,7 +152,8 @@ class YoloFaceDetector:
         if not path.is_file():
             raise ModelError(f"{path}: no such weights file")
         import torch  # lazy: PyTorch is large and optional
-        from ultralytics import YOLO
+
+        YOLO = _import_yolo()
 
         mps = bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
         self.device = choose_device(provider, cuda_devices=torch.cuda.device_count(), mps=mps)
@@ -142,6 +191,7 @@ class YoloFaceDetector:
             imgsz=self.input_long_side,
             device=self.device,
             verbose=False,
+            nms=False,  # the NMS-free head where the model has one (YOLO26); others fall back to NMS
         )
         boxes = result.boxes
         xyxy = boxes.xyxy.cpu().numpy().astype(np.float32).reshape(-1, 4)
