@@ -53,6 +53,10 @@ def verify(
         )
 
 
+WIDE_FROM_COLUMNS = 160
+"""``audit ls`` shows all its columns from this width on, as with ``--wide``."""
+
+
 @app.command("ls")
 def ls(
     ctx: typer.Context,
@@ -85,6 +89,9 @@ def ls(
     if as_json_out:
         print_json([audit_json(r) for r in rows])
         return
+    # Where they fit (a wide terminal; a pipe or a cron log kept as evidence is unbounded), every
+    # column: the OS account and key tell operators apart (issue 19).
+    wide = wide or console.width >= WIDE_FROM_COLUMNS
     now = datetime.now(UTC)
     cells = []
     for r in rows:

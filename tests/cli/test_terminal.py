@@ -47,7 +47,7 @@ def busy(site: Path) -> Path:
     [
         (
             ("status",),
-            ["camera", "keep", "files", "hours", "MB", "oldest", "newest", "expired", "quar", "miss"],
+            ["camera", "keep", "files", "hours", "MB", "oldest", "newest", "expired", "quar", "dmg", "miss"],
         ),
         (("index", "ls"), ["id", "camera", "start", "end", "state", "path"]),
         (("hold", "ls"), ["id", "cameras", "from", "to", "until", "reference", "reason"]),
