@@ -79,6 +79,11 @@ MIGRATIONS: list[Migration] = [
     Migration(
         3, "index for purge planning (camera, state, start)", _index("ix_recordings_camera_state_start")
     ),
+    Migration(
+        7,
+        "review decisions: kept tracks and manual masks per request clip",
+        _create("review_tracks", "review_masks"),
+    ),
 ]
 
 

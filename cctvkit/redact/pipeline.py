@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import asdict, dataclass
 from fractions import Fraction
@@ -98,6 +98,7 @@ def redact_video(
     review: bool = False,
     on_mask: MaskCallback | None = None,
     metadata: dict[str, str] | None = None,
+    extra_masks: Mapping[int, Sequence[Sequence[float]]] | None = None,
 ) -> RedactionReport:
     """Write a copy of ``input_path`` with every face (but kept tracks) and every zone masked.
 
@@ -126,6 +127,8 @@ def redact_video(
         on_mask: called with each frame's mask (for evaluation).
         metadata: container tags for the output (``creation_time`` as ISO 8601 UTC,
             ``comment``...); ``comment`` defaults to a note that the clip is redacted.
+        extra_masks: per output frame index, more boxes (``xyxy`` pixels) to mask like faces:
+            what a reviewer drew over a face the detector missed (issue #15).
 
     Returns:
         The report (also written to ``report_path``).
@@ -148,6 +151,7 @@ def redact_video(
     if info.kind != "video":
         raise UsageError(f"{input_path}: a still image, not a video")
     keep = frozenset(int(t) for t in keep_tracks)
+    extra = {int(f): np.asarray(b, np.float32).reshape(-1, 4) for f, b in (extra_masks or {}).items()}
     detector = detector or build_detector(options)
 
     with VideoReader(input_path) as reader:
@@ -228,7 +232,10 @@ def redact_video(
                     tally.covered_frames += 1
                     tally.detected_frames += source == "detected"
                 masked_boxes = boxes[~kept]
-                mask = masker.apply(frame.image, masked_boxes.xyxy)
+                masked_xyxy = masked_boxes.xyxy
+                if frame.index in extra:
+                    masked_xyxy = np.concatenate([masked_xyxy.reshape(-1, 4), extra[frame.index]])
+                mask = masker.apply(frame.image, masked_xyxy)
                 if on_mask is not None:
                     on_mask(frame.index, mask, masked_boxes)
                 image = frame.image
@@ -314,6 +321,7 @@ def redact_video(
             **options.to_dict(),
             "privacy_zones": [[list(map(float, v)) for v in zone] for zone in privacy_zones],
             "keep_tracks_requested": sorted(keep),
+            "manual_mask_boxes": sum(len(b) for b in extra.values()),
             "detect_stride_frames": stride,
             "detect_regions": regions is not None,
             "detect_region_stats": asdict(regions.stats) if regions is not None else None,

@@ -17,7 +17,7 @@ from cctvkit.catalog.request_records import Approval, Release, ReleaseClip, Requ
 from cctvkit.config import SiteConfig
 from cctvkit.errors import ConflictError, PolicyError, UsageError
 from cctvkit.files import sha256_file
-from cctvkit.redact import RedactionReport, RedactOptions, build_detector, redact_video
+from cctvkit.redact import FaceDetector, RedactionReport, RedactOptions, build_detector, redact_video
 from cctvkit.redact.identity import (
     DEFAULT_MAX_DISTANCE,
     FaceEmbedder,
@@ -30,6 +30,7 @@ from cctvkit.requests.approval import check_unredacted_allowed
 from cctvkit.requests.clips import PlannedClip, cut_clips, plan_clips, verify_sources
 from cctvkit.requests.coverage import WITHHELD_REASONS, CameraCoverage, find_coverage
 from cctvkit.requests.cut import CutClip
+from cctvkit.requests.decisions import ClipDecisions, load_decisions
 from cctvkit.requests.disclosure import record_release
 from cctvkit.requests.estimate import lease_ttl
 from cctvkit.requests.ids import release_id
@@ -58,7 +59,8 @@ class ProcessOptions:
     """Choices staff make for one release.
 
     Attributes:
-        keep_tracks: per clip number, the track ids (from ``request review``) left visible.
+        keep_tracks: per clip number, the track ids (from ``request review``) left visible; for
+            those clips they replace the review page's kept tracks (its manual masks still apply).
         withhold: per clip number, the reason it is not released (13.9.1: e.g. faces that cannot
             be masked reliably); the release becomes partial and names it.
         unredacted: an unredacted police copy (needs a second person's approval).
@@ -166,6 +168,22 @@ def _redaction_summary(report: RedactionReport) -> dict[str, object]:
     }
 
 
+def _review_summary(decided: ClipDecisions, *, overridden: bool) -> dict[str, object]:
+    """What the review page decided for a clip, for the manifest (who kept what, which boxes were added)."""
+    return {
+        "kept_tracks": sorted(decided.keep_tracks),
+        "kept_tracks_overridden_by_cli": overridden,
+        "track_decisions": [
+            {"track_id": d.track_id, "keep": d.keep, "reason": d.reason, "by": d.decided_by}
+            for d in decided.decided_tracks.values()
+        ],
+        "manual_masks": [
+            {"id": m.id, "frames": [m.first_frame, m.last_frame], "reason": m.reason, "by": m.created_by}
+            for m in decided.masks
+        ],
+    }
+
+
 def _check_choices(
     request: Request, clips: Sequence[PlannedClip], options: ProcessOptions, actor: str
 ) -> Approval | None:
@@ -202,6 +220,7 @@ def process_request(
     options: ProcessOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
     now: datetime | None = None,
+    detector: FaceDetector | None = None,
 ) -> ProcessResult:
     """Produce a release package for a request and record it in the disclosure log.
 
@@ -212,6 +231,7 @@ def process_request(
     police copy, mask the zones only; write the clips, ``manifest.json`` and ``SHA256SUMS`` in a
     staging directory; optionally seal it; then in one transaction record the release, its clips,
     the disclosure and the audit records, and rename the staging directory into place.
+    ``detector`` replaces the one ``options.redact`` names (the one the review used).
 
     Raises:
         PolicyError: identity not verified, refused, restricted footage only, no approval for an
@@ -230,6 +250,8 @@ def process_request(
     all_clips = plan_clips(coverage)
     approval = _check_choices(request, all_clips, options, actor)
     clips = [c for c in all_clips if c.number not in options.withhold]
+    # Kept tracks and manual masks from the review page (issue #15); refused if the plan changed.
+    reviewed = {} if options.unredacted else load_decisions(catalog, request.id, all_clips)
     release_root = check_release_dir(config.release_dir, config.archive_roots)
     with catalog.read() as conn:
         rel_id = release_id(request.id, relq.count_releases(conn, request.id) + 1)
@@ -250,7 +272,8 @@ def process_request(
     ):
         hashes = verify_sources(clips)
         cuts = cut_clips(clips, work, hashes)
-        detector = None if options.unredacted else build_detector(options.redact)
+        if not options.unredacted:
+            detector = detector or build_detector(options.redact)
         embedder = reference = None
         if options.keep_face is not None and detector is not None:
             embedder = FaceEmbedder()
@@ -277,7 +300,8 @@ def process_request(
                 }
                 faces, kept, elapsed = 0, 0, seconds
             else:
-                keep = set(options.keep_tracks.get(clip.number, ()))
+                decided = reviewed.get(clip.number, ClipDecisions())
+                keep = set(options.keep_tracks.get(clip.number, decided.keep_tracks))
                 identity: IdentityMatch | None = None
                 if reference is not None and embedder is not None:
                     identity = select_tracks(
@@ -301,6 +325,7 @@ def process_request(
                     progress=progress,
                     report_path=work / f"release-{rel_id}-clip-{clip.number:02d}.redaction.json",
                     metadata=_container_tags(cut, rel_id),
+                    extra_masks=decided.extra_boxes(),
                 )
                 if report.unknown_kept_tracks:
                     raise UsageError(
@@ -309,6 +334,7 @@ def process_request(
                     )
                 frames = report.frame_count
                 summary = _redaction_summary(report)
+                summary["review"] = _review_summary(decided, overridden=clip.number in options.keep_tracks)
                 if identity is not None:
                     check_same_tracks(identity, report)
                     summary["identity"] = identity.to_dict()

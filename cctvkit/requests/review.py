@@ -12,7 +12,15 @@ from cctvkit.audit import write_audit
 from cctvkit.catalog.db import Catalog
 from cctvkit.config import SiteConfig
 from cctvkit.errors import ConflictError
-from cctvkit.redact import RedactOptions, TrackSummary, build_detector, redact_video, review_paths
+from cctvkit.redact import (
+    FaceDetector,
+    RedactOptions,
+    TrackSummary,
+    build_detector,
+    redact_video,
+    review_paths,
+)
+from cctvkit.redact.report import write_json
 from cctvkit.requests.clips import cut_clips, plan_clips, verify_sources
 from cctvkit.requests.coverage import find_coverage
 from cctvkit.requests.estimate import lease_ttl
@@ -40,6 +48,8 @@ class ReviewSheet:
         tracks_path: the tracks as JSON.
         preview_path: the clip with every face masked (what the release looks like with no keeps).
         tracks: the face tracks found.
+        clip_path: the unredacted working clip the tracks were found in (private).
+        boxes_path: JSON of every frame's face boxes with their track ids (what a render masks).
     """
 
     number: int
@@ -51,6 +61,8 @@ class ReviewSheet:
     tracks_path: Path
     preview_path: Path
     tracks: tuple[TrackSummary, ...]
+    clip_path: Path
+    boxes_path: Path
 
 
 def review_request(
@@ -62,11 +74,13 @@ def review_request(
     options: RedactOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
     now: datetime | None = None,
+    detector: FaceDetector | None = None,
 ) -> list[ReviewSheet]:
     """Cut each clip of the request and run the redaction engine's review on it.
 
     The working clips are kept in the request's working directory, so ``request process`` reads
-    the same frames with the same options and the track ids on the sheets hold.
+    the same frames with the same options and the track ids on the sheets hold. ``detector``
+    replaces the one ``options`` names (a review must use the detector the release will use).
 
     Raises:
         ConflictError: the request is closed, or there is no footage to review.
@@ -82,7 +96,7 @@ def review_request(
     work = work_dir(config, request_id)
     review_dir = work / "review"
     review_dir.mkdir(mode=0o700, exist_ok=True)
-    detector = build_detector(options)
+    detector = detector or build_detector(options)
     sheets = []
     recording_ids = sorted({r for c in clips for r in c.recording_ids})
     frames = sum(round(s.duration_s * s.fps) for c in clips for s in c.spans)
@@ -97,6 +111,16 @@ def review_request(
             cut = cuts[clip.number]
             camera = config.camera(clip.camera_id)
             preview = review_dir / f"clip-{clip.number:02d}.mp4"
+            boxes: dict[int, list[list[float]]] = {}
+
+            def keep_boxes(index: int, _mask, faces, boxes=boxes) -> None:
+                # Every box the release would mask, with its track id and whether it lies before
+                # the track's adoption (then it stays masked even if the track is kept).
+                boxes[index] = [
+                    [int(t), int(bool(e)), *(round(float(v), 1) for v in xyxy)]
+                    for t, e, xyxy in zip(faces.tracker_id, faces.data["early"], faces.xyxy, strict=True)
+                ]
+
             report = redact_video(
                 Path(cut.path),
                 preview,
@@ -106,6 +130,15 @@ def review_request(
                 progress=progress,
                 report_path=review_dir / f"clip-{clip.number:02d}.redaction.json",
                 review=True,
+                on_mask=keep_boxes,
+            )
+            boxes_path = write_json(
+                {
+                    "format": "cctvkit-review-boxes/1",
+                    "columns": ["track", "early", "x1", "y1", "x2", "y2"],
+                    "frames": {str(i): b for i, b in sorted(boxes.items())},
+                },
+                review_dir / f"clip-{clip.number:02d}.boxes.json",
             )
             sheet, tracks = review_paths(preview)
             sheets.append(
@@ -119,6 +152,8 @@ def review_request(
                     tracks,
                     preview,
                     report.tracks,
+                    Path(cut.path),
+                    boxes_path,
                 )
             )
     with catalog.write() as conn:
