@@ -18,9 +18,11 @@ setup: $(STAMP)
 demo: $(STAMP)
 	bash scripts/demo.sh
 
-## Lint and run the whole test suite (what CI runs). Under CI it also installs PostgreSQL's server.
+## Lint and run the whole test suite (what CI runs). Under CI it also installs PostgreSQL's server
+## and Debian's chromium with its driver (the review page's browser test).
 test: $(STAMP)
 	bash scripts/ensure-postgres.sh
+	bash scripts/ensure-chromium.sh
 	$(BIN)/ruff check cctvkit tests benchmarks
 	$(BIN)/python -m pytest -q
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -130,14 +131,15 @@ def _serve_review(st, request_id: str, *, port: int, as_json_out: bool) -> None:
     with progress_bar("reviewing", enabled=not as_json_out) as update:
         session = open_review(st.catalog, st.config, request_id, actor=st.operator, progress=update)
     server = ReviewServer(session, port=port)
-    if as_json_out:
-        print_json({"url": server.url, "clips": len(session.clips)})
+    if as_json_out:  # one line, read by a script while the server runs
+        sys.stdout.write(json.dumps({"url": server.url, "clips": len(session.clips)}) + "\n")
     else:
         _say(f"review page for {request_id} ({len(session.clips)} clip(s)); open once, Ctrl-C stops it:")
         _say(server.url)
     sys.stdout.flush()
     server.serve_forever()
-    _say("review page stopped")
+    if not as_json_out:
+        _say("review page stopped")
 
 
 @app.command("process")

@@ -4,7 +4,8 @@ The detector missed this face, so the face tracker has nothing to follow: a per-
 tracker (OpenCV's MIL, which ships with ``opencv-python`` and needs no model file) follows the
 drawn pixels instead. It runs on frames shrunk to at most :data:`TRACK_LONG_SIDE` pixels and
 stops where it loses the object or the box leaves the frame; the reviewer can then narrow or
-widen the span, or draw again further on.
+widen the span, or draw again further on. MIL samples at random, so the same box may be followed
+a little differently twice: the followed boxes are stored, and the release masks exactly those.
 """
 
 from __future__ import annotations

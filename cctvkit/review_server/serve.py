@@ -59,6 +59,7 @@ class ReviewServer:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             self._socket.bind((HOST, port))
+            self._socket.listen(128)  # connections wait in the backlog until uvicorn accepts them
         except OSError as exc:
             self._socket.close()
             raise UsageError(f"cannot listen on {HOST}:{port}: {exc.strerror}") from None
