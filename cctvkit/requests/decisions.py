@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import numpy as np
+
 from cctvkit.audit import write_audit
 from cctvkit.catalog import review_decisions as rdq
 from cctvkit.catalog.db import Catalog
@@ -25,6 +27,7 @@ __all__ = [
     "ClipDecisions",
     "ClipRef",
     "add_mask",
+    "clip_decisions",
     "clip_ref",
     "edit_mask_span",
     "load_decisions",
@@ -66,13 +69,13 @@ class ClipDecisions:
     decided_tracks: Mapping[int, TrackDecision] = field(default_factory=dict)
     masks: tuple[ManualMask, ...] = ()
 
-    def extra_boxes(self) -> dict[int, list[Box]]:
-        """Per frame, the manual masks' boxes within their spans."""
+    def extra_boxes(self) -> dict[int, np.ndarray]:
+        """Per frame, the manual masks' boxes within their spans, shape (n, 4) (render's ``extra_masks``)."""
         out: dict[int, list[Box]] = {}
         for mask in self.masks:
             for frame, box in mask.boxes_in_span().items():
                 out.setdefault(frame, []).append(box)
-        return out
+        return {frame: np.asarray(boxes, np.float32).reshape(-1, 4) for frame, boxes in out.items()}
 
 
 def _check_reason(reason: str) -> str:
@@ -270,6 +273,15 @@ def record_approval(
             details=details,
             now=now or datetime.now(UTC),
         )
+
+
+def clip_decisions(catalog: Catalog, request_id: str, clip_number: int) -> ClipDecisions:
+    """The decisions recorded on one clip number, without checking the clip plan (the review page)."""
+    with catalog.read() as conn:
+        tracks = [t for t in rdq.list_track_decisions(conn, request_id) if t.clip_number == clip_number]
+        masks = [m for m in rdq.list_masks(conn, request_id) if m.clip_number == clip_number]
+    decided = {t.track_id: t for t in tracks}
+    return ClipDecisions(frozenset(t for t, d in decided.items() if d.keep), decided, tuple(masks))
 
 
 def load_decisions(

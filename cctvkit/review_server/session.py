@@ -1,17 +1,16 @@
 """What the review page shows and changes: a request's clips, tracks, people, decisions and previews.
 
 A :class:`ReviewSession` is built once per ``request review --serve`` from the review run's
-outputs in the request's working directory (the unredacted working clips and every frame's face
-boxes with their track ids). A preview frame is rendered on demand from those: the working
-clip's frame with the same :class:`~cctvkit.redact.masking.Masker` the release uses, masking
-every box the release would mask given the current decisions, the manual masks and the privacy
-zones. A decision therefore re-renders only the frames of the clip it touched, and detection
-never runs again.
+stored analyses (every frame's mask plan, :class:`~cctvkit.redact.analysis.StoredAnalysis`) of
+the unredacted working clips. A preview frame is rendered on demand by replaying the analysis
+(decoding only, never detecting) and masking what a release would mask given the current
+decisions (:func:`~cctvkit.redact.render.frame_masks`, the render's own rule), the manual masks
+and the privacy zones, with the release's :class:`~cctvkit.redact.masking.Masker`. A decision
+therefore re-renders only the frames of the clip it touched, as they are next viewed.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections import OrderedDict
@@ -28,8 +27,10 @@ from cctvkit.catalog.db import Catalog
 from cctvkit.config import SiteConfig
 from cctvkit.errors import NotFoundError, UsageError
 from cctvkit.redact import FaceDetector, RedactOptions
+from cctvkit.redact.analysis import AnalyzedFrame, StoredAnalysis, replay
 from cctvkit.redact.manual import track_drawn_box
 from cctvkit.redact.masking import Masker, head_boxes
+from cctvkit.redact.render import frame_masks
 from cctvkit.redact.report import TrackSummary
 from cctvkit.redact.zones import rasterize_zones
 from cctvkit.requests import decisions
@@ -58,7 +59,7 @@ JPEG_QUALITY = 85
 
 @dataclass(slots=True)
 class ClipView:
-    """One clip of the review: its working file, every frame's boxes, its tracks and people."""
+    """One clip of the review: its working file, its stored analysis, its tracks and people."""
 
     ref: ClipRef
     path: Path
@@ -66,14 +67,14 @@ class ClipView:
     frame_count: int
     width: int
     height: int
-    boxes: list[np.ndarray]  # per frame, shape (n, 6): track id, early flag, x1, y1, x2, y2
+    analysis: StoredAnalysis
     tracks: dict[int, TrackSummary]
     people: list[list[int]]
     masker: Masker
     thumbnails: dict[int, bytes] = field(default_factory=dict)
     version: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
-    decoded: OrderedDict[int, list[np.ndarray]] = field(default_factory=OrderedDict)
+    decoded: OrderedDict[int, list[AnalyzedFrame]] = field(default_factory=OrderedDict)
     rendered: OrderedDict[tuple[int, int], bytes] = field(default_factory=OrderedDict)
 
     @property
@@ -204,13 +205,10 @@ class ReviewSession:
                 return cached
             version = clip.version
         keep, extra = self._masking(clip)
-        image = self._original(clip, index).copy()
-        rows = clip.boxes[index]
-        masked = rows[~(np.isin(rows[:, 0], list(keep)) & (rows[:, 1] == 0))] if len(rows) else rows
-        xyxy = masked[:, 2:6].astype(np.float32)
-        if index in extra:
-            xyxy = np.concatenate([xyxy.reshape(-1, 4), np.asarray(extra[index], np.float32)])
-        clip.masker.apply(image, xyxy)
+        analyzed = self._analyzed(clip, index)
+        image = analyzed.frame.image.copy()
+        masked, _ = frame_masks(analyzed.boxes, keep_tracks=sorted(keep), extra=extra.get(index))
+        clip.masker.apply(image, masked.xyxy)
         data = _jpeg(image)
         with clip.lock:
             if version == clip.version:
@@ -219,40 +217,26 @@ class ReviewSession:
                     clip.rendered.popitem(last=False)
         return data
 
-    def _masking(self, clip: ClipView) -> tuple[frozenset[int], dict[int, list[tuple[float, ...]]]]:
-        with self.catalog.read() as conn:
-            tracks = rdq.list_track_decisions(conn, self.request_id)
-            masks = rdq.list_masks(conn, self.request_id)
-        keep = frozenset(t.track_id for t in tracks if t.clip_number == clip.number and t.keep)
-        extra: dict[int, list[tuple[float, ...]]] = {}
-        for mask in masks:
-            if mask.clip_number == clip.number:
-                for frame, box in mask.boxes_in_span().items():
-                    extra.setdefault(frame, []).append(box)
-        return keep, extra
+    def _masking(self, clip: ClipView) -> tuple[frozenset[int], dict[int, np.ndarray]]:
+        """The clip's kept tracks and manual boxes, as ``request process`` will read them."""
+        decided = decisions.clip_decisions(self.catalog, self.request_id, clip.number)
+        return decided.keep_tracks, decided.extra_boxes()
 
-    def _original(self, clip: ClipView, index: int) -> np.ndarray:
+    def _analyzed(self, clip: ClipView, index: int) -> AnalyzedFrame:
+        """The frame and its stored plan, decoded in blocks (playback asks for the next ones)."""
         block = index // DECODE_BLOCK
         with clip.lock:
             frames = clip.decoded.get(block)
             if frames is not None:
                 clip.decoded.move_to_end(block)
                 return frames[index - block * DECODE_BLOCK]
-        start = block * DECODE_BLOCK
-        with VideoReader(clip.path) as reader:
-            frames = []
-            for frame in reader.frames(start / clip.fps if start else None, None):
-                frames.append(frame.image)
-                if len(frames) == DECODE_BLOCK:
-                    break
+        first = block * DECODE_BLOCK
+        frames = list(replay(clip.analysis, frames=(first, min(first + DECODE_BLOCK, clip.frame_count) - 1)))
         with clip.lock:
             clip.decoded[block] = frames
             while len(clip.decoded) > DECODED_BLOCKS:
                 clip.decoded.popitem(last=False)
-        offset = index - start
-        if offset >= len(frames):
-            raise NotFoundError(f"clip {clip.number}: frame {index} cannot be decoded")
-        return frames[offset]
+        return frames[index - first]
 
     # --- deciding ---
 
@@ -333,12 +317,6 @@ def _jpeg(image_rgb: np.ndarray) -> bytes:
     return data.tobytes()
 
 
-def _load_boxes(path: Path) -> list[np.ndarray]:
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    frames = data["frames"]
-    return [np.asarray(frames.get(str(i), []), np.float64).reshape(-1, 6) for i in range(len(frames))]
-
-
 def _thumbnails(path: Path, tracks: Sequence[TrackSummary]) -> dict[int, bytes]:
     wanted: dict[int, list[TrackSummary]] = {}
     for track in tracks:
@@ -404,24 +382,24 @@ def open_review(
     }
     views = []
     for sheet in sheets:
-        boxes = _load_boxes(sheet.boxes_path)
-        with VideoReader(sheet.clip_path) as reader:
-            fps, width, height = float(reader.fps), reader.width, reader.height
+        stored = StoredAnalysis.loads(sheet.analysis_path.read_text(encoding="utf-8"))
+        info = stored.summary.clip
+        path, width, height = Path(info.input_path), info.width, info.height
         camera = config.camera(sheet.camera_id)
         zones = camera.privacy_zones if camera else []
         views.append(
             ClipView(
                 ref=refs[sheet.number],
-                path=sheet.clip_path,
-                fps=fps,
-                frame_count=len(boxes),
+                path=path,
+                fps=float(info.fps),
+                frame_count=len(stored.frames),
                 width=width,
                 height=height,
-                boxes=boxes,
+                analysis=stored,
                 tracks={t.track_id: t for t in sheet.tracks},
-                people=_people(sheet.clip_path, sheet.tracks),
+                people=_people(path, sheet.tracks),
                 masker=Masker(options.style, (width, height), rasterize_zones(zones, (width, height))),
-                thumbnails=_thumbnails(sheet.clip_path, sheet.tracks),
+                thumbnails=_thumbnails(path, sheet.tracks),
             )
         )
     return ReviewSession(
