@@ -19,6 +19,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -182,15 +183,29 @@ def test_review_page_keep_draw_approve(
             canvas, *offset((x1 + x2) / 2, (y1 + y2) / 2)
         ).move_to_element_with_offset(canvas, *offset(x2, y2)).release().perform()
         _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#masks-1 li[id^='mask-']"), 30, "no mask")
+        version = session.state()["clips"][0]["version"]
+        _wait(
+            driver,
+            lambda d: d.find_element(By.ID, "frame-1").get_attribute("data-loaded") == f"{frame}:{version}",
+            20,
+            "the re-rendered preview frame did not load",
+        )
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         driver.save_screenshot(str(SCREENSHOT))
         with capsys.disabled():
             print(f"\nreview page screenshot: {SCREENSHOT}")
 
-        # The preview now masks the walker at the drawn frame and leaves the requester visible.
+        # The preview (what the page shows) masks the walker and leaves the requester visible.
         state = session.state()
         (mask,) = state["clips"][0]["masks"]
         assert mask["first_frame"] <= 5 and mask["last_frame"] >= 35, mask  # followed both ways
+        originals = _original_frames(site.root)
+        preview = cv2.cvtColor(
+            cv2.imdecode(np.frombuffer(session.frame_jpeg(1, frame), np.uint8), 1), cv2.COLOR_BGR2RGB
+        )
+        (subject_box,) = [b["xyxy"] for b in truth[frame] if b["face_id"] == "subject"]
+        assert _detail_kept(originals[frame], preview, walker) < 0.5
+        assert _detail_kept(originals[frame], preview, subject_box) > 0.7
 
         driver.find_element(By.ID, "approve").click()
         status = _wait(
@@ -221,7 +236,6 @@ def test_review_page_keep_draw_approve(
     assert released_clip["redaction"]["review"]["manual_masks"][0]["id"] == mask["id"]
     with VideoReader(package / released_clip["file"]) as reader:
         released = [f.image for f in reader.frames()]
-    originals = _original_frames(site.root)
     assert len(released) == len(originals) == len(truth)
     kept, walker_kept = [], []
     for index, boxes in enumerate(truth):

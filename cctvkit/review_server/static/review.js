@@ -59,6 +59,8 @@ function render() {
 function createPlayer(clip) {
   const n = clip.number;
   const img = el("img", { id: `frame-${n}`, alt: `clip ${n} preview`, width: clip.width, height: clip.height });
+  // Which frame and decision version the picture on screen shows (the next may still be loading).
+  img.addEventListener("load", () => { img.dataset.loaded = `${img.dataset.frame}:${img.dataset.version}`; });
   const canvas = el("canvas", { id: `overlay-${n}`, width: clip.width, height: clip.height });
   const stage = el("div", { class: "stage" }, img, canvas);
   const slider = el("input", { type: "range", min: 0, max: clip.frame_count - 1, value: 0, id: `slider-${n}` });
@@ -79,11 +81,6 @@ function createPlayer(clip) {
   canvas.addEventListener("mousedown", (e) => startDrag(player, e));
   canvas.addEventListener("mousemove", (e) => moveDrag(player, e));
   canvas.addEventListener("mouseup", (e) => endDrag(player, e));
-  player.timeline.addEventListener("click", (e) => {
-    const box = player.timeline.getBoundingClientRect();
-    const frame = Math.round(((e.clientX - box.left) / box.width) * (player.clip.frame_count - 1));
-    showFrame(player, Math.max(0, Math.min(player.clip.frame_count - 1, frame)));
-  });
   const controls = el("div", { class: "controls" },
     el("button", { type: "button", onclick: () => showFrame(player, player.frame - 1) }, "◀"),
     play,
@@ -138,21 +135,30 @@ function span(first, last, count) {
 
 function renderTimeline(player) {
   const clip = player.clip;
-  player.timeline.replaceChildren();
+  const labels = el("div", { class: "labels" });
+  const lanes = el("div", { class: "lanes" });
+  const lane = (label, bar, attrs) => {
+    labels.append(el("div", { class: "label" }, label));
+    lanes.append(el("div", { class: "row", ...attrs }, bar));
+  };
   for (const track of clip.tracks) {
     const bar = el("div", { class: `bar ${track.keep ? "kept" : "masked"}`, title: `track ${track.track_id}` });
     Object.assign(bar.style, span(track.first_frame, track.last_frame, clip.frame_count));
-    player.timeline.append(el("div", { class: "row", "data-track": track.track_id },
-      el("span", { class: "label" }, `track ${track.track_id}`), bar));
+    lane(`track ${track.track_id}`, bar, { "data-track": track.track_id });
   }
   for (const mask of clip.masks) {
     const bar = el("div", { class: "bar manual", title: `box ${mask.id}` });
     Object.assign(bar.style, span(mask.first_frame, mask.last_frame, clip.frame_count));
-    player.timeline.append(el("div", { class: "row", "data-mask": mask.id },
-      el("span", { class: "label" }, `box ${mask.id}`), bar));
+    lane(`box ${mask.id}`, bar, { "data-mask": mask.id });
   }
-  if (!clip.tracks.length && !clip.masks.length) player.timeline.append(el("div", { class: "row" }, "no face tracks"));
-  player.timeline.append(el("div", { class: "cursor" }));
+  if (!clip.tracks.length && !clip.masks.length) lane("no faces", "", {});
+  lanes.append(el("div", { class: "cursor" }));
+  lanes.addEventListener("click", (e) => {
+    const box = lanes.getBoundingClientRect();
+    const frame = Math.round(((e.clientX - box.left) / box.width) * (clip.frame_count - 1));
+    showFrame(player, Math.max(0, Math.min(clip.frame_count - 1, frame)));
+  });
+  player.timeline.replaceChildren(labels, lanes);
 }
 
 function renderGallery(player) {
