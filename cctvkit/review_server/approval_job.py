@@ -8,11 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from cctvkit.errors import CctvkitError, ConflictError
-from cctvkit.requests.clips import plan_clips
-from cctvkit.requests.coverage import find_coverage
 from cctvkit.requests.decisions import load_decisions, record_approval
-from cctvkit.requests.lifecycle import get_request
 from cctvkit.requests.process import ProcessOptions, process_request
+from cctvkit.requests.run import plan_request
 from cctvkit.requests.verify import verify_path
 from cctvkit.review_server.session import ReviewSession
 
@@ -70,10 +68,8 @@ class ApprovalJob:
                 raise ConflictError("a release run is already under way")
             self._status = _Status(state="running")
         try:
-            clips = plan_clips(
-                find_coverage(session.catalog, get_request(session.catalog, session.request_id))
-            )
-            reviewed = load_decisions(session.catalog, session.request_id, clips)
+            plan = plan_request(session.catalog, session.request_id)
+            reviewed = load_decisions(session.catalog, session.request_id, plan.clips)
             record_approval(
                 session.catalog,
                 session.request_id,
@@ -115,6 +111,7 @@ class ApprovalJob:
                 actor=session.actor,
                 options=ProcessOptions(redact=session.options),
                 progress=self._progress,
+                plan=plan_request(session.catalog, session.request_id),
                 detector=session.detector,
             )
             check = verify_path(result.path)

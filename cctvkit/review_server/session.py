@@ -34,11 +34,10 @@ from cctvkit.redact.render import frame_masks
 from cctvkit.redact.report import TrackSummary
 from cctvkit.redact.zones import rasterize_zones
 from cctvkit.requests import decisions
-from cctvkit.requests.clips import plan_clips
-from cctvkit.requests.coverage import find_coverage
 from cctvkit.requests.decisions import ClipRef
 from cctvkit.requests.lifecycle import get_request
 from cctvkit.requests.review import ReviewSheet, review_request
+from cctvkit.requests.run import plan_request
 from cctvkit.video import VideoReader
 
 __all__ = ["ClipView", "ReviewSession", "open_review"]
@@ -373,13 +372,18 @@ def open_review(
             :func:`~cctvkit.requests.review.review_request`.
     """
     options = options or RedactOptions()
+    plan = plan_request(catalog, request_id)
     sheets: list[ReviewSheet] = review_request(
-        catalog, config, request_id, actor=actor, options=options, progress=progress, detector=detector
+        catalog,
+        config,
+        request_id,
+        actor=actor,
+        options=options,
+        progress=progress,
+        plan=plan,
+        detector=detector,
     )
-    refs = {
-        c.number: decisions.clip_ref(c)
-        for c in plan_clips(find_coverage(catalog, get_request(catalog, request_id)))
-    }
+    refs = {c.number: decisions.clip_ref(c) for c in plan.clips}
     views = []
     for sheet in sheets:
         stored = StoredAnalysis.loads(sheet.analysis_path.read_text(encoding="utf-8"))
