@@ -97,6 +97,11 @@ MIGRATIONS: list[Migration] = [
         4, "recordings.note: name vs container disagreements (issue 14)", _column("recordings", "note")
     ),
     Migration(5, "signed approvals of unredacted copies (issue 19)", _create("request_approval_signatures")),
+    Migration(
+        7,
+        "review decisions: kept tracks and manual masks per request clip",
+        _create("review_tracks", "review_masks"),
+    ),
 ]
 
 

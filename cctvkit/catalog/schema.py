@@ -40,6 +40,8 @@ __all__ = [
     "request_windows",
     "requests",
     "restrictions",
+    "review_masks",
+    "review_tracks",
     "schema_version",
 ]
 
@@ -323,3 +325,42 @@ disclosures = Table(
     Column("disclosed_at", UTCDateTime, nullable=False),
 )
 Index("ix_disclosures_time", disclosures.c.disclosed_at)
+
+
+# --- Review decisions on a request's clips (issue #15, migration 7) ---
+
+review_tracks = Table(
+    "review_tracks",
+    metadata,
+    Column("request_id", String(32), ForeignKey("requests.id"), primary_key=True),
+    Column("clip_number", Integer, primary_key=True),
+    Column("track_id", Integer, primary_key=True),
+    Column("camera_id", String(64), nullable=False),  # with clip_start_utc: which clip plan it was made on
+    Column("clip_start_utc", UTCDateTime, nullable=False),
+    Column("keep", Boolean, nullable=False),  # left visible (the requester, a false positive)
+    Column("reason", Text, nullable=False),
+    Column("decided_by", Text, nullable=False),
+    Column("decided_at", UTCDateTime, nullable=False),
+)
+
+review_masks = Table(
+    "review_masks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", String(32), ForeignKey("requests.id"), nullable=False),
+    Column("clip_number", Integer, nullable=False),
+    Column("camera_id", String(64), nullable=False),
+    Column("clip_start_utc", UTCDateTime, nullable=False),
+    Column("anchor_frame", Integer, nullable=False),  # where the operator drew the box
+    Column("anchor_xyxy", Text, nullable=False),  # JSON [x1, y1, x2, y2], pixels
+    Column("first_frame", Integer, nullable=False),  # the span masked (inclusive)
+    Column("last_frame", Integer, nullable=False),
+    Column("boxes", Text, nullable=False),  # JSON {frame: [x1, y1, x2, y2]} as tracked, whole clip
+    Column("reason", Text, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_by", Text, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=True),
+    Column("deleted_at", UTCDateTime, nullable=True),  # kept for the record, no longer applied
+)
+Index("ix_review_masks_request", review_masks.c.request_id, review_masks.c.clip_number)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -75,10 +77,22 @@ def review(
     ctx: typer.Context,
     request_id: Annotated[str, typer.Argument(help="Request id.")],
     *,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="Then open a local review page (127.0.0.1, one-time token): redacted preview, tracks, "
+            "keep/mask, boxes for missed faces, approve. Ctrl-C stops it.",
+        ),
+    ] = False,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="--serve: TCP port (0: any free one).")] = 0,
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Contact sheets of each clip's face tracks, to pick the requester's ids for --keep-track."""
     st = state(ctx)
+    if serve:
+        _serve_review(st, request_id, port=port, as_json_out=as_json_out)
+        return
     with progress_bar("reviewing", enabled=not as_json_out) as update:
         from cctvkit.requests.review import review_request  # the detector stack: only when used
 
@@ -111,6 +125,23 @@ def review(
         ids = ", ".join(str(t["track_id"]) for t in s["tracks"]) or "none"
         say(f"clip {s['clip']} ({s['camera_id']}): tracks {ids}; sheet {s['sheet']}")
     say(f"then: cctvkit request process {request_id} --keep-track CLIP:TRACK ...")
+
+
+def _serve_review(st, request_id: str, *, port: int, as_json_out: bool) -> None:
+    from cctvkit.review_server import ReviewServer, open_review  # the detector stack and the web server
+
+    with progress_bar("reviewing", enabled=not as_json_out) as update:
+        session = open_review(st.catalog, st.config, request_id, actor=st.operator, progress=update)
+    server = ReviewServer(session, port=port)
+    if as_json_out:  # one line, read by a script while the server runs
+        sys.stdout.write(json.dumps({"url": server.url, "clips": len(session.clips)}) + "\n")
+    else:
+        say(f"review page for {request_id} ({len(session.clips)} clip(s)); open once, Ctrl-C stops it:")
+        say(server.url)
+    sys.stdout.flush()
+    server.serve_forever()
+    if not as_json_out:
+        say("review page stopped")
 
 
 @app.command("process")

@@ -16,7 +16,7 @@ from cctvkit.errors import UsageError
 from cctvkit.redact.analysis import Analysis, ProgressCallback, analyze, build_detector
 from cctvkit.redact.detectors import FaceDetector
 from cctvkit.redact.options import RedactOptions
-from cctvkit.redact.render import REDACTED_COMMENT, MaskCallback, render
+from cctvkit.redact.render import REDACTED_COMMENT, FrameBoxes, MaskCallback, render
 from cctvkit.redact.report import RedactionReport, TrackSummary, write_json
 from cctvkit.redact.review import write_contact_sheet
 from cctvkit.redact.zones import Polygon
@@ -56,6 +56,7 @@ def redact_video(
     review: bool = False,
     on_mask: MaskCallback | None = None,
     metadata: dict[str, str] | None = None,
+    extra_masks: FrameBoxes | None = None,
 ) -> RedactionReport:
     """Write a copy of ``input_path`` with every face (but kept tracks) and every zone masked.
 
@@ -84,6 +85,8 @@ def redact_video(
         on_mask: called with each frame's mask (for evaluation).
         metadata: container tags for the output (``creation_time`` as ISO 8601 UTC,
             ``comment``...); ``comment`` defaults to a note that the clip is redacted.
+        extra_masks: per frame, more boxes to mask (a reviewer's boxes over missed faces,
+            issue #15); see :func:`~cctvkit.redact.render.render`.
 
     Returns:
         The report (also written to ``report_path``).
@@ -108,6 +111,7 @@ def redact_video(
             progress=progress,
             on_mask=on_mask,
             metadata=metadata,
+            extra_masks=extra_masks,
         )
     if report_path is None:
         report_path = default_report_path(output_path)

@@ -47,6 +47,7 @@ __all__ = [
     "REDACTED_COMMENT",
     "FrameBoxes",
     "MaskCallback",
+    "frame_masks",
     "render",
     "span_boxes",
 ]
@@ -86,6 +87,41 @@ def span_boxes(spans: Iterable[tuple[int, int, Sequence[float]]]) -> dict[int, n
         for index in range(max(0, first), last + 1):
             rows.setdefault(index, []).append(xyxy)
     return {index: np.asarray(boxes, np.float32).reshape(-1, 4) for index, boxes in rows.items()}
+
+
+def frame_masks(
+    boxes: sv.Detections,
+    *,
+    keep_tracks: Sequence[int] = (),
+    keep_boxes: np.ndarray | None = None,
+    extra: np.ndarray | None = None,
+) -> tuple[sv.Detections, np.ndarray]:
+    """The boxes a render masks in one frame, by the rules in this module's docstring.
+
+    Also what the review page's preview masks (issue #15), so the two cannot disagree.
+
+    Args:
+        boxes: the frame's plan (``tracker_id``, ``data["early"]``).
+        keep_tracks: track ids left visible.
+        keep_boxes: (n, 4) boxes whose overlapping plan boxes stay visible.
+        extra: (n, 4) boxes masked in addition.
+
+    Returns:
+        The boxes to mask, and per plan box whether it was kept.
+    """
+    # A kept track's boxes up to one it adopted by distance may be a stranger's
+    # (see MaskPlanner), so they stay masked.
+    kept = np.zeros(len(boxes), bool)
+    if len(keep_tracks):
+        kept = np.isin(boxes.tracker_id, list(keep_tracks))
+    if keep_boxes is not None and len(keep_boxes) and len(boxes):
+        kept |= (sv.box_iou_batch(boxes.xyxy, np.asarray(keep_boxes, np.float32)) >= KEEP_IOU).any(axis=1)
+    if len(keep_tracks) or keep_boxes is not None:
+        kept &= ~boxes.data["early"]
+    masked = boxes[~kept] if kept.any() else boxes
+    if extra is not None and len(extra):
+        masked = sv.Detections.merge([masked, _manual(extra)])
+    return masked, kept
 
 
 def render(
@@ -172,21 +208,13 @@ def render(
     ):
 
         def emit(analyzed: AnalyzedFrame) -> None:
-            frame, boxes = analyzed.frame, analyzed.boxes
-            # A kept track's boxes up to one it adopted by distance may be a stranger's
-            # (see MaskPlanner), so they stay masked.
-            kept = np.zeros(len(boxes), bool)
-            if keep_list:
-                kept = np.isin(boxes.tracker_id, keep_list)
-            chosen = keep_boxes.get(analyzed.index)
-            if chosen is not None and len(chosen) and len(boxes):
-                kept |= (sv.box_iou_batch(boxes.xyxy, np.asarray(chosen, np.float32)) >= KEEP_IOU).any(axis=1)
-            if keep_list or chosen is not None:
-                kept &= ~boxes.data["early"]
-            masked_boxes = boxes[~kept] if kept.any() else boxes
-            extra = extra_masks.get(analyzed.index)
-            if extra is not None and len(extra):
-                masked_boxes = sv.Detections.merge([masked_boxes, _manual(extra)])
+            frame = analyzed.frame
+            masked_boxes, kept = frame_masks(
+                analyzed.boxes,
+                keep_tracks=keep_list,
+                keep_boxes=keep_boxes.get(analyzed.index),
+                extra=extra_masks.get(analyzed.index),
+            )
             mask = masker.apply(frame.image, masked_boxes.xyxy)
             number = len(stats)
             if on_mask is not None:

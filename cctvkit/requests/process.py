@@ -25,10 +25,12 @@ from cctvkit.redact.identity import (
     load_reference,
     redact_keeping_reference,
 )
+from cctvkit.redact.render import FrameBoxes
 from cctvkit.redact.zones import Polygon
 from cctvkit.requests.approval import SignedApproval, check_unredacted_allowed
 from cctvkit.requests.clips import PlannedClip
 from cctvkit.requests.cut import CutClip
+from cctvkit.requests.decisions import ClipDecisions, load_decisions
 from cctvkit.requests.disclosure import record_release
 from cctvkit.requests.kinds import release_blockers
 from cctvkit.requests.manifest import (
@@ -58,7 +60,8 @@ class ProcessOptions:
     """Choices staff make for one release.
 
     Attributes:
-        keep_tracks: per clip number, the track ids (from ``request review``) left visible.
+        keep_tracks: per clip number, the track ids (from ``request review``) left visible; for
+            those clips they replace the review page's kept tracks (its manual masks still apply).
         withhold: per clip number, the reason it is not released (13.9.1: e.g. faces that cannot
             be masked reliably); the release becomes partial and names it.
         unredacted: an unredacted police copy (needs a second person's approval).
@@ -138,6 +141,7 @@ class _Redactor:
         report_path: Path,
         metadata: dict[str, str],
         progress: Callable[[int, int], None] | None,
+        extra_masks: FrameBoxes | None = None,
     ) -> ClipOutcome:
         identity = None
         if self.reference is not None and self.embedder is not None:
@@ -154,6 +158,7 @@ class _Redactor:
                 progress=progress,
                 report_path=report_path,
                 metadata=metadata,
+                extra_masks=extra_masks,
             )
         else:
             report = redact_video(
@@ -166,6 +171,7 @@ class _Redactor:
                 progress=progress,
                 report_path=report_path,
                 metadata=metadata,
+                extra_masks=extra_masks,
             )
         summary = redaction_summary(report)
         if identity is not None:
@@ -181,8 +187,8 @@ class _Redactor:
         )
 
 
-def _redactor(options: ProcessOptions) -> _Redactor:
-    detector = build_detector(options.redact)
+def _redactor(options: ProcessOptions, detector: FaceDetector | None) -> _Redactor:
+    detector = detector or build_detector(options.redact)
     embedder = reference = None
     if options.keep_face is not None:
         embedder = FaceEmbedder()
@@ -197,6 +203,22 @@ def _render_unredacted(cut: CutClip, output: Path, zones: Sequence[Polygon]) -> 
     frames, seconds = copy_unredacted(Path(cut.path), output, privacy_zones=zones)
     summary = unredacted_summary(zones=len(zones), frames=frames, seconds=seconds)
     return ClipOutcome(frames, 0, 0, seconds, summary)
+
+
+def _review_summary(decided: ClipDecisions, *, overridden: bool) -> dict[str, object]:
+    """What the review page decided for a clip, for the manifest (who kept what, which boxes were added)."""
+    return {
+        "kept_tracks": sorted(decided.keep_tracks),
+        "kept_tracks_overridden_by_cli": overridden,
+        "track_decisions": [
+            {"track_id": d.track_id, "keep": d.keep, "reason": d.reason, "by": d.decided_by}
+            for d in decided.decided_tracks.values()
+        ],
+        "manual_masks": [
+            {"id": m.id, "frames": [m.first_frame, m.last_frame], "reason": m.reason, "by": m.created_by}
+            for m in decided.masks
+        ],
+    }
 
 
 def _check_choices(
@@ -236,6 +258,7 @@ def process_request(
     progress: Callable[[int, int], None] | None = None,
     now: datetime | None = None,
     plan: RequestPlan | None = None,
+    detector: FaceDetector | None = None,
 ) -> ProcessResult:
     """Produce a release package for a request and record it in the disclosure log.
 
@@ -245,16 +268,19 @@ def process_request(
     segments; redact it (third-party faces and privacy zones masked, no audio) or, for an approved
     police copy, mask the zones only; write the clips, ``manifest.json`` and ``SHA256SUMS`` in a
     staging directory; optionally seal it; then in one transaction record the release, its clips,
-    the disclosure and the audit records, and rename the staging directory into place.
+    the disclosure and the audit records, and rename the staging directory into place. The
+    review page's decisions (kept tracks, manual masks) apply unless ``options`` overrides them.
 
     Args:
         plan: the request's clips as :func:`~cctvkit.requests.run.plan_request` numbered them
             (what ``options``' clip numbers refer to); found here if None.
+        detector: replaces the one ``options.redact`` names (the one the review used).
 
     Raises:
         PolicyError: identity not verified, refused, restricted footage only, no approval for an
             unredacted copy, or a source altered since indexing.
         ConflictError: the request is closed, or there is nothing to release.
+        ConflictError: also, review decisions made on a clip that has changed since.
         UsageError: unknown clip numbers, or kept track ids that do not exist in their clip;
             a ``keep_face`` photo without one clear face.
         NotFoundError: the ``keep_face`` photo does not exist.
@@ -269,6 +295,8 @@ def process_request(
     request = plan.request
     approval = _check_choices(request, plan.clips, options, actor, config)
     clips = [c for c in plan.clips if c.number not in options.withhold]
+    # Kept tracks and manual masks from the review page (issue #15); refused if the plan changed.
+    reviewed = {} if options.unredacted else load_decisions(catalog, request.id, plan.clips)
     release_root = check_release_dir(config.release_dir, config.archive_roots)
     rows: list[ReleaseClip] = []
     with (
@@ -286,7 +314,7 @@ def process_request(
         rel_id = str(run.release_id)
         final = release_root / rel_id
         cuts = run.cut()
-        redactor = None if options.unredacted else _redactor(options)
+        redactor = None if options.unredacted else _redactor(options, detector)
         builder = ManifestBuilder(
             release_id=rel_id,
             created_at=now,
@@ -307,14 +335,19 @@ def process_request(
             if redactor is None:
                 outcome = _render_unredacted(cut, stage / name, zones)
             else:
+                decided = reviewed.get(clip.number, ClipDecisions())
                 outcome = redactor.render(
                     cut,
                     stage / name,
                     zones=zones,
-                    keep=sorted(options.keep_tracks.get(clip.number, ())),
+                    keep=sorted(options.keep_tracks.get(clip.number, decided.keep_tracks)),
                     report_path=run.work / f"release-{rel_id}-clip-{clip.number:02d}.redaction.json",
                     metadata=container_tags(cut, rel_id),
                     progress=progress,
+                    extra_masks=decided.extra_boxes(),
+                )
+                outcome.redaction["review"] = _review_summary(
+                    decided, overridden=clip.number in options.keep_tracks
                 )
                 if outcome.unknown_kept_tracks:
                     raise UsageError(

@@ -17,7 +17,7 @@ from cctvkit.audit import write_audit
 from cctvkit.catalog.db import Catalog
 from cctvkit.config import SiteConfig
 from cctvkit.errors import ConflictError
-from cctvkit.redact import RedactOptions, TrackSummary, build_detector
+from cctvkit.redact import FaceDetector, RedactOptions, TrackSummary, build_detector
 from cctvkit.redact.analysis import analyze, collect
 from cctvkit.redact.pipeline import write_review
 from cctvkit.redact.report import write_json
@@ -65,11 +65,13 @@ def review_request(
     progress: Callable[[int, int], None] | None = None,
     now: datetime | None = None,
     plan: RequestPlan | None = None,
+    detector: FaceDetector | None = None,
 ) -> list[ReviewSheet]:
     """Cut each clip of the request and analyse it (detect and track, no encode) for its contact sheet.
 
     The working clips are kept in the request's working directory, so ``request process`` reads
-    the same frames with the same options and the track ids on the sheets hold.
+    the same frames with the same options and the track ids on the sheets hold. ``detector``
+    replaces the one ``options`` names (a review must use the detector the release will use).
 
     Raises:
         ConflictError: the request is closed, or there is no footage to review.
@@ -85,7 +87,7 @@ def review_request(
     with clip_run(catalog, config, plan, actor=actor, holder=f"review of request {request_id}") as run:
         review_dir = run.work / "review"
         review_dir.mkdir(mode=0o700, exist_ok=True)
-        detector = build_detector(options)
+        detector = detector or build_detector(options)
         cuts = run.cut()
         for clip in run.clips:
             cut = cuts[clip.number]

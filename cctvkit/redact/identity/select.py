@@ -36,7 +36,7 @@ from cctvkit.redact.identity.match import (
 from cctvkit.redact.identity.reference import ReferenceFace, load_reference
 from cctvkit.redact.options import RedactOptions
 from cctvkit.redact.pipeline import default_report_path, write_review
-from cctvkit.redact.render import render
+from cctvkit.redact.render import FrameBoxes, render
 from cctvkit.redact.report import RedactionReport, TrackSummary, write_json
 from cctvkit.redact.review import TrackGallery
 from cctvkit.redact.zones import Polygon
@@ -230,6 +230,7 @@ def redact_keeping_reference(
     report_path: Path | None = None,
     review: bool = False,
     metadata: dict[str, str] | None = None,
+    extra_masks: FrameBoxes | None = None,
 ) -> tuple[RedactionReport, IdentityMatch]:
     """Redact ``input_path`` leaving visible the tracks whose face matches a loaded ``reference``.
 
@@ -237,7 +238,8 @@ def redact_keeping_reference(
     decided (:func:`match_tracks`); the render replays the stored analysis with them (plus
     ``keep_tracks``) kept. The JSON report (``report_path``, default ``<output stem>.redaction.json``)
     gains an ``identity`` section with the threshold, every track's distance and decision.
-    Arguments as :func:`redact_keeping_face`, but for ``reference`` and ``metadata`` (container tags).
+    Arguments as :func:`redact_keeping_face`, but for ``reference``, ``metadata`` (container tags)
+    and ``extra_masks`` (a reviewer's boxes, see :func:`~cctvkit.redact.render.render`).
 
     Returns:
         The redaction report and the identity decisions.
@@ -269,6 +271,7 @@ def redact_keeping_reference(
         keep_tracks=sorted({*map(int, keep_tracks), *match.kept_tracks}),
         progress=second_half,
         metadata=metadata,
+        extra_masks=extra_masks,
     )
     try:
         check_same_tracks(match, report)

@@ -1,0 +1,132 @@
+"""The review page's approve button: record who approved, then run ``request process`` in the background."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from cctvkit.errors import CctvkitError, ConflictError
+from cctvkit.requests.decisions import load_decisions, record_approval
+from cctvkit.requests.process import ProcessOptions, process_request
+from cctvkit.requests.run import plan_request
+from cctvkit.requests.verify import verify_path
+from cctvkit.review_server.session import ReviewSession
+
+__all__ = ["ApprovalJob"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Status:
+    state: str = "idle"  # idle | running | done | failed
+    done: int = 0
+    total: int = 0
+    release_id: str | None = None
+    outcome: str | None = None
+    path: str | None = None
+    verified: bool | None = None
+    problems: tuple[str, ...] = ()
+    error: str | None = None
+
+
+class ApprovalJob:
+    """One release run at a time from the page; its progress and result for the page to poll."""
+
+    def __init__(self, session: ReviewSession) -> None:
+        self._session = session
+        self._lock = threading.Lock()
+        self._status = _Status()
+        self._thread: threading.Thread | None = None
+
+    def status(self) -> dict[str, Any]:
+        with self._lock:
+            s = self._status
+            return {
+                "state": s.state,
+                "done": s.done,
+                "total": s.total,
+                "release_id": s.release_id,
+                "outcome": s.outcome,
+                "path": s.path,
+                "verified": s.verified,
+                "problems": list(s.problems),
+                "error": s.error,
+            }
+
+    def start(self) -> dict[str, Any]:
+        """Record the approval and start the release run.
+
+        Raises:
+            ConflictError: a run started from this page is still going.
+        """
+        session = self._session
+        with self._lock:
+            if self._status.state == "running":
+                raise ConflictError("a release run is already under way")
+            self._status = _Status(state="running")
+        try:
+            plan = plan_request(session.catalog, session.request_id)
+            reviewed = load_decisions(session.catalog, session.request_id, plan.clips)
+            record_approval(
+                session.catalog,
+                session.request_id,
+                actor=session.actor,
+                details={
+                    "clips": [
+                        {
+                            "clip": number,
+                            "kept_tracks": sorted(d.keep_tracks),
+                            "manual_masks": [m.id for m in d.masks],
+                        }
+                        for number, d in sorted(reviewed.items())
+                    ]
+                },
+            )
+        except BaseException:
+            with self._lock:
+                self._status = _Status()
+            raise
+        self._thread = threading.Thread(target=self._run, name="review-approve", daemon=True)
+        self._thread.start()
+        return self.status()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _progress(self, done: int, total: int) -> None:
+        with self._lock:
+            self._status.done, self._status.total = done, total
+
+    def _run(self) -> None:
+        session = self._session
+        try:
+            result = process_request(
+                session.catalog,
+                session.config,
+                session.request_id,
+                actor=session.actor,
+                options=ProcessOptions(redact=session.options),
+                progress=self._progress,
+                plan=plan_request(session.catalog, session.request_id),
+                detector=session.detector,
+            )
+            check = verify_path(result.path)
+        except CctvkitError as exc:
+            log.warning("release run from the review page failed: %s", exc)
+            with self._lock:
+                self._status.state, self._status.error = "failed", str(exc)
+            return
+        except Exception as exc:  # a bug: say so on the page, keep the traceback in the log
+            log.exception("release run from the review page failed")
+            with self._lock:
+                self._status.state, self._status.error = "failed", f"internal error: {exc}"
+            return
+        with self._lock:
+            s = self._status
+            s.state = "done"
+            s.release_id, s.outcome, s.path = result.release.id, result.release.outcome, str(result.path)
+            s.verified, s.problems = check.ok, tuple(check.problems)

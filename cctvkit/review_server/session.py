@@ -1,0 +1,411 @@
+"""What the review page shows and changes: a request's clips, tracks, people, decisions and previews.
+
+A :class:`ReviewSession` is built once per ``request review --serve`` from the review run's
+stored analyses (every frame's mask plan, :class:`~cctvkit.redact.analysis.StoredAnalysis`) of
+the unredacted working clips. A preview frame is rendered on demand by replaying the analysis
+(decoding only, never detecting) and masking what a release would mask given the current
+decisions (:func:`~cctvkit.redact.render.frame_masks`, the render's own rule), the manual masks
+and the privacy zones, with the release's :class:`~cctvkit.redact.masking.Masker`. A decision
+therefore re-renders only the frames of the clip it touched, as they are next viewed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from cctvkit.catalog import review_decisions as rdq
+from cctvkit.catalog.db import Catalog
+from cctvkit.config import SiteConfig
+from cctvkit.errors import NotFoundError, UsageError
+from cctvkit.redact import FaceDetector, RedactOptions
+from cctvkit.redact.analysis import AnalyzedFrame, StoredAnalysis, replay
+from cctvkit.redact.manual import track_drawn_box
+from cctvkit.redact.masking import Masker, head_boxes
+from cctvkit.redact.render import frame_masks
+from cctvkit.redact.report import TrackSummary
+from cctvkit.redact.zones import rasterize_zones
+from cctvkit.requests import decisions
+from cctvkit.requests.decisions import ClipRef
+from cctvkit.requests.lifecycle import get_request
+from cctvkit.requests.review import ReviewSheet, review_request
+from cctvkit.requests.run import plan_request
+from cctvkit.video import VideoReader
+
+__all__ = ["ClipView", "ReviewSession", "open_review"]
+
+log = logging.getLogger(__name__)
+
+DECODE_BLOCK = 16
+"""Frames decoded together when the page asks for one (sequential playback reads the next ones)."""
+
+DECODED_BLOCKS = 3
+"""Decoded blocks kept per clip (16 frames of 1080p are ~100 MB)."""
+
+RENDERED_FRAMES = 400
+"""Rendered preview JPEGs kept per clip."""
+
+JPEG_QUALITY = 85
+
+
+@dataclass(slots=True)
+class ClipView:
+    """One clip of the review: its working file, its stored analysis, its tracks and people."""
+
+    ref: ClipRef
+    path: Path
+    fps: float
+    frame_count: int
+    width: int
+    height: int
+    analysis: StoredAnalysis
+    tracks: dict[int, TrackSummary]
+    people: list[list[int]]
+    masker: Masker
+    thumbnails: dict[int, bytes] = field(default_factory=dict)
+    version: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    decoded: OrderedDict[int, list[AnalyzedFrame]] = field(default_factory=OrderedDict)
+    rendered: OrderedDict[tuple[int, int], bytes] = field(default_factory=OrderedDict)
+
+    @property
+    def number(self) -> int:
+        return self.ref.number
+
+
+class ReviewSession:
+    """The review of one request, shared by the page's requests (thread-safe).
+
+    Args:
+        catalog: the catalog.
+        config: the site.
+        request_id: the request.
+        actor: the operator who started the review (every decision is recorded under this name).
+        options: the redaction options (the release uses the same).
+        clips: the clips, by number.
+        detector: the detector the review ran (the release uses the same).
+    """
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        config: SiteConfig,
+        request_id: str,
+        *,
+        actor: str,
+        options: RedactOptions,
+        clips: Sequence[ClipView],
+        detector: FaceDetector | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.config = config
+        self.request_id = request_id
+        self.actor = actor
+        self.options = options
+        self.detector = detector
+        self.clips = {c.number: c for c in clips}
+
+    # --- reading ---
+
+    def clip(self, number: int) -> ClipView:
+        found = self.clips.get(number)
+        if found is None:
+            raise NotFoundError(f"no clip {number}")
+        return found
+
+    def state(self) -> dict[str, Any]:
+        """Everything the page shows, as JSON-able values."""
+        request = get_request(self.catalog, self.request_id)
+        with self.catalog.read() as conn:
+            tracks = rdq.list_track_decisions(conn, self.request_id)
+            masks = rdq.list_masks(conn, self.request_id)
+        clips = []
+        for clip in self.clips.values():
+            decided = {t.track_id: t for t in tracks if t.clip_number == clip.number}
+            clips.append(
+                {
+                    "number": clip.number,
+                    "camera_id": clip.ref.camera_id,
+                    "start_utc": clip.ref.start_utc.isoformat(),
+                    "fps": clip.fps,
+                    "frame_count": clip.frame_count,
+                    "width": clip.width,
+                    "height": clip.height,
+                    "version": clip.version,
+                    "tracks": [
+                        {
+                            "track_id": t.track_id,
+                            "first_frame": t.first_frame,
+                            "last_frame": t.last_frame,
+                            "detected_frames": t.detected_frames,
+                            "covered_frames": t.covered_frames,
+                            "best_frame": t.best_frame,
+                            "best_xyxy": list(t.best_xyxy),
+                            "keep": bool(decided[t.track_id].keep) if t.track_id in decided else False,
+                            "reason": decided[t.track_id].reason if t.track_id in decided else "",
+                        }
+                        for t in clip.tracks.values()
+                    ],
+                    "people": clip.people,
+                    "masks": [
+                        {
+                            "id": m.id,
+                            "anchor_frame": m.anchor_frame,
+                            "anchor_xyxy": list(m.anchor_xyxy),
+                            "first_frame": m.first_frame,
+                            "last_frame": m.last_frame,
+                            "tracked_first": min(m.boxes),
+                            "tracked_last": max(m.boxes),
+                            "reason": m.reason,
+                            "by": m.created_by,
+                        }
+                        for m in masks
+                        if m.clip_number == clip.number
+                    ],
+                }
+            )
+        return {
+            "request": {
+                "id": request.id,
+                "kind": request.kind,
+                "requester": request.requester,
+                "due_on": request.due_on.isoformat(),
+                "open": request.is_open,
+            },
+            "operator": self.actor,
+            "clips": clips,
+        }
+
+    def thumbnail(self, number: int, track_id: int) -> bytes:
+        """JPEG of a track's clearest sighting (unmasked: for the operator only)."""
+        clip = self.clip(number)
+        if track_id not in clip.thumbnails:
+            raise NotFoundError(f"clip {number} has no track {track_id}")
+        return clip.thumbnails[track_id]
+
+    def frame_jpeg(self, number: int, index: int) -> bytes:
+        """The redacted preview of one frame as the release would show it now, as JPEG."""
+        clip = self.clip(number)
+        if not 0 <= index < clip.frame_count:
+            raise NotFoundError(f"clip {number} has no frame {index}")
+        with clip.lock:
+            key = (index, clip.version)
+            cached = clip.rendered.get(key)
+            if cached is not None:
+                clip.rendered.move_to_end(key)
+                return cached
+            version = clip.version
+        keep, extra = self._masking(clip)
+        analyzed = self._analyzed(clip, index)
+        image = analyzed.frame.image.copy()
+        masked, _ = frame_masks(analyzed.boxes, keep_tracks=sorted(keep), extra=extra.get(index))
+        clip.masker.apply(image, masked.xyxy)
+        data = _jpeg(image)
+        with clip.lock:
+            if version == clip.version:
+                clip.rendered[(index, version)] = data
+                while len(clip.rendered) > RENDERED_FRAMES:
+                    clip.rendered.popitem(last=False)
+        return data
+
+    def _masking(self, clip: ClipView) -> tuple[frozenset[int], dict[int, np.ndarray]]:
+        """The clip's kept tracks and manual boxes, as ``request process`` will read them."""
+        decided = decisions.clip_decisions(self.catalog, self.request_id, clip.number)
+        return decided.keep_tracks, decided.extra_boxes()
+
+    def _analyzed(self, clip: ClipView, index: int) -> AnalyzedFrame:
+        """The frame and its stored plan, decoded in blocks (playback asks for the next ones)."""
+        block = index // DECODE_BLOCK
+        with clip.lock:
+            frames = clip.decoded.get(block)
+            if frames is not None:
+                clip.decoded.move_to_end(block)
+                return frames[index - block * DECODE_BLOCK]
+        first = block * DECODE_BLOCK
+        frames = list(replay(clip.analysis, frames=(first, min(first + DECODE_BLOCK, clip.frame_count) - 1)))
+        with clip.lock:
+            clip.decoded[block] = frames
+            while len(clip.decoded) > DECODED_BLOCKS:
+                clip.decoded.popitem(last=False)
+        return frames[index - first]
+
+    # --- deciding ---
+
+    def set_keep(self, number: int, track_ids: Sequence[int], *, keep: bool, reason: str) -> None:
+        """Keep (leave visible) or mask tracks of a clip, e.g. a whole person row."""
+        clip = self.clip(number)
+        unknown = sorted(set(track_ids) - set(clip.tracks))
+        if unknown or not track_ids:
+            raise UsageError(f"clip {number}: no track(s) {unknown or '(none given)'}")
+        for track_id in track_ids:
+            decisions.set_track_keep(
+                self.catalog, self.request_id, clip.ref, track_id, keep=keep, reason=reason, actor=self.actor
+            )
+        self._touched(clip)
+
+    def add_mask(self, number: int, frame: int, xyxy: Sequence[float], *, reason: str) -> rdq.ManualMask:
+        """Follow a drawn box through the clip and store it as a manual mask over the followed span."""
+        clip = self.clip(number)
+        if not 0 <= frame < clip.frame_count:
+            raise UsageError(f"clip {number} has no frame {frame}")
+        if len(xyxy) != 4:
+            raise UsageError("a box is [x1, y1, x2, y2]")
+        boxes = track_drawn_box(clip.path, frame, [float(v) for v in xyxy])
+        mask = decisions.add_mask(
+            self.catalog,
+            self.request_id,
+            clip.ref,
+            anchor_frame=frame,
+            anchor_xyxy=boxes[frame],
+            boxes=boxes,
+            first_frame=min(boxes),
+            last_frame=max(boxes),
+            reason=reason,
+            actor=self.actor,
+        )
+        self._touched(clip)
+        return mask
+
+    def edit_mask(self, number: int, mask_id: int, *, first_frame: int, last_frame: int) -> None:
+        clip = self.clip(number)
+        self._own_mask(clip, mask_id)
+        decisions.edit_mask_span(
+            self.catalog,
+            self.request_id,
+            mask_id,
+            first_frame=first_frame,
+            last_frame=last_frame,
+            frame_count=clip.frame_count,
+            actor=self.actor,
+        )
+        self._touched(clip)
+
+    def remove_mask(self, number: int, mask_id: int) -> None:
+        clip = self.clip(number)
+        self._own_mask(clip, mask_id)
+        decisions.remove_mask(self.catalog, self.request_id, mask_id, actor=self.actor)
+        self._touched(clip)
+
+    def _own_mask(self, clip: ClipView, mask_id: int) -> None:
+        with self.catalog.read() as conn:
+            mask = rdq.get_mask(conn, self.request_id, mask_id)
+        if mask is None or mask.clip_number != clip.number:
+            raise NotFoundError(f"clip {clip.number} has no mask {mask_id}")
+
+    def _touched(self, clip: ClipView) -> None:
+        # Only this clip's rendered frames are stale; other clips keep theirs.
+        with clip.lock:
+            clip.version += 1
+            clip.rendered.clear()
+
+
+def _jpeg(image_rgb: np.ndarray) -> bytes:
+    ok, data = cv2.imencode(
+        ".jpg", cv2.cvtColor(image_rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
+    )
+    if not ok:
+        raise OSError("cannot encode a JPEG")
+    return data.tobytes()
+
+
+def _thumbnails(path: Path, tracks: Sequence[TrackSummary]) -> dict[int, bytes]:
+    wanted: dict[int, list[TrackSummary]] = {}
+    for track in tracks:
+        wanted.setdefault(track.best_frame, []).append(track)
+    out: dict[int, bytes] = {}
+    if not wanted:
+        return out
+    with VideoReader(path) as reader:
+        size = (reader.width, reader.height)
+        for frame in reader.frames():
+            for track in wanted.get(frame.index, []):
+                x1, y1, x2, y2 = head_boxes(np.asarray([track.best_xyxy], np.float32), 1.4, size)[0]
+                crop = frame.image[int(y1) : int(y2), int(x1) : int(x2)]
+                if crop.size:
+                    side = 96
+                    scale = side / max(crop.shape[:2])
+                    crop = cv2.resize(
+                        crop, (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+                    )
+                    out[track.track_id] = _jpeg(crop)
+            if frame.index >= max(wanted):
+                break
+    return out
+
+
+def _people(path: Path, tracks: Sequence[TrackSummary]) -> list[list[int]]:
+    """Tracks grouped by face identity when the ``faces`` extra is installed, else one per row."""
+    from cctvkit.redact.identity.embedder import embedder_available
+
+    if not tracks:
+        return []
+    if not embedder_available():
+        return [[t.track_id] for t in tracks]
+    from cctvkit.redact.identity.embedder import FaceEmbedder
+    from cctvkit.redact.identity.group import group_tracks
+
+    return group_tracks(path, tracks, FaceEmbedder())
+
+
+def open_review(
+    catalog: Catalog,
+    config: SiteConfig,
+    request_id: str,
+    *,
+    actor: str,
+    options: RedactOptions | None = None,
+    detector: FaceDetector | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ReviewSession:
+    """Run the review of a request (cut, detect, track) and prepare what the page shows.
+
+    Raises:
+        ConflictError, PolicyError, PermissionsError, LockedError, VideoError, ModelError: as
+            :func:`~cctvkit.requests.review.review_request`.
+    """
+    options = options or RedactOptions()
+    plan = plan_request(catalog, request_id)
+    sheets: list[ReviewSheet] = review_request(
+        catalog,
+        config,
+        request_id,
+        actor=actor,
+        options=options,
+        progress=progress,
+        plan=plan,
+        detector=detector,
+    )
+    refs = {c.number: decisions.clip_ref(c) for c in plan.clips}
+    views = []
+    for sheet in sheets:
+        stored = StoredAnalysis.loads(sheet.analysis_path.read_text(encoding="utf-8"))
+        info = stored.summary.clip
+        path, width, height = Path(info.input_path), info.width, info.height
+        camera = config.camera(sheet.camera_id)
+        zones = camera.privacy_zones if camera else []
+        views.append(
+            ClipView(
+                ref=refs[sheet.number],
+                path=path,
+                fps=float(info.fps),
+                frame_count=len(stored.frames),
+                width=width,
+                height=height,
+                analysis=stored,
+                tracks={t.track_id: t for t in sheet.tracks},
+                people=_people(path, sheet.tracks),
+                masker=Masker(options.style, (width, height), rasterize_zones(zones, (width, height))),
+                thumbnails=_thumbnails(path, sheet.tracks),
+            )
+        )
+    return ReviewSession(
+        catalog, config, request_id, actor=actor, options=options, clips=views, detector=detector
+    )
