@@ -96,6 +96,18 @@ def rows() -> list[tuple[str, str, int, int, str, str, str]]:
             "purged rows stay purged (before the fix: turned into missing); no crash on a file gone mid-scan",
         ),
         (
+            "unlocking an unredacted copy without a second person: a name typed with `--by`, an unsigned "
+            "approval, the operator's own key, an approver bound to the copier's OS user, a statement "
+            "altered (scope, request id), an approval moved to another request, one approval used twice "
+            "(issue 19)",
+            "tests/requests/test_approvals.py",
+            8,
+            "n/a",
+            "0",
+            "each refused (exit 7) naming the reason, no package made; a recipient's `release verify "
+            "--approver-key` fails (exit 10) on an untrusted key",
+        ),
+        (
             f"request ids that try to escape ({len(ESCAPING_IDS)} ids x {len(REQUEST_COMMANDS)} commands)",
             "test_paths_access.py",
             len(ESCAPING_IDS) * len(REQUEST_COMMANDS),
