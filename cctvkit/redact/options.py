@@ -82,6 +82,18 @@ class RedactOptions:
         trail_s: seconds a face is masked after its track's last detection (0.8 s: 4.6 %
             leaked on the same clip, 0.5 s: 5.3 %).
         lost_track_s: seconds a track may go undetected and keep its id (gaps are interpolated).
+        carry_max_scale: a mask carried over missed detections, before a track's first or after
+            its last, is at most this many times the face's measured width and height (issue
+            #13; ``None``: unbounded, the behaviour before it). See
+            :class:`~cctvkit.redact.carry.MaskPlanner`.
+        carry_max_drift: a mask is carried while the face's extrapolated motion keeps it within
+            this many face sizes of a sighting; beyond, the carry ends (``None``: never).
+        link_unconfirmed: link a face's unconfirmed boxes from one detection to the next by
+            distance (a face crossing fast, which the tracker never confirms), so they are
+            carried along its motion instead of each on its own (``False``: before issue #13).
+        kept_face_wins: where a stranger's mask overlaps a kept face's measured box, the kept
+            face stays visible (the stranger is still masked everywhere else; privacy zones
+            always win). ``False``: strangers' masks covered kept faces, before issue #13.
         preset: x264 speed preset. ``superfast`` encodes 1080p about 1.8x faster than
             ``veryfast`` (see :data:`DEFAULT_X264_PARAMS` for the size it costs).
         crf: x264 quality (lower is better).
@@ -105,6 +117,10 @@ class RedactOptions:
     lookahead_s: float = 0.3
     trail_s: float = 0.5
     lost_track_s: float = 1.0
+    carry_max_scale: float | None = 2.0
+    carry_max_drift: float | None = 2.0
+    link_unconfirmed: bool = True
+    kept_face_wins: bool = True
     preset: str = "superfast"
     crf: int = 20
     x264_params: str = DEFAULT_X264_PARAMS
@@ -128,6 +144,14 @@ class RedactOptions:
             (0 <= self.lookahead_s <= 5, "lookahead must lie in [0, 5] seconds"),
             (0 <= self.trail_s <= 5, "trail must lie in [0, 5] seconds"),
             (0 < self.lost_track_s <= 10, "lost-track time must lie in (0, 10] seconds"),
+            (
+                self.carry_max_scale is None or 1 <= self.carry_max_scale <= 10,
+                "carry_max_scale must lie in [1, 10] face sizes",
+            ),
+            (
+                self.carry_max_drift is None or 0 <= self.carry_max_drift <= 20,
+                "carry_max_drift must lie in [0, 20] face sizes",
+            ),
             (self.preset in _PRESETS, f"preset must be one of {', '.join(_PRESETS)}"),
             (0 <= self.crf <= 51, "crf must lie in [0, 51]"),
             (

@@ -47,6 +47,9 @@ ENCODE_QUEUE_FRAMES = 4
 MASK_QUEUE_FRAMES = 4
 """Frames queued for the masking thread."""
 
+MEASURED_SOURCES = ("detected", "interpolated")
+"""Boxes placed by sightings (at one, or between two): a kept face's box there beats strangers' masks."""
+
 REDACTED_COMMENT = "redacted by cctvkit (faces and privacy zones masked)"
 
 
@@ -177,6 +180,9 @@ def redact_video(
             trail_frames=busy_reach[1],
             confirm_frames=2 * stride,
             max_gap_frames=options.frames(options.lost_track_s, float(fps), minimum=1),
+            max_scale=options.carry_max_scale,
+            max_drift=options.carry_max_drift,
+            link_unconfirmed=options.link_unconfirmed,
         )
         audio = None
         if options.keep_audio and reader.has_audio:
@@ -228,7 +234,11 @@ def redact_video(
                     tally.covered_frames += 1
                     tally.detected_frames += source == "detected"
                 masked_boxes = boxes[~kept]
-                mask = masker.apply(frame.image, masked_boxes.xyxy)
+                # Where a stranger's mask overlaps a kept face's measured box, the kept face wins
+                # (issue #13); its carried boxes (before and after its sightings) are guesses.
+                measured = kept & np.isin(boxes.data["source"], MEASURED_SOURCES)
+                visible = boxes.xyxy[measured] if options.kept_face_wins else None
+                mask = masker.apply(frame.image, masked_boxes.xyxy, visible)
                 if on_mask is not None:
                     on_mask(frame.index, mask, masked_boxes)
                 image = frame.image

@@ -171,8 +171,10 @@ def test_fast_small_face_adopts_its_earlier_boxes_and_is_carried_back_along_its_
     # up to the first box the tracker itself gave id 7.
     assert all(out[i].data["early"].all() for i in range(3, 18))
     assert not any(out[i].data["early"].any() for i in range(18, 25))
-    for index in range(3, 12):  # carried back along the path, 9 frames before frame 12
+    for index in range(6, 12):  # carried back along the path, up to 2 face sizes (6 frames)
         (xyxy,) = out[index].xyxy
         x1, _, x2, _ = box(index)
         assert xyxy[0] <= x1 and xyxy[2] >= x2, (index, xyxy, box(index))
-    assert not len(out[2])
+        assert xyxy[2] - xyxy[0] <= 2 * 24 + 1e-3  # never more than twice the face
+    # Further back the extrapolation is a guess (issue #13): the carry ends instead of growing.
+    assert not any(len(out[i]) for i in range(6))
