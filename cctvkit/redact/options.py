@@ -10,7 +10,14 @@ from typing import Any
 from cctvkit.errors import UsageError
 from cctvkit.redact.masking import MaskMethod, MaskShape, MaskStyle
 
-__all__ = ["DEFAULT_X264_PARAMS", "PRECISIONS", "REGION_MIN_PIXELS", "REGION_MODES", "RedactOptions"]
+__all__ = [
+    "DEFAULT_X264_PARAMS",
+    "MAX_TIMING_FPS",
+    "PRECISIONS",
+    "REGION_MIN_PIXELS",
+    "REGION_MODES",
+    "RedactOptions",
+]
 
 PRECISIONS = ("auto", "int8", "fp32")
 """Detector weight precisions; see :attr:`RedactOptions.precision`."""
@@ -27,6 +34,12 @@ DEFAULT_X264_PARAMS = "mbtree=1:rc-lookahead=10"
 lookahead. Measured on 1080p (issue #6, ``benchmarks/README.md``): encoding at 1.7-1.8x
 ``veryfast``'s speed, files 7-13 % larger and 0.2 dB PSNR lower; plain ``superfast`` makes a
 fixed camera's files 3x larger (static background is re-sent instead of referenced)."""
+
+MAX_TIMING_FPS = 120.0
+"""Durations become frame counts at most at this rate: the rate comes from the frames' own
+timestamps (:attr:`cctvkit.video.VideoReader.fps`), and should they still claim hundreds of
+frames a second, stride, lookahead and trail stay a sane number of frames (issue #13: a 1/600
+header read as 600 fps made the stride 72 frames, and one detection covered a 2 s clip)."""
 
 _X264_PARAM = re.compile(r"[a-z0-9-]+=[A-Za-z0-9.,+-]+")
 
@@ -176,12 +189,13 @@ class RedactOptions:
         )
 
     def frames(self, seconds: float, fps: float, *, minimum: int = 0) -> int:
-        """Convert a duration to whole frames at ``fps`` (rounded up, at least ``minimum``)."""
-        return max(minimum, math.ceil(seconds * fps - 1e-9))
+        """Convert a duration to whole frames at ``fps`` (at most :data:`MAX_TIMING_FPS`; rounded
+        up, at least ``minimum``)."""
+        return max(minimum, math.ceil(seconds * min(fps, MAX_TIMING_FPS) - 1e-9))
 
     def detect_stride(self, fps: float) -> int:
         """Frames from one detection to the next at ``fps`` (1: every frame), at most lookahead + 1."""
-        stride = math.floor(self.detect_every_s * fps + 1e-9)
+        stride = math.floor(self.detect_every_s * min(fps, MAX_TIMING_FPS) + 1e-9)
         return max(1, min(stride, self.frames(self.lookahead_s, fps) + 1))
 
     def use_regions(self, resolution_wh: tuple[int, int]) -> bool:

@@ -19,7 +19,7 @@ from cctvkit.files import atomic_path
 from cctvkit.redact.carry import MaskPlanner
 from cctvkit.redact.detectors import FaceDetector, create_detector
 from cctvkit.redact.masking import Masker
-from cctvkit.redact.options import RedactOptions
+from cctvkit.redact.options import MAX_TIMING_FPS, RedactOptions
 from cctvkit.redact.regions import RegionDetector
 from cctvkit.redact.report import FrameStat, RedactionReport, TrackSummary, write_json
 from cctvkit.redact.review import TrackGallery, write_contact_sheet
@@ -163,7 +163,9 @@ def redact_video(
             regions = RegionDetector(detector, (width, height), sweep_every=options.sweep_every)
         # The tracker sees only the detected frames: its frame rate is theirs.
         tracker = FaceTracker(
-            fps=float(fps) / stride, threshold=options.threshold, lost_track_s=options.lost_track_s
+            fps=min(float(fps), MAX_TIMING_FPS) / stride,
+            threshold=options.threshold,
+            lost_track_s=options.lost_track_s,
         )
         reach = (
             options.frames(options.lookahead_s, float(fps), minimum=1),

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from fractions import Fraction
+from itertools import pairwise
 from pathlib import Path
 
 import av
 
 from cctvkit.errors import CorruptVideoError, VideoOpenError
 
-__all__ = ["STILL_SUFFIXES", "MediaInfo", "probe"]
+__all__ = ["STILL_SUFFIXES", "TIMING_PACKETS", "MediaInfo", "frame_rate_from_pts", "probe"]
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,9 @@ RAW_STREAM_FORMATS = frozenset({"h264", "hevc", "h265", "rawvideo", "m4v", "mjpe
 MAX_PIXELS = 8192 * 8192
 """Declared sizes above this are refused before any frame buffer is allocated."""
 
+TIMING_PACKETS = 250
+"""Frames (packets) whose timestamps measure a video's frame rate: 10 s at 25 fps."""
+
 
 @dataclass(frozen=True, slots=True)
 class MediaInfo:
@@ -36,7 +41,9 @@ class MediaInfo:
         codec: codec name of the first video stream (``h264``, ``mjpeg``, ``png``...).
         width: frame width in pixels.
         height: frame height in pixels.
-        fps: average frame rate, ``None`` for stills.
+        fps: frame rate measured from the frames' timestamps (the header's rate only when they
+            have none), ``None`` for stills. A header can be wrong: an AVI whose time base is
+            1/600 declares 600 fps for 25 frames a second (issue #13).
         duration_s: seconds from the first frame's start to the last frame's end (0 for stills).
         frame_count: number of video packets (frames) demuxed.
         creation_time_utc: the container's ``creation_time`` tag, if any.
@@ -112,7 +119,7 @@ def probe(path: Path) -> MediaInfo:
         has_audio = bool(container.streams.audio)
         creation = _parse_creation_time(container.metadata.get("creation_time"))
         try:
-            count, first_pts, last_end, decoded_one = _demux(container, stream, size)
+            count, first_pts, last_end, decoded_one, pts = _demux(container, stream, size)
         except (av.error.FFmpegError, ValueError) as exc:
             raise CorruptVideoError(f"{path}: damaged data ({_short(exc)})") from exc
         if count == 0 or not decoded_one:
@@ -120,9 +127,14 @@ def probe(path: Path) -> MediaInfo:
         codec = ctx.name
         if is_still:
             return MediaInfo("still", codec, width, height, None, 0.0, 1, creation, False)
-        rate = stream.average_rate or stream.guessed_rate
-        fps = Fraction(rate) if rate else None
         tb = stream.time_base
+        rate = stream.average_rate or stream.guessed_rate
+        fps = frame_rate_from_pts(pts, Fraction(tb), rate and Fraction(rate)) if tb else None
+        if fps is None:
+            fps = Fraction(rate) if rate else None
+        elif last_end is not None:
+            # The last frame lasts one frame interval at least (AVI packets last one header tick).
+            last_end = max(last_end, max(pts) + round(1 / (fps * tb)))
         if first_pts is not None and last_end is not None and tb:
             duration_s = float((last_end - first_pts) * tb)
         elif fps:
@@ -134,8 +146,38 @@ def probe(path: Path) -> MediaInfo:
         return MediaInfo("video", codec, width, height, fps, duration_s, count, creation, has_audio)
 
 
-def _demux(container, stream, size: int) -> tuple[int, int | None, int | None, bool]:
-    """Count video packets and their time span; decode the first frame; detect truncation."""
+def frame_rate_from_pts(
+    pts: Sequence[int], time_base: Fraction, declared: Fraction | None = None
+) -> Fraction | None:
+    """The frame rate timestamps show: one over the mean step between consecutive frames,
+    leaving out gaps over 4x the median step (a paused recording, a dropped second).
+
+    Args:
+        pts: presentation timestamps of frames, in any order (B-frames arrive out of order).
+        time_base: seconds per timestamp unit.
+        declared: the header's rate, returned instead when the timestamps agree with it within
+            1 % (it is exact where they are rounded).
+
+    Returns:
+        Frames per second, or ``None`` from fewer than two distinct timestamps.
+    """
+    ordered = sorted(set(pts))
+    steps = sorted(b - a for a, b in pairwise(ordered))
+    if not steps or time_base <= 0:
+        return None
+    # The mean, not the median: containers round timestamps (Matroska to milliseconds, so
+    # 30 fps steps are 33 and 34 ms).
+    steps = [step for step in steps if step <= 4 * steps[(len(steps) - 1) // 2]]
+    measured = (len(steps) / (sum(steps) * Fraction(time_base))).limit_denominator(1001)
+    if declared and abs(measured / Fraction(declared) - 1) < Fraction(1, 100):
+        return Fraction(declared)
+    return measured
+
+
+def _demux(container, stream, size: int) -> tuple[int, int | None, int | None, bool, list[int]]:
+    """Count video packets and their time span; decode the first frame; detect truncation; the
+    first :data:`TIMING_PACKETS` timestamps."""
+    pts: list[int] = []
     count = 0
     first_pts: int | None = None
     last_end: int | None = None
@@ -152,6 +194,8 @@ def _demux(container, stream, size: int) -> tuple[int, int | None, int | None, b
             raise ValueError("packet beyond end of file")
         count += 1
         if packet.pts is not None:
+            if len(pts) < TIMING_PACKETS:
+                pts.append(packet.pts)
             dur = packet.duration or default_dur or 0
             first_pts = packet.pts if first_pts is None else min(first_pts, packet.pts)
             end = packet.pts + dur
@@ -166,7 +210,7 @@ def _demux(container, stream, size: int) -> tuple[int, int | None, int | None, b
             decoded_one = bool(stream.codec_context.decode(None))
         except av.error.FFmpegError:
             decoded_one = False
-    return count, first_pts, last_end, decoded_one
+    return count, first_pts, last_end, decoded_one, pts
 
 
 def _short(exc: Exception) -> str:
