@@ -108,7 +108,11 @@ class Masker:
             self._zone_rect = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
 
     def apply(
-        self, image: np.ndarray, faces_xyxy: np.ndarray, visible_xyxy: np.ndarray | None = None
+        self,
+        image: np.ndarray,
+        faces_xyxy: np.ndarray,
+        visible_xyxy: np.ndarray | None = None,
+        pinned_xyxy: np.ndarray | None = None,
     ) -> np.ndarray:
         """Mask faces and zones in ``image`` (modified in place).
 
@@ -120,6 +124,8 @@ class Masker:
                 face box at least as tall as a visible box is nearer the camera, in front of it:
                 its own pixels there stay masked. Privacy zones are masked inside them all the
                 same (policy 12.4).
+            pinned_xyxy: boxes, shape (k, 4), masked like faces even inside ``visible_xyxy``
+                (manual masks).
 
         Returns:
             Boolean (height, width) array, True where pixels were masked. The array is reused by
@@ -133,17 +139,7 @@ class Masker:
             region = self._zone_mask[y1:y2, x1:x2]
             self._fill(image[y1:y2, x1:x2], region, cell_px=self._zone_cell_px())
             mask[y1:y2, x1:x2] |= region
-        width, height = self.resolution_wh
-        for head in head_boxes(faces_xyxy, self.style.scale):
-            x1, y1 = max(0, int(head[0])), max(0, int(head[1]))
-            x2, y2 = min(width, int(head[2])), min(height, int(head[3]))
-            if x2 <= x1 or y2 <= y1:
-                continue
-            shape = self._shape(head, (x1, y1, x2, y2))
-            # Cells sized on the whole head, so a face cut by the frame edge is as coarse.
-            cell_px = max(2.0, float(max(head[2] - head[0], head[3] - head[1])) / self.style.cells)
-            self._fill(image[y1:y2, x1:x2], shape, cell_px=cell_px)
-            mask[y1:y2, x1:x2] |= shape
+        self._mask_heads(image, faces_xyxy)
         faces = np.asarray(faces_xyxy, np.float64).reshape(-1, 4)
         for (x1, y1, x2, y2), original in kept:
             restore = mask[y1:y2, x1:x2].copy()
@@ -157,7 +153,24 @@ class Masker:
                     restore[top:bottom, left:right] = False
             np.copyto(image[y1:y2, x1:x2], original, where=restore[..., None])
             mask[y1:y2, x1:x2] &= ~restore
+        if pinned_xyxy is not None and len(pinned_xyxy):
+            self._mask_heads(image, pinned_xyxy)
         return mask
+
+    def _mask_heads(self, image: np.ndarray, faces_xyxy: np.ndarray) -> None:
+        """Fill each face's head-sized outline and mark it in the mask."""
+        mask = self._mask
+        width, height = self.resolution_wh
+        for head in head_boxes(faces_xyxy, self.style.scale):
+            x1, y1 = max(0, int(head[0])), max(0, int(head[1]))
+            x2, y2 = min(width, int(head[2])), min(height, int(head[3]))
+            if x2 <= x1 or y2 <= y1:
+                continue
+            shape = self._shape(head, (x1, y1, x2, y2))
+            # Cells sized on the whole head, so a face cut by the frame edge is as coarse.
+            cell_px = max(2.0, float(max(head[2] - head[0], head[3] - head[1])) / self.style.cells)
+            self._fill(image[y1:y2, x1:x2], shape, cell_px=cell_px)
+            mask[y1:y2, x1:x2] |= shape
 
     def _cut_out(
         self, image: np.ndarray, boxes_xyxy: np.ndarray | None

@@ -22,9 +22,8 @@ from cctvkit.redact.identity import (
     DEFAULT_MAX_DISTANCE,
     FaceEmbedder,
     IdentityMatch,
-    check_same_tracks,
     load_reference,
-    select_tracks,
+    redact_keeping_reference,
 )
 from cctvkit.requests.approval import check_unredacted_allowed
 from cctvkit.requests.clips import PlannedClip, cut_clips, plan_clips, verify_sources
@@ -65,7 +64,7 @@ class ProcessOptions:
         passphrase: also write an encrypted archive of the package with this passphrase.
         redact: detection, tracking, masking and encoding parameters.
         keep_face: a photo of the requester; in every clip the tracks whose face matches it are
-            left visible too (two passes per clip; needs the extra ``faces``).
+            left visible too (one analysis and one render per clip; needs the extra ``faces``).
         max_face_distance: ``keep_face``'s similarity threshold (embedding distance).
     """
 
@@ -277,31 +276,36 @@ def process_request(
                 }
                 faces, kept, elapsed = 0, 0, seconds
             else:
-                keep = set(options.keep_tracks.get(clip.number, ()))
+                keep = sorted(options.keep_tracks.get(clip.number, ()))
                 identity: IdentityMatch | None = None
+                report_path = work / f"release-{rel_id}-clip-{clip.number:02d}.redaction.json"
                 if reference is not None and embedder is not None:
-                    identity = select_tracks(
+                    report, identity = redact_keeping_reference(
                         Path(cut.path),
+                        stage / name,
                         reference,
                         embedder=embedder,
                         options=options.redact,
-                        detector=detector,
+                        privacy_zones=zones,
+                        keep_tracks=keep,
                         max_distance=options.max_face_distance,
+                        detector=detector,
                         progress=progress,
-                        scratch_dir=work,
+                        report_path=report_path,
+                        metadata=_container_tags(cut, rel_id),
                     )
-                    keep |= set(identity.kept_tracks)
-                report = redact_video(
-                    Path(cut.path),
-                    stage / name,
-                    options=options.redact,
-                    privacy_zones=zones,
-                    keep_tracks=sorted(keep),
-                    detector=detector,
-                    progress=progress,
-                    report_path=work / f"release-{rel_id}-clip-{clip.number:02d}.redaction.json",
-                    metadata=_container_tags(cut, rel_id),
-                )
+                else:
+                    report = redact_video(
+                        Path(cut.path),
+                        stage / name,
+                        options=options.redact,
+                        privacy_zones=zones,
+                        keep_tracks=keep,
+                        detector=detector,
+                        progress=progress,
+                        report_path=report_path,
+                        metadata=_container_tags(cut, rel_id),
+                    )
                 if report.unknown_kept_tracks:
                     raise UsageError(
                         f"clip {clip.number}: track id(s) {list(report.unknown_kept_tracks)} do not exist; "
@@ -310,7 +314,6 @@ def process_request(
                 frames = report.frame_count
                 summary = _redaction_summary(report)
                 if identity is not None:
-                    check_same_tracks(identity, report)
                     summary["identity"] = identity.to_dict()
                 faces, kept, elapsed = int(summary["faces_masked"]), len(report.kept_tracks), report.elapsed_s
             if frames != cut.frame_count:
