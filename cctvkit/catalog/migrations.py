@@ -79,6 +79,9 @@ MIGRATIONS: list[Migration] = [
     Migration(
         3, "index for purge planning (camera, state, start)", _index("ix_recordings_camera_state_start")
     ),
+    Migration(
+        6, "what each request review saw: clip, redaction settings, track ids", _create("request_reviews")
+    ),
 ]
 
 

@@ -51,6 +51,7 @@ __all__ = [
     "MASK_QUEUE_FRAMES",
     "MEASURED_SOURCES",
     "REDACTED_COMMENT",
+    "RENDER_FIELDS",
     "FrameBoxes",
     "MaskCallback",
     "render",
@@ -81,7 +82,7 @@ strangers' masks; its carried boxes (before and after its sightings) are guesses
 
 REDACTED_COMMENT = "redacted by cctvkit (faces and privacy zones masked)"
 
-_RENDER_FIELDS = ("style", "kept_face_wins", "preset", "crf", "x264_params", "keep_audio")
+RENDER_FIELDS = ("style", "kept_face_wins", "preset", "crf", "x264_params", "keep_audio")
 """The :class:`RedactOptions` fields a render uses; the others are the analysis'."""
 
 
@@ -147,7 +148,7 @@ def render(
     if output_path.resolve() == Path(clip.input_path).resolve():
         raise UsageError(f"{output_path}: the output would overwrite the input")
     base = source.options
-    options = replace(base, **{name: getattr(options, name) for name in _RENDER_FIELDS}) if options else base
+    options = replace(base, **{name: getattr(options, name) for name in RENDER_FIELDS}) if options else base
     keep = frozenset(int(t) for t in keep_tracks)
     keep_list = list(keep)
     keep_boxes = keep_boxes or {}
@@ -264,7 +265,7 @@ def render(
         audio=audio is not None,
         parameters={
             **parameters,
-            **{name: value for name, value in options.to_dict().items() if name in _RENDER_FIELDS},
+            **{name: value for name, value in options.to_dict().items() if name in RENDER_FIELDS},
             "privacy_zones": [[list(map(float, v)) for v in zone] for zone in privacy_zones],
             "keep_tracks_requested": sorted(keep),
             **analysis_only,

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from cctvkit.catalog import releases as relq
 from cctvkit.catalog.db import Catalog
-from cctvkit.catalog.request_records import Approval, Release, ReleaseClip, Request
+from cctvkit.catalog.request_records import Approval, Release, ReleaseClip, Request, ReviewRecord
+from cctvkit.catalog.reviews import latest_reviews
 from cctvkit.config import SiteConfig
 from cctvkit.errors import ConflictError, PolicyError, UsageError
 from cctvkit.files import sha256_file
@@ -32,6 +33,7 @@ from cctvkit.requests.cut import CutClip
 from cctvkit.requests.disclosure import record_release
 from cctvkit.requests.estimate import lease_ttl
 from cctvkit.requests.ids import release_id
+from cctvkit.requests.keeping import check_keep_choices, keep_summary
 from cctvkit.requests.kinds import recipient_category, release_blockers
 from cctvkit.requests.lifecycle import get_request
 from cctvkit.requests.manifest import ManifestClip, ManifestSource, ReleaseManifest, WithheldPart
@@ -66,6 +68,8 @@ class ProcessOptions:
         keep_face: a photo of the requester; in every clip the tracks whose face matches it are
             left visible too (one analysis and one render per clip; needs the extra ``faces``).
         max_face_distance: ``keep_face``'s similarity threshold (embedding distance).
+        mask_everyone: mask every face, the requester's too, on purpose (a subject request must
+            otherwise keep a track or a face; recorded in the manifest).
     """
 
     keep_tracks: Mapping[int, frozenset[int]] = field(default_factory=dict)
@@ -75,6 +79,7 @@ class ProcessOptions:
     redact: RedactOptions = field(default_factory=RedactOptions)
     keep_face: Path | None = None
     max_face_distance: float = DEFAULT_MAX_DISTANCE
+    mask_everyone: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +171,11 @@ def _redaction_summary(report: RedactionReport) -> dict[str, object]:
 
 
 def _check_choices(
-    request: Request, clips: Sequence[PlannedClip], options: ProcessOptions, actor: str
+    request: Request,
+    clips: Sequence[PlannedClip],
+    options: ProcessOptions,
+    actor: str,
+    reviews: Mapping[int, ReviewRecord],
 ) -> Approval | None:
     problems = release_blockers(request)
     if problems:
@@ -185,6 +194,16 @@ def _check_choices(
         raise UsageError("--keep-track makes no sense with --unredacted (no face is masked)")
     if options.unredacted and options.keep_face is not None:
         raise UsageError("--keep-face makes no sense with --unredacted (no face is masked)")
+    check_keep_choices(
+        request,
+        clips,
+        keep_tracks=options.keep_tracks,
+        keep_face=options.keep_face,
+        mask_everyone=options.mask_everyone,
+        unredacted=options.unredacted,
+        options=options.redact,
+        reviews=reviews,
+    )
     if all(c.number in options.withhold for c in clips):
         raise ConflictError(
             "every clip is withheld: record a refusal instead (`cctvkit request refuse ID --reason ...`)"
@@ -227,7 +246,9 @@ def process_request(
     request = get_request(catalog, request_id)
     coverage = find_coverage(catalog, request)
     all_clips = plan_clips(coverage)
-    approval = _check_choices(request, all_clips, options, actor)
+    with catalog.read() as conn:
+        reviews = latest_reviews(conn, request.id)
+    approval = _check_choices(request, all_clips, options, actor, reviews)
     clips = [c for c in all_clips if c.number not in options.withhold]
     release_root = check_release_dir(config.release_dir, config.archive_roots)
     with catalog.read() as conn:
@@ -313,6 +334,13 @@ def process_request(
                     )
                 frames = report.frame_count
                 summary = _redaction_summary(report)
+                summary["keep"] = keep_summary(
+                    clip.number,
+                    keep_tracks=options.keep_tracks,
+                    keep_face=options.keep_face,
+                    mask_everyone=options.mask_everyone,
+                    reviews=reviews,
+                )
                 if identity is not None:
                     summary["identity"] = identity.to_dict()
                 faces, kept, elapsed = int(summary["faces_masked"]), len(report.kept_tracks), report.elapsed_s

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from cctvkit.audit import write_audit
 from cctvkit.catalog.db import Catalog
+from cctvkit.catalog.reviews import insert_reviews
 from cctvkit.config import SiteConfig
 from cctvkit.errors import ConflictError
 from cctvkit.redact import RedactOptions, TrackSummary, build_detector
@@ -24,6 +25,7 @@ from cctvkit.redact.report import write_json
 from cctvkit.requests.clips import cut_clips, plan_clips, verify_sources
 from cctvkit.requests.coverage import find_coverage
 from cctvkit.requests.estimate import lease_ttl
+from cctvkit.requests.keeping import review_records
 from cctvkit.requests.lifecycle import get_request
 from cctvkit.requests.session import request_run
 from cctvkit.requests.workspace import work_dir
@@ -121,7 +123,10 @@ def review_request(
                     stored.summary.tracks,
                 )
             )
+    seen = {s.number: [t.track_id for t in s.tracks] for s in sheets}
     with catalog.write() as conn:
+        # What the review saw, so `request process --keep-track` can check its ids (issue #13).
+        insert_reviews(conn, review_records(request_id, clips, seen, options, actor=actor, now=now))
         # Staff saw unmasked faces on the sheets: that is a viewing, and it is logged (7.1).
         write_audit(
             conn,
