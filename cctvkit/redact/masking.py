@@ -113,6 +113,7 @@ class Masker:
         faces_xyxy: np.ndarray,
         visible_xyxy: np.ndarray | None = None,
         pinned_xyxy: np.ndarray | None = None,
+        occluders_xyxy: np.ndarray | None = None,
     ) -> np.ndarray:
         """Mask faces and zones in ``image`` (modified in place).
 
@@ -120,12 +121,14 @@ class Masker:
             image: RGB pixels, shape (height, width, 3), uint8; written in place.
             faces_xyxy: face boxes, shape (n, 4), pixels (enlarged here by ``style.scale``).
             visible_xyxy: boxes, shape (m, 4), pixels, that faces' masks must not cover (kept
-                faces: a neighbour's head-sized mask would hide the requester, issue #13). A
-                face box at least as tall as a visible box is nearer the camera, in front of it:
-                its own pixels there stay masked. Privacy zones are masked inside them all the
-                same (policy 12.4).
+                faces: a neighbour's head-sized mask would hide the requester, issue #13).
+                Privacy zones are masked inside them all the same (policy 12.4).
             pinned_xyxy: boxes, shape (k, 4), masked like faces even inside ``visible_xyxy``
                 (manual masks).
+            occluders_xyxy: face boxes, shape (j, 4), whose own pixels stay masked inside a
+                visible box when they are at least as tall (nearer the camera: in front of it);
+                default ``faces_xyxy``. Pass only measured boxes: a carried box's size is grown
+                with its uncertainty, not its depth.
 
         Returns:
             Boolean (height, width) array, True where pixels were masked. The array is reused by
@@ -140,7 +143,9 @@ class Masker:
             self._fill(image[y1:y2, x1:x2], region, cell_px=self._zone_cell_px())
             mask[y1:y2, x1:x2] |= region
         self._mask_heads(image, faces_xyxy)
-        faces = np.asarray(faces_xyxy, np.float64).reshape(-1, 4)
+        faces = np.asarray(faces_xyxy if occluders_xyxy is None else occluders_xyxy, np.float64).reshape(
+            -1, 4
+        )
         for (x1, y1, x2, y2), original in kept:
             restore = mask[y1:y2, x1:x2].copy()
             if self._zone_mask is not None:

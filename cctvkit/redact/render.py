@@ -12,8 +12,8 @@ writes one H.264 MP4 with an atomic rename. What is masked in a frame:
 
 Where a stranger's mask overlaps a kept face's measured box (detected, or interpolated between
 two sightings: :data:`MEASURED_SOURCES`), the kept face wins and stays visible, unless the
-stranger's face box is at least as tall (nearer the camera, in front of it) or the pixels lie in
-a privacy zone or an extra mask (issue #13; ``options.kept_face_wins``).
+stranger's measured face box is at least as tall (nearer the camera, in front of it) or the
+pixels lie in a privacy zone or an extra mask (issue #13; ``options.kept_face_wins``).
 
 ``keep_boxes`` and ``extra_masks`` map a frame's index *in the analysed span* (``AnalyzedFrame.index``,
 the same across replays) to an ``(n, 4)`` array of ``xyxy`` pixel boxes; :func:`span_boxes`
@@ -196,16 +196,16 @@ def render(
             if keep_list or chosen is not None:
                 kept &= ~boxes.data["early"]
             masked_boxes = boxes[~kept] if kept.any() else boxes
-            visible = None
+            visible = occluders = pinned = None
             if options.kept_face_wins and kept.any():
-                visible = boxes.xyxy[kept & np.isin(boxes.data["source"], MEASURED_SOURCES)]
+                measured = np.isin(boxes.data["source"], MEASURED_SOURCES)
+                visible, occluders = boxes.xyxy[kept & measured], boxes.xyxy[~kept & measured]
             extra = extra_masks.get(analyzed.index)
             if extra is not None and len(extra):
                 pinned = np.asarray(extra, np.float32).reshape(-1, 4)
-                mask = masker.apply(frame.image, masked_boxes.xyxy, visible, pinned)
-                masked_boxes = sv.Detections.merge([masked_boxes, _manual(extra)])
-            else:
-                mask = masker.apply(frame.image, masked_boxes.xyxy, visible)
+            mask = masker.apply(frame.image, masked_boxes.xyxy, visible, pinned, occluders)
+            if pinned is not None:
+                masked_boxes = sv.Detections.merge([masked_boxes, _manual(pinned)])
             number = len(stats)
             if on_mask is not None:
                 on_mask(number, mask, masked_boxes)
