@@ -119,7 +119,7 @@ def probe(path: Path) -> MediaInfo:
         has_audio = bool(container.streams.audio)
         creation = _parse_creation_time(container.metadata.get("creation_time"))
         try:
-            count, first_pts, last_end, decoded_one, pts = _demux(container, stream, size)
+            count, first_pts, last_end, decoded_one, pts, last_pts = _demux(container, stream, size)
         except (av.error.FFmpegError, ValueError) as exc:
             raise CorruptVideoError(f"{path}: damaged data ({_short(exc)})") from exc
         if count == 0 or not decoded_one:
@@ -132,9 +132,11 @@ def probe(path: Path) -> MediaInfo:
         fps = frame_rate_from_pts(pts, Fraction(tb), rate and Fraction(rate)) if tb else None
         if fps is None:
             fps = Fraction(rate) if rate else None
-        elif last_end is not None:
-            # The last frame lasts one frame interval at least (AVI packets last one header tick).
-            last_end = max(last_end, max(pts) + round(1 / (fps * tb)))
+        elif last_end is not None and last_pts is not None:
+            # AVI packets last one header tick: the last frame then lasts one frame interval.
+            step = round(1 / (fps * tb))
+            if last_end - last_pts < step / 4:
+                last_end = last_pts + step
         if first_pts is not None and last_end is not None and tb:
             duration_s = float((last_end - first_pts) * tb)
         elif fps:
@@ -174,10 +176,11 @@ def frame_rate_from_pts(
     return measured
 
 
-def _demux(container, stream, size: int) -> tuple[int, int | None, int | None, bool, list[int]]:
+def _demux(container, stream, size: int) -> tuple[int, int | None, int | None, bool, list[int], int | None]:
     """Count video packets and their time span; decode the first frame; detect truncation; the
-    first :data:`TIMING_PACKETS` timestamps."""
+    first :data:`TIMING_PACKETS` timestamps and the latest one."""
     pts: list[int] = []
+    last_pts: int | None = None
     count = 0
     first_pts: int | None = None
     last_end: int | None = None
@@ -196,6 +199,7 @@ def _demux(container, stream, size: int) -> tuple[int, int | None, int | None, b
         if packet.pts is not None:
             if len(pts) < TIMING_PACKETS:
                 pts.append(packet.pts)
+            last_pts = packet.pts if last_pts is None else max(last_pts, packet.pts)
             dur = packet.duration or default_dur or 0
             first_pts = packet.pts if first_pts is None else min(first_pts, packet.pts)
             end = packet.pts + dur
@@ -210,7 +214,7 @@ def _demux(container, stream, size: int) -> tuple[int, int | None, int | None, b
             decoded_one = bool(stream.codec_context.decode(None))
         except av.error.FFmpegError:
             decoded_one = False
-    return count, first_pts, last_end, decoded_one, pts
+    return count, first_pts, last_end, decoded_one, pts, last_pts
 
 
 def _short(exc: Exception) -> str:
