@@ -15,7 +15,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from cctvkit.catalog.migrations import migrate
 from cctvkit.errors import ConfigError, LockedError
 
-__all__ = ["Catalog", "open_catalog"]
+__all__ = ["Catalog", "Connection", "open_catalog"]
 
 log = logging.getLogger(__name__)
 

@@ -39,6 +39,7 @@ import numpy as np
 import supervision as sv
 
 from cctvkit.errors import ConflictError, CorruptVideoError, UsageError
+from cctvkit.redact.boxes import empty_detections
 from cctvkit.redact.carry import MaskPlanner
 from cctvkit.redact.detectors import DetectorInfo, FaceDetector, create_detector
 from cctvkit.redact.masking import MaskStyle
@@ -97,12 +98,7 @@ def build_detector(options: RedactOptions) -> FaceDetector:
 
 def no_faces() -> sv.Detections:
     """An empty mask plan, with the plan's ``tracker_id`` and ``data`` columns."""
-    return sv.Detections(
-        xyxy=np.empty((0, 4), np.float32),
-        confidence=np.empty(0, np.float32),
-        tracker_id=np.empty(0, int),
-        data={"source": np.empty(0, dtype="<U12"), "early": np.empty(0, bool)},
-    )
+    return empty_detections(plan=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -643,11 +639,7 @@ def replay(stored: StoredAnalysis, *, frames: tuple[int, int] | None = None) -> 
 
 
 def _no_tracks() -> sv.Detections:
-    return sv.Detections(
-        xyxy=np.empty((0, 4), np.float32),
-        confidence=np.empty(0, np.float32),
-        tracker_id=np.empty(0, int),
-    )
+    return empty_detections(tracked=True)
 
 
 def _expected_frames(count: int, fps: Fraction, span_s: tuple[float, float] | None) -> int:

@@ -30,6 +30,7 @@ from typing import Generic, TypeVar
 import numpy as np
 import supervision as sv
 
+from cctvkit.redact.boxes import empty_detections
 from cctvkit.redact.tracking import UNTRACKED
 
 __all__ = ["SOURCES", "MaskPlanner"]
@@ -184,7 +185,7 @@ class MaskPlanner(Generic[Payload]):
         # stride earlier.
         reach = self.adopt_distance + self.adopt_speed * abs(reference.frame - candidate.frame)
         distance = _centre_distance(reference.xyxy, candidate.xyxy)
-        overlaps = _iou(reference.xyxy, candidate.xyxy) >= self.adopt_iou
+        overlaps = sv.box_iou_batch(reference.xyxy[None], candidate.xyxy[None])[0, 0] >= self.adopt_iou
         return (distance, overlaps) if overlaps or distance <= reach else None
 
     def _latest_chain(
@@ -364,25 +365,12 @@ def _centre_distance(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.hypot(*offset)) / size_a
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
-    inter_w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    inter_h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = inter_w * inter_h
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return float(inter / union) if union > 0 else 0.0
-
-
 def _detections(
     rows: Iterable[tuple[np.ndarray, float, int, str, bool]], resolution_wh: tuple[int, int]
 ) -> sv.Detections:
     rows = list(rows)
     if not rows:
-        return sv.Detections(
-            xyxy=np.empty((0, 4), np.float32),
-            confidence=np.empty(0, np.float32),
-            tracker_id=np.empty(0, int),
-            data={"source": np.empty(0, dtype="<U12"), "early": np.empty(0, bool)},
-        )
+        return empty_detections(plan=True)
     xyxy = sv.clip_boxes(np.stack([row[0] for row in rows]), resolution_wh).astype(np.float32)
     visible = (xyxy[:, 2] > xyxy[:, 0]) & (xyxy[:, 3] > xyxy[:, 1])
     detections = sv.Detections(

@@ -30,6 +30,7 @@ import cv2
 import numpy as np
 import supervision as sv
 
+from cctvkit.redact.boxes import empty_detections
 from cctvkit.redact.detectors.base import DetectorInfo, FaceDetector
 from cctvkit.redact.motion import MotionRegions
 
@@ -346,7 +347,7 @@ def _aligned(box: np.ndarray, width: int, height: int) -> np.ndarray:
 def _merge(found: list[sv.Detections], nms_iou: float = 0.3) -> sv.Detections:
     found = [d for d in found if len(d)]
     if not found:
-        return sv.Detections(xyxy=np.empty((0, 4), np.float32), confidence=np.empty(0, np.float32))
+        return empty_detections()
     merged = sv.Detections.merge(found)
     keep = sv.box_non_max_suppression(
         np.hstack([merged.xyxy, merged.confidence[:, None]]), iou_threshold=nms_iou

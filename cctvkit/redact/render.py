@@ -43,7 +43,7 @@ from cctvkit.redact.masking import Masker
 from cctvkit.redact.options import RedactOptions
 from cctvkit.redact.report import FrameStat, RedactionReport
 from cctvkit.redact.zones import Polygon, rasterize_zones
-from cctvkit.video import AudioSpan, VideoWriter
+from cctvkit.video import AudioSpan, VideoWriter, even_size, pad_to_even
 
 __all__ = [
     "ENCODE_QUEUE_FRAMES",
@@ -154,8 +154,7 @@ def render(
     keep_boxes = keep_boxes or {}
     extra_masks = extra_masks or {}
     width, height = clip.width, clip.height
-    out_w, out_h = width + width % 2, height + height % 2
-    padded = (out_w, out_h) != (width, height)
+    out_w, out_h = even_size(width, height)
     audio = None
     if options.keep_audio and clip.has_audio:
         audio = AudioSpan(clip.input_path, *(clip.span_s if clip.span_s is not None else (0.0, None)))
@@ -209,10 +208,8 @@ def render(
             number = len(stats)
             if on_mask is not None:
                 on_mask(number, mask, masked_boxes)
-            image = frame.image
-            if padded:  # a new canvas each frame: the encoder thread may still hold the last
-                image = np.zeros((out_h, out_w, 3), np.uint8)
-                image[:height, :width] = frame.image
+            # A padded frame is a new canvas each time: the encoder thread may still hold the last.
+            image = pad_to_even(frame.image)
             if not first_pts:
                 first_pts.append(frame.pts)
             pts = None if frame.pts is None or first_pts[0] is None else frame.pts - first_pts[0]

@@ -6,6 +6,8 @@ import numpy as np
 import supervision as sv
 from trackers import ByteTrackTracker
 
+from cctvkit.redact.boxes import empty_detections
+
 __all__ = ["UNTRACKED", "FaceTracker"]
 
 UNTRACKED = -1
@@ -75,8 +77,4 @@ class FaceTracker:
 
 
 def _empty() -> sv.Detections:
-    return sv.Detections(
-        xyxy=np.empty((0, 4), np.float32),
-        confidence=np.empty(0, np.float32),
-        tracker_id=np.empty(0, int),
-    )
+    return empty_detections(tracked=True)

@@ -18,12 +18,10 @@ from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 
-import numpy as np
-
 from cctvkit.errors import CorruptVideoError, UsageError
 from cctvkit.files import atomic_path
 from cctvkit.requests.coverage import SourceSpan
-from cctvkit.video import VideoReader, VideoWriter
+from cctvkit.video import VideoReader, VideoWriter, even_size, pad_to_even
 
 __all__ = ["CutClip", "CutPart", "cut_key", "cut_run"]
 
@@ -163,8 +161,8 @@ def cut_run(
                     writer = stack.enter_context(
                         VideoWriter(
                             partial,
-                            width=width + width % 2,
-                            height=height + height % 2,
+                            width=even_size(width, height)[0],
+                            height=even_size(width, height)[1],
                             fps=fps,
                             preset="ultrafast",
                             crf=WORKING_CRF,
@@ -183,7 +181,7 @@ def cut_run(
                     if count == 0:
                         first_s = frame.time_s
                     last_s = frame.time_s
-                    writer.write(_even(frame.image))
+                    writer.write(pad_to_even(frame.image))
                     count += 1
                     written += 1
                     if progress is not None:
@@ -216,21 +214,11 @@ def cut_run(
         end_utc=(first_time + timedelta(seconds=written / float(fps))).astimezone(UTC),
         fps=str(fps),
         frame_count=written,
-        width=width + width % 2,
-        height=height + height % 2,
+        width=even_size(width, height)[0],
+        height=even_size(width, height)[1],
         parts=tuple(parts),
     )
     with atomic_path(sidecar) as partial:
         partial.write_text(json.dumps(clip.to_dict(), indent=1), encoding="utf-8")
     log.info("cut %d frames from %d recording(s) to %s", written, len(parts), output)
     return clip
-
-
-def _even(image: np.ndarray) -> np.ndarray:
-    """Pad an odd-sized frame by one black row/column (yuv420p needs even sizes)."""
-    height, width = image.shape[:2]
-    if width % 2 == 0 and height % 2 == 0:
-        return image
-    out = np.zeros((height + height % 2, width + width % 2, 3), np.uint8)
-    out[:height, :width] = image
-    return out

@@ -19,14 +19,14 @@ from cctvkit.ingest import sync_cameras
 from cctvkit.requests.deadlines import MAX_EXTENSION_MONTHS, due_date, extended_due_date
 from cctvkit.requests.ids import format_request_id, request_id_prefix, validate_request_id
 from cctvkit.requests.kinds import RequestKind, default_legal_basis
-from cctvkit.requests.session import LOCK_NAME as RUN_LOCK_NAME
+from cctvkit.requests.session import run_lock
 from cctvkit.requests.windows import WindowSpec
-from cctvkit.requests.workspace import discard_work, work_dir
+from cctvkit.requests.workspace import discard_work
 from cctvkit.retention.holds import insert_hold_in, release_hold_in
 from cctvkit.retention.lock import FileLock
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
+    from cctvkit.catalog.db import Connection
 
 __all__ = [
     "NewRequest",
@@ -395,7 +395,7 @@ def close_request(
 
 def _no_run(config: SiteConfig, request_id: str) -> FileLock:
     """The request's run lock: a review or release under way reads the working files closing deletes."""
-    return FileLock(work_dir(config, request_id) / RUN_LOCK_NAME, what=f"run on request {request_id}")
+    return run_lock(config, request_id)
 
 
 def _close_in(conn: Connection, request: Request, *, actor: str, why: str, now: datetime) -> None:

@@ -14,7 +14,7 @@ from cctvkit.requests.recovery import Recovery, recover_release_dir, sweep_work_
 from cctvkit.requests.workspace import work_dir
 from cctvkit.retention.lock import FileLock
 
-__all__ = ["LOCK_NAME", "private_paths", "request_run"]
+__all__ = ["LOCK_NAME", "private_paths", "request_run", "run_lock"]
 
 LOCK_NAME = ".run.lock"
 """The lock file in a request's working directory; ``review`` and ``process`` take it."""
@@ -27,6 +27,11 @@ def private_paths(catalog: Catalog, config: SiteConfig) -> list[Path]:
     if db is not None:
         paths += [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")]
     return paths
+
+
+def run_lock(config: SiteConfig, request_id: str) -> FileLock:
+    """The lock a review or release run on the request holds (not yet taken)."""
+    return FileLock(work_dir(config, request_id) / LOCK_NAME, what=f"run on request {request_id}")
 
 
 @contextmanager
@@ -52,7 +57,7 @@ def request_run(
     """
     check_private(private_paths(catalog, config))
     work = work_dir(config, request_id)
-    with FileLock(work / LOCK_NAME, what=f"run on request {request_id}"):
+    with run_lock(config, request_id):
         recovery = sweep_work_dir(work)
         if release:
             found = recover_release_dir(catalog, Path(os.path.realpath(config.release_dir)), actor=actor)

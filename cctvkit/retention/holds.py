@@ -6,12 +6,10 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection
-
 from cctvkit.audit import write_audit
 from cctvkit.catalog import holds as hq
 from cctvkit.catalog import leases as lq
-from cctvkit.catalog.db import Catalog
+from cctvkit.catalog.db import Catalog, Connection
 from cctvkit.catalog.holds import Hold
 from cctvkit.config import SiteConfig
 from cctvkit.errors import ConflictError, NotFoundError, UsageError

@@ -12,15 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Connection
-
 from cctvkit._fault import FaultPoints
 from cctvkit.audit import write_audit
 from cctvkit.catalog import holds as hq
 from cctvkit.catalog import leases as lq
 from cctvkit.catalog import purge_journal as jq
 from cctvkit.catalog import recordings as rq
-from cctvkit.catalog.db import Catalog
+from cctvkit.catalog.db import Catalog, Connection
 from cctvkit.catalog.purge_journal import JournalEntry
 from cctvkit.config import SiteConfig
 from cctvkit.errors import CctvkitError

@@ -3,6 +3,16 @@
 from cctvkit.video.audio import AudioSpan
 from cctvkit.video.probe import STILL_SUFFIXES, MediaInfo, probe
 from cctvkit.video.reader import VideoFrame, VideoReader
-from cctvkit.video.writer import VideoWriter
+from cctvkit.video.writer import VideoWriter, even_size, pad_to_even
 
-__all__ = ["STILL_SUFFIXES", "AudioSpan", "MediaInfo", "VideoFrame", "VideoReader", "VideoWriter", "probe"]
+__all__ = [
+    "STILL_SUFFIXES",
+    "AudioSpan",
+    "MediaInfo",
+    "VideoFrame",
+    "VideoReader",
+    "VideoWriter",
+    "even_size",
+    "pad_to_even",
+    "probe",
+]

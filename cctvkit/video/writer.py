@@ -14,7 +14,23 @@ from cctvkit.errors import VideoError
 from cctvkit.video.audio import AudioSpan, add_aac_stream, encode_audio_span
 from cctvkit.video.probe import _short
 
-__all__ = ["VideoWriter"]
+__all__ = ["VideoWriter", "even_size", "pad_to_even"]
+
+
+def even_size(width: int, height: int) -> tuple[int, int]:
+    """The output size for a ``width`` x ``height`` input: odd sides grow by one (yuv420p needs even)."""
+    return width + width % 2, height + height % 2
+
+
+def pad_to_even(image: np.ndarray) -> np.ndarray:
+    """``image`` itself when its sides are even, else a new copy padded by one black row/column."""
+    height, width = image.shape[:2]
+    if width % 2 == 0 and height % 2 == 0:
+        return image
+    out_w, out_h = even_size(width, height)
+    out = np.zeros((out_h, out_w, *image.shape[2:]), image.dtype)
+    out[:height, :width] = image
+    return out
 
 
 class VideoWriter:

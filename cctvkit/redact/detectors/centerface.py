@@ -12,6 +12,7 @@ import onnxruntime as ort
 import supervision as sv
 
 from cctvkit.errors import ModelError, UsageError
+from cctvkit.redact.boxes import empty_detections
 from cctvkit.redact.detectors._int8 import int8_available, int8_model
 from cctvkit.redact.detectors._onnx_shapes import make_dims_dynamic
 from cctvkit.redact.detectors.base import DetectorInfo
@@ -174,7 +175,7 @@ class CenterFaceDetector:
     ) -> sv.Detections:
         ys, xs = np.nonzero(heatmap[0, 0] > self.score_threshold)
         if len(ys) == 0:
-            return sv.Detections(xyxy=np.empty((0, 4), np.float32), confidence=np.empty(0, np.float32))
+            return empty_detections()
         box_h = np.exp(box_scale[0, 0, ys, xs]) * _STRIDE
         box_w = np.exp(box_scale[0, 1, ys, xs]) * _STRIDE
         centre_y = (ys + offset[0, 0, ys, xs] + 0.5) * _STRIDE
