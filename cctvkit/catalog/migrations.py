@@ -98,6 +98,9 @@ MIGRATIONS: list[Migration] = [
     ),
     Migration(5, "signed approvals of unredacted copies (issue 19)", _create("request_approval_signatures")),
     Migration(
+        6, "what each request review saw: clip, redaction settings, track ids", _create("request_reviews")
+    ),
+    Migration(
         7,
         "review decisions: kept tracks and manual masks per request clip",
         _create("review_tracks", "review_masks"),

@@ -13,6 +13,7 @@ __all__ = [
     "ReleaseClip",
     "Request",
     "RequestWindow",
+    "ReviewRecord",
 ]
 
 
@@ -106,6 +107,37 @@ class Request:
     @property
     def extended_months(self) -> int:
         return sum(e.months for e in self.extensions)
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewRecord:
+    """What one ``request review`` saw of one clip (issue #13).
+
+    Attributes:
+        request_id: the request.
+        clip_number: the clip's number in that review (``--keep-track NUMBER:ID``).
+        camera_id: the clip's camera.
+        clip_key: digest of the clip's sources (recording ids and hashes) and spans.
+        start_utc: the clip's first instant.
+        end_utc: its end.
+        settings_sha256: digest of ``settings``.
+        settings: the redaction settings that decide track ids, as JSON text.
+        track_ids: the tracks the contact sheet showed.
+        reviewed_by: who ran the review.
+        reviewed_at: when.
+    """
+
+    request_id: str
+    clip_number: int
+    camera_id: str
+    clip_key: str
+    start_utc: datetime
+    end_utc: datetime
+    settings_sha256: str
+    settings: str
+    track_ids: tuple[int, ...]
+    reviewed_by: str
+    reviewed_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

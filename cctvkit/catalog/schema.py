@@ -36,6 +36,7 @@ __all__ = [
     "request_approval_signatures",
     "request_approvals",
     "request_extensions",
+    "request_reviews",
     "request_window_cameras",
     "request_windows",
     "requests",
@@ -272,6 +273,25 @@ request_approval_signatures = Table(
     Column("key_fingerprint", String(64), nullable=False),
     Column("release_id", String(40), nullable=True),  # the release that used it (once)
 )
+request_reviews = Table(
+    # What a `request review` saw of each clip, so `--keep-track` ids are checked against the
+    # same footage and the same redaction settings (issue #13).
+    "request_reviews",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", String(32), ForeignKey("requests.id"), nullable=False),
+    Column("clip_number", Integer, nullable=False),
+    Column("camera_id", String(64), nullable=False),
+    Column("clip_key", String(64), nullable=False),  # digest of the clip's sources and spans
+    Column("start_utc", UTCDateTime, nullable=False),
+    Column("end_utc", UTCDateTime, nullable=False),
+    Column("settings_sha256", String(64), nullable=False),
+    Column("settings", Text, nullable=False),  # JSON: the redaction settings that decide track ids
+    Column("track_ids", Text, nullable=False),  # JSON list
+    Column("reviewed_by", Text, nullable=False),
+    Column("reviewed_at", UTCDateTime, nullable=False),
+)
+Index("ix_request_reviews_request", request_reviews.c.request_id)
 
 releases = Table(
     "releases",

@@ -173,6 +173,14 @@ def process(
     withhold: Annotated[
         list[str] | None, typer.Option(help="CLIP=REASON not released (13.9.1); makes the release partial.")
     ] = None,
+    mask_everyone: Annotated[
+        bool,
+        typer.Option(
+            "--mask-everyone",
+            help="Mask every face, the requester's too (a subject request otherwise needs --keep-track "
+            "or --keep-face); recorded in the manifest.",
+        ),
+    ] = False,
     unredacted: Annotated[
         bool, typer.Option("--unredacted", help="Police only, approved by a second person: faces not masked.")
     ] = False,
@@ -197,6 +205,7 @@ def process(
         passphrase=read_passphrase(passphrase_file, confirm=True) if encrypt else None,
         keep_face=keep_face,
         max_face_distance=max_face_distance,
+        mask_everyone=mask_everyone,
     )
     with progress_bar("redacting", enabled=not as_json_out) as update:
         result = process_request(

@@ -43,7 +43,7 @@ from cctvkit.redact.boxes import empty_detections
 from cctvkit.redact.carry import MaskPlanner
 from cctvkit.redact.detectors import DetectorInfo, FaceDetector, create_detector
 from cctvkit.redact.masking import MaskStyle
-from cctvkit.redact.options import RedactOptions
+from cctvkit.redact.options import MAX_TIMING_FPS, RedactOptions
 from cctvkit.redact.regions import RegionDetector
 from cctvkit.redact.report import TrackSummary
 from cctvkit.redact.review import TrackGallery
@@ -110,7 +110,8 @@ class ClipInfo:
         span_s: (start, end) seconds of the input analysed; None for the whole file.
         width: frame width (as decoded, possibly odd).
         height: frame height.
-        fps: the input's average frame rate.
+        fps: the input's frame rate, from its frames' timestamps (see
+            :attr:`cctvkit.video.VideoReader.fps`).
         time_base: the input stream's time base (the frames' ``pts`` unit).
         has_audio: whether the input has an audio stream.
         expected_frames: frames the span should hold (for progress).
@@ -308,7 +309,9 @@ class Analysis:
             regions = RegionDetector(detector, (clip.width, clip.height), sweep_every=options.sweep_every)
         # The tracker sees only the detected frames: its frame rate is theirs.
         tracker = FaceTracker(
-            fps=fps / stride, threshold=options.threshold, lost_track_s=options.lost_track_s
+            fps=min(fps, MAX_TIMING_FPS) / stride,
+            threshold=options.threshold,
+            lost_track_s=options.lost_track_s,
         )
         reach = (
             options.frames(options.lookahead_s, fps, minimum=1),
@@ -325,6 +328,9 @@ class Analysis:
             trail_frames=busy_reach[1],
             confirm_frames=2 * stride,
             max_gap_frames=options.frames(options.lost_track_s, fps, minimum=1),
+            max_scale=options.carry_max_scale,
+            max_drift=options.carry_max_drift,
+            link_unconfirmed=options.link_unconfirmed,
         )
         counts: dict[int, int] = {}
         span = clip.span_s or (None, None)

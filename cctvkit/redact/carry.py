@@ -8,6 +8,11 @@ detected) and ``trail_frames`` after it ends, following its last motion and grow
 uncertainty. These are the one- and two-frame "flashes" through which faces leak in
 detect-every-frame tools (issue #4).
 
+The growth is bounded by evidence (issue #13): a carried box is never more than ``max_scale``
+times the face's measured size, and once the motion extrapolated from the sightings would move
+it further than ``max_drift`` face sizes from the nearest one, the carry ends instead of growing
+on (unbounded, the trails of a crowd's faces merged into a band of masks across it).
+
 How far before and after is decided per sighting (:meth:`MaskPlanner.push`'s ``reach``): a face
 first seen by a detection that had not looked at its spot for a while (a whole-frame sweep on
 busy footage, issue #6) is masked back over that whole while, without masking every other face
@@ -43,6 +48,7 @@ class _Observation:
     confidence: float
     lookback: int  # frames masked before this sighting when it is a track's first
     trail: int  # frames masked after this sighting when it is a track's last
+    by_distance: bool = False  # linked to the sighting before it by distance, not overlap
 
 
 @dataclass(slots=True)
@@ -70,6 +76,14 @@ class MaskPlanner(Generic[Payload]):
         adopt_distance: ...as is one of a similar size whose centre is within this many face
             sizes...
         adopt_speed: ...plus this many face sizes per frame between them.
+        max_scale: a carried box is at most this many times its nearest sighting's width and
+            height (``None``: unbounded, as before issue #13). Raising it masks faces whose
+            motion was misjudged; it masks more of their neighbours.
+        max_drift: a box is carried while the motion extrapolated from its sightings moves it at
+            most this many face sizes from the nearest one; further away it is a guess, and the
+            carry ends (``None``: never).
+        link_unconfirmed: chain a face's unconfirmed boxes from detection to detection (see
+            :meth:`_chain`); ``False`` plans each on its own, as before issue #13.
     """
 
     def __init__(
@@ -84,6 +98,9 @@ class MaskPlanner(Generic[Payload]):
         adopt_iou: float = 0.2,
         adopt_distance: float = 0.5,
         adopt_speed: float = 0.4,
+        max_scale: float | None = 2.0,
+        max_drift: float | None = 2.0,
+        link_unconfirmed: bool = True,
     ) -> None:
         self.resolution_wh = resolution_wh
         self.lookahead = max(0, lookahead_frames)
@@ -94,8 +111,11 @@ class MaskPlanner(Generic[Payload]):
         self.adopt_iou = adopt_iou
         self.adopt_distance = adopt_distance
         self.adopt_speed = adopt_speed
+        self.max_scale = max_scale
+        self.max_drift = max_drift
+        self.link_unconfirmed = link_unconfirmed
         self._tracks: dict[int, _Track] = {}
-        self._anonymous: dict[int, list[int]] = {}  # frame -> ids of unconfirmed single boxes
+        self._anonymous: dict[int, list[int]] = {}  # frame -> ids of unconfirmed chains seen there
         self._next_anonymous = UNTRACKED - 1
         self._pending: deque[tuple[int, Payload]] = deque()
         self._last_frame = -1
@@ -130,12 +150,13 @@ class MaskPlanner(Generic[Payload]):
         self._last_frame = frame
         lookback, trail = reach if reach is not None else (self.lookahead, self.trail)
         lookback, trail = min(max(0, lookback), self.lookahead), min(max(0, trail), self.trail)
+        continued: set[int] = set()
         for xyxy, confidence, track_id in zip(faces.xyxy, faces.confidence, faces.tracker_id, strict=True):
             xyxy = np.asarray(xyxy, np.float64)
             observation = _Observation(frame, xyxy, float(confidence), lookback, trail)
             if track_id == UNTRACKED:
-                track_id = self._next_anonymous
-                self._next_anonymous -= 1
+                track_id = self._chain(observation, continued)
+                continued.add(track_id)
                 self._anonymous.setdefault(frame, []).append(track_id)
             elif track_id not in self._tracks:
                 self._tracks[track_id] = _Track()
@@ -156,32 +177,78 @@ class MaskPlanner(Generic[Payload]):
             self._forget_before(frame - max(self.trail, self.max_gap) - 2)
         return out
 
+    def _link(self, reference: _Observation, candidate: _Observation) -> tuple[float, bool] | None:
+        """How ``candidate`` (another frame) may be the face seen at ``reference``: (distance in
+        face sizes, whether they overlap), or ``None`` when it is too far to be."""
+        # Overlapping, or near by centre distance allowed to grow with the frames between: a
+        # small face walking a third of its width per frame no longer overlaps itself one
+        # stride earlier.
+        reach = self.adopt_distance + self.adopt_speed * abs(reference.frame - candidate.frame)
+        distance = _centre_distance(reference.xyxy, candidate.xyxy)
+        overlaps = sv.box_iou_batch(reference.xyxy[None], candidate.xyxy[None])[0, 0] >= self.adopt_iou
+        return (distance, overlaps) if overlaps or distance <= reach else None
+
+    def _latest_chain(
+        self, reference: _Observation, frame: int, exclude: set[int]
+    ) -> tuple[int, bool] | None:
+        """The unconfirmed chain whose latest box, seen at ``frame``, is nearest ``reference``."""
+        best, best_distance = None, np.inf
+        for anon_id in self._anonymous.get(frame, []):
+            last = self._tracks[anon_id].observations[-1]
+            if anon_id in exclude or last.frame != frame:
+                continue
+            link = self._link(reference, last)
+            if link is not None and link[0] < best_distance:
+                best, best_distance = (anon_id, link[1]), link[0]
+        return best
+
+    def _chain(self, observation: _Observation, exclude: set[int]) -> int:
+        """The id under which an unconfirmed box is planned: the chain of unconfirmed boxes it
+        continues, or a new one.
+
+        ByteTrack links boxes by overlap only, so a face that moves about its own width between
+        two detections (close to the camera, crossing) comes back unconfirmed every time. Linked
+        into one chain, its boxes are interpolated and carried along its motion; apart, each was
+        carried for the whole lookahead and trail without motion, and a crossing face left a
+        band of masks (issue #13).
+        """
+        for frame in range(observation.frame - 1, observation.frame - 2 - self.lookahead, -1):
+            if not self.link_unconfirmed:
+                break
+            found = self._latest_chain(observation, frame, exclude)
+            if found is not None:
+                anon_id, overlaps = found
+                observation.by_distance = not overlaps
+                return anon_id
+        anon_id = self._next_anonymous
+        self._next_anonymous -= 1
+        self._tracks[anon_id] = _Track()
+        return anon_id
+
     def _adopt(self, track_id: int, first: _Observation) -> None:
         """Take the unconfirmed boxes that led up to a new track's first id'd box as its own."""
         track = self._tracks[track_id]
         reference = first
         adopted: list[_Observation] = []
         for frame in range(first.frame - 1, first.frame - 2 - self.lookahead, -1):
-            # Overlapping, or near by centre distance allowed to grow with the frames between: a
-            # small face walking a third of its width per frame no longer overlaps itself one
-            # stride earlier.
-            reach = self.adopt_distance + self.adopt_speed * (reference.frame - frame)
-            best, best_distance, best_overlaps = None, np.inf, False
-            for anon_id in self._anonymous.get(frame, []):
-                candidate = self._tracks[anon_id].observations[0]
-                distance = _centre_distance(reference.xyxy, candidate.xyxy)
-                iou = sv.box_iou_batch(reference.xyxy[None], candidate.xyxy[None])[0, 0]
-                overlaps = iou >= self.adopt_iou
-                if (overlaps or distance <= reach) and distance < best_distance:
-                    best, best_distance, best_overlaps = anon_id, distance, overlaps
-            if best is not None:
-                self._anonymous[frame].remove(best)
-                # Only the wider, distance-based match is doubtful: from the first such box back,
-                # the track's boxes may be a stranger's.
-                if not best_overlaps and track.vouched_from == -np.inf:
-                    track.vouched_from = reference.frame
-                reference = self._tracks.pop(best).observations[0]
-                adopted.append(reference)
+            if frame >= reference.frame:
+                continue  # inside a chain already adopted
+            found = self._latest_chain(reference, frame, set())
+            if found is None:
+                continue
+            anon_id, overlaps = found
+            chain = self._tracks.pop(anon_id).observations
+            for observation in chain:
+                if anon_id in self._anonymous.get(observation.frame, ()):
+                    self._anonymous[observation.frame].remove(anon_id)
+            # Only the wider, distance-based links are doubtful: from the latest such box back,
+            # the track's boxes may be a stranger's.
+            doubtful = [reference.frame] if not overlaps else []
+            doubtful += [o.frame for o in reversed(chain) if o.by_distance]
+            if doubtful and track.vouched_from == -np.inf:
+                track.vouched_from = doubtful[0]
+            adopted += reversed(chain)
+            reference = chain[0]
         track.observations[:0] = reversed(adopted)
 
     def _forget_before(self, frame: int) -> None:
@@ -216,17 +283,40 @@ class MaskPlanner(Generic[Payload]):
         if prev is not None and nxt is not None and nxt.frame - prev.frame <= self.max_gap + 1:
             weight = (frame - prev.frame) / (nxt.frame - prev.frame)
             xyxy = (1 - weight) * prev.xyxy + weight * nxt.xyxy
-            distance = min(frame - prev.frame, nxt.frame - frame)
-            return _grow(xyxy, self.growth * distance), min(prev.confidence, nxt.confidence), ("interpolated")
+            near = prev if frame - prev.frame <= nxt.frame - frame else nxt
+            grown = _grow(xyxy, self.growth * abs(frame - near.frame))
+            return self._bounded(grown, near.xyxy), min(prev.confidence, nxt.confidence), "interpolated"
         if nxt is not None and nxt.frame - frame <= nxt.lookback:
             steps = nxt.frame - frame
             velocity = _velocity(observations[after : after + 4], forward=False)
-            return _carried(nxt.xyxy, -velocity, steps, self.growth), nxt.confidence, "lookahead"
+            if self._drifted(nxt.xyxy, velocity, steps):
+                return None
+            carried = _carried(nxt.xyxy, -velocity, steps, self.growth)
+            return self._bounded(carried, nxt.xyxy), nxt.confidence, "lookahead"
         if prev is not None and frame - prev.frame <= prev.trail:
             steps = frame - prev.frame
             velocity = _velocity(observations[max(0, after - 4) : after], forward=True)
-            return _carried(prev.xyxy, velocity, steps, self.growth), prev.confidence, "trail"
+            if self._drifted(prev.xyxy, velocity, steps):
+                return None
+            carried = _carried(prev.xyxy, velocity, steps, self.growth)
+            return self._bounded(carried, prev.xyxy), prev.confidence, "trail"
         return None
+
+    def _drifted(self, seen_xyxy: np.ndarray, velocity: np.ndarray, steps: int) -> bool:
+        """Whether ``steps`` frames of ``velocity`` carry a box further than ``max_drift`` sizes."""
+        if self.max_drift is None:
+            return False
+        size = np.maximum(seen_xyxy[2:] - seen_xyxy[:2], 1.0)
+        return bool(np.any(np.abs(velocity[:2]) * steps > self.max_drift * size))
+
+    def _bounded(self, xyxy: np.ndarray, seen_xyxy: np.ndarray) -> np.ndarray:
+        """``xyxy`` shrunk about its centre to at most ``max_scale`` times the sighting's size."""
+        if self.max_scale is None:
+            return xyxy
+        limit = (seen_xyxy[2:] - seen_xyxy[:2]) * self.max_scale
+        half = np.minimum(xyxy[2:] - xyxy[:2], limit) / 2
+        centre = (xyxy[:2] + xyxy[2:]) / 2
+        return np.concatenate([centre - half, centre + half])
 
 
 def _velocity(observations: list[_Observation], *, forward: bool) -> np.ndarray:

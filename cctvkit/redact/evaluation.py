@@ -149,6 +149,7 @@ class ScoreKeeper:
         exposed = []
         heads = np.zeros(mask.shape, bool)
         height, width = mask.shape
+        kept_boxes = [b.xyxy for b in truth if b.face_id in self.kept]
         for box in truth:
             x1, y1, x2, y2 = box.xyxy
             cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
@@ -159,7 +160,7 @@ class ScoreKeeper:
             ] = True
             if box.visible_fraction < MIN_VISIBLE or x2 <= x1 or y2 <= y1:
                 continue
-            coverage = float(mask[y1:y2, x1:x2].mean())
+            coverage = _coverage(mask, box.xyxy, [] if box.face_id in self.kept else kept_boxes)
             detail_kept = False
             if original is not None and output is not None:
                 detail_kept = detail_correlation(original[y1:y2, x1:x2], output[y1:y2, x1:x2]) > DETAIL_LEAK
@@ -184,3 +185,18 @@ class ScoreKeeper:
         self._outside_px += int((mask & ~heads).sum())
         score.over_masked_fraction = self._outside_px / self._masked_px if self._masked_px else 0.0
         return exposed
+
+
+def _coverage(
+    mask: np.ndarray, xyxy: tuple[int, int, int, int], kept_xyxy: Sequence[tuple[int, int, int, int]]
+) -> float:
+    """Share of a face box masked, leaving out where a kept face at least as tall (nearer the
+    camera, in front) hides it: those pixels are the kept face's, rightly visible (issue #13)."""
+    x1, y1, x2, y2 = xyxy
+    own = np.ones((y2 - y1, x2 - x1), bool)
+    for kx1, ky1, kx2, ky2 in kept_xyxy:
+        if ky2 - ky1 >= y2 - y1:
+            own[max(0, ky1 - y1) : max(0, ky2 - y1), max(0, kx1 - x1) : max(0, kx2 - x1)] = False
+    if not own.any():
+        return 1.0
+    return float(mask[y1:y2, x1:x2][own].mean())

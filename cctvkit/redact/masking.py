@@ -107,17 +107,34 @@ class Masker:
             ys, xs = np.nonzero(zone_mask)
             self._zone_rect = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
 
-    def apply(self, image: np.ndarray, faces_xyxy: np.ndarray) -> np.ndarray:
+    def apply(
+        self,
+        image: np.ndarray,
+        faces_xyxy: np.ndarray,
+        visible_xyxy: np.ndarray | None = None,
+        pinned_xyxy: np.ndarray | None = None,
+        occluders_xyxy: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Mask faces and zones in ``image`` (modified in place).
 
         Args:
             image: RGB pixels, shape (height, width, 3), uint8; written in place.
             faces_xyxy: face boxes, shape (n, 4), pixels (enlarged here by ``style.scale``).
+            visible_xyxy: boxes, shape (m, 4), pixels, that faces' masks must not cover (kept
+                faces: a neighbour's head-sized mask would hide the requester, issue #13).
+                Privacy zones are masked inside them all the same (policy 12.4).
+            pinned_xyxy: boxes, shape (k, 4), masked like faces even inside ``visible_xyxy``
+                (manual masks).
+            occluders_xyxy: face boxes, shape (j, 4), whose own pixels stay masked inside a
+                visible box when they are at least as tall (nearer the camera: in front of it);
+                default ``faces_xyxy``. Pass only measured boxes: a carried box's size is grown
+                with its uncertainty, not its depth.
 
         Returns:
             Boolean (height, width) array, True where pixels were masked. The array is reused by
             the next call: copy it to keep it.
         """
+        kept = self._cut_out(image, visible_xyxy)
         mask = self._mask
         mask[:] = False
         if self._zone_rect is not None:
@@ -125,6 +142,29 @@ class Masker:
             region = self._zone_mask[y1:y2, x1:x2]
             self._fill(image[y1:y2, x1:x2], region, cell_px=self._zone_cell_px())
             mask[y1:y2, x1:x2] |= region
+        self._mask_heads(image, faces_xyxy)
+        faces = np.asarray(faces_xyxy if occluders_xyxy is None else occluders_xyxy, np.float64).reshape(
+            -1, 4
+        )
+        for (x1, y1, x2, y2), original in kept:
+            restore = mask[y1:y2, x1:x2].copy()
+            if self._zone_mask is not None:
+                restore &= ~self._zone_mask[y1:y2, x1:x2]
+            for fx1, fy1, fx2, fy2 in faces[faces[:, 3] - faces[:, 1] >= y2 - y1]:
+                # Outward-rounded, relative to the kept box (numpy slices clip the rest).
+                top, left = max(0, int(np.floor(fy1)) - y1), max(0, int(np.floor(fx1)) - x1)
+                bottom, right = int(np.ceil(fy2)) - y1, int(np.ceil(fx2)) - x1
+                if bottom > 0 and right > 0:
+                    restore[top:bottom, left:right] = False
+            np.copyto(image[y1:y2, x1:x2], original, where=restore[..., None])
+            mask[y1:y2, x1:x2] &= ~restore
+        if pinned_xyxy is not None and len(pinned_xyxy):
+            self._mask_heads(image, pinned_xyxy)
+        return mask
+
+    def _mask_heads(self, image: np.ndarray, faces_xyxy: np.ndarray) -> None:
+        """Fill each face's head-sized outline and mark it in the mask."""
+        mask = self._mask
         width, height = self.resolution_wh
         for head in head_boxes(faces_xyxy, self.style.scale):
             x1, y1 = max(0, int(head[0])), max(0, int(head[1]))
@@ -136,7 +176,21 @@ class Masker:
             cell_px = max(2.0, float(max(head[2] - head[0], head[3] - head[1])) / self.style.cells)
             self._fill(image[y1:y2, x1:x2], shape, cell_px=cell_px)
             mask[y1:y2, x1:x2] |= shape
-        return mask
+
+    def _cut_out(
+        self, image: np.ndarray, boxes_xyxy: np.ndarray | None
+    ) -> list[tuple[tuple[int, int, int, int], np.ndarray]]:
+        """Copies of the pixels under ``boxes_xyxy`` (clipped, outward-rounded), to put back."""
+        if boxes_xyxy is None or len(boxes_xyxy) == 0:
+            return []
+        width, height = self.resolution_wh
+        out = []
+        for box in np.asarray(boxes_xyxy, np.float64).reshape(-1, 4):
+            x1, y1 = max(0, int(np.floor(box[0]))), max(0, int(np.floor(box[1])))
+            x2, y2 = min(width, int(np.ceil(box[2]))), min(height, int(np.ceil(box[3])))
+            if x2 > x1 and y2 > y1:
+                out.append(((x1, y1, x2, y2), image[y1:y2, x1:x2].copy()))
+        return out
 
     def _zone_cell_px(self) -> float:
         return max(8.0, min(self.resolution_wh) / 24)

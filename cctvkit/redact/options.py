@@ -12,6 +12,7 @@ from cctvkit.redact.masking import MaskMethod, MaskShape, MaskStyle
 
 __all__ = [
     "DEFAULT_X264_PARAMS",
+    "MAX_TIMING_FPS",
     "MODELS",
     "PRECISIONS",
     "PRESETS",
@@ -38,6 +39,12 @@ DEFAULT_X264_PARAMS = "mbtree=1:rc-lookahead=10"
 lookahead. Measured on 1080p (issue #6, ``benchmarks/README.md``): encoding at 1.7-1.8x
 ``veryfast``'s speed, files 7-13 % larger and 0.2 dB PSNR lower; plain ``superfast`` makes a
 fixed camera's files 3x larger (static background is re-sent instead of referenced)."""
+
+MAX_TIMING_FPS = 120.0
+"""Durations become frame counts at most at this rate: the rate comes from the frames' own
+timestamps (:attr:`cctvkit.video.VideoReader.fps`), and should they still claim hundreds of
+frames a second, stride, lookahead and trail stay a sane number of frames (issue #13: a 1/600
+header read as 600 fps made the stride 72 frames, and one detection covered a 2 s clip)."""
 
 _X264_PARAM = re.compile(r"[a-z0-9-]+=[A-Za-z0-9.,+-]+")
 
@@ -93,6 +100,18 @@ class RedactOptions:
         trail_s: seconds a face is masked after its track's last detection (0.8 s: 4.6 %
             leaked on the same clip, 0.5 s: 5.3 %).
         lost_track_s: seconds a track may go undetected and keep its id (gaps are interpolated).
+        carry_max_scale: a mask carried over missed detections, before a track's first or after
+            its last, is at most this many times the face's measured width and height (issue
+            #13; ``None``: unbounded, the behaviour before it). See
+            :class:`~cctvkit.redact.carry.MaskPlanner`.
+        carry_max_drift: a mask is carried while the face's extrapolated motion keeps it within
+            this many face sizes of a sighting; beyond, the carry ends (``None``: never).
+        link_unconfirmed: link a face's unconfirmed boxes from one detection to the next by
+            distance (a face crossing fast, which the tracker never confirms), so they are
+            carried along its motion instead of each on its own (``False``: before issue #13).
+        kept_face_wins: where a stranger's mask overlaps a kept face's measured box, the kept
+            face stays visible (the stranger is still masked everywhere else; privacy zones
+            always win). ``False``: strangers' masks covered kept faces, before issue #13.
         preset: x264 speed preset. ``superfast`` encodes 1080p about 1.8x faster than
             ``veryfast`` (see :data:`DEFAULT_X264_PARAMS` for the size it costs).
         crf: x264 quality (lower is better).
@@ -116,6 +135,10 @@ class RedactOptions:
     lookahead_s: float = 0.3
     trail_s: float = 0.5
     lost_track_s: float = 1.0
+    carry_max_scale: float | None = 2.0
+    carry_max_drift: float | None = 2.0
+    link_unconfirmed: bool = True
+    kept_face_wins: bool = True
     preset: str = "superfast"
     crf: int = 20
     x264_params: str = DEFAULT_X264_PARAMS
@@ -140,6 +163,14 @@ class RedactOptions:
             (0 <= self.lookahead_s <= 5, "lookahead must lie in [0, 5] seconds"),
             (0 <= self.trail_s <= 5, "trail must lie in [0, 5] seconds"),
             (0 < self.lost_track_s <= 10, "lost-track time must lie in (0, 10] seconds"),
+            (
+                self.carry_max_scale is None or 1 <= self.carry_max_scale <= 10,
+                "carry_max_scale must lie in [1, 10] face sizes",
+            ),
+            (
+                self.carry_max_drift is None or 0 <= self.carry_max_drift <= 20,
+                "carry_max_drift must lie in [0, 20] face sizes",
+            ),
             (self.preset in PRESETS, f"preset must be one of {', '.join(PRESETS)}"),
             (0 <= self.crf <= 51, "crf must lie in [0, 51]"),
             (
@@ -164,12 +195,13 @@ class RedactOptions:
         )
 
     def frames(self, seconds: float, fps: float, *, minimum: int = 0) -> int:
-        """Convert a duration to whole frames at ``fps`` (rounded up, at least ``minimum``)."""
-        return max(minimum, math.ceil(seconds * fps - 1e-9))
+        """Convert a duration to whole frames at ``fps`` (at most :data:`MAX_TIMING_FPS`; rounded
+        up, at least ``minimum``)."""
+        return max(minimum, math.ceil(seconds * min(fps, MAX_TIMING_FPS) - 1e-9))
 
     def detect_stride(self, fps: float) -> int:
         """Frames from one detection to the next at ``fps`` (1: every frame), at most lookahead + 1."""
-        stride = math.floor(self.detect_every_s * fps + 1e-9)
+        stride = math.floor(self.detect_every_s * min(fps, MAX_TIMING_FPS) + 1e-9)
         return max(1, min(stride, self.frames(self.lookahead_s, fps) + 1))
 
     def use_regions(self, resolution_wh: tuple[int, int]) -> bool:

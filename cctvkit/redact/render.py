@@ -10,6 +10,11 @@ writes one H.264 MP4 with an atomic rename. What is masked in a frame:
 * every box of ``extra_masks`` for the frame (manual masks, an audit's findings), whatever is kept;
 * the privacy zones, in every frame.
 
+Where a stranger's mask overlaps a kept face's measured box (detected, or interpolated between
+two sightings: :data:`MEASURED_SOURCES`), the kept face wins and stays visible, unless the
+stranger's measured face box is at least as tall (nearer the camera, in front of it) or the
+pixels lie in a privacy zone or an extra mask (issue #13; ``options.kept_face_wins``).
+
 ``keep_boxes`` and ``extra_masks`` map a frame's index *in the analysed span* (``AnalyzedFrame.index``,
 the same across replays) to an ``(n, 4)`` array of ``xyxy`` pixel boxes; :func:`span_boxes`
 builds one from boxes held over frame ranges. Frame indices in the report and for ``on_mask``
@@ -44,10 +49,13 @@ __all__ = [
     "ENCODE_QUEUE_FRAMES",
     "KEEP_IOU",
     "MASK_QUEUE_FRAMES",
+    "MEASURED_SOURCES",
     "REDACTED_COMMENT",
+    "RENDER_FIELDS",
     "FrameBoxes",
     "MaskCallback",
     "frame_masks",
+    "mask_frame",
     "render",
     "span_boxes",
 ]
@@ -70,9 +78,13 @@ MASK_QUEUE_FRAMES = 4
 KEEP_IOU = 0.5
 """Overlap with a kept box at which a planned box is left visible."""
 
+MEASURED_SOURCES = ("detected", "interpolated")
+"""Plan boxes placed by sightings (at one, or between two): a kept face's box there beats
+strangers' masks; its carried boxes (before and after its sightings) are guesses."""
+
 REDACTED_COMMENT = "redacted by cctvkit (faces and privacy zones masked)"
 
-_RENDER_FIELDS = ("style", "preset", "crf", "x264_params", "keep_audio")
+RENDER_FIELDS = ("style", "kept_face_wins", "preset", "crf", "x264_params", "keep_audio")
 """The :class:`RedactOptions` fields a render uses; the others are the analysis'."""
 
 
@@ -124,6 +136,39 @@ def frame_masks(
     return masked, kept
 
 
+def mask_frame(
+    masker: Masker,
+    image: np.ndarray,
+    boxes: sv.Detections,
+    *,
+    keep_tracks: Sequence[int] = (),
+    keep_boxes: np.ndarray | None = None,
+    extra: np.ndarray | None = None,
+    kept_face_wins: bool = True,
+) -> tuple[np.ndarray, sv.Detections, np.ndarray]:
+    """Mask one frame in place as a render does (the review page's preview uses it too).
+
+    With ``kept_face_wins``, strangers' masks stop at a kept face's measured box, except a
+    stranger's own measured box at least as tall (nearer the camera); manual masks (``extra``)
+    and privacy zones are masked inside it all the same (issue #13).
+
+    Returns:
+        The boolean mask (reused by the masker's next call), the boxes masked (manual ones
+        included) and per plan box whether it was kept.
+    """
+    masked, kept = frame_masks(boxes, keep_tracks=keep_tracks, keep_boxes=keep_boxes)
+    visible = occluders = pinned = None
+    if kept_face_wins and kept.any():
+        measured = np.isin(boxes.data["source"], MEASURED_SOURCES)
+        visible, occluders = boxes.xyxy[kept & measured], boxes.xyxy[~kept & measured]
+    if extra is not None and len(extra):
+        pinned = np.asarray(extra, np.float32).reshape(-1, 4)
+    mask = masker.apply(image, masked.xyxy, visible, pinned, occluders)
+    if pinned is not None:
+        masked = sv.Detections.merge([masked, _manual(pinned)])
+    return mask, masked, kept
+
+
 def render(
     source: FrameSource,
     output_path: Path,
@@ -148,8 +193,8 @@ def render(
     Args:
         source: the analysed frames (consumed).
         output_path: the redacted MP4 to create (mode 0600).
-        options: masking and encoding parameters (``style``, ``preset``, ``crf``,
-            ``x264_params``, ``keep_audio``); default: the source's options.
+        options: masking and encoding parameters (``style``, ``kept_face_wins``, ``preset``,
+            ``crf``, ``x264_params``, ``keep_audio``); default: the source's options.
         privacy_zones: polygons in normalised coordinates, masked in every frame.
         keep_tracks: track ids to leave visible; every other face is masked.
         keep_boxes: per analysed frame, boxes whose overlapping plan boxes stay visible.
@@ -173,7 +218,7 @@ def render(
     if output_path.resolve() == Path(clip.input_path).resolve():
         raise UsageError(f"{output_path}: the output would overwrite the input")
     base = source.options
-    options = replace(base, **{name: getattr(options, name) for name in _RENDER_FIELDS}) if options else base
+    options = replace(base, **{name: getattr(options, name) for name in RENDER_FIELDS}) if options else base
     keep = frozenset(int(t) for t in keep_tracks)
     keep_list = list(keep)
     keep_boxes = keep_boxes or {}
@@ -209,13 +254,15 @@ def render(
 
         def emit(analyzed: AnalyzedFrame) -> None:
             frame = analyzed.frame
-            masked_boxes, kept = frame_masks(
+            mask, masked_boxes, kept = mask_frame(
+                masker,
+                frame.image,
                 analyzed.boxes,
                 keep_tracks=keep_list,
                 keep_boxes=keep_boxes.get(analyzed.index),
                 extra=extra_masks.get(analyzed.index),
+                kept_face_wins=options.kept_face_wins,
             )
-            mask = masker.apply(frame.image, masked_boxes.xyxy)
             number = len(stats)
             if on_mask is not None:
                 on_mask(number, mask, masked_boxes)
@@ -273,7 +320,7 @@ def render(
         audio=audio is not None,
         parameters={
             **parameters,
-            **{name: value for name, value in options.to_dict().items() if name in _RENDER_FIELDS},
+            **{name: value for name, value in options.to_dict().items() if name in RENDER_FIELDS},
             "privacy_zones": [[list(map(float, v)) for v in zone] for zone in privacy_zones],
             "keep_tracks_requested": sorted(keep),
             **analysis_only,

@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cctvkit.catalog.db import Catalog
-from cctvkit.catalog.request_records import Release, ReleaseClip, Request
+from cctvkit.catalog.request_records import Release, ReleaseClip, Request, ReviewRecord
+from cctvkit.catalog.reviews import latest_reviews
 from cctvkit.config import SiteConfig
 from cctvkit.errors import ConflictError, PolicyError, UsageError
 from cctvkit.files import sha256_file
@@ -32,6 +33,7 @@ from cctvkit.requests.clips import PlannedClip
 from cctvkit.requests.cut import CutClip
 from cctvkit.requests.decisions import ClipDecisions, load_decisions
 from cctvkit.requests.disclosure import record_release
+from cctvkit.requests.keeping import check_keep_choices, keep_summary
 from cctvkit.requests.kinds import release_blockers
 from cctvkit.requests.manifest import (
     ManifestBuilder,
@@ -70,6 +72,8 @@ class ProcessOptions:
         keep_face: a photo of the requester; in every clip the tracks whose face matches it are
             left visible too (one analysis and one render per clip; needs the extra ``faces``).
         max_face_distance: ``keep_face``'s similarity threshold (embedding distance).
+        mask_everyone: mask every face, the requester's too, on purpose (a subject request must
+            otherwise keep a track or a face; recorded in the manifest).
     """
 
     keep_tracks: Mapping[int, frozenset[int]] = field(default_factory=dict)
@@ -79,6 +83,7 @@ class ProcessOptions:
     redact: RedactOptions = field(default_factory=RedactOptions)
     keep_face: Path | None = None
     max_face_distance: float = DEFAULT_MAX_DISTANCE
+    mask_everyone: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +227,13 @@ def _review_summary(decided: ClipDecisions, *, overridden: bool) -> dict[str, ob
 
 
 def _check_choices(
-    request: Request, clips: Sequence[PlannedClip], options: ProcessOptions, actor: str, config: SiteConfig
+    request: Request,
+    clips: Sequence[PlannedClip],
+    options: ProcessOptions,
+    actor: str,
+    config: SiteConfig,
+    reviews: Mapping[int, ReviewRecord],
+    page_keeps: Mapping[int, frozenset[int]],
 ) -> SignedApproval | None:
     problems = release_blockers(request)
     if problems:
@@ -241,6 +252,17 @@ def _check_choices(
         raise UsageError("--keep-track makes no sense with --unredacted (no face is masked)")
     if options.unredacted and options.keep_face is not None:
         raise UsageError("--keep-face makes no sense with --unredacted (no face is masked)")
+    check_keep_choices(
+        request,
+        clips,
+        # The page's kept tracks count as the operator's choice; --keep-track overrides per clip.
+        keep_tracks={**page_keeps, **options.keep_tracks},
+        keep_face=options.keep_face,
+        mask_everyone=options.mask_everyone,
+        unredacted=options.unredacted,
+        options=options.redact,
+        reviews=reviews,
+    )
     if all(c.number in options.withhold for c in clips):
         raise ConflictError(
             "every clip is withheld: record a refusal instead (`cctvkit request refuse ID --reason ...`)"
@@ -293,10 +315,13 @@ def process_request(
     if plan.request.id != request_id:
         raise UsageError(f"the clip plan is of request {plan.request.id}, not {request_id}")
     request = plan.request
-    approval = _check_choices(request, plan.clips, options, actor, config)
-    clips = [c for c in plan.clips if c.number not in options.withhold]
+    with catalog.read() as conn:
+        reviews = latest_reviews(conn, request.id)
     # Kept tracks and manual masks from the review page (issue #15); refused if the plan changed.
     reviewed = {} if options.unredacted else load_decisions(catalog, request.id, plan.clips)
+    page_keeps = {n: d.keep_tracks for n, d in reviewed.items() if d.keep_tracks}
+    approval = _check_choices(request, plan.clips, options, actor, config, reviews, page_keeps)
+    clips = [c for c in plan.clips if c.number not in options.withhold]
     release_root = check_release_dir(config.release_dir, config.archive_roots)
     rows: list[ReleaseClip] = []
     with (
@@ -354,6 +379,13 @@ def process_request(
                         f"clip {clip.number}: track id(s) {list(outcome.unknown_kept_tracks)} do not exist; "
                         f"pick ids from `cctvkit request review {request.id}`"
                     )
+                outcome.redaction["keep"] = keep_summary(
+                    clip.number,
+                    keep_tracks=options.keep_tracks,
+                    keep_face=options.keep_face,
+                    mask_everyone=options.mask_everyone,
+                    reviews=reviews,
+                )
             if outcome.frames != cut.frame_count:
                 raise ConflictError(f"clip {clip.number}: wrote {outcome.frames} of {cut.frame_count} frames")
             digest = sha256_file(stage / name)

@@ -15,12 +15,14 @@ from pathlib import Path
 
 from cctvkit.audit import write_audit
 from cctvkit.catalog.db import Catalog
+from cctvkit.catalog.reviews import insert_reviews
 from cctvkit.config import SiteConfig
 from cctvkit.errors import ConflictError
 from cctvkit.redact import FaceDetector, RedactOptions, TrackSummary, build_detector
 from cctvkit.redact.analysis import analyze, collect
 from cctvkit.redact.pipeline import write_review
 from cctvkit.redact.report import write_json
+from cctvkit.requests.keeping import review_records
 from cctvkit.requests.run import RequestPlan, clip_run, plan_request
 
 __all__ = ["ReviewSheet", "review_request"]
@@ -110,7 +112,10 @@ def review_request(
                 )
             )
     recording_ids = sorted({r for c in run.clips for r in c.recording_ids})
+    seen = {s.number: [t.track_id for t in s.tracks] for s in sheets}
     with catalog.write() as conn:
+        # What the review saw, so `request process --keep-track` can check its ids (issue #13).
+        insert_reviews(conn, review_records(request_id, run.clips, seen, options, actor=actor, now=now))
         # Staff saw unmasked faces on the sheets: that is a viewing, and it is logged (7.1).
         write_audit(
             conn,

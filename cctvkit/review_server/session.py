@@ -4,7 +4,7 @@ A :class:`ReviewSession` is built once per ``request review --serve`` from the r
 stored analyses (every frame's mask plan, :class:`~cctvkit.redact.analysis.StoredAnalysis`) of
 the unredacted working clips. A preview frame is rendered on demand by replaying the analysis
 (decoding only, never detecting) and masking what a release would mask given the current
-decisions (:func:`~cctvkit.redact.render.frame_masks`, the render's own rule), the manual masks
+decisions (:func:`~cctvkit.redact.render.mask_frame`, the render's own rule), the manual masks
 and the privacy zones, with the release's :class:`~cctvkit.redact.masking.Masker`. A decision
 therefore re-renders only the frames of the clip it touched, as they are next viewed.
 """
@@ -30,7 +30,7 @@ from cctvkit.redact import FaceDetector, RedactOptions
 from cctvkit.redact.analysis import AnalyzedFrame, StoredAnalysis, replay
 from cctvkit.redact.manual import track_drawn_box
 from cctvkit.redact.masking import Masker, head_boxes
-from cctvkit.redact.render import frame_masks
+from cctvkit.redact.render import mask_frame
 from cctvkit.redact.report import TrackSummary
 from cctvkit.redact.zones import rasterize_zones
 from cctvkit.requests import decisions
@@ -206,8 +206,7 @@ class ReviewSession:
         keep, extra = self._masking(clip)
         analyzed = self._analyzed(clip, index)
         image = analyzed.frame.image.copy()
-        masked, _ = frame_masks(analyzed.boxes, keep_tracks=sorted(keep), extra=extra.get(index))
-        clip.masker.apply(image, masked.xyxy)
+        mask_frame(clip.masker, image, analyzed.boxes, keep_tracks=sorted(keep), extra=extra.get(index))
         data = _jpeg(image)
         with clip.lock:
             if version == clip.version:

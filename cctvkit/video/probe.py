@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from fractions import Fraction
+from itertools import pairwise
 from pathlib import Path
 
 import av
 
 from cctvkit.errors import CorruptVideoError, VideoOpenError
 
-__all__ = ["STILL_SUFFIXES", "MediaInfo", "probe"]
+__all__ = ["STILL_SUFFIXES", "TIMING_PACKETS", "MediaInfo", "frame_rate_from_pts", "probe"]
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,9 @@ TS_PACKET_SIZES = (188, 192, 204)
 DECLARED_SLACK_S = 0.5
 """How much longer than its packets a container may declare itself (audio tails, rounding)."""
 
+TIMING_PACKETS = 250
+"""Frames (packets) whose timestamps measure a video's frame rate: 10 s at 25 fps."""
+
 
 @dataclass(frozen=True, slots=True)
 class MediaInfo:
@@ -42,7 +47,9 @@ class MediaInfo:
         codec: codec name of the first video stream (``h264``, ``mjpeg``, ``png``...).
         width: frame width in pixels.
         height: frame height in pixels.
-        fps: average frame rate, ``None`` for stills.
+        fps: frame rate measured from the frames' timestamps (the header's rate only when they
+            have none), ``None`` for stills. A header can be wrong: an AVI whose time base is
+            1/600 declares 600 fps for 25 frames a second (issue #13).
         duration_s: seconds from the first frame's start to the last frame's end (0 for stills).
         frame_count: number of video packets (frames) demuxed.
         creation_time_utc: the container's ``creation_time`` tag, if any.
@@ -143,9 +150,16 @@ def probe(path: Path, *, damaged_ok: bool = False) -> MediaInfo:
         codec = ctx.name
         if is_still:
             return MediaInfo("still", codec, width, height, None, 0.0, 1, creation, False)
-        rate = stream.average_rate or stream.guessed_rate
-        fps = Fraction(rate) if rate else None
         tb = stream.time_base
+        rate = stream.average_rate or stream.guessed_rate
+        fps = frame_rate_from_pts(span.pts, Fraction(tb), rate and Fraction(rate)) if tb else None
+        if fps is None:
+            fps = Fraction(rate) if rate else None
+        elif span.last_end is not None and span.last_pts is not None:
+            # AVI packets last one header tick: the last frame then lasts one frame interval.
+            step = round(1 / (fps * tb))
+            if span.last_end - span.last_pts < step / 4:
+                span.last_end = span.last_pts + step
         if span.first_pts is not None and span.last_end is not None and tb:
             duration_s = float((span.last_end - span.first_pts) * tb)
         elif fps:
@@ -169,6 +183,34 @@ def probe(path: Path, *, damaged_ok: bool = False) -> MediaInfo:
         )
 
 
+def frame_rate_from_pts(
+    pts: Sequence[int], time_base: Fraction, declared: Fraction | None = None
+) -> Fraction | None:
+    """The frame rate timestamps show: one over the mean step between consecutive frames,
+    leaving out gaps over 4x the median step (a paused recording, a dropped second).
+
+    Args:
+        pts: presentation timestamps of frames, in any order (B-frames arrive out of order).
+        time_base: seconds per timestamp unit.
+        declared: the header's rate, returned instead when the timestamps agree with it within
+            1 % (it is exact where they are rounded).
+
+    Returns:
+        Frames per second, or ``None`` from fewer than two distinct timestamps.
+    """
+    ordered = sorted(set(pts))
+    steps = sorted(b - a for a, b in pairwise(ordered))
+    if not steps or time_base <= 0:
+        return None
+    # The mean, not the median: containers round timestamps (Matroska to milliseconds, so
+    # 30 fps steps are 33 and 34 ms).
+    steps = [step for step in steps if step <= 4 * steps[(len(steps) - 1) // 2]]
+    measured = (len(steps) / (sum(steps) * Fraction(time_base))).limit_denominator(1001)
+    if declared and abs(measured / Fraction(declared) - 1) < Fraction(1, 100):
+        return Fraction(declared)
+    return measured
+
+
 @dataclass(slots=True)
 class _Span:
     """What demuxing found: sound packets, their pts range, whether one decoded, why it stopped early."""
@@ -176,6 +218,8 @@ class _Span:
     count: int = 0
     first_pts: int | None = None
     last_end: int | None = None
+    pts: list[int] = field(default_factory=list)  # the first TIMING_PACKETS, for the frame rate
+    last_pts: int | None = None
     decoded_one: bool = False
     damage: str | None = None
 
@@ -200,6 +244,9 @@ def _demux(container, stream, size: int) -> _Span:
             break
         span.count += 1
         if packet.pts is not None:
+            if len(span.pts) < TIMING_PACKETS:
+                span.pts.append(packet.pts)
+            span.last_pts = packet.pts if span.last_pts is None else max(span.last_pts, packet.pts)
             dur = packet.duration or default_dur or 0
             span.first_pts = packet.pts if span.first_pts is None else min(span.first_pts, packet.pts)
             end = packet.pts + dur

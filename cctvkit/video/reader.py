@@ -13,7 +13,7 @@ import av
 import numpy as np
 
 from cctvkit.errors import CorruptVideoError, SeekError, VideoOpenError
-from cctvkit.video.probe import _short
+from cctvkit.video.probe import TIMING_PACKETS, _short, frame_rate_from_pts
 
 __all__ = ["VideoFrame", "VideoReader"]
 
@@ -52,6 +52,7 @@ class VideoReader:
             self._container.close()
             raise VideoOpenError(f"{self.path}: no video stream")
         self._stream = self._container.streams.video[0]
+        self._fps: Fraction | None = None
         # Frame-threaded decoding: PyAV releases the GIL, so this uses every core.
         self._stream.thread_type = "AUTO"
         if threads:
@@ -67,8 +68,32 @@ class VideoReader:
 
     @property
     def fps(self) -> Fraction:
-        rate = self._stream.average_rate or self._stream.guessed_rate or Fraction(25)
-        return Fraction(rate)
+        """Frames per second, from the frames' timestamps (see :func:`frame_rate_from_pts`);
+        the header's rate only for frames without them."""
+        if self._fps is None:
+            self._fps = self._measured_fps()
+            if self._fps is None:
+                rate = self._stream.average_rate or self._stream.guessed_rate or Fraction(25)
+                self._fps = Fraction(rate)
+        return self._fps
+
+    def _measured_fps(self) -> Fraction | None:
+        # A container of its own: demuxing this one would move its read position.
+        try:
+            with av.open(str(self.path), mode="r") as container:
+                stream = container.streams.video[0]
+                pts = []
+                for packet in container.demux(stream):
+                    if packet.pts is not None and packet.size:
+                        pts.append(packet.pts)
+                    if len(pts) >= TIMING_PACKETS:
+                        break
+                if not stream.time_base:
+                    return None
+                declared = stream.average_rate or stream.guessed_rate
+                return frame_rate_from_pts(pts, Fraction(stream.time_base), declared and Fraction(declared))
+        except (av.error.FFmpegError, ValueError):
+            return None  # damage surfaces where the frames are decoded
 
     @property
     def time_base(self) -> Fraction:

@@ -171,8 +171,44 @@ def test_fast_small_face_adopts_its_earlier_boxes_and_is_carried_back_along_its_
     # up to the first box the tracker itself gave id 7.
     assert all(out[i].data["early"].all() for i in range(3, 18))
     assert not any(out[i].data["early"].any() for i in range(18, 25))
-    for index in range(3, 12):  # carried back along the path, 9 frames before frame 12
+    for index in range(6, 12):  # carried back along the path, up to 2 face sizes (6 frames)
         (xyxy,) = out[index].xyxy
         x1, _, x2, _ = box(index)
         assert xyxy[0] <= x1 and xyxy[2] >= x2, (index, xyxy, box(index))
-    assert not len(out[2])
+        assert xyxy[2] - xyxy[0] <= 2 * 24 + 1e-3  # never more than twice the face
+    # Further back the extrapolation is a guess (issue #13): the carry ends instead of growing.
+    assert not any(len(out[i]) for i in range(6))
+
+
+def test_unconfirmed_boxes_of_a_fast_face_are_chained_not_each_carried() -> None:
+    # Issue #13: a 40 px face crossing 13 px a frame, seen every 3rd frame, never overlaps its
+    # previous box, so the tracker leaves every box unconfirmed. Planned one by one, each box was
+    # carried the whole lookahead and trail without motion: a band of masks across the frame.
+    def box(frame: int) -> list[float]:
+        x = 20 + 13 * frame
+        return [x, 100, x + 40, 150]
+
+    frames = [_faces([(box(i), -1)] if i % 3 == 0 and i <= 30 else []) for i in range(45)]
+    chained = _run(MaskPlanner(resolution_wh=(640, 360), lookahead_frames=9, trail_frames=9), frames)
+    single = _run(
+        MaskPlanner(resolution_wh=(640, 360), lookahead_frames=9, trail_frames=9, link_unconfirmed=False),
+        frames,
+    )
+    for index in range(31):  # every frame of the crossing: one box, over the face
+        (xyxy,) = chained[index].xyxy
+        x1, _, x2, _ = box(index)
+        assert xyxy[0] <= x1 + 1 and xyxy[2] >= x2 - 1, (index, xyxy)
+    assert max(len(single[i]) for i in range(31)) >= 5  # the band
+    # After the last sighting the carry follows the motion and ends within 2 face sizes.
+    assert [i for i in range(31, 45) if len(chained[i])] == list(range(31, 37))
+
+
+def test_carried_box_is_at_most_twice_the_face() -> None:
+    frames = [_faces([(_box(0, speed=0), 3)] if i == 0 else []) for i in range(40)]
+    out = _run(MaskPlanner(resolution_wh=(640, 360), lookahead_frames=2, trail_frames=30), frames)
+    widths = [float(out[i].xyxy[0, 2] - out[i].xyxy[0, 0]) for i in range(1, 31)]
+    assert widths == sorted(widths) and widths[-1] == pytest.approx(80, abs=0.5)  # grows, then holds at 2x
+    unbounded = _run(
+        MaskPlanner(resolution_wh=(640, 360), lookahead_frames=2, trail_frames=30, max_scale=None), frames
+    )
+    assert float(unbounded[30].xyxy[0, 2] - unbounded[30].xyxy[0, 0]) > 100

@@ -114,3 +114,33 @@ def test_privacy_zone_is_always_masked() -> None:
 def test_bad_zones_are_refused(zone: list[tuple[float, float]]) -> None:
     with pytest.raises(UsageError, match="privacy zone 1"):
         rasterize_zones([zone], (320, 180))
+
+
+def test_kept_face_box_beats_a_neighbours_mask_but_not_a_nearer_face_zone_or_manual_mask() -> None:
+    # Issue #13: a stranger's head-sized mask must not cover the requester's face.
+    photo = np.ascontiguousarray(data.astronaut())
+    kept = np.array([[200, 100, 260, 170]], float)  # the requester's measured box (60x70)
+    stranger = np.array([[150, 90, 200, 150]], float)  # its head mask (1.6x) reaches over the kept box
+    zone = rasterize_zones([[(0.48, 0.0), (0.52, 0.0), (0.52, 1.0), (0.48, 1.0)]], (512, 512))
+    out = photo.copy()
+    mask = Masker(MaskStyle(), (512, 512), zone).apply(out, stranger, kept).copy()
+    inside = np.zeros(mask.shape, bool)
+    inside[100:170, 200:260] = True
+    # Inside the kept box only the zone (x 246-266) stays masked; the stranger's own box is masked.
+    assert not mask[inside & ~zone].any() and mask[inside & zone].all()
+    assert np.array_equal(out[inside & ~zone], photo[inside & ~zone])
+    assert mask[90:150, 150:200].all()
+    without = Masker(MaskStyle(), (512, 512)).apply(photo.copy(), stranger)
+    assert without[inside].mean() > 0.05  # what the kept face lost before
+
+    # A nearer (taller) face in front of the kept box keeps its own pixels masked there.
+    nearer = np.array([[230, 60, 330, 180]], float)
+    mask = Masker(MaskStyle(), (512, 512)).apply(photo.copy(), nearer, kept)
+    assert mask[100:170, 230:260].all() and not mask[100:170, 200:228].any()
+    # A carried (not measured) box does not count as in front: only the occluders given do.
+    mask = Masker(MaskStyle(), (512, 512)).apply(photo.copy(), nearer, kept, None, np.empty((0, 4)))
+    assert not mask[100:170, 200:260].any()
+    # A manual mask wins over the kept face.
+    manual = np.array([[205, 105, 225, 125]], float)
+    mask = Masker(MaskStyle(), (512, 512)).apply(photo.copy(), stranger, kept, manual)
+    assert mask[105:125, 205:225].all()

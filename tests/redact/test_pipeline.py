@@ -11,9 +11,11 @@ import pytest
 
 from cctvkit.errors import CorruptVideoError, UsageError, VideoOpenError
 from cctvkit.redact import FaceDetector, RedactionReport, RedactOptions, redact_video, review_paths
-from cctvkit.redact.evaluation import ScoreKeeper
-from cctvkit.samplegen import GroundTruth
+from cctvkit.redact.evaluation import ScoreKeeper, detail_correlation
+from cctvkit.redact.masking import head_boxes
+from cctvkit.samplegen import FaceTrack, GroundTruth, Keyframe, write_clip
 from cctvkit.video import VideoReader, probe
+from tests.conftest import write_avi_600
 
 
 def _decode(path: Path) -> list[tuple[float, np.ndarray]]:
@@ -29,12 +31,14 @@ def _redact_and_score(
     keep_tracks: tuple[int, ...] = (),
     kept_faces: tuple[str, ...] = (),
     review: bool = False,
+    options: RedactOptions | None = None,
 ) -> tuple[RedactionReport, ScoreKeeper]:
     source, truth = clip
     masks: dict[int, np.ndarray] = {}
     report = redact_video(
         source,
         output,
+        options=options,
         detector=detector,
         keep_tracks=keep_tracks,
         review=review,
@@ -261,3 +265,109 @@ def test_keep_audio_carries_the_span_as_aac(detector: FaceDetector, tmp_path: Pa
         info.creation_time_utc is not None
         and info.creation_time_utc.isoformat() == "2026-10-01T09:00:01+00:00"
     )
+
+
+CROSSING_TRACKS = (
+    # The requester walks right, near the camera; a stranger further back walks left across
+    # them, so the stranger's head-sized (and, while hidden, carried) mask reaches over their face.
+    FaceTrack("requester", "collins", (Keyframe(0.0, 0.28, 0.56, 0.22), Keyframe(3.0, 0.72, 0.56, 0.22))),
+    FaceTrack("stranger", "collins-dark", (Keyframe(0.0, 0.80, 0.40, 0.13), Keyframe(3.0, 0.20, 0.40, 0.13))),
+)
+
+
+@pytest.fixture(scope="module")
+def crossing_clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, GroundTruth]:
+    path = tmp_path_factory.mktemp("crossing") / "crossing.mp4"
+    return path, write_clip(path, seconds=3, fps=10, size_wh=(640, 360), seed=3, faces=CROSSING_TRACKS)
+
+
+def _kept_face_visibility(
+    clip: tuple[Path, GroundTruth], output: Path, detector: FaceDetector, options: RedactOptions
+) -> tuple[int, int, ScoreKeeper]:
+    """Redact keeping the requester; return (frames their face is visible: at most 10 % of its
+    box masked and its detail intact in the output pixels, frames scored) and the score."""
+    source, truth = clip
+    review = redact_video(source, output, detector=detector, options=options)
+    requester = _track_of(review, truth, "requester")
+    assert requester >= 0
+    masks: dict[int, np.ndarray] = {}
+    redact_video(
+        source,
+        output,
+        options=options,
+        detector=detector,
+        keep_tracks=(requester,),
+        on_mask=lambda index, mask, _boxes: masks.__setitem__(index, mask.copy()),
+    )
+    originals, outputs = _decode(source), _decode(output)
+    keeper = ScoreKeeper(("requester",))
+    shown = scored = 0
+    for index, boxes in enumerate(truth.frames):
+        keeper.add(boxes, masks[index], originals[index][1], outputs[index][1])
+        for box in boxes:
+            if box.face_id == "requester" and box.visible_fraction >= 0.5:
+                x1, y1, x2, y2 = box.xyxy
+                before, after = originals[index][1][y1:y2, x1:x2], outputs[index][1][y1:y2, x1:x2]
+                scored += 1
+                shown += masks[index][y1:y2, x1:x2].mean() <= 0.1 and detail_correlation(before, after) > 0.5
+    return shown, scored, keeper
+
+
+def test_kept_face_crossing_a_stranger_stays_visible_and_the_stranger_masked(
+    crossing_clip: tuple[Path, GroundTruth], detector: FaceDetector, tmp_path: Path
+) -> None:
+    _, truth = crossing_clip
+    # The stranger's mask does reach over the requester's face (else this proves nothing).
+    overlapping = 0
+    for boxes in truth.frames:
+        faces = {b.face_id: np.array(b.xyxy, float) for b in boxes}
+        if len(faces) == 2:
+            head = head_boxes(faces["stranger"][None], RedactOptions().style.scale)[0]
+            near = faces["requester"]
+            overlapping += head[0] < near[2] and head[2] > near[0] and head[1] < near[3] and head[3] > near[1]
+    assert overlapping >= 5
+
+    shown, scored, keeper = _kept_face_visibility(
+        crossing_clip, tmp_path / "kept.mp4", detector, RedactOptions()
+    )
+    assert scored >= 25
+    assert shown >= 0.95 * scored, (shown, scored)
+    # The stranger stays masked everywhere it is not behind the requester, pixels included.
+    assert sum(keeper.score.scored.values()) >= 20
+    assert keeper.score.leak_rate == 0, keeper.score
+    assert keeper.score.leaked_by_pixels == 0
+
+    # Before issue #13 the stranger's mask covered the requester while they crossed.
+    before, _, _ = _kept_face_visibility(
+        crossing_clip, tmp_path / "before.mp4", detector, RedactOptions(kept_face_wins=False)
+    )
+    assert before < shown - 3, (before, shown)
+
+
+def test_avi_with_a_600_fps_header_is_detected_at_the_configured_stride(
+    detector: FaceDetector, tmp_path: Path
+) -> None:
+    # Issue #13: a 1/600 header time base read as 600 fps made the stride 72 frames; one
+    # detection on frame 0 grew into a mask over most of the frame and 49 frames went undetected.
+    mp4 = tmp_path / "walk.mp4"
+    truth = write_clip(mp4, seconds=2, fps=25, size_wh=(640, 360), seed=5, faces=2)
+    avi = write_avi_600(tmp_path / "dvr.avi", [image for _, image in _decode(mp4)])
+    report, keeper = _redact_and_score((avi, truth), tmp_path / "out.mp4", detector)
+    stride = RedactOptions().detect_stride(25)
+    assert (report.fps, report.parameters["detect_stride_frames"], stride) == ("25", 3, 3)
+    found = [s.index for s in report.frames if s.detections]
+    assert len(found) >= 15 and all(index % stride == 0 for index in found), found
+    # Every face masked, by masks of about a face's size: no frame-wide ellipse.
+    assert sum(keeper.score.scored.values()) >= 60
+    assert keeper.score.leak_rate == 0, keeper.score
+    faces_area = np.mean(
+        [sum((b.xyxy[2] - b.xyxy[0]) * (b.xyxy[3] - b.xyxy[1]) for b in f) for f in truth.frames]
+    )
+    assert report.masked_fraction_mean < 6 * faces_area / (640 * 360), report.masked_fraction_mean
+
+
+@pytest.mark.parametrize(("fps", "stride", "trail"), [(10, 1, 5), (25, 3, 13), (30, 3, 15), (600, 14, 60)])
+def test_frame_counts_stay_sane_whatever_the_rate(fps: float, stride: int, trail: int) -> None:
+    options = RedactOptions()
+    assert options.detect_stride(fps) == stride
+    assert options.frames(options.trail_s, fps) == trail

@@ -93,7 +93,14 @@ def busy(site: Path) -> Iterator[Busy]:
 
 def test_purge_skips_footage_a_release_is_reading(busy: Busy) -> None:
     """The request's hold is released while its release runs: the lease alone keeps the sources."""
-    release = spawn(busy.config_path, "request", "process", busy.request_id, fault="release:verified:1:stop")
+    release = spawn(
+        busy.config_path,
+        "request",
+        "process",
+        busy.request_id,
+        "--mask-everyone",
+        fault="release:verified:1:stop",
+    )
     wait_stopped(release)  # sources leased and re-hashed; about to cut them
     busy.release_hold()
     code, out, err = cli(busy.config_path, "purge")
@@ -113,7 +120,7 @@ def test_release_fails_cleanly_when_a_purge_got_there_first(busy: Busy) -> None:
     busy.release_hold()
     purge = spawn(busy.config_path, "purge", fault="purge:marked:1:stop")
     wait_stopped(purge)  # every due file is marked 'deleting'
-    code, _out, err = cli(busy.config_path, "request", "process", busy.request_id)
+    code, _out, err = cli(busy.config_path, "request", "process", busy.request_id, "--mask-everyone")
     assert code == 13 and "being purged" in err, err
     assert busy.releases() == []
     assert [p.name for p in Path(busy.config.release_dir).iterdir()] == []
@@ -121,15 +128,24 @@ def test_release_fails_cleanly_when_a_purge_got_there_first(busy: Busy) -> None:
     assert code == 0, err
     assert not any(p.exists() for p in busy.sources) and busy.lost_in_retention() == 0
     # Retried: nothing is left to release, and it says why (a refusal is the answer to record).
-    code, _out, err = cli(busy.config_path, "request", "process", busy.request_id)
+    code, _out, err = cli(busy.config_path, "request", "process", busy.request_id, "--mask-everyone")
     assert code == 13 and "no footage can be released" in err, err
     assert busy.audit_ok()
 
 
 def test_two_operators_on_one_request(busy: Busy) -> None:
-    first = spawn(busy.config_path, "request", "process", busy.request_id, fault="release:staged:1:stop")
+    first = spawn(
+        busy.config_path,
+        "request",
+        "process",
+        busy.request_id,
+        "--mask-everyone",
+        fault="release:staged:1:stop",
+    )
     wait_stopped(first)
-    code, _out, err = cli(busy.config_path, "request", "process", busy.request_id, operator="k.jones")
+    code, _out, err = cli(
+        busy.config_path, "request", "process", busy.request_id, "--mask-everyone", operator="k.jones"
+    )
     assert code == 8 and f"another run on request {busy.request_id} is running" in err, err
     code, _out, err = cli(busy.config_path, "request", "review", busy.request_id, operator="k.jones")
     assert code == 8, err
@@ -138,7 +154,9 @@ def test_two_operators_on_one_request(busy: Busy) -> None:
     assert code == 8 and "is running" in err, err
     code, _out, err = resume(first)
     assert code == 0, err
-    code, _out, err = cli(busy.config_path, "request", "process", busy.request_id, operator="k.jones")
+    code, _out, err = cli(
+        busy.config_path, "request", "process", busy.request_id, "--mask-everyone", operator="k.jones"
+    )
     assert code == 0, err
     releases = busy.releases()
     assert [(r.id[-2:], r.created_by) for r in releases] == [("r1", "j.smith"), ("r2", "k.jones")]
@@ -150,7 +168,7 @@ def test_purges_killed_at_random_while_releases_run(busy: Busy) -> None:
     releases, purges = CliServer(busy.config_path), CliServer(busy.config_path)
     try:
         for _ in range(RANDOM_PURGE_KILLS):
-            releases.start("request", "process", busy.request_id)
+            releases.start("request", "process", busy.request_id, "--mask-everyone")
             pid = purges.start("purge")
             time.sleep(rng.uniform(0.0, 0.6))
             with contextlib.suppress(ProcessLookupError):

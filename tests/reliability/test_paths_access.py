@@ -68,7 +68,7 @@ def test_symlinks_and_release_dirs_pointing_into_or_out_of_the_archive(site: Pat
         )  # fmt: skip
         assert code == 0, err
         rid = _out.split()[1]
-        code, _out, err = cli(cfg_path, "request", "process", rid)
+        code, _out, err = cli(cfg_path, "request", "process", rid, "--mask-everyone")
         assert code == 5 and "overlaps archive root" in err, err
     assert sorted(p.name for p in (archive / "gate").iterdir() if p.is_dir() and not p.is_symlink()) == []
 
@@ -86,7 +86,7 @@ def test_private_files_and_refusal_when_open_to_others(site: Path) -> None:
     )  # fmt: skip
     assert code == 0, err
     rid = out.split()[1]
-    code, _out, err = cli(site, "request", "process", rid)
+    code, _out, err = cli(site, "request", "process", rid, "--mask-everyone")
     assert code == 0, err
     data = site.parent / "data"
     made = [data, *data.rglob("*")]
@@ -100,10 +100,10 @@ def test_private_files_and_refusal_when_open_to_others(site: Path) -> None:
     for target in targets:
         before = _mode(target)
         os.chmod(target, before | 0o004 | (0o001 if target.is_dir() else 0))
-        code, _out, err = cli(site, "request", "process", rid)
+        code, _out, err = cli(site, "request", "process", rid, "--mask-everyone")
         assert code == 12 and "open to other users" in err and str(target) in err, (target, err)
         os.chmod(target, before)
-    assert cli(site, "request", "process", rid)[0] == 0
+    assert cli(site, "request", "process", rid, "--mask-everyone")[0] == 0
 
 
 def test_every_action_names_its_operator(site: Path) -> None:

@@ -67,7 +67,15 @@ class ReleaseSite:
         secret = self.config_path.parent / "passphrase"
         secret.write_text(PASSPHRASE + "\n")
         os.chmod(secret, 0o600)
-        return ["request", "process", self.request_id, "--encrypt", "--passphrase-file", str(secret)]
+        return [
+            "request",
+            "process",
+            self.request_id,
+            "--mask-everyone",
+            "--encrypt",
+            "--passphrase-file",
+            str(secret),
+        ]
 
 
 @pytest.fixture

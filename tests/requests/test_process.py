@@ -12,10 +12,15 @@ import pytest
 
 from cctvkit.catalog import audit_store
 from cctvkit.catalog import releases as relq
+from cctvkit.catalog.reviews import insert_reviews
 from cctvkit.config import ApproverConfig, SiteConfig
 from cctvkit.errors import ArchivePathError, AuditError, PolicyError, UsageError
 from cctvkit.keys import create_key, unlock_key
+from cctvkit.redact import RedactOptions
 from cctvkit.requests.approval import approve_unredacted
+from cctvkit.requests.clips import plan_clips
+from cctvkit.requests.coverage import find_coverage
+from cctvkit.requests.keeping import review_records
 from cctvkit.requests.kinds import RequestKind
 from cctvkit.requests.lifecycle import NewRequest, get_request, identify_requester, open_request
 from cctvkit.requests.process import ProcessOptions, process_request
@@ -56,7 +61,7 @@ def test_subject_release_verifies_and_tampering_is_caught(indexed_site: IndexedS
         site.config,
         req.id,
         actor=OPERATOR,
-        options=ProcessOptions(passphrase=PASSPHRASE),
+        options=ProcessOptions(passphrase=PASSPHRASE, mask_everyone=True),
         now=NOW,
     )
     pkg = result.path
@@ -73,6 +78,7 @@ def test_subject_release_verifies_and_tampering_is_caught(indexed_site: IndexedS
     )
     assert manifest["outcome"] == "released" and manifest["redacted"] is True
     assert clip["redaction"]["model"] == "centerface" and "faces_masked" in clip["redaction"]
+    assert clip["redaction"]["keep"]["mask_everyone"] is True  # said on purpose (issue #13)
     assert verify_path(pkg).ok
 
     # The sealed archive opens with the passphrase and verifies; a wrong one is refused.
@@ -114,7 +120,8 @@ def test_partial_release_names_restricted_footage(indexed_site: IndexedSite) -> 
             r for r in rq.list_recordings(conn, camera_ids=["gate"]) if r.path.endswith("100002.mp4")
         )
     restrict_recording(site.catalog, middle.id, actor=OPERATOR, reason="objection under 13.2.3", now=NOW)
-    result = process_request(site.catalog, site.config, req.id, actor=OPERATOR, now=NOW)
+    everyone = ProcessOptions(mask_everyone=True)
+    result = process_request(site.catalog, site.config, req.id, actor=OPERATOR, options=everyone, now=NOW)
     manifest = result.manifest.to_dict()
     assert manifest["outcome"] == "partial" and len(manifest["clips"]) == 2
     assert all(middle.id not in [s["recording_id"] for s in c["sources"]] for c in manifest["clips"])
@@ -178,14 +185,22 @@ def test_release_dir_inside_archive_root_refused(indexed_site: IndexedSite) -> N
     config = SiteConfig.from_toml(site.config_path)
     req = _subject(site)
     with pytest.raises(ArchivePathError, match="overlaps archive root"):
-        process_request(site.catalog, config, req.id, actor=OPERATOR, now=NOW)
+        process_request(
+            site.catalog, config, req.id, actor=OPERATOR, options=ProcessOptions(mask_everyone=True), now=NOW
+        )
     assert not os.path.exists(site.root / "archive" / "out" / "R-2026-0001-r1")
 
 
 def test_failed_run_leaves_nothing_behind(indexed_site: IndexedSite) -> None:
     site = indexed_site
     req = _subject(site)
-    # Track 99 does not exist: the run fails after redacting, before anything is published.
+    # A review that showed a track 99 the release's analysis does not find (the footage has
+    # none): the run fails after redacting, before anything is published.
+    clips = plan_clips(find_coverage(site.catalog, get_request(site.catalog, req.id)))
+    with site.catalog.write() as conn:
+        insert_reviews(
+            conn, review_records(req.id, clips, {1: [99]}, RedactOptions(), actor=OPERATOR, now=NOW)
+        )
     bad = ProcessOptions(keep_tracks={1: frozenset({99})})
     with pytest.raises(UsageError, match="do not exist"):
         process_request(site.catalog, site.config, req.id, actor=OPERATOR, options=bad, now=NOW)

@@ -13,7 +13,7 @@ import pytest
 
 from cctvkit.errors import CorruptVideoError, SeekError, VideoError, VideoOpenError
 from cctvkit.video import VideoReader, VideoWriter, probe
-from tests.conftest import write_tiny_video
+from tests.conftest import write_avi_600, write_tiny_video
 
 
 def test_probe_video(tmp_path: Path) -> None:
@@ -26,6 +26,21 @@ def test_probe_video(tmp_path: Path) -> None:
     assert info.duration_s == pytest.approx(2.5)
     assert info.creation_time_utc == when
     assert info.has_audio is False
+
+
+def test_frame_rate_comes_from_the_timestamps_not_the_header(tmp_path: Path) -> None:
+    # Issue #13: an AVI with a 1/600 header time base declares 600 fps for 25 frames a second.
+    frames = [np.full((48, 64, 3), i * 5, np.uint8) for i in range(50)]
+    path = write_avi_600(tmp_path / "dvr.avi", frames)
+    with av.open(str(path)) as container:
+        assert container.streams.video[0].average_rate == 600  # what the header says
+    info = probe(path)
+    assert (info.fps, info.frame_count) == (Fraction(25), 50)
+    assert info.duration_s == pytest.approx(2.0)
+    with VideoReader(path) as reader:
+        assert reader.fps == Fraction(25)
+        times = [frame.time_s for frame in reader.frames()]
+    assert times == pytest.approx([i / 25 for i in range(50)])
 
 
 def test_probe_still(tmp_path: Path) -> None:
