@@ -12,10 +12,13 @@ import pytest
 
 from cctvkit.catalog import audit_store
 from cctvkit.catalog import recordings as rq
+from cctvkit.catalog.reviews import insert_reviews
 from cctvkit.errors import ConflictError, NotFoundError, UsageError
+from cctvkit.redact import RedactOptions
 from cctvkit.requests import decisions
 from cctvkit.requests.clips import plan_clips
 from cctvkit.requests.coverage import find_coverage
+from cctvkit.requests.keeping import review_records
 from cctvkit.requests.lifecycle import get_request
 from cctvkit.requests.process import ProcessOptions, process_request
 from cctvkit.retention.restrictions import restrict_recording
@@ -67,7 +70,9 @@ def test_manual_mask_reaches_the_release_pixels_and_the_audit(indexed_site: Inde
         now=NOW,
     )
     assert (mask.first_frame, mask.last_frame, len(mask.boxes_in_span())) == (5, 30, 26)
-    result = process_request(site.catalog, site.config, req.id, actor=OPERATOR, now=NOW)
+    # Only manual masks were decided: the requester is masked too, on purpose (issue 13's rule).
+    options = ProcessOptions(mask_everyone=True)
+    result = process_request(site.catalog, site.config, req.id, actor=OPERATOR, options=options, now=NOW)
     (clip,) = result.manifest.clips
     assert clip.redaction["review"]["manual_masks"] == [
         {"id": mask.id, "frames": [5, 30], "reason": "face behind the glass", "by": OPERATOR}
@@ -99,7 +104,12 @@ def test_kept_tracks_are_used_and_the_cli_overrides_them(indexed_site: IndexedSi
     decisions.set_track_keep(
         site.catalog, req.id, ref, 7, keep=True, reason="the requester", actor=OPERATOR, now=NOW
     )
-    # The tiny clip has no face track 7: the decision is applied, so process names it.
+    # A review that showed track 7 (issue 13: kept ids must come from one); the tiny clip has no
+    # face track 7 when redacted, and the decision is applied, so process names it.
+    clips = plan_clips(find_coverage(site.catalog, req))
+    with site.catalog.write() as conn:
+        seen = review_records(req.id, clips, {1: [7]}, RedactOptions(), actor=OPERATOR, now=NOW)
+        insert_reviews(conn, seen)
     with pytest.raises(UsageError, match=r"track id\(s\) \[7\] do not exist"):
         process_request(site.catalog, site.config, req.id, actor=OPERATOR, now=NOW)
     # --keep-track for the clip replaces the page's kept tracks.
