@@ -17,6 +17,7 @@ from cctvkit.catalog.request_records import Request
 from cctvkit.config import SiteConfig
 from cctvkit.errors import ConflictError, NotFoundError, UsageError
 from cctvkit.ingest import sync_cameras
+from cctvkit.locks import FileLock
 from cctvkit.requests.deadlines import MAX_EXTENSION_MONTHS, due_date, extended_due_date
 from cctvkit.requests.ids import format_request_id, request_id_prefix, validate_request_id
 from cctvkit.requests.kinds import RequestKind, default_legal_basis
@@ -24,7 +25,6 @@ from cctvkit.requests.session import run_lock
 from cctvkit.requests.windows import WindowSpec
 from cctvkit.requests.workspace import discard_work
 from cctvkit.retention.holds import insert_hold_in, release_hold_in
-from cctvkit.retention.lock import FileLock
 
 if TYPE_CHECKING:
     from cctvkit.catalog.db import Connection
