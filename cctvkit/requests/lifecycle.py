@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 
 from cctvkit._fault import FaultPoints
 from cctvkit.audit import write_audit
+from cctvkit.cameras import sync_cameras
 from cctvkit.catalog import holds as hq
 from cctvkit.catalog import requests as reqq
 from cctvkit.catalog.db import Catalog
 from cctvkit.catalog.request_records import Request
 from cctvkit.config import SiteConfig
 from cctvkit.errors import ConflictError, NotFoundError, UsageError
-from cctvkit.ingest import sync_cameras
 from cctvkit.locks import FileLock
 from cctvkit.requests.deadlines import MAX_EXTENSION_MONTHS, due_date, extended_due_date
 from cctvkit.requests.ids import format_request_id, request_id_prefix, validate_request_id
