@@ -17,8 +17,8 @@ from sqlalchemy import (
     Text,
 )
 
-from cctvkit.catalog.records import RECORDING_STATES
 from cctvkit.catalog.types import UTCDateTime
+from cctvkit.states import RECORDING_STATES
 
 __all__ = [
     "RECORDING_STATES",

@@ -25,6 +25,7 @@ from cctvkit.files import PARTIAL_MARK, is_within, sha256_file
 from cctvkit.ingest.matcher import CameraMatcher
 from cctvkit.ingest.pattern import TimeAmbiguous, TimeNotFound
 from cctvkit.ingest.timing import establish_times
+from cctvkit.states import RecordingState
 from cctvkit.video import MediaInfo, probe
 
 __all__ = ["FileFacts", "ScanSummary", "scan_archive"]
@@ -159,7 +160,13 @@ def _examine(
 def _row(facts: FileFacts, now: datetime) -> dict:
     info = facts.info
     cam = facts.camera
-    state = "quarantined" if facts.problem else "damaged" if facts.damage else "present"
+    state = (
+        RecordingState.QUARANTINED
+        if facts.problem
+        else RecordingState.DAMAGED
+        if facts.damage
+        else RecordingState.PRESENT
+    )
     start = facts.start_utc if not facts.problem else None
     end = facts.end_utc if not facts.problem else None
     return {
