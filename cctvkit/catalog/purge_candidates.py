@@ -9,9 +9,8 @@ from typing import Any
 
 from sqlalchemy import Connection, String, and_, func, not_, select, type_coerce
 
-from cctvkit.catalog.records import FOOTAGE_STATES
 from cctvkit.catalog.schema import recordings
-from cctvkit.states import RecordingState
+from cctvkit.states import FOOTAGE_STATES, RecordingState
 
 __all__ = ["Candidate", "count_in_retention", "count_quarantined", "due_candidates"]
 

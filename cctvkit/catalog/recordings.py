@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select
 
-from cctvkit.catalog.records import FOOTAGE_STATES, Camera, Recording
+from cctvkit.catalog.records import Camera, Recording
 from cctvkit.catalog.schema import cameras, recordings
 from cctvkit.catalog.types import UTCDateTime
-from cctvkit.states import SCANNED_STATES, RecordingState
+from cctvkit.states import FOOTAGE_STATES, SCANNED_STATES, RecordingState
 
 __all__ = [
     "CameraStats",

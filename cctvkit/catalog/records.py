@@ -6,10 +6,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from cctvkit.states import FOOTAGE_STATES, RECORDING_STATES
+from cctvkit.states import FOOTAGE_STATES, RECORDING_STATES  # re-exported: defined in cctvkit.states
 
 __all__ = ["FOOTAGE_STATES", "RECORDING_STATES", "AuditRecord", "Camera", "Recording", "as_json"]
-
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 from cctvkit.catalog import recordings as rq
 from cctvkit.catalog.db import Catalog
-from cctvkit.catalog.records import FOOTAGE_STATES, Recording
+from cctvkit.catalog.records import Recording
 from cctvkit.catalog.request_records import Request, RequestWindow
 from cctvkit.retention.restrictions import restricted_recordings
-from cctvkit.states import RecordingState
+from cctvkit.states import FOOTAGE_STATES, RecordingState
 
 __all__ = ["WITHHELD_REASONS", "CameraCoverage", "Gap", "SourceSpan", "find_coverage"]
 

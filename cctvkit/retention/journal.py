@@ -20,14 +20,13 @@ from cctvkit.catalog import purge_journal as jq
 from cctvkit.catalog import recordings as rq
 from cctvkit.catalog.db import Catalog, Connection
 from cctvkit.catalog.purge_journal import JournalEntry
-from cctvkit.catalog.records import FOOTAGE_STATES
 from cctvkit.config import SiteConfig
 from cctvkit.errors import CctvkitError
 from cctvkit.ingest import ScanSummary
 from cctvkit.retention.plan import HoldIndex, PurgePlan
 from cctvkit.retention.policy import RetentionPolicy
 from cctvkit.retention.unlink import fsync_dirs, unlink_in_roots
-from cctvkit.states import JournalState, RecordingState
+from cctvkit.states import FOOTAGE_STATES, JournalState, RecordingState
 
 __all__ = ["JournalSteps", "PurgeSummary"]
 
