@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import Connection, String, and_, func, not_, select, type_coerce
 
-from cctvkit.catalog.records import FOOTAGE_STATES
 from cctvkit.catalog.schema import recordings
+from cctvkit.states import FOOTAGE_STATES, RecordingState
 
 __all__ = ["Candidate", "count_in_retention", "count_quarantined", "due_candidates"]
 
@@ -113,5 +113,5 @@ def count_in_retention(conn: Connection, cutoffs: Mapping[str, datetime]) -> dic
 
 def count_quarantined(conn: Connection) -> int:
     """Quarantined files (time or camera unknown): purge never deletes them; someone must look."""
-    query = select(func.count()).where(recordings.c.state == "quarantined")
+    query = select(func.count()).where(recordings.c.state == RecordingState.QUARANTINED)
     return int(conn.execute(query).scalar_one())

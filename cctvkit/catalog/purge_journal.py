@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, select
 
 from cctvkit.catalog.schema import purge_journal, recordings
+from cctvkit.states import JOURNAL_STATES, OPEN_JOURNAL_STATES, JournalState
 
 __all__ = [
     "JOURNAL_STATES",
@@ -25,10 +26,7 @@ __all__ = [
     "set_journal_state",
 ]
 
-JOURNAL_STATES = ("planned", "deleting", "purged", "missing", "failed", "cancelled")
-"""``missing``: the file was already gone before this purge came to delete it."""
-
-OPEN_STATES = ("planned", "deleting")
+OPEN_STATES = OPEN_JOURNAL_STATES
 """States a killed run may leave behind; the next run finishes them first."""
 
 
@@ -104,7 +102,7 @@ def recordings_in_deletion(conn: Connection, recording_ids: Iterable[int]) -> se
     out: set[int] = set()
     for i in range(0, len(ids), 500):
         query = select(purge_journal.c.recording_id).where(
-            purge_journal.c.recording_id.in_(ids[i : i + 500]), purge_journal.c.state == "deleting"
+            purge_journal.c.recording_id.in_(ids[i : i + 500]), purge_journal.c.state == JournalState.DELETING
         )
         out.update(conn.execute(query).scalars())
     return out

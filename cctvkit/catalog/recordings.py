@@ -9,9 +9,10 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select
 
-from cctvkit.catalog.records import FOOTAGE_STATES, Camera, Recording
+from cctvkit.catalog.records import Camera, Recording
 from cctvkit.catalog.schema import cameras, recordings
 from cctvkit.catalog.types import UTCDateTime
+from cctvkit.states import FOOTAGE_STATES, SCANNED_STATES, RecordingState
 
 __all__ = [
     "CameraStats",
@@ -29,8 +30,6 @@ __all__ = [
     "upsert_camera",
 ]
 
-SCANNED_STATES = ("present", "damaged", "quarantined")
-"""States a scan may change: a file it indexed. Purged and missing rows belong to the purge's record."""
 
 
 def _recording(row: Any) -> Recording:
@@ -103,7 +102,7 @@ def mark_vanished(conn: Connection, recording_ids: Iterable[int], reason: str, n
         query = (
             recordings.update()
             .where(recordings.c.id.in_(ids[i : i + 500]), recordings.c.state.in_(SCANNED_STATES))
-            .values(state="missing", state_reason=reason, state_changed_at=now)
+            .values(state=RecordingState.MISSING, state_reason=reason, state_changed_at=now)
             .returning(recordings.c.id)
         )
         out.extend(int(r) for r in conn.execute(query).scalars())

@@ -6,14 +6,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from cctvkit.states import FOOTAGE_STATES, RECORDING_STATES  # re-exported: defined in cctvkit.states
+
 __all__ = ["FOOTAGE_STATES", "RECORDING_STATES", "AuditRecord", "Camera", "Recording", "as_json"]
-
-RECORDING_STATES = ("present", "damaged", "missing", "quarantined", "purged")
-"""Every state a recording can be in (``index ls --state``)."""
-
-FOOTAGE_STATES = ("present", "damaged")
-"""Files holding dated footage: under retention, holds and requests. A damaged file's span is what
-decodes before the damage (issue 14); it is still footage and kept or purged like any other."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from cctvkit.states import RequestStatus
+
 __all__ = [
     "Approval",
     "Disclosure",
@@ -102,7 +104,7 @@ class Request:
 
     @property
     def is_open(self) -> bool:
-        return self.status == "open"
+        return self.status == RequestStatus.OPEN
 
     @property
     def extended_months(self) -> int:

@@ -17,8 +17,8 @@ from sqlalchemy import (
     Text,
 )
 
-from cctvkit.catalog.records import RECORDING_STATES
 from cctvkit.catalog.types import UTCDateTime
+from cctvkit.states import RECORDING_STATES
 
 __all__ = [
     "RECORDING_STATES",
@@ -89,7 +89,7 @@ recordings = Table(
     Column("size_bytes", BigInteger, nullable=False),
     Column("mtime_ns", BigInteger, nullable=False),
     Column("sha256", String(64), nullable=True),
-    Column("state", String(16), nullable=False),
+    Column("state", String(16), nullable=False),  # a RecordingState (cctvkit.states)
     Column("state_reason", Text, nullable=True),
     Column("indexed_at", UTCDateTime, nullable=False),
     Column("state_changed_at", UTCDateTime, nullable=False),
@@ -166,7 +166,7 @@ purge_journal = Table(
     Column("recording_id", Integer, ForeignKey("recordings.id"), nullable=False),
     Column("path", Text, nullable=False),
     Column("sha256", String(64), nullable=True),
-    Column("state", String(16), nullable=False),  # planned | deleting | purged | failed | cancelled
+    Column("state", String(16), nullable=False),  # a JournalState (cctvkit.states)
     Column("reason", Text, nullable=False),
     Column("error", Text, nullable=True),
     Column("planned_at", UTCDateTime, nullable=False),
@@ -194,8 +194,8 @@ requests = Table(
     metadata,
     Column("id", String(32), primary_key=True),  # R-2026-0001
     Column("kind", String(16), nullable=False),  # subject | police | insurer | partner | other
-    Column("status", String(16), nullable=False),  # open | closed
-    Column("outcome", String(16), nullable=True),  # released | partial | refused
+    Column("status", String(16), nullable=False),  # a RequestStatus (cctvkit.states)
+    Column("outcome", String(16), nullable=True),  # a RequestOutcome (cctvkit.states)
     Column("requester", Text, nullable=False),
     Column("contact", Text, nullable=True),
     Column("recipient", Text, nullable=False),  # who receives a release (the requester by default)
@@ -298,7 +298,7 @@ releases = Table(
     metadata,
     Column("id", String(40), primary_key=True),  # R-2026-0001-r1
     Column("request_id", String(32), ForeignKey("requests.id"), nullable=False),
-    Column("outcome", String(16), nullable=False),  # released | partial
+    Column("outcome", String(16), nullable=False),  # one of RELEASE_OUTCOMES (cctvkit.states)
     Column("redacted", Boolean, nullable=False),
     Column("path", Text, nullable=False),
     Column("archive_path", Text, nullable=True),  # the encrypted archive, if one was made

@@ -10,6 +10,7 @@ from sqlalchemy import insert
 
 from cctvkit.catalog.db import Catalog
 from cctvkit.catalog.schema import cameras, recordings
+from cctvkit.states import RecordingState
 
 __all__ = ["generate_catalog"]
 
@@ -84,7 +85,7 @@ def generate_catalog(
                     "size_bytes": 900_000_000,
                     "mtime_ns": 0,
                     "sha256": hashlib.sha256(path.encode()).hexdigest(),
-                    "state": "present",
+                    "state": RecordingState.PRESENT,
                     "state_reason": None,
                     "indexed_at": now,
                     "state_changed_at": now,

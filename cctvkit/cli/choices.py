@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
-from cctvkit.catalog.schema import RECORDING_STATES
 from cctvkit.redact.options import MODELS, PRECISIONS, PRESETS, REGION_MODES
+from cctvkit.states import RECORDING_STATES
 
 __all__ = ["Model", "Precision", "Preset", "RecordingState", "RegionMode", "choice"]
 

@@ -13,20 +13,22 @@ from pathlib import Path, PurePath
 
 from cctvkit._fault import FaultPoints
 from cctvkit.audit import write_audit
+from cctvkit.cameras import sync_cameras
 from cctvkit.catalog import leases as lq
 from cctvkit.catalog import purge_journal as jq
 from cctvkit.catalog import recordings as rq
 from cctvkit.catalog.db import Catalog
-from cctvkit.catalog.records import Camera, Recording
+from cctvkit.catalog.records import Recording
 from cctvkit.config import CameraConfig, SiteConfig
 from cctvkit.errors import CctvkitError
 from cctvkit.files import PARTIAL_MARK, is_within, sha256_file
 from cctvkit.ingest.matcher import CameraMatcher
 from cctvkit.ingest.pattern import TimeAmbiguous, TimeNotFound
 from cctvkit.ingest.timing import establish_times
+from cctvkit.states import RecordingState
 from cctvkit.video import MediaInfo, probe
 
-__all__ = ["FileFacts", "ScanSummary", "scan_archive", "sync_cameras"]
+__all__ = ["FileFacts", "ScanSummary", "scan_archive"]
 
 log = logging.getLogger(__name__)
 
@@ -78,31 +80,6 @@ class ScanSummary:
             f"{self.unindexable} unindexable "
             f"({self.seconds:.1f} s)"
         )
-
-
-def sync_cameras(catalog: Catalog, config: SiteConfig, actor: str, now: datetime) -> None:
-    """Make the catalog's camera rows match the config (retention changes are audited)."""
-    with catalog.write() as conn:
-        for cam in config.cameras:
-            record = Camera(
-                id=cam.id,
-                site=cam.site,
-                area=cam.area,
-                timezone=cam.timezone or config.site.timezone,
-                retention_days=cam.retention_days,
-                retention_justification=cam.retention_justification,
-            )
-            if rq.upsert_camera(conn, record, now):
-                write_audit(
-                    conn,
-                    actor=actor,
-                    action="camera.configure",
-                    object_kind="camera",
-                    object_id=cam.id,
-                    camera_id=cam.id,
-                    details={"retention_days": cam.retention_days, "site": cam.site, "area": cam.area},
-                    now=now,
-                )
 
 
 def _walk(root: Path) -> Iterator[Path]:
@@ -183,7 +160,13 @@ def _examine(
 def _row(facts: FileFacts, now: datetime) -> dict:
     info = facts.info
     cam = facts.camera
-    state = "quarantined" if facts.problem else "damaged" if facts.damage else "present"
+    state = (
+        RecordingState.QUARANTINED
+        if facts.problem
+        else RecordingState.DAMAGED
+        if facts.damage
+        else RecordingState.PRESENT
+    )
     start = facts.start_utc if not facts.problem else None
     end = facts.end_utc if not facts.problem else None
     return {

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 
 from cctvkit.catalog import recordings as rq
 from cctvkit.catalog.db import Catalog
-from cctvkit.catalog.records import FOOTAGE_STATES, Recording
+from cctvkit.catalog.records import Recording
 from cctvkit.catalog.request_records import Request, RequestWindow
 from cctvkit.retention.restrictions import restricted_recordings
+from cctvkit.states import FOOTAGE_STATES, RecordingState
 
 __all__ = ["WITHHELD_REASONS", "CameraCoverage", "Gap", "SourceSpan", "find_coverage"]
 
@@ -108,9 +109,9 @@ def _unavailable(rec: Recording, restricted: dict[int, int]) -> tuple[str, str] 
     """Why a recording cannot be used, or None if it can."""
     if rec.state not in FOOTAGE_STATES:
         detail = {
-            "purged": "purged under the retention rule",
-            "missing": "file missing from the archive",
-            "quarantined": f"unreadable or undated ({rec.state_reason or 'quarantined'})",
+            RecordingState.PURGED: "purged under the retention rule",
+            RecordingState.MISSING: "file missing from the archive",
+            RecordingState.QUARANTINED: f"unreadable or undated ({rec.state_reason or 'quarantined'})",
         }.get(rec.state, rec.state)
         return rec.state, f"recording #{rec.id} {detail}"
     if rec.id in restricted:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from cctvkit.catalog.request_records import Request
+from cctvkit.states import RequestOutcome
 
 __all__ = [
     "RequestKind",
@@ -62,7 +63,7 @@ def release_blockers(request: Request) -> list[str]:
     problems = []
     if not request.is_open:
         problems.append(f"request {request.id} is closed")
-    if request.outcome == "refused":
+    if request.outcome == RequestOutcome.REFUSED:
         problems.append(f"request {request.id} was refused")
     if RequestKind(request.kind) is RequestKind.POLICE:
         if not request.police_reference:

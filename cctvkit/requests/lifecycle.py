@@ -10,13 +10,14 @@ from zoneinfo import ZoneInfo
 
 from cctvkit._fault import FaultPoints
 from cctvkit.audit import write_audit
+from cctvkit.cameras import sync_cameras
 from cctvkit.catalog import holds as hq
 from cctvkit.catalog import requests as reqq
 from cctvkit.catalog.db import Catalog
 from cctvkit.catalog.request_records import Request
 from cctvkit.config import SiteConfig
 from cctvkit.errors import ConflictError, NotFoundError, UsageError
-from cctvkit.ingest import sync_cameras
+from cctvkit.locks import FileLock
 from cctvkit.requests.deadlines import MAX_EXTENSION_MONTHS, due_date, extended_due_date
 from cctvkit.requests.ids import format_request_id, request_id_prefix, validate_request_id
 from cctvkit.requests.kinds import RequestKind, default_legal_basis
@@ -24,7 +25,7 @@ from cctvkit.requests.session import run_lock
 from cctvkit.requests.windows import WindowSpec
 from cctvkit.requests.workspace import discard_work
 from cctvkit.retention.holds import insert_hold_in, release_hold_in
-from cctvkit.retention.lock import FileLock
+from cctvkit.states import RELEASE_OUTCOMES, RequestOutcome, RequestStatus
 
 if TYPE_CHECKING:
     from cctvkit.catalog.db import Connection
@@ -146,7 +147,7 @@ def open_request(
             {
                 "id": request_id,
                 "kind": str(kind),
-                "status": "open",
+                "status": RequestStatus.OPEN,
                 "outcome": None,
                 "requester": new.requester.strip(),
                 "contact": _text(new.contact),
@@ -362,9 +363,11 @@ def refuse_request(
         raise UsageError("a refusal needs its reason (--reason), e.g. the 13.9 ground")
     with _no_run(config, request_id), catalog.write() as conn:
         request = _open(conn, request_id)
-        if request.outcome in ("released", "partial"):
+        if request.outcome in RELEASE_OUTCOMES:
             raise ConflictError(f"request {request_id} was already answered with a release")
-        reqq.update_request(conn, request_id, {"outcome": "refused", "refusal_reason": reason.strip()})
+        reqq.update_request(
+            conn, request_id, {"outcome": RequestOutcome.REFUSED, "refusal_reason": reason.strip()}
+        )
         write_audit(
             conn,
             actor=actor,
@@ -412,7 +415,9 @@ def _no_run(config: SiteConfig, request_id: str) -> FileLock:
 def _close_in(conn: Connection, request: Request, *, actor: str, why: str, now: datetime) -> None:
     """Close ``request`` and release its holds in the caller's transaction: never one without the other."""
     reqq.update_request(
-        conn, request.id, {"status": "closed", "closed_by": actor, "closed_at": now, "close_reason": why}
+        conn,
+        request.id,
+        {"status": RequestStatus.CLOSED, "closed_by": actor, "closed_at": now, "close_reason": why},
     )
     write_audit(
         conn,

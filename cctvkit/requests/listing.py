@@ -9,6 +9,7 @@ from cctvkit.catalog import requests as reqq
 from cctvkit.catalog.db import Catalog
 from cctvkit.catalog.request_records import Disclosure, Release, Request
 from cctvkit.errors import UsageError
+from cctvkit.states import RequestStatus
 
 __all__ = ["list_disclosures", "list_releases", "list_requests"]
 
@@ -35,7 +36,8 @@ def list_requests(
     """
     if due_within_days is not None and due_within_days < 0:
         raise UsageError("--due-within must be zero or more days")
-    statuses = None if include_closed and not (overdue or due_within_days is not None) else ["open"]
+    open_only = not include_closed or overdue or due_within_days is not None
+    statuses = [RequestStatus.OPEN] if open_only else None
     due_before = None
     if overdue:
         due_before = today

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from cctvkit.requests.coverage import WITHHELD_REASONS
 from cctvkit.requests.kinds import recipient_category
+from cctvkit.states import RequestOutcome
 
 if TYPE_CHECKING:  # the video stack stays out of `release verify`
     from cctvkit.catalog.request_records import Request
@@ -429,7 +430,9 @@ class ManifestBuilder:
             },
             recipient={"name": request.recipient, "category": recipient_category(request.kind)},
             legal_basis=request.legal_basis,
-            outcome="partial" if any(w.withheld for w in self.withheld) else "released",
+            outcome=(
+                RequestOutcome.PARTIAL if any(w.withheld for w in self.withheld) else RequestOutcome.RELEASED
+            ),
             redacted=self.redacted,
             approval=self.approval,
             clips=tuple(self.clips),

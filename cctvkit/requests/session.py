@@ -10,9 +10,9 @@ from pathlib import Path
 from cctvkit.catalog.db import Catalog
 from cctvkit.config import SiteConfig
 from cctvkit.files import check_private
+from cctvkit.locks import FileLock
 from cctvkit.requests.recovery import Recovery, recover_release_dir, sweep_work_dir
 from cctvkit.requests.workspace import work_dir
-from cctvkit.retention.lock import FileLock
 
 __all__ = ["LOCK_NAME", "private_paths", "request_run", "run_lock"]
 

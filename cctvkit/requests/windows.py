@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from cctvkit.cameras import cameras_watching
 from cctvkit.config import SiteConfig
 from cctvkit.errors import NotFoundError, UsageError
 from cctvkit.timeparse import parse_local
@@ -42,13 +43,7 @@ def resolve_place(place: str, config: SiteConfig) -> tuple[str, ...]:
     cam = config.camera(wanted)
     if cam is not None:
         return (cam.id,)
-    site, _, area = wanted.rpartition("/")
-    found = tuple(
-        c.id
-        for c in config.cameras
-        if c.area.casefold() == area.strip().casefold()
-        and (not site or c.site.casefold() == site.strip().casefold())
-    )
+    found = cameras_watching(wanted, config)
     if not found:
         names = sorted({c.id for c in config.cameras} | {c.area for c in config.cameras})
         raise NotFoundError(f"unknown place {place!r} (cameras and areas: {', '.join(names)})")

@@ -2,7 +2,7 @@
 
 from cctvkit.retention.holds import active_holds_covering, list_holds, place_hold, release_hold
 from cctvkit.retention.leases import lease_recordings, leased, release_leases
-from cctvkit.retention.lock import FileLock, PurgeLock, purge_lock
+from cctvkit.retention.lock import PurgeLock, purge_lock
 from cctvkit.retention.plan import KeptRecording, PlannedDeletion, PurgePlan, plan_purge
 from cctvkit.retention.policy import RetentionPolicy, retention_cutoff
 from cctvkit.retention.purge import PurgeSummary, build_plan, run_purge
@@ -15,7 +15,6 @@ from cctvkit.retention.restrictions import (
 )
 
 __all__ = [
-    "FileLock",
     "KeptRecording",
     "PlannedDeletion",
     "PurgeLock",

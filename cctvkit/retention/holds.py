@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from cctvkit.audit import write_audit
+from cctvkit.cameras import cameras_watching, sync_cameras
 from cctvkit.catalog import holds as hq
 from cctvkit.catalog import leases as lq
 from cctvkit.catalog.db import Catalog, Connection
 from cctvkit.catalog.holds import Hold
 from cctvkit.config import SiteConfig
 from cctvkit.errors import ConflictError, NotFoundError, UsageError
-from cctvkit.ingest import sync_cameras
 
 __all__ = [
     "Hold",
@@ -47,13 +47,7 @@ def resolve_cameras(
                 raise NotFoundError(f"unknown camera {cam!r} (configured: {known})")
         return sorted(set(cameras))
     assert place is not None
-    site, _, area = place.rpartition("/")
-    found = [
-        c.id
-        for c in config.cameras
-        if c.area.casefold() == area.strip().casefold()
-        and (not site or c.site.casefold() == site.strip().casefold())
-    ]
+    found = cameras_watching(place, config)
     if not found:
         places = ", ".join(sorted({f"{c.site}/{c.area}" for c in config.cameras}))
         raise NotFoundError(f"no camera watches place {place!r} (places: {places})")
@@ -154,7 +148,7 @@ def insert_hold_in(
 
     For callers whose own change must commit together with the hold (opening a request and
     holding its windows, issue 7: a request must never exist without its holds). The cameras'
-    rows must exist (:func:`cctvkit.ingest.sync_cameras`).
+    rows must exist (:func:`cctvkit.cameras.sync_cameras`).
     """
     values = {
         "reason": reason,

@@ -20,13 +20,13 @@ from cctvkit.catalog import purge_journal as jq
 from cctvkit.catalog import recordings as rq
 from cctvkit.catalog.db import Catalog, Connection
 from cctvkit.catalog.purge_journal import JournalEntry
-from cctvkit.catalog.records import FOOTAGE_STATES
 from cctvkit.config import SiteConfig
 from cctvkit.errors import CctvkitError
 from cctvkit.ingest import ScanSummary
 from cctvkit.retention.plan import HoldIndex, PurgePlan
 from cctvkit.retention.policy import RetentionPolicy
 from cctvkit.retention.unlink import fsync_dirs, unlink_in_roots
+from cctvkit.states import FOOTAGE_STATES, JournalState, RecordingState
 
 __all__ = ["JournalSteps", "PurgeSummary"]
 
@@ -122,8 +122,10 @@ class JournalSteps:
             ok = [e for e in entries if e.id not in refuse]
             for e in entries:
                 if e.id in refuse:
-                    jq.set_journal_state(conn, [e.id], "cancelled", now=self.now, error=refuse[e.id])
-            jq.set_journal_state(conn, [e.id for e in ok], "deleting", now=self.now)
+                    jq.set_journal_state(
+                        conn, [e.id], JournalState.CANCELLED, now=self.now, error=refuse[e.id]
+                    )
+            jq.set_journal_state(conn, [e.id for e in ok], JournalState.DELETING, now=self.now)
         return ok
 
     def delete(self, entries: Sequence[JournalEntry], *, recovering: bool, summary: PurgeSummary) -> None:
@@ -133,13 +135,13 @@ class JournalSteps:
             try:
                 removed = unlink_in_roots(e.path, self.roots)
             except (CctvkitError, OSError) as exc:
-                outcomes.append((e, "failed", str(exc)))
+                outcomes.append((e, JournalState.FAILED, str(exc)))
                 continue
             # A 'deleting' row found with its file gone was unlinked by the killed run.
-            outcomes.append((e, "purged" if removed or recovering else "missing", None))
+            outcomes.append((e, JournalState.PURGED if removed or recovering else JournalState.MISSING, None))
             self.touched_dirs.add(Path(e.path).parent)
             self.faults.reach("unlinked")
-        fsync_dirs({Path(e.path).parent for e, state, _ in outcomes if state != "failed"})
+        fsync_dirs({Path(e.path).parent for e, state, _ in outcomes if state != JournalState.FAILED})
         self._commit(outcomes, recovering=recovering, summary=summary)
 
     def _commit(
@@ -153,8 +155,8 @@ class JournalSteps:
                 details = {"path": e.path, "sha256": e.sha256, "run_id": e.run_id, "reason": e.reason}
                 if recovering:
                     details["finished_after_interruption"] = True
-                if state == "failed":
-                    jq.set_journal_state(conn, [e.id], "failed", now=self.now, error=error)
+                if state == JournalState.FAILED:
+                    jq.set_journal_state(conn, [e.id], JournalState.FAILED, now=self.now, error=error)
                     write_audit(
                         conn,
                         actor=self.actor,
@@ -168,10 +170,10 @@ class JournalSteps:
                     log.warning("purge.fail recording=%d path=%s error=%s", e.recording_id, e.path, error)
                     summary.failed.append((e.path, error or ""))
                     continue
-                rec_state = "purged" if state == "purged" else "missing"
+                rec_state = RecordingState.PURGED if state == JournalState.PURGED else RecordingState.MISSING
                 note = (
                     f"purged by run {e.run_id}"
-                    if state == "purged"
+                    if state == JournalState.PURGED
                     else f"file already gone when run {e.run_id} came to delete it"
                 )
                 rq.set_recording_state(conn, [e.recording_id], rec_state, note, self.now)
@@ -179,7 +181,7 @@ class JournalSteps:
                 write_audit(
                     conn,
                     actor=self.actor,
-                    action="purge.delete" if state == "purged" else "purge.missing",
+                    action="purge.delete" if state == JournalState.PURGED else "purge.missing",
                     object_kind="recording",
                     object_id=e.recording_id,
                     camera_id=cam,
@@ -187,7 +189,7 @@ class JournalSteps:
                     now=self.now,
                 )
                 log.debug("purge.%s recording=%d path=%s", state, e.recording_id, e.path)
-                if state == "purged":
+                if state == JournalState.PURGED:
                     summary.deleted += 1
                     summary.deleted_bytes += self.sizes.get(e.recording_id, 0)
                     summary.recovered += int(recovering)
@@ -202,12 +204,16 @@ class JournalSteps:
         if not left:
             return
         log.warning("purge.recover rows=%d: finishing an interrupted run first", len(left))
-        planned = [e.id for e in left if e.state == "planned"]
+        planned = [e.id for e in left if e.state == JournalState.PLANNED]
         with self.catalog.write() as conn:
             jq.set_journal_state(
-                conn, planned, "cancelled", now=self.now, error="interrupted before deletion; re-planned"
+                conn,
+                planned,
+                JournalState.CANCELLED,
+                now=self.now,
+                error="interrupted before deletion; re-planned",
             )
-        deleting = [e for e in left if e.state == "deleting"]
+        deleting = [e for e in left if e.state == JournalState.DELETING]
         for i in range(0, len(deleting), batch_size):
             chunk = deleting[i : i + batch_size]
             with self.catalog.write() as conn:
@@ -219,16 +225,16 @@ class JournalSteps:
                 if e.id not in refuse:
                     go.append(e)
                 elif not _exists(e.path):
-                    settle.append((e, "purged", None))  # already unlinked by the killed run
+                    settle.append((e, JournalState.PURGED, None))  # already unlinked by the killed run
                 else:
-                    settle.append((e, "cancelled", refuse[e.id]))
+                    settle.append((e, JournalState.CANCELLED, refuse[e.id]))
             self.delete(go, recovering=True, summary=summary)
-            gone = [s for s in settle if s[1] == "purged"]
+            gone = [s for s in settle if s[1] == JournalState.PURGED]
             if gone:
                 self._commit(gone, recovering=True, summary=summary)
             with self.catalog.write() as conn:
-                for e, _, why in (s for s in settle if s[1] == "cancelled"):
-                    jq.set_journal_state(conn, [e.id], "cancelled", now=self.now, error=why)
+                for e, _, why in (s for s in settle if s[1] == JournalState.CANCELLED):
+                    jq.set_journal_state(conn, [e.id], JournalState.CANCELLED, now=self.now, error=why)
                     summary.cancelled += 1
 
 

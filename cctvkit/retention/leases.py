@@ -10,8 +10,8 @@ from cctvkit._fault import FaultPoints
 from cctvkit.catalog import leases as lq
 from cctvkit.catalog import purge_journal as jq
 from cctvkit.catalog.db import Catalog
-from cctvkit.catalog.records import FOOTAGE_STATES
 from cctvkit.errors import ConflictError, NotFoundError
+from cctvkit.states import FOOTAGE_STATES
 
 __all__ = ["DEFAULT_LEASE", "lease_recordings", "leased", "release_leases"]
 

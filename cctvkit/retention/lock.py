@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import fcntl
-import os
-from datetime import UTC, datetime
-from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 
 from cctvkit.catalog.db import Catalog
-from cctvkit.catalog.locks import AdvisoryLock, LockContext
+from cctvkit.catalog.locks import AdvisoryLock
 from cctvkit.config import SiteConfig
-from cctvkit.errors import LockedError
-from cctvkit.files import ensure_private_dir
+from cctvkit.locks import FileLock
 
-__all__ = ["FileLock", "PurgeLock", "purge_lock"]
+__all__ = ["PurgeLock", "purge_lock"]
 
 LOCK_NAME = "purge.lock"
 
@@ -40,43 +35,6 @@ class PurgeLock(Protocol):
     ) -> None: ...
 
 
-class FileLock(LockContext):
-    """``flock`` on a file in the data directory: exclusive, non-blocking, gone when the process is.
-
-    The file keeps the holder's pid and start time so a refused run can say who holds it; the file
-    itself is never deleted (deleting lock files lets two runs lock two different inodes).
-    """
-
-    def __init__(self, path: Path, *, what: str = "purge") -> None:
-        self.path = Path(path)
-        self.what = what
-        self._fd: int | None = None
-
-    def acquire(self) -> None:
-        if self._fd is not None:
-            return
-        ensure_private_dir(self.path.parent)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another process"
-            os.close(fd)
-            raise LockedError(
-                f"another {self.what} is running ({holder}; lock {self.path}); this run did nothing"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(
-            fd, f"pid {os.getpid()} since {datetime.now(UTC).isoformat(timespec='seconds')}\n".encode(), 0
-        )
-        self._fd = fd
-
-    def release(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-
-
 PURGE_ADVISORY_KEY = 7283100
 """PostgreSQL advisory lock key of the purge (any constant that no other lock of ours uses)."""
 
@@ -90,4 +48,4 @@ def purge_lock(config: SiteConfig, catalog: Catalog | None = None) -> PurgeLock:
     """
     if catalog is not None and catalog.dialect == "postgresql":
         return AdvisoryLock(catalog, PURGE_ADVISORY_KEY)
-    return FileLock(config.data_dir / LOCK_NAME)
+    return FileLock(config.data_dir / LOCK_NAME, what="purge")

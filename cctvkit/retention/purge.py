@@ -38,6 +38,7 @@ from cctvkit.retention.lock import PurgeLock, purge_lock
 from cctvkit.retention.plan import PurgePlan, plan_purge
 from cctvkit.retention.policy import RetentionPolicy
 from cctvkit.retention.unlink import prune_empty_dirs
+from cctvkit.states import JournalState
 
 __all__ = ["DEFAULT_BATCH", "PurgeSummary", "build_plan", "run_purge"]
 
@@ -164,7 +165,7 @@ def _execute(
             "recording_id": p.candidate.recording_id,
             "path": p.candidate.path,
             "sha256": p.candidate.sha256,
-            "state": "planned",
+            "state": JournalState.PLANNED,
             "reason": p.reason,
             "planned_at": now,
             "updated_at": now,
@@ -215,7 +216,7 @@ def _execute(
     if summary.interrupted:
         with ex.catalog.write() as conn:
             left = [e.id for e in jq.open_entries(conn, run_id=run_id)]
-            jq.set_journal_state(conn, left, "cancelled", now=now, error="run stopped by signal")
+            jq.set_journal_state(conn, left, JournalState.CANCELLED, now=now, error="run stopped by signal")
             summary.cancelled += len(left)
     summary.dirs_removed = prune_empty_dirs(ex.touched_dirs, ex.roots, keep=ex.keep_dirs)
     with ex.catalog.write() as conn:

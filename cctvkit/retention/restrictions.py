@@ -17,6 +17,7 @@ from cctvkit.catalog import restrictions as xq
 from cctvkit.catalog.db import Catalog
 from cctvkit.catalog.restrictions import Restriction
 from cctvkit.errors import ConflictError, NotFoundError, PolicyError, UsageError
+from cctvkit.states import RecordingState
 
 __all__ = [
     "Restriction",
@@ -47,7 +48,7 @@ def restrict_recording(
         rec = rq.get_recording(conn, recording_id)
         if rec is None:
             raise NotFoundError(f"no recording #{recording_id} in the catalog")
-        if rec.state == "purged":
+        if rec.state == RecordingState.PURGED:
             raise ConflictError(f"recording #{recording_id} was purged; there is nothing left to restrict")
         existing = xq.active_restriction_for(conn, recording_id)
         if existing is not None:

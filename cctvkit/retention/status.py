@@ -10,6 +10,7 @@ from cctvkit.catalog import recordings as rq
 from cctvkit.catalog.db import Catalog
 from cctvkit.config import SiteConfig
 from cctvkit.retention.policy import retention_cutoff
+from cctvkit.states import RecordingState
 
 __all__ = ["ArchiveStatus", "archive_status"]
 
@@ -44,8 +45,9 @@ def archive_status(catalog: Catalog, config: SiteConfig, *, now: datetime) -> Ar
         stats = rq.camera_stats(conn)
         rows = []
         for cam in config.cameras:
-            present = [s for s in stats if s.camera_id == cam.id and s.state == "present"]
-            other = {s.state: s.count for s in stats if s.camera_id == cam.id and s.state != "present"}
+            mine = [s for s in stats if s.camera_id == cam.id]
+            present = [s for s in mine if s.state == RecordingState.PRESENT]
+            other = {s.state: s.count for s in mine if s.state != RecordingState.PRESENT}
             p = present[0] if present else None
             rows.append(
                 {

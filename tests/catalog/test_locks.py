@@ -15,7 +15,8 @@ from cctvkit.catalog import open_catalog
 from cctvkit.catalog.locks import AdvisoryLock
 from cctvkit.config import load_config
 from cctvkit.errors import LockedError
-from cctvkit.retention.lock import PURGE_ADVISORY_KEY, FileLock, purge_lock
+from cctvkit.locks import FileLock
+from cctvkit.retention.lock import PURGE_ADVISORY_KEY, purge_lock
 from tests.conftest import SITE_TOML
 from tests.pgserver import PgServer
 

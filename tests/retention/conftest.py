@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from cctvkit.audit import verify_chain
+from cctvkit.cameras import sync_cameras
 from cctvkit.catalog import Catalog, Recording, open_catalog
 from cctvkit.catalog import purge_journal as jq
 from cctvkit.catalog import recordings as rq
 from cctvkit.catalog.audit_store import iter_audit
 from cctvkit.config import SiteConfig, load_config
-from cctvkit.ingest import sync_cameras
 
 LONDON_PATTERNS = {"gate": "gate_%Y%m%d_%H%M%S", "hall": "hall_%Y-%m-%dT%H-%M-%S"}
 
