@@ -66,7 +66,9 @@ def test_bad_inputs_are_quarantined_and_the_scan_goes_on(site: Path) -> None:
     data = good.read_bytes()
     (gate / "gate_20261001_100100.mp4").write_bytes(b"")
     (gate / "gate_20261001_100200.mp4").write_bytes(data[: len(data) // 3])
-    (gate / "gate_20261001_100300.mp4").write_bytes(os.urandom(20_000))
+    # Fixed noise: some random draws parse as an audio-only stream ("no video stream"), a flaky test.
+    noise = np.random.default_rng(20261001).integers(0, 256, 20_000, dtype=np.uint8).tobytes()
+    (gate / "gate_20261001_100300.mp4").write_bytes(noise)
     (gate / "gate_20261001_100400.jpg").write_bytes(data)  # an MP4 named .jpg: content wins
     cv2.imwrite(str(gate / "gate_20261001_100500.mp4.png"), np.zeros((8, 8, 3), np.uint8))
     os.rename(gate / "gate_20261001_100500.mp4.png", gate / "gate_20261001_100500.mp4")  # PNG named .mp4
