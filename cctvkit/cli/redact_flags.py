@@ -25,9 +25,6 @@ __all__ = ["redaction_flags", "redaction_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_PANEL = "Redaction (default: the config's [redaction], then the built-in defaults)"
-
-
 @dataclass(frozen=True)
 class _Flag:
     name: str
@@ -40,7 +37,8 @@ class _Flag:
         return self.name.replace("-", "_")
 
     def parameter(self) -> inspect.Parameter:
-        option = typer.Option(f"--{self.name}", help=self.help, rich_help_panel=_PANEL, show_default=False)
+        help = f"{self.help} [default: the config's [redaction]]"
+        option = typer.Option(f"--{self.name}", help=help, show_default=False)
         annotation = Annotated[self.kind | None, option]
         keyword = inspect.Parameter.KEYWORD_ONLY
         return inspect.Parameter(self.key, keyword, default=None, annotation=annotation)

@@ -171,3 +171,12 @@ def test_defaults_live_in_redact_options(site: Path) -> None:
     assert config.redaction.options() == RedactOptions()
     assert build_options({"threshold": 0.1}).min_score == 0.1
     assert build_options({"threshold": 0.6}).min_score == RedactOptions().min_score == 0.25
+
+
+def test_a_flag_out_of_range_is_refused_in_one_line(black_site: Path, tmp_path: Path) -> None:
+    source = next((black_site.parent / "archive" / "gate").iterdir())
+    out = tmp_path / "out.mp4"
+    code, _out, err = run(black_site, "redact", str(source), "-o", str(out), "--threshold", "1.5")
+    assert code == 2 and err.strip() == "cctvkit: error: threshold must lie in (0, 1)" and not out.exists()
+    code, help_text, _err = run(black_site, "request", "process", "--help")
+    assert "--mask-scale" in help_text and "[default: the config's [redaction]]" in help_text
