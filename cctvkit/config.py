@@ -1,4 +1,4 @@
-"""Site configuration (TOML): site, archive roots, catalog, cameras, retention and privacy zones."""
+"""Site configuration (TOML): site, archive roots, catalog, cameras, retention, privacy zones, redaction."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ from pydantic import (
     model_validator,
 )
 
-from cctvkit.errors import ConfigError, one_line
+from cctvkit.errors import ConfigError, UsageError, one_line
+from cctvkit.redact.options import RedactOptions, build_options
 
 __all__ = [
     "MAX_RETENTION_DAYS",
@@ -32,6 +33,7 @@ __all__ = [
     "ApproverConfig",
     "CameraConfig",
     "Layout",
+    "RedactionSection",
     "SiteConfig",
     "SiteSection",
     "load_config",
@@ -249,6 +251,65 @@ class AccessSection(_Model):
     admin: Members = Field(description="Index the archive, holds, restrictions, backups.")
 
 
+# --- Redaction (issue 18) ---
+
+
+class RedactionStyleSection(_Model):
+    """How faces are masked; unset keys keep :class:`~cctvkit.redact.masking.MaskStyle`'s defaults."""
+
+    method: str | None = Field(default=None, description="blur, pixelate or fill.")
+    shape: str | None = Field(default=None, description="ellipse or box.")
+    scale: float | None = Field(default=None, description="Mask size relative to the face box.")
+    cells: int | None = Field(default=None, description="Cells across a blurred/pixelated mask.")
+    fill_rgb: list[int] | None = Field(default=None, description="Colour of method fill, [r, g, b].")
+
+
+class RedactionSection(_Model):
+    """The site's redaction settings for ``redact``, ``request review`` and ``request process``.
+
+    Keys are :class:`~cctvkit.redact.options.RedactOptions` fields; an unset key keeps the default
+    written there (the one place defaults live). A run's flags override them.
+    """
+
+    model: str | None = Field(default=None, description="Face detector: centerface or yolo.")
+    weights: str | None = Field(default=None, description="Model file for yolo (relative: to this file).")
+    provider: str | None = Field(default=None, description="onnxruntime provider (cpu, cuda, ...).")
+    threads: int | None = Field(default=None, description="Inference threads (default: the cores).")
+    precision: str | None = Field(default=None, description="auto, int8 or fp32.")
+    threshold: float | None = Field(default=None, description="Confidence at which a box is a face.")
+    detect_long_side: int | None = Field(default=None, description="Resize frames for detection.")
+    detect_every_s: float | None = Field(default=None, description="Seconds between detections.")
+    regions: str | None = Field(default=None, description="auto, on or off.")
+    sweep_every: int | None = Field(default=None, description="Whole-frame tile every n-th detection.")
+    lookahead_s: float | None = Field(default=None, description="Seconds masked before a first detection.")
+    trail_s: float | None = Field(default=None, description="Seconds masked after a last detection.")
+    lost_track_s: float | None = Field(default=None, description="Seconds a track may go undetected.")
+    preset: str | None = Field(default=None, description="x264 preset.")
+    crf: int | None = Field(default=None, description="x264 quality (0-51, lower is better).")
+    x264_params: str | None = Field(default=None, description="x264 options after the preset.")
+    style: RedactionStyleSection = Field(default_factory=RedactionStyleSection)
+
+    @model_validator(mode="after")
+    def _check_values(self) -> RedactionSection:
+        try:
+            self.options()
+        except UsageError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+    def settings(self) -> dict[str, typing.Any]:
+        """The keys the site set (``None``: not set), as :func:`build_options` takes them."""
+        return self.model_dump()
+
+    def options(self, overrides: typing.Mapping[str, typing.Any] | None = None) -> RedactOptions:
+        """The site's options, with a run's ``overrides`` (same keys; ``None``: keep the site's).
+
+        Raises:
+            UsageError: an override out of range.
+        """
+        return build_options(self.settings(), overrides or {})
+
+
 class SiteConfig(_Model):
     """The whole configuration file, with paths resolved against the file's directory."""
 
@@ -259,6 +320,9 @@ class SiteConfig(_Model):
     )
     access: AccessSection | None = Field(
         default=None, description="Roles by OS user or group; without it, anyone who can run cctvkit may."
+    )
+    redaction: RedactionSection = Field(
+        default_factory=RedactionSection, description="How releases are redacted (issue 18)."
     )
     source: Path | None = Field(default=None, exclude=True, description="File it came from.")
 
@@ -323,6 +387,9 @@ class SiteConfig(_Model):
                 ]
             if "data_dir" not in site:
                 site["data_dir"] = str(base / ".cctvkit")
+        redaction = raw.get("redaction")
+        if isinstance(redaction, dict) and isinstance(redaction.get("weights"), str):
+            redaction["weights"] = str(base / redaction["weights"])
         # Strict, through JSON: a number or boolean must be written as one (`retention_days = "30"`
         # is refused, issue 18), while strings still become paths, zones and enums.
         document = json.dumps({**raw, "source": str(path.resolve())}, default=str)

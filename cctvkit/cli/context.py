@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from cctvkit.access import authorize, role_for
 from cctvkit.catalog import Catalog, open_catalog
-from cctvkit.config import SiteConfig, load_config
+from cctvkit.config import CONFIG_ENV, DEFAULT_CONFIG_NAME, SiteConfig, load_config
 from cctvkit.errors import UsageError
 from cctvkit.timeparse import parse_optional
 
@@ -84,6 +84,18 @@ class AppState:
         if self._config is None:
             self._config = load_config(self.config_path)
         return self._config
+
+    @property
+    def optional_config(self) -> SiteConfig | None:
+        """The config where one is named or found (``--config``, ``$CCTVKIT_CONFIG``, ./cctvkit.toml).
+
+        For commands that also run outside a site (``redact`` on one file); a named file that is
+        missing or wrong is still an error.
+        """
+        named = self.config_path is not None or os.environ.get(CONFIG_ENV)
+        if not named and not Path(DEFAULT_CONFIG_NAME).exists():
+            return None
+        return self.config
 
     @property
     def catalog(self) -> Catalog:

@@ -4,25 +4,20 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from cctvkit.cli.choices import Model, Preset, RegionMode
-from cctvkit.cli.context import console, print_json, progress_bar
+from cctvkit.cli.context import console, print_json, progress_bar, state
+from cctvkit.cli.redact_flags import redaction_flags, redaction_options
 from cctvkit.errors import NotFoundError, UsageError
 from cctvkit.redact.identity.match import DEFAULT_MAX_DISTANCE
-from cctvkit.redact.masking import MaskMethod, MaskShape, MaskStyle
-from cctvkit.redact.options import RedactOptions
 
 if TYPE_CHECKING:
     from cctvkit.redact.identity import IdentityMatch
 
 __all__ = ["parse_track_ids", "parse_zone", "redact"]
-
-_DEFAULTS = RedactOptions()
-
 
 def parse_track_ids(value: str | None) -> list[int]:
     """Parse ``"3,7"`` into ``[3, 7]``.
@@ -59,7 +54,9 @@ def parse_zone(value: str) -> list[tuple[float, float]]:
     return points
 
 
+@redaction_flags
 def redact(
+    ctx: typer.Context,
     input_path: Annotated[Path, typer.Argument(help="Video to redact.", metavar="INPUT")],
     *,
     output: Annotated[Path, typer.Option("--output", "-o", help="Redacted MP4 to write.")],
@@ -100,53 +97,6 @@ def redact(
         list[str] | None,
         typer.Option("--zone", help="Privacy zone, normalised x,y;x,y;x,y (repeatable)."),
     ] = None,
-    method: Annotated[MaskMethod, typer.Option("--method", help="How faces are masked.")] = MaskMethod.BLUR,
-    shape: Annotated[MaskShape, typer.Option("--shape", help="Mask outline.")] = MaskShape.ELLIPSE,
-    mask_scale: Annotated[
-        float, typer.Option("--mask-scale", help="Mask size relative to the face box (head).")
-    ] = 1.6,
-    threshold: Annotated[
-        float, typer.Option("--threshold", help="Detector confidence at which a box is a face.")
-    ] = 0.5,
-    detect_size: Annotated[
-        int | None,
-        typer.Option("--detect-size", help="Longest side frames are resized to for detection."),
-    ] = None,
-    lookahead: Annotated[
-        float, typer.Option("--lookahead", help="Seconds masked before a face is first detected.")
-    ] = _DEFAULTS.lookahead_s,
-    trail: Annotated[
-        float, typer.Option("--trail", help="Seconds masked after a face is last detected.")
-    ] = _DEFAULTS.trail_s,
-    provider: Annotated[
-        str | None, typer.Option("--provider", help="onnxruntime provider (cpu, cuda, ...).")
-    ] = None,
-    model: Annotated[
-        Model, typer.Option("--model", help="Face detector (yolo needs the [yolo] extra and --weights).")
-    ] = Model(_DEFAULTS.model),
-    weights: Annotated[
-        str | None, typer.Option("--weights", help="Model file for --model yolo (face or head model).")
-    ] = None,
-    detect_every: Annotated[
-        float, typer.Option("--detect-every", help="Seconds between detections (0: every frame).")
-    ] = _DEFAULTS.detect_every_s,
-    regions: Annotated[
-        RegionMode, typer.Option("--regions", help="Detect on moving regions natively.")
-    ] = RegionMode(_DEFAULTS.regions),
-    sweep_every: Annotated[
-        int,
-        typer.Option(
-            "--sweep-every",
-            help="On a moving camera or a crowd, tile the whole frame on every n-th detection (1: all).",
-        ),
-    ] = _DEFAULTS.sweep_every,
-    preset: Annotated[Preset, typer.Option("--preset", help="x264 preset of the output.")] = Preset(
-        _DEFAULTS.preset
-    ),
-    x264_params: Annotated[
-        str,
-        typer.Option("--x264-params", help="x264 options after the preset, k=v:k=v ('' for none)."),
-    ] = _DEFAULTS.x264_params,
     keep_audio: Annotated[
         bool, typer.Option("--keep-audio", help="Keep the audio track (policy 12.3).")
     ] = False,
@@ -155,6 +105,7 @@ def redact(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite OUTPUT if it exists.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    flags: dict[str, Any],
 ) -> None:
     """Blur every face but the kept tracks, and the privacy zones; write H.264 MP4 (no audio unless kept)."""
     if (start is None) != (end is None):
@@ -165,23 +116,7 @@ def redact(
         raise UsageError(f"{output}: the output would overwrite the input")
     if output.exists() and not force:
         raise UsageError(f"{output} exists; pass --force to overwrite it")
-    options = RedactOptions(
-        threshold=threshold,
-        min_score=min(0.25, threshold),
-        detect_long_side=detect_size,
-        provider=provider,
-        model=str(model),
-        weights=weights,
-        detect_every_s=detect_every,
-        regions=str(regions),
-        sweep_every=sweep_every,
-        preset=str(preset),
-        x264_params=x264_params,
-        style=MaskStyle(method=method, shape=shape, scale=mask_scale),
-        lookahead_s=lookahead,
-        trail_s=trail,
-        keep_audio=keep_audio,
-    )
+    options = redaction_options(state(ctx).optional_config, flags, keep_audio=keep_audio or None)
     # The detector stack is imported here, not at start-up: other commands never pay for it.
     from cctvkit.redact import redact_video, review_paths
     from cctvkit.redact.identity import redact_keeping_face

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from cctvkit.cli.context import print_json, progress_bar, state
 from cctvkit.cli.output import PASSPHRASE_ENV, duration_text, read_passphrase, say, short_time
+from cctvkit.cli.redact_flags import redaction_flags, redaction_options
 from cctvkit.cli.request import app
 from cctvkit.redact.identity.match import DEFAULT_MAX_DISTANCE
+from cctvkit.redact.options import RedactOptions
 from cctvkit.requests import estimate_work, find_coverage, get_request
 from cctvkit.requests.clips import parse_keep_tracks, parse_withhold
 from cctvkit.requests.run import plan_request
@@ -73,6 +75,7 @@ def estimate(
 
 
 @app.command("review")
+@redaction_flags
 def review(
     ctx: typer.Context,
     request_id: Annotated[str, typer.Argument(help="Request id.")],
@@ -87,16 +90,22 @@ def review(
     ] = False,
     port: Annotated[int, typer.Option(min=0, max=65535, help="--serve: TCP port (0: any free one).")] = 0,
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    flags: dict[str, Any],
 ) -> None:
-    """Contact sheets of each clip's face tracks, to pick the requester's ids for --keep-track."""
+    """Contact sheets of each clip's face tracks, to pick the requester's ids for --keep-track.
+
+    Give `request process` the same redaction flags, or the track ids may not match."""
     st = state(ctx)
+    options = redaction_options(st.config, flags)
     if serve:
-        _serve_review(st, request_id, port=port, as_json_out=as_json_out)
+        _serve_review(st, request_id, options, port=port, as_json_out=as_json_out)
         return
     with progress_bar("reviewing", enabled=not as_json_out) as update:
         from cctvkit.requests.review import review_request  # the detector stack: only when used
 
-        sheets = review_request(st.catalog, st.config, request_id, actor=st.operator, progress=update)
+        sheets = review_request(
+            st.catalog, st.config, request_id, actor=st.operator, options=options, progress=update
+        )
     data = [
         {
             "clip": s.number,
@@ -127,11 +136,13 @@ def review(
     say(f"then: cctvkit request process {request_id} --keep-track CLIP:TRACK ...")
 
 
-def _serve_review(st, request_id: str, *, port: int, as_json_out: bool) -> None:
+def _serve_review(st, request_id: str, options: RedactOptions, *, port: int, as_json_out: bool) -> None:
     from cctvkit.review_server import ReviewServer, open_review  # the detector stack and the web server
 
     with progress_bar("reviewing", enabled=not as_json_out) as update:
-        session = open_review(st.catalog, st.config, request_id, actor=st.operator, progress=update)
+        session = open_review(
+            st.catalog, st.config, request_id, actor=st.operator, options=options, progress=update
+        )
     server = ReviewServer(session, port=port)
     if as_json_out:  # one line, read by a script while the server runs
         sys.stdout.write(json.dumps({"url": server.url, "clips": len(session.clips)}) + "\n")
@@ -145,6 +156,7 @@ def _serve_review(st, request_id: str, *, port: int, as_json_out: bool) -> None:
 
 
 @app.command("process")
+@redaction_flags
 def process(
     ctx: typer.Context,
     request_id: Annotated[str, typer.Argument(help="Request id.")],
@@ -192,9 +204,11 @@ def process(
         typer.Option(help=f"File whose first line is the passphrase [${PASSPHRASE_ENV} or prompt]."),
     ] = None,
     as_json_out: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
+    flags: dict[str, Any],
 ) -> None:
     """Cut, redact and package the request's footage; record the release and the disclosure."""
     st = state(ctx)
+    redact = redaction_options(st.config, flags)
     plan = plan_request(st.catalog, request_id)
     from cctvkit.requests.process import ProcessOptions, process_request  # the detector stack
 
@@ -206,6 +220,7 @@ def process(
         keep_face=keep_face,
         max_face_distance=max_face_distance,
         mask_everyone=mask_everyone,
+        redact=redact,
     )
     with progress_bar("redacting", enabled=not as_json_out) as update:
         result = process_request(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ __all__ = [
     "REGION_MIN_PIXELS",
     "REGION_MODES",
     "RedactOptions",
+    "build_options",
 ]
 
 MODELS = ("centerface", "yolo")
@@ -45,6 +47,12 @@ MAX_TIMING_FPS = 120.0
 timestamps (:attr:`cctvkit.video.VideoReader.fps`), and should they still claim hundreds of
 frames a second, stride, lookahead and trail stay a sane number of frames (issue #13: a 1/600
 header read as 600 fps made the stride 72 frames, and one detection covered a 2 s clip)."""
+
+DEFAULT_MIN_SCORE = 0.25
+"""Weakest detection the tracker sees unless ``threshold`` is lower (then ``threshold``)."""
+
+_METHODS = tuple(m.value for m in MaskMethod)
+_SHAPES = tuple(s.value for s in MaskShape)
 
 _X264_PARAM = re.compile(r"[a-z0-9-]+=[A-Za-z0-9.,+-]+")
 
@@ -73,7 +81,8 @@ class RedactOptions:
         weights: model file for detectors whose weights the user supplies (``yolo``).
         threshold: detector confidence at which a box is a face: it is masked and starts a track.
         min_score: weakest detection passed to the tracker; boxes between this and ``threshold``
-            only continue existing tracks (a turning head, motion blur).
+            only continue existing tracks (a turning head, motion blur). ``None`` (the default)
+            becomes ``min(0.25, threshold)``.
         detect_long_side: resize frames to this longest side for detection (``None``: native).
             Setting it turns region detection off (``auto``).
         detect_every_s: detect on one frame in every this many seconds (at least every frame);
@@ -123,7 +132,7 @@ class RedactOptions:
     model: str = "centerface"
     weights: str | None = None
     threshold: float = 0.5
-    min_score: float = 0.25
+    min_score: float | None = None
     detect_long_side: int | None = None
     detect_every_s: float = 0.12
     regions: str = "auto"
@@ -145,10 +154,12 @@ class RedactOptions:
     keep_audio: bool = False
 
     def __post_init__(self) -> None:
+        if self.min_score is None:
+            object.__setattr__(self, "min_score", min(DEFAULT_MIN_SCORE, self.threshold))
         checks = [
             (self.model in MODELS, f"model must be one of {', '.join(MODELS)}"),
             (0 < self.threshold < 1, "threshold must lie in (0, 1)"),
-            (0 < self.min_score <= self.threshold, "min_score must lie in (0, threshold]"),
+            (0 < self.min_score <= self.threshold, "min_score must lie in (0, threshold]"),  # type: ignore[operator]
             (
                 self.detect_long_side is None or self.detect_long_side >= 64,
                 "detect_long_side must be at least 64 pixels",
@@ -158,6 +169,18 @@ class RedactOptions:
             (0 <= self.detect_every_s <= 1, "detect_every_s must lie in [0, 1] seconds"),
             (self.regions in REGION_MODES, f"regions must be one of {', '.join(REGION_MODES)}"),
             (1 <= self.sweep_every <= 50, "sweep_every must lie in [1, 50] detections"),
+            (
+                str(self.style.method) in _METHODS,
+                f"mask method {str(self.style.method)!r} is not one of {', '.join(_METHODS)}",
+            ),
+            (
+                str(self.style.shape) in _SHAPES,
+                f"mask shape {str(self.style.shape)!r} is not one of {', '.join(_SHAPES)}",
+            ),
+            (
+                len(self.style.fill_rgb) == 3 and all(0 <= c <= 255 for c in self.style.fill_rgb),
+                "mask fill_rgb must be three values in [0, 255]",
+            ),
             (1.0 <= self.style.scale <= 4.0, "mask scale must lie in [1, 4]"),
             (2 <= self.style.cells <= 32, "mask cells must lie in [2, 32]"),
             (0 <= self.lookahead_s <= 5, "lookahead must lie in [0, 5] seconds"),
@@ -219,3 +242,26 @@ class RedactOptions:
             "shape": str(self.style.shape),
         }
         return data
+
+
+def build_options(*layers: Mapping[str, Any]) -> RedactOptions:
+    """Options from layers of settings, later ones winning: the site's ``[redaction]``, then a run's flags.
+
+    Each layer maps :class:`RedactOptions` field names to values, ``None`` meaning "not set here";
+    ``style`` is itself such a mapping of :class:`MaskStyle` fields. What no layer sets keeps the
+    defaults above, the only place they are written.
+
+    Raises:
+        UsageError: a value out of range or not one of the allowed ones.
+    """
+    values: dict[str, Any] = {}
+    style: dict[str, Any] = {}
+    for layer in layers:
+        for key, value in layer.items():
+            if key == "style":
+                style.update({k: v for k, v in (value or {}).items() if v is not None})
+            elif value is not None:
+                values[key] = value
+    if "fill_rgb" in style:
+        style["fill_rgb"] = tuple(style["fill_rgb"])
+    return RedactOptions(**values, style=MaskStyle(**style))

@@ -6,7 +6,7 @@ import logging
 import os
 import shutil
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -68,7 +68,8 @@ class ProcessOptions:
             be masked reliably); the release becomes partial and names it.
         unredacted: an unredacted police copy (needs a second person's approval).
         passphrase: also write an encrypted archive of the package with this passphrase.
-        redact: detection, tracking, masking and encoding parameters.
+        redact: detection, tracking, masking and encoding parameters (``None``: the site's
+            ``[redaction]``).
         keep_face: a photo of the requester; in every clip the tracks whose face matches it are
             left visible too (one analysis and one render per clip; needs the extra ``faces``).
         max_face_distance: ``keep_face``'s similarity threshold (embedding distance).
@@ -80,7 +81,7 @@ class ProcessOptions:
     withhold: Mapping[int, str] = field(default_factory=dict)
     unredacted: bool = False
     passphrase: str | None = None
-    redact: RedactOptions = field(default_factory=RedactOptions)
+    redact: RedactOptions | None = None
     keep_face: Path | None = None
     max_face_distance: float = DEFAULT_MAX_DISTANCE
     mask_everyone: bool = False
@@ -311,6 +312,8 @@ def process_request(
     """
     now = now or datetime.now(UTC)
     options = options or ProcessOptions()
+    if options.redact is None:
+        options = replace(options, redact=config.redaction.options())
     plan = plan or plan_request(catalog, request_id)
     if plan.request.id != request_id:
         raise UsageError(f"the clip plan is of request {plan.request.id}, not {request_id}")

@@ -79,7 +79,7 @@ def review_request(
         ConflictError: the request is closed, or there is no footage to review.
     """
     now = now or datetime.now(UTC)
-    options = options or RedactOptions()
+    options = options or config.redaction.options()
     plan = plan or plan_request(catalog, request_id)
     if not plan.request.is_open:
         raise ConflictError(f"request {request_id} is closed")

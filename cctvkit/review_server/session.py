@@ -370,7 +370,7 @@ def open_review(
         ConflictError, PolicyError, PermissionsError, LockedError, VideoError, ModelError: as
             :func:`~cctvkit.requests.review.review_request`.
     """
-    options = options or RedactOptions()
+    options = options or config.redaction.options()
     plan = plan_request(catalog, request_id)
     sheets: list[ReviewSheet] = review_request(
         catalog,
