@@ -62,7 +62,7 @@ def _process(site: Path, *flags: str) -> dict:
     )
     assert code == 0, err
     rid = json.loads(out)["id"]
-    code, out, err = run(site, "request", "process", rid, *flags, "--json")
+    code, out, err = run(site, "request", "process", rid, "--mask-everyone", *flags, "--json")
     assert code == 0, err
     result = json.loads(out)
     (clip,) = result["manifest"]["clips"]
