@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import asdict, dataclass
 from fractions import Fraction
@@ -27,7 +27,15 @@ from cctvkit.redact.tracking import FaceTracker
 from cctvkit.redact.zones import Polygon, rasterize_zones
 from cctvkit.video import AudioSpan, VideoFrame, VideoReader, VideoWriter, probe
 
-__all__ = ["MaskCallback", "ProgressCallback", "build_detector", "redact_video", "review_paths"]
+__all__ = [
+    "BoxesCallback",
+    "MaskCallback",
+    "ProgressCallback",
+    "build_detector",
+    "default_report_path",
+    "redact_video",
+    "review_paths",
+]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +54,10 @@ ENCODE_QUEUE_FRAMES = 4
 
 MASK_QUEUE_FRAMES = 4
 """Frames queued for the masking thread."""
+
+BoxesCallback = Callable[[int, np.ndarray, np.ndarray], None]
+"""Called per output frame with its index, the face boxes masked and the kept tracks' boxes (the
+release audit needs both)."""
 
 REDACTED_COMMENT = "redacted by cctvkit (faces and privacy zones masked)"
 
@@ -67,6 +79,12 @@ def build_detector(options: RedactOptions) -> FaceDetector:
         precision=options.precision,
         **extra,
     )
+
+
+def default_report_path(output_path: Path) -> Path:
+    """Return ``OUTPUT.redaction.json`` for ``output_path``."""
+    stem = Path(output_path).with_suffix("")
+    return stem.with_name(stem.name + ".redaction.json")
 
 
 def review_paths(output_path: Path) -> tuple[Path, Path]:
@@ -98,6 +116,8 @@ def redact_video(
     review: bool = False,
     on_mask: MaskCallback | None = None,
     metadata: dict[str, str] | None = None,
+    extra_boxes: Mapping[int, np.ndarray] | None = None,
+    on_boxes: BoxesCallback | None = None,
 ) -> RedactionReport:
     """Write a copy of ``input_path`` with every face (but kept tracks) and every zone masked.
 
@@ -126,6 +146,9 @@ def redact_video(
         on_mask: called with each frame's mask (for evaluation).
         metadata: container tags for the output (``creation_time`` as ISO 8601 UTC,
             ``comment``...); ``comment`` defaults to a note that the clip is redacted.
+        extra_boxes: more face boxes (n, 4) to mask, by output frame index: the release
+            audit's findings (:mod:`cctvkit.redact.audited`).
+        on_boxes: called with each frame's masked and kept face boxes.
 
     Returns:
         The report (also written to ``report_path``).
@@ -228,7 +251,14 @@ def redact_video(
                     tally.covered_frames += 1
                     tally.detected_frames += source == "detected"
                 masked_boxes = boxes[~kept]
-                mask = masker.apply(frame.image, masked_boxes.xyxy)
+                out_index = len(stats)
+                masked_xyxy = masked_boxes.xyxy
+                extra = extra_boxes.get(out_index) if extra_boxes else None
+                if extra is not None and len(extra):
+                    masked_xyxy = np.vstack([masked_xyxy, np.asarray(extra, np.float32).reshape(-1, 4)])
+                mask = masker.apply(frame.image, masked_xyxy)
+                if on_boxes is not None:
+                    on_boxes(out_index, masked_xyxy, boxes.xyxy[kept])
                 if on_mask is not None:
                     on_mask(frame.index, mask, masked_boxes)
                 image = frame.image
@@ -244,7 +274,7 @@ def redact_video(
                         frame.index,
                         round(frame.time_s - (span_s[0] if span_s else 0.0), 4),
                         detection_counts.pop(frame.index, 0),
-                        len(masked_boxes),
+                        len(masked_xyxy),
                         int(kept.sum()),
                         round(np.count_nonzero(mask) / mask.size, 5),
                     )
@@ -333,8 +363,7 @@ def redact_video(
             list(report.unknown_kept_tracks),
         )
     if report_path is None:
-        stem = output_path.with_suffix("")
-        report_path = stem.with_name(stem.name + ".redaction.json")
+        report_path = default_report_path(output_path)
     write_json(report.to_dict(), report_path)
     if review:
         sheet_path, tracks_path = review_paths(output_path)

@@ -82,6 +82,9 @@ class RedactionReport:
         masked_fraction_mean: mean share of pixels masked per frame.
         frames: per-frame counts.
         elapsed_s: wall-clock seconds of the run.
+        audit: the release audit's figures (models, frames checked, findings, re-masked,
+            remaining with frames and boxes; see :mod:`cctvkit.redact.audited`), or ``None``
+            when the run was not audited.
     """
 
     input_path: str
@@ -101,6 +104,12 @@ class RedactionReport:
     masked_fraction_mean: float
     frames: tuple[FrameStat, ...]
     elapsed_s: float
+    audit: dict[str, Any] | None = None
+
+    @property
+    def audit_remaining(self) -> int:
+        """Faces the audit still saw after its last round (0 when not audited)."""
+        return int(self.audit["remaining"]) if self.audit else 0
 
     @property
     def frames_per_second(self) -> float:
