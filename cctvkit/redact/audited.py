@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 
 from cctvkit.redact.audit_faces import (
-    AuditOptions,
     FaceAuditor,
     Finding,
     FrameBoxes,
@@ -32,7 +31,7 @@ from cctvkit.redact.audit_faces import (
     summary,
 )
 from cctvkit.redact.detectors.base import FaceDetector
-from cctvkit.redact.options import RedactOptions
+from cctvkit.redact.options import AuditOptions, RedactOptions
 from cctvkit.redact.pipeline import default_report_path, redact_video
 from cctvkit.redact.report import RedactionReport, write_json
 from cctvkit.redact.zones import Polygon, rasterize_zones

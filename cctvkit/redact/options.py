@@ -10,7 +10,14 @@ from typing import Any
 from cctvkit.errors import UsageError
 from cctvkit.redact.masking import MaskMethod, MaskShape, MaskStyle
 
-__all__ = ["DEFAULT_X264_PARAMS", "PRECISIONS", "REGION_MIN_PIXELS", "REGION_MODES", "RedactOptions"]
+__all__ = [
+    "DEFAULT_X264_PARAMS",
+    "PRECISIONS",
+    "REGION_MIN_PIXELS",
+    "REGION_MODES",
+    "AuditOptions",
+    "RedactOptions",
+]
 
 PRECISIONS = ("auto", "int8", "fp32")
 """Detector weight precisions; see :attr:`RedactOptions.precision`."""
@@ -175,3 +182,48 @@ class RedactOptions:
             "shape": str(self.style.shape),
         }
         return data
+
+
+@dataclass(frozen=True, slots=True)
+class AuditOptions:
+    """How the output is checked and how findings are re-masked.
+
+    Attributes:
+        enabled: audit at all (off only for benchmarks' "without" rows and for speed tests).
+        every: check one frame in ``every`` (1: all). At 2, a face visible on two consecutive
+            frames is on a checked frame whatever the phase (the issue's bound).
+        rounds: re-mask rounds: findings become masked boxes, the clip is rendered again and
+            the frames that changed are checked again; what is found after the last round is
+            *remaining* (0: report findings, re-mask nothing).
+        retina_threshold: RetinaFace probability that counts as a face.
+        zoom_threshold: CenterFace score on the zoomed crops that counts as a face.
+        zoom: enlargement of the zoomed crops.
+        busy_fraction: share of the frame the changed areas may cover before the frame is busy.
+        busy_zoom_every: on busy frames, zoom the whole frame on every n-th checked frame.
+        reach_s: a finding is masked this long before and after its frame too (the frames
+            between checked ones, and a face found late).
+    """
+
+    enabled: bool = True
+    every: int = 2
+    rounds: int = 2
+    retina_threshold: float = 0.6
+    zoom_threshold: float = 0.5
+    zoom: float = 2.0
+    busy_fraction: float = 0.5
+    busy_zoom_every: int = 4
+    reach_s: float = 0.3
+
+    def __post_init__(self) -> None:
+        checks = [
+            (1 <= self.every <= 25, "audit every must lie in [1, 25] frames"),
+            (0 <= self.rounds <= 5, "audit rounds must lie in [0, 5]"),
+            (0 < self.retina_threshold < 1, "audit retina threshold must lie in (0, 1)"),
+            (0 < self.zoom_threshold < 1, "audit zoom threshold must lie in (0, 1)"),
+            (1.0 <= self.zoom <= 4.0, "audit zoom must lie in [1, 4]"),
+            (1 <= self.busy_zoom_every <= 50, "audit busy zoom every must lie in [1, 50]"),
+            (0 <= self.reach_s <= 5, "audit reach must lie in [0, 5] seconds"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise UsageError(message)

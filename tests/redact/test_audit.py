@@ -1,8 +1,8 @@
 """The release audit: a second model family checks the rendered output, findings are re-masked.
 
 The first pass here is the real CenterFace behind a wrapper that drops every face on the left half
-of the frame (a blind spot); the audit's models are the real, unwrapped ones, so only they can
-find the face there.
+of the frame (a blind spot) on ``clip_two_faces`` (two ~47 px faces, one there); the audit's models
+are the real, unwrapped ones, so only they can find the face there.
 """
 
 from __future__ import annotations
@@ -16,19 +16,14 @@ import supervision as sv
 
 from cctvkit.errors import UsageError
 from cctvkit.redact import FaceDetector
-from cctvkit.redact.audit_faces import AuditOptions, load_audit_detectors
+from cctvkit.redact.audit_faces import load_audit_detectors
 from cctvkit.redact.audited import redact_audited
 from cctvkit.redact.detectors.base import DetectorInfo
 from cctvkit.redact.detectors.retinaface import RetinaFaceDetector
 from cctvkit.redact.evaluation import detail_correlation
-from cctvkit.samplegen import FaceTrack, GroundTruth, Keyframe, write_clip
+from cctvkit.redact.options import AuditOptions
+from cctvkit.samplegen import GroundTruth
 from cctvkit.video import VideoReader
-
-TRACKS = (
-    FaceTrack("left", "collins", (Keyframe(0.0, 0.22, 0.5, 0.13), Keyframe(1.2, 0.28, 0.5, 0.13))),
-    FaceTrack("right", "collins-dark", (Keyframe(0.0, 0.75, 0.5, 0.13), Keyframe(1.2, 0.70, 0.5, 0.13))),
-)
-"""Two faces about 47 px wide at 640x360, one in the blind half."""
 
 
 class LeftBlind:
@@ -48,12 +43,6 @@ class LeftBlind:
 
 
 @pytest.fixture(scope="module")
-def clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, GroundTruth]:
-    path = tmp_path_factory.mktemp("audit") / "two.mp4"
-    return path, write_clip(path, seconds=1.2, fps=10, size_wh=(640, 360), seed=3, faces=TRACKS)
-
-
-@pytest.fixture(scope="module")
 def audit_detectors() -> tuple[FaceDetector, FaceDetector]:
     return load_audit_detectors()
 
@@ -70,8 +59,8 @@ def _visible_frames(source: Path, output: Path, truth: GroundTruth, face_id: str
     return visible
 
 
-def test_retinaface_finds_generated_faces(clip: tuple[Path, GroundTruth]) -> None:
-    source, truth = clip
+def test_retinaface_finds_generated_faces(clip_two_faces: tuple[Path, GroundTruth]) -> None:
+    source, truth = clip_two_faces
     with VideoReader(source) as reader:
         image = next(iter(reader.frames())).image
     found = RetinaFaceDetector(score_threshold=0.6).detect(image)
@@ -82,9 +71,9 @@ def test_retinaface_finds_generated_faces(clip: tuple[Path, GroundTruth]) -> Non
 
 
 def test_audit_finds_what_the_first_pass_missed_and_masks_it(
-    clip: tuple[Path, GroundTruth], detector: FaceDetector, audit_detectors, tmp_path: Path
+    clip_two_faces: tuple[Path, GroundTruth], detector: FaceDetector, audit_detectors, tmp_path: Path
 ) -> None:
-    source, truth = clip
+    source, truth = clip_two_faces
     blind = LeftBlind(detector)
     unaudited = tmp_path / "unaudited.mp4"
     report = redact_audited(
@@ -108,9 +97,9 @@ def test_audit_finds_what_the_first_pass_missed_and_masks_it(
 
 
 def test_no_rounds_leaves_findings_remaining(
-    clip: tuple[Path, GroundTruth], detector: FaceDetector, audit_detectors, tmp_path: Path
+    clip_two_faces: tuple[Path, GroundTruth], detector: FaceDetector, audit_detectors, tmp_path: Path
 ) -> None:
-    source, truth = clip
+    source, truth = clip_two_faces
     output = tmp_path / "out.mp4"
     report = redact_audited(
         source,
@@ -128,9 +117,9 @@ def test_no_rounds_leaves_findings_remaining(
 
 
 def test_kept_tracks_are_never_re_masked(
-    clip: tuple[Path, GroundTruth], detector: FaceDetector, audit_detectors, tmp_path: Path
+    clip_two_faces: tuple[Path, GroundTruth], detector: FaceDetector, audit_detectors, tmp_path: Path
 ) -> None:
-    source, truth = clip
+    source, truth = clip_two_faces
     review = redact_audited(
         source, tmp_path / "review.mp4", detector=detector, audit_detectors=audit_detectors
     )

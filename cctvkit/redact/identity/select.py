@@ -6,9 +6,11 @@ import logging
 import tempfile
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 
 from cctvkit.errors import ConflictError, NotFoundError
+from cctvkit.redact.audited import redact_audited
 from cctvkit.redact.detectors import FaceDetector
 from cctvkit.redact.identity.embedder import FaceEmbedder
 from cctvkit.redact.identity.match import (
@@ -19,7 +21,7 @@ from cctvkit.redact.identity.match import (
     decide_tracks,
 )
 from cctvkit.redact.identity.reference import ReferenceFace, load_reference
-from cctvkit.redact.options import RedactOptions
+from cctvkit.redact.options import AuditOptions, RedactOptions
 from cctvkit.redact.pipeline import ProgressCallback, build_detector, redact_video
 from cctvkit.redact.report import RedactionReport, TrackSummary, write_json
 from cctvkit.redact.zones import Polygon
@@ -175,6 +177,7 @@ def redact_keeping_face(
     progress: ProgressCallback | None = None,
     report_path: Path | None = None,
     review: bool = False,
+    audit: AuditOptions | None = None,
 ) -> tuple[RedactionReport, IdentityMatch]:
     """Redact ``input_path`` leaving visible the tracks whose face matches ``photo_path``.
 
@@ -197,6 +200,8 @@ def redact_keeping_face(
         progress: called with (frames done, frames expected) over both passes.
         report_path: the JSON report; default ``<output stem>.redaction.json``.
         review: also write the contact sheet and tracks JSON (see :func:`review_paths`).
+        audit: audit the second pass's output (:func:`~cctvkit.redact.audited.redact_audited`);
+            ``None``: not audited.
 
     Returns:
         The redaction report and the identity decisions.
@@ -238,7 +243,9 @@ def redact_keeping_face(
     if report_path is None:
         stem = output_path.with_suffix("")
         report_path = stem.with_name(stem.name + ".redaction.json")
-    report = redact_video(
+    # The kept tracks' faces are never findings: the audit leaves the subject visible.
+    render = redact_video if audit is None else partial(redact_audited, audit=audit)
+    report = render(
         input_path,
         output_path,
         options=options,
