@@ -95,6 +95,13 @@ class RedactOptions:
         x264_params: x264 options applied after the preset, ``key=value`` joined by ``:``
             (empty: the plain preset).
         keep_audio: copy the audio track (policy 12.3: only on explicit request).
+        small_face_px: faces narrower than this are judged against ``small_threshold``.
+        small_threshold: detector confidence at which a small face is a face (``None``, or
+            above ``threshold``: the same ``threshold``); see
+            :class:`~cctvkit.redact.tracking.FaceTracker`.
+        track_zoom: on busy detections, the crop around a tracked face may be enlarged up to
+            this much so its smallest face is detected at ~48 px (1: never enlarged; see
+            :mod:`cctvkit.redact.regions`).
     """
 
     model: str = "centerface"
@@ -116,6 +123,9 @@ class RedactOptions:
     crf: int = 20
     x264_params: str = DEFAULT_X264_PARAMS
     keep_audio: bool = False
+    small_face_px: float = 24.0
+    small_threshold: float | None = 0.35
+    track_zoom: float = 2.0
 
     def __post_init__(self) -> None:
         checks = [
@@ -127,6 +137,12 @@ class RedactOptions:
             ),
             (self.threads is None or self.threads >= 1, "threads must be at least 1"),
             (self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}"),
+            (
+                self.small_threshold is None or self.min_score <= self.small_threshold < 1,
+                "small_threshold must lie in [min_score, 1)",
+            ),
+            (0 <= self.small_face_px <= 200, "small_face_px must lie in [0, 200] pixels"),
+            (1.0 <= self.track_zoom <= 4.0, "track_zoom must lie in [1, 4]"),
             (0 <= self.detect_every_s <= 1, "detect_every_s must lie in [0, 1] seconds"),
             (self.regions in REGION_MODES, f"regions must be one of {', '.join(REGION_MODES)}"),
             (1 <= self.sweep_every <= 50, "sweep_every must lie in [1, 50] detections"),
