@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from cctvkit.redact import RedactionReport
     from cctvkit.redact.identity import IdentityMatch
 
-__all__ = ["audit_line", "parse_track_ids", "parse_zone", "redact", "remaining_text"]
+__all__ = ["parse_track_ids", "parse_zone", "redact"]
 
 _DEFAULTS = RedactOptions()
 _AUDIT = AuditOptions()
@@ -198,6 +198,7 @@ def redact(
     from cctvkit.redact import review_paths
     from cctvkit.redact.audited import redact_audited
     from cctvkit.redact.identity import redact_keeping_face
+    from cctvkit.redact.report import audit_line
 
     identity: IdentityMatch | None = None
     with progress_bar(f"redacting {input_path.name}", enabled=not as_json) as update:
@@ -246,25 +247,9 @@ def redact(
     _refuse_remaining(result, output)
 
 
-def audit_line(audit: dict[str, object]) -> str:
-    """One line of the audit's figures."""
-    if not audit.get("enabled"):
-        return "audit: off (--no-audit): the output was not checked for visible faces"
-    models = "+".join(str(m["name"]) for m in audit["models"])  # type: ignore[index, union-attr]
-    return (
-        f"audit ({models}): {audit['frames_checked']} frames checked, {audit['findings']} findings, "
-        f"{audit['re_masked']} re-masked in {audit['rounds']} round(s), {audit['remaining']} remaining"
-    )
-
-
-def remaining_text(audit: dict[str, object], limit: int = 8) -> str:
-    """``frame N [x1,y1,x2,y2]`` for the first ``limit`` remaining findings."""
-    items = list(audit.get("remaining_findings") or [])  # type: ignore[call-overload]
-    text = ", ".join(f"frame {f['frame']} {[round(v) for v in f['xyxy']]}" for f in items[:limit])
-    return text + (f" and {len(items) - limit} more" if len(items) > limit else "")
-
-
 def _refuse_remaining(result: RedactionReport, output: Path) -> None:
+    from cctvkit.redact.report import remaining_text
+
     if result.audit_remaining:
         raise FacesRemainError(
             f"{output}: the audit still sees {result.audit_remaining} face(s) after "

@@ -10,6 +10,7 @@ import typer
 from cctvkit.cli.context import print_json, progress_bar, state
 from cctvkit.cli.request import PASSPHRASE_ENV, _duration, _say, _short, app, read_passphrase
 from cctvkit.redact.identity.match import DEFAULT_MAX_DISTANCE
+from cctvkit.redact.options import AuditOptions
 from cctvkit.requests import estimate_work, find_coverage, get_request
 from cctvkit.requests.clips import parse_keep_tracks, parse_withhold, plan_clips
 from cctvkit.requests.views import coverage_json, estimate_json
@@ -140,6 +141,17 @@ def process(
     withhold: Annotated[
         list[str] | None, typer.Option(help="CLIP=REASON not released (13.9.1); makes the release partial.")
     ] = None,
+    accept_faces: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--accept-faces",
+            help="CLIP=REASON: release the clip although the audit still sees faces in it (recorded).",
+        ),
+    ] = None,
+    audit_rounds: Annotated[
+        int,
+        typer.Option("--audit-rounds", min=0, max=5, help="Re-mask rounds before audit findings remain."),
+    ] = AuditOptions().rounds,
     unredacted: Annotated[
         bool, typer.Option("--unredacted", help="Police only, approved by a second person: faces not masked.")
     ] = False,
@@ -152,15 +164,23 @@ def process(
     ] = None,
     as_json_out: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
 ) -> None:
-    """Cut, redact and package the request's footage; record the release and the disclosure."""
+    """Cut, redact and package the request's footage; record the release and the disclosure.
+
+    Every redacted clip is audited for faces still visible (a second model family) and those
+    found are re-masked; a clip with faces remaining stops the run, publishing nothing (exit 9),
+    unless it is withheld (--withhold) or its findings accepted with a reason (--accept-faces).
+    """
     st = state(ctx)
     req = get_request(st.catalog, request_id)
     count = len(plan_clips(find_coverage(st.catalog, req)))
+    from cctvkit.redact.report import audit_line
     from cctvkit.requests.process import ProcessOptions, process_request  # the detector stack
 
     options = ProcessOptions(
         keep_tracks=parse_keep_tracks(keep_track or [], count),
         withhold=parse_withhold(withhold or [], count),
+        accept_faces=parse_withhold(accept_faces or [], count, option="--accept-faces"),
+        audit=AuditOptions(rounds=audit_rounds),
         unredacted=unredacted,
         passphrase=read_passphrase(passphrase_file, confirm=True) if encrypt else None,
         keep_face=keep_face,
@@ -186,6 +206,11 @@ def process(
     for w in result.manifest.withheld:
         _say(f"  {'withheld' if w.withheld else 'not available'}: {w.camera_id}: {w.detail}")
     for clip in result.manifest.clips:
+        audit = clip.redaction.get("audit")
+        if audit:
+            _say(f"  {clip.file}: {audit_line(audit)}")
+            if audit.get("accepted"):
+                _say(f"    accepted by {audit['accepted']['by']}: {audit['accepted']['reason']}")
         identity = clip.redaction.get("identity")
         if identity:
             distances = ", ".join(

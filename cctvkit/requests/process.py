@@ -15,9 +15,11 @@ from cctvkit.catalog import releases as relq
 from cctvkit.catalog.db import Catalog
 from cctvkit.catalog.request_records import Approval, Release, ReleaseClip, Request
 from cctvkit.config import SiteConfig
-from cctvkit.errors import ConflictError, PolicyError, UsageError
+from cctvkit.errors import ConflictError, FacesRemainError, PolicyError, UsageError
 from cctvkit.files import sha256_file
-from cctvkit.redact import RedactionReport, RedactOptions, build_detector, redact_video
+from cctvkit.redact import RedactionReport, RedactOptions, build_detector
+from cctvkit.redact.audit_faces import load_audit_detectors
+from cctvkit.redact.audited import redact_audited
 from cctvkit.redact.identity import (
     DEFAULT_MAX_DISTANCE,
     FaceEmbedder,
@@ -26,6 +28,8 @@ from cctvkit.redact.identity import (
     load_reference,
     select_tracks,
 )
+from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.report import remaining_text
 from cctvkit.requests.approval import check_unredacted_allowed
 from cctvkit.requests.clips import PlannedClip, cut_clips, plan_clips, verify_sources
 from cctvkit.requests.coverage import WITHHELD_REASONS, CameraCoverage, find_coverage
@@ -67,6 +71,11 @@ class ProcessOptions:
         keep_face: a photo of the requester; in every clip the tracks whose face matches it are
             left visible too (two passes per clip; needs the extra ``faces``).
         max_face_distance: ``keep_face``'s similarity threshold (embedding distance).
+        audit: how each redacted clip is checked for faces still visible and re-masked (issue
+            17); a clip with findings remaining stops the run (nothing is published) unless it
+            is withheld or accepted.
+        accept_faces: per clip number, the reason staff accept the faces the audit still sees
+            in it (recorded in the manifest, the audit log and ``request show``).
     """
 
     keep_tracks: Mapping[int, frozenset[int]] = field(default_factory=dict)
@@ -76,6 +85,8 @@ class ProcessOptions:
     redact: RedactOptions = field(default_factory=RedactOptions)
     keep_face: Path | None = None
     max_face_distance: float = DEFAULT_MAX_DISTANCE
+    audit: AuditOptions = field(default_factory=AuditOptions)
+    accept_faces: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +177,33 @@ def _redaction_summary(report: RedactionReport) -> dict[str, object]:
     }
 
 
+def _judge_audit(
+    summary: dict[str, object],
+    report: RedactionReport,
+    number: int,
+    options: ProcessOptions,
+    actor: str,
+    refused: list[str],
+) -> tuple[int | None, str | None]:
+    """Put the audit into the clip's manifest summary; note a refusal when faces remain unaccepted.
+
+    Returns:
+        (faces remaining, or None when not audited; the acceptance reason, if any).
+    """
+    audit = dict(report.audit) if report.audit else None
+    if audit is None or not audit.get("enabled"):
+        summary["audit"] = audit
+        return None, None
+    remaining = int(audit["remaining"])
+    reason = options.accept_faces.get(number)
+    if remaining and reason:
+        audit["accepted"] = {"by": actor, "reason": reason}
+    elif remaining:
+        refused.append(f"clip {number}: {remaining} face(s) at {remaining_text(audit)}")
+    summary["audit"] = audit
+    return remaining, reason if remaining else None
+
+
 def _check_choices(
     request: Request, clips: Sequence[PlannedClip], options: ProcessOptions, actor: str
 ) -> Approval | None:
@@ -179,9 +217,14 @@ def _check_choices(
             f"record the answer with `cctvkit request refuse {request.id} --reason ...`"
         )
     numbers = {c.number for c in clips}
-    for number in [*options.keep_tracks, *options.withhold]:
+    for number in [*options.keep_tracks, *options.withhold, *options.accept_faces]:
         if number not in numbers:
             raise UsageError(f"clip {number} does not exist (clips 1..{len(clips)})")
+    both = sorted(set(options.withhold) & set(options.accept_faces))
+    if both:
+        raise UsageError(f"clip {both[0]} is both withheld and accepted: choose one")
+    if options.unredacted and options.accept_faces:
+        raise UsageError("--accept-faces makes no sense with --unredacted (no face is masked)")
     if options.unredacted and options.keep_tracks:
         raise UsageError("--keep-track makes no sense with --unredacted (no face is masked)")
     if options.unredacted and options.keep_face is not None:
@@ -251,6 +294,10 @@ def process_request(
         hashes = verify_sources(clips)
         cuts = cut_clips(clips, work, hashes)
         detector = None if options.unredacted else build_detector(options.redact)
+        auditors = None
+        if detector is not None and options.audit.enabled:
+            auditors = load_audit_detectors(provider=options.redact.provider, threads=options.redact.threads)
+        refused: list[str] = []
         embedder = reference = None
         if options.keep_face is not None and detector is not None:
             embedder = FaceEmbedder()
@@ -276,6 +323,7 @@ def process_request(
                     "processing_s": round(seconds, 3),
                 }
                 faces, kept, elapsed = 0, 0, seconds
+                audit_remaining, accepted = None, None
             else:
                 keep = set(options.keep_tracks.get(clip.number, ()))
                 identity: IdentityMatch | None = None
@@ -291,10 +339,12 @@ def process_request(
                         scratch_dir=work,
                     )
                     keep |= set(identity.kept_tracks)
-                report = redact_video(
+                report = redact_audited(
                     Path(cut.path),
                     stage / name,
                     options=options.redact,
+                    audit=options.audit,
+                    audit_detectors=auditors,
                     privacy_zones=zones,
                     keep_tracks=sorted(keep),
                     detector=detector,
@@ -313,6 +363,9 @@ def process_request(
                     check_same_tracks(identity, report)
                     summary["identity"] = identity.to_dict()
                 faces, kept, elapsed = int(summary["faces_masked"]), len(report.kept_tracks), report.elapsed_s
+                audit_remaining, accepted = _judge_audit(
+                    summary, report, clip.number, options, actor, refused
+                )
             if frames != cut.frame_count:
                 raise ConflictError(f"clip {clip.number}: wrote {frames} of {cut.frame_count} frames")
             digest = sha256_file(stage / name)
@@ -348,7 +401,17 @@ def process_request(
                     faces,
                     kept,
                     round(elapsed, 3),
+                    audit_remaining,
+                    accepted,
                 )
+            )
+        if refused:
+            # 13.9.1: nothing is published while a third party may be identifiable in it.
+            raise FacesRemainError(
+                "the release audit still sees faces: "
+                + "; ".join(refused)
+                + ". Nothing was published: check those frames, then withhold the clip "
+                "(--withhold CLIP=REASON) or accept the findings (--accept-faces CLIP=REASON)"
             )
         withheld = _unavailable_parts(coverage) + [
             WithheldPart(

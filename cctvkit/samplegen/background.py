@@ -138,8 +138,11 @@ def _street(img: np.ndarray, rng: np.random.Generator) -> None:
         width = float(rng.uniform(0.07, 0.14))
         colour = tuple(int(c) for c in rng.integers(60, 200, 3))
         _poly(img, [(x, 0.0), (x + width, 0.0), (x + width, 0.13), (x, 0.13)], colour)
-        _poly(img, [(x + 0.01, 0.05), (x + width - 0.01, 0.05), (x + width - 0.01, 0.12), (x + 0.01, 0.12)],
-              (70, 80, 92))  # shop window
+        _poly(
+            img,
+            [(x + 0.01, 0.05), (x + width - 0.01, 0.05), (x + width - 0.01, 0.12), (x + 0.01, 0.12)],
+            (70, 80, 92),
+        )  # shop window
         x += width
     _poly(img, [(0.0, 0.13), (1.0, 0.13), (1.0, 0.145), (0.0, 0.145)], (120, 118, 112))
     # Paving slab joints: rows closer together far away, columns converging.

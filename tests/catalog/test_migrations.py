@@ -53,3 +53,19 @@ def test_newer_catalog_is_refused(tmp_path: Path) -> None:
         )
         with pytest.raises(ConfigError, match="newer than this cctvkit supports"):
             migrate(conn)
+
+
+def test_release_clips_gain_the_audit_columns(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'v3.db'}"
+    open_catalog(url).dispose()
+    engine = create_engine(url)
+    with engine.begin() as conn:  # a catalog made before migration 9
+        conn.exec_driver_sql("ALTER TABLE release_clips DROP COLUMN audit_remaining")
+        conn.exec_driver_sql("ALTER TABLE release_clips DROP COLUMN audit_accepted")
+        conn.exec_driver_sql("DELETE FROM schema_version WHERE version = 9")
+    engine.dispose()
+    open_catalog(url).dispose()
+    engine = create_engine(url)
+    columns = {c["name"] for c in inspect(engine).get_columns("release_clips")}
+    assert {"audit_remaining", "audit_accepted"} <= columns
+    engine.dispose()
