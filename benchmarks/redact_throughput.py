@@ -1,7 +1,7 @@
 """Redaction speed and leaks on 1080p: cctvkit against per-frame full-resolution detection and deface.
 
 python -m benchmarks.redact_throughput [--seconds 10] [--real FILE] [--no-deface] [--quick] [--repeat N]
-    [--audit-rows] [--no-street]
+    [--audit-rows] [--no-street] [--only-real]
 
 Every row is measured in one run on the same file, then scored from its output pixels:
 
@@ -400,6 +400,7 @@ def main() -> None:
         "--audit-rows", action="store_true", help="Only the naive row, the defaults and the audited defaults."
     )
     parser.add_argument("--no-street", action="store_true", help="Skip the generated elevated street clip.")
+    parser.add_argument("--only-real", action="store_true", help="Only the real clip (--real).")
     parser.add_argument("--street-seconds", type=float, default=6.0, help="Length of the street clip.")
     args = parser.parse_args()
     console = Console(width=200)
@@ -417,7 +418,9 @@ def main() -> None:
                 _generated_truth(gt),
             )
         ]
-        if not args.quick and not args.no_street:
+        if args.only_real:
+            inputs = []
+        if not args.quick and not args.no_street and not args.only_real:
             street = work / "street.mp4"
             street_gt = write_street_clip(street, seconds=args.street_seconds, fps=25, size_wh=(1920, 1080))
             inputs.append(

@@ -45,6 +45,10 @@ __all__ = [
 _ZOOM_TILE_WH = (640, 384)
 """Sweep tile (frame pixels) zoomed 2x on each checked frame: one 1280x768 detection."""
 
+_FULL_TILE_WH = (1024, 576)
+"""Tiles when the whole frame is zoomed (a 2x2 grid at 1080p: 1.1x the frame's pixels, where
+the sweep grid's overlaps would detect 1.9x)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:
@@ -113,6 +117,7 @@ class FaceAuditor:
         self.zone_mask = zone_mask
         self.motion = MotionRegions(resolution_wh)
         self.tiles = tile_grid(resolution_wh, _ZOOM_TILE_WH, 96)
+        self.full_tiles = tile_grid(resolution_wh, _FULL_TILE_WH, 64)
         self._sweep = 0
         self._busy_calls = 0
         self.kept_skipped = 0
@@ -173,7 +178,7 @@ class FaceAuditor:
         if area > self.options.busy_fraction * width * height:
             self._busy_calls += 1
             if self._busy_calls % self.options.busy_zoom_every == 1 or self.options.busy_zoom_every == 1:
-                return self.tiles
+                return self.full_tiles
             return tile
         crops = merge_boxes(np.concatenate([moving, tile]).astype(np.int64))
         return crops[(crops[:, 2] > crops[:, 0] + 8) & (crops[:, 3] > crops[:, 1] + 8)]
