@@ -93,6 +93,7 @@ def redact_audited(
     options: RedactOptions | None = None,
     audit: AuditOptions | None = None,
     audit_detectors: tuple[FaceDetector, FaceDetector] | None = None,
+    stored: StoredAnalysis | None = None,
     span_s: tuple[float, float] | None = None,
     privacy_zones: Sequence[Polygon] = (),
     keep_tracks: Iterable[int] = (),
@@ -111,6 +112,9 @@ def redact_audited(
         options: the first pass's parameters.
         audit: checking and re-masking parameters (``enabled=False``: render once, unaudited).
         audit_detectors: (native, zoomed) audit detectors already loaded (reused across clips).
+        stored: an analysis already made of ``input_path`` (``--keep-face`` decides its kept
+            tracks on one): replayed instead of analysing again (then ``span_s``, ``detector``
+            and ``review`` do not apply).
         span_s, privacy_zones, keep_tracks, detector, progress, report_path, review, on_mask,
             metadata: as for :func:`~cctvkit.redact.pipeline.redact_video` (``on_mask`` sees the
             last round's frames last).
@@ -148,10 +152,14 @@ def redact_audited(
             metadata=metadata,
         )
 
-    with analyze(input_path, options=options, span_s=span_s, detector=detector) as analysis:
-        live = _Recorder(analysis)
-        report = draw(live, None)
-    stored = StoredAnalysis(analysis.summary(), tuple(live.plans))
+    analysis: Analysis | None = None
+    if stored is None:
+        with analyze(input_path, options=options, span_s=span_s, detector=detector) as analysis:
+            live = _Recorder(analysis)
+            report = draw(live, None)
+        stored = StoredAnalysis(analysis.summary(), tuple(live.plans))
+    else:
+        report = draw(replay(stored), None)
     if not audit.enabled:
         info = summary(
             None, audit, frames_checked=0, findings=0, re_masked=0, remaining=[], rounds=0, elapsed_s=0.0
@@ -214,7 +222,7 @@ def _finish(
     audit_info: dict[str, object],
     started: float,
     report_path: Path,
-    review_of: Analysis | None,
+    review_of: Analysis | None,  # the analysis whose gallery makes the review files
     output_path: Path,
 ) -> RedactionReport:
     report = replace(report, audit=audit_info, elapsed_s=round(time.perf_counter() - started, 3))

@@ -24,9 +24,8 @@ from cctvkit.redact.identity import (
     DEFAULT_MAX_DISTANCE,
     FaceEmbedder,
     IdentityMatch,
-    check_same_tracks,
     load_reference,
-    select_tracks,
+    redact_keeping_reference,
 )
 from cctvkit.redact.options import AuditOptions
 from cctvkit.redact.report import remaining_text
@@ -69,7 +68,7 @@ class ProcessOptions:
         passphrase: also write an encrypted archive of the package with this passphrase.
         redact: detection, tracking, masking and encoding parameters.
         keep_face: a photo of the requester; in every clip the tracks whose face matches it are
-            left visible too (two passes per clip; needs the extra ``faces``).
+            left visible too (one analysis and one render per clip; needs the extra ``faces``).
         max_face_distance: ``keep_face``'s similarity threshold (embedding distance).
         audit: how each redacted clip is checked for faces still visible and re-masked (issue
             17); a clip with findings remaining stops the run (nothing is published) unless it
@@ -325,33 +324,40 @@ def process_request(
                 faces, kept, elapsed = 0, 0, seconds
                 audit_remaining, accepted = None, None
             else:
-                keep = set(options.keep_tracks.get(clip.number, ()))
+                keep = sorted(options.keep_tracks.get(clip.number, ()))
                 identity: IdentityMatch | None = None
+                report_path = work / f"release-{rel_id}-clip-{clip.number:02d}.redaction.json"
                 if reference is not None and embedder is not None:
-                    identity = select_tracks(
+                    report, identity = redact_keeping_reference(
                         Path(cut.path),
+                        stage / name,
                         reference,
                         embedder=embedder,
                         options=options.redact,
-                        detector=detector,
+                        privacy_zones=zones,
+                        keep_tracks=keep,
                         max_distance=options.max_face_distance,
+                        detector=detector,
                         progress=progress,
-                        scratch_dir=work,
+                        report_path=report_path,
+                        metadata=_container_tags(cut, rel_id),
+                        audit=options.audit,
+                        audit_detectors=auditors,
                     )
-                    keep |= set(identity.kept_tracks)
-                report = redact_audited(
-                    Path(cut.path),
-                    stage / name,
-                    options=options.redact,
-                    audit=options.audit,
-                    audit_detectors=auditors,
-                    privacy_zones=zones,
-                    keep_tracks=sorted(keep),
-                    detector=detector,
-                    progress=progress,
-                    report_path=work / f"release-{rel_id}-clip-{clip.number:02d}.redaction.json",
-                    metadata=_container_tags(cut, rel_id),
-                )
+                else:
+                    report = redact_audited(
+                        Path(cut.path),
+                        stage / name,
+                        options=options.redact,
+                        audit=options.audit,
+                        audit_detectors=auditors,
+                        privacy_zones=zones,
+                        keep_tracks=keep,
+                        detector=detector,
+                        progress=progress,
+                        report_path=report_path,
+                        metadata=_container_tags(cut, rel_id),
+                    )
                 if report.unknown_kept_tracks:
                     raise UsageError(
                         f"clip {clip.number}: track id(s) {list(report.unknown_kept_tracks)} do not exist; "
@@ -360,7 +366,6 @@ def process_request(
                 frames = report.frame_count
                 summary = _redaction_summary(report)
                 if identity is not None:
-                    check_same_tracks(identity, report)
                     summary["identity"] = identity.to_dict()
                 faces, kept, elapsed = int(summary["faces_masked"]), len(report.kept_tracks), report.elapsed_s
                 audit_remaining, accepted = _judge_audit(

@@ -1,4 +1,9 @@
-"""Review a request's clips before release: contact sheets of face tracks, to pick the subject's ids."""
+"""Review a request's clips before release: contact sheets of face tracks, to pick the subject's ids.
+
+Analysis only: each clip is cut, detected and tracked, nothing is encoded. The stored analysis
+(``clip-NN.analysis.json``) is kept beside the sheet, so a later render or a review page can show
+the masks without detecting again.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,10 @@ from cctvkit.audit import write_audit
 from cctvkit.catalog.db import Catalog
 from cctvkit.config import SiteConfig
 from cctvkit.errors import ConflictError
-from cctvkit.redact import RedactOptions, TrackSummary, build_detector, redact_video, review_paths
+from cctvkit.redact import RedactOptions, TrackSummary, build_detector
+from cctvkit.redact.analysis import analyze, collect
+from cctvkit.redact.pipeline import write_review
+from cctvkit.redact.report import write_json
 from cctvkit.requests.clips import cut_clips, plan_clips, verify_sources
 from cctvkit.requests.coverage import find_coverage
 from cctvkit.requests.estimate import lease_ttl
@@ -38,7 +46,7 @@ class ReviewSheet:
         end_utc: the clip's end.
         sheet_path: PNG contact sheet, one thumbnail per track with its id (unmasked; private).
         tracks_path: the tracks as JSON.
-        preview_path: the clip with every face masked (what the release looks like with no keeps).
+        analysis_path: the clip's stored analysis (per-frame mask plans, :class:`StoredAnalysis` JSON).
         tracks: the face tracks found.
     """
 
@@ -49,7 +57,7 @@ class ReviewSheet:
     end_utc: datetime
     sheet_path: Path
     tracks_path: Path
-    preview_path: Path
+    analysis_path: Path
     tracks: tuple[TrackSummary, ...]
 
 
@@ -63,7 +71,7 @@ def review_request(
     progress: Callable[[int, int], None] | None = None,
     now: datetime | None = None,
 ) -> list[ReviewSheet]:
-    """Cut each clip of the request and run the redaction engine's review on it.
+    """Cut each clip of the request and analyse it (detect and track, no encode) for its contact sheet.
 
     The working clips are kept in the request's working directory, so ``request process`` reads
     the same frames with the same options and the track ids on the sheets hold.
@@ -95,19 +103,11 @@ def review_request(
         cuts = cut_clips(clips, work, hashes)
         for clip in clips:
             cut = cuts[clip.number]
-            camera = config.camera(clip.camera_id)
-            preview = review_dir / f"clip-{clip.number:02d}.mp4"
-            report = redact_video(
-                Path(cut.path),
-                preview,
-                options=options,
-                privacy_zones=camera.privacy_zones if camera else (),
-                detector=detector,
-                progress=progress,
-                report_path=review_dir / f"clip-{clip.number:02d}.redaction.json",
-                review=True,
-            )
-            sheet, tracks = review_paths(preview)
+            base = review_dir / f"clip-{clip.number:02d}.mp4"  # names the review files; never written
+            with analyze(Path(cut.path), options=options, detector=detector, progress=progress) as analysis:
+                stored = collect(analysis)
+            sheet, tracks = write_review(analysis, stored.summary.tracks, base)
+            analysis_path = write_json(stored.to_dict(), review_dir / f"clip-{clip.number:02d}.analysis.json")
             sheets.append(
                 ReviewSheet(
                     clip.number,
@@ -117,8 +117,8 @@ def review_request(
                     cut.end_utc,
                     sheet,
                     tracks,
-                    preview,
-                    report.tracks,
+                    analysis_path,
+                    stored.summary.tracks,
                 )
             )
     with catalog.write() as conn:
