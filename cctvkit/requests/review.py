@@ -21,13 +21,7 @@ from cctvkit.redact import RedactOptions, TrackSummary, build_detector
 from cctvkit.redact.analysis import analyze, collect
 from cctvkit.redact.pipeline import write_review
 from cctvkit.redact.report import write_json
-from cctvkit.requests.clips import cut_clips, plan_clips, verify_sources
-from cctvkit.requests.coverage import find_coverage
-from cctvkit.requests.estimate import lease_ttl
-from cctvkit.requests.lifecycle import get_request
-from cctvkit.requests.session import request_run
-from cctvkit.requests.workspace import work_dir
-from cctvkit.retention.leases import leased
+from cctvkit.requests.run import RequestPlan, clip_run, plan_request
 
 __all__ = ["ReviewSheet", "review_request"]
 
@@ -70,6 +64,7 @@ def review_request(
     options: RedactOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
     now: datetime | None = None,
+    plan: RequestPlan | None = None,
 ) -> list[ReviewSheet]:
     """Cut each clip of the request and analyse it (detect and track, no encode) for its contact sheet.
 
@@ -81,27 +76,18 @@ def review_request(
     """
     now = now or datetime.now(UTC)
     options = options or RedactOptions()
-    request = get_request(catalog, request_id)
-    if not request.is_open:
+    plan = plan or plan_request(catalog, request_id)
+    if not plan.request.is_open:
         raise ConflictError(f"request {request_id} is closed")
-    clips = plan_clips(find_coverage(catalog, request))
-    if not clips:
+    if not plan.clips:
         raise ConflictError(f"request {request_id}: no footage to review (see `cctvkit request find`)")
-    work = work_dir(config, request_id)
-    review_dir = work / "review"
-    review_dir.mkdir(mode=0o700, exist_ok=True)
-    detector = build_detector(options)
     sheets = []
-    recording_ids = sorted({r for c in clips for r in c.recording_ids})
-    frames = sum(round(s.duration_s * s.fps) for c in clips for s in c.spans)
-    ttl = lease_ttl(catalog, frames)
-    with (
-        request_run(catalog, config, request_id, actor=actor),
-        leased(catalog, recording_ids, holder=f"review of request {request_id}", ttl=ttl),
-    ):
-        hashes = verify_sources(clips)
-        cuts = cut_clips(clips, work, hashes)
-        for clip in clips:
+    with clip_run(catalog, config, plan, actor=actor, holder=f"review of request {request_id}") as run:
+        review_dir = run.work / "review"
+        review_dir.mkdir(mode=0o700, exist_ok=True)
+        detector = build_detector(options)
+        cuts = run.cut()
+        for clip in run.clips:
             cut = cuts[clip.number]
             base = review_dir / f"clip-{clip.number:02d}.mp4"  # names the review files; never written
             with analyze(Path(cut.path), options=options, detector=detector, progress=progress) as analysis:
@@ -121,6 +107,7 @@ def review_request(
                     stored.summary.tracks,
                 )
             )
+    recording_ids = sorted({r for c in run.clips for r in c.recording_ids})
     with catalog.write() as conn:
         # Staff saw unmasked faces on the sheets: that is a viewing, and it is logged (7.1).
         write_audit(

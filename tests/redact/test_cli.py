@@ -96,7 +96,7 @@ def test_audit_line_and_exit_9_when_faces_remain(
     out = tmp_path / "o.mp4"
     result = CliRunner().invoke(app, ["redact", str(source), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    line = next(x for x in result.output.splitlines() if x.startswith("audit"))
+    line = next(x for x in result.output.splitlines() if x.startswith("audit ("))
     assert "retinaface+centerface" in line and line.endswith(" 0 remaining")
 
     # At threshold 0.99 the first pass masks nothing; with no re-mask round the audit's
