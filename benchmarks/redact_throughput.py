@@ -13,7 +13,8 @@ Every row is measured in one run on the same file, then scored from its output p
 * deface (if its CLI is installed): ``deface --thresh 0.5`` at native resolution;
 * cctvkit: ``redact_video`` with fp32 weights; then an ablation from the settings issue #6's first
   session left (veryfast, a whole-frame sweep on every busy detection), adding one change per
-  row up to the defaults (issue 17's small-face threshold and zoomed busy crops last);
+  row up to the defaults (issue 17's small-face threshold last), and zoomed busy crops
+  around small faces (measured, not kept);
 * cctvkit defaults **with the release audit** (issue 17, :func:`cctvkit.redact.audited.redact_audited`:
   RetinaFace natively plus CenterFace on 2x zoomed crops, every 2nd output frame, findings
   re-masked up to 2 rounds); below each table, the audit's own cost (its checks, its re-renders)
@@ -313,13 +314,13 @@ def measure(
             "default",
         ),
         redact(
-            f"  + faces < {options.small_face_px:g} px masked from {options.small_threshold}",
-            replace(options, track_zoom=1.0),
+            f"cctvkit defaults (+ faces < {options.small_face_px:g} px from {options.small_threshold})",
+            options,
             "default",
         ),
         redact(
-            f"cctvkit defaults (+ busy crops around small faces zoomed up to {options.track_zoom:g}x)",
-            options,
+            "  busy crops around small faces zoomed up to 2x (measured, not kept)",
+            replace(options, track_zoom=2.0),
             "default",
         ),
         (
@@ -331,7 +332,8 @@ def measure(
         ),
     ]
     if audit_rows:
-        runs = [r for r in runs if r[0].startswith(("naive:", "cctvkit defaults", "  + busy", "  + faces"))]
+        kept = ("naive:", "cctvkit defaults", "  + busy", "  busy crops")
+        runs = [r for r in runs if r[0].startswith(kept)]
     rows: list[tuple[str, ...]] = []
     naive_fps = None
     timings: dict[str, list[float]] = {name: [] for name, _run, _output in runs}
