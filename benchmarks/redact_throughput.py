@@ -1,6 +1,7 @@
 """Redaction speed and leaks on 1080p: cctvkit against per-frame full-resolution detection and deface.
 
 python -m benchmarks.redact_throughput [--seconds 10] [--real FILE] [--no-deface] [--quick] [--repeat N]
+    [--audit-rows] [--no-street] [--only-real]
 
 Every row is measured in one run on the same file, then scored from its output pixels:
 
@@ -12,7 +13,16 @@ Every row is measured in one run on the same file, then scored from its output p
 * deface (if its CLI is installed): ``deface --thresh 0.5`` at native resolution;
 * cctvkit: ``redact_video`` with fp32 weights; then an ablation from the settings issue #6's first
   session left (veryfast, a whole-frame sweep on every busy detection), adding one change per
-  row up to the defaults;
+  row up to the defaults (issue 17's small-face threshold last), and zoomed busy crops
+  around small faces (measured, not kept);
+* cctvkit defaults **with the release audit** (issue 17, :func:`cctvkit.redact.audited.redact_audited`:
+  RetinaFace natively plus CenterFace on 2x zoomed crops, every 2nd output frame, findings
+  re-masked up to 2 rounds); below each table, the audit's own cost (its checks, its re-renders)
+  and its findings. ``--audit-rows`` runs only the naive row, the defaults and the audited
+  defaults (the rest takes long on a shared machine).
+
+Inputs: the generated yard clip; the generated elevated street (``cctvkit.samplegen.street``:
+30 people, faces 10-24 px, exact truth; ``--no-street`` skips it); the real arcade clip.
 * with the ``[yolo]`` extra: the defaults with ``--model yolo`` and YOLO26n built from its YAML
   (random weights, nothing downloaded): its speed beside CenterFace's, its leaks meaningless.
 
@@ -22,9 +32,11 @@ its detector once, whatever the length of its footage.
 Leaks are judged from pixels for every row alike: a ground-truth face box (at least half
 visible) leaked when its fine detail still correlates with the input's
 (:func:`cctvkit.redact.evaluation.detail_correlation` > 0.5); longest exposure is the most
-consecutive frames one face leaked. Ground truth: the generated clip's exact boxes; for the real
-clip, a slow reference run (full frame plus 2x2 tiles zoomed 2x, threshold 0.3, every frame,
-boxes linked into faces by IoU), cached in ``/tmp/cctvkit-bench-cache``.
+consecutive frames one face leaked. Both are given per face-width band (< 16, 16-24, 24-48,
+>= 48 px) as ``leak % / longest``; "leak >= 16" is the issue 17 goal's figure. Ground truth:
+the generated clips' exact boxes; for the real clip, a slow reference run (full frame plus 2x2
+tiles zoomed 2x, threshold 0.3, every frame, boxes linked into faces by IoU), cached in
+``/tmp/cctvkit-bench-cache``.
 """
 
 from __future__ import annotations
@@ -48,12 +60,15 @@ from rich.table import Table
 
 from benchmarks._machine import machine
 from cctvkit.redact import FaceDetector, Masker, RedactOptions, build_detector, redact_video
+from cctvkit.redact.audit_faces import load_audit_detectors
+from cctvkit.redact.audited import redact_audited
 from cctvkit.redact.detectors import TiledDetector
 from cctvkit.redact.detectors.centerface import CenterFaceDetector
 from cctvkit.redact.detectors.yolo import build_from_yaml, ultralytics_available
-from cctvkit.redact.evaluation import MIN_VISIBLE, ScoreKeeper
-from cctvkit.redact.options import DEFAULT_X264_PARAMS
-from cctvkit.samplegen import FaceTrack, Keyframe, write_clip
+from cctvkit.redact.evaluation import MIN_VISIBLE, SMALL_FACE_BANDS, RedactionScore, ScoreKeeper
+from cctvkit.redact.options import DEFAULT_X264_PARAMS, AuditOptions
+from cctvkit.redact.report import RedactionReport
+from cctvkit.samplegen import FaceTrack, Keyframe, write_clip, write_street_clip
 from cctvkit.samplegen.portraits import PORTRAITS
 from cctvkit.video import VideoReader, VideoWriter
 
@@ -141,9 +156,19 @@ def _cctvkit(path: Path, out: Path, options: RedactOptions, detector: FaceDetect
     return redact_video(path, out, options=options, detector=detector).frame_count
 
 
-def _score(source: Path, output: Path, truth: list[list[_Box]]) -> tuple[float, int, int]:
-    """Leak rate, longest exposure and boxes scored, judged from output pixels."""
-    keeper = ScoreKeeper()
+def _audited(
+    path: Path, out: Path, options: RedactOptions, detector: FaceDetector, auditors, reports: list
+) -> int:
+    report = redact_audited(
+        path, out, options=options, detector=detector, audit=AuditOptions(), audit_detectors=auditors
+    )
+    reports.append(report)
+    return report.frame_count
+
+
+def _score(source: Path, output: Path, truth: list[list[_Box]]) -> RedactionScore:
+    """Leaks and exposures per band, judged from output pixels."""
+    keeper = ScoreKeeper(bands=SMALL_FACE_BANDS)
     with VideoReader(source) as a, VideoReader(output) as b:
         for (index, original), produced in zip(
             ((f.index, f.image) for f in a.frames()), (f.image for f in b.frames()), strict=False
@@ -152,8 +177,34 @@ def _score(source: Path, output: Path, truth: list[list[_Box]]) -> tuple[float, 
             produced = produced[: original.shape[0], : original.shape[1]]
             # Pixels only: the mask argument claims full coverage, so only detail decides.
             keeper.add(boxes, np.ones(original.shape[:2], bool), original, produced)
-    score = keeper.score
-    return score.leak_rate, score.longest_exposure, sum(score.scored.values())
+    return keeper.score
+
+
+def _at_least_16(score: RedactionScore) -> str:
+    scored = sum(n for band, n in score.scored.items() if band != "<16px")
+    leaked = sum(n for band, n in score.leaked.items() if band != "<16px")
+    return f"{leaked / scored:.2%}" if scored else ""
+
+
+def _band_cells(score: RedactionScore) -> list[str]:
+    cells = []
+    for band, _ in SMALL_FACE_BANDS:
+        rate = score.band_rate(band)
+        cells.append("" if rate is None else f"{rate:.1%} / {score.longest_by_band[band]}")
+    return cells
+
+
+def audit_cost(report: RedactionReport) -> str:
+    """One line: what the audit checked and found, and its own time."""
+    audit = report.audit or {}
+    checked = int(audit.get("frames_checked", 0))
+    own = float(audit.get("elapsed_s", 0.0))
+    return (
+        f"audit: {checked} frames checked ({own:.1f} s, {1000 * own / max(1, checked):.0f} ms per checked "
+        f"frame), {audit.get('findings')} findings, {audit.get('re_masked')} re-masked in "
+        f"{audit.get('rounds')} round(s) (re-render {audit.get('re_render_s', 0.0):.1f} s), "
+        f"{audit.get('remaining')} remaining, {audit.get('kept_skipped')} on kept tracks"
+    )
 
 
 def _reference_truth(path: Path) -> list[list[_Box]]:
@@ -198,9 +249,16 @@ SESSION_1 = RedactOptions(preset="veryfast", x264_params="", sweep_every=1)
 
 
 def measure(
-    path: Path, truth: list[list[_Box]], work: Path, *, deface: bool, repeat: int = 1
-) -> tuple[list[tuple[str, ...]], float]:
-    """Run and score every row on ``path``; return table rows and the default detector's load time.
+    path: Path,
+    truth: list[list[_Box]],
+    work: Path,
+    *,
+    deface: bool,
+    repeat: int = 1,
+    audit_rows: bool = False,
+) -> tuple[list[tuple[str, ...]], float, list[str]]:
+    """Run and score every row on ``path``; return table rows, the default detector's load time
+    and the audit's cost lines.
 
     With ``repeat`` > 1 every row (but deface's) runs that many times, in interleaved rounds,
     and its median time is reported; the last round's output is scored.
@@ -222,6 +280,8 @@ def measure(
         out = work / f"enc-{preset}-{bool(params)}.mp4"
         return label, lambda: _encode_only(path, out, preset, params), out
 
+    auditors = load_audit_detectors()
+    audit_reports: list[RedactionReport] = []
     precision = detectors["default"].info.precision
     runs: list[tuple[str, Callable[[], int | tuple[int, float]], Path | None]] = [
         ("decode only (ceiling)", lambda: _decode_only(path), None),
@@ -252,9 +312,26 @@ def measure(
             "default",
         ),
         redact(
-            f"cctvkit defaults (+ busy sweep every {options.sweep_every}th detection)",
+            f"  + busy sweep every {options.sweep_every}th detection (issue 6 defaults)",
+            replace(options, small_threshold=None, track_zoom=1.0),
+            "default",
+        ),
+        redact(
+            f"cctvkit defaults (+ faces < {options.small_face_px:g} px from {options.small_threshold})",
             options,
             "default",
+        ),
+        redact(
+            "  busy crops around small faces zoomed up to 2x (measured, not kept)",
+            replace(options, track_zoom=2.0),
+            "default",
+        ),
+        (
+            "cctvkit defaults + release audit",
+            lambda: _audited(
+                path, work / "audited.mp4", options, detectors["default"], auditors, audit_reports
+            ),
+            work / "audited.mp4",
         ),
     ]
     if ultralytics_available():
@@ -264,6 +341,9 @@ def measure(
         yolo = RedactOptions(model="yolo", weights=str(weights))
         detectors["yolo"] = build_detector(yolo)
         runs.append(redact("cctvkit, YOLO26n from YAML, random weights (speed only)", yolo, "yolo"))
+    if audit_rows:
+        kept = ("naive:", "cctvkit defaults", "  + busy", "  busy crops")
+        runs = [r for r in runs if r[0].startswith(kept)]
     rows: list[tuple[str, ...]] = []
     naive_fps = None
     timings: dict[str, list[float]] = {name: [] for name, _run, _output in runs}
@@ -285,15 +365,32 @@ def measure(
         if name.startswith("naive:"):
             naive_fps = fps
     for name, frames, elapsed, fps, output in measured:
-        leak, longest, scored, size = ("", "", "", "")
+        leak, at_least_16, longest, scored, size = ("", "", "", "", "")
+        bands = [""] * len(SMALL_FACE_BANDS)
         if output is not None:
             size = f"{output.stat().st_size / 1e6:.2f}"
             if not name.startswith("encode"):
-                rate, run_len, count = _score(path, output, truth)
-                leak, longest, scored = f"{rate:.2%}", str(run_len), str(count)
+                score = _score(path, output, truth)
+                leak, longest = f"{score.leak_rate:.2%}", str(score.longest_exposure)
+                at_least_16, bands = _at_least_16(score), _band_cells(score)
+                scored = "/".join(str(score.scored[band]) for band, _ in SMALL_FACE_BANDS)
         ratio = f"{fps / naive_fps:.2f}" if naive_fps else ""
-        rows.append((name, str(frames), f"{elapsed:.1f}", f"{fps:.2f}", ratio, leak, longest, scored, size))
-    return rows, load_s
+        rows.append(
+            (
+                name,
+                str(frames),
+                f"{elapsed:.1f}",
+                f"{fps:.2f}",
+                ratio,
+                leak,
+                at_least_16,
+                *bands,
+                longest,
+                scored,
+                size,
+            )
+        )
+    return rows, load_s, [audit_cost(r) for r in audit_reports[-1:]]
 
 
 def _generated_truth(gt) -> list[list[_Box]]:
@@ -311,8 +408,14 @@ def main() -> None:
     parser.add_argument("--no-deface", action="store_true", help="Skip the deface row (slowest).")
     parser.add_argument("--quick", action="store_true", help="A 2 s generated clip only (smoke run).")
     parser.add_argument("--repeat", type=int, default=1, help="Rounds per row; the median time is shown.")
+    parser.add_argument(
+        "--audit-rows", action="store_true", help="Only the naive row, the defaults and the audited defaults."
+    )
+    parser.add_argument("--no-street", action="store_true", help="Skip the generated elevated street clip.")
+    parser.add_argument("--only-real", action="store_true", help="Only the real clip (--real).")
+    parser.add_argument("--street-seconds", type=float, default=6.0, help="Length of the street clip.")
     args = parser.parse_args()
-    console = Console(width=150)
+    console = Console(width=200)
     with tempfile.TemporaryDirectory(prefix="cctvkit-bench-") as tmp:
         work = Path(tmp)
         seconds = 2.0 if args.quick else args.seconds
@@ -327,13 +430,33 @@ def main() -> None:
                 _generated_truth(gt),
             )
         ]
+        if args.only_real:
+            inputs = []
+        if not args.quick and not args.no_street and not args.only_real:
+            street = work / "street.mp4"
+            street_gt = write_street_clip(street, seconds=args.street_seconds, fps=25, size_wh=(1920, 1080))
+            inputs.append(
+                (
+                    f"generated elevated street 1920x1080 25 fps, {args.street_seconds:g} s, 30 people, "
+                    "faces 10-24 px (exact truth)",
+                    street,
+                    _generated_truth(street_gt),
+                )
+            )
         if not args.quick and args.real is not None and args.real.exists():
             inputs.append(
                 (f"{args.real.name} (truth: slow reference run)", args.real, _reference_truth(args.real))
             )
         for label, path, truth in inputs:
             load = os.getloadavg()[0]
-            rows, load_s = measure(path, truth, work, deface=not args.no_deface, repeat=max(1, args.repeat))
+            rows, load_s, audit_lines = measure(
+                path,
+                truth,
+                work,
+                deface=not args.no_deface,
+                repeat=max(1, args.repeat),
+                audit_rows=args.audit_rows,
+            )
             table = Table(
                 title=f"{label}\n{machine()}, load {load:.1f} at start, {os.getloadavg()[0]:.1f} at end; "
                 f"detector load {load_s:.2f} s, not timed; median of {max(1, args.repeat)} rounds"
@@ -345,14 +468,18 @@ def main() -> None:
                 "fps",
                 "x naive",
                 "leak rate",
+                "leak >= 16",
+                *(f"{band} leak / longest" for band, _ in SMALL_FACE_BANDS),
                 "longest exp.",
-                "boxes",
+                "boxes per band",
                 "MB",
             ):
                 table.add_column(column, justify="left" if column == "pipeline" else "right")
             for row in rows:
                 table.add_row(*row)
             console.print(table)
+            for line in audit_lines:
+                console.print(line, soft_wrap=True)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ __all__ = [
     "ConfigError",
     "ConflictError",
     "CorruptVideoError",
+    "FacesRemainError",
     "HeldFootageError",
     "LockedError",
     "ModelError",
@@ -100,6 +101,11 @@ class PartialFailureError(CctvkitError):
     """The run finished but some items failed (e.g. some deletions); details were logged."""
 
     exit_code = 9
+
+
+class FacesRemainError(PartialFailureError):
+    """The release audit still sees faces in the output after its last re-mask round (13.9.1):
+    nothing is published; the message names the clip, frames and boxes. Exit code 9."""
 
 
 class AuditError(CctvkitError):

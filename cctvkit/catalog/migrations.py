@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, inspect, select
+from sqlalchemy import Connection, inspect, select, text
 
 from cctvkit.catalog import schema
 from cctvkit.errors import ConfigError
@@ -60,6 +60,20 @@ def _index(name: str) -> Callable[[Connection], None]:
     return upgrade
 
 
+def _columns(table: str, *names: str) -> Callable[[Connection], None]:
+    """A step that adds nullable columns declared in ``schema`` (skipped where the table has them)."""
+
+    def upgrade(conn: Connection) -> None:
+        present = {c["name"] for c in inspect(conn).get_columns(table)}
+        declared = schema.metadata.tables[table]
+        for name in names:
+            if name not in present:
+                column_type = declared.c[name].type.compile(dialect=conn.dialect)
+                conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {column_type}"))
+
+    return upgrade
+
+
 MIGRATIONS: list[Migration] = [
     Migration(
         1,
@@ -104,6 +118,11 @@ MIGRATIONS: list[Migration] = [
         7,
         "review decisions: kept tracks and manual masks per request clip",
         _create("review_tracks", "review_masks"),
+    ),
+    Migration(
+        9,
+        "release audit per clip: faces remaining and the reason they were accepted",
+        _columns("release_clips", "audit_remaining", "audit_accepted"),
     ),
 ]
 

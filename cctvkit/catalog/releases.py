@@ -54,6 +54,8 @@ def insert_release(conn: Connection, values: dict[str, Any], clips: Sequence[Rel
                 faces_masked=clip.faces_masked,
                 tracks_kept=clip.tracks_kept,
                 processing_s=clip.processing_s,
+                audit_remaining=clip.audit_remaining,
+                audit_accepted=clip.audit_accepted,
             )
         )
 
@@ -74,6 +76,8 @@ def _clips(conn: Connection, release_id: str) -> tuple[ReleaseClip, ...]:
             r.faces_masked,
             r.tracks_kept,
             r.processing_s,
+            r.audit_remaining,
+            r.audit_accepted,
         )
         for r in rows
     )

@@ -144,7 +144,12 @@ class ReviewRecord:
 
 @dataclass(frozen=True, slots=True)
 class ReleaseClip:
-    """One clip of a release package."""
+    """One clip of a release package.
+
+    ``audit_remaining`` is the number of faces the release audit still saw in it (None: not
+    audited, e.g. an unredacted police copy or a release made before the audit existed);
+    ``audit_accepted`` the reason staff accepted them, when they did.
+    """
 
     name: str
     camera_id: str
@@ -156,6 +161,8 @@ class ReleaseClip:
     faces_masked: int
     tracks_kept: int
     processing_s: float
+    audit_remaining: int | None = None
+    audit_accepted: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

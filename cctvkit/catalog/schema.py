@@ -327,6 +327,10 @@ release_clips = Table(
     Column("faces_masked", Integer, nullable=False),
     Column("tracks_kept", Integer, nullable=False),
     Column("processing_s", Float, nullable=False),  # redaction wall time: the measured speed
+    # Release audit (issue 17): faces still seen after re-masking (NULL: not audited), and the
+    # reason staff accepted them.
+    Column("audit_remaining", Integer, nullable=True),
+    Column("audit_accepted", Text, nullable=True),
 )
 Index("ix_release_clips_release", release_clips.c.release_id)
 

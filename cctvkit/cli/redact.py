@@ -11,13 +11,18 @@ from rich.table import Table
 
 from cctvkit.cli.context import console, print_json, progress_bar, state
 from cctvkit.cli.redact_flags import redaction_flags, redaction_options
-from cctvkit.errors import NotFoundError, UsageError
+from cctvkit.errors import FacesRemainError, NotFoundError, UsageError
 from cctvkit.redact.identity.match import DEFAULT_MAX_DISTANCE
+from cctvkit.redact.options import AuditOptions
 
 if TYPE_CHECKING:
+    from cctvkit.redact import RedactionReport
     from cctvkit.redact.identity import IdentityMatch
 
 __all__ = ["parse_track_ids", "parse_zone", "redact"]
+
+_AUDIT = AuditOptions()
+
 
 def parse_track_ids(value: str | None) -> list[int]:
     """Parse ``"3,7"`` into ``[3, 7]``.
@@ -104,10 +109,27 @@ def redact(
         Path | None, typer.Option("--report", help="JSON report [default: OUTPUT.redaction.json].")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite OUTPUT if it exists.")] = False,
+    audit: Annotated[
+        bool,
+        typer.Option(
+            "--audit/--no-audit",
+            help="Check the output for visible faces with a second model family and re-mask them.",
+        ),
+    ] = _AUDIT.enabled,
+    audit_rounds: Annotated[
+        int, typer.Option("--audit-rounds", help="Re-mask rounds before findings count as remaining.")
+    ] = _AUDIT.rounds,
+    audit_every: Annotated[
+        int, typer.Option("--audit-every", help="Check one output frame in N (2: no 2-frame face slips).")
+    ] = _AUDIT.every,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     flags: dict[str, Any],
 ) -> None:
-    """Blur every face but the kept tracks, and the privacy zones; write H.264 MP4 (no audio unless kept)."""
+    """Blur every face but the kept tracks, and the privacy zones; write H.264 MP4 (no audio unless kept).
+
+    The output is then audited (unless --no-audit): faces still visible are re-masked; when some
+    remain after the last round the command prints them and exits 9.
+    """
     if (start is None) != (end is None):
         raise UsageError("--start and --end go together")
     if not output.parent.is_dir():
@@ -117,9 +139,12 @@ def redact(
     if output.exists() and not force:
         raise UsageError(f"{output} exists; pass --force to overwrite it")
     options = redaction_options(state(ctx).optional_config, flags, keep_audio=keep_audio or None)
+    audit_options = AuditOptions(enabled=audit, rounds=audit_rounds, every=audit_every)
     # The detector stack is imported here, not at start-up: other commands never pay for it.
-    from cctvkit.redact import redact_video, review_paths
+    from cctvkit.redact import review_paths
+    from cctvkit.redact.audited import redact_audited
     from cctvkit.redact.identity import redact_keeping_face
+    from cctvkit.redact.report import audit_line
 
     identity: IdentityMatch | None = None
     with progress_bar(f"redacting {input_path.name}", enabled=not as_json) as update:
@@ -131,15 +156,17 @@ def redact(
             "progress": update,
             "report_path": report,
             "review": review,
+            "audit": audit_options,
         }
         if keep_face is not None:
             result, identity = redact_keeping_face(
                 input_path, output, keep_face, max_distance=max_face_distance, **arguments
             )
         else:
-            result = redact_video(input_path, output, **arguments)
+            result = redact_audited(input_path, output, **arguments)
     if as_json:
         print_json(result.to_dict() | ({"identity": identity.to_dict()} if identity else {}))
+        _refuse_remaining(result, output)
         return
     if identity is not None:
         _print_identity(identity)
@@ -161,6 +188,20 @@ def redact(
         f"{result.frame_count} frames, {len(result.tracks)} tracks, "
         f"{len(result.kept_tracks)} kept, {result.frames_per_second:.1f} fps"
     )
+    if result.audit is not None:
+        console.print(audit_line(result.audit), markup=False, highlight=False, soft_wrap=True)
+    _refuse_remaining(result, output)
+
+
+def _refuse_remaining(result: RedactionReport, output: Path) -> None:
+    from cctvkit.redact.report import remaining_text
+
+    if result.audit_remaining:
+        raise FacesRemainError(
+            f"{output}: the audit still sees {result.audit_remaining} face(s) after "
+            f"{result.audit['rounds']} round(s): {remaining_text(result.audit)}"  # type: ignore[index]
+            " (check the output; raise --audit-rounds, or mask them with a privacy zone)"
+        )
 
 
 def _print_identity(identity: IdentityMatch) -> None:

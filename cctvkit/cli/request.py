@@ -198,6 +198,12 @@ def show(
             f"release {r['id']} ({r['outcome']}, {'redacted' if r['redacted'] else 'UNREDACTED'}) "
             f"to {r['recipient']}: {len(r['clips'])} clip(s) at {r['path']}"
         )
+        for c in r["clips"]:
+            if c["audit_accepted"]:
+                lines.append(
+                    f"  {c['file']}: {c['audit_remaining']} face(s) the audit still saw, accepted by "
+                    f"{r['created_by']}: {c['audit_accepted']}"
+                )
         for w in r["withheld"]:
             tag = "withheld" if w["withheld"] else "not available"
             lines.append(

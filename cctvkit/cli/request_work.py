@@ -14,7 +14,7 @@ from cctvkit.cli.output import PASSPHRASE_ENV, duration_text, read_passphrase, s
 from cctvkit.cli.redact_flags import redaction_flags, redaction_options
 from cctvkit.cli.request import app
 from cctvkit.redact.identity.match import DEFAULT_MAX_DISTANCE
-from cctvkit.redact.options import RedactOptions
+from cctvkit.redact.options import AuditOptions, RedactOptions
 from cctvkit.requests import estimate_work, find_coverage, get_request
 from cctvkit.requests.clips import parse_keep_tracks, parse_withhold
 from cctvkit.requests.run import plan_request
@@ -193,6 +193,17 @@ def process(
             "or --keep-face); recorded in the manifest.",
         ),
     ] = False,
+    accept_faces: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--accept-faces",
+            help="CLIP=REASON: release the clip although the audit still sees faces in it (recorded).",
+        ),
+    ] = None,
+    audit_rounds: Annotated[
+        int,
+        typer.Option("--audit-rounds", min=0, max=5, help="Re-mask rounds before audit findings remain."),
+    ] = AuditOptions().rounds,
     unredacted: Annotated[
         bool, typer.Option("--unredacted", help="Police only, approved by a second person: faces not masked.")
     ] = False,
@@ -206,15 +217,24 @@ def process(
     as_json_out: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
     flags: dict[str, Any],
 ) -> None:
-    """Cut, redact and package the request's footage; record the release and the disclosure."""
+    """Cut, redact and package the request's footage; record the release and the disclosure.
+
+    Every redacted clip is audited for faces still visible (a second model family) and those
+    found are re-masked; a clip with faces remaining stops the run, publishing nothing (exit 9),
+    unless it is withheld (--withhold) or its findings accepted with a reason (--accept-faces).
+    """
     st = state(ctx)
     redact = redaction_options(st.config, flags)
     plan = plan_request(st.catalog, request_id)
+    from cctvkit.redact.report import audit_line
     from cctvkit.requests.process import ProcessOptions, process_request  # the detector stack
 
+    count = len(plan.clips)
     options = ProcessOptions(
-        keep_tracks=parse_keep_tracks(keep_track or [], len(plan.clips)),
-        withhold=parse_withhold(withhold or [], len(plan.clips)),
+        keep_tracks=parse_keep_tracks(keep_track or [], count),
+        withhold=parse_withhold(withhold or [], count),
+        accept_faces=parse_withhold(accept_faces or [], count, option="--accept-faces"),
+        audit=AuditOptions(rounds=audit_rounds),
         unredacted=unredacted,
         passphrase=read_passphrase(passphrase_file, confirm=True) if encrypt else None,
         keep_face=keep_face,
@@ -242,6 +262,11 @@ def process(
     for w in result.manifest.withheld:
         say(f"  {'withheld' if w.withheld else 'not available'}: {w.camera_id}: {w.detail}")
     for clip in result.manifest.clips:
+        audit = clip.redaction.get("audit")
+        if audit:
+            say(f"  {clip.file}: {audit_line(audit)}")
+            if audit.get("accepted"):
+                say(f"    accepted by {audit['accepted']['by']}: {audit['accepted']['reason']}")
         identity = clip.redaction.get("identity")
         if identity:
             distances = ", ".join(

@@ -306,12 +306,19 @@ class Analysis:
         stride = options.detect_stride(fps)
         regions = None
         if options.use_regions((clip.width, clip.height)):
-            regions = RegionDetector(detector, (clip.width, clip.height), sweep_every=options.sweep_every)
+            regions = RegionDetector(
+                detector,
+                (clip.width, clip.height),
+                sweep_every=options.sweep_every,
+                max_zoom=options.track_zoom,
+            )
         # The tracker sees only the detected frames: its frame rate is theirs.
         tracker = FaceTracker(
             fps=min(fps, MAX_TIMING_FPS) / stride,
             threshold=options.threshold,
             lost_track_s=options.lost_track_s,
+            small_face_px=options.small_face_px,
+            small_threshold=options.small_threshold,
         )
         reach = (
             options.frames(options.lookahead_s, fps, minimum=1),

@@ -17,6 +17,7 @@ import numpy as np
 __all__ = [
     "COVERED",
     "SIZE_BANDS",
+    "SMALL_FACE_BANDS",
     "GroundTruthBox",
     "RedactionScore",
     "ScoreKeeper",
@@ -36,6 +37,14 @@ MIN_VISIBLE = 0.5
 SIZE_BANDS: tuple[tuple[str, int], ...] = (("<24px", 24), ("24-48px", 48), ("48-96px", 96), (">=96px", 10**9))
 """Bands of face-box width, upper bound exclusive."""
 
+SMALL_FACE_BANDS: tuple[tuple[str, int], ...] = (
+    ("<16px", 16),
+    ("16-24px", 24),
+    ("24-48px", 48),
+    (">=48px", 10**9),
+)
+"""The bands issue 17 reports (crowds and elevated cameras: most faces under 24 px)."""
+
 
 class GroundTruthBox(Protocol):
     """What scoring needs from a ground-truth face (``cctvkit.samplegen.FaceBox`` fits)."""
@@ -45,12 +54,12 @@ class GroundTruthBox(Protocol):
     visible_fraction: float
 
 
-def size_band(width_px: float) -> str:
-    """Name the :data:`SIZE_BANDS` entry for a face ``width_px`` wide."""
-    for name, upper in SIZE_BANDS:
+def size_band(width_px: float, bands: Sequence[tuple[str, int]] = SIZE_BANDS) -> str:
+    """Name the ``bands`` entry (default :data:`SIZE_BANDS`) for a face ``width_px`` wide."""
+    for name, upper in bands:
         if width_px < upper:
             return name
-    return SIZE_BANDS[-1][0]
+    return bands[-1][0]
 
 
 def detail_correlation(original: np.ndarray, output: np.ndarray) -> float:
@@ -81,6 +90,7 @@ class RedactionScore:
         leaked: of those, boxes not masked (by mask coverage or by pixels) per band.
         leaked_by_pixels: boxes whose detail survived in the output pixels.
         longest_exposure: most consecutive frames any one face was exposed.
+        longest_by_band: the same per band (a run counts in the band of its last frame).
         longest_exposed_face: which face.
         over_masked_fraction: share of masked pixels outside every face's head region.
         kept_scored: boxes of kept faces scored.
@@ -92,6 +102,7 @@ class RedactionScore:
     leaked: dict[str, int] = field(default_factory=lambda: {name: 0 for name, _ in SIZE_BANDS})
     leaked_by_pixels: int = 0
     longest_exposure: int = 0
+    longest_by_band: dict[str, int] = field(default_factory=lambda: {name: 0 for name, _ in SIZE_BANDS})
     longest_exposed_face: str | None = None
     over_masked_fraction: float = 0.0
     kept_scored: int = 0
@@ -109,6 +120,10 @@ class RedactionScore:
         """Share of kept-face boxes that were masked."""
         return self.kept_masked / self.kept_scored if self.kept_scored else 0.0
 
+    def band_rate(self, band: str) -> float | None:
+        """Share of the band's boxes that leaked (``None``: none scored)."""
+        return self.leaked[band] / self.scored[band] if self.scored.get(band) else None
+
 
 class ScoreKeeper:
     """Accumulate a :class:`RedactionScore` frame by frame.
@@ -116,12 +131,24 @@ class ScoreKeeper:
     Args:
         kept_faces: ground-truth face ids that were meant to stay visible.
         head_scale: a face box enlarged this much is its head: masking there is not over-masking.
+        bands: face-width bands to count in (default :data:`SIZE_BANDS`).
     """
 
-    def __init__(self, kept_faces: Iterable[str] = (), *, head_scale: float = 2.0) -> None:
+    def __init__(
+        self,
+        kept_faces: Iterable[str] = (),
+        *,
+        head_scale: float = 2.0,
+        bands: Sequence[tuple[str, int]] = SIZE_BANDS,
+    ) -> None:
         self.kept = frozenset(kept_faces)
         self.head_scale = head_scale
-        self.score = RedactionScore()
+        self.bands = tuple(bands)
+        self.score = RedactionScore(
+            scored={name: 0 for name, _ in self.bands},
+            leaked={name: 0 for name, _ in self.bands},
+            longest_by_band={name: 0 for name, _ in self.bands},
+        )
         self._run: dict[str, int] = {}
         self._masked_px = 0
         self._outside_px = 0
@@ -168,13 +195,14 @@ class ScoreKeeper:
                 score.kept_scored += 1
                 score.kept_masked += coverage > 0.1
                 continue
-            band = size_band(x2 - x1)
+            band = size_band(x2 - x1, self.bands)
             score.scored[band] += 1
             leaked = coverage < COVERED or detail_kept
             score.leaked[band] += leaked
             score.leaked_by_pixels += detail_kept
             run = self._run.get(box.face_id, 0) + 1 if leaked else 0
             self._run[box.face_id] = run
+            score.longest_by_band[band] = max(score.longest_by_band[band], run)
             if run > score.longest_exposure:
                 score.longest_exposure, score.longest_exposed_face = run, box.face_id
             if leaked:

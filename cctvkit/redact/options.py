@@ -19,6 +19,7 @@ __all__ = [
     "PRESETS",
     "REGION_MIN_PIXELS",
     "REGION_MODES",
+    "AuditOptions",
     "RedactOptions",
     "build_options",
 ]
@@ -127,6 +128,14 @@ class RedactOptions:
         x264_params: x264 options applied after the preset, ``key=value`` joined by ``:``
             (empty: the plain preset).
         keep_audio: copy the audio track (policy 12.3: only on explicit request).
+        small_face_px: faces narrower than this are judged against ``small_threshold``.
+        small_threshold: detector confidence at which a small face is a face (``None``, or
+            above ``threshold``: the same ``threshold``); see
+            :class:`~cctvkit.redact.tracking.FaceTracker`.
+        track_zoom: on busy detections, the crop around a tracked face may be enlarged up to
+            this much so its smallest face is detected at ~48 px (1: never enlarged; see
+            :mod:`cctvkit.redact.regions`). Off by default: at 2 the issue 17 arcade clip leaked
+            4.23 % of face boxes against 1.83 % at 1 (``benchmarks/README.md``).
     """
 
     model: str = "centerface"
@@ -152,6 +161,9 @@ class RedactOptions:
     crf: int = 20
     x264_params: str = DEFAULT_X264_PARAMS
     keep_audio: bool = False
+    small_face_px: float = 24.0
+    small_threshold: float | None = 0.35
+    track_zoom: float = 1.0
 
     def __post_init__(self) -> None:
         if self.min_score is None:
@@ -166,6 +178,12 @@ class RedactOptions:
             ),
             (self.threads is None or self.threads >= 1, "threads must be at least 1"),
             (self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}"),
+            (
+                self.small_threshold is None or self.min_score <= self.small_threshold < 1,
+                "small_threshold must lie in [min_score, 1)",
+            ),
+            (0 <= self.small_face_px <= 200, "small_face_px must lie in [0, 200] pixels"),
+            (1.0 <= self.track_zoom <= 4.0, "track_zoom must lie in [1, 4]"),
             (0 <= self.detect_every_s <= 1, "detect_every_s must lie in [0, 1] seconds"),
             (self.regions in REGION_MODES, f"regions must be one of {', '.join(REGION_MODES)}"),
             (1 <= self.sweep_every <= 50, "sweep_every must lie in [1, 50] detections"),
@@ -265,3 +283,51 @@ def build_options(*layers: Mapping[str, Any]) -> RedactOptions:
     if "fill_rgb" in style:
         style["fill_rgb"] = tuple(style["fill_rgb"])
     return RedactOptions(**values, style=MaskStyle(**style))
+
+
+@dataclass(frozen=True, slots=True)
+class AuditOptions:
+    """How the output is checked and how findings are re-masked.
+
+    Attributes:
+        enabled: audit at all (off only for benchmarks' "without" rows and for speed tests).
+        every: check one frame in ``every`` (1: all). At 2, a face visible on two consecutive
+            frames is on a checked frame whatever the phase (the issue's bound).
+        rounds: re-mask rounds: findings become masked boxes, the clip is rendered again and
+            the frames that changed are checked again; what is found after the last round is
+            *remaining* (0: report findings, re-mask nothing).
+        retina_threshold: RetinaFace probability that counts as a face.
+        zoom_threshold: CenterFace score on the zoomed crops that counts as a face. The faces
+            the first pass misses are those CenterFace scores low even zoomed: on the issue 17
+            arcade clip 0.3 (with RetinaFace at 0.5) found 10 where 0.5 (RetinaFace 0.6) found 1,
+            and leaks fell from 1.83 % to 1.25 % of face boxes (``benchmarks/README.md``).
+        zoom: enlargement of the zoomed crops.
+        busy_fraction: share of the frame the changed areas may cover before the frame is busy.
+        busy_zoom_every: on busy frames, zoom the whole frame on every n-th checked frame.
+        reach_s: a finding is masked this long before and after its frame too (the frames
+            between checked ones, and a face found late).
+    """
+
+    enabled: bool = True
+    every: int = 2
+    rounds: int = 2
+    retina_threshold: float = 0.5
+    zoom_threshold: float = 0.3
+    zoom: float = 2.0
+    busy_fraction: float = 0.5
+    busy_zoom_every: int = 4
+    reach_s: float = 0.3
+
+    def __post_init__(self) -> None:
+        checks = [
+            (1 <= self.every <= 25, "audit every must lie in [1, 25] frames"),
+            (0 <= self.rounds <= 5, "audit rounds must lie in [0, 5]"),
+            (0 < self.retina_threshold < 1, "audit retina threshold must lie in (0, 1)"),
+            (0 < self.zoom_threshold < 1, "audit zoom threshold must lie in (0, 1)"),
+            (1.0 <= self.zoom <= 4.0, "audit zoom must lie in [1, 4]"),
+            (1 <= self.busy_zoom_every <= 50, "audit busy zoom every must lie in [1, 50]"),
+            (0 <= self.reach_s <= 5, "audit reach must lie in [0, 5] seconds"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise UsageError(message)

@@ -76,6 +76,7 @@ class RegionStats:
         native_px: pixels detected at native resolution.
         overview_px: pixels detected in shrunk whole-frame passes.
         shrunk_px: pixels detected in shrunk crops around tracked faces (busy calls).
+        zoomed_px: pixels detected in enlarged crops around small tracked faces (busy calls).
     """
 
     calls: int = 0
@@ -85,6 +86,7 @@ class RegionStats:
     native_px: int = 0
     overview_px: int = 0
     shrunk_px: int = 0
+    zoomed_px: int = 0
 
 
 def tile_grid(resolution_wh: tuple[int, int], tile_wh: tuple[int, int], overlap_px: int) -> np.ndarray:
@@ -180,6 +182,9 @@ class RegionDetector:
         track_margin: each tracked face's box is grown by this many box sizes (plus 24 px) on
             every side, for the motion between two calls.
         motion: the motion finder (default: :class:`MotionRegions` for this frame size).
+        max_zoom: a busy call's crop around tracked faces may be enlarged up to this much (its
+            smallest face to :data:`TRACK_FACE_PX`): a small face found once is then looked for
+            zoomed, as CenterFace finds faces under ~20 px only weakly (1: never enlarged).
     """
 
     def __init__(
@@ -196,7 +201,9 @@ class RegionDetector:
         sweep_every: int = 5,
         track_margin: float = 0.5,
         motion: MotionRegions | None = None,
+        max_zoom: float = 1.0,
     ) -> None:
+        self.max_zoom = max(1.0, max_zoom)
         self.inner = inner
         self.resolution_wh = resolution_wh
         self.overview_long_side = overview_long_side
@@ -249,7 +256,7 @@ class RegionDetector:
             return CropPlan(self.full_tiles, np.ones(len(self.full_tiles)), True, busy)
         if busy:
             crops = _aligned_merged(around, width, height)
-            return CropPlan(crops, _track_scales(crops, tracks, size), False, True)
+            return CropPlan(crops, _track_scales(crops, tracks, size, self.max_zoom), False, True)
         return CropPlan(crops, np.ones(len(crops)), False, False)
 
     def _overview_due(self) -> bool:
@@ -273,12 +280,15 @@ class RegionDetector:
             found.append(self._overview(frame_rgb))
         for (x1, y1, x2, y2), scale in zip(plan.crops, plan.scales, strict=True):
             crop = frame_rgb[y1:y2, x1:x2]
-            if scale < 1:  # sides kept multiples of 32: the detector pads to them anyway
+            if scale != 1:  # sides kept multiples of 32: the detector pads to them anyway
                 size_wh = (_round32((x2 - x1) * scale), _round32((y2 - y1) * scale))
-                crop = cv2.resize(crop, size_wh, interpolation=cv2.INTER_AREA)
+                interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+                crop = cv2.resize(crop, size_wh, interpolation=interpolation)
             dets = self.inner.detect(crop)
             stats.crops += 1
-            if scale < 1:
+            if scale > 1:
+                stats.zoomed_px += crop.shape[0] * crop.shape[1]
+            elif scale < 1:
                 stats.shrunk_px += crop.shape[0] * crop.shape[1]
             else:
                 stats.native_px += crop.shape[0] * crop.shape[1]
@@ -311,15 +321,17 @@ def _aligned_merged(boxes: np.ndarray, width: int, height: int) -> np.ndarray:
     return merge_boxes(np.stack([_aligned(b, width, height) for b in boxes]))
 
 
-def _track_scales(crops: np.ndarray, tracks: np.ndarray, size: np.ndarray) -> np.ndarray:
-    """Per crop, the factor that shrinks its smallest tracked face to :data:`TRACK_FACE_PX`
-    (never enlarging, never below 1/4: the crop keeps some context)."""
+def _track_scales(
+    crops: np.ndarray, tracks: np.ndarray, size: np.ndarray, max_zoom: float = 1.0
+) -> np.ndarray:
+    """Per crop, the factor that brings its smallest tracked face to :data:`TRACK_FACE_PX`
+    (enlarging at most ``max_zoom``, never below 1/4: the crop keeps some context)."""
     centres = (tracks[:, :2] + tracks[:, 2:]) / 2
     scales = np.ones(len(crops))
     for i, (x1, y1, x2, y2) in enumerate(crops):
         inside = (centres[:, 0] >= x1) & (centres[:, 0] < x2) & (centres[:, 1] >= y1) & (centres[:, 1] < y2)
         if inside.any():
-            scales[i] = float(np.clip(TRACK_FACE_PX / max(1.0, size[inside].min()), 0.25, 1.0))
+            scales[i] = float(np.clip(TRACK_FACE_PX / max(1.0, size[inside].min()), 0.25, max_zoom))
     return scales
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from cctvkit.files import atomic_path
 from cctvkit.redact.detectors.base import DetectorInfo
 
-__all__ = ["FrameStat", "RedactionReport", "TrackSummary", "write_json"]
+__all__ = ["FrameStat", "RedactionReport", "TrackSummary", "audit_line", "remaining_text", "write_json"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +82,9 @@ class RedactionReport:
         masked_fraction_mean: mean share of pixels masked per frame.
         frames: per-frame counts.
         elapsed_s: wall-clock seconds of the run.
+        audit: the release audit's figures (models, frames checked, findings, re-masked,
+            remaining with frames and boxes; see :mod:`cctvkit.redact.audited`), or ``None``
+            when the run was not audited.
     """
 
     input_path: str
@@ -101,6 +104,12 @@ class RedactionReport:
     masked_fraction_mean: float
     frames: tuple[FrameStat, ...]
     elapsed_s: float
+    audit: dict[str, Any] | None = None
+
+    @property
+    def audit_remaining(self) -> int:
+        """Faces the audit still saw after its last round (0 when not audited)."""
+        return int(self.audit["remaining"]) if self.audit else 0
 
     @property
     def frames_per_second(self) -> float:
@@ -132,3 +141,21 @@ def write_json(data: dict[str, Any], path: Path) -> Path:
             text = json.dumps(data, indent=1, ensure_ascii=False)
             handle.write(text.encode("utf-8", "backslashreplace").decode("utf-8") + "\n")
     return path
+
+
+def audit_line(audit: dict[str, object]) -> str:
+    """One line of the audit's figures."""
+    if not audit.get("enabled"):
+        return "audit: off (--no-audit): the output was not checked for visible faces"
+    models = "+".join(str(m["name"]) for m in audit["models"])  # type: ignore[index, union-attr]
+    return (
+        f"audit ({models}): {audit['frames_checked']} frames checked, {audit['findings']} findings, "
+        f"{audit['re_masked']} re-masked in {audit['rounds']} round(s), {audit['remaining']} remaining"
+    )
+
+
+def remaining_text(audit: dict[str, object], limit: int = 8) -> str:
+    """``frame N [x1,y1,x2,y2]`` for the first ``limit`` remaining findings."""
+    items = list(audit.get("remaining_findings") or [])  # type: ignore[call-overload]
+    text = ", ".join(f"frame {f['frame']} {[round(v) for v in f['xyxy']]}" for f in items[:limit])
+    return text + (f" and {len(items) - limit} more" if len(items) > limit else "")

@@ -80,8 +80,9 @@ def parse_keep_tracks(values: Iterable[str], clip_count: int) -> dict[int, froze
     return {k: frozenset(v) for k, v in out.items()}
 
 
-def parse_withhold(values: Iterable[str], clip_count: int) -> dict[int, str]:
-    """Parse ``--withhold CLIP=REASON``: clips staff decide not to release (13.9.1), with the reason.
+def parse_withhold(values: Iterable[str], clip_count: int, *, option: str = "--withhold") -> dict[int, str]:
+    """Parse ``--withhold CLIP=REASON``: clips staff decide not to release (13.9.1), with the reason
+    (``--accept-faces CLIP=REASON`` has the same form).
 
     Raises:
         UsageError: malformed value, unknown clip, or no reason.
@@ -91,9 +92,9 @@ def parse_withhold(values: Iterable[str], clip_count: int) -> dict[int, str]:
         clip_text, sep, reason = value.partition("=")
         if not sep or not reason.strip():
             raise UsageError(
-                f"--withhold {value!r}: expected CLIP=REASON (e.g. 2='faces not reliably detected')"
+                f"{option} {value!r}: expected CLIP=REASON (e.g. 2='faces not reliably detected')"
             )
-        out[_clip_number(clip_text, clip_count, "--withhold")] = reason.strip()
+        out[_clip_number(clip_text, clip_count, option)] = reason.strip()
     return out
 
 

@@ -132,7 +132,15 @@ def record_release(
                 "redacted": manifest.redacted,
                 "approval": manifest.approval,
                 "manifest_sha256": manifest_sha,
-                "clips": [{"file": r.name, "sha256": r.sha256} for r in rows],
+                "clips": [
+                    {
+                        "file": r.name,
+                        "sha256": r.sha256,
+                        "audit_remaining": r.audit_remaining,
+                        "audit_accepted": r.audit_accepted,
+                    }
+                    for r in rows
+                ],
                 "sources": sorted({s.recording_id for c in manifest.clips for s in c.sources}),
                 "withheld": withheld,
                 "encrypted": archive is not None,

@@ -14,10 +14,12 @@ from cctvkit.catalog.db import Catalog
 from cctvkit.catalog.request_records import Release, ReleaseClip, Request, ReviewRecord
 from cctvkit.catalog.reviews import latest_reviews
 from cctvkit.config import SiteConfig
-from cctvkit.errors import ConflictError, PolicyError, UsageError
+from cctvkit.errors import ConflictError, FacesRemainError, PolicyError, UsageError
 from cctvkit.files import sha256_file
 from cctvkit.identity import current_identity
-from cctvkit.redact import FaceDetector, RedactOptions, build_detector, redact_video
+from cctvkit.redact import FaceDetector, RedactOptions, build_detector
+from cctvkit.redact.audit_faces import load_audit_detectors
+from cctvkit.redact.audited import redact_audited
 from cctvkit.redact.identity import (
     DEFAULT_MAX_DISTANCE,
     FaceEmbedder,
@@ -26,7 +28,9 @@ from cctvkit.redact.identity import (
     load_reference,
     redact_keeping_reference,
 )
+from cctvkit.redact.options import AuditOptions
 from cctvkit.redact.render import FrameBoxes
+from cctvkit.redact.report import remaining_text
 from cctvkit.redact.zones import Polygon
 from cctvkit.requests.approval import SignedApproval, check_unredacted_allowed
 from cctvkit.requests.clips import PlannedClip
@@ -75,6 +79,11 @@ class ProcessOptions:
         max_face_distance: ``keep_face``'s similarity threshold (embedding distance).
         mask_everyone: mask every face, the requester's too, on purpose (a subject request must
             otherwise keep a track or a face; recorded in the manifest).
+        audit: how each redacted clip is checked for faces still visible and re-masked (issue
+            17); a clip with findings remaining stops the run (nothing is published) unless it
+            is withheld or accepted.
+        accept_faces: per clip number, the reason staff accept the faces the audit still sees
+            in it (recorded in the manifest, the audit log and ``request show``).
     """
 
     keep_tracks: Mapping[int, frozenset[int]] = field(default_factory=dict)
@@ -85,6 +94,8 @@ class ProcessOptions:
     keep_face: Path | None = None
     max_face_distance: float = DEFAULT_MAX_DISTANCE
     mask_everyone: bool = False
+    audit: AuditOptions = field(default_factory=AuditOptions)
+    accept_faces: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +147,8 @@ class _Redactor:
     reference: ReferenceFace | None
     embedder: FaceEmbedder | None
     max_distance: float
+    audit: AuditOptions
+    auditors: tuple[FaceDetector, FaceDetector] | None
 
     def render(
         self,
@@ -165,12 +178,16 @@ class _Redactor:
                 report_path=report_path,
                 metadata=metadata,
                 extra_masks=extra_masks,
+                audit=self.audit,
+                audit_detectors=self.auditors,
             )
         else:
-            report = redact_video(
+            report = redact_audited(
                 Path(cut.path),
                 output,
                 options=self.options,
+                audit=self.audit,
+                audit_detectors=self.auditors,
                 privacy_zones=zones,
                 keep_tracks=keep,
                 detector=self.detector,
@@ -180,6 +197,7 @@ class _Redactor:
                 extra_masks=extra_masks,
             )
         summary = redaction_summary(report)
+        summary["audit"] = dict(report.audit) if report.audit else None
         if identity is not None:
             summary["identity"] = identity.to_dict()
         return ClipOutcome(
@@ -201,7 +219,32 @@ def _redactor(options: ProcessOptions, detector: FaceDetector | None) -> _Redact
         reference = load_reference(
             options.keep_face, detector=detector, embedder=embedder, threshold=options.redact.threshold
         )
-    return _Redactor(options.redact, detector, reference, embedder, options.max_face_distance)
+    auditors = None
+    if options.audit.enabled:
+        auditors = load_audit_detectors(provider=options.redact.provider, threads=options.redact.threads)
+    return _Redactor(
+        options.redact, detector, reference, embedder, options.max_face_distance, options.audit, auditors
+    )
+
+
+def _judge_audit(
+    summary: dict[str, object], number: int, options: ProcessOptions, actor: str, refused: list[str]
+) -> tuple[int | None, str | None]:
+    """Record an acceptance in the clip's ``audit`` entry, or note a refusal when faces remain.
+
+    Returns:
+        (faces remaining, or None when not audited; the acceptance reason, if one applies).
+    """
+    audit = summary.get("audit")
+    if not isinstance(audit, dict) or not audit.get("enabled"):
+        return None, None
+    remaining = int(audit["remaining"])
+    reason = options.accept_faces.get(number)
+    if remaining and reason:
+        audit["accepted"] = {"by": actor, "reason": reason}
+    elif remaining:
+        refused.append(f"clip {number}: {remaining} face(s) at {remaining_text(audit)}")
+    return remaining, reason if remaining else None
 
 
 def _render_unredacted(cut: CutClip, output: Path, zones: Sequence[Polygon]) -> ClipOutcome:
@@ -246,9 +289,14 @@ def _check_choices(
             f"record the answer with `cctvkit request refuse {request.id} --reason ...`"
         )
     numbers = {c.number for c in clips}
-    for number in [*options.keep_tracks, *options.withhold]:
+    for number in [*options.keep_tracks, *options.withhold, *options.accept_faces]:
         if number not in numbers:
             raise UsageError(f"clip {number} does not exist (clips 1..{len(clips)})")
+    both = sorted(set(options.withhold) & set(options.accept_faces))
+    if both:
+        raise UsageError(f"clip {both[0]} is both withheld and accepted: choose one")
+    if options.unredacted and options.accept_faces:
+        raise UsageError("--accept-faces makes no sense with --unredacted (no face is masked)")
     if options.unredacted and options.keep_tracks:
         raise UsageError("--keep-track makes no sense with --unredacted (no face is masked)")
     if options.unredacted and options.keep_face is not None:
@@ -308,6 +356,8 @@ def process_request(
             a ``keep_face`` photo without one clear face.
         NotFoundError: the ``keep_face`` photo does not exist.
         ModelError: ``keep_face`` without the extra ``faces`` installed.
+        FacesRemainError: the audit still sees faces in a clip neither withheld nor accepted
+            (exit 9; nothing is published).
         ArchivePathError: the release directory overlaps an archive root.
     """
     now = now or datetime.now(UTC)
@@ -327,6 +377,7 @@ def process_request(
     clips = [c for c in plan.clips if c.number not in options.withhold]
     release_root = check_release_dir(config.release_dir, config.archive_roots)
     rows: list[ReleaseClip] = []
+    refused: list[str] = []
     with (
         clip_run(
             catalog,
@@ -391,6 +442,7 @@ def process_request(
                 )
             if outcome.frames != cut.frame_count:
                 raise ConflictError(f"clip {clip.number}: wrote {outcome.frames} of {cut.frame_count} frames")
+            audit_remaining, accepted = _judge_audit(outcome.redaction, clip.number, options, actor, refused)
             digest = sha256_file(stage / name)
             builder.add_clip(
                 clip,
@@ -412,7 +464,17 @@ def process_request(
                     outcome.faces_masked,
                     outcome.tracks_kept,
                     round(outcome.elapsed_s, 3),
+                    audit_remaining,
+                    accepted,
                 )
+            )
+        if refused:
+            # 13.9.1: nothing is published while a third party may be identifiable in it.
+            raise FacesRemainError(
+                "the release audit still sees faces: "
+                + "; ".join(refused)
+                + ". Nothing was published: check those frames, then withhold the clip "
+                "(--withhold CLIP=REASON) or accept the findings (--accept-faces CLIP=REASON)"
             )
         builder.add_unavailable(plan.coverage)
         for clip in plan.clips:

@@ -143,6 +143,8 @@ def release_json(release: Release, tz: ZoneInfo) -> dict[str, Any]:
                 "sha256": c.sha256,
                 "faces_masked": c.faces_masked,
                 "tracks_kept": c.tracks_kept,
+                "audit_remaining": c.audit_remaining,
+                "audit_accepted": c.audit_accepted,
             }
             for c in release.clips
         ],

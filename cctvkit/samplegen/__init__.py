@@ -4,6 +4,7 @@ from cctvkit.samplegen.archive import SUBJECT_ID, write_archive
 from cctvkit.samplegen.clip import random_tracks, write_clip, write_scene
 from cctvkit.samplegen.portraits import PORTRAITS
 from cctvkit.samplegen.scene import FaceBox, FaceTrack, GroundTruth, Keyframe, Scene
+from cctvkit.samplegen.street import street_scene, street_tracks, write_street_clip
 
 __all__ = [
     "PORTRAITS",
@@ -14,7 +15,10 @@ __all__ = [
     "Keyframe",
     "Scene",
     "random_tracks",
+    "street_scene",
+    "street_tracks",
     "write_archive",
     "write_clip",
     "write_scene",
+    "write_street_clip",
 ]

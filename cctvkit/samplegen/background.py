@@ -1,4 +1,4 @@
-"""Static synthetic CCTV backgrounds (vehicle gate, corridor, yard) drawn with numpy and OpenCV."""
+"""Static synthetic CCTV backgrounds (vehicle gate, corridor, yard, street) drawn with numpy and OpenCV."""
 
 from __future__ import annotations
 
@@ -127,10 +127,50 @@ def _yard(img: np.ndarray, rng: np.random.Generator) -> None:
     img *= _texture(h, w, rng, 16, 0.06) * (1 + lower * (grain - 1))
 
 
+def _street(img: np.ndarray, rng: np.random.Generator) -> None:
+    """A pedestrian square seen from high above: shop fronts at the top, paving slabs in
+    perspective, a café's awning, tables and planters, a kerb and road along the bottom."""
+    h, w = img.shape[:2]
+    img[:] = _vgradient(h, w, (150, 146, 140), (176, 172, 164))
+    # Shop fronts along the far side (top of the picture), each a different colour.
+    x = 0.0
+    while x < 1.0:
+        width = float(rng.uniform(0.07, 0.14))
+        colour = tuple(int(c) for c in rng.integers(60, 200, 3))
+        _poly(img, [(x, 0.0), (x + width, 0.0), (x + width, 0.13), (x, 0.13)], colour)
+        _poly(
+            img,
+            [(x + 0.01, 0.05), (x + width - 0.01, 0.05), (x + width - 0.01, 0.12), (x + 0.01, 0.12)],
+            (70, 80, 92),
+        )  # shop window
+        x += width
+    _poly(img, [(0.0, 0.13), (1.0, 0.13), (1.0, 0.145), (0.0, 0.145)], (120, 118, 112))
+    # Paving slab joints: rows closer together far away, columns converging.
+    for k in range(1, 30):
+        y = 0.145 + 0.855 * (k / 30) ** 1.4
+        cv2.line(img, _px(0, y, w, h), _px(1, y, w, h), (130, 126, 120), 1, cv2.LINE_AA)
+    for k in range(-20, 41):
+        xb = k / 20
+        cv2.line(img, _px(0.5 + (xb - 0.5) * 0.55, 0.145, w, h), _px(xb, 1.0, w, h), (132, 128, 122), 1)
+    # Café: awning, tables with chairs, planters.
+    _poly(img, [(0.05, 0.15), (0.30, 0.15), (0.31, 0.20), (0.04, 0.20)], (150, 40, 40))
+    for i in range(5):
+        cx, cy = 0.07 + i * 0.05, 0.26 + 0.03 * (i % 2)
+        cv2.circle(img, _px(cx, cy, w, h), max(2, round(0.012 * h)), (200, 200, 196), -1, cv2.LINE_AA)
+    for i in range(8):
+        cx = 0.40 + i * 0.075
+        _poly(img, [(cx, 0.50), (cx + 0.03, 0.50), (cx + 0.03, 0.54), (cx, 0.54)], (70, 100, 60))
+    # Kerb and road along the bottom.
+    _poly(img, [(0.0, 0.93), (1.0, 0.93), (1.0, 0.945), (0.0, 0.945)], (190, 188, 180))
+    _poly(img, [(0.0, 0.945), (1.0, 0.945), (1.0, 1.0), (0.0, 1.0)], (78, 80, 84))
+    img *= _texture(h, w, rng, 24, 0.05)
+
+
 BACKGROUNDS: dict[str, Callable[[np.ndarray, np.random.Generator], None]] = {
     "gate": _gate,
     "corridor": _corridor,
     "yard": _yard,
+    "street": _street,
 }
 """Scene painters by name; each fills a float32 (h, w, 3) RGB image in place."""
 
@@ -139,7 +179,7 @@ def render_background(kind: str, size_wh: tuple[int, int], rng: np.random.Genera
     """Paint the static background of a fixed camera.
 
     Args:
-        kind: one of :data:`BACKGROUNDS` (``"gate"``, ``"corridor"``, ``"yard"``).
+        kind: one of :data:`BACKGROUNDS` (``"gate"``, ``"corridor"``, ``"yard"``, ``"street"``).
         size_wh: (width, height) in pixels.
         rng: source of the texture; the same seed gives the same image.
 

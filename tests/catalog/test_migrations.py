@@ -69,3 +69,19 @@ def test_version_three_catalog_gains_the_note_column(tmp_path: Path) -> None:
         assert 4 in set(conn.execute(select(schema_version.c.version)).scalars())
     engine = create_engine(url)
     assert "note" in {c["name"] for c in inspect(engine).get_columns("recordings")}
+
+
+def test_release_clips_gain_the_audit_columns(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'v3.db'}"
+    open_catalog(url).dispose()
+    engine = create_engine(url)
+    with engine.begin() as conn:  # a catalog made before migration 9
+        conn.exec_driver_sql("ALTER TABLE release_clips DROP COLUMN audit_remaining")
+        conn.exec_driver_sql("ALTER TABLE release_clips DROP COLUMN audit_accepted")
+        conn.exec_driver_sql("DELETE FROM schema_version WHERE version = 9")
+    engine.dispose()
+    open_catalog(url).dispose()
+    engine = create_engine(url)
+    columns = {c["name"] for c in inspect(engine).get_columns("release_clips")}
+    assert {"audit_remaining", "audit_accepted"} <= columns
+    engine.dispose()

@@ -34,3 +34,14 @@ def scene_clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, GroundTr
     path = tmp_path_factory.mktemp("scene") / "scene.mp4"
     truth = write_clip(path, seconds=3, fps=10, size_wh=(640, 360), seed=7, faces=SCENE_TRACKS)
     return path, truth
+
+
+@pytest.fixture(scope="session")
+def clip_two_faces(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, GroundTruth]:
+    """1.2 s, 10 fps, 640x360: two faces about 47 px wide walking slowly (the audit tests)."""
+    path = tmp_path_factory.mktemp("two") / "two.mp4"
+    tracks = (
+        FaceTrack("left", "collins", (Keyframe(0.0, 0.22, 0.5, 0.13), Keyframe(1.2, 0.28, 0.5, 0.13))),
+        FaceTrack("right", "collins-dark", (Keyframe(0.0, 0.75, 0.5, 0.13), Keyframe(1.2, 0.70, 0.5, 0.13))),
+    )
+    return path, write_clip(path, seconds=1.2, fps=10, size_wh=(640, 360), seed=3, faces=tracks)

@@ -24,6 +24,7 @@ from cctvkit.redact.analysis import (
     collect,
     replay,
 )
+from cctvkit.redact.audited import redact_audited
 from cctvkit.redact.detectors import FaceDetector
 from cctvkit.redact.identity.embedder import FaceEmbedder
 from cctvkit.redact.identity.match import (
@@ -34,7 +35,7 @@ from cctvkit.redact.identity.match import (
     decide_tracks,
 )
 from cctvkit.redact.identity.reference import ReferenceFace, load_reference
-from cctvkit.redact.options import RedactOptions
+from cctvkit.redact.options import AuditOptions, RedactOptions
 from cctvkit.redact.pipeline import default_report_path, write_review
 from cctvkit.redact.render import FrameBoxes, render
 from cctvkit.redact.report import RedactionReport, TrackSummary, write_json
@@ -231,6 +232,8 @@ def redact_keeping_reference(
     review: bool = False,
     metadata: dict[str, str] | None = None,
     extra_masks: FrameBoxes | None = None,
+    audit: AuditOptions | None = None,
+    audit_detectors: tuple[FaceDetector, FaceDetector] | None = None,
 ) -> tuple[RedactionReport, IdentityMatch]:
     """Redact ``input_path`` leaving visible the tracks whose face matches a loaded ``reference``.
 
@@ -240,6 +243,8 @@ def redact_keeping_reference(
     gains an ``identity`` section with the threshold, every track's distance and decision.
     Arguments as :func:`redact_keeping_face`, but for ``reference``, ``metadata`` (container tags)
     and ``extra_masks`` (a reviewer's boxes, see :func:`~cctvkit.redact.render.render`).
+    With ``audit`` the render is audited (:func:`~cctvkit.redact.audited.redact_audited`, replaying
+    the same stored analysis); the kept tracks' faces are never findings.
 
     Returns:
         The redaction report and the identity decisions.
@@ -264,15 +269,32 @@ def redact_keeping_reference(
     match = match_tracks(
         stored.summary, reference, embedder=embedder, max_distance=max_distance, gallery=analysis.gallery
     )
-    report = render(
-        replay(stored),
-        output_path,
-        privacy_zones=privacy_zones,
-        keep_tracks=sorted({*map(int, keep_tracks), *match.kept_tracks}),
-        progress=second_half,
-        metadata=metadata,
-        extra_masks=extra_masks,
-    )
+    kept = sorted({*map(int, keep_tracks), *match.kept_tracks})
+    if audit is None:
+        report = render(
+            replay(stored),
+            output_path,
+            privacy_zones=privacy_zones,
+            keep_tracks=kept,
+            progress=second_half,
+            metadata=metadata,
+            extra_masks=extra_masks,
+        )
+    else:
+        report = redact_audited(
+            input_path,
+            output_path,
+            stored=stored,
+            options=options,
+            audit=audit,
+            audit_detectors=audit_detectors,
+            privacy_zones=privacy_zones,
+            keep_tracks=kept,
+            progress=second_half,
+            report_path=report_path,
+            metadata=metadata,
+            extra_masks=extra_masks,
+        )
     try:
         check_same_tracks(match, report)
     except ConflictError:
@@ -301,6 +323,7 @@ def redact_keeping_face(
     progress: ProgressCallback | None = None,
     report_path: Path | None = None,
     review: bool = False,
+    audit: AuditOptions | None = None,
 ) -> tuple[RedactionReport, IdentityMatch]:
     """Redact ``input_path`` leaving visible the tracks whose face matches ``photo_path``.
 
@@ -321,6 +344,7 @@ def redact_keeping_face(
         progress: called with (frames done, frames expected) over both passes.
         report_path: the JSON report; default ``<output stem>.redaction.json``.
         review: also write the contact sheet and tracks JSON (see ``review_paths``).
+        audit: audit the output (:func:`~cctvkit.redact.audited.redact_audited`); ``None``: not.
 
     Returns:
         The redaction report and the identity decisions.
@@ -353,4 +377,5 @@ def redact_keeping_face(
         progress=progress,
         report_path=report_path,
         review=review,
+        audit=audit,
     )

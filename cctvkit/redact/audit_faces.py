@@ -1,0 +1,312 @@
+"""Scan a rendered (redacted) video for faces still visible, with models the first pass does not use.
+
+The first pass masks what CenterFace finds. Its blind spots (small, dark, turned faces) would be
+the check's blind spots too if the same model checked the output, so the audit runs
+
+* **RetinaFace-MobileNet0.25** (:class:`~cctvkit.redact.detectors.retinaface.RetinaFaceDetector`,
+  a different architecture and training run) on the whole frame at native resolution, and
+* **CenterFace on 2x zoomed crops** for faces under ~24 px, which neither model finds natively:
+  on the areas that changed (people move; :class:`~cctvkit.redact.motion.MotionRegions` on the
+  output) plus one tile of a sweeping grid per checked frame; when the changes cover most of the
+  frame (a moving camera, a crowd) the whole frame is zoomed every ``busy_zoom_every`` checked
+  frames and only the sweep tile between (the cost is measured in ``benchmarks/README.md``).
+
+A face found where the frame is already masked (its centre inside a masked head ellipse or a
+privacy zone) is the mask itself, still face-shaped: not a finding. A face on a kept track's box
+is the subject, left visible on purpose: skipped and counted, never re-masked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+import supervision as sv
+
+from cctvkit.redact.detectors.base import DetectorInfo, FaceDetector
+from cctvkit.redact.masking import head_boxes
+from cctvkit.redact.motion import MotionRegions
+from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.regions import merge_boxes, tile_grid
+
+__all__ = [
+    "FaceAuditor",
+    "Finding",
+    "FrameBoxes",
+    "build_auditor",
+    "frames_to_check",
+    "load_audit_detectors",
+    "spread",
+    "summary",
+]
+
+_ZOOM_TILE_WH = (640, 384)
+"""Sweep tile (frame pixels) zoomed 2x on each checked frame: one 1280x768 detection."""
+
+_FULL_TILE_WH = (1024, 576)
+"""Tiles when the whole frame is zoomed (a 2x2 grid at 1080p: 1.1x the frame's pixels, where
+the sweep grid's overlaps would detect 1.9x)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A face the audit saw in the output.
+
+    Attributes:
+        frame: output frame index.
+        xyxy: face box, pixels.
+        score: the model's confidence.
+        model: ``retinaface`` or ``centerface-zoom2x``.
+    """
+
+    frame: int
+    xyxy: tuple[float, float, float, float]
+    score: float
+    model: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "frame": self.frame,
+            "xyxy": [round(v, 1) for v in self.xyxy],
+            "score": round(self.score, 3),
+            "model": self.model,
+        }
+
+
+@dataclass(slots=True)
+class FrameBoxes:
+    """What one rendered frame masked and left visible, as the audit needs it.
+
+    Attributes:
+        masked: face boxes masked (n, 4), pixels (the masker enlarges them to heads).
+        kept: kept tracks' face boxes (m, 4), left visible.
+    """
+
+    masked: np.ndarray = field(default_factory=lambda: np.empty((0, 4), np.float32))
+    kept: np.ndarray = field(default_factory=lambda: np.empty((0, 4), np.float32))
+
+
+class FaceAuditor:
+    """Find faces in rendered frames that are neither masked nor kept.
+
+    Args:
+        retina: the native whole-frame detector (a second model family).
+        zoomed: the detector run on 2x zoomed crops (CenterFace).
+        resolution_wh: frame (width, height).
+        options: thresholds, zoom and busy handling.
+        mask_scale: the masker's head enlargement (a masked face box covers this much).
+        zone_mask: boolean (height, width) privacy-zone mask, or ``None``.
+    """
+
+    def __init__(
+        self,
+        retina: FaceDetector,
+        zoomed: FaceDetector,
+        resolution_wh: tuple[int, int],
+        *,
+        options: AuditOptions | None = None,
+        mask_scale: float = 1.6,
+        zone_mask: np.ndarray | None = None,
+    ) -> None:
+        self.retina, self.zoomed = retina, zoomed
+        self.options = options or AuditOptions()
+        self.resolution_wh = resolution_wh
+        self.mask_scale = mask_scale
+        self.zone_mask = zone_mask
+        self.motion = MotionRegions(resolution_wh)
+        self.tiles = tile_grid(resolution_wh, _ZOOM_TILE_WH, 96)
+        self.full_tiles = tile_grid(resolution_wh, _FULL_TILE_WH, 64)
+        self._sweep = 0
+        self._busy_calls = 0
+        self.kept_skipped = 0
+        """Faces seen on kept tracks' boxes (the subject, not re-masked)."""
+        self.zoomed_px = 0
+        """Pixels detected on zoomed crops (after zooming), for the benchmarks."""
+
+    @property
+    def models(self) -> list[DetectorInfo]:
+        """The detectors that check, for reports."""
+        return [self.retina.info, self.zoomed.info]
+
+    def reset(self) -> None:
+        """Forget motion history (before checking another, non-consecutive set of frames)."""
+        self.motion = MotionRegions(self.resolution_wh)
+
+    def detect(self, frame_rgb: np.ndarray) -> list[tuple[np.ndarray, float, str]]:
+        """All faces both models see on one frame: (xyxy, score, model), merged by NMS."""
+        found: list[tuple[np.ndarray, float, str]] = []
+        native = self.retina.detect(frame_rgb)
+        keep = native.confidence >= self.options.retina_threshold
+        found += [
+            (b, float(s), "retinaface")
+            for b, s in zip(native.xyxy[keep], native.confidence[keep], strict=True)
+        ]
+        zoom_name = f"centerface-zoom{self.options.zoom:g}x"
+        for crop in self._zoom_crops(frame_rgb):
+            x1, y1, x2, y2 = (int(v) for v in crop)
+            patch = cv2.resize(
+                frame_rgb[y1:y2, x1:x2],
+                None,
+                fx=self.options.zoom,
+                fy=self.options.zoom,
+                interpolation=cv2.INTER_CUBIC,
+            )
+            self.zoomed_px += patch.shape[0] * patch.shape[1]
+            dets = self.zoomed.detect(patch)
+            keep = dets.confidence >= self.options.zoom_threshold
+            for box, score in zip(dets.xyxy[keep], dets.confidence[keep], strict=True):
+                found.append((box / self.options.zoom + np.array([x1, y1, x1, y1]), float(score), zoom_name))
+        if len(found) < 2:
+            return found
+        boxes = np.array([f[0] for f in found], np.float32)
+        scores = np.array([f[1] for f in found], np.float32)
+        keep_idx = sv.box_non_max_suppression(np.hstack([boxes, scores[:, None]]), iou_threshold=0.3)
+        return [f for f, k in zip(found, keep_idx, strict=True) if k]
+
+    def _zoom_crops(self, frame_rgb: np.ndarray) -> np.ndarray:
+        width, height = self.resolution_wh
+        moving = self.motion.update(frame_rgb)
+        tile = self.tiles[self._sweep % len(self.tiles)][None]
+        self._sweep += 1
+        area = (
+            float(np.prod(np.clip(moving[:, 2:] - moving[:, :2], 0, None), axis=1).sum())
+            if len(moving)
+            else 0
+        )
+        if area > self.options.busy_fraction * width * height:
+            self._busy_calls += 1
+            if self._busy_calls % self.options.busy_zoom_every == 1 or self.options.busy_zoom_every == 1:
+                return self.full_tiles
+            return tile
+        crops = merge_boxes(np.concatenate([moving, tile]).astype(np.int64))
+        return crops[(crops[:, 2] > crops[:, 0] + 8) & (crops[:, 3] > crops[:, 1] + 8)]
+
+    def check(self, index: int, frame_rgb: np.ndarray, boxes: FrameBoxes) -> list[Finding]:
+        """Findings on one rendered frame: faces neither under a mask nor on a kept box."""
+        out = []
+        heads = head_boxes(boxes.masked, self.mask_scale)
+        for xyxy, score, model in self.detect(frame_rgb):
+            if _inside_heads(xyxy, heads) or self._in_zone(xyxy):
+                continue  # the mask itself, still face-shaped
+            if _on_kept(xyxy, boxes.kept):
+                self.kept_skipped += 1
+                continue
+            out.append(Finding(index, tuple(float(v) for v in xyxy), score, model))
+        return out
+
+    def _in_zone(self, xyxy: np.ndarray) -> bool:
+        if self.zone_mask is None:
+            return False
+        cx, cy = int((xyxy[0] + xyxy[2]) / 2), int((xyxy[1] + xyxy[3]) / 2)
+        height, width = self.zone_mask.shape
+        return bool(self.zone_mask[min(max(cy, 0), height - 1), min(max(cx, 0), width - 1)])
+
+
+def _inside_heads(xyxy: np.ndarray, heads: np.ndarray) -> bool:
+    """Whether the box's centre lies inside a masked head ellipse (the mask's shape)."""
+    if not len(heads):
+        return False
+    centre = (np.asarray(xyxy[:2]) + np.asarray(xyxy[2:])) / 2
+    middle = (heads[:, :2] + heads[:, 2:]) / 2
+    half = np.maximum((heads[:, 2:] - heads[:, :2]) / 2, 1.0)
+    return bool((((centre - middle) / half) ** 2).sum(axis=1).min() <= 1.0)
+
+
+def _on_kept(xyxy: np.ndarray, kept: np.ndarray) -> bool:
+    """Whether the box is a kept track's face: its centre inside a kept box grown by half."""
+    if not len(kept):
+        return False
+    centre = (np.asarray(xyxy[:2]) + np.asarray(xyxy[2:])) / 2
+    grow = (kept[:, 2:] - kept[:, :2]) * 0.5
+    lo, hi = kept[:, :2] - grow, kept[:, 2:] + grow
+    return bool(((centre >= lo) & (centre <= hi)).all(axis=1).any())
+
+
+def build_auditor(
+    resolution_wh: tuple[int, int],
+    *,
+    options: AuditOptions | None = None,
+    provider: str | None = None,
+    threads: int | None = None,
+    mask_scale: float = 1.6,
+    zone_mask: np.ndarray | None = None,
+    detectors: tuple[FaceDetector, FaceDetector] | None = None,
+) -> FaceAuditor:
+    """Load the audit's two models (verified through the manifest) for frames of this size.
+
+    Args:
+        detectors: (native, zoomed) detectors already loaded (reused across clips).
+
+    Raises:
+        ModelError: weights missing or not matching the manifest.
+    """
+    if detectors is None:
+        detectors = load_audit_detectors(provider=provider, threads=threads)
+    return FaceAuditor(*detectors, resolution_wh, options=options, mask_scale=mask_scale, zone_mask=zone_mask)
+
+
+def load_audit_detectors(
+    *, provider: str | None = None, threads: int | None = None
+) -> tuple[FaceDetector, FaceDetector]:
+    """RetinaFace and a CenterFace for zoomed crops (the latter with the first pass's precision rules)."""
+    from cctvkit.redact.detectors.centerface import CenterFaceDetector
+    from cctvkit.redact.detectors.retinaface import RetinaFaceDetector
+
+    retina = RetinaFaceDetector(score_threshold=0.3, provider=provider, threads=threads)
+    zoomed = CenterFaceDetector(score_threshold=0.3, provider=provider, threads=threads)
+    return retina, zoomed
+
+
+def frames_to_check(count: int, every: int, only: Iterable[int] | None = None) -> list[int]:
+    """Output frames the audit looks at: every ``every``-th (from 0) and always the last; with
+    ``only`` (the frames a re-render changed), those of them on the same stride."""
+    if only is None:
+        picked = set(range(0, count, every)) | ({count - 1} if count else set())
+        return sorted(picked)
+    return sorted(i for i in set(only) if 0 <= i < count and (i % every == 0 or i == count - 1))
+
+
+def spread(findings: Iterable[Finding], count: int, reach: int) -> dict[int, list[np.ndarray]]:
+    """Boxes to mask per output frame for ``findings``: each on its frame and ``reach`` frames
+    either side (the unchecked frames between, and a face seen only on some of them)."""
+    out: dict[int, list[np.ndarray]] = {}
+    for f in findings:
+        box = np.asarray(f.xyxy, np.float32)
+        for i in range(max(0, f.frame - reach), min(count, f.frame + reach + 1)):
+            out.setdefault(i, []).append(box)
+    return out
+
+
+def summary(
+    auditor: FaceAuditor | None,
+    options: AuditOptions,
+    *,
+    frames_checked: int,
+    findings: int,
+    re_masked: int,
+    remaining: list[Finding],
+    rounds: int,
+    elapsed_s: float,
+) -> dict[str, object]:
+    """The ``audit`` object of reports and manifests."""
+    return {
+        "enabled": options.enabled,
+        "models": [
+            {"name": m.name, "weights_sha256": m.sha256, "licence": m.licence, "provider": m.provider}
+            for m in (auditor.models if auditor is not None else [])
+        ],
+        "every_frames": options.every,
+        "zoom": options.zoom,
+        "thresholds": {"retinaface": options.retina_threshold, "zoomed": options.zoom_threshold},
+        "frames_checked": frames_checked,
+        "findings": findings,
+        "re_masked": re_masked,
+        "rounds": rounds,
+        "max_rounds": options.rounds,
+        "kept_skipped": auditor.kept_skipped if auditor is not None else 0,
+        "remaining": len(remaining),
+        "remaining_findings": [f.to_dict() for f in remaining],
+        "elapsed_s": round(elapsed_s, 3),
+    }

@@ -1,0 +1,143 @@
+"""The release audit: a second model family checks the rendered output, findings are re-masked.
+
+The first pass here is the real CenterFace behind a wrapper that drops every face on the left half
+of the frame (a blind spot) on ``clip_two_faces`` (two ~47 px faces, one there); the audit's models
+are the real, unwrapped ones, so only they can find the face there.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import supervision as sv
+
+from cctvkit.errors import UsageError
+from cctvkit.redact import FaceDetector
+from cctvkit.redact.audit_faces import load_audit_detectors
+from cctvkit.redact.audited import redact_audited
+from cctvkit.redact.detectors.base import DetectorInfo
+from cctvkit.redact.detectors.retinaface import RetinaFaceDetector
+from cctvkit.redact.evaluation import detail_correlation
+from cctvkit.redact.options import AuditOptions
+from cctvkit.samplegen import GroundTruth
+from cctvkit.video import VideoReader
+
+
+class LeftBlind:
+    """The real detector, minus every face whose centre lies in the left half of the frame."""
+
+    def __init__(self, inner: FaceDetector) -> None:
+        self.inner = inner
+
+    @property
+    def info(self) -> DetectorInfo:
+        return self.inner.info
+
+    def detect(self, frame_rgb: np.ndarray) -> sv.Detections:
+        found = self.inner.detect(frame_rgb)
+        centre_x = (found.xyxy[:, 0] + found.xyxy[:, 2]) / 2
+        return found[centre_x >= frame_rgb.shape[1] / 2]
+
+
+@pytest.fixture(scope="module")
+def audit_detectors() -> tuple[FaceDetector, FaceDetector]:
+    return load_audit_detectors()
+
+
+def _visible_frames(source: Path, output: Path, truth: GroundTruth, face_id: str) -> int:
+    """Frames in which ``face_id``'s detail survives in the output pixels."""
+    visible = 0
+    with VideoReader(source) as a, VideoReader(output) as b:
+        for index, (fa, fb) in enumerate(zip(a.frames(), b.frames(), strict=True)):
+            for box in truth.frames[index]:
+                if box.face_id == face_id:
+                    x1, y1, x2, y2 = box.xyxy
+                    visible += detail_correlation(fa.image[y1:y2, x1:x2], fb.image[y1:y2, x1:x2]) > 0.5
+    return visible
+
+
+def test_retinaface_finds_generated_faces(clip_two_faces: tuple[Path, GroundTruth]) -> None:
+    source, truth = clip_two_faces
+    with VideoReader(source) as reader:
+        image = next(iter(reader.frames())).image
+    found = RetinaFaceDetector(score_threshold=0.6).detect(image)
+    assert len(found) == 2
+    for box in truth.frames[0]:
+        centre = np.array([(box.xyxy[0] + box.xyxy[2]) / 2, (box.xyxy[1] + box.xyxy[3]) / 2])
+        assert any((b[:2] <= centre).all() and (centre <= b[2:]).all() for b in found.xyxy)
+
+
+def test_audit_finds_what_the_first_pass_missed_and_masks_it(
+    clip_two_faces: tuple[Path, GroundTruth], detector: FaceDetector, audit_detectors, tmp_path: Path
+) -> None:
+    source, truth = clip_two_faces
+    blind = LeftBlind(detector)
+    unaudited = tmp_path / "unaudited.mp4"
+    report = redact_audited(
+        source, unaudited, detector=blind, audit=AuditOptions(enabled=False), audit_detectors=audit_detectors
+    )
+    assert _visible_frames(source, unaudited, truth, "left") >= 10  # the blind spot leaks without it
+    assert report.audit is not None and report.audit["enabled"] is False
+
+    output = tmp_path / "audited.mp4"
+    report = redact_audited(source, output, detector=blind, audit_detectors=audit_detectors)
+    audit = report.audit
+    assert audit is not None
+    assert audit["findings"] >= 6 and audit["re_masked"] >= 6
+    assert audit["remaining"] == 0 and audit["remaining_findings"] == []
+    assert [m["name"] for m in audit["models"]] == ["retinaface", "centerface"]
+    assert all(len(m["weights_sha256"]) == 64 for m in audit["models"])
+    assert _visible_frames(source, output, truth, "left") == 0
+    assert _visible_frames(source, output, truth, "right") == 0
+    written = json.loads(output.with_name("audited.redaction.json").read_text())
+    assert written["audit"]["remaining"] == 0 and written["audit"]["frames_checked"] >= 6
+
+
+def test_no_rounds_leaves_findings_remaining(
+    clip_two_faces: tuple[Path, GroundTruth], detector: FaceDetector, audit_detectors, tmp_path: Path
+) -> None:
+    source, truth = clip_two_faces
+    output = tmp_path / "out.mp4"
+    report = redact_audited(
+        source,
+        output,
+        detector=LeftBlind(detector),
+        audit=AuditOptions(rounds=0),
+        audit_detectors=audit_detectors,
+    )
+    assert report.audit_remaining >= 6 and report.audit["re_masked"] == 0
+    frames = {f["frame"] for f in report.audit["remaining_findings"]}
+    assert frames <= set(range(0, 12, 2)) | {11}
+    left_x = [(f["xyxy"][0] + f["xyxy"][2]) / 2 for f in report.audit["remaining_findings"]]
+    assert max(left_x) < 320  # the missed face, not the masked one
+    assert _visible_frames(source, output, truth, "left") >= 10
+
+
+def test_kept_tracks_are_never_re_masked(
+    clip_two_faces: tuple[Path, GroundTruth], detector: FaceDetector, audit_detectors, tmp_path: Path
+) -> None:
+    source, truth = clip_two_faces
+    review = redact_audited(
+        source, tmp_path / "review.mp4", detector=detector, audit_detectors=audit_detectors
+    )
+    assert review.audit_remaining == 0
+    right = [t.track_id for t in review.tracks if t.best_xyxy[0] > 320]
+    assert right
+    output = tmp_path / "kept.mp4"
+    report = redact_audited(
+        source, output, detector=detector, keep_tracks=right, audit_detectors=audit_detectors
+    )
+    assert report.audit["kept_skipped"] >= 5
+    assert report.audit["remaining"] == 0
+    assert _visible_frames(source, output, truth, "right") >= 9  # the subject stays visible
+    assert _visible_frames(source, output, truth, "left") == 0
+
+
+def test_audit_options_are_checked() -> None:
+    with pytest.raises(UsageError, match="rounds"):
+        AuditOptions(rounds=9)
+    with pytest.raises(UsageError, match="every"):
+        AuditOptions(every=0)
