@@ -75,7 +75,7 @@ def test_remaining_faces_publish_nothing_until_withheld_or_accepted(faces_site) 
             config,
             rid,
             actor=OPERATOR,
-            options=ProcessOptions(redact=BLIND, audit=NO_ROUNDS),
+            options=ProcessOptions(redact=BLIND, audit=NO_ROUNDS, mask_everyone=True),
             now=NOW,
         )
     assert caught.value.exit_code == 9
@@ -87,7 +87,9 @@ def test_remaining_faces_publish_nothing_until_withheld_or_accepted(faces_site) 
         assert relq.list_releases(conn) == []
 
     # Withholding the clip releases the rest (partial), naming the reason.
-    withheld = ProcessOptions(redact=BLIND, audit=NO_ROUNDS, withhold={1: "faces the audit still sees"})
+    withheld = ProcessOptions(
+        redact=BLIND, audit=NO_ROUNDS, mask_everyone=True, withhold={1: "faces the audit still sees"}
+    )
     result = process_request(catalog, config, rid, actor=OPERATOR, options=withheld, now=NOW)
     assert result.release.outcome == "partial"
     assert [c.window_seq for c in result.manifest.clips] == [2]
@@ -96,7 +98,10 @@ def test_remaining_faces_publish_nothing_until_withheld_or_accepted(faces_site) 
     # Accepting the findings releases the clip; the acceptance is in the manifest, the catalog
     # (request show) and the audit log.
     accepted = ProcessOptions(
-        redact=BLIND, audit=NO_ROUNDS, accept_faces={1: "crowd far away, not identifiable"}
+        redact=BLIND,
+        audit=NO_ROUNDS,
+        mask_everyone=True,
+        accept_faces={1: "crowd far away, not identifiable"},
     )
     result = process_request(catalog, config, rid, actor=OPERATOR, options=accepted, now=NOW)
     audit = result.manifest.clips[0].redaction["audit"]
@@ -141,7 +146,9 @@ def test_choices_are_checked(faces_site) -> None:
 def test_default_run_masks_and_audits(faces_site) -> None:
     site, _config, _catalog, rid = faces_site
     result = CliRunner().invoke(
-        app, ["-c", str(site), "request", "process", rid], env={"CCTVKIT_OPERATOR": OPERATOR}
+        app,
+        ["-c", str(site), "request", "process", rid, "--mask-everyone"],
+        env={"CCTVKIT_OPERATOR": OPERATOR},
     )
     assert result.exit_code == 0, result.output
     assert " 0 remaining" in result.stdout
