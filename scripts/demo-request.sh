@@ -16,9 +16,15 @@ run $BIN/cctvkit request estimate "$RID"
 # hold keeps the gate footage it needs.
 run $BIN/cctvkit purge
 run $BIN/cctvkit request review "$RID"
-# In real use staff read the contact sheet and pass --keep-track CLIP:TRACK for the requester; a
-# subject release must say whose face stays, so the demo says it masks everyone (issue #13).
-run $BIN/cctvkit request process "$RID" --mask-everyone
+# In real use staff read the contact sheet (or the review page, `request review --serve`) and pass
+# --keep-track CLIP:TRACK for the requester. The demo plays the requester as the person whose face
+# is largest on the sheet, so that one face stays visible and every other face is masked.
+KEEP=$($BIN/cctvkit request review "$RID" --json | $BIN/python -c '
+import json, sys
+clip = json.load(sys.stdin)[0]
+area = lambda t: (t["best_xyxy"][2] - t["best_xyxy"][0]) * (t["best_xyxy"][3] - t["best_xyxy"][1])
+print(clip["clip"], max(clip["tracks"], key=area)["track_id"], sep=":")')
+run $BIN/cctvkit request process "$RID" --keep-track "$KEEP"
 PKG=$(ls -d demo/site/.cctvkit/releases/"$RID"-r1)
 run $BIN/cctvkit release verify "$PKG"
 run $BIN/cctvkit disclosures
