@@ -206,7 +206,14 @@ class ReviewSession:
         keep, extra = self._masking(clip)
         analyzed = self._analyzed(clip, index)
         image = analyzed.frame.image.copy()
-        mask_frame(clip.masker, image, analyzed.boxes, keep_tracks=sorted(keep), extra=extra.get(index))
+        mask_frame(
+            clip.masker,
+            image,
+            analyzed.boxes,
+            keep_tracks=sorted(keep),
+            extra=extra.get(index),
+            kept_face_wins=self.options.kept_face_wins,
+        )
         data = _jpeg(image)
         with clip.lock:
             if version == clip.version:
