@@ -355,29 +355,22 @@ def _store(
             if facts.problem:
                 summary.quarantined += 1
                 summary.problems.append((facts.path, facts.problem))
-                log.warning("quarantined %s: %s", facts.path, facts.problem)
-                write_audit(
-                    conn,
-                    actor=actor,
-                    action="index.quarantine",
-                    object_kind="recording",
-                    object_id=rec_id,
-                    camera_id=values["camera_id"],
-                    details={"path": facts.path, "reason": facts.problem},
-                    now=now,
-                )
+                action, reason = "index.quarantine", facts.problem
             elif facts.damage:
                 # Damaged footage is kept under retention and holds like any other (issue 14).
                 summary.damaged += 1
                 summary.damage.append((facts.path, facts.damage))
-                log.warning("damaged %s: %s", facts.path, facts.damage)
-                write_audit(
-                    conn,
-                    actor=actor,
-                    action="index.damaged",
-                    object_kind="recording",
-                    object_id=rec_id,
-                    camera_id=values["camera_id"],
-                    details={"path": facts.path, "reason": facts.damage},
-                    now=now,
-                )
+                action, reason = "index.damaged", facts.damage
+            else:
+                continue
+            log.warning("%s %s: %s", "quarantined" if facts.problem else "damaged", facts.path, reason)
+            write_audit(
+                conn,
+                actor=actor,
+                action=action,
+                object_kind="recording",
+                object_id=rec_id,
+                camera_id=values["camera_id"],
+                details={"path": facts.path, "reason": reason},
+                now=now,
+            )
