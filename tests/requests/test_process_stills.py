@@ -23,11 +23,14 @@ from typer.testing import CliRunner
 from cctvkit.catalog import open_catalog
 from cctvkit.catalog import releases as relq
 from cctvkit.cli.main import app
-from cctvkit.config import SiteConfig
+from cctvkit.config import ApproverConfig, SiteConfig
 from cctvkit.errors import FacesRemainError, UsageError
 from cctvkit.ingest import scan_archive
+from cctvkit.keys import create_key, unlock_key
 from cctvkit.redact import RedactOptions
 from cctvkit.redact.options import AuditOptions
+from cctvkit.requests.approval import approve_unredacted
+from cctvkit.requests.estimate import DEFAULT_STILL_S
 from cctvkit.requests.kinds import RequestKind
 from cctvkit.requests.lifecycle import NewRequest, get_request, identify_requester, open_request
 from cctvkit.requests.process import ProcessOptions, process_request
@@ -245,4 +248,58 @@ def test_keep_face_keeps_the_requester_visible_in_a_still(two_people_still, tmp_
     after = _decoded(result.path / still.file)
     assert _change(before, after, areas["subject"]) < 3  # the requester stays visible
     assert _change(before, after, areas["stranger"]) > 10  # the stranger is masked
+    assert verify_path(result.path).ok
+
+
+def test_estimate_counts_stills(still_site) -> None:
+    site, _config, _catalog, rid, _faces = still_site
+    code, out, err = _run(site, "request", "estimate", rid, "--json")
+    assert code == 0, err
+    est = json.loads(out)
+    assert est["stills"] == 1 and est["clips"] == 1 and est["still_s"] == DEFAULT_STILL_S
+    assert est["still_source"].startswith(f"{DEFAULT_STILL_S:.1f} s each, default")
+    assert est["processing_s"] >= DEFAULT_STILL_S
+    code, out, err = _run(site, "request", "estimate", rid)
+    assert code == 0 and "in 1 clip(s) and 1 still(s)" in out, err
+
+
+def test_police_unredacted_copy_of_a_still_keeps_faces_masks_zones_drops_metadata(
+    still_site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site, config, catalog, _rid, faces = still_site
+    jones = unlock_key(
+        create_key("K. Jones", "correct horse battery", directory=tmp_path / "k"), "correct horse battery"
+    )
+    zone = [(0.0, 0.85), (1.0, 0.85), (1.0, 1.0), (0.0, 1.0)]
+    cameras = [
+        c.model_copy(update={"privacy_zones": [zone]}) if c.id == "gate" else c for c in config.cameras
+    ]
+    config = config.model_copy(
+        update={
+            "approvers": [ApproverConfig(name=jones.name, public_key=jones.public_key)],
+            "cameras": cameras,
+        }
+    )
+    monkeypatch.setenv("CCTVKIT_KEY_DIR", str(tmp_path / "own"))
+    new = NewRequest(
+        kind=RequestKind.POLICE,
+        requester="Metropolitan Police",
+        police_reference="CAD 1234/26",
+        windows=(parse_window("gate@2026-10-01T10:00:03/10:00:05", config),),
+        received_on=date(2026, 10, 3),
+    )
+    req = open_request(catalog, config, new, actor=OPERATOR, now=NOW)
+    identify_requester(catalog, req.id, actor=OPERATOR, method="warrant card", now=NOW)
+    approve_unredacted(catalog, config, req.id, actor="k.jones", key=jones, now=NOW)
+    result = process_request(
+        catalog, config, req.id, actor=OPERATOR, options=ProcessOptions(unredacted=True), now=NOW
+    )
+    (still,) = result.manifest.stills
+    assert still.redaction["engine"].startswith("none") and still.redaction["privacy_zones"] == 1
+    before = _decoded(site.parent / "archive" / "gate" / STILL)
+    after = _decoded(result.path / still.file)
+    for box in faces:
+        assert _change(before, after, box) < 4  # faces visible: an approved unredacted copy
+    assert _change(before, after, (0, 320, 640, 360)) > 2 and after[320:360].std() < before[320:360].std()
+    assert b"Exif" not in (result.path / still.file).read_bytes()
     assert verify_path(result.path).ok
