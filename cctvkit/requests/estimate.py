@@ -29,9 +29,6 @@ DEFAULT_STILL_S = 3.0
 this site has redacted :data:`MIN_STILL_SAMPLES`: ``python -m benchmarks.still_speed`` measured
 2.4-2.7 s for a 1080p still (0.2-0.7 s at 640x360, models loaded) on 2 shared, loaded cores."""
 
-MIN_STILL_SAMPLES`; about 2x what a 640x360 still took on the
-2-core development machine, models loading included (issue 18)."""
-
 MIN_STILL_SAMPLES = 3
 """Past stills needed before their mean time is used."""
 
