@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -377,7 +377,7 @@ def _audit_loop(
     data: bytes,
     masked: sv.Detections,
     fraction: float,
-    draw: Any,
+    draw: Callable[[np.ndarray | None], tuple[bytes, sv.Detections, float]],
     kept_xyxy: np.ndarray,
     audit: AuditOptions,
     options: RedactOptions,
