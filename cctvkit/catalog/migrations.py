@@ -124,6 +124,9 @@ MIGRATIONS: list[Migration] = [
         "release audit per clip: faces remaining and the reason they were accepted",
         _columns("release_clips", "audit_remaining", "audit_accepted"),
     ),
+    Migration(
+        10, "release_clips.kind: released stills beside clips (issue 18)", _column("release_clips", "kind")
+    ),
 ]
 
 

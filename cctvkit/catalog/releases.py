@@ -1,4 +1,4 @@
-"""Named queries on release packages, their clips and the disclosure log."""
+"""Named queries on release packages, their clips and stills, and the disclosure log."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from cctvkit.catalog.request_records import Disclosure, Release, ReleaseClip
@@ -21,6 +21,7 @@ __all__ = [
     "insert_release",
     "list_disclosures",
     "list_releases",
+    "still_times",
 ]
 
 
@@ -56,6 +57,7 @@ def insert_release(conn: Connection, values: dict[str, Any], clips: Sequence[Rel
                 processing_s=clip.processing_s,
                 audit_remaining=clip.audit_remaining,
                 audit_accepted=clip.audit_accepted,
+                kind=clip.kind,
             )
         )
 
@@ -78,6 +80,7 @@ def _clips(conn: Connection, release_id: str) -> tuple[ReleaseClip, ...]:
             r.processing_s,
             r.audit_remaining,
             r.audit_accepted,
+            r.kind or "clip",
         )
         for r in rows
     )
@@ -92,12 +95,30 @@ def list_releases(conn: Connection, request_id: str | None = None) -> list[Relea
     return [Release(**r._mapping, clips=_clips(conn, r.id)) for r in rows]
 
 
+_VIDEO_CLIP = or_(release_clips.c.kind.is_(None), release_clips.c.kind != "still")
+"""Rows that are video clips: a still's one picture says nothing about frames per second."""
+
+
+def still_times(conn: Connection, limit: int = 50) -> list[float]:
+    """Seconds each of the most recent redacted stills took (detection, masking, the audit)."""
+    query = (
+        select(release_clips.c.processing_s)
+        .join(releases, releases.c.id == release_clips.c.release_id)
+        .where(
+            releases.c.redacted.is_(True), release_clips.c.kind == "still", release_clips.c.processing_s > 0
+        )
+        .order_by(release_clips.c.id.desc())
+        .limit(limit)
+    )
+    return [float(s) for s in conn.execute(query).scalars()]
+
+
 def clip_speeds(conn: Connection, limit: int = 50) -> list[tuple[int, float]]:
     """``(frames, seconds)`` of the most recent redacted clips: the measured processing speed."""
     query = (
         select(release_clips.c.frame_count, release_clips.c.processing_s)
         .join(releases, releases.c.id == release_clips.c.release_id)
-        .where(releases.c.redacted.is_(True), release_clips.c.processing_s > 0)
+        .where(releases.c.redacted.is_(True), release_clips.c.processing_s > 0, _VIDEO_CLIP)
         .order_by(release_clips.c.id.desc())
         .limit(limit)
     )
@@ -131,7 +152,7 @@ def clip_speeds_by_size(
             size.with_only_columns(recordings.c.height).scalar_subquery(),
         )
         .join(releases, releases.c.id == release_clips.c.release_id)
-        .where(releases.c.redacted.is_(True), release_clips.c.processing_s > 0)
+        .where(releases.c.redacted.is_(True), release_clips.c.processing_s > 0, _VIDEO_CLIP)
         .order_by(release_clips.c.id.desc())
         .limit(limit)
     )

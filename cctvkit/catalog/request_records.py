@@ -148,7 +148,8 @@ class ReleaseClip:
 
     ``audit_remaining`` is the number of faces the release audit still saw in it (None: not
     audited, e.g. an unredacted police copy or a release made before the audit existed);
-    ``audit_accepted`` the reason staff accepted them, when they did.
+    ``audit_accepted`` the reason staff accepted them, when they did. ``kind`` is ``clip`` or
+    ``still`` (a snapshot: one picture, ``start_utc == end_utc``, ``frame_count`` 1).
     """
 
     name: str
@@ -163,6 +164,7 @@ class ReleaseClip:
     processing_s: float
     audit_remaining: int | None = None
     audit_accepted: str | None = None
+    kind: str = "clip"
 
 
 @dataclass(frozen=True, slots=True)

@@ -331,6 +331,8 @@ release_clips = Table(
     # reason staff accepted them.
     Column("audit_remaining", Integer, nullable=True),
     Column("audit_accepted", Text, nullable=True),
+    # Issue 18: 'still' for a released snapshot (one picture); NULL or 'clip' for a video clip.
+    Column("kind", String(8), nullable=True),
 )
 Index("ix_release_clips_release", release_clips.c.release_id)
 

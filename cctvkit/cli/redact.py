@@ -1,4 +1,4 @@
-"""`cctvkit redact`: mask every face (but kept tracks) and the privacy zones of one video."""
+"""`cctvkit redact`: mask every face (but kept tracks) and the privacy zones of one video or still."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from cctvkit.redact.identity.match import DEFAULT_MAX_DISTANCE
 from cctvkit.redact.options import AuditOptions
 
 if TYPE_CHECKING:
-    from cctvkit.redact import RedactionReport
+    from cctvkit.redact import RedactionReport, RedactOptions
     from cctvkit.redact.identity import IdentityMatch
+    from cctvkit.redact.still import StillReport
 
 __all__ = ["parse_track_ids", "parse_zone", "redact"]
 
@@ -62,9 +63,9 @@ def parse_zone(value: str) -> list[tuple[float, float]]:
 @redaction_flags
 def redact(
     ctx: typer.Context,
-    input_path: Annotated[Path, typer.Argument(help="Video to redact.", metavar="INPUT")],
+    input_path: Annotated[Path, typer.Argument(help="Video or still (JPEG/PNG) to redact.", metavar="INPUT")],
     *,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Redacted MP4 to write.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Redacted MP4 to write (a still: a .jpg).")],
     start: Annotated[
         float | None, typer.Option("--start", help="Start of the span to redact, seconds.")
     ] = None,
@@ -129,6 +130,10 @@ def redact(
 
     The output is then audited (unless --no-audit): faces still visible are re-masked; when some
     remain after the last round the command prints them and exits 9.
+
+    A still (JPEG or PNG, judged by content) is redacted the same way into a JPEG re-encoded from
+    its pixels (no EXIF, GPS or thumbnail): `cctvkit redact snap.jpg -o out.jpg`. --keep-face
+    applies; --keep-track, --review, --start/--end and --keep-audio do not (one picture, no tracks).
     """
     if (start is None) != (end is None):
         raise UsageError("--start and --end go together")
@@ -140,6 +145,33 @@ def redact(
         raise UsageError(f"{output} exists; pass --force to overwrite it")
     options = redaction_options(state(ctx).optional_config, flags, keep_audio=keep_audio or None)
     audit_options = AuditOptions(enabled=audit, rounds=audit_rounds, every=audit_every)
+    from cctvkit.video import is_still_image, probe
+
+    if is_still_image(input_path) and probe(input_path).kind == "still":  # probe: sizes, damage
+        for given, flag in (
+            (start is not None, "--start/--end"),
+            (keep_track, "--keep-track"),
+            (review, "--review"),
+            (keep_audio, "--keep-audio"),
+        ):
+            if given:
+                raise UsageError(f"{input_path}: a still image: {flag} does not apply to a still")
+        if output.suffix.lower() not in (".jpg", ".jpeg"):
+            raise UsageError(
+                f"{input_path}: a still image, not a video: name the output .jpg to redact it as a still"
+            )
+        _redact_still(
+            input_path,
+            output,
+            options,
+            audit_options,
+            zones=[parse_zone(z) for z in zone or []],
+            keep_face=keep_face,
+            max_face_distance=max_face_distance,
+            report=report,
+            as_json=as_json,
+        )
+        return
     # The detector stack is imported here, not at start-up: other commands never pay for it.
     from cctvkit.redact import review_paths
     from cctvkit.redact.audited import redact_audited
@@ -193,7 +225,53 @@ def redact(
     _refuse_remaining(result, output)
 
 
-def _refuse_remaining(result: RedactionReport, output: Path) -> None:
+def _redact_still(
+    input_path: Path,
+    output: Path,
+    options: RedactOptions,
+    audit_options: AuditOptions,
+    *,
+    zones: list[list[tuple[float, float]]],
+    keep_face: Path | None,
+    max_face_distance: float,
+    report: Path | None,
+    as_json: bool,
+) -> None:
+    from cctvkit.redact.report import audit_line
+    from cctvkit.redact.still import redact_still_file
+
+    result = redact_still_file(
+        input_path,
+        output,
+        options=options,
+        audit=audit_options,
+        privacy_zones=zones,
+        keep_face=keep_face,
+        max_distance=max_face_distance,
+        report_path=report,
+    )
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        if result.identity is not None:
+            _print_identity(result.identity)
+        table = Table(
+            "face", "box", "score", "kept", title=f"{output} (still, {result.width}x{result.height})"
+        )
+        for face in result.faces:
+            table.add_row(
+                str(face.index), str(list(face.xyxy)), f"{face.confidence:.2f}", "yes" if face.kept else ""
+            )
+        console.print(table)
+        console.print(
+            f"{len(result.faces)} face(s), {result.faces_masked} masked, {len(result.kept_faces)} kept"
+        )
+        if result.audit is not None:
+            console.print(audit_line(result.audit), markup=False, highlight=False, soft_wrap=True)
+    _refuse_remaining(result, output)
+
+
+def _refuse_remaining(result: RedactionReport | StillReport, output: Path) -> None:
     from cctvkit.redact.report import remaining_text
 
     if result.audit_remaining:

@@ -194,11 +194,17 @@ def show(
             + ("released " + short_time(h["released_at"]) if h["released_at"] else "in force")
         )
     for r in data["releases"]:
+        stills = f", {len(r['stills'])} still(s)" if r["stills"] else ""
         lines.append(
             f"release {r['id']} ({r['outcome']}, {'redacted' if r['redacted'] else 'UNREDACTED'}) "
-            f"to {r['recipient']}: {len(r['clips'])} clip(s) at {r['path']}"
+            f"to {r['recipient']}: {len(r['clips'])} clip(s){stills} at {r['path']}"
         )
-        for c in r["clips"]:
+        for s in r["stills"]:
+            lines.append(
+                f"  {s['file']}: still {s['camera_id']} {short_time(s['taken_local'])}, "
+                f"{s['faces_masked']} face(s) masked, {s['faces_kept']} kept, sha256 {s['sha256'][:12]}"
+            )
+        for c in [*r["clips"], *r["stills"]]:
             if c["audit_accepted"]:
                 lines.append(
                     f"  {c['file']}: {c['audit_remaining']} face(s) the audit still saw, accepted by "

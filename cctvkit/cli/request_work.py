@@ -16,7 +16,7 @@ from cctvkit.cli.request import app
 from cctvkit.redact.identity.match import DEFAULT_MAX_DISTANCE
 from cctvkit.redact.options import AuditOptions, RedactOptions
 from cctvkit.requests import estimate_work, find_coverage, get_request
-from cctvkit.requests.clips import parse_keep_tracks, parse_withhold
+from cctvkit.requests.clips import parse_keep_tracks, parse_reasons
 from cctvkit.requests.run import plan_request
 from cctvkit.requests.views import coverage_json, estimate_json
 
@@ -30,14 +30,15 @@ def find(
     *,
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """The recordings covering each window, and the gaps (no footage, purged, restricted)."""
+    """The recordings covering each window (clips, and stills named still-N), and the gaps
+    (no footage, purged, restricted)."""
     st = state(ctx)
     cov = find_coverage(st.catalog, get_request(st.catalog, request_id))
     data = coverage_json(cov, st.config.tz)
     if as_json_out:
         print_json(data)
         return
-    number = 0
+    number = still = 0
     for c in data:
         say(
             f"window {c['window']} {c['camera_id']}: {short_time(c['start_local'])} - "
@@ -49,6 +50,12 @@ def find(
                 f"#{s['recording_id']} {s['file']} [{s['span_s'][0]}-{s['span_s'][1]} s]" for s in run
             )
             say(f"  clip {number}: {files}")
+        for shot in c["stills"]:
+            still += 1
+            say(
+                f"  still-{still}: #{shot['recording_id']} {shot['file']} "
+                f"at {short_time(shot['taken_local'])}"
+            )
         for g in c["gaps"]:
             say(f"  {g['reason']} {short_time(g['from_local'])} - {short_time(g['to_local'])}: {g['detail']}")
 
@@ -67,10 +74,12 @@ def estimate(
     if as_json_out:
         print_json(data)
         return
+    stills = f" and {data['stills']} still(s)" if data["stills"] else ""
     say(
         f"{data['footage_hours']:.3f} h of footage ({data['frames']} frames) on {data['cameras']} camera(s) "
-        f"in {data['clips']} clip(s); {data['gaps']} gap(s); expected processing "
+        f"in {data['clips']} clip(s){stills}; {data['gaps']} gap(s); expected processing "
         f"{duration_text(data['processing_s'])} at {data['speed_fps']} frames/s ({data['speed_source']})"
+        + (f"; stills: {data['still_source']}" if data["stills"] else "")
     )
 
 
@@ -169,8 +178,8 @@ def process(
         typer.Option(
             "--keep-face",
             metavar="PHOTO",
-            help="Photo of the requester: in every clip, leave visible the tracks whose face matches it "
-            "(needs the extra `faces`).",
+            help="Photo of the requester: in every clip, leave visible the tracks whose face matches it, "
+            "in every still the matching face (needs the extra `faces`).",
         ),
     ] = None,
     max_face_distance: Annotated[
@@ -183,7 +192,10 @@ def process(
         ),
     ] = DEFAULT_MAX_DISTANCE,
     withhold: Annotated[
-        list[str] | None, typer.Option(help="CLIP=REASON not released (13.9.1); makes the release partial.")
+        list[str] | None,
+        typer.Option(
+            help="CLIP=REASON or still-N=REASON not released (13.9.1); makes the release partial.",
+        ),
     ] = None,
     mask_everyone: Annotated[
         bool,
@@ -197,7 +209,8 @@ def process(
         list[str] | None,
         typer.Option(
             "--accept-faces",
-            help="CLIP=REASON: release the clip although the audit still sees faces in it (recorded).",
+            help="CLIP=REASON or still-N=REASON: release it although the audit still sees faces in it "
+            "(recorded).",
         ),
     ] = None,
     audit_rounds: Annotated[
@@ -222,6 +235,12 @@ def process(
     Every redacted clip is audited for faces still visible (a second model family) and those
     found are re-masked; a clip with faces remaining stops the run, publishing nothing (exit 9),
     unless it is withheld (--withhold) or its findings accepted with a reason (--accept-faces).
+
+    Stills (snapshots) in a window are released too, as JPEGs re-encoded from their masked pixels
+    (no EXIF, GPS or thumbnail), redacted and audited like the clips. They are numbered apart
+    from clips, as `request find` lists them: still-1, still-2... (--withhold still-1=REASON,
+    --accept-faces still-1=REASON). --keep-track does not apply to a still (no tracks);
+    --keep-face does.
     """
     st = state(ctx)
     redact = redaction_options(st.config, flags)
@@ -229,11 +248,15 @@ def process(
     from cctvkit.redact.report import audit_line
     from cctvkit.requests.process import ProcessOptions, process_request  # the detector stack
 
-    count = len(plan.clips)
+    count, stills = len(plan.clips), len(plan.stills)
+    withheld, withheld_stills = parse_reasons(withhold or [], count, stills)
+    accepted, accepted_stills = parse_reasons(accept_faces or [], count, stills, option="--accept-faces")
     options = ProcessOptions(
         keep_tracks=parse_keep_tracks(keep_track or [], count),
-        withhold=parse_withhold(withhold or [], count),
-        accept_faces=parse_withhold(accept_faces or [], count, option="--accept-faces"),
+        withhold=withheld,
+        accept_faces=accepted,
+        withhold_stills=withheld_stills,
+        accept_still_faces=accepted_stills,
         audit=AuditOptions(rounds=audit_rounds),
         unredacted=unredacted,
         passphrase=read_passphrase(passphrase_file, confirm=True) if encrypt else None,
@@ -255,8 +278,9 @@ def process(
             }
         )
         return
-    rel = result.release
-    say(f"release {rel.id} ({rel.outcome}): {len(rel.clips)} clip(s) in {result.path}")
+    rel, manifest = result.release, result.manifest
+    shots = f", {len(manifest.stills)} still(s)" if manifest.stills else ""
+    say(f"release {rel.id} ({rel.outcome}): {len(manifest.clips)} clip(s){shots} in {result.path}")
     if result.archive_path:
         say(f"encrypted archive: {result.archive_path}")
     for w in result.manifest.withheld:
@@ -276,5 +300,19 @@ def process(
             say(
                 f"  {clip.file}: kept {identity['kept_tracks']} by face "
                 f"(max distance {identity['max_distance']}; {distances or 'no face tracks'})"
+            )
+    for shot in result.manifest.stills:
+        audit = shot.redaction.get("audit")
+        masked = shot.redaction.get("faces_masked", 0)
+        kept = shot.redaction.get("faces_kept", 0)
+        say(f"  {shot.file} ({shot.label}): {masked} face(s) masked, {kept} kept")
+        if audit:
+            say(f"  {shot.file}: {audit_line(audit)}")
+            if audit.get("accepted"):
+                say(f"    accepted by {audit['accepted']['by']}: {audit['accepted']['reason']}")
+        keep = shot.redaction.get("keep") or {}
+        if masked and not keep.get("kept_by_face") and not keep.get("mask_everyone") and manifest.redacted:
+            say(
+                f"  {shot.file}: every face masked (--keep-track does not apply to a still; --keep-face does)"
             )
     say(f"check it with: cctvkit release verify {result.path}")

@@ -14,7 +14,7 @@ from cctvkit.states import FOOTAGE_STATES, RecordingState
 
 __all__ = ["WITHHELD_REASONS", "CameraCoverage", "Gap", "SourceSpan", "find_coverage"]
 
-WITHHELD_REASONS = frozenset({"restricted", "still"})
+WITHHELD_REASONS = frozenset({"restricted"})
 """Gap reasons where footage exists but is not released (the others: there is nothing to release)."""
 
 DEFAULT_FPS = 25.0
@@ -63,7 +63,8 @@ class Gap:
     Attributes:
         start_utc: start of the gap.
         end_utc: end of the gap.
-        reason: ``no footage``, ``purged``, ``missing``, ``quarantined``, ``restricted`` or ``still``.
+        reason: ``no footage``, ``purged``, ``missing``, ``quarantined`` or ``restricted`` (a still
+            that cannot be released is a gap of zero length at its instant).
         detail: a sentence for people (which recording, which restriction).
         recording_id: the recording concerned, if any.
     """
@@ -85,12 +86,15 @@ class CameraCoverage:
         runs: contiguous stretches of releasable footage; each becomes one clip, its spans
             concatenated in order.
         gaps: what is not released and why (missing footage, purged, restricted...).
+        stills: the releasable stills (snapshots) whose instant lies in the window, in time
+            order (policy 12.6: they are released like footage, each as one picture).
     """
 
     window: RequestWindow
     camera_id: str
     runs: tuple[tuple[SourceSpan, ...], ...]
     gaps: tuple[Gap, ...]
+    stills: tuple[Recording, ...] = ()
 
     @property
     def seconds(self) -> float:
@@ -102,7 +106,7 @@ class CameraCoverage:
 
     @property
     def recording_ids(self) -> list[int]:
-        return [s.recording.id for run in self.runs for s in run]
+        return [s.recording.id for run in self.runs for s in run] + [r.id for r in self.stills]
 
 
 def _unavailable(rec: Recording, restricted: dict[int, int]) -> tuple[str, str] | None:
@@ -125,11 +129,15 @@ def _camera_coverage(
     window: RequestWindow, camera_id: str, recs: list[Recording], restricted: dict[int, int]
 ) -> CameraCoverage:
     videos = [r for r in recs if r.kind == "video" and r.start_utc is not None and r.end_utc is not None]
-    gaps: list[Gap] = [
-        Gap(r.start_utc, r.start_utc, "still", f"still #{r.id}: not released by this version", r.id)
-        for r in recs
-        if r.kind == "still" and r.start_utc is not None
-    ]
+    gaps: list[Gap] = []
+    stills: list[Recording] = []
+    for still in sorted((r for r in recs if r.kind == "still" and r.start_utc is not None), key=_instant):
+        why = _unavailable(still, restricted)
+        if why is None:
+            stills.append(still)
+        else:
+            assert still.start_utc is not None
+            gaps.append(Gap(still.start_utc, still.start_utc, why[0], f"still: {why[1]}", still.id))
     fps = next((r.fps for r in videos if r.fps), DEFAULT_FPS)
     # Spans closer than a frame are one stretch: timestamps are rounded to the time base.
     join = timedelta(seconds=1.0 / fps)
@@ -161,14 +169,20 @@ def _camera_coverage(
     if window.end_utc - cursor >= join:
         gaps.append(Gap(cursor, window.end_utc, "no footage", "no recording covers this time"))
     gaps.sort(key=lambda g: (g.start_utc, g.reason))
-    return CameraCoverage(window, camera_id, tuple(runs), tuple(gaps))
+    return CameraCoverage(window, camera_id, tuple(runs), tuple(gaps), tuple(stills))
+
+
+def _instant(rec: Recording) -> tuple[datetime, int]:
+    assert rec.start_utc is not None
+    return rec.start_utc, rec.id
 
 
 def find_coverage(catalog: Catalog, request: Request) -> list[CameraCoverage]:
     """For each window and each of its cameras: the spans of recordings to cut, and the gaps.
 
     Recordings that are purged, missing, quarantined or restricted (13.2.2) appear as gaps with
-    their reason, never as footage, so a release names what it withheld.
+    their reason, never as footage, so a release names what it withheld. Stills in the window
+    come apart from the runs (each is released as one picture).
     """
     out = []
     with catalog.read() as conn:

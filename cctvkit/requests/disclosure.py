@@ -28,13 +28,17 @@ log = logging.getLogger(__name__)
 
 
 def summary_text(manifest: ReleaseManifest, tz_name: str) -> str:
-    """One line saying what a release holds (clips, cameras, times; withheld parts; unredacted)."""
+    """One line saying what a release holds (clips, stills, cameras, times; withheld parts; unredacted)."""
     data = manifest.to_dict()
     parts = [
         f"{c['camera_id']} {c['start_local'][:19].replace('T', ' ')}-{c['end_local'][11:19]}"
         for c in data["clips"]
     ]
-    text = f"{len(parts)} clip(s) [{'; '.join(parts)}] ({tz_name})"
+    text = f"{len(parts)} clip(s) [{'; '.join(parts)}]"
+    if data["stills"]:
+        shots = [f"{s['camera_id']} {s['taken_local'][:19].replace('T', ' ')}" for s in data["stills"]]
+        text += f", {len(shots)} still(s) [{'; '.join(shots)}]"
+    text += f" ({tz_name})"
     withheld = [w for w in data["withheld"] if w["withheld"]]
     if withheld:
         text += f"; withheld {len(withheld)} part(s): " + "; ".join(w["detail"] for w in withheld)
@@ -140,8 +144,22 @@ def record_release(
                         "audit_accepted": r.audit_accepted,
                     }
                     for r in rows
+                    if r.kind != "still"
                 ],
-                "sources": sorted({s.recording_id for c in manifest.clips for s in c.sources}),
+                "stills": [
+                    {
+                        "file": r.name,
+                        "sha256": r.sha256,
+                        "audit_remaining": r.audit_remaining,
+                        "audit_accepted": r.audit_accepted,
+                    }
+                    for r in rows
+                    if r.kind == "still"
+                ],
+                "sources": sorted(
+                    {s.recording_id for c in manifest.clips for s in c.sources}
+                    | {s.source_recording_id for s in manifest.stills}
+                ),
                 "withheld": withheld,
                 "encrypted": archive is not None,
             },

@@ -1,4 +1,4 @@
-"""The work a request would take (policy 13.9.2): footage, cameras, clips and processing time."""
+"""The work a request would take (policy 13.9.2): footage, cameras, clips, stills and processing time."""
 
 from __future__ import annotations
 
@@ -15,12 +15,22 @@ from cctvkit.retention.leases import DEFAULT_LEASE
 
 __all__ = [
     "DEFAULT_REDACTION_FPS",
+    "DEFAULT_STILL_S",
     "BandEstimate",
     "Estimate",
     "estimate_work",
     "lease_ttl",
     "measured_speed",
+    "still_time",
 ]
+
+DEFAULT_STILL_S = 3.0
+"""Seconds planned per still (detection on the whole picture, the audit zooming all of it) until
+this site has redacted :data:`MIN_STILL_SAMPLES`: ``python -m benchmarks.still_speed`` measured
+2.4-2.7 s for a 1080p still (0.2-0.7 s at 640x360, models loaded) on 2 shared, loaded cores."""
+
+MIN_STILL_SAMPLES = 3
+"""Past stills needed before their mean time is used."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +64,9 @@ class Estimate:
         processing_s: expected wall time, seconds.
         gaps: parts of windows with nothing to release (missing, purged, restricted).
         bands: per resolution band, largest share of frames first.
+        stills: stills (snapshots) that would be redacted, each one picture.
+        still_s: seconds planned per still (included in ``processing_s``).
+        still_source: where ``still_s`` comes from, in words.
     """
 
     cameras: int
@@ -65,6 +78,9 @@ class Estimate:
     processing_s: float
     gaps: int
     bands: tuple[BandEstimate, ...] = ()
+    stills: int = 0
+    still_s: float = DEFAULT_STILL_S
+    still_source: str = "default"
 
     @property
     def footage_hours(self) -> float:
@@ -80,6 +96,19 @@ def measured_speed(catalog: Catalog) -> tuple[float, str]:
     if frames < MIN_SAMPLE_FRAMES or seconds <= 0:
         return DEFAULT_REDACTION_FPS, "default"
     return frames / seconds, f"measured over {len(samples)} clip(s)"
+
+
+def still_time(catalog: Catalog) -> tuple[float, str]:
+    """Seconds one still takes: the mean of this site's recent redacted stills, else the default."""
+    with catalog.read() as conn:
+        samples = relq.still_times(conn)
+    if len(samples) < MIN_STILL_SAMPLES:
+        return (
+            DEFAULT_STILL_S,
+            f"{DEFAULT_STILL_S:.1f} s each, default (fewer than {MIN_STILL_SAMPLES} measured)",
+        )
+    mean = sum(samples) / len(samples)
+    return mean, f"{mean:.1f} s each, measured on this site over {len(samples)} still(s)"
 
 
 def estimate_work(catalog: Catalog, coverage: Sequence[CameraCoverage]) -> Estimate:
@@ -102,19 +131,24 @@ def estimate_work(catalog: Catalog, coverage: Sequence[CameraCoverage]) -> Estim
         speed = choose_speed(band, samples)
         bands.append(BandEstimate(band, frames, speed, frames / speed.fps))
     frames = sum(b.frames for b in bands)
+    stills = sum(len(c.stills) for c in coverage)
+    still_s, still_source = still_time(catalog)
     processing_s = sum(b.processing_s for b in bands)
     overall = frames / processing_s if processing_s > 0 else choose_speed("1080p", []).fps
     source = "; ".join(f"{b.band}: {b.speed.fps:.1f} frames/s, {b.speed.detail}" for b in bands)
     return Estimate(
-        cameras=len({c.camera_id for c in coverage if c.runs}),
+        cameras=len({c.camera_id for c in coverage if c.runs or c.stills}),
         clips=sum(len(c.runs) for c in coverage),
         footage_s=sum(c.seconds for c in coverage),
         frames=frames,
         speed_fps=round(overall, 2),
         speed_source=source or "no footage",
-        processing_s=processing_s,
+        processing_s=processing_s + stills * still_s,
         gaps=sum(len(c.gaps) for c in coverage),
         bands=tuple(bands),
+        stills=stills,
+        still_s=still_s,
+        still_source=still_source,
     )
 
 

@@ -1,4 +1,4 @@
-"""The release manifest: what a package holds, where each clip came from, and how it was redacted."""
+"""The release manifest: what a package holds, where each clip and still came from, how it was redacted."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from cctvkit.states import RequestOutcome
 if TYPE_CHECKING:  # the video stack stays out of `release verify`
     from cctvkit.catalog.request_records import Request
     from cctvkit.redact.report import RedactionReport
-    from cctvkit.requests.clips import PlannedClip
+    from cctvkit.redact.still import StillReport
+    from cctvkit.requests.clips import PlannedClip, PlannedStill
     from cctvkit.requests.coverage import CameraCoverage
     from cctvkit.requests.cut import CutClip
 
@@ -28,10 +29,12 @@ __all__ = [
     "ManifestBuilder",
     "ManifestClip",
     "ManifestSource",
+    "ManifestStill",
     "ReleaseManifest",
     "WithheldPart",
     "container_tags",
     "redaction_summary",
+    "still_redaction_summary",
     "unredacted_summary",
 ]
 
@@ -154,6 +157,74 @@ class ManifestClip:
 
 
 @dataclass(frozen=True, slots=True)
+class ManifestStill:
+    """One still (snapshot) of the package: one picture, re-encoded from its masked pixels.
+
+    Attributes:
+        file: path inside the package (``stills/...``).
+        label: how options name it (``still-1``).
+        sha256: the released file's hash.
+        size_bytes: its size.
+        camera_id: the camera.
+        window_seq: the request window it answers.
+        window_place: the window's place as entered.
+        window_start_utc: the window as requested.
+        window_end_utc: the window as requested.
+        taken_utc: the instant the camera took it (the catalog's time for the recording).
+        width: picture width.
+        height: picture height.
+        source_recording_id: the catalog id of the original.
+        source_file: the original's file name (its archive path stays internal).
+        source_sha256: the original's content hash, verified before redacting.
+        redaction: model, parameters, faces masked and kept, the audit (see
+            :func:`still_redaction_summary`); for an unredacted police copy, what was not masked.
+    """
+
+    file: str
+    label: str
+    sha256: str
+    size_bytes: int
+    camera_id: str
+    window_seq: int
+    window_place: str
+    window_start_utc: datetime
+    window_end_utc: datetime
+    taken_utc: datetime
+    width: int
+    height: int
+    source_recording_id: int
+    source_file: str
+    source_sha256: str
+    redaction: dict[str, Any]
+
+    def to_dict(self, tz: ZoneInfo) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "still": self.label,
+            "sha256": self.sha256,
+            "size_bytes": self.size_bytes,
+            "camera_id": self.camera_id,
+            "window": {
+                "seq": self.window_seq,
+                "place": self.window_place,
+                **_times(self.window_start_utc, self.window_end_utc, tz),
+            },
+            "taken_utc": self.taken_utc.isoformat(),
+            "taken_local": self.taken_utc.astimezone(tz).isoformat(),
+            "width": self.width,
+            "height": self.height,
+            "format": "jpeg",
+            "metadata": False,  # re-encoded from pixels: no EXIF, GPS or thumbnail
+            "source": {
+                "recording_id": self.source_recording_id,
+                "file": self.source_file,
+                "sha256": self.source_sha256,
+            },
+            "redaction": self.redaction,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class WithheldPart:
     """Footage of a window that the package does not contain, and why (13.9, 13.2.2).
 
@@ -162,7 +233,8 @@ class WithheldPart:
         camera_id: the camera.
         start_utc: start of the part.
         end_utc: its end.
-        reason: ``restricted``, ``withheld``, ``still``, ``no footage``, ``purged``, ``missing``...
+        reason: ``restricted``, ``withheld``, ``no footage``, ``purged``, ``missing``... (releases
+            made before stills were released name ``still``).
         detail: a sentence for the recipient and the file.
         withheld: True if footage exists but is not released; False if none is available.
     """
@@ -205,6 +277,7 @@ class ReleaseManifest:
             their key signed and the signature (issue 19), so a recipient can check it.
         clips: the clips.
         withheld: what is not in the package, and why.
+        stills: the stills (snapshots), each one redacted picture.
     """
 
     release_id: str
@@ -220,6 +293,7 @@ class ReleaseManifest:
     approval: dict[str, Any] | None
     clips: tuple[ManifestClip, ...]
     withheld: tuple[WithheldPart, ...]
+    stills: tuple[ManifestStill, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         tz = ZoneInfo(self.timezone)
@@ -236,6 +310,7 @@ class ReleaseManifest:
             "redacted": self.redacted,
             "approval": self.approval,
             "clips": [c.to_dict(tz) for c in self.clips],
+            "stills": [s.to_dict(tz) for s in self.stills],
             "withheld": [w.to_dict(tz) for w in self.withheld],
         }
 
@@ -261,6 +336,31 @@ def redaction_summary(report: RedactionReport) -> dict[str, object]:
         "audio": report.audio,
         "frames": report.frame_count,
         "processing_s": report.elapsed_s,
+    }
+
+
+def still_redaction_summary(report: StillReport) -> dict[str, object]:
+    """A still's ``redaction`` entry: model, parameters, faces masked and kept, the audit, identity.
+
+    No track applies to a still: its faces are numbered left to right (``kept_face_indices``).
+    """
+    return {
+        "engine": "cctvkit.redact (still)",
+        "model": report.detector.name,
+        "weights_sha256": report.detector.sha256,
+        "weights_licence": report.detector.licence,
+        "provider": report.detector.provider,
+        "parameters": report.parameters,
+        "faces_detected": len(report.faces),
+        "faces_masked": report.faces_masked,
+        "faces_kept": len(report.kept_faces),
+        "kept_face_indices": list(report.kept_faces),
+        "boxes_masked": report.masked_boxes,
+        "privacy_zones": len(report.parameters.get("privacy_zones") or []),
+        "masked_fraction": report.masked_fraction,
+        "processing_s": report.elapsed_s,
+        "audit": dict(report.audit) if report.audit else None,
+        **({"identity": report.identity.to_dict()} if report.identity is not None else {}),
     }
 
 
@@ -345,6 +445,7 @@ class ManifestBuilder:
         self.redacted = redacted
         self.approval = approval
         self.clips: list[ManifestClip] = []
+        self.stills: list[ManifestStill] = []
         self.withheld: list[WithheldPart] = []
 
     def add_clip(
@@ -378,6 +479,55 @@ class ManifestBuilder:
         )
         self.clips.append(entry)
         return entry
+
+    def add_still(
+        self,
+        still: PlannedStill,
+        *,
+        file: str,
+        sha256: str,
+        size_bytes: int,
+        width: int,
+        height: int,
+        source_sha256: str,
+        redaction: dict[str, Any],
+    ) -> ManifestStill:
+        """Add a released still: its original (verified hash) and how it was redacted."""
+        rec = still.recording
+        entry = ManifestStill(
+            file=file,
+            label=still.label,
+            sha256=sha256,
+            size_bytes=size_bytes,
+            camera_id=still.camera_id,
+            window_seq=still.window.seq,
+            window_place=still.window.place,
+            window_start_utc=still.window.start_utc,
+            window_end_utc=still.window.end_utc,
+            taken_utc=still.taken_utc,
+            width=width,
+            height=height,
+            source_recording_id=rec.id,
+            source_file=Path(rec.path).name,
+            source_sha256=source_sha256,
+            redaction=redaction,
+        )
+        self.stills.append(entry)
+        return entry
+
+    def add_withheld_still(self, still: PlannedStill, reason: str) -> None:
+        """Add a still staff withheld, with their reason (13.9.1)."""
+        self.withheld.append(
+            WithheldPart(
+                still.window.seq,
+                still.camera_id,
+                still.taken_utc,
+                still.taken_utc,
+                "withheld",
+                f"{still.label} (#{still.recording.id}) withheld by {self.operator}: {reason} (13.9)",
+                True,
+            )
+        )
 
     def add_unavailable(self, coverage: Sequence[CameraCoverage]) -> None:
         """Add the coverage's gaps: no footage, purged, missing, restricted (13.9)."""
@@ -437,4 +587,5 @@ class ManifestBuilder:
             approval=self.approval,
             clips=tuple(self.clips),
             withheld=tuple(self.withheld),
+            stills=tuple(self.stills),
         )

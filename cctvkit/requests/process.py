@@ -1,4 +1,4 @@
-"""Process a request: cut its windows, redact, package, record the release and the disclosure."""
+"""Process a request: cut its windows, redact clips and stills, package, record the release and disclosure."""
 
 from __future__ import annotations
 
@@ -31,9 +31,10 @@ from cctvkit.redact.identity import (
 from cctvkit.redact.options import AuditOptions
 from cctvkit.redact.render import FrameBoxes
 from cctvkit.redact.report import remaining_text
+from cctvkit.redact.still import StillReport, copy_still_unredacted, redact_still
 from cctvkit.redact.zones import Polygon
 from cctvkit.requests.approval import SignedApproval, check_unredacted_allowed
-from cctvkit.requests.clips import PlannedClip
+from cctvkit.requests.clips import PlannedStill
 from cctvkit.requests.cut import CutClip
 from cctvkit.requests.decisions import ClipDecisions, load_decisions
 from cctvkit.requests.disclosure import record_release
@@ -44,6 +45,7 @@ from cctvkit.requests.manifest import (
     ReleaseManifest,
     container_tags,
     redaction_summary,
+    still_redaction_summary,
     unredacted_summary,
 )
 from cctvkit.requests.package import (
@@ -53,7 +55,7 @@ from cctvkit.requests.package import (
     write_manifest_and_sums,
 )
 from cctvkit.requests.plain_copy import copy_unredacted
-from cctvkit.requests.run import RequestPlan, clip_run, plan_request
+from cctvkit.requests.run import ClipRun, RequestPlan, clip_run, plan_request
 from cctvkit.requests.sealed import seal_directory
 
 __all__ = ["ClipOutcome", "ProcessOptions", "ProcessResult", "process_request"]
@@ -84,6 +86,11 @@ class ProcessOptions:
             is withheld or accepted.
         accept_faces: per clip number, the reason staff accept the faces the audit still sees
             in it (recorded in the manifest, the audit log and ``request show``).
+        withhold_stills: per still number (``still-N``), the reason it is not released.
+        accept_still_faces: per still number, the reason staff accept the audit's findings in it.
+
+    Stills (snapshots, 12.6) are redacted with the same detector, options, privacy zones and
+    audit as the clips; ``keep_face`` applies to them, ``keep_tracks`` cannot (no tracks).
     """
 
     keep_tracks: Mapping[int, frozenset[int]] = field(default_factory=dict)
@@ -96,6 +103,8 @@ class ProcessOptions:
     mask_everyone: bool = False
     audit: AuditOptions = field(default_factory=AuditOptions)
     accept_faces: Mapping[int, str] = field(default_factory=dict)
+    withhold_stills: Mapping[int, str] = field(default_factory=dict)
+    accept_still_faces: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +219,24 @@ class _Redactor:
             report.unknown_kept_tracks,
         )
 
+    def render_still(
+        self, still: PlannedStill, output: Path, *, zones: Sequence[Polygon], report_path: Path
+    ) -> StillReport:
+        """Redact one still with the release's detector, reference face and audit."""
+        return redact_still(
+            Path(still.recording.path),
+            output,
+            options=self.options,
+            audit=self.audit,
+            audit_detectors=self.auditors,
+            privacy_zones=zones,
+            detector=self.detector,
+            reference=self.reference,
+            embedder=self.embedder,
+            max_distance=self.max_distance,
+            report_path=report_path,
+        )
+
 
 def _redactor(options: ProcessOptions, detector: FaceDetector | None) -> _Redactor:
     detector = detector or build_detector(options.redact)
@@ -228,9 +255,16 @@ def _redactor(options: ProcessOptions, detector: FaceDetector | None) -> _Redact
 
 
 def _judge_audit(
-    summary: dict[str, object], number: int, options: ProcessOptions, actor: str, refused: list[str]
+    summary: dict[str, object], label: str, reason: str | None, actor: str, refused: list[str]
 ) -> tuple[int | None, str | None]:
-    """Record an acceptance in the clip's ``audit`` entry, or note a refusal when faces remain.
+    """Record an acceptance in a clip's or still's ``audit`` entry, or note a refusal when faces remain.
+
+    Args:
+        summary: the item's ``redaction`` entry.
+        label: how messages name it (``clip 2``, ``still-1``).
+        reason: the staff's ``--accept-faces`` reason for it, if any.
+        actor: who accepts.
+        refused: collects the items refused.
 
     Returns:
         (faces remaining, or None when not audited; the acceptance reason, if one applies).
@@ -239,12 +273,18 @@ def _judge_audit(
     if not isinstance(audit, dict) or not audit.get("enabled"):
         return None, None
     remaining = int(audit["remaining"])
-    reason = options.accept_faces.get(number)
     if remaining and reason:
         audit["accepted"] = {"by": actor, "reason": reason}
     elif remaining:
-        refused.append(f"clip {number}: {remaining} face(s) at {remaining_text(audit)}")
+        where = remaining_text(audit) if label.startswith("clip") else _boxes_text(audit)
+        refused.append(f"{label}: {remaining} face(s) at {where}")
     return remaining, reason if remaining else None
+
+
+def _boxes_text(audit: dict[str, object]) -> str:
+    """A still's remaining findings as boxes (it has one frame)."""
+    items = list(audit.get("remaining_findings") or [])  # type: ignore[call-overload]
+    return ", ".join(str([round(v) for v in f["xyxy"]]) for f in items[:8])
 
 
 def _render_unredacted(cut: CutClip, output: Path, zones: Sequence[Polygon]) -> ClipOutcome:
@@ -272,18 +312,19 @@ def _review_summary(decided: ClipDecisions, *, overridden: bool) -> dict[str, ob
 
 def _check_choices(
     request: Request,
-    clips: Sequence[PlannedClip],
+    plan: RequestPlan,
     options: ProcessOptions,
     actor: str,
     config: SiteConfig,
     reviews: Mapping[int, ReviewRecord],
     page_keeps: Mapping[int, frozenset[int]],
 ) -> SignedApproval | None:
+    clips, stills = plan.clips, plan.stills
     problems = release_blockers(request)
     if problems:
         raise PolicyError(f"cannot release for {request.id}: " + "; ".join(problems))
     approval = check_unredacted_allowed(request, actor, config) if options.unredacted else None
-    if not clips:
+    if not clips and not stills:
         raise ConflictError(
             f"request {request.id}: no footage can be released (see `cctvkit request find {request.id}`); "
             f"record the answer with `cctvkit request refuse {request.id} --reason ...`"
@@ -292,10 +333,16 @@ def _check_choices(
     for number in [*options.keep_tracks, *options.withhold, *options.accept_faces]:
         if number not in numbers:
             raise UsageError(f"clip {number} does not exist (clips 1..{len(clips)})")
+    for number in [*options.withhold_stills, *options.accept_still_faces]:
+        if not 1 <= number <= len(stills):
+            raise UsageError(f"still-{number} does not exist (the request has {len(stills)} still(s))")
     both = sorted(set(options.withhold) & set(options.accept_faces))
     if both:
         raise UsageError(f"clip {both[0]} is both withheld and accepted: choose one")
-    if options.unredacted and options.accept_faces:
+    both = sorted(set(options.withhold_stills) & set(options.accept_still_faces))
+    if both:
+        raise UsageError(f"still-{both[0]} is both withheld and accepted: choose one")
+    if options.unredacted and (options.accept_faces or options.accept_still_faces):
         raise UsageError("--accept-faces makes no sense with --unredacted (no face is masked)")
     if options.unredacted and options.keep_tracks:
         raise UsageError("--keep-track makes no sense with --unredacted (no face is masked)")
@@ -312,11 +359,88 @@ def _check_choices(
         options=options.redact,
         reviews=reviews,
     )
-    if all(c.number in options.withhold for c in clips):
+    if all(c.number in options.withhold for c in clips) and all(
+        s.number in options.withhold_stills for s in stills
+    ):
         raise ConflictError(
-            "every clip is withheld: record a refusal instead (`cctvkit request refuse ID --reason ...`)"
+            "every clip and still is withheld: record a refusal instead "
+            "(`cctvkit request refuse ID --reason ...`)"
         )
     return approval
+
+
+def _release_still(
+    still: PlannedStill,
+    stage: Path,
+    builder: ManifestBuilder,
+    options: ProcessOptions,
+    redactor: _Redactor | None,
+    config: SiteConfig,
+    run: ClipRun,
+    rel_id: str,
+    actor: str,
+    refused: list[str],
+) -> ReleaseClip:
+    """Redact one still into the package (or, for an approved police copy, mask its zones only),
+    add its manifest entry and return its catalog row."""
+    camera = config.camera(still.camera_id)
+    zones = camera.privacy_zones if camera else []
+    local = still.taken_utc.astimezone(config.tz)
+    name = f"stills/{still.number:02d}-{still.camera_id}-{local:%Y%m%dT%H%M%S}.jpg"
+    output = stage / name
+    if redactor is None:
+        (width, height), seconds = copy_still_unredacted(
+            Path(still.recording.path), output, privacy_zones=zones
+        )
+        redaction = unredacted_summary(zones=len(zones), frames=1, seconds=seconds)
+        faces_masked = faces_kept = 0
+    else:
+        report = redactor.render_still(
+            still,
+            output,
+            zones=zones,
+            report_path=run.work / f"release-{rel_id}-{still.label}.redaction.json",
+        )
+        redaction = still_redaction_summary(report)
+        redaction["keep"] = {
+            "mask_everyone": options.mask_everyone,
+            "kept_by_track": [],  # a still has no tracks
+            "kept_by_face": options.keep_face is not None,
+        }
+        faces_masked, faces_kept, seconds = report.faces_masked, len(report.kept_faces), report.elapsed_s
+        width, height = report.width, report.height
+        if options.keep_face is None and not options.mask_everyone and faces_masked:
+            log.info("%s: every face masked (--keep-track does not apply to a still)", still.label)
+    audit_remaining, accepted = _judge_audit(
+        redaction, still.label, options.accept_still_faces.get(still.number), actor, refused
+    )
+    digest = sha256_file(output)
+    source_sha = run.hashes[still.recording.id]  # verified before anything was cut
+    builder.add_still(
+        still,
+        file=name,
+        sha256=digest,
+        size_bytes=output.stat().st_size,
+        width=width,
+        height=height,
+        source_sha256=source_sha,
+        redaction=redaction,
+    )
+    return ReleaseClip(
+        name,
+        still.camera_id,
+        still.window.seq,
+        still.taken_utc,
+        still.taken_utc,
+        1,
+        digest,
+        faces_masked,
+        faces_kept,
+        round(seconds, 3),
+        audit_remaining,
+        accepted,
+        kind="still",
+    )
 
 
 def process_request(
@@ -373,8 +497,9 @@ def process_request(
     # Kept tracks and manual masks from the review page (issue #15); refused if the plan changed.
     reviewed = {} if options.unredacted else load_decisions(catalog, request.id, plan.clips)
     page_keeps = {n: d.keep_tracks for n, d in reviewed.items() if d.keep_tracks}
-    approval = _check_choices(request, plan.clips, options, actor, config, reviews, page_keeps)
+    approval = _check_choices(request, plan, options, actor, config, reviews, page_keeps)
     clips = [c for c in plan.clips if c.number not in options.withhold]
+    stills = [s for s in plan.stills if s.number not in options.withhold_stills]
     release_root = check_release_dir(config.release_dir, config.archive_roots)
     rows: list[ReleaseClip] = []
     refused: list[str] = []
@@ -386,6 +511,7 @@ def process_request(
             actor=actor,
             holder=f"request {request.id} pid {os.getpid()}",
             clips=clips,
+            stills=stills,
             release=True,
         ) as run,
         staged_package(release_root / str(run.release_id)) as stage,
@@ -442,7 +568,13 @@ def process_request(
                 )
             if outcome.frames != cut.frame_count:
                 raise ConflictError(f"clip {clip.number}: wrote {outcome.frames} of {cut.frame_count} frames")
-            audit_remaining, accepted = _judge_audit(outcome.redaction, clip.number, options, actor, refused)
+            audit_remaining, accepted = _judge_audit(
+                outcome.redaction,
+                f"clip {clip.number}",
+                options.accept_faces.get(clip.number),
+                actor,
+                refused,
+            )
             digest = sha256_file(stage / name)
             builder.add_clip(
                 clip,
@@ -468,18 +600,28 @@ def process_request(
                     accepted,
                 )
             )
+        if stills:
+            (stage / "stills").mkdir(mode=0o700)
+        for still in stills:
+            rows.append(
+                _release_still(still, stage, builder, options, redactor, config, run, rel_id, actor, refused)
+            )
         if refused:
             # 13.9.1: nothing is published while a third party may be identifiable in it.
             raise FacesRemainError(
                 "the release audit still sees faces: "
                 + "; ".join(refused)
-                + ". Nothing was published: check those frames, then withhold the clip "
-                "(--withhold CLIP=REASON) or accept the findings (--accept-faces CLIP=REASON)"
+                + ". Nothing was published: check those frames, then withhold the clip or still "
+                "(--withhold CLIP=REASON, --withhold still-N=REASON) or accept the findings "
+                "(--accept-faces CLIP=REASON, --accept-faces still-N=REASON)"
             )
         builder.add_unavailable(plan.coverage)
         for clip in plan.clips:
             if clip.number in options.withhold:
                 builder.add_withheld(clip, options.withhold[clip.number])
+        for still in plan.stills:
+            if still.number in options.withhold_stills:
+                builder.add_withheld_still(still, options.withhold_stills[still.number])
         manifest = builder.build()
         manifest_sha = write_manifest_and_sums(stage, manifest)
         archive = None
@@ -504,10 +646,11 @@ def process_request(
                 shutil.rmtree(final, ignore_errors=True)
             raise
     log.info(
-        "release %s for %s: %d clip(s), %s, %d part(s) not released",
+        "release %s for %s: %d clip(s), %d still(s), %s, %d part(s) not released",
         rel_id,
         request.id,
         len(manifest.clips),
+        len(manifest.stills),
         manifest.outcome,
         len(manifest.withheld),
     )

@@ -84,7 +84,15 @@ def review_request(
     if not plan.request.is_open:
         raise ConflictError(f"request {request_id} is closed")
     if not plan.clips:
-        raise ConflictError(f"request {request_id}: no footage to review (see `cctvkit request find`)")
+        stills = (
+            f"; its {len(plan.stills)} still(s) have no tracks to review: release them with "
+            "`request process --keep-face PHOTO` or `--mask-everyone`"
+            if plan.stills
+            else ""
+        )
+        raise ConflictError(
+            f"request {request_id}: no footage to review (see `cctvkit request find`){stills}"
+        )
     sheets = []
     with clip_run(catalog, config, plan, actor=actor, holder=f"review of request {request_id}") as run:
         review_dir = run.work / "review"

@@ -19,7 +19,14 @@ from cctvkit.catalog import releases as relq
 from cctvkit.catalog.db import Catalog
 from cctvkit.catalog.request_records import Request
 from cctvkit.config import SiteConfig
-from cctvkit.requests.clips import PlannedClip, cut_clips, plan_clips, verify_sources
+from cctvkit.requests.clips import (
+    PlannedClip,
+    PlannedStill,
+    cut_clips,
+    plan_clips,
+    plan_stills,
+    verify_sources,
+)
 from cctvkit.requests.coverage import CameraCoverage, find_coverage
 from cctvkit.requests.cut import CutClip
 from cctvkit.requests.estimate import lease_ttl
@@ -41,11 +48,14 @@ class RequestPlan:
         request: the request.
         coverage: per window and camera, the footage found and the gaps.
         clips: every clip, numbered from 1 (what ``--keep-track CLIP:TRACK`` names).
+        stills: every still, numbered from 1 (``still-N`` in ``--withhold``/``--accept-faces``).
     """
 
     request: Request
     coverage: tuple[CameraCoverage, ...]
     clips: tuple[PlannedClip, ...]
+    stills: tuple[PlannedStill, ...] = ()
+    hashes: dict[int, str] = field(default_factory=dict)
 
     @property
     def numbers(self) -> list[int]:
@@ -61,7 +71,7 @@ def plan_request(catalog: Catalog, request_id: str) -> RequestPlan:
     """
     request = get_request(catalog, request_id)
     coverage = tuple(find_coverage(catalog, request))
-    return RequestPlan(request, coverage, tuple(plan_clips(coverage)))
+    return RequestPlan(request, coverage, tuple(plan_clips(coverage)), tuple(plan_stills(coverage)))
 
 
 @dataclass(slots=True)
@@ -71,10 +81,12 @@ class ClipRun:
     Attributes:
         plan: the request's plan.
         clips: the clips this run works on.
+        stills: the stills this run works on (their sources are leased and verified too).
         work: the request's private working directory.
         recovery: what the lock's tidy-up found of earlier, killed runs.
         release_id: the release this run produces (chosen under the lock); None for a review.
         cuts: by clip number, the cut clips (after :meth:`cut`).
+        hashes: by recording id, the verified sha256 of every source (after :meth:`cut`).
     """
 
     plan: RequestPlan
@@ -83,19 +95,23 @@ class ClipRun:
     recovery: Recovery
     release_id: str | None = None
     cuts: dict[int, CutClip] = field(default_factory=dict)
+    stills: tuple[PlannedStill, ...] = ()
+    hashes: dict[int, str] = field(default_factory=dict)
 
     @property
     def request(self) -> Request:
         return self.plan.request
 
     def cut(self) -> dict[int, CutClip]:
-        """Verify the sources' hashes and cut every clip (earlier cuts of the same spans are reused).
+        """Verify the sources' hashes (the stills' too) and cut every clip (earlier cuts of the same
+        spans are reused).
 
         Raises:
             PolicyError: a source changed since it was indexed.
             ConflictError: a source is missing.
         """
-        self.cuts = cut_clips(self.clips, self.work, verify_sources(self.clips))
+        self.hashes = verify_sources(self.clips, self.stills)
+        self.cuts = cut_clips(self.clips, self.work, self.hashes)
         return self.cuts
 
 
@@ -108,6 +124,7 @@ def clip_run(
     actor: str,
     holder: str,
     clips: Sequence[PlannedClip] | None = None,
+    stills: Sequence[PlannedStill] = (),
     release: bool = False,
 ) -> Iterator[ClipRun]:
     """Lock the request, lease the clips' recordings and yield the run.
@@ -119,6 +136,7 @@ def clip_run(
         actor: who runs it.
         holder: the lease holder's description (shown to a purge that skips the recordings).
         clips: the clips to work on (default: all the plan's).
+        stills: the stills to work on (default: none; a release passes those it publishes).
         release: the run produces a release: dead runs' staging leftovers are settled first and
             the next release id is chosen under the lock.
 
@@ -128,7 +146,7 @@ def clip_run(
     """
     chosen = tuple(plan.clips if clips is None else clips)
     request_id = plan.request.id
-    recording_ids = sorted({r for c in chosen for r in c.recording_ids})
+    recording_ids = sorted({r for c in chosen for r in c.recording_ids} | {s.recording.id for s in stills})
     frames = sum(round(s.duration_s * s.fps) for c in chosen for s in c.spans)
     with request_run(catalog, config, request_id, actor=actor, release=release) as recovery:
         release_id = None
@@ -137,4 +155,4 @@ def clip_run(
                 release_id = format_release_id(request_id, relq.count_releases(conn, request_id) + 1)
         work = work_dir(config, request_id)
         with leased(catalog, recording_ids, holder=holder, ttl=lease_ttl(catalog, frames)):
-            yield ClipRun(plan, chosen, work, recovery, release_id)
+            yield ClipRun(plan, chosen, work, recovery, release_id, stills=tuple(stills))

@@ -81,19 +81,24 @@ def _check_manifest(
             f"{package.name!r}"
         )
     clips = manifest.get("clips") or []
-    if not clips:
-        result.problems.append(f"{MANIFEST_NAME} lists no clips")
-    for clip in clips:
-        name = clip.get("file", "")
-        if not _safe(name):
-            result.problems.append(f"{MANIFEST_NAME}: unsafe clip path {name!r}")
-        elif name not in sums:
-            result.problems.append(f"clip {name} is not covered by {SUMS_NAME}")
-        elif sums[name] != clip.get("sha256"):
-            result.problems.append(f"clip {name}: {MANIFEST_NAME} and {SUMS_NAME} disagree on its sha256")
-        for source in clip.get("sources") or []:
-            if not re.fullmatch(r"[0-9a-f]{64}", str(source.get("sha256", ""))):
-                result.problems.append(f"clip {name}: a source has no valid sha256")
+    stills = manifest.get("stills") or []  # absent from packages made before stills were released
+    if not clips and not stills:
+        result.problems.append(f"{MANIFEST_NAME} lists no clips or stills")
+    for kind, items in (("clip", clips), ("still", stills)):
+        for item in items:
+            name = item.get("file", "")
+            if not _safe(name):
+                result.problems.append(f"{MANIFEST_NAME}: unsafe {kind} path {name!r}")
+            elif name not in sums:
+                result.problems.append(f"{kind} {name} is not covered by {SUMS_NAME}")
+            elif sums[name] != item.get("sha256"):
+                result.problems.append(
+                    f"{kind} {name}: {MANIFEST_NAME} and {SUMS_NAME} disagree on its sha256"
+                )
+            sources = item.get("sources") or [] if kind == "clip" else [item.get("source") or {}]
+            for source in sources:
+                if not re.fullmatch(r"[0-9a-f]{64}", str(source.get("sha256", ""))):
+                    result.problems.append(f"{kind} {name}: a source has no valid sha256")
     result.problems.extend(check_manifest_approval(manifest, approver_keys))  # issue 19
 
 
@@ -101,7 +106,7 @@ def verify_package(package: Path, *, approver_keys: Sequence[str] = ()) -> Verif
     """Check a package directory against its ``SHA256SUMS`` and ``manifest.json``.
 
     A package verifies when every file listed hashes to its sum, no file is missing or unlisted,
-    the manifest is covered by the sums, and each clip's hash in the manifest matches; an
+    the manifest is covered by the sums, and each clip's and still's hash in the manifest matches; an
     unredacted copy's approval must verify too (against ``approver_keys`` when given).
     """
     package = Path(package)

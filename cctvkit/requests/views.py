@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cctvkit.catalog.holds import Hold
-from cctvkit.catalog.request_records import Disclosure, Release, Request
+from cctvkit.catalog.request_records import Disclosure, Release, ReleaseClip, Request
 from cctvkit.requests.coverage import CameraCoverage
 from cctvkit.requests.estimate import Estimate
 
@@ -132,23 +132,33 @@ def release_json(release: Release, tz: ZoneInfo) -> dict[str, Any]:
         "legal_basis": release.legal_basis,
         "created_by": release.created_by,
         "created_at": local(release.created_at, tz),
-        "clips": [
-            {
-                "file": c.name,
-                "camera_id": c.camera_id,
-                "window_seq": c.window_seq,
-                "start_local": local(c.start_utc, tz),
-                "end_local": local(c.end_utc, tz),
-                "frames": c.frame_count,
-                "sha256": c.sha256,
-                "faces_masked": c.faces_masked,
-                "tracks_kept": c.tracks_kept,
-                "audit_remaining": c.audit_remaining,
-                "audit_accepted": c.audit_accepted,
-            }
-            for c in release.clips
-        ],
+        "clips": [_release_item(c, tz) for c in release.clips if c.kind != "still"],
+        "stills": [_release_item(c, tz) for c in release.clips if c.kind == "still"],
         "withheld": json.loads(release.withheld),
+    }
+
+
+def _release_item(clip: ReleaseClip, tz: ZoneInfo) -> dict[str, Any]:
+    """One released clip or still as recorded (a still has one instant and faces kept, no tracks)."""
+    if clip.kind == "still":
+        times: dict[str, Any] = {"taken_local": local(clip.start_utc, tz)}
+        counts: dict[str, Any] = {"faces_masked": clip.faces_masked, "faces_kept": clip.tracks_kept}
+    else:
+        times = {"start_local": local(clip.start_utc, tz), "end_local": local(clip.end_utc, tz)}
+        counts = {
+            "frames": clip.frame_count,
+            "faces_masked": clip.faces_masked,
+            "tracks_kept": clip.tracks_kept,
+        }
+    return {
+        "file": clip.name,
+        "camera_id": clip.camera_id,
+        "window_seq": clip.window_seq,
+        **times,
+        "sha256": clip.sha256,
+        **counts,
+        "audit_remaining": clip.audit_remaining,
+        "audit_accepted": clip.audit_accepted,
     }
 
 
@@ -177,6 +187,10 @@ def coverage_json(coverage: Sequence[CameraCoverage], tz: ZoneInfo) -> list[dict
                     ]
                     for run in cov.runs
                 ],
+                "stills": [
+                    {"recording_id": r.id, "file": Path(r.path).name, "taken_local": local(r.start_utc, tz)}
+                    for r in cov.stills
+                ],
                 "gaps": [
                     {
                         "from_local": local(g.start_utc, tz),
@@ -196,6 +210,9 @@ def estimate_json(estimate: Estimate) -> dict[str, Any]:
     return {
         "cameras": estimate.cameras,
         "clips": estimate.clips,
+        "stills": estimate.stills,
+        "still_s": round(estimate.still_s, 2),
+        "still_source": estimate.still_source,
         "footage_s": round(estimate.footage_s, 3),
         "footage_hours": round(estimate.footage_hours, 4),
         "frames": estimate.frames,

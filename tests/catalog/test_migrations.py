@@ -85,3 +85,20 @@ def test_release_clips_gain_the_audit_columns(tmp_path: Path) -> None:
     columns = {c["name"] for c in inspect(engine).get_columns("release_clips")}
     assert {"audit_remaining", "audit_accepted"} <= columns
     engine.dispose()
+
+
+def test_release_clips_gain_the_kind_column(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'v9.db'}"
+    open_catalog(url).dispose()
+    engine = create_engine(url)
+    with engine.begin() as conn:  # a catalog made before migration 10 (issue 18: released stills)
+        conn.exec_driver_sql("ALTER TABLE release_clips DROP COLUMN kind")
+        conn.exec_driver_sql("DELETE FROM schema_version WHERE version = 10")
+    engine.dispose()
+    catalog = open_catalog(url)
+    with catalog.read() as conn:
+        assert 10 in set(conn.execute(select(schema_version.c.version)).scalars())
+    catalog.dispose()
+    engine = create_engine(url)
+    assert "kind" in {c["name"] for c in inspect(engine).get_columns("release_clips")}
+    engine.dispose()

@@ -1,0 +1,450 @@
+"""Redact a still (a snapshot: one picture, no tracks): detect, mask, audit the encoded JPEG, re-mask.
+
+A still is "photographic fixation" (policy 12.6) and is released like footage: the same detector,
+options and mask style as a clip, the camera's privacy zones, the same per-frame masking rule
+(:func:`~cctvkit.redact.render.mask_frame`) and the same release audit (issue 17) on the *encoded*
+output: a second model family looks for faces still visible in the JPEG as a recipient would
+decode it, each finding is masked and the still encoded again, for at most
+:attr:`AuditOptions.rounds` rounds. The output is re-encoded from pixels, so the source's EXIF,
+GPS and thumbnail never leave (:mod:`cctvkit.video.still`).
+
+What differs from a clip: there is nothing to track, so every face of the picture is one
+"face" numbered 0.. from the left, detected once on the whole frame (for large pictures natively,
+as the first call of :class:`~cctvkit.redact.regions.RegionDetector` does); what counts as a face
+(``threshold``, ``small_threshold`` for small faces) is :class:`~cctvkit.redact.tracking.FaceTracker`'s
+rule on that one frame. ``--keep-track`` has no meaning; a reference photo (``--keep-face``) keeps
+the one face closest to it under the distance threshold, by the identity rules the clips use
+(:func:`~cctvkit.redact.identity.match.decide_tracks`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import supervision as sv
+
+from cctvkit.errors import UsageError
+from cctvkit.redact.analysis import build_detector, no_faces
+from cctvkit.redact.audit_faces import Finding, FrameBoxes, build_auditor, summary
+from cctvkit.redact.detectors import DetectorInfo, FaceDetector
+from cctvkit.redact.identity.match import (
+    DEFAULT_MAX_DISTANCE,
+    MIN_FACE_PX,
+    IdentityMatch,
+    TrackCandidate,
+    decide_tracks,
+)
+from cctvkit.redact.masking import Masker, MaskStyle
+from cctvkit.redact.options import AuditOptions, RedactOptions
+from cctvkit.redact.regions import RegionDetector
+from cctvkit.redact.render import mask_frame
+from cctvkit.redact.report import write_json
+from cctvkit.redact.tracking import FaceTracker
+from cctvkit.redact.zones import Polygon, rasterize_zones
+from cctvkit.video import STILL_JPEG_QUALITY, decode_still, encode_jpeg, read_still, write_jpeg
+
+if TYPE_CHECKING:  # dlib is an optional extra
+    from cctvkit.redact.identity.embedder import FaceEmbedder
+    from cctvkit.redact.identity.reference import ReferenceFace
+
+__all__ = [
+    "StillFace",
+    "StillReport",
+    "copy_still_unredacted",
+    "detect_still",
+    "redact_still",
+    "redact_still_file",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class StillFace:
+    """One face the first pass found in a still.
+
+    Attributes:
+        index: 0-based, left to right (what the identity decisions' ``track_id`` names).
+        xyxy: face box, pixels.
+        confidence: the detector's score (a small face's as :class:`FaceTracker` lifted it).
+        kept: left visible (it matched the reference photo).
+    """
+
+    index: int
+    xyxy: tuple[float, float, float, float]
+    confidence: float
+    kept: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StillReport:
+    """What redacting one still did (JSON-able with :meth:`to_dict`).
+
+    Attributes:
+        input_path: the source still.
+        output_path: the redacted JPEG.
+        width: picture width.
+        height: picture height.
+        detector: model, weights digest, provider.
+        parameters: the options as plain values, the privacy zones and the JPEG quality.
+        faces: the faces found (kept or masked).
+        masked_boxes: boxes masked in the output (faces, plus the audit's findings).
+        masked_fraction: share of the picture's pixels masked.
+        audit: the audit object (the clips' form), or None when not audited.
+        identity: the ``keep_face`` decisions, if a reference was given.
+        elapsed_s: seconds the whole redaction took.
+    """
+
+    input_path: str
+    output_path: str
+    width: int
+    height: int
+    detector: DetectorInfo
+    parameters: dict[str, Any]
+    faces: tuple[StillFace, ...]
+    masked_boxes: int
+    masked_fraction: float
+    audit: dict[str, Any] | None
+    identity: IdentityMatch | None
+    elapsed_s: float
+
+    @property
+    def kept_faces(self) -> tuple[int, ...]:
+        """Indices of the faces left visible."""
+        return tuple(f.index for f in self.faces if f.kept)
+
+    @property
+    def faces_masked(self) -> int:
+        """Faces the first pass found and masked."""
+        return sum(not f.kept for f in self.faces)
+
+    @property
+    def audit_remaining(self) -> int:
+        """Faces the audit still saw after its last round (0 when not audited)."""
+        return int(self.audit["remaining"]) if self.audit else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able values."""
+        return {
+            "kind": "still",
+            "input_path": self.input_path,
+            "output_path": self.output_path,
+            "width": self.width,
+            "height": self.height,
+            "detector": asdict(self.detector),
+            "parameters": self.parameters,
+            "faces": [asdict(f) for f in self.faces],
+            "faces_masked": self.faces_masked,
+            "kept_faces": list(self.kept_faces),
+            "masked_boxes": self.masked_boxes,
+            "masked_fraction": self.masked_fraction,
+            "audit": self.audit,
+            "identity": self.identity.to_dict() if self.identity is not None else None,
+            "elapsed_s": self.elapsed_s,
+        }
+
+
+def detect_still(image: np.ndarray, options: RedactOptions, detector: FaceDetector) -> sv.Detections:
+    """The faces to mask in one picture, as a mask plan (``tracker_id`` = face index, source ``detected``).
+
+    Args:
+        image: RGB pixels (height, width, 3), uint8.
+        options: the redaction options (threshold, small faces, regions, track zoom).
+        detector: the first-pass detector.
+
+    Returns:
+        The plan, faces ordered left to right.
+    """
+    height, width = image.shape[:2]
+    if options.use_regions((width, height)):
+        # A first call sees the whole picture natively (no motion history: every tile).
+        region = RegionDetector(
+            detector, (width, height), sweep_every=options.sweep_every, max_zoom=options.track_zoom
+        )
+        detections = region.detect(image)
+    else:
+        detections = detector.detect(image)
+    tracker = FaceTracker(
+        fps=1.0,
+        threshold=options.threshold,
+        lost_track_s=options.lost_track_s,
+        small_face_px=options.small_face_px,
+        small_threshold=options.small_threshold,
+    )
+    faces = tracker.update(detections)
+    if not len(faces):
+        return no_faces()
+    order = np.lexsort((faces.xyxy[:, 1], faces.xyxy[:, 0]))
+    count = len(order)
+    return sv.Detections(
+        xyxy=faces.xyxy[order].astype(np.float32),
+        confidence=faces.confidence[order].astype(np.float32),
+        tracker_id=np.arange(count, dtype=int),
+        data={"source": np.full(count, "detected", dtype="<U12"), "early": np.zeros(count, bool)},
+    )
+
+
+def _match_reference(
+    image: np.ndarray,
+    plan: sv.Detections,
+    reference: ReferenceFace,
+    embedder: FaceEmbedder,
+    max_distance: float,
+) -> IdentityMatch:
+    """Which face of the picture is the subject: one frame, so at most the closest match is kept."""
+    candidates = []
+    for index, xyxy in enumerate(plan.xyxy):
+        width = float(xyxy[2] - xyxy[0])
+        embedding = embedder.embed(image, xyxy) if width > 0 else None
+        candidates.append(TrackCandidate(index, 0, 0, width if embedding is not None else 0.0, embedding))
+    tracks = decide_tracks(
+        reference.embedding, candidates, max_distance=max_distance, min_face_px=MIN_FACE_PX
+    )
+    return IdentityMatch(
+        reference.name,
+        reference.sha256,
+        reference.face_xyxy,
+        max_distance,
+        MIN_FACE_PX,
+        embedder.info,
+        tracks,
+    )
+
+
+def redact_still(
+    input_path: Path,
+    output_path: Path,
+    *,
+    options: RedactOptions | None = None,
+    audit: AuditOptions | None = None,
+    audit_detectors: tuple[FaceDetector, FaceDetector] | None = None,
+    privacy_zones: Sequence[Polygon] = (),
+    detector: FaceDetector | None = None,
+    reference: ReferenceFace | None = None,
+    embedder: FaceEmbedder | None = None,
+    max_distance: float = DEFAULT_MAX_DISTANCE,
+    report_path: Path | None = None,
+) -> StillReport:
+    """Redact one still into a metadata-free JPEG, audited like a clip.
+
+    Args:
+        input_path: the source still (JPEG or PNG).
+        output_path: the JPEG to write (mode 0600, renamed into place when complete).
+        options: detection and masking parameters (the encoding ones are a video's: unused).
+        audit: checking and re-masking parameters (``enabled=False``: masked once, unaudited).
+        audit_detectors: (native, zoomed) audit detectors already loaded.
+        privacy_zones: polygons in normalised coordinates, always masked.
+        detector: a ready first-pass detector (built from ``options`` if None).
+        reference: the subject's face (``--keep-face``): the matching face stays visible.
+        embedder: the embedder ``reference`` was made with (required with it).
+        max_distance: the identity threshold.
+        report_path: also write the report as JSON there.
+
+    Returns:
+        The report; faces the audit still sees after its last round are in ``audit["remaining"]``
+        (the output is written all the same: the caller decides, as for a clip).
+
+    Raises:
+        UsageError: the output would overwrite the input; a reference without an embedder.
+        VideoOpenError: the input is not a readable image.
+        VideoError: the JPEG cannot be encoded.
+        ModelError: detector or audit weights missing or not verifying.
+    """
+    started = time.perf_counter()
+    options = options or RedactOptions()
+    audit = audit or AuditOptions()
+    input_path, output_path = Path(input_path), Path(output_path)
+    if output_path.resolve() == input_path.resolve():
+        raise UsageError(f"{output_path}: the output would overwrite the input")
+    if reference is not None and embedder is None:
+        raise UsageError("a reference face needs the embedder it was made with")
+    image = read_still(input_path)
+    height, width = image.shape[:2]
+    detector = detector or build_detector(options)
+    plan = detect_still(image, options, detector)
+    identity = None
+    if reference is not None and embedder is not None:
+        identity = _match_reference(image, plan, reference, embedder, max_distance)
+    kept = list(identity.kept_tracks) if identity is not None else []
+    zone_mask = rasterize_zones(privacy_zones, (width, height))
+    masker = Masker(options.style, (width, height), zone_mask)
+
+    def draw(extra: np.ndarray | None) -> tuple[bytes, sv.Detections, float]:
+        canvas = image.copy()
+        mask, masked, _ = mask_frame(
+            masker, canvas, plan, keep_tracks=kept, extra=extra, kept_face_wins=options.kept_face_wins
+        )
+        return encode_jpeg(canvas), masked, float(np.count_nonzero(mask) / mask.size)
+
+    data, masked, fraction = draw(None)
+    audit_info = None
+    if audit.enabled:
+        data, masked, fraction, audit_info = _audit_loop(
+            data,
+            masked,
+            fraction,
+            draw,
+            plan.xyxy[np.isin(plan.tracker_id, kept)],
+            audit,
+            options,
+            size=(width, height),
+            zone_mask=zone_mask,
+            detectors=audit_detectors,
+            name=str(output_path),
+        )
+    write_jpeg(output_path, data)
+    kept_set = set(kept)
+    report = StillReport(
+        input_path=str(input_path),
+        output_path=str(output_path),
+        width=width,
+        height=height,
+        detector=detector.info,
+        parameters={
+            **options.to_dict(),
+            "privacy_zones": [[list(map(float, v)) for v in zone] for zone in privacy_zones],
+            "detect_regions": options.use_regions((width, height)),
+            "jpeg_quality": STILL_JPEG_QUALITY,
+            "metadata": "none: re-encoded from pixels (no EXIF, GPS or thumbnail)",
+        },
+        faces=tuple(
+            StillFace(i, tuple(round(float(v), 1) for v in xyxy), round(float(c), 4), i in kept_set)  # type: ignore[arg-type]
+            for i, (xyxy, c) in enumerate(zip(plan.xyxy, plan.confidence, strict=True))
+        ),
+        masked_boxes=len(masked),
+        masked_fraction=round(fraction, 5),
+        audit=audit_info,
+        identity=identity,
+        elapsed_s=round(time.perf_counter() - started, 3),
+    )
+    if report_path is not None:
+        write_json(report.to_dict(), Path(report_path))
+    return report
+
+
+def redact_still_file(
+    input_path: Path,
+    output_path: Path,
+    *,
+    options: RedactOptions | None = None,
+    audit: AuditOptions | None = None,
+    privacy_zones: Sequence[Polygon] = (),
+    keep_face: Path | None = None,
+    max_distance: float = DEFAULT_MAX_DISTANCE,
+    report_path: Path | None = None,
+) -> StillReport:
+    """``cctvkit redact STILL -o OUT.jpg``: load the models (and the ``keep_face`` photo's face), then
+    :func:`redact_still`, writing the report to ``report_path`` (default ``OUT.redaction.json``).
+
+    Raises:
+        As :func:`redact_still`; NotFoundError, UsageError, ModelError for ``keep_face`` as
+        :func:`~cctvkit.redact.identity.reference.load_reference` and the embedder raise them.
+    """
+    from cctvkit.redact.pipeline import default_report_path
+
+    options = options or RedactOptions()
+    detector = build_detector(options)
+    reference = embedder = None
+    if keep_face is not None:
+        from cctvkit.redact.identity.embedder import FaceEmbedder
+        from cctvkit.redact.identity.reference import load_reference
+
+        embedder = FaceEmbedder()
+        reference = load_reference(
+            keep_face, detector=detector, embedder=embedder, threshold=options.threshold
+        )
+    return redact_still(
+        input_path,
+        output_path,
+        options=options,
+        audit=audit,
+        privacy_zones=privacy_zones,
+        detector=detector,
+        reference=reference,
+        embedder=embedder,
+        max_distance=max_distance,
+        report_path=report_path or default_report_path(output_path),
+    )
+
+
+def _audit_loop(
+    data: bytes,
+    masked: sv.Detections,
+    fraction: float,
+    draw: Callable[[np.ndarray | None], tuple[bytes, sv.Detections, float]],
+    kept_xyxy: np.ndarray,
+    audit: AuditOptions,
+    options: RedactOptions,
+    *,
+    size: tuple[int, int],
+    zone_mask: np.ndarray | None,
+    detectors: tuple[FaceDetector, FaceDetector] | None,
+    name: str,
+) -> tuple[bytes, sv.Detections, float, dict[str, Any]]:
+    """Check the encoded still; mask what is found and encode again, up to ``audit.rounds`` rounds."""
+    audit_started = time.perf_counter()
+    auditor = build_auditor(
+        size,
+        options=audit,
+        provider=options.provider,
+        threads=options.threads,
+        mask_scale=options.style.scale,
+        zone_mask=zone_mask,
+        detectors=detectors,
+    )
+    kept_boxes = np.asarray(kept_xyxy, np.float32).reshape(-1, 4)
+
+    def check(encoded: bytes, boxes: sv.Detections) -> list[Finding]:
+        auditor.reset()  # one picture: no motion history (the whole picture is zoomed)
+        frame = FrameBoxes(np.asarray(boxes.xyxy, np.float32).reshape(-1, 4), kept_boxes)
+        return auditor.check(0, decode_still(encoded, name=name), frame)
+
+    findings = check(data, masked)
+    total, re_masked, rounds, checked = len(findings), 0, 0, 1
+    extra: list[tuple[float, float, float, float]] = []
+    while findings and rounds < audit.rounds:
+        rounds += 1
+        re_masked += len(findings)
+        extra += [f.xyxy for f in findings]
+        log.info("audit round %d on %s: %d finding(s) re-masked", rounds, name, len(findings))
+        data, masked, fraction = draw(np.asarray(extra, np.float32))
+        findings = check(data, masked)
+        total += len(findings)
+        checked += 1
+    info = summary(
+        auditor,
+        audit,
+        frames_checked=checked,
+        findings=total,
+        re_masked=re_masked,
+        remaining=findings,
+        rounds=rounds,
+        elapsed_s=time.perf_counter() - audit_started,
+    )
+    if findings:
+        log.warning("audit: %d face(s) still visible in %s after %d round(s)", len(findings), name, rounds)
+    return data, masked, fraction, info
+
+
+def copy_still_unredacted(
+    input_path: Path, output_path: Path, *, privacy_zones: Sequence[Polygon] = ()
+) -> tuple[tuple[int, int], float]:
+    """An approved unredacted police copy of a still: faces visible, privacy zones masked (12.4),
+    re-encoded from pixels all the same (no metadata leaves).
+
+    Returns:
+        The picture's (width, height) and the seconds taken.
+    """
+    started = time.perf_counter()
+    image = read_still(Path(input_path))
+    height, width = image.shape[:2]
+    masker = Masker(MaskStyle(), (width, height), rasterize_zones(privacy_zones, (width, height)))
+    masker.apply(image, np.zeros((0, 4), np.float32))
+    write_jpeg(Path(output_path), encode_jpeg(image))
+    return (width, height), time.perf_counter() - started
