@@ -13,8 +13,9 @@ Every row is measured in one run on the same file, then scored from its output p
 * deface (if its CLI is installed): ``deface --thresh 0.5`` at native resolution;
 * cctvkit: ``redact_video`` with fp32 weights; then an ablation from the settings issue #6's first
   session left (veryfast, a whole-frame sweep on every busy detection), adding one change per
-  row up to the defaults (issue 17's small-face threshold last), and zoomed busy crops
-  around small faces (measured, not kept);
+  row up to the defaults (issue 17's small-face threshold, then looking back on the held
+  frames for faces found late: ``backtrack_s``), and zoomed busy crops around small faces
+  (measured, not kept; not in ``--audit-rows``);
 * cctvkit defaults **with the release audit** (issue 17, :func:`cctvkit.redact.audited.redact_audited`:
   RetinaFace natively plus CenterFace on 2x zoomed crops, every 2nd output frame, findings
   re-masked up to 2 rounds); below each table, the audit's own cost (its checks, its re-renders)
@@ -313,11 +314,16 @@ def measure(
         ),
         redact(
             f"  + busy sweep every {options.sweep_every}th detection (issue 6 defaults)",
-            replace(options, small_threshold=None, track_zoom=1.0),
+            replace(options, small_threshold=None, track_zoom=1.0, backtrack_s=0.0),
             "default",
         ),
         redact(
-            f"cctvkit defaults (+ faces < {options.small_face_px:g} px from {options.small_threshold})",
+            f"  + faces < {options.small_face_px:g} px from {options.small_threshold} (issue 17)",
+            replace(options, backtrack_s=0.0),
+            "default",
+        ),
+        redact(
+            f"cctvkit defaults (+ new faces looked for {options.backtrack_s:g} s back)",
             options,
             "default",
         ),
@@ -342,7 +348,7 @@ def measure(
         detectors["yolo"] = build_detector(yolo)
         runs.append(redact("cctvkit, YOLO26n from YAML, random weights (speed only)", yolo, "yolo"))
     if audit_rows:
-        kept = ("naive:", "cctvkit defaults", "  + busy", "  busy crops")
+        kept = ("naive:", "cctvkit defaults", "  + busy", "  + faces")
         runs = [r for r in runs if r[0].startswith(kept)]
     rows: list[tuple[str, ...]] = []
     naive_fps = None
