@@ -45,6 +45,9 @@ __all__ = [
 _ZOOM_TILE_WH = (640, 384)
 """Sweep tile (frame pixels) zoomed 2x on each checked frame: one 1280x768 detection."""
 
+_NATIVE_MARGIN_PX = 32
+"""Added around each area RetinaFace checks between whole frames: a face at its edge is whole."""
+
 _FULL_TILE_WH = (1024, 576)
 """Tiles when the whole frame is zoomed (a 2x2 grid at 1080p: 1.1x the frame's pixels, where
 the sweep grid's overlaps would detect 1.9x)."""
@@ -124,6 +127,10 @@ class FaceAuditor:
         """Faces seen on kept tracks' boxes (the subject, not re-masked)."""
         self.zoomed_px = 0
         """Pixels detected on zoomed crops (after zooming), for the benchmarks."""
+        self.native_px = 0
+        """Pixels RetinaFace checked natively, for the benchmarks."""
+        self._native_calls = 0
+        self._last_heads = np.empty((0, 4))
 
     @property
     def models(self) -> list[DetectorInfo]:
@@ -131,20 +138,35 @@ class FaceAuditor:
         return [self.retina.info, self.zoomed.info]
 
     def reset(self) -> None:
-        """Forget motion history (before checking another, non-consecutive set of frames)."""
+        """Forget motion history (before checking another, non-consecutive set of frames): the
+        next frame is checked whole."""
         self.motion = MotionRegions(self.resolution_wh)
+        self._native_calls = 0
+        self._last_heads = np.empty((0, 4))
 
-    def detect(self, frame_rgb: np.ndarray) -> list[tuple[np.ndarray, float, str]]:
-        """All faces both models see on one frame: (xyxy, score, model), merged by NMS."""
+    def detect(
+        self, frame_rgb: np.ndarray, heads: np.ndarray | None = None
+    ) -> list[tuple[np.ndarray, float, str]]:
+        """All faces both models see on one frame: (xyxy, score, model), merged by NMS.
+
+        Args:
+            frame_rgb: the rendered frame.
+            heads: the masked head boxes (n, 4) on this frame: looked at natively whatever the
+                motion (a mask that ended or moved may change little of a cell's mean).
+        """
         found: list[tuple[np.ndarray, float, str]] = []
-        native = self.retina.detect(frame_rgb)
-        keep = native.confidence >= self.options.retina_threshold
-        found += [
-            (b, float(s), "retinaface")
-            for b, s in zip(native.xyxy[keep], native.confidence[keep], strict=True)
-        ]
+        moving = self.motion.update(frame_rgb)
+        for x1, y1, x2, y2 in self._native_crops(moving, heads):
+            native = self.retina.detect(frame_rgb[y1:y2, x1:x2])
+            self.native_px += (x2 - x1) * (y2 - y1)
+            keep = native.confidence >= self.options.retina_threshold
+            offset = np.array([x1, y1, x1, y1], np.float32)
+            found += [
+                (b + offset, float(s), "retinaface")
+                for b, s in zip(native.xyxy[keep], native.confidence[keep], strict=True)
+            ]
         zoom_name = f"centerface-zoom{self.options.zoom:g}x"
-        for crop in self._zoom_crops(frame_rgb):
+        for crop in self._zoom_crops(moving):
             x1, y1, x2, y2 = (int(v) for v in crop)
             patch = cv2.resize(
                 frame_rgb[y1:y2, x1:x2],
@@ -165,9 +187,29 @@ class FaceAuditor:
         keep_idx = sv.box_non_max_suppression(np.hstack([boxes, scores[:, None]]), iou_threshold=0.3)
         return [f for f, k in zip(found, keep_idx, strict=True) if k]
 
-    def _zoom_crops(self, frame_rgb: np.ndarray) -> np.ndarray:
+    def _native_crops(self, moving: np.ndarray, heads: np.ndarray | None) -> np.ndarray:
+        """Where RetinaFace looks: the whole frame on the first checked frame, every
+        ``native_full_every``-th and busy ones; between, only where the output changed since
+        the last checked frame, where masks are or just were, and the sweep tile (pixels that
+        did not change were checked on an earlier frame)."""
         width, height = self.resolution_wh
-        moving = self.motion.update(frame_rgb)
+        whole = np.array([[0, 0, width, height]], np.int64)
+        due = self._native_calls % self.options.native_full_every == 0
+        self._native_calls += 1
+        heads = np.empty((0, 4)) if heads is None else np.asarray(heads, np.float64).reshape(-1, 4)
+        masks, self._last_heads = np.concatenate([heads, self._last_heads]), heads
+        if due:
+            return whole
+        areas = np.concatenate([moving, masks, self.tiles[self._sweep % len(self.tiles)][None]])
+        grown = np.rint(areas + np.array([-1, -1, 1, 1]) * _NATIVE_MARGIN_PX).astype(np.int64)
+        grown[:, [0, 2]] = np.clip(grown[:, [0, 2]], 0, width)
+        grown[:, [1, 3]] = np.clip(grown[:, [1, 3]], 0, height)
+        crops = merge_boxes(grown[(grown[:, 2] > grown[:, 0]) & (grown[:, 3] > grown[:, 1])])
+        area = float(np.prod(crops[:, 2:] - crops[:, :2], axis=1).sum()) if len(crops) else 0.0
+        return whole if area > self.options.busy_fraction * width * height else crops
+
+    def _zoom_crops(self, moving: np.ndarray) -> np.ndarray:
+        width, height = self.resolution_wh
         tile = self.tiles[self._sweep % len(self.tiles)][None]
         self._sweep += 1
         area = (
@@ -187,7 +229,7 @@ class FaceAuditor:
         """Findings on one rendered frame: faces neither under a mask nor on a kept box."""
         out = []
         heads = head_boxes(boxes.masked, self.mask_scale)
-        for xyxy, score, model in self.detect(frame_rgb):
+        for xyxy, score, model in self.detect(frame_rgb, heads):
             if _inside_heads(xyxy, heads) or self._in_zone(xyxy):
                 continue  # the mask itself, still face-shaped
             if _on_kept(xyxy, boxes.kept):
