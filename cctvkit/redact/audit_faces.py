@@ -4,12 +4,16 @@ The first pass masks what CenterFace finds. Its blind spots (small, dark, turned
 the check's blind spots too if the same model checked the output, so the audit runs
 
 * **RetinaFace-MobileNet0.25** (:class:`~cctvkit.redact.detectors.retinaface.RetinaFaceDetector`,
-  a different architecture and training run) on the whole frame at native resolution, and
+  a different architecture and training run) at native resolution: the whole frame on the first
+  checked frame, every ``native_full_every``-th and busy ones; between, only where the output
+  changed since the last checked frame, where masks are or just were, and a sweeping tile
+  (unchanged pixels were checked on an earlier frame), and
 * **CenterFace on 2x zoomed crops** for faces under ~24 px, which neither model finds natively:
   on the areas that changed (people move; :class:`~cctvkit.redact.motion.MotionRegions` on the
-  output) plus one tile of a sweeping grid per checked frame; when the changes cover most of the
-  frame (a moving camera, a crowd) the whole frame is zoomed every ``busy_zoom_every`` checked
-  frames and only the sweep tile between (the cost is measured in ``benchmarks/README.md``).
+  output), where masks just ended, plus one tile of a sweeping grid per checked frame; when the
+  changes cover most of the frame (a moving camera, a crowd) the whole frame is zoomed every
+  ``busy_zoom_every`` checked frames and only the sweep tile between (the cost is measured in
+  ``benchmarks/README.md``).
 
 A face found where the frame is already masked (its centre inside a masked head ellipse or a
 privacy zone) is the mask itself, still face-shaped: not a finding. A face on a kept track's box
@@ -156,7 +160,9 @@ class FaceAuditor:
         """
         found: list[tuple[np.ndarray, float, str]] = []
         moving = self.motion.update(frame_rgb)
-        for x1, y1, x2, y2 in self._native_crops(moving, heads):
+        now = np.empty((0, 4)) if heads is None else np.asarray(heads, np.float64).reshape(-1, 4)
+        ended, self._last_heads = self._last_heads, now  # masks on the previous checked frame
+        for x1, y1, x2, y2 in self._native_crops(moving, np.concatenate([now, ended])):
             native = self.retina.detect(frame_rgb[y1:y2, x1:x2])
             self.native_px += (x2 - x1) * (y2 - y1)
             keep = native.confidence >= self.options.retina_threshold
@@ -166,7 +172,7 @@ class FaceAuditor:
                 for b, s in zip(native.xyxy[keep], native.confidence[keep], strict=True)
             ]
         zoom_name = f"centerface-zoom{self.options.zoom:g}x"
-        for crop in self._zoom_crops(moving):
+        for crop in self._zoom_crops(moving, ended):
             x1, y1, x2, y2 = (int(v) for v in crop)
             patch = cv2.resize(
                 frame_rgb[y1:y2, x1:x2],
@@ -187,7 +193,7 @@ class FaceAuditor:
         keep_idx = sv.box_non_max_suppression(np.hstack([boxes, scores[:, None]]), iou_threshold=0.3)
         return [f for f, k in zip(found, keep_idx, strict=True) if k]
 
-    def _native_crops(self, moving: np.ndarray, heads: np.ndarray | None) -> np.ndarray:
+    def _native_crops(self, moving: np.ndarray, masks: np.ndarray) -> np.ndarray:
         """Where RetinaFace looks: the whole frame on the first checked frame, every
         ``native_full_every``-th and busy ones; between, only where the output changed since
         the last checked frame, where masks are or just were, and the sweep tile (pixels that
@@ -196,19 +202,24 @@ class FaceAuditor:
         whole = np.array([[0, 0, width, height]], np.int64)
         due = self._native_calls % self.options.native_full_every == 0
         self._native_calls += 1
-        heads = np.empty((0, 4)) if heads is None else np.asarray(heads, np.float64).reshape(-1, 4)
-        masks, self._last_heads = np.concatenate([heads, self._last_heads]), heads
         if due:
             return whole
-        areas = np.concatenate([moving, masks, self.tiles[self._sweep % len(self.tiles)][None]])
-        grown = np.rint(areas + np.array([-1, -1, 1, 1]) * _NATIVE_MARGIN_PX).astype(np.int64)
-        grown[:, [0, 2]] = np.clip(grown[:, [0, 2]], 0, width)
-        grown[:, [1, 3]] = np.clip(grown[:, [1, 3]], 0, height)
-        crops = merge_boxes(grown[(grown[:, 2] > grown[:, 0]) & (grown[:, 3] > grown[:, 1])])
+        crops = self._grown(np.concatenate([moving, masks, self.tiles[self._sweep % len(self.tiles)][None]]))
         area = float(np.prod(crops[:, 2:] - crops[:, :2], axis=1).sum()) if len(crops) else 0.0
         return whole if area > self.options.busy_fraction * width * height else crops
 
-    def _zoom_crops(self, moving: np.ndarray) -> np.ndarray:
+    def _grown(self, areas: np.ndarray) -> np.ndarray:
+        """``areas`` grown by :data:`_NATIVE_MARGIN_PX`, clipped to the frame and merged."""
+        width, height = self.resolution_wh
+        grown = np.rint(areas + np.array([-1, -1, 1, 1]) * _NATIVE_MARGIN_PX).astype(np.int64)
+        grown[:, [0, 2]] = np.clip(grown[:, [0, 2]], 0, width)
+        grown[:, [1, 3]] = np.clip(grown[:, [1, 3]], 0, height)
+        return merge_boxes(grown[(grown[:, 2] > grown[:, 0]) & (grown[:, 3] > grown[:, 1])])
+
+    def _zoom_crops(self, moving: np.ndarray, ended: np.ndarray) -> np.ndarray:
+        """Where CenterFace looks zoomed: the changed areas, the masks of the previous checked
+        frame (a small face whose mask ended changes little of a cell's mean, and RetinaFace
+        does not see it natively) and the sweep tile; on busy frames see the class docs."""
         width, height = self.resolution_wh
         tile = self.tiles[self._sweep % len(self.tiles)][None]
         self._sweep += 1
@@ -222,7 +233,7 @@ class FaceAuditor:
             if self._busy_calls % self.options.busy_zoom_every == 1 or self.options.busy_zoom_every == 1:
                 return self.full_tiles
             return tile
-        crops = merge_boxes(np.concatenate([moving, tile]).astype(np.int64))
+        crops = merge_boxes(np.concatenate([moving, self._grown(ended), tile]).astype(np.int64))
         return crops[(crops[:, 2] > crops[:, 0] + 8) & (crops[:, 3] > crops[:, 1] + 8)]
 
     def check(self, index: int, frame_rgb: np.ndarray, boxes: FrameBoxes) -> list[Finding]:

@@ -174,3 +174,19 @@ def test_between_whole_frames_the_audit_looks_where_the_output_changed(
         x, y = centre
         assert any(f.xyxy[0] <= x <= f.xyxy[2] and f.xyxy[1] <= y <= f.xyxy[3] for f in natives)
     assert auditor.native_px < 1.5 * 1920 * 1080  # frame 0 whole, frames 1 and 2 a small part
+
+
+def test_where_a_mask_just_ended_the_audit_also_looks_zoomed(audit_detectors) -> None:
+    # A small face whose mask ends changes little of a cell's mean (no motion), and RetinaFace
+    # does not see faces under ~20 px natively: the zoomed check must look there too.
+    still = np.full((1080, 1920, 3), 110, np.uint8)
+    head = np.array([[1500, 900, 1530, 940]], np.float32)
+    zoomed = []
+    for masks in (head, np.empty((0, 4), np.float32)):
+        auditor = FaceAuditor(*audit_detectors, (1920, 1080), options=AuditOptions(native_full_every=250))
+        auditor.check(0, still, FrameBoxes())
+        auditor.check(1, still, FrameBoxes(masked=masks))
+        before = auditor.zoomed_px
+        auditor.check(2, still, FrameBoxes())
+        zoomed.append(auditor.zoomed_px - before)
+    assert zoomed[0] > zoomed[1]
