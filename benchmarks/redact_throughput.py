@@ -13,8 +13,9 @@ Every row is measured in one run on the same file, then scored from its output p
 * deface (if its CLI is installed): ``deface --thresh 0.5`` at native resolution;
 * cctvkit: ``redact_video`` with fp32 weights; then an ablation from the settings issue #6's first
   session left (veryfast, a whole-frame sweep on every busy detection), adding one change per
-  row up to the defaults (issue 17's small-face threshold last), and zoomed busy crops
-  around small faces (measured, not kept);
+  row up to the defaults (issue 17's small-face threshold, then looking back on the held
+  frames for faces found late: ``backtrack_s``), and zoomed busy crops around small faces
+  (measured, not kept; not in ``--audit-rows``);
 * cctvkit defaults **with the release audit** (issue 17, :func:`cctvkit.redact.audited.redact_audited`:
   RetinaFace natively plus CenterFace on 2x zoomed crops, every 2nd output frame, findings
   re-masked up to 2 rounds); below each table, the audit's own cost (its checks, its re-renders)
@@ -157,12 +158,19 @@ def _cctvkit(path: Path, out: Path, options: RedactOptions, detector: FaceDetect
 
 
 def _audited(
-    path: Path, out: Path, options: RedactOptions, detector: FaceDetector, auditors, reports: list
+    path: Path,
+    out: Path,
+    options: RedactOptions,
+    detector: FaceDetector,
+    auditors,
+    reports: dict[str, RedactionReport],
+    audit: AuditOptions,
+    name: str,
 ) -> int:
     report = redact_audited(
-        path, out, options=options, detector=detector, audit=AuditOptions(), audit_detectors=auditors
+        path, out, options=options, detector=detector, audit=audit, audit_detectors=auditors
     )
-    reports.append(report)
+    reports[name] = report  # the last round's
     return report.frame_count
 
 
@@ -281,7 +289,8 @@ def measure(
         return label, lambda: _encode_only(path, out, preset, params), out
 
     auditors = load_audit_detectors()
-    audit_reports: list[RedactionReport] = []
+    audit_reports: dict[str, RedactionReport] = {}
+    whole = "  audit with RetinaFace on every checked frame whole (as first merged)"
     precision = detectors["default"].info.precision
     runs: list[tuple[str, Callable[[], int | tuple[int, float]], Path | None]] = [
         ("decode only (ceiling)", lambda: _decode_only(path), None),
@@ -313,11 +322,16 @@ def measure(
         ),
         redact(
             f"  + busy sweep every {options.sweep_every}th detection (issue 6 defaults)",
-            replace(options, small_threshold=None, track_zoom=1.0),
+            replace(options, small_threshold=None, track_zoom=1.0, backtrack_s=0.0),
             "default",
         ),
         redact(
-            f"cctvkit defaults (+ faces < {options.small_face_px:g} px from {options.small_threshold})",
+            f"  + faces < {options.small_face_px:g} px from {options.small_threshold} (issue 17)",
+            replace(options, backtrack_s=0.0),
+            "default",
+        ),
+        redact(
+            f"cctvkit defaults (+ new faces looked for {options.backtrack_s:g} s back)",
             options,
             "default",
         ),
@@ -329,9 +343,30 @@ def measure(
         (
             "cctvkit defaults + release audit",
             lambda: _audited(
-                path, work / "audited.mp4", options, detectors["default"], auditors, audit_reports
+                path,
+                work / "audited.mp4",
+                options,
+                detectors["default"],
+                auditors,
+                audit_reports,
+                AuditOptions(),
+                "defaults",
             ),
             work / "audited.mp4",
+        ),
+        (
+            whole,
+            lambda: _audited(
+                path,
+                work / "audited-whole.mp4",
+                options,
+                detectors["default"],
+                auditors,
+                audit_reports,
+                AuditOptions(native_full_every=1),
+                "whole",
+            ),
+            work / "audited-whole.mp4",
         ),
     ]
     if ultralytics_available():
@@ -342,7 +377,7 @@ def measure(
         detectors["yolo"] = build_detector(yolo)
         runs.append(redact("cctvkit, YOLO26n from YAML, random weights (speed only)", yolo, "yolo"))
     if audit_rows:
-        kept = ("naive:", "cctvkit defaults", "  + busy", "  busy crops")
+        kept = ("naive:", "cctvkit defaults", "  + busy", "  + faces", "  audit")
         runs = [r for r in runs if r[0].startswith(kept)]
     rows: list[tuple[str, ...]] = []
     naive_fps = None
@@ -390,7 +425,7 @@ def measure(
                 size,
             )
         )
-    return rows, load_s, [audit_cost(r) for r in audit_reports[-1:]]
+    return rows, load_s, [f"{name}: {audit_cost(r)}" for name, r in audit_reports.items()]
 
 
 def _generated_truth(gt) -> list[list[_Box]]:

@@ -39,6 +39,7 @@ import numpy as np
 import supervision as sv
 
 from cctvkit.errors import ConflictError, CorruptVideoError, UsageError
+from cctvkit.redact.backtrack import Backtracker
 from cctvkit.redact.boxes import empty_detections
 from cctvkit.redact.carry import MaskPlanner
 from cctvkit.redact.detectors import DetectorInfo, FaceDetector, create_detector
@@ -339,6 +340,16 @@ class Analysis:
             max_drift=options.carry_max_drift,
             link_unconfirmed=options.link_unconfirmed,
         )
+        # Frames behind a new face are still held by the planner: look for it there.
+        backtrack = None
+        if options.detect_long_side is None and options.backtrack_s > 0:
+            behind = min(options.frames(options.backtrack_s, fps), busy_reach[0])
+            backtrack = Backtracker(
+                detector,
+                frames=behind // stride,
+                min_score=float(options.min_score),  # type: ignore[arg-type]
+                max_distance=planner.adopt_distance + planner.adopt_speed * stride,
+            )
         counts: dict[int, int] = {}
         span = clip.span_s or (None, None)
         with closing(self._reader.frames(*span, prefetch=PREFETCH_FRAMES)) as frames:
@@ -355,7 +366,10 @@ class Analysis:
                 else:
                     pushed = _no_tracks()
                 frame_reach = busy_reach if regions is not None and regions.busy else reach
-                for ready, boxes in planner.push(frame.index, pushed, frame, reach=frame_reach):
+                released = planner.push(frame.index, pushed, frame, reach=frame_reach)
+                if backtrack is not None and frame.index % stride == 0:
+                    backtrack.update(planner, frame.index, frame.image)
+                for ready, boxes in released:
                     yield self._analyzed(ready, boxes, counts.pop(ready.index, 0))
             for ready, boxes in planner.flush():
                 yield self._analyzed(ready, boxes, counts.pop(ready.index, 0))
@@ -379,6 +393,9 @@ class Analysis:
                 "detect_stride_frames": stride,
                 "detect_regions": regions is not None,
                 "detect_region_stats": asdict(regions.stats) if regions is not None else None,
+                "backtrack": (
+                    None if backtrack is None else {"crops": backtrack.searched, "sightings": backtrack.found}
+                ),
             },
         )
 

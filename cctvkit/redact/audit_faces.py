@@ -4,12 +4,16 @@ The first pass masks what CenterFace finds. Its blind spots (small, dark, turned
 the check's blind spots too if the same model checked the output, so the audit runs
 
 * **RetinaFace-MobileNet0.25** (:class:`~cctvkit.redact.detectors.retinaface.RetinaFaceDetector`,
-  a different architecture and training run) on the whole frame at native resolution, and
+  a different architecture and training run) at native resolution: the whole frame on the first
+  checked frame, every ``native_full_every``-th and busy ones; between, only where the output
+  changed since the last checked frame, where masks are or just were, and a sweeping tile
+  (unchanged pixels were checked on an earlier frame), and
 * **CenterFace on 2x zoomed crops** for faces under ~24 px, which neither model finds natively:
   on the areas that changed (people move; :class:`~cctvkit.redact.motion.MotionRegions` on the
-  output) plus one tile of a sweeping grid per checked frame; when the changes cover most of the
-  frame (a moving camera, a crowd) the whole frame is zoomed every ``busy_zoom_every`` checked
-  frames and only the sweep tile between (the cost is measured in ``benchmarks/README.md``).
+  output), where masks just ended, plus one tile of a sweeping grid per checked frame; when the
+  changes cover most of the frame (a moving camera, a crowd) the whole frame is zoomed every
+  ``busy_zoom_every`` checked frames and only the sweep tile between (the cost is measured in
+  ``benchmarks/README.md``).
 
 A face found where the frame is already masked (its centre inside a masked head ellipse or a
 privacy zone) is the mask itself, still face-shaped: not a finding. A face on a kept track's box
@@ -44,6 +48,9 @@ __all__ = [
 
 _ZOOM_TILE_WH = (640, 384)
 """Sweep tile (frame pixels) zoomed 2x on each checked frame: one 1280x768 detection."""
+
+_NATIVE_MARGIN_PX = 32
+"""Added around each area RetinaFace checks between whole frames: a face at its edge is whole."""
 
 _FULL_TILE_WH = (1024, 576)
 """Tiles when the whole frame is zoomed (a 2x2 grid at 1080p: 1.1x the frame's pixels, where
@@ -124,6 +131,10 @@ class FaceAuditor:
         """Faces seen on kept tracks' boxes (the subject, not re-masked)."""
         self.zoomed_px = 0
         """Pixels detected on zoomed crops (after zooming), for the benchmarks."""
+        self.native_px = 0
+        """Pixels RetinaFace checked natively, for the benchmarks."""
+        self._native_calls = 0
+        self._last_heads = np.empty((0, 4))
 
     @property
     def models(self) -> list[DetectorInfo]:
@@ -131,20 +142,37 @@ class FaceAuditor:
         return [self.retina.info, self.zoomed.info]
 
     def reset(self) -> None:
-        """Forget motion history (before checking another, non-consecutive set of frames)."""
+        """Forget motion history (before checking another, non-consecutive set of frames): the
+        next frame is checked whole."""
         self.motion = MotionRegions(self.resolution_wh)
+        self._native_calls = 0
+        self._last_heads = np.empty((0, 4))
 
-    def detect(self, frame_rgb: np.ndarray) -> list[tuple[np.ndarray, float, str]]:
-        """All faces both models see on one frame: (xyxy, score, model), merged by NMS."""
+    def detect(
+        self, frame_rgb: np.ndarray, heads: np.ndarray | None = None
+    ) -> list[tuple[np.ndarray, float, str]]:
+        """All faces both models see on one frame: (xyxy, score, model), merged by NMS.
+
+        Args:
+            frame_rgb: the rendered frame.
+            heads: the masked head boxes (n, 4) on this frame: looked at natively whatever the
+                motion (a mask that ended or moved may change little of a cell's mean).
+        """
         found: list[tuple[np.ndarray, float, str]] = []
-        native = self.retina.detect(frame_rgb)
-        keep = native.confidence >= self.options.retina_threshold
-        found += [
-            (b, float(s), "retinaface")
-            for b, s in zip(native.xyxy[keep], native.confidence[keep], strict=True)
-        ]
+        moving = self.motion.update(frame_rgb)
+        now = np.empty((0, 4)) if heads is None else np.asarray(heads, np.float64).reshape(-1, 4)
+        ended, self._last_heads = self._last_heads, now  # masks on the previous checked frame
+        for x1, y1, x2, y2 in self._native_crops(moving, np.concatenate([now, ended])):
+            native = self.retina.detect(frame_rgb[y1:y2, x1:x2])
+            self.native_px += (x2 - x1) * (y2 - y1)
+            keep = native.confidence >= self.options.retina_threshold
+            offset = np.array([x1, y1, x1, y1], np.float32)
+            found += [
+                (b + offset, float(s), "retinaface")
+                for b, s in zip(native.xyxy[keep], native.confidence[keep], strict=True)
+            ]
         zoom_name = f"centerface-zoom{self.options.zoom:g}x"
-        for crop in self._zoom_crops(frame_rgb):
+        for crop in self._zoom_crops(moving, ended):
             x1, y1, x2, y2 = (int(v) for v in crop)
             patch = cv2.resize(
                 frame_rgb[y1:y2, x1:x2],
@@ -165,9 +193,34 @@ class FaceAuditor:
         keep_idx = sv.box_non_max_suppression(np.hstack([boxes, scores[:, None]]), iou_threshold=0.3)
         return [f for f, k in zip(found, keep_idx, strict=True) if k]
 
-    def _zoom_crops(self, frame_rgb: np.ndarray) -> np.ndarray:
+    def _native_crops(self, moving: np.ndarray, masks: np.ndarray) -> np.ndarray:
+        """Where RetinaFace looks: the whole frame on the first checked frame, every
+        ``native_full_every``-th and busy ones; between, only where the output changed since
+        the last checked frame, where masks are or just were, and the sweep tile (pixels that
+        did not change were checked on an earlier frame)."""
         width, height = self.resolution_wh
-        moving = self.motion.update(frame_rgb)
+        whole = np.array([[0, 0, width, height]], np.int64)
+        due = self._native_calls % self.options.native_full_every == 0
+        self._native_calls += 1
+        if due:
+            return whole
+        crops = self._grown(np.concatenate([moving, masks, self.tiles[self._sweep % len(self.tiles)][None]]))
+        area = float(np.prod(crops[:, 2:] - crops[:, :2], axis=1).sum()) if len(crops) else 0.0
+        return whole if area > self.options.busy_fraction * width * height else crops
+
+    def _grown(self, areas: np.ndarray) -> np.ndarray:
+        """``areas`` grown by :data:`_NATIVE_MARGIN_PX`, clipped to the frame and merged."""
+        width, height = self.resolution_wh
+        grown = np.rint(areas + np.array([-1, -1, 1, 1]) * _NATIVE_MARGIN_PX).astype(np.int64)
+        grown[:, [0, 2]] = np.clip(grown[:, [0, 2]], 0, width)
+        grown[:, [1, 3]] = np.clip(grown[:, [1, 3]], 0, height)
+        return merge_boxes(grown[(grown[:, 2] > grown[:, 0]) & (grown[:, 3] > grown[:, 1])])
+
+    def _zoom_crops(self, moving: np.ndarray, ended: np.ndarray) -> np.ndarray:
+        """Where CenterFace looks zoomed: the changed areas, the masks of the previous checked
+        frame (a small face whose mask ended changes little of a cell's mean, and RetinaFace
+        does not see it natively) and the sweep tile; on busy frames see the class docs."""
+        width, height = self.resolution_wh
         tile = self.tiles[self._sweep % len(self.tiles)][None]
         self._sweep += 1
         area = (
@@ -180,14 +233,14 @@ class FaceAuditor:
             if self._busy_calls % self.options.busy_zoom_every == 1 or self.options.busy_zoom_every == 1:
                 return self.full_tiles
             return tile
-        crops = merge_boxes(np.concatenate([moving, tile]).astype(np.int64))
+        crops = merge_boxes(np.concatenate([moving, self._grown(ended), tile]).astype(np.int64))
         return crops[(crops[:, 2] > crops[:, 0] + 8) & (crops[:, 3] > crops[:, 1] + 8)]
 
     def check(self, index: int, frame_rgb: np.ndarray, boxes: FrameBoxes) -> list[Finding]:
         """Findings on one rendered frame: faces neither under a mask nor on a kept box."""
         out = []
         heads = head_boxes(boxes.masked, self.mask_scale)
-        for xyxy, score, model in self.detect(frame_rgb):
+        for xyxy, score, model in self.detect(frame_rgb, heads):
             if _inside_heads(xyxy, heads) or self._in_zone(xyxy):
                 continue  # the mask itself, still face-shaped
             if _on_kept(xyxy, boxes.kept):

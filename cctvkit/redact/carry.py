@@ -119,6 +119,7 @@ class MaskPlanner(Generic[Payload]):
         self._next_anonymous = UNTRACKED - 1
         self._pending: deque[tuple[int, Payload]] = deque()
         self._last_frame = -1
+        self._released = -1  # last frame handed back: its boxes are final
 
     def push(
         self,
@@ -169,11 +170,51 @@ class MaskPlanner(Generic[Payload]):
         """Return every frame still held (the end of the clip)."""
         return self._release(lambda _frame: True)
 
+    def new_faces(self, frame: int) -> list[tuple[int, np.ndarray]]:
+        """The faces first seen at ``frame`` (their track or chain has no earlier sighting):
+        (planner key, box), for :meth:`extend_back`."""
+        return [
+            (key, track.observations[0].xyxy)
+            for key, track in self._tracks.items()
+            if track.observations and track.observations[0].frame == frame
+        ]
+
+    def extend_back(self, key: int, sightings: Iterable[tuple[int, np.ndarray, float]]) -> int:
+        """Add sightings of a face before its first one (found by looking back, see
+        :mod:`cctvkit.redact.backtrack`), so its mask starts where it was measured, not where
+        the carry's motion bounds end it.
+
+        Args:
+            key: a key from :meth:`new_faces`.
+            sightings: (frame, xyxy, confidence), latest first, each earlier than the face's
+                first sighting; frames already handed back are skipped (their masks are final).
+
+        Returns:
+            How many were added.
+        """
+        track = self._tracks.get(key)
+        if track is None or not track.observations:
+            return 0
+        first = track.observations[0]
+        reference, added = first, []
+        for frame, xyxy, confidence in sightings:
+            if frame >= reference.frame or frame <= self._released:
+                continue
+            xyxy = np.asarray(xyxy, np.float64)
+            overlaps = sv.box_iou_batch(reference.xyxy[None], xyxy[None])[0, 0] >= self.adopt_iou
+            if not overlaps and track.vouched_from == -np.inf:
+                track.vouched_from = reference.frame  # linked by distance: may be someone else
+            reference = _Observation(frame, xyxy, float(confidence), first.lookback, first.trail)
+            added.append(reference)
+        track.observations[:0] = reversed(added)
+        return len(added)
+
     def _release(self, ready) -> list[tuple[Payload, sv.Detections]]:
         out = []
         while self._pending and ready(self._pending[0][0]):
             frame, payload = self._pending.popleft()
             out.append((payload, self._boxes_for(frame)))
+            self._released = frame
             self._forget_before(frame - max(self.trail, self.max_gap) - 2)
         return out
 

@@ -136,6 +136,11 @@ class RedactOptions:
             this much so its smallest face is detected at ~48 px (1: never enlarged; see
             :mod:`cctvkit.redact.regions`). Off by default: at 2 the issue 17 arcade clip leaked
             4.23 % of face boxes against 1.83 % at 1 (``benchmarks/README.md``).
+        backtrack_s: a face first found late is looked for, natively around it, on the
+            detected frames up to this long before its first sighting (at most the planner's
+            lookahead; 0: off; only without ``detect_long_side``), so its mask starts where it
+            was seen rather than where the carry's drift bound ends (see
+            :mod:`cctvkit.redact.backtrack`).
     """
 
     model: str = "centerface"
@@ -164,6 +169,7 @@ class RedactOptions:
     small_face_px: float = 24.0
     small_threshold: float | None = 0.35
     track_zoom: float = 1.0
+    backtrack_s: float = 0.6
 
     def __post_init__(self) -> None:
         if self.min_score is None:
@@ -185,6 +191,7 @@ class RedactOptions:
             (0 <= self.small_face_px <= 200, "small_face_px must lie in [0, 200] pixels"),
             (1.0 <= self.track_zoom <= 4.0, "track_zoom must lie in [1, 4]"),
             (0 <= self.detect_every_s <= 1, "detect_every_s must lie in [0, 1] seconds"),
+            (0 <= self.backtrack_s <= 2, "backtrack_s must lie in [0, 2] seconds"),
             (self.regions in REGION_MODES, f"regions must be one of {', '.join(REGION_MODES)}"),
             (1 <= self.sweep_every <= 50, "sweep_every must lie in [1, 50] detections"),
             (
@@ -306,6 +313,11 @@ class AuditOptions:
         busy_zoom_every: on busy frames, zoom the whole frame on every n-th checked frame.
         reach_s: a finding is masked this long before and after its frame too (the frames
             between checked ones, and a face found late).
+        native_full_every: RetinaFace checks the whole frame on the first checked frame, on
+            every n-th one and on busy ones; between, only where the output changed since the
+            last checked frame, where masks are or just were, plus the sweep tile (unchanged
+            pixels were checked before; 1: the whole frame every time, as before; measured in
+            ``benchmarks/README.md``).
     """
 
     enabled: bool = True
@@ -317,6 +329,7 @@ class AuditOptions:
     busy_fraction: float = 0.5
     busy_zoom_every: int = 4
     reach_s: float = 0.3
+    native_full_every: int = 12
 
     def __post_init__(self) -> None:
         checks = [
@@ -327,6 +340,7 @@ class AuditOptions:
             (1.0 <= self.zoom <= 4.0, "audit zoom must lie in [1, 4]"),
             (1 <= self.busy_zoom_every <= 50, "audit busy zoom every must lie in [1, 50]"),
             (0 <= self.reach_s <= 5, "audit reach must lie in [0, 5] seconds"),
+            (1 <= self.native_full_every <= 250, "audit native full every must lie in [1, 250] frames"),
         ]
         for ok, message in checks:
             if not ok:

@@ -16,11 +16,12 @@ import supervision as sv
 
 from cctvkit.errors import UsageError
 from cctvkit.redact import FaceDetector
-from cctvkit.redact.audit_faces import load_audit_detectors
+from cctvkit.redact.audit_faces import FaceAuditor, FrameBoxes, load_audit_detectors
 from cctvkit.redact.audited import redact_audited
 from cctvkit.redact.detectors.base import DetectorInfo
 from cctvkit.redact.detectors.retinaface import RetinaFaceDetector
 from cctvkit.redact.evaluation import detail_correlation
+from cctvkit.redact.masking import Masker, MaskStyle
 from cctvkit.redact.options import AuditOptions
 from cctvkit.samplegen import GroundTruth
 from cctvkit.video import VideoReader
@@ -141,3 +142,51 @@ def test_audit_options_are_checked() -> None:
         AuditOptions(rounds=9)
     with pytest.raises(UsageError, match="every"):
         AuditOptions(every=0)
+
+
+def test_between_whole_frames_the_audit_looks_where_the_output_changed(
+    clip_two_faces: tuple[Path, GroundTruth], audit_detectors
+) -> None:
+    # The clip pasted into the bottom right of a still 1080p frame. Frames 0 and 1 are masked;
+    # on frame 2 the masks end. Frame 0 is checked whole; frame 2 only where it changed and
+    # where masks were, and that is where both faces are found again.
+    source, truth = clip_two_faces
+    with VideoReader(source) as reader:
+        images = [frame.image for _, frame in zip(range(3), reader.frames(), strict=False)]
+    boxes = np.array([b.xyxy for b in truth.frames[0]], np.float32)
+    masker = Masker(MaskStyle(), (640, 360))
+    offset = np.array([1280, 720, 1280, 720], np.float32)
+
+    def pasted(image: np.ndarray) -> np.ndarray:
+        canvas = np.full((1080, 1920, 3), 110, np.uint8)
+        canvas[720:, 1280:] = image
+        return canvas
+
+    auditor = FaceAuditor(*audit_detectors, (1920, 1080), options=AuditOptions(native_full_every=250))
+    for index in (0, 1):
+        masked = images[index].copy()
+        masker.apply(masked, boxes)  # in place
+        assert auditor.check(index, pasted(masked), FrameBoxes(masked=boxes + offset)) == []
+    found = auditor.check(2, pasted(images[2]), FrameBoxes())
+    natives = [f for f in found if f.model == "retinaface"]
+    for box in truth.frames[2]:
+        centre = (np.array(box.xyxy[:2]) + np.array(box.xyxy[2:])) / 2 + offset[:2]
+        x, y = centre
+        assert any(f.xyxy[0] <= x <= f.xyxy[2] and f.xyxy[1] <= y <= f.xyxy[3] for f in natives)
+    assert auditor.native_px < 1.5 * 1920 * 1080  # frame 0 whole, frames 1 and 2 a small part
+
+
+def test_where_a_mask_just_ended_the_audit_also_looks_zoomed(audit_detectors) -> None:
+    # A small face whose mask ends changes little of a cell's mean (no motion), and RetinaFace
+    # does not see faces under ~20 px natively: the zoomed check must look there too.
+    still = np.full((1080, 1920, 3), 110, np.uint8)
+    head = np.array([[1500, 900, 1530, 940]], np.float32)
+    zoomed = []
+    for masks in (head, np.empty((0, 4), np.float32)):
+        auditor = FaceAuditor(*audit_detectors, (1920, 1080), options=AuditOptions(native_full_every=250))
+        auditor.check(0, still, FrameBoxes())
+        auditor.check(1, still, FrameBoxes(masked=masks))
+        before = auditor.zoomed_px
+        auditor.check(2, still, FrameBoxes())
+        zoomed.append(auditor.zoomed_px - before)
+    assert zoomed[0] > zoomed[1]

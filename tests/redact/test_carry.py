@@ -212,3 +212,30 @@ def test_carried_box_is_at_most_twice_the_face() -> None:
         MaskPlanner(resolution_wh=(640, 360), lookahead_frames=2, trail_frames=30, max_scale=None), frames
     )
     assert float(unbounded[30].xyxy[0, 2] - unbounded[30].xyxy[0, 0]) > 100
+
+
+def test_sightings_found_behind_a_new_face_extend_its_plan_and_far_ones_are_flagged() -> None:
+    # A face first tracked at frame 9, found again behind it (cctvkit.redact.backtrack) at 6 by
+    # overlap and at 3 by distance only: masked from 3 (then carried back), and the boxes before
+    # 6 may be someone else's, so a kept track still masks them (issue 13's rule).
+    def box(frame: int) -> list[float]:
+        x = 300 - 5 * frame
+        return [x, 100, x + 40, 150]
+
+    planner: MaskPlanner[int] = MaskPlanner(resolution_wh=(640, 360), lookahead_frames=9, trail_frames=2)
+    out: dict[int, sv.Detections] = {}
+    for index in range(14):
+        faces = _faces([(box(index), 4)]) if index >= 9 and index % 3 == 0 else _faces([])
+        released = planner.push(index, faces, index)
+        if index == 9:
+            assert [key for key, _ in planner.new_faces(9)] == [4]
+            sightings = [(6, np.array(box(6)), 0.4), (3, np.array([300.0, 100, 340, 150]), 0.3)]
+            assert planner.extend_back(4, sightings) == 2
+        out.update(released)
+    out.update(planner.flush())
+    assert out[3].data["source"].tolist() == ["detected"] and out[6].data["source"].tolist() == ["detected"]
+    assert out[3].xyxy[0, 0] == pytest.approx(300)
+    # Frame 0 left the delay line with frame 9's push, before the look back: final as planned.
+    assert all(out[i].data["early"].all() for i in range(1, 6))
+    assert not any(out[i].data["early"].any() for i in range(6, 13))
+    assert planner.extend_back(4, [(0, np.array(box(0)), 0.5)]) == 0  # frame 0 is final already

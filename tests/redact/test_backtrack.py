@@ -1,0 +1,95 @@
+"""Looking back for a face found late: its mask starts where it was seen, not where the carry ends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import supervision as sv
+
+from cctvkit.redact import FaceDetector
+from cctvkit.redact.backtrack import Backtracker
+from cctvkit.redact.boxes import empty_detections
+from cctvkit.redact.carry import MaskPlanner
+from cctvkit.redact.tracking import FaceTracker
+from cctvkit.samplegen import FaceTrack, Keyframe, write_clip
+from cctvkit.video import VideoReader
+
+FOUND_AT = 9
+"""The first frame the face is detected on: as if the busy sweep reached it only then."""
+
+
+def _plan(frames: list[np.ndarray], detector: FaceDetector, backtrack: bool) -> dict[int, np.ndarray]:
+    height, width = frames[0].shape[:2]
+    tracker = FaceTracker(fps=10)
+    planner: MaskPlanner[int] = MaskPlanner(
+        resolution_wh=(width, height), lookahead_frames=9, trail_frames=3, confirm_frames=2
+    )
+    looker = Backtracker(detector, frames=9, min_score=0.25, max_distance=0.9) if backtrack else None
+    out: dict[int, np.ndarray] = {}
+    for index, image in enumerate(frames):
+        found = detector.detect(image) if index >= FOUND_AT else empty_detections()
+        released = planner.push(index, tracker.update(found), index)
+        if looker is not None:
+            looker.update(planner, index, image)
+        out.update((i, boxes.xyxy) for i, boxes in released)
+    out.update((i, boxes.xyxy) for i, boxes in planner.flush())
+    return out
+
+
+def _covered(planned: np.ndarray, box: tuple[int, int, int, int]) -> bool:
+    centre = np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2])
+    return bool(((planned[:, :2] <= centre) & (planned[:, 2:] >= centre)).all(axis=1).any())
+
+
+def test_a_fast_face_found_late_is_masked_back_to_where_it_was_seen(
+    tmp_path: Path, detector: FaceDetector
+) -> None:
+    # About 51 px, walking a third of its width a frame: the carry alone ends two face sizes
+    # (six frames) before its first detection (issue 13's bound), the face was there before.
+    path = tmp_path / "fast.mp4"
+    track = FaceTrack("fast", "collins", (Keyframe(0.0, 0.15, 0.5, 0.08), Keyframe(1.6, 0.58, 0.5, 0.08)))
+    truth = write_clip(path, seconds=1.6, fps=10, size_wh=(640, 360), seed=5, faces=(track,))
+    with VideoReader(path) as reader:
+        frames = [frame.image for frame in reader.frames()]
+    carried = _plan(frames, detector, backtrack=False)
+    looked = _plan(frames, detector, backtrack=True)
+    before = [i for i in range(FOUND_AT) if truth.frames[i]]
+    assert len(before) == FOUND_AT
+    missed = [i for i in before if not _covered(carried[i], truth.frames[i][0].xyxy)]
+    assert missed, "the carry alone should stop short of the face's first frames"
+    assert all(_covered(looked[i], truth.frames[i][0].xyxy) for i in before)
+    for i in before:  # the looked-back boxes are measured: about the face's size, never a band
+        (xyxy,) = looked[i]
+        width = truth.frames[i][0].xyxy[2] - truth.frames[i][0].xyxy[0]
+        assert xyxy[2] - xyxy[0] <= 2 * width
+
+
+def test_a_face_that_was_not_there_before_gains_no_sightings(detector: FaceDetector) -> None:
+    # A face appearing at frame 3 in front of blank frames: looked for, nothing found, so its
+    # mask before frame 3 is only the bounded lookahead carry.
+    planner: MaskPlanner[int] = MaskPlanner(resolution_wh=(320, 180), lookahead_frames=4)
+    looker = Backtracker(detector, frames=4, min_score=0.25, max_distance=0.9)
+    tracker = FaceTracker(fps=10)
+    blank = np.full((180, 320, 3), 90, np.uint8)
+    face = sv.Detections(
+        xyxy=np.array([[100, 60, 140, 110]], np.float32), confidence=np.array([0.9], np.float32)
+    )
+    out = {}
+    for index in range(5):
+        released = planner.push(index, tracker.update(face if index == 3 else empty_detections()), index)
+        looker.update(planner, index, blank)
+        out.update((i, boxes) for i, boxes in released)
+    out.update((i, boxes) for i, boxes in planner.flush())
+    assert looker.searched == 1 and looker.found == 0
+    assert [out[i].data["source"].tolist() for i in range(3)] == [["lookahead"]] * 3
+
+
+@pytest.mark.parametrize("seconds", [-0.1, 2.5])
+def test_backtrack_seconds_are_checked(seconds: float) -> None:
+    from cctvkit.errors import UsageError
+    from cctvkit.redact import RedactOptions
+
+    with pytest.raises(UsageError, match="backtrack_s"):
+        RedactOptions(backtrack_s=seconds)
