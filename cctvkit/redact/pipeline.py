@@ -98,6 +98,8 @@ def redact_video(
     review: bool = False,
     on_mask: MaskCallback | None = None,
     metadata: dict[str, str] | None = None,
+    frame_range: tuple[int, int] | None = None,
+    track_id_offset: int = 0,
 ) -> RedactionReport:
     """Write a copy of ``input_path`` with every face (but kept tracks) and every zone masked.
 
@@ -126,6 +128,11 @@ def redact_video(
         on_mask: called with each frame's mask (for evaluation).
         metadata: container tags for the output (``creation_time`` as ISO 8601 UTC,
             ``comment``...); ``comment`` defaults to a note that the clip is redacted.
+        frame_range: (first, end) indices among the span's frames to write (a chunk's core,
+            see :mod:`cctvkit.jobs`); the frames around them are decoded, detected and tracked
+            only, so tracks, lookahead and trail at the chunk's edges see them. ``None``: all.
+        track_id_offset: added to every track id (ids unique across a clip's chunks); kept
+            tracks and the report use the shifted ids.
 
     Returns:
         The report (also written to ``report_path``).
@@ -185,6 +192,8 @@ def redact_video(
             log.info("%s has no audio track: the output has none either", input_path)
         masker = Masker(options.style, (width, height), rasterize_zones(privacy_zones, (width, height)))
         expected = _expected_frames(info.frame_count, fps, span_s)
+        if frame_range is not None:
+            expected = frame_range[1] - frame_range[0]
         gallery = TrackGallery()
         tallies: dict[int, _TrackTally] = {}
         stats: list[FrameStat] = []
@@ -213,6 +222,12 @@ def redact_video(
 
             def emit(frame: VideoFrame, boxes: sv.Detections) -> None:
                 nonlocal untracked
+                if frame_range is not None and not frame_range[0] <= frame.index < frame_range[1]:
+                    detection_counts.pop(frame.index, None)
+                    return  # context for a chunk's edges, not part of its output
+                if track_id_offset:
+                    ids = boxes.tracker_id
+                    boxes.tracker_id = np.where(ids >= 0, ids + track_id_offset, ids)
                 gallery.add(frame.index, frame.image, boxes)  # before masking: best sightings
                 # A kept track's boxes up to one it adopted by distance may be a stranger's
                 # (see MaskPlanner), so they stay masked.

@@ -1,0 +1,357 @@
+"""Redact a clip as chunks on a job backend and join them into one output, frame-exactly."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cctvkit.config import JobsSection
+from cctvkit.errors import UsageError
+from cctvkit.files import atomic_path, sha256_file
+from cctvkit.jobs.chunk import ChunkJob, job_state
+from cctvkit.jobs.plan import TRACK_ID_BLOCK, Chunk, context_frames, plan_chunks
+from cctvkit.jobs.runner import Backend, LocalBackend, run_jobs
+from cctvkit.redact.options import RedactOptions
+from cctvkit.redact.report import FrameStat, RedactionReport, TrackSummary, write_json
+from cctvkit.redact.zones import Polygon
+from cctvkit.video.join import Segment, join_segments
+from cctvkit.video.timeline import FrameTimeline, frame_timeline
+
+__all__ = ["ChunkRecord", "ChunkedRun", "plan_jobs", "redact_chunked"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkRecord:
+    """One chunk of a finished run, for the manifest.
+
+    Attributes:
+        index: 0-based position in the clip.
+        first_frame: its first frame in the clip.
+        frames: its frames.
+        host: the worker that redacted it.
+        attempts: attempts it took (more than one: a worker died or an attempt failed).
+        elapsed_s: seconds its successful attempt took.
+        job: the job's name (request/clip/chunk/settings hash).
+    """
+
+    index: int
+    first_frame: int
+    frames: int
+    host: str
+    attempts: int
+    elapsed_s: float
+    job: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "first_frame": self.first_frame,
+            "frames": self.frames,
+            "host": self.host,
+            "attempts": self.attempts,
+            "elapsed_s": self.elapsed_s,
+            "job": self.job,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkedRun:
+    """A clip redacted in chunks: the joined report and where each chunk ran."""
+
+    report: RedactionReport
+    chunks: tuple[ChunkRecord, ...]
+    backend: str
+
+
+def plan_jobs(
+    input_path: Path,
+    *,
+    options: RedactOptions,
+    settings: JobsSection,
+    directory: Path,
+    owner: str,
+    privacy_zones: Sequence[Polygon] = (),
+    keep_tracks: Iterable[int] = (),
+    chunk_s: float | None = None,
+    timeline: FrameTimeline | None = None,
+    input_sha256: str | None = None,
+) -> tuple[list[ChunkJob], list[Chunk], FrameTimeline]:
+    """Plan the chunks of ``input_path`` and name one job per chunk.
+
+    A job's name ends in a digest of the input's content, its frames and every setting that
+    changes its pixels (options, zones, its own kept tracks), so a rerun with the same inputs
+    finds the job done and a changed setting makes a new job.
+
+    Args:
+        input_path: the clip, on storage the workers share.
+        options: the redaction parameters.
+        settings: ``[jobs]`` (chunk length, context, attempts).
+        directory: where the job directories go (shared storage).
+        owner: the first part of job names (``R-0001/clip-01``).
+        privacy_zones: polygons masked in every frame.
+        keep_tracks: track ids (as a chunked run numbers them) left visible.
+        chunk_s: overrides ``settings.chunk_s``.
+        timeline: the clip's frames, if already read.
+        input_sha256: the clip's digest, if already known.
+
+    Returns:
+        The jobs, the chunks and the timeline.
+    """
+    timeline = timeline or frame_timeline(input_path)
+    fps = float(timeline.fps)
+    before, after, align = context_frames(options, fps, settings.overlap_s)
+    size_s = chunk_s or settings.chunk_s
+    if options.keep_audio:
+        size_s = float("inf")  # the audio span is encoded whole: one chunk
+    chunks = (
+        plan_chunks(timeline, chunk_s=size_s, before=before, after=after, align=align)
+        if size_s != float("inf")
+        else [Chunk(0, 0, timeline.frame_count, 0, timeline.frame_count)]
+    )
+    digest = input_sha256 or sha256_file(Path(input_path))
+    keep = sorted({int(t) for t in keep_tracks})
+    zones = [[[float(v) for v in point] for point in zone] for zone in privacy_zones]
+    jobs = []
+    for chunk in chunks:
+        whole = len(chunks) == 1
+        span = None if whole else (timeline.start_s(chunk.context_first), timeline.end_s(chunk.context_end))
+        frame_range = (
+            None if whole else (chunk.first - chunk.context_first, chunk.end - chunk.context_first)
+        )
+        own_keep = [t for t in keep if chunk.track_id_offset <= t < chunk.track_id_offset + TRACK_ID_BLOCK]
+        settings_hash = ChunkJob.settings_hash(
+            input=digest,
+            span=span,
+            frame_range=frame_range,
+            offset=chunk.track_id_offset,
+            options=options.to_dict(),
+            zones=zones,
+            keep=own_keep,
+        )
+        name = f"{owner}/chunk-{chunk.index:03d}/{settings_hash}"
+        jobs.append(
+            ChunkJob(
+                name=name,
+                directory=str(Path(directory) / name),
+                input_path=str(Path(input_path).resolve()),
+                input_sha256=digest,
+                chunk=chunk.index,
+                span_s=span,
+                frame_range=frame_range,
+                track_id_offset=chunk.track_id_offset,
+                options=options.to_dict(),
+                privacy_zones=zones,
+                keep_tracks=own_keep,
+                max_attempts=settings.max_attempts,
+            )
+        )
+    return jobs, chunks, timeline
+
+
+def redact_chunked(
+    input_path: Path,
+    output_path: Path,
+    *,
+    options: RedactOptions,
+    settings: JobsSection,
+    backend: Backend,
+    directory: Path,
+    owner: str,
+    privacy_zones: Sequence[Polygon] = (),
+    keep_tracks: Iterable[int] = (),
+    chunk_s: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    report_path: Path | None = None,
+    metadata: dict[str, str] | None = None,
+    label: str = "clip",
+    detector: Any = None,
+    input_sha256: str | None = None,
+) -> ChunkedRun:
+    """Redact ``input_path`` into ``output_path`` as chunk jobs on ``backend``, joined frame-exactly.
+
+    Each chunk decodes, detects and tracks its context before and after (see
+    :func:`~cctvkit.jobs.plan.context_frames`) and writes only its own frames, starting with a
+    keyframe; the join copies the segments' packets with their timestamps shifted to the
+    clip's, so the output has every frame of the input once, each with the input's timestamp.
+    The same clip, settings and chunk length give the same pixels whichever backend, worker or
+    attempt made each chunk. A clip of one chunk on a one-process local backend is redacted
+    in this process by :func:`~cctvkit.redact.redact_video` directly.
+
+    Args:
+        input_path: the clip.
+        output_path: the joined MP4 (written under a temporary name, renamed when complete).
+        options: redaction parameters.
+        settings: ``[jobs]``.
+        backend: where the chunks run.
+        directory: job directories (shared storage); finished jobs there are reused.
+        owner: first part of the job names.
+        privacy_zones: polygons masked in every frame.
+        keep_tracks: track ids left visible (a chunk's ids start at its index times
+            :data:`~cctvkit.jobs.plan.TRACK_ID_BLOCK`).
+        chunk_s: overrides ``settings.chunk_s``.
+        progress: called with (frames done, frames in the clip).
+        report_path: the joined report; default ``<output stem>.redaction.json``.
+        metadata: the output's container tags.
+        label: names the clip in messages.
+        detector: a ready detector for the in-process path.
+        input_sha256: the clip's digest, if known.
+
+    Returns:
+        The joined report and where each chunk ran.
+
+    Raises:
+        JobError: a chunk failed every attempt (named); the output is not written.
+        VideoError: a segment is missing frames or cannot be joined.
+        UsageError: as :func:`~cctvkit.redact.redact_video`.
+    """
+    from cctvkit.redact.pipeline import redact_video
+
+    started = time.perf_counter()
+    input_path, output_path = Path(input_path), Path(output_path)
+    if output_path.resolve() == input_path.resolve():
+        raise UsageError(f"{output_path}: the output would overwrite the input")
+    jobs, chunks, timeline = plan_jobs(
+        input_path,
+        options=options,
+        settings=settings,
+        directory=directory,
+        owner=owner,
+        privacy_zones=privacy_zones,
+        keep_tracks=keep_tracks,
+        chunk_s=chunk_s,
+        input_sha256=input_sha256,
+    )
+    if report_path is None:
+        stem = output_path.with_suffix("")
+        report_path = stem.with_name(stem.name + ".redaction.json")
+    if len(jobs) == 1 and isinstance(backend, LocalBackend) and backend.processes == 1:
+        report = redact_video(
+            input_path,
+            output_path,
+            options=options,
+            privacy_zones=privacy_zones,
+            keep_tracks=keep_tracks,
+            detector=detector,
+            progress=progress,
+            report_path=report_path,
+            metadata=metadata,
+        )
+        host = socket.gethostname()
+        record = ChunkRecord(0, 0, report.frame_count, host, 1, report.elapsed_s, jobs[0].name)
+        return ChunkedRun(report, (record,), backend.name)
+    run_jobs(jobs, backend, label=label, progress=progress, total_frames=timeline.frame_count)
+    base = timeline.pts[0]
+    segments = [
+        Segment(job.segment_path, (timeline.pts[chunk.first] - base) * timeline.time_base, chunk.frames)
+        for job, chunk in zip(jobs, chunks, strict=True)
+    ]
+    from cctvkit.redact.pipeline import REDACTED_COMMENT
+
+    with atomic_path(output_path) as partial:
+        join_segments(segments, partial, metadata={"comment": REDACTED_COMMENT, **(metadata or {})})
+    reports = [RedactionReport.from_dict(_load(job.report_path)) for job in jobs]
+    report = _joined_report(
+        reports, chunks, timeline, input_path, output_path, keep_tracks, time.perf_counter() - started
+    )
+    write_json(report.to_dict(), report_path)
+    records = []
+    for job, chunk in zip(jobs, chunks, strict=True):
+        done = job_state(job).done or {}
+        records.append(
+            ChunkRecord(
+                chunk.index,
+                chunk.first,
+                chunk.frames,
+                str(done.get("host", "?")),
+                int(done.get("attempts", 1)),
+                float(done.get("elapsed_s", 0.0)),
+                job.name,
+            )
+        )
+    log.info(
+        "%s: %d chunk(s) joined into %s (%d frames) on %s",
+        label,
+        len(chunks),
+        output_path,
+        report.frame_count,
+        backend.name,
+    )
+    return ChunkedRun(report, tuple(records), backend.name)
+
+
+def _load(path: Path) -> dict[str, Any]:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def _joined_report(
+    reports: Sequence[RedactionReport],
+    chunks: Sequence[Chunk],
+    timeline: FrameTimeline,
+    input_path: Path,
+    output_path: Path,
+    keep_tracks: Iterable[int],
+    elapsed_s: float,
+) -> RedactionReport:
+    """One report for the clip: the chunks' frames and tracks in clip frame numbers."""
+    frames: list[FrameStat] = []
+    tracks: list[TrackSummary] = []
+    zero = timeline.time_s(0)
+    for report, chunk in zip(reports, chunks, strict=True):
+        shift = chunk.context_first
+        for stat in report.frames:
+            index = stat.index + shift
+            frames.append(replace(stat, index=index, time_s=round(timeline.time_s(index) - zero, 4)))
+        for track in report.tracks:
+            tracks.append(
+                replace(
+                    track,
+                    first_frame=track.first_frame + shift,
+                    last_frame=track.last_frame + shift,
+                    best_frame=track.best_frame + shift,
+                )
+            )
+    keep = {int(t) for t in keep_tracks}
+    ids = {t.track_id for t in tracks}
+    first = reports[0]
+    parameters = dict(first.parameters)
+    parameters["keep_tracks_requested"] = sorted(keep)
+    parameters["detect_region_stats"] = None  # per chunk, in the chunks' reports
+    parameters["chunks"] = [
+        {
+            "index": c.index,
+            "first_frame": c.first,
+            "frames": c.frames,
+            "context": [c.context_first, c.context_end],
+        }
+        for c in chunks
+    ]
+    return RedactionReport(
+        input_path=str(input_path),
+        output_path=str(output_path),
+        span_s=None,
+        width=first.width,
+        height=first.height,
+        fps=str(Fraction(timeline.fps)),
+        frame_count=len(frames),
+        audio=any(r.audio for r in reports),
+        parameters=parameters,
+        detector=first.detector,
+        tracks=tuple(sorted(tracks, key=lambda t: t.track_id)),
+        kept_tracks=tuple(sorted(keep & ids)),
+        unknown_kept_tracks=tuple(sorted(keep - ids)),
+        untracked_boxes=sum(r.untracked_boxes for r in reports),
+        masked_fraction_mean=round(float(np.mean([f.masked_fraction for f in frames])), 5),
+        frames=tuple(frames),
+        elapsed_s=round(elapsed_s, 3),
+    )
