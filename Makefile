@@ -18,9 +18,10 @@ setup: $(STAMP)
 demo: $(STAMP)
 	bash scripts/demo.sh
 
-## Lint and run the whole test suite (what CI runs). Under CI it also installs PostgreSQL's server.
+## Lint and run the whole test suite (what CI runs). Under CI it also installs PostgreSQL and Redis servers.
 test: $(STAMP)
 	bash scripts/ensure-postgres.sh
+	bash scripts/ensure-redis.sh
 	$(BIN)/ruff check cctvkit tests benchmarks
 	$(BIN)/python -m pytest -q
 

@@ -26,6 +26,7 @@ from cctvkit.cli.init import init
 from cctvkit.cli.purge import purge
 from cctvkit.cli.redact import redact
 from cctvkit.cli.status import status
+from cctvkit.cli.worker import worker
 from cctvkit.errors import CctvkitError, one_line
 
 __all__ = ["app", "main"]
@@ -119,6 +120,7 @@ app.add_typer(audit_cli.app, name="audit")
 app.add_typer(request_cli.app, name="request")
 app.add_typer(release_cli.app, name="release")
 app.command("disclosures")(release_cli.disclosures)
+app.command("worker")(worker)
 
 
 def main() -> None:

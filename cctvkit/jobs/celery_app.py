@@ -16,7 +16,7 @@ from typing import Any
 from celery import Celery, Task
 
 from cctvkit.config import JobsSection
-from cctvkit.jobs.chunk import ChunkJob, ChunkRetry, run_chunk
+from cctvkit.jobs.chunk import STALE_S, ChunkJob, ChunkRetry, run_chunk
 
 __all__ = ["RETRY_DELAY_S", "TASK_NAME", "make_app"]
 
@@ -30,10 +30,15 @@ RETRY_DELAY_S = 2
 
 def _redact_chunk(task: Task, job: dict[str, Any]) -> str:
     try:
-        return run_chunk(ChunkJob.from_dict(job))
+        outcome = run_chunk(ChunkJob.from_dict(job))
     except ChunkRetry as exc:
         # Our attempt count (in the job's directory) decides when to stop, not Celery's.
         raise task.retry(exc=exc, countdown=RETRY_DELAY_S, max_retries=None) from exc
+    if outcome == "busy":
+        # Redelivered while another worker runs it (a visibility timeout too short, or a worker
+        # on another host that died a moment ago): look again once a dead one's claim is stale.
+        raise task.retry(countdown=STALE_S, max_retries=None)
+    return outcome
 
 
 def make_app(settings: JobsSection) -> Celery:

@@ -28,6 +28,7 @@ from cctvkit.redact.options import RedactOptions
 from cctvkit.redact.report import write_json
 
 __all__ = [
+    "STALE_S",
     "ChunkJob",
     "ChunkRetry",
     "JobState",
@@ -138,10 +139,27 @@ def _read_json(path: Path) -> dict[str, Any] | None:
 
 
 def _fresh(path: Path) -> bool:
+    """Whether the claim at ``path`` belongs to a live worker.
+
+    Stale after :data:`STALE_S` without a heartbeat; on this host also as soon as its process
+    is gone (a worker killed here is taken over at once, not after the timeout).
+    """
     try:
-        return time.time() - path.stat().st_mtime < STALE_S
+        if time.time() - path.stat().st_mtime >= STALE_S:
+            return False
+        owner = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return False
+    except (json.JSONDecodeError, OSError):
+        return True  # being written: its writer is alive
+    if owner.get("host") == socket.gethostname():
+        try:
+            os.kill(int(owner["pid"]), 0)
+        except ProcessLookupError:
+            return False
+        except (PermissionError, KeyError, ValueError, TypeError):
+            pass
+    return True
 
 
 def job_state(job: ChunkJob) -> JobState:

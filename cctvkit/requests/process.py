@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import shutil
 from collections.abc import Callable, Mapping, Sequence
@@ -17,7 +18,8 @@ from cctvkit.catalog.request_records import Approval, Release, ReleaseClip, Requ
 from cctvkit.config import SiteConfig
 from cctvkit.errors import ConflictError, PolicyError, UsageError
 from cctvkit.files import sha256_file
-from cctvkit.redact import RedactionReport, RedactOptions, build_detector, redact_video
+from cctvkit.jobs import ChunkedRun, make_backend, redact_chunked
+from cctvkit.redact import RedactionReport, RedactOptions, build_detector
 from cctvkit.redact.identity import (
     DEFAULT_MAX_DISTANCE,
     FaceEmbedder,
@@ -143,8 +145,10 @@ def _container_tags(cut: CutClip, rel_id: str) -> dict[str, str]:
     }
 
 
-def _redaction_summary(report: RedactionReport) -> dict[str, object]:
+def _redaction_summary(report: RedactionReport, run: ChunkedRun) -> dict[str, object]:
     masked_tracks = [t.track_id for t in report.tracks if not t.kept]
+    # Which worker redacted which frames (issue 16): the release names the hosts that saw them.
+    chunks = {"backend": run.backend, "chunks": [c.to_dict() for c in run.chunks]}
     return {
         "engine": "cctvkit.redact",
         "model": report.detector.name,
@@ -163,6 +167,7 @@ def _redaction_summary(report: RedactionReport) -> dict[str, object]:
         "audio": report.audio,
         "frames": report.frame_count,
         "processing_s": report.elapsed_s,
+        "jobs": chunks,
     }
 
 
@@ -251,6 +256,7 @@ def process_request(
         hashes = verify_sources(clips)
         cuts = cut_clips(clips, work, hashes)
         detector = None if options.unredacted else build_detector(options.redact)
+        backend = make_backend(config.jobs)
         embedder = reference = None
         if options.keep_face is not None and detector is not None:
             embedder = FaceEmbedder()
@@ -291,24 +297,32 @@ def process_request(
                         scratch_dir=work,
                     )
                     keep |= set(identity.kept_tracks)
-                report = redact_video(
+                run = redact_chunked(
                     Path(cut.path),
                     stage / name,
                     options=options.redact,
+                    settings=config.jobs,
+                    backend=backend,
+                    directory=work / "jobs",
+                    owner=f"{request.id}/clip-{clip.number:02d}",
                     privacy_zones=zones,
                     keep_tracks=sorted(keep),
+                    # --keep-face matched the tracks of one pass: the release must number them alike.
+                    chunk_s=math.inf if identity is not None else None,
                     detector=detector,
                     progress=progress,
                     report_path=work / f"release-{rel_id}-clip-{clip.number:02d}.redaction.json",
                     metadata=_container_tags(cut, rel_id),
+                    label=f"clip {clip.number}",
                 )
+                report = run.report
                 if report.unknown_kept_tracks:
                     raise UsageError(
                         f"clip {clip.number}: track id(s) {list(report.unknown_kept_tracks)} do not exist; "
                         f"pick ids from `cctvkit request review {request.id}`"
                     )
                 frames = report.frame_count
-                summary = _redaction_summary(report)
+                summary = _redaction_summary(report, run)
                 if identity is not None:
                     check_same_tracks(identity, report)
                     summary["identity"] = identity.to_dict()
