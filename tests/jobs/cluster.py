@@ -6,6 +6,7 @@ Outside CI a missing ``redis-server`` makes the Celery tests skip with the reaso
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -114,7 +115,8 @@ class Worker:
             if b" ready." in self.log_path.read_bytes():
                 return
             time.sleep(0.2)
-        raise RuntimeError(f"worker {self.name} not ready in {timeout} s: {self.log_path.read_text()[-2000:]}")
+        log = self.log_path.read_text()[-2000:]
+        raise RuntimeError(f"worker {self.name} not ready in {timeout} s: {log}")
 
     def kill(self) -> None:
         """SIGKILL the worker and its pool processes: a machine that dies mid-chunk."""
@@ -130,7 +132,5 @@ class Worker:
             except subprocess.TimeoutExpired:
                 self.kill()
         else:  # reap any pool process left behind
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass

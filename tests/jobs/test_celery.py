@@ -106,7 +106,8 @@ def test_celery_release_survives_a_killed_worker(tmp_path: Path, redis_server: R
             stderr=subprocess.PIPE,
         )
         try:
-            killed = _kill_mid_chunk(tmp_path / "cluster" / ".cctvkit" / "work" / rid / "jobs", workers[0], process)
+            jobs_dir = tmp_path / "cluster" / ".cctvkit" / "work" / rid / "jobs"
+            killed = _kill_mid_chunk(jobs_dir, workers[0], process)
             out_b, err_b = process.communicate(timeout=300)
         finally:
             if process.poll() is None:
