@@ -141,8 +141,12 @@ class JobsSection(_Model):
         default=None, description="celery backend: the broker, e.g. redis://10.0.0.5:6379/0."
     )
     queue: str = Field(default="cctvkit", min_length=1, description="celery backend: queue name.")
-    chunk_s: float = Field(
-        default=60.0, ge=1.0, le=3600.0, description="Target chunk length, seconds (cut at keyframes)."
+    chunk_s: float | None = Field(
+        default=None,
+        ge=1.0,
+        le=3600.0,
+        description="Target chunk length, seconds (cut at keyframes); default: 60 when chunks run "
+        "in parallel (celery, or local with processes > 1), else one pass per clip.",
     )
     overlap_s: float = Field(
         default=2.0,

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+from contextlib import closing
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from cctvkit.cli.context import console, print_json, progress_bar
+from cctvkit.cli.context import console, print_json, progress_bar, state
+from cctvkit.config import JobsSection
 from cctvkit.errors import NotFoundError, UsageError
 from cctvkit.redact.identity.match import DEFAULT_MAX_DISTANCE
 from cctvkit.redact.masking import MaskMethod, MaskShape, MaskStyle
 from cctvkit.redact.options import RedactOptions
 
 if TYPE_CHECKING:
+    from cctvkit.redact import RedactionReport
     from cctvkit.redact.identity import IdentityMatch
 
 __all__ = ["parse_track_ids", "parse_zone", "redact"]
@@ -59,6 +64,7 @@ def parse_zone(value: str) -> list[tuple[float, float]]:
 
 
 def redact(
+    ctx: typer.Context,
     input_path: Annotated[Path, typer.Argument(help="Video to redact.", metavar="INPUT")],
     *,
     output: Annotated[Path, typer.Option("--output", "-o", help="Redacted MP4 to write.")],
@@ -150,6 +156,16 @@ def redact(
     report: Annotated[
         Path | None, typer.Option("--report", help="JSON report [default: OUTPUT.redaction.json].")
     ] = None,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            "--processes", min=1, help="Redact in chunks on this many local processes [default: [jobs]]."
+        ),
+    ] = None,
+    chunk_seconds: Annotated[
+        float | None,
+        typer.Option("--chunk-seconds", min=1.0, help="Chunk length, seconds [default: [jobs] chunk_s]."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Blur every face but the kept tracks, and the privacy zones; write H.264 MP4 (no audio unless kept)."""
@@ -193,6 +209,8 @@ def redact(
             result, identity = redact_keeping_face(
                 input_path, output, keep_face, max_distance=max_face_distance, **arguments
             )
+        elif arguments["span_s"] is None and (processes or chunk_seconds or _chunked(_jobs(ctx))):
+            result = _redact_in_chunks(ctx, input_path, output, arguments, processes, chunk_seconds)
         else:
             result = redact_video(input_path, output, **arguments)
     if as_json:
@@ -218,6 +236,55 @@ def redact(
         f"{result.frame_count} frames, {len(result.tracks)} tracks, "
         f"{len(result.kept_tracks)} kept, {result.frames_per_second:.1f} fps"
     )
+
+
+def _jobs(ctx: typer.Context) -> JobsSection:
+    """``[jobs]`` of the site config if there is one (``redact`` also runs without a site)."""
+    app = state(ctx)
+    if app.config_path is None and not os.environ.get("CCTVKIT_CONFIG") and not Path("cctvkit.toml").exists():
+        return JobsSection()
+    return app.config.jobs
+
+
+def _chunked(settings: JobsSection) -> bool:
+    return settings.backend != "local" or settings.processes > 1 or settings.chunk_s is not None
+
+
+def _redact_in_chunks(
+    ctx: typer.Context,
+    input_path: Path,
+    output: Path,
+    arguments: dict[str, Any],
+    processes: int | None,
+    chunk_seconds: float | None,
+) -> RedactionReport:
+    """A long file as chunk jobs ([jobs] backend, or ``--processes`` local ones), joined into OUTPUT."""
+    from cctvkit.jobs import make_backend, redact_chunked
+
+    settings = _jobs(ctx)
+    if processes is not None:
+        settings = settings.model_copy(update={"backend": "local", "processes": processes})
+    # Job files beside the output: a rerun after a failure redoes only the missing chunks.
+    directory = output.with_name(output.name + ".jobs")
+    with closing(make_backend(settings)) as backend:
+        run = redact_chunked(
+            input_path,
+            output,
+            options=arguments["options"],
+            settings=settings,
+            backend=backend,
+            directory=directory,
+            owner=f"redact-{input_path.stem}",
+            privacy_zones=arguments["privacy_zones"],
+            keep_tracks=arguments["keep_tracks"],
+            chunk_s=chunk_seconds,
+            progress=arguments["progress"],
+            report_path=arguments["report_path"],
+            review=arguments["review"],
+            label=str(input_path),
+        )
+    shutil.rmtree(directory, ignore_errors=True)
+    return run.report
 
 
 def _print_identity(identity: IdentityMatch) -> None:

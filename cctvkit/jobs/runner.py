@@ -37,7 +37,10 @@ class Backend(Protocol):
         """Called every :data:`POLL_S` while waiting: redeliver what needs it; raise on a dead end."""
 
     def close(self) -> None:
-        """Stop what this backend started (local processes); queued Celery jobs stay queued."""
+        """Stop what this backend started (local processes); queued Celery jobs stay queued.
+
+        The caller closes it after its last clip (a pool kept between clips keeps its detectors).
+        """
 
 
 def _attempt_until_final(job: ChunkJob) -> str:
@@ -189,7 +192,7 @@ def run_jobs(
 
     Args:
         jobs: the jobs of one clip (or several).
-        backend: where they run.
+        backend: where they run (left open: see :meth:`Backend.close`).
         label: names the clip in messages (``"clip 2"``).
         progress: called with (frames done, frames in all jobs).
         total_frames: frames in all jobs (for progress).
@@ -205,17 +208,14 @@ def run_jobs(
     if todo:
         log.info("%s: %d of %d chunk(s) to run on %s", label, len(todo), len(jobs), backend.name)
         backend.start(todo)
-    try:
-        while True:
-            states = [job_state(job) for job in jobs]
-            if progress is not None:
-                progress(sum(s.frames_done for s in states), total)
-            if any(s.failed for s in states):
-                check_failed(list(jobs), label)
-            if all(s.done for s in states):
-                return
-            backend.poll()
-            if not isinstance(backend, LocalBackend) or backend.processes > 1:
-                time.sleep(POLL_S)
-    finally:
-        backend.close()
+    while True:
+        states = [job_state(job) for job in jobs]
+        if progress is not None:
+            progress(sum(s.frames_done for s in states), total)
+        if any(s.failed for s in states):
+            check_failed(list(jobs), label)
+        if all(s.done for s in states):
+            return
+        backend.poll()
+        if not isinstance(backend, LocalBackend) or backend.processes > 1:
+            time.sleep(POLL_S)

@@ -61,6 +61,13 @@ class TrackGallery:
             crop = _square_thumb(image[y1:y2, x1:x2])
             self._best[int(track_id)] = _Best(score, frame, np.asarray(xyxy, float), crop)
 
+    def put(self, track_id: int, frame: int, image: np.ndarray, xyxy: tuple[float, ...]) -> None:
+        """Set a track's sighting directly (a chunked run: the best frames come from its reports)."""
+        height, width = image.shape[:2]
+        box = np.asarray(xyxy, float)
+        x1, y1, x2, y2 = head_boxes(box[None], 1.4, (width, height))[0]
+        self._best[int(track_id)] = _Best(0.0, frame, box, _square_thumb(image[y1:y2, x1:x2]))
+
     def best(self, track_id: int) -> tuple[int, tuple[float, float, float, float]] | None:
         """Return the frame and face box of a track's clearest sighting, if it has one."""
         found = self._best.get(track_id)

@@ -7,6 +7,7 @@ import math
 import os
 import shutil
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
@@ -252,11 +253,11 @@ def process_request(
             ttl=lease_ttl(catalog, sum(round(s.duration_s * s.fps) for c in clips for s in c.spans)),
         ),
         staged_package(final) as stage,
+        closing(make_backend(config.jobs)) as backend,
     ):
         hashes = verify_sources(clips)
         cuts = cut_clips(clips, work, hashes)
         detector = None if options.unredacted else build_detector(options.redact)
-        backend = make_backend(config.jobs)
         embedder = reference = None
         if options.keep_face is not None and detector is not None:
             embedder = FaceEmbedder()

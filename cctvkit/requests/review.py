@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +13,8 @@ from cctvkit.audit import write_audit
 from cctvkit.catalog.db import Catalog
 from cctvkit.config import SiteConfig
 from cctvkit.errors import ConflictError
-from cctvkit.redact import RedactOptions, TrackSummary, build_detector, redact_video, review_paths
+from cctvkit.jobs import make_backend, redact_chunked
+from cctvkit.redact import RedactOptions, TrackSummary, build_detector, review_paths
 from cctvkit.requests.clips import cut_clips, plan_clips, verify_sources
 from cctvkit.requests.coverage import find_coverage
 from cctvkit.requests.estimate import lease_ttl
@@ -90,6 +92,7 @@ def review_request(
     with (
         request_run(catalog, config, request_id, actor=actor),
         leased(catalog, recording_ids, holder=f"review of request {request_id}", ttl=ttl),
+        closing(make_backend(config.jobs)) as backend,
     ):
         hashes = verify_sources(clips)
         cuts = cut_clips(clips, work, hashes)
@@ -97,16 +100,22 @@ def review_request(
             cut = cuts[clip.number]
             camera = config.camera(clip.camera_id)
             preview = review_dir / f"clip-{clip.number:02d}.mp4"
-            report = redact_video(
+            # The same chunks as `request process` makes, so the track ids on the sheet hold.
+            report = redact_chunked(
                 Path(cut.path),
                 preview,
                 options=options,
+                settings=config.jobs,
+                backend=backend,
+                directory=work / "jobs",
+                owner=f"{request_id}/clip-{clip.number:02d}",
                 privacy_zones=camera.privacy_zones if camera else (),
                 detector=detector,
                 progress=progress,
                 report_path=review_dir / f"clip-{clip.number:02d}.redaction.json",
+                label=f"clip {clip.number}",
                 review=True,
-            )
+            ).report
             sheet, tracks = review_paths(preview)
             sheets.append(
                 ReviewSheet(
