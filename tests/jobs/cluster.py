@@ -73,6 +73,11 @@ class RedisServer:
         self.stop()
         raise RuntimeError(f"redis-server did not start on port {self.port}")
 
+    def restart(self) -> None:
+        """Stop and start again on the same port and files (the queue survives: append-only file)."""
+        self.stop()
+        self.start()
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()

@@ -1,4 +1,5 @@
-"""A request processed by two Celery workers on a real Redis, one SIGKILLed mid-chunk.
+"""A request processed by two Celery workers on a real Redis, one SIGKILLed mid-chunk, then the
+broker restarted.
 
 The released clip must equal, pixel for pixel, the same request processed in one process with
 the same chunk plan (the chunked computation run serially: what "a clean run" means for a
@@ -108,6 +109,7 @@ def test_celery_release_survives_a_killed_worker(tmp_path: Path, redis_server: R
         try:
             jobs_dir = tmp_path / "cluster" / ".cctvkit" / "work" / rid / "jobs"
             killed = _kill_mid_chunk(jobs_dir, workers[0], process)
+            redis_server.restart()  # the surviving worker reconnects; the killed chunk's message is kept
             out_b, err_b = process.communicate(timeout=300)
         finally:
             if process.poll() is None:
