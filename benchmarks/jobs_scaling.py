@@ -48,7 +48,7 @@ from cctvkit.video.timeline import frame_timeline
 
 CACHE = Path("/tmp/cctvkit-bench-cache")
 BASE_S = 20
-console = Console()
+console = Console(width=170)
 
 
 def make_clip(seconds: int) -> tuple[Path, list[list[dict]]]:

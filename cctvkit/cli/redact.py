@@ -81,7 +81,7 @@ def redact(
         typer.Option(
             "--keep-face",
             help="Photo of the subject: leave visible the tracks whose face matches it "
-            "(two passes; needs the extra `faces`).",
+            "(one detection pass, then a render of it; needs the extra `faces`).",
             metavar="PHOTO",
         ),
     ] = None,

@@ -88,7 +88,7 @@ def review(
             "window": s.window_seq,
             "sheet": str(s.sheet_path),
             "tracks_json": str(s.tracks_path),
-            "preview": str(s.preview_path),
+            "analysis": str(s.analysis_path),
             "tracks": [
                 {
                     "track_id": t.track_id,

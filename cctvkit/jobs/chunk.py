@@ -251,7 +251,9 @@ def run_chunk(job: ChunkJob) -> str:
     Raises:
         ChunkRetry: this attempt failed and attempts remain.
     """
-    from cctvkit.redact.pipeline import redact_video
+    from cctvkit.jobs.core import CoreFrames
+    from cctvkit.redact.analysis import analyze
+    from cctvkit.redact.render import render
 
     ensure_private_dir(job.path)
     state = job_state(job)
@@ -280,19 +282,17 @@ def run_chunk(job: ChunkJob) -> str:
 
         try:
             options = RedactOptions.from_dict(job.options)
-            report = redact_video(
-                Path(job.input_path),
-                job.segment_path,
-                options=options,
-                span_s=job.span_s,
-                privacy_zones=[[tuple(p) for p in zone] for zone in job.privacy_zones],
-                keep_tracks=job.keep_tracks,
-                detector=_detector(options),
-                progress=progress,
-                report_path=job.report_path,
-                frame_range=job.frame_range,
-                track_id_offset=job.track_id_offset,
-            )
+            with analyze(
+                Path(job.input_path), options=options, span_s=job.span_s, detector=_detector(options)
+            ) as analysis:
+                report = render(
+                    CoreFrames(analysis, job.frame_range, job.track_id_offset),
+                    job.segment_path,
+                    privacy_zones=[[tuple(p) for p in zone] for zone in job.privacy_zones],
+                    keep_tracks=job.keep_tracks,
+                    progress=progress,
+                )
+            write_json(report.to_dict(), job.report_path)
         except (CctvkitError, OSError, RuntimeError, ValueError) as exc:
             _append(job.path / "errors.jsonl", {"host": host, "error": f"{type(exc).__name__}: {exc}"})
             log.warning("chunk %s failed on %s: %s", job.name, host, exc)

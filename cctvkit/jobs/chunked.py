@@ -27,7 +27,16 @@ from cctvkit.redact.zones import Polygon
 from cctvkit.video.join import Segment, join_segments
 from cctvkit.video.timeline import FrameTimeline, frame_timeline
 
-__all__ = ["DEFAULT_CHUNK_S", "ChunkRecord", "ChunkedRun", "chunk_length_s", "plan_jobs", "redact_chunked"]
+__all__ = [
+    "DEFAULT_CHUNK_S",
+    "ChunkRecord",
+    "ChunkedRun",
+    "chunk_length_s",
+    "clip_chunks",
+    "one_pass_record",
+    "plan_jobs",
+    "redact_chunked",
+]
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +96,24 @@ class ChunkedRun:
     backend: str
 
 
+def clip_chunks(
+    timeline: FrameTimeline, *, options: RedactOptions, settings: JobsSection, chunk_s: float | None = None
+) -> list[Chunk]:
+    """The chunks of a clip with these settings (see :func:`plan_jobs`); one for ``chunk_s = inf``."""
+    before, after, align = context_frames(options, float(timeline.fps), settings.overlap_s)
+    size_s = chunk_s or settings.chunk_s or DEFAULT_CHUNK_S
+    if options.keep_audio:
+        size_s = math.inf  # the audio span is encoded whole: one chunk
+    if not math.isfinite(size_s):
+        return [Chunk(0, 0, timeline.frame_count, 0, timeline.frame_count)]
+    return plan_chunks(timeline, chunk_s=size_s, before=before, after=after, align=align)
+
+
+def one_pass_record(report: RedactionReport) -> ChunkRecord:
+    """The record of a clip redacted in one pass in this process (no job)."""
+    return ChunkRecord(0, 0, report.frame_count, socket.gethostname(), 1, report.elapsed_s, "one pass")
+
+
 def plan_jobs(
     input_path: Path,
     *,
@@ -123,16 +150,7 @@ def plan_jobs(
         The jobs, the chunks and the timeline.
     """
     timeline = timeline or frame_timeline(input_path)
-    fps = float(timeline.fps)
-    before, after, align = context_frames(options, fps, settings.overlap_s)
-    size_s = chunk_s or settings.chunk_s or DEFAULT_CHUNK_S
-    if options.keep_audio:
-        size_s = math.inf  # the audio span is encoded whole: one chunk
-    chunks = (
-        plan_chunks(timeline, chunk_s=size_s, before=before, after=after, align=align)
-        if math.isfinite(size_s)
-        else [Chunk(0, 0, timeline.frame_count, 0, timeline.frame_count)]
-    )
+    chunks = clip_chunks(timeline, options=options, settings=settings, chunk_s=chunk_s)
     digest = input_sha256 or sha256_file(Path(input_path))
     keep = sorted({int(t) for t in keep_tracks})
     zones = [[[float(v) for v in point] for point in zone] for zone in privacy_zones]
@@ -265,9 +283,7 @@ def redact_chunked(
             metadata=metadata,
             review=review,
         )
-        host = socket.gethostname()
-        record = ChunkRecord(0, 0, report.frame_count, host, 1, report.elapsed_s, jobs[0].name)
-        return ChunkedRun(report, (record,), backend.name)
+        return ChunkedRun(report, (one_pass_record(report),), backend.name)
     run_jobs(jobs, backend, label=label, progress=progress, total_frames=timeline.frame_count)
     base = timeline.pts[0]
     segments = [
@@ -360,10 +376,10 @@ def _joined_report(
     tracks: list[TrackSummary] = []
     zero = timeline.time_s(0)
     for report, chunk in zip(reports, chunks, strict=True):
-        shift = chunk.context_first
-        for stat in report.frames:
-            index = stat.index + shift
+        for stat in report.frames:  # numbered from the chunk's first frame
+            index = stat.index + chunk.first
             frames.append(replace(stat, index=index, time_s=round(timeline.time_s(index) - zero, 4)))
+        shift = chunk.context_first  # tracks are numbered in the analysed span
         for track in report.tracks:
             tracks.append(
                 replace(

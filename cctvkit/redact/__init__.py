@@ -11,6 +11,17 @@ from typing import TYPE_CHECKING
 from cctvkit._lazy import lazy_getattr
 
 if TYPE_CHECKING:
+    from cctvkit.redact.analysis import (
+        Analysis,
+        AnalysisSummary,
+        AnalyzedFrame,
+        ClipInfo,
+        FramePlan,
+        StoredAnalysis,
+        analyze,
+        collect,
+        replay,
+    )
     from cctvkit.redact.carry import MaskPlanner
     from cctvkit.redact.detectors import DETECTORS, DetectorInfo, FaceDetector, create_detector
     from cctvkit.redact.masking import Masker, MaskMethod, MaskShape, MaskStyle
@@ -19,12 +30,27 @@ if TYPE_CHECKING:
     from cctvkit.redact.pipeline import build_detector, redact_video, review_paths
     from cctvkit.redact.providers import choose_providers
     from cctvkit.redact.regions import RegionDetector
+    from cctvkit.redact.render import render, span_boxes
     from cctvkit.redact.report import FrameStat, RedactionReport, TrackSummary
     from cctvkit.redact.tracking import FaceTracker
     from cctvkit.redact.weights import ModelWeights, resolve_weights
     from cctvkit.redact.zones import Polygon, rasterize_zones
 
 _LAZY = {
+    **{
+        name: "cctvkit.redact.analysis"
+        for name in (
+            "Analysis",
+            "AnalysisSummary",
+            "AnalyzedFrame",
+            "ClipInfo",
+            "FramePlan",
+            "StoredAnalysis",
+            "analyze",
+            "collect",
+            "replay",
+        )
+    },
     "MaskPlanner": "cctvkit.redact.carry",
     "DETECTORS": "cctvkit.redact.detectors",
     "DetectorInfo": "cctvkit.redact.detectors",
@@ -39,6 +65,8 @@ _LAZY = {
     "build_detector": "cctvkit.redact.pipeline",
     "redact_video": "cctvkit.redact.pipeline",
     "review_paths": "cctvkit.redact.pipeline",
+    "render": "cctvkit.redact.render",
+    "span_boxes": "cctvkit.redact.render",
     "choose_providers": "cctvkit.redact.providers",
     "RegionDetector": "cctvkit.redact.regions",
     "FrameStat": "cctvkit.redact.report",
@@ -53,9 +81,14 @@ _LAZY = {
 
 __all__ = [
     "DETECTORS",
+    "Analysis",
+    "AnalysisSummary",
+    "AnalyzedFrame",
+    "ClipInfo",
     "DetectorInfo",
     "FaceDetector",
     "FaceTracker",
+    "FramePlan",
     "FrameStat",
     "MaskMethod",
     "MaskPlanner",
@@ -68,14 +101,20 @@ __all__ = [
     "RedactOptions",
     "RedactionReport",
     "RegionDetector",
+    "StoredAnalysis",
     "TrackSummary",
+    "analyze",
     "build_detector",
     "choose_providers",
+    "collect",
     "create_detector",
     "rasterize_zones",
     "redact_video",
+    "render",
+    "replay",
     "resolve_weights",
     "review_paths",
+    "span_boxes",
 ]
 
 

@@ -20,12 +20,20 @@ THUMB_PX = 112
 """Side of each thumbnail on the contact sheet."""
 
 
+SIGHTING_MARGIN = 1.0
+"""Face sizes of context kept on each side of a track's clearest sighting: enough for dlib's
+landmarks and its aligned 150 px chip (padding 0.25), so embedding the kept pixels gives what
+embedding the whole frame would (``--keep-face`` then needs no second decode)."""
+
+
 @dataclass(slots=True)
 class _Best:
     score: float
     frame: int
     xyxy: np.ndarray
     crop: np.ndarray
+    sighting: np.ndarray
+    origin: tuple[int, int]
 
 
 class TrackGallery:
@@ -59,14 +67,23 @@ class TrackGallery:
                 continue
             x1, y1, x2, y2 = head_boxes(xyxy[None], 1.4, (width, height))[0]
             crop = _square_thumb(image[y1:y2, x1:x2])
-            self._best[int(track_id)] = _Best(score, frame, np.asarray(xyxy, float), crop)
+            side = SIGHTING_MARGIN * float(max(xyxy[2] - xyxy[0], xyxy[3] - xyxy[1]))
+            sx1, sy1 = max(0, int(xyxy[0] - side)), max(0, int(xyxy[1] - side))
+            sx2, sy2 = min(width, int(np.ceil(xyxy[2] + side))), min(height, int(np.ceil(xyxy[3] + side)))
+            sighting = image[sy1:sy2, sx1:sx2].copy()
+            best = _Best(score, frame, np.asarray(xyxy, float), crop, sighting, (sx1, sy1))
+            self._best[int(track_id)] = best
 
     def put(self, track_id: int, frame: int, image: np.ndarray, xyxy: tuple[float, ...]) -> None:
         """Set a track's sighting directly (a chunked run: the best frames come from its reports)."""
         height, width = image.shape[:2]
         box = np.asarray(xyxy, float)
         x1, y1, x2, y2 = head_boxes(box[None], 1.4, (width, height))[0]
-        self._best[int(track_id)] = _Best(0.0, frame, box, _square_thumb(image[y1:y2, x1:x2]))
+        side = SIGHTING_MARGIN * float(max(box[2] - box[0], box[3] - box[1]))
+        sx1, sy1 = max(0, int(box[0] - side)), max(0, int(box[1] - side))
+        sx2, sy2 = min(width, int(np.ceil(box[2] + side))), min(height, int(np.ceil(box[3] + side)))
+        thumb = _square_thumb(image[y1:y2, x1:x2])
+        self._best[int(track_id)] = _Best(0.0, frame, box, thumb, image[sy1:sy2, sx1:sx2].copy(), (sx1, sy1))
 
     def best(self, track_id: int) -> tuple[int, tuple[float, float, float, float]] | None:
         """Return the frame and face box of a track's clearest sighting, if it has one."""
@@ -74,6 +91,20 @@ class TrackGallery:
         if found is None:
             return None
         return found.frame, tuple(round(float(v), 1) for v in found.xyxy)
+
+    def sighting(self, track_id: int) -> tuple[np.ndarray, tuple[float, float, float, float]] | None:
+        """Return the unmasked pixels around a track's clearest sighting and its face box in them.
+
+        The box is the one :meth:`best` gives, shifted into the returned pixels,
+        which hold :data:`SIGHTING_MARGIN` face sizes of context on each side (less at the
+        frame's edges). For embedding the face without decoding its frame again.
+        """
+        found = self._best.get(track_id)
+        if found is None:
+            return None
+        left, top = found.origin
+        x1, y1, x2, y2 = (round(float(v), 1) for v in found.xyxy)  # as best() gives it
+        return found.sighting, (x1 - left, y1 - top, x2 - left, y2 - top)
 
     @property
     def track_ids(self) -> list[int]:

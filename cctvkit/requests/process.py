@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import os
 import shutil
 from collections.abc import Callable, Mapping, Sequence
@@ -19,15 +18,14 @@ from cctvkit.catalog.request_records import Approval, Release, ReleaseClip, Requ
 from cctvkit.config import SiteConfig
 from cctvkit.errors import ConflictError, PolicyError, UsageError
 from cctvkit.files import sha256_file
-from cctvkit.jobs import ChunkedRun, make_backend, redact_chunked
+from cctvkit.jobs import ChunkedRun, make_backend, one_pass_record, redact_chunked
 from cctvkit.redact import RedactionReport, RedactOptions, build_detector
 from cctvkit.redact.identity import (
     DEFAULT_MAX_DISTANCE,
     FaceEmbedder,
     IdentityMatch,
-    check_same_tracks,
     load_reference,
-    select_tracks,
+    redact_keeping_reference,
 )
 from cctvkit.requests.approval import check_unredacted_allowed
 from cctvkit.requests.clips import PlannedClip, cut_clips, plan_clips, verify_sources
@@ -68,7 +66,7 @@ class ProcessOptions:
         passphrase: also write an encrypted archive of the package with this passphrase.
         redact: detection, tracking, masking and encoding parameters.
         keep_face: a photo of the requester; in every clip the tracks whose face matches it are
-            left visible too (two passes per clip; needs the extra ``faces``).
+            left visible too (one analysis and one render per clip; needs the extra ``faces``).
         max_face_distance: ``keep_face``'s similarity threshold (embedding distance).
     """
 
@@ -284,39 +282,44 @@ def process_request(
                 }
                 faces, kept, elapsed = 0, 0, seconds
             else:
-                keep = set(options.keep_tracks.get(clip.number, ()))
+                keep = sorted(options.keep_tracks.get(clip.number, ()))
                 identity: IdentityMatch | None = None
+                report_path = work / f"release-{rel_id}-clip-{clip.number:02d}.redaction.json"
                 if reference is not None and embedder is not None:
-                    identity = select_tracks(
+                    report, identity = redact_keeping_reference(
                         Path(cut.path),
+                        stage / name,
                         reference,
                         embedder=embedder,
                         options=options.redact,
-                        detector=detector,
+                        privacy_zones=zones,
+                        keep_tracks=keep,
                         max_distance=options.max_face_distance,
+                        detector=detector,
                         progress=progress,
-                        scratch_dir=work,
+                        report_path=report_path,
+                        metadata=_container_tags(cut, rel_id),
                     )
-                    keep |= set(identity.kept_tracks)
-                run = redact_chunked(
-                    Path(cut.path),
-                    stage / name,
-                    options=options.redact,
-                    settings=config.jobs,
-                    backend=backend,
-                    directory=work / "jobs",
-                    owner=f"{request.id}/clip-{clip.number:02d}",
-                    privacy_zones=zones,
-                    keep_tracks=sorted(keep),
-                    # --keep-face matched the tracks of one pass: the release must number them alike.
-                    chunk_s=math.inf if identity is not None else None,
-                    detector=detector,
-                    progress=progress,
-                    report_path=work / f"release-{rel_id}-clip-{clip.number:02d}.redaction.json",
-                    metadata=_container_tags(cut, rel_id),
-                    label=f"clip {clip.number}",
-                )
-                report = run.report
+                    # One pass (the reference is matched against one analysis' tracks): one chunk.
+                    run = ChunkedRun(report, (one_pass_record(report),), "this process (--keep-face)")
+                else:
+                    run = redact_chunked(
+                        Path(cut.path),
+                        stage / name,
+                        options=options.redact,
+                        settings=config.jobs,
+                        backend=backend,
+                        directory=work / "jobs",
+                        owner=f"{request.id}/clip-{clip.number:02d}",
+                        privacy_zones=zones,
+                        keep_tracks=keep,
+                        detector=detector,
+                        progress=progress,
+                        report_path=report_path,
+                        metadata=_container_tags(cut, rel_id),
+                        label=f"clip {clip.number}",
+                    )
+                    report = run.report
                 if report.unknown_kept_tracks:
                     raise UsageError(
                         f"clip {clip.number}: track id(s) {list(report.unknown_kept_tracks)} do not exist; "
@@ -325,7 +328,6 @@ def process_request(
                 frames = report.frame_count
                 summary = _redaction_summary(report, run)
                 if identity is not None:
-                    check_same_tracks(identity, report)
                     summary["identity"] = identity.to_dict()
                 faces, kept, elapsed = int(summary["faces_masked"]), len(report.kept_tracks), report.elapsed_s
             if frames != cut.frame_count:

@@ -1,4 +1,9 @@
-"""Review a request's clips before release: contact sheets of face tracks, to pick the subject's ids."""
+"""Review a request's clips before release: contact sheets of face tracks, to pick the subject's ids.
+
+Analysis only: each clip is cut, detected and tracked, nothing is encoded. The stored analysis
+(``clip-NN.analysis.json``) is kept beside the sheet, so a later render or a review page can show
+the masks without detecting again.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +18,11 @@ from cctvkit.audit import write_audit
 from cctvkit.catalog.db import Catalog
 from cctvkit.config import SiteConfig
 from cctvkit.errors import ConflictError
-from cctvkit.jobs import make_backend, redact_chunked
+from cctvkit.jobs import LocalBackend, chunk_length_s, clip_chunks, make_backend, redact_chunked
 from cctvkit.redact import RedactOptions, TrackSummary, build_detector, review_paths
+from cctvkit.redact.analysis import analyze, collect
+from cctvkit.redact.pipeline import write_review
+from cctvkit.redact.report import write_json
 from cctvkit.requests.clips import cut_clips, plan_clips, verify_sources
 from cctvkit.requests.coverage import find_coverage
 from cctvkit.requests.estimate import lease_ttl
@@ -22,6 +30,7 @@ from cctvkit.requests.lifecycle import get_request
 from cctvkit.requests.session import request_run
 from cctvkit.requests.workspace import work_dir
 from cctvkit.retention.leases import leased
+from cctvkit.video.timeline import frame_timeline
 
 __all__ = ["ReviewSheet", "review_request"]
 
@@ -40,7 +49,8 @@ class ReviewSheet:
         end_utc: the clip's end.
         sheet_path: PNG contact sheet, one thumbnail per track with its id (unmasked; private).
         tracks_path: the tracks as JSON.
-        preview_path: the clip with every face masked (what the release looks like with no keeps).
+        analysis_path: the clip's stored analysis (per-frame mask plans, :class:`StoredAnalysis` JSON);
+            for a clip reviewed in chunks (issue 16), the joined redaction report.
         tracks: the face tracks found.
     """
 
@@ -51,7 +61,7 @@ class ReviewSheet:
     end_utc: datetime
     sheet_path: Path
     tracks_path: Path
-    preview_path: Path
+    analysis_path: Path
     tracks: tuple[TrackSummary, ...]
 
 
@@ -65,7 +75,7 @@ def review_request(
     progress: Callable[[int, int], None] | None = None,
     now: datetime | None = None,
 ) -> list[ReviewSheet]:
-    """Cut each clip of the request and run the redaction engine's review on it.
+    """Cut each clip of the request and analyse it (detect and track, no encode) for its contact sheet.
 
     The working clips are kept in the request's working directory, so ``request process`` reads
     the same frames with the same options and the track ids on the sheets hold.
@@ -98,25 +108,45 @@ def review_request(
         cuts = cut_clips(clips, work, hashes)
         for clip in clips:
             cut = cuts[clip.number]
-            camera = config.camera(clip.camera_id)
-            preview = review_dir / f"clip-{clip.number:02d}.mp4"
-            # The same chunks as `request process` makes, so the track ids on the sheet hold.
-            report = redact_chunked(
-                Path(cut.path),
-                preview,
+            chunks = clip_chunks(
+                frame_timeline(Path(cut.path)),
                 options=options,
                 settings=config.jobs,
-                backend=backend,
-                directory=work / "jobs",
-                owner=f"{request_id}/clip-{clip.number:02d}",
-                privacy_zones=camera.privacy_zones if camera else (),
-                detector=detector,
-                progress=progress,
-                report_path=review_dir / f"clip-{clip.number:02d}.redaction.json",
-                label=f"clip {clip.number}",
-                review=True,
-            ).report
-            sheet, tracks = review_paths(preview)
+                chunk_s=chunk_length_s(config.jobs, backend),
+            )
+            if len(chunks) == 1 and isinstance(backend, LocalBackend):
+                base = review_dir / f"clip-{clip.number:02d}.mp4"  # names the review files; never written
+                with analyze(
+                    Path(cut.path), options=options, detector=detector, progress=progress
+                ) as analysis:
+                    stored = collect(analysis)
+                sheet, tracks = write_review(analysis, stored.summary.tracks, base)
+                analysis_path = write_json(
+                    stored.to_dict(), review_dir / f"clip-{clip.number:02d}.analysis.json"
+                )
+                found = stored.summary.tracks
+            else:
+                # The same chunks as `request process` makes (so the ids on the sheet hold, and
+                # the chunks that keep no track are reused there); they encode a masked preview.
+                camera = config.camera(clip.camera_id)
+                preview = review_dir / f"clip-{clip.number:02d}.mp4"
+                analysis_path = review_dir / f"clip-{clip.number:02d}.redaction.json"
+                found = redact_chunked(
+                    Path(cut.path),
+                    preview,
+                    options=options,
+                    settings=config.jobs,
+                    backend=backend,
+                    directory=work / "jobs",
+                    owner=f"{request_id}/clip-{clip.number:02d}",
+                    privacy_zones=camera.privacy_zones if camera else (),
+                    detector=detector,
+                    progress=progress,
+                    report_path=analysis_path,
+                    label=f"clip {clip.number}",
+                    review=True,
+                ).report.tracks
+                sheet, tracks = review_paths(preview)
             sheets.append(
                 ReviewSheet(
                     clip.number,
@@ -126,8 +156,8 @@ def review_request(
                     cut.end_utc,
                     sheet,
                     tracks,
-                    preview,
-                    report.tracks,
+                    analysis_path,
+                    found,
                 )
             )
     with catalog.write() as conn:

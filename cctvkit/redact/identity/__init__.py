@@ -32,7 +32,13 @@ if TYPE_CHECKING:
         face_distance,
     )
     from cctvkit.redact.identity.reference import ReferenceFace, load_reference, pick_subject_face
-    from cctvkit.redact.identity.select import check_same_tracks, redact_keeping_face, select_tracks
+    from cctvkit.redact.identity.select import (
+        check_same_tracks,
+        match_tracks,
+        redact_keeping_face,
+        redact_keeping_reference,
+        select_tracks,
+    )
 
 _LAZY = {
     "EMBEDDING_SIZE": "cctvkit.redact.identity.embedder",
@@ -52,7 +58,9 @@ _LAZY = {
     "load_reference": "cctvkit.redact.identity.reference",
     "pick_subject_face": "cctvkit.redact.identity.reference",
     "check_same_tracks": "cctvkit.redact.identity.select",
+    "match_tracks": "cctvkit.redact.identity.select",
     "redact_keeping_face": "cctvkit.redact.identity.select",
+    "redact_keeping_reference": "cctvkit.redact.identity.select",
     "select_tracks": "cctvkit.redact.identity.select",
 }
 
@@ -73,8 +81,10 @@ __all__ = [
     "embedder_available",
     "face_distance",
     "load_reference",
+    "match_tracks",
     "pick_subject_face",
     "redact_keeping_face",
+    "redact_keeping_reference",
     "select_tracks",
 ]
 
