@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cctvkit.errors import CctvkitError, JobError
+from cctvkit.errors import JobError
 from cctvkit.files import atomic_path, ensure_private_dir
 from cctvkit.jobs.plan import TRACK_ID_BLOCK
 from cctvkit.redact.options import RedactOptions
@@ -293,7 +293,7 @@ def run_chunk(job: ChunkJob) -> str:
                     progress=progress,
                 )
             write_json(report.to_dict(), job.report_path)
-        except (CctvkitError, OSError, RuntimeError, ValueError) as exc:
+        except Exception as exc:  # any failure of the chunk (a bug too) is an attempt that failed
             _append(job.path / "errors.jsonl", {"host": host, "error": f"{type(exc).__name__}: {exc}"})
             log.warning("chunk %s failed on %s: %s", job.name, host, exc)
             if len(attempts) + 1 >= job.max_attempts:

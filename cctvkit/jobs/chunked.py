@@ -8,21 +8,19 @@ import math
 import socket
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
-from fractions import Fraction
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from cctvkit.config import JobsSection
 from cctvkit.errors import UsageError
 from cctvkit.files import atomic_path, sha256_file
 from cctvkit.jobs.chunk import ChunkJob, job_state
+from cctvkit.jobs.merge import joined_report, write_review_from_report
 from cctvkit.jobs.plan import TRACK_ID_BLOCK, Chunk, context_frames, plan_chunks
 from cctvkit.jobs.runner import Backend, LocalBackend, run_jobs
 from cctvkit.redact.options import RedactOptions
-from cctvkit.redact.report import FrameStat, RedactionReport, TrackSummary, write_json
+from cctvkit.redact.report import RedactionReport, write_json
 from cctvkit.redact.zones import Polygon
 from cctvkit.video.join import Segment, join_segments
 from cctvkit.video.timeline import FrameTimeline, frame_timeline
@@ -295,12 +293,12 @@ def redact_chunked(
     with atomic_path(output_path) as partial:
         join_segments(segments, partial, metadata={"comment": REDACTED_COMMENT, **(metadata or {})})
     reports = [RedactionReport.from_dict(_load(job.report_path)) for job in jobs]
-    report = _joined_report(
+    report = joined_report(
         reports, chunks, timeline, input_path, output_path, keep_tracks, time.perf_counter() - started
     )
     write_json(report.to_dict(), report_path)
     if review:
-        _write_review(input_path, output_path, report)
+        write_review_from_report(input_path, output_path, report)
     records = []
     for job, chunk in zip(jobs, chunks, strict=True):
         done = job_state(job).done or {}
@@ -326,100 +324,5 @@ def redact_chunked(
     return ChunkedRun(report, tuple(records), backend.name)
 
 
-def _write_review(input_path: Path, output_path: Path, report: RedactionReport) -> None:
-    """The contact sheet and tracks JSON of a joined run: each track's best sighting, unmasked."""
-    from cctvkit.redact.pipeline import review_paths
-    from cctvkit.redact.review import TrackGallery, write_contact_sheet
-    from cctvkit.video import VideoReader
-
-    wanted: dict[int, list[TrackSummary]] = {}
-    for track in report.tracks:
-        wanted.setdefault(track.best_frame, []).append(track)
-    gallery = TrackGallery()
-    with VideoReader(input_path) as reader:
-        for frame in reader.frames():
-            for track in wanted.get(frame.index, ()):
-                gallery.put(track.track_id, frame.index, frame.image, track.best_xyxy)
-            if frame.index >= max(wanted, default=-1):
-                break
-    sheet_path, tracks_path = review_paths(output_path)
-    write_contact_sheet(gallery, sheet_path)
-    tracks = [
-        {
-            "track_id": t.track_id,
-            "first_frame": t.first_frame,
-            "last_frame": t.last_frame,
-            "detected_frames": t.detected_frames,
-            "best_frame": t.best_frame,
-            "best_xyxy": list(t.best_xyxy),
-        }
-        for t in report.tracks
-    ]
-    write_json({"input": str(input_path), "tracks": tracks}, tracks_path)
-
-
 def _load(path: Path) -> dict[str, Any]:
     return json.loads(Path(path).read_text(encoding="utf-8"))
-
-
-def _joined_report(
-    reports: Sequence[RedactionReport],
-    chunks: Sequence[Chunk],
-    timeline: FrameTimeline,
-    input_path: Path,
-    output_path: Path,
-    keep_tracks: Iterable[int],
-    elapsed_s: float,
-) -> RedactionReport:
-    """One report for the clip: the chunks' frames and tracks in clip frame numbers."""
-    frames: list[FrameStat] = []
-    tracks: list[TrackSummary] = []
-    zero = timeline.time_s(0)
-    for report, chunk in zip(reports, chunks, strict=True):
-        for stat in report.frames:  # numbered from the chunk's first frame
-            index = stat.index + chunk.first
-            frames.append(replace(stat, index=index, time_s=round(timeline.time_s(index) - zero, 4)))
-        shift = chunk.context_first  # tracks are numbered in the analysed span
-        for track in report.tracks:
-            tracks.append(
-                replace(
-                    track,
-                    first_frame=track.first_frame + shift,
-                    last_frame=track.last_frame + shift,
-                    best_frame=track.best_frame + shift,
-                )
-            )
-    keep = {int(t) for t in keep_tracks}
-    ids = {t.track_id for t in tracks}
-    first = reports[0]
-    parameters = dict(first.parameters)
-    parameters["keep_tracks_requested"] = sorted(keep)
-    parameters["detect_region_stats"] = None  # per chunk, in the chunks' reports
-    parameters["chunks"] = [
-        {
-            "index": c.index,
-            "first_frame": c.first,
-            "frames": c.frames,
-            "context": [c.context_first, c.context_end],
-        }
-        for c in chunks
-    ]
-    return RedactionReport(
-        input_path=str(input_path),
-        output_path=str(output_path),
-        span_s=None,
-        width=first.width,
-        height=first.height,
-        fps=str(Fraction(timeline.fps)),
-        frame_count=len(frames),
-        audio=any(r.audio for r in reports),
-        parameters=parameters,
-        detector=first.detector,
-        tracks=tuple(sorted(tracks, key=lambda t: t.track_id)),
-        kept_tracks=tuple(sorted(keep & ids)),
-        unknown_kept_tracks=tuple(sorted(keep - ids)),
-        untracked_boxes=sum(r.untracked_boxes for r in reports),
-        masked_fraction_mean=round(float(np.mean([f.masked_fraction for f in frames])), 5),
-        frames=tuple(frames),
-        elapsed_s=round(elapsed_s, 3),
-    )
