@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from cctvkit.audit import verify_chain
-from cctvkit.catalog import as_json
-from cctvkit.catalog.audit_store import iter_audit, last_audit, list_audit
+from cctvkit.audit_log import audit_json, check_audit_log, list_audit_records
 from cctvkit.cli.context import console, parse_when, print_json, state
 from cctvkit.errors import AuditError
 
@@ -27,25 +24,15 @@ def verify(
 
     Exit codes: 0 the log verifies; 10 it does not.
     """
-    st = state(ctx)
-    count = 0
-
-    def counted(records):
-        nonlocal count
-        for rec in records:
-            count += 1
-            yield rec
-
-    with st.catalog.read() as conn:
-        problems = verify_chain(counted(iter_audit(conn)))
-        head = last_audit(conn)
+    check = check_audit_log(state(ctx).catalog)
+    problems, head_seq, head_hash = check.problems, check.head_seq, check.head_hash
     if as_json_out:
         print_json(
             {
                 "ok": not problems,
-                "records": count,
-                "head_seq": head.seq if head else None,
-                "head_hash": head.hash if head else None,
+                "records": check.records,
+                "head_seq": head_seq,
+                "head_hash": head_hash,
                 "problems": [{"seq": p.seq, "kind": p.kind, "message": p.message} for p in problems],
             }
         )
@@ -54,8 +41,7 @@ def verify(
             console.print(f"[red]{p.kind}[/] {p.message}", highlight=False)
         if not problems:
             console.print(
-                f"audit log verifies: {count} record(s), head #{head.seq if head else 0} "
-                f"{head.hash if head else '-'}",
+                f"audit log verifies: {check.records} record(s), head #{head_seq or 0} {head_hash or '-'}",
                 highlight=False,
             )
     if problems:
@@ -81,18 +67,17 @@ def ls(
     """List audit records (who, what, when, why), oldest first."""
     st = state(ctx)
     cfg = st.config
-    with st.catalog.read() as conn:
-        rows = list_audit(
-            conn,
-            actions=action,
-            camera_id=camera,
-            object_kind=kind,
-            since=parse_when(since, cfg, option="--since"),
-            until=parse_when(until, cfg, option="--until"),
-            limit=limit,
-        )
+    rows = list_audit_records(
+        st.catalog,
+        actions=action,
+        camera_id=camera,
+        object_kind=kind,
+        since=parse_when(since, cfg, option="--since"),
+        until=parse_when(until, cfg, option="--until"),
+        limit=limit,
+    )
     if as_json_out:
-        print_json([{**as_json(r), "details": json.loads(r.details)} for r in rows])
+        print_json([audit_json(r) for r in rows])
         return
     table = Table("seq", "time", "actor", "action", "object", "camera", "details")
     for r in rows:

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from cctvkit.catalog.holds import Hold
 from cctvkit.cli.context import console, parse_when, print_json, state
 from cctvkit.errors import UsageError
 from cctvkit.retention import list_holds, place_hold, release_hold
+from cctvkit.retention.holds import Hold
 
 app = typer.Typer(help="Holds: keep footage past retention while an investigation or request needs it.")
 

@@ -7,11 +7,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cctvkit.catalog import as_json
-from cctvkit.catalog import recordings as rq
 from cctvkit.cli.context import console, parse_when, print_json, progress_bar, state
-from cctvkit.errors import NotFoundError, UsageError
 from cctvkit.ingest import scan_archive
+from cctvkit.ingest.listing import find_recording, list_recordings, recording_json
 
 app = typer.Typer(help="Index the archive: scan files into the catalog, list and show recordings.")
 
@@ -67,28 +65,18 @@ def ls(
     """List recordings overlapping a time window, by camera and place."""
     st = state(ctx)
     cfg = st.config
-    start, end = parse_when(from_, cfg, option="--from"), parse_when(to, cfg, option="--to")
-    if start and end and end <= start:
-        raise UsageError("--to must be after --from")
-    for cam in camera or []:
-        if cfg.camera(cam) is None:
-            raise NotFoundError(
-                f"unknown camera {cam!r} (configured: {', '.join(c.id for c in cfg.cameras)})"
-            )
-    site, area = _split_place(place)
-    with st.catalog.read() as conn:
-        rows = rq.list_recordings(
-            conn,
-            camera_ids=camera,
-            site=site,
-            area=area,
-            start_utc=start,
-            end_utc=end,
-            states=state_filter,
-            limit=limit,
-        )
+    rows = list_recordings(
+        st.catalog,
+        cfg,
+        cameras=camera,
+        place=place,
+        start_utc=parse_when(from_, cfg, option="--from"),
+        end_utc=parse_when(to, cfg, option="--to"),
+        states=state_filter,
+        limit=limit,
+    )
     if as_json_out:
-        print_json([as_json(r) for r in rows])
+        print_json([recording_json(r) for r in rows])
         return
     table = Table("id", "camera", "place", "start", "end", "kind", "state", "path")
     tz = cfg.tz
@@ -116,15 +104,6 @@ def _short_path(path: str, roots: list) -> str:
     return path
 
 
-def _split_place(place: str | None) -> tuple[str | None, str | None]:
-    if not place:
-        return None, None
-    if "/" in place:
-        site, area = place.split("/", 1)
-        return site.strip() or None, area.strip() or None
-    return None, place.strip()
-
-
 @app.command("show")
 def show(
     ctx: typer.Context,
@@ -133,17 +112,8 @@ def show(
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show everything the catalog knows about one recording."""
-    import os
-
-    st = state(ctx)
-    with st.catalog.read() as conn:
-        if target.isdigit():
-            rec = rq.get_recording(conn, int(target))
-        else:
-            rec = rq.find_recording(conn, os.path.abspath(target))
-    if rec is None:
-        raise NotFoundError(f"no recording {target!r} in the catalog")
-    data = as_json(rec)
+    rec = find_recording(state(ctx).catalog, target)
+    data = recording_json(rec)
     if as_json_out:
         print_json(data)
         return

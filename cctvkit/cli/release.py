@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from cctvkit.cli.context import console, parse_when, print_json, state
-from cctvkit.cli.request import read_passphrase
+from cctvkit.cli.context import parse_when, print_json, state
+from cctvkit.cli.output import read_passphrase, say
 from cctvkit.errors import AuditError
 from cctvkit.requests.listing import list_disclosures
 from cctvkit.requests.sealed import SEALED_SUFFIX
@@ -18,11 +18,6 @@ from cctvkit.requests.views import disclosure_json
 __all__ = ["app", "disclosures"]
 
 app = typer.Typer(help="Release packages: verify one (directory or encrypted archive).")
-
-
-def _say(text: str) -> None:
-    """One line of plain output: no markup (names and reasons may hold brackets), never re-wrapped."""
-    console.print(text, highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command("verify")
@@ -52,10 +47,10 @@ def verify(
         )
     else:
         for warning in result.warnings:
-            _say(f"warning: {warning}")
+            say(f"warning: {warning}")
         if result.ok:
             rid = (result.manifest or {}).get("release_id")
-            _say(f"OK {rid}: {result.files_checked} file(s) match their hashes")
+            say(f"OK {rid}: {result.files_checked} file(s) match their hashes")
     if not result.ok:
         raise AuditError(f"{path} does not verify: " + "; ".join(result.problems))
 
@@ -83,11 +78,11 @@ def disclosures(
         return
     # One block per entry: the log is read, not scanned, and long legal bases must not be cut.
     for d in data:
-        _say(
+        say(
             f"{d['disclosed_at'][:16].replace('T', ' ')} {d['release_id']} to {d['recipient']} "
             f"({d['recipient_category']}), by {d['disclosed_by']}"
         )
-        _say(f"  basis: {d['legal_basis']}")
-        _say(f"  why:   {d['purpose']}")
-        _say(f"  what:  {d['what']}")
-    _say(f"{len(data)} disclosure(s)")
+        say(f"  basis: {d['legal_basis']}")
+        say(f"  why:   {d['purpose']}")
+        say(f"  what:  {d['what']}")
+    say(f"{len(data)} disclosure(s)")

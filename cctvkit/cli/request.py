@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cctvkit.cli.context import console, parse_when, print_json, state
+from cctvkit.cli.output import say, short_time
 from cctvkit.errors import UsageError
 from cctvkit.requests import (
     NewRequest,
@@ -31,41 +30,13 @@ from cctvkit.requests.listing import list_releases, list_requests
 from cctvkit.requests.views import coverage_json, request_json
 from cctvkit.retention import list_holds
 
-__all__ = ["app", "read_passphrase"]
+__all__ = ["app"]
 
 app = typer.Typer(help="Access requests: open, find and estimate, review, process, refuse, close.")
 
 
-def _say(text: str) -> None:
-    """One line of plain output: no markup (names and reasons may hold brackets), never re-wrapped."""
-    console.print(text, highlight=False, markup=False, soft_wrap=True)
-
-
-PASSPHRASE_ENV = "CCTVKIT_PASSPHRASE"
-
-
 def _today(ctx: typer.Context) -> date:
     return datetime.now(state(ctx).config.tz).date()
-
-
-def _short(iso: str | None) -> str:
-    return iso[:19].replace("T", " ") if iso else "-"
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
-
-
-def read_passphrase(passphrase_file: Path | None, *, confirm: bool) -> str:
-    """The passphrase from a file (first line), else ``$CCTVKIT_PASSPHRASE``, else a hidden prompt."""
-    if passphrase_file is not None:
-        try:
-            return passphrase_file.read_text(encoding="utf-8").splitlines()[0]
-        except (OSError, IndexError) as exc:
-            raise UsageError(f"--passphrase-file {passphrase_file}: cannot read a passphrase") from exc
-    if os.environ.get(PASSPHRASE_ENV):
-        return os.environ[PASSPHRASE_ENV]
-    return typer.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm)
 
 
 @app.command("new")
@@ -126,7 +97,7 @@ def new(
     if as_json_out:
         print_json(request_json(req, cfg.tz, _today(ctx)))
         return
-    _say(f"opened {req.id} ({req.kind}, due {req.due_on}); held {len(req.windows)} window(s)")
+    say(f"opened {req.id} ({req.kind}, due {req.due_on}); held {len(req.windows)} window(s)")
 
 
 @app.command("ls")
@@ -169,7 +140,7 @@ def ls(
             r["outcome"] or "-",
         )
     console.print(table)
-    _say(f"{len(data)} request(s)")
+    say(f"{len(data)} request(s)")
 
 
 @app.command("show")
@@ -196,7 +167,8 @@ def show(
         f"{data['id']} {data['type']} request, {data['status']}"
         + (f", outcome: {data['outcome']}" if data["outcome"] else ""),
         f"requester: {data['requester']} ({data['contact'] or 'no contact'}); recipient: {data['recipient']}",
-        f"identity: {data['identity']['method'] or 'NOT VERIFIED'} {_short(data['identity']['verified_at'])}",
+        f"identity: {data['identity']['method'] or 'NOT VERIFIED'} "
+        f"{short_time(data['identity']['verified_at'])}",
         f"legal basis: {data['legal_basis']}",
         f"received {data['received_on']}, due {data['due_on']}{left}"
         + (" OVERDUE" if data["overdue"] else ""),
@@ -206,7 +178,7 @@ def show(
     for w in data["windows"]:
         lines.append(
             f"window {w['seq']}: {w['place']} ({', '.join(w['cameras'])}) "
-            f"{_short(w['start_local'])} - {_short(w['end_local'])}"
+            f"{short_time(w['start_local'])} - {short_time(w['end_local'])}"
         )
     for e in data["extensions"]:
         lines.append(f"extended {e['months']} month(s) by {e['by']}: {e['reason']} (due {e['due_after']})")
@@ -215,7 +187,7 @@ def show(
     for h in data["holds"]:
         lines.append(
             f"hold #{h['id']} on {', '.join(h['cameras'])}: "
-            + ("released " + _short(h["released_at"]) if h["released_at"] else "in force")
+            + ("released " + short_time(h["released_at"]) if h["released_at"] else "in force")
         )
     for r in data["releases"]:
         lines.append(
@@ -225,20 +197,20 @@ def show(
         for w in r["withheld"]:
             tag = "withheld" if w["withheld"] else "not available"
             lines.append(
-                f"  {tag}: {w['camera_id']} {_short(w['start_local'])} - {_short(w['end_local'])}: "
+                f"  {tag}: {w['camera_id']} {short_time(w['start_local'])} - {short_time(w['end_local'])}: "
                 f"{w['detail']}"
             )
     for c in data["footage"]:
         for g in c["gaps"]:
             tag = "withheld" if g["reason"] in WITHHELD_REASONS else "not available"
-            span = f"{_short(g['from_local'])} - {_short(g['to_local'])}"
+            span = f"{short_time(g['from_local'])} - {short_time(g['to_local'])}"
             lines.append(f"{tag} ({g['reason']}): {c['camera_id']} {span}: {g['detail']}")
     if data["refusal_reason"]:
         lines.append(f"refused: {data['refusal_reason']}")
     if data["closed_at"]:
-        lines.append(f"closed {_short(data['closed_at'])} by {data['closed_by']}: {data['close_reason']}")
+        lines.append(f"closed {short_time(data['closed_at'])} by {data['closed_by']}: {data['close_reason']}")
     for line in lines:
-        _say(line)
+        say(line)
 
 
 @app.command("identify")
@@ -258,7 +230,7 @@ def identify(
         method=method,
         verified_at=parse_when(at, st.config, option="--at"),
     )
-    _say(f"{req.id}: identity verified ({req.identity_method})")
+    say(f"{req.id}: identity verified ({req.identity_method})")
 
 
 @app.command("extend")
@@ -272,7 +244,7 @@ def extend(
     """Extend the reply deadline."""
     st = state(ctx)
     req = extend_request(st.catalog, request_id, actor=st.operator, months=months, reason=reason)
-    _say(f"{req.id}: now due {req.due_on} ({req.extended_months} month(s) extension)")
+    say(f"{req.id}: now due {req.due_on} ({req.extended_months} month(s) extension)")
 
 
 @app.command("approve")
@@ -286,7 +258,7 @@ def approve(
     """Approve an unredacted copy for a police request (the second person of four eyes)."""
     st = state(ctx)
     req = approve_unredacted(st.catalog, request_id, actor=st.operator, approved_by=by, note=note)
-    _say(f"{req.id}: unredacted copy approved by {by}")
+    say(f"{req.id}: unredacted copy approved by {by}")
 
 
 @app.command("refuse")
@@ -299,7 +271,7 @@ def refuse(
     """Refuse a request with its reason and close it."""
     st = state(ctx)
     req = refuse_request(st.catalog, st.config, request_id, actor=st.operator, reason=reason)
-    _say(f"{req.id}: refused and closed ({req.refusal_reason})")
+    say(f"{req.id}: refused and closed ({req.refusal_reason})")
 
 
 @app.command("close")
@@ -312,4 +284,4 @@ def close(
     """Close a request: its holds are released and its working files deleted."""
     st = state(ctx)
     req = close_request(st.catalog, st.config, request_id, actor=st.operator, reason=reason)
-    _say(f"{req.id}: closed; holds released")
+    say(f"{req.id}: closed; holds released")

@@ -8,10 +8,12 @@ from typing import Annotated
 import typer
 
 from cctvkit.cli.context import print_json, progress_bar, state
-from cctvkit.cli.request import PASSPHRASE_ENV, _duration, _say, _short, app, read_passphrase
+from cctvkit.cli.output import PASSPHRASE_ENV, duration_text, read_passphrase, say, short_time
+from cctvkit.cli.request import app
 from cctvkit.redact.identity.match import DEFAULT_MAX_DISTANCE
 from cctvkit.requests import estimate_work, find_coverage, get_request
-from cctvkit.requests.clips import parse_keep_tracks, parse_withhold, plan_clips
+from cctvkit.requests.clips import parse_keep_tracks, parse_withhold
+from cctvkit.requests.run import plan_request
 from cctvkit.requests.views import coverage_json, estimate_json
 
 __all__: list[str] = []  # the commands register themselves on cctvkit.cli.request.app
@@ -33,18 +35,18 @@ def find(
         return
     number = 0
     for c in data:
-        _say(
-            f"window {c['window']} {c['camera_id']}: {_short(c['start_local'])} - "
-            f"{_short(c['end_local'])}, {c['seconds']:.1f} s of footage"
+        say(
+            f"window {c['window']} {c['camera_id']}: {short_time(c['start_local'])} - "
+            f"{short_time(c['end_local'])}, {c['seconds']:.1f} s of footage"
         )
         for run in c["clips"]:
             number += 1
             files = ", ".join(
                 f"#{s['recording_id']} {s['file']} [{s['span_s'][0]}-{s['span_s'][1]} s]" for s in run
             )
-            _say(f"  clip {number}: {files}")
+            say(f"  clip {number}: {files}")
         for g in c["gaps"]:
-            _say(f"  {g['reason']} {_short(g['from_local'])} - {_short(g['to_local'])}: {g['detail']}")
+            say(f"  {g['reason']} {short_time(g['from_local'])} - {short_time(g['to_local'])}: {g['detail']}")
 
 
 @app.command("estimate")
@@ -61,10 +63,10 @@ def estimate(
     if as_json_out:
         print_json(data)
         return
-    _say(
+    say(
         f"{data['footage_hours']:.3f} h of footage ({data['frames']} frames) on {data['cameras']} camera(s) "
         f"in {data['clips']} clip(s); {data['gaps']} gap(s); expected processing "
-        f"{_duration(data['processing_s'])} at {data['speed_fps']} frames/s ({data['speed_source']})"
+        f"{duration_text(data['processing_s'])} at {data['speed_fps']} frames/s ({data['speed_source']})"
     )
 
 
@@ -107,8 +109,8 @@ def review(
         return
     for s in data:
         ids = ", ".join(str(t["track_id"]) for t in s["tracks"]) or "none"
-        _say(f"clip {s['clip']} ({s['camera_id']}): tracks {ids}; sheet {s['sheet']}")
-    _say(f"then: cctvkit request process {request_id} --keep-track CLIP:TRACK ...")
+        say(f"clip {s['clip']} ({s['camera_id']}): tracks {ids}; sheet {s['sheet']}")
+    say(f"then: cctvkit request process {request_id} --keep-track CLIP:TRACK ...")
 
 
 @app.command("process")
@@ -154,13 +156,12 @@ def process(
 ) -> None:
     """Cut, redact and package the request's footage; record the release and the disclosure."""
     st = state(ctx)
-    req = get_request(st.catalog, request_id)
-    count = len(plan_clips(find_coverage(st.catalog, req)))
+    plan = plan_request(st.catalog, request_id)
     from cctvkit.requests.process import ProcessOptions, process_request  # the detector stack
 
     options = ProcessOptions(
-        keep_tracks=parse_keep_tracks(keep_track or [], count),
-        withhold=parse_withhold(withhold or [], count),
+        keep_tracks=parse_keep_tracks(keep_track or [], len(plan.clips)),
+        withhold=parse_withhold(withhold or [], len(plan.clips)),
         unredacted=unredacted,
         passphrase=read_passphrase(passphrase_file, confirm=True) if encrypt else None,
         keep_face=keep_face,
@@ -168,7 +169,7 @@ def process(
     )
     with progress_bar("redacting", enabled=not as_json_out) as update:
         result = process_request(
-            st.catalog, st.config, request_id, actor=st.operator, options=options, progress=update
+            st.catalog, st.config, request_id, actor=st.operator, options=options, progress=update, plan=plan
         )
     if as_json_out:
         print_json(
@@ -180,11 +181,11 @@ def process(
         )
         return
     rel = result.release
-    _say(f"release {rel.id} ({rel.outcome}): {len(rel.clips)} clip(s) in {result.path}")
+    say(f"release {rel.id} ({rel.outcome}): {len(rel.clips)} clip(s) in {result.path}")
     if result.archive_path:
-        _say(f"encrypted archive: {result.archive_path}")
+        say(f"encrypted archive: {result.archive_path}")
     for w in result.manifest.withheld:
-        _say(f"  {'withheld' if w.withheld else 'not available'}: {w.camera_id}: {w.detail}")
+        say(f"  {'withheld' if w.withheld else 'not available'}: {w.camera_id}: {w.detail}")
     for clip in result.manifest.clips:
         identity = clip.redaction.get("identity")
         if identity:
@@ -192,8 +193,8 @@ def process(
                 f"{t['track_id']}: {t['distance'] if t['distance'] is not None else '-'} ({t['decision']})"
                 for t in identity["tracks"]
             )
-            _say(
+            say(
                 f"  {clip.file}: kept {identity['kept_tracks']} by face "
                 f"(max distance {identity['max_distance']}; {distances or 'no face tracks'})"
             )
-    _say(f"check it with: cctvkit release verify {result.path}")
+    say(f"check it with: cctvkit release verify {result.path}")

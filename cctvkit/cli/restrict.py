@@ -7,9 +7,9 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from cctvkit.catalog.restrictions import Restriction
 from cctvkit.cli.context import console, print_json, state
 from cctvkit.retention import lift_restriction, list_restrictions, restrict_recording
+from cctvkit.retention.restrictions import Restriction
 
 app = typer.Typer(help="Restrictions (13.2.2): restricted recordings are neither released nor exported.")
 

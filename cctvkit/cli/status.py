@@ -8,9 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cctvkit.catalog import recordings as rq
 from cctvkit.cli.context import console, print_json, state
-from cctvkit.retention import retention_cutoff
+from cctvkit.retention.status import archive_status
 
 
 def status(
@@ -21,36 +20,10 @@ def status(
     """Per camera: recordings, hours, bytes, oldest and newest, and how many are past retention."""
     st = state(ctx)
     cfg = st.config
-    now = datetime.now(UTC)
-    with st.catalog.read() as conn:
-        stats = rq.camera_stats(conn)
-        rows = []
-        for cam in cfg.cameras:
-            present = [s for s in stats if s.camera_id == cam.id and s.state == "present"]
-            other = {s.state: s.count for s in stats if s.camera_id == cam.id and s.state != "present"}
-            p = present[0] if present else None
-            rows.append(
-                {
-                    "camera": cam.id,
-                    "site": cam.site,
-                    "area": cam.area,
-                    "retention_days": cam.retention_days,
-                    "recordings": p.count if p else 0,
-                    "hours": round(p.seconds / 3600, 3) if p else 0.0,
-                    "bytes": p.bytes if p else 0,
-                    "oldest": p.oldest_utc.isoformat() if p and p.oldest_utc else None,
-                    "newest": p.newest_utc.isoformat() if p and p.newest_utc else None,
-                    "past_retention": rq.count_started_before(
-                        conn, cam.id, retention_cutoff(now, cam.retention_days)
-                    ),
-                    "missing": other.get("missing", 0),
-                    "quarantined": other.get("quarantined", 0),
-                    "purged": other.get("purged", 0),
-                }
-            )
-        unassigned = sum(s.count for s in stats if s.camera_id is None)
+    status = archive_status(st.catalog, cfg, now=datetime.now(UTC))
+    rows, unassigned = status.cameras, status.quarantined_without_camera
     if as_json_out:
-        print_json({"site": cfg.site.name, "cameras": rows, "quarantined_without_camera": unassigned})
+        print_json(status.to_dict())
         return
     table = Table(
         "camera",

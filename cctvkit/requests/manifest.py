@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
+
+from cctvkit.requests.coverage import WITHHELD_REASONS
+from cctvkit.requests.kinds import recipient_category
+
+if TYPE_CHECKING:  # the video stack stays out of `release verify`
+    from cctvkit.catalog.request_records import Approval, Request
+    from cctvkit.redact.report import RedactionReport
+    from cctvkit.requests.clips import PlannedClip
+    from cctvkit.requests.coverage import CameraCoverage
+    from cctvkit.requests.cut import CutClip
 
 __all__ = [
     "MANIFEST_FORMAT",
     "MANIFEST_NAME",
     "SUMS_NAME",
+    "ManifestBuilder",
     "ManifestClip",
     "ManifestSource",
     "ReleaseManifest",
     "WithheldPart",
+    "container_tags",
+    "redaction_summary",
+    "unredacted_summary",
 ]
 
 MANIFEST_FORMAT = "cctvkit-release/1"
@@ -219,3 +236,207 @@ class ReleaseManifest:
             "clips": [c.to_dict(tz) for c in self.clips],
             "withheld": [w.to_dict(tz) for w in self.withheld],
         }
+
+
+def redaction_summary(report: RedactionReport) -> dict[str, object]:
+    """A clip's ``redaction`` entry from the engine's report: model, parameters, what was masked."""
+    masked_tracks = [t.track_id for t in report.tracks if not t.kept]
+    return {
+        "engine": "cctvkit.redact",
+        "model": report.detector.name,
+        "weights_sha256": report.detector.sha256,
+        "weights_licence": report.detector.licence,
+        "provider": report.detector.provider,
+        "parameters": report.parameters,
+        "faces_masked": len(masked_tracks),
+        "face_boxes_masked": sum(f.masked_faces for f in report.frames),
+        "unconfirmed_sightings_masked": report.untracked_boxes,
+        "tracks_kept": len(report.kept_tracks),
+        "kept_track_ids": list(report.kept_tracks),
+        "masked_track_ids": masked_tracks,
+        "privacy_zones": len(report.parameters.get("privacy_zones") or []),
+        "masked_fraction_mean": report.masked_fraction_mean,
+        "audio": report.audio,
+        "frames": report.frame_count,
+        "processing_s": report.elapsed_s,
+    }
+
+
+def unredacted_summary(*, zones: int, frames: int, seconds: float) -> dict[str, object]:
+    """A clip's ``redaction`` entry for an approved unredacted police copy (zones masked only)."""
+    return {
+        "engine": "none: unredacted police copy",
+        "faces_masked": 0,
+        "tracks_kept": 0,
+        "privacy_zones": zones,
+        "audio": False,
+        "frames": frames,
+        "processing_s": round(seconds, 3),
+    }
+
+
+def container_tags(cut: CutClip, release_id: str) -> dict[str, str]:
+    """Tags for a released clip's container: its real start (UTC) and its sources (issue #5)."""
+    sources = ", ".join(f"{Path(part.path).name} (id {part.recording_id})" for part in cut.parts)
+    return {
+        "creation_time": cut.start_utc.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "comment": f"cctvkit release {release_id}, faces and privacy zones masked; sources: {sources}",
+    }
+
+
+def _source_entries(cut: CutClip) -> tuple[ManifestSource, ...]:
+    out = []
+    frame_s = 1 / float(Fraction(cut.fps))
+    for part in cut.parts:
+        # Wall-clock times of the frames used: the recording's start plus the frames' own times.
+        start = datetime.fromisoformat(part.first_frame_utc)
+        end = start + timedelta(seconds=part.frames * frame_s)
+        out.append(
+            ManifestSource(
+                part.recording_id,
+                Path(part.path).name,
+                part.sha256,
+                (part.span_start_s, part.span_end_s),
+                part.first_frame_s,
+                part.last_frame_s,
+                part.frames,
+                start,
+                end,
+            )
+        )
+    return tuple(out)
+
+
+class ManifestBuilder:
+    """Collect a release's clips and the parts it leaves out, then build its :class:`ReleaseManifest`.
+
+    Args:
+        release_id: the package's id.
+        created_at: when it is made.
+        operator: who makes it.
+        site_name: the site.
+        timezone: the site's IANA zone.
+        request: the request it answers.
+        redacted: False only for an approved unredacted police copy.
+        approval: that copy's approval.
+    """
+
+    def __init__(
+        self,
+        *,
+        release_id: str,
+        created_at: datetime,
+        operator: str,
+        site_name: str,
+        timezone: str,
+        request: Request,
+        redacted: bool,
+        approval: Approval | None = None,
+    ) -> None:
+        self.release_id = release_id
+        self.created_at = created_at
+        self.operator = operator
+        self.site_name = site_name
+        self.timezone = timezone
+        self.request = request
+        self.redacted = redacted
+        self.approval = approval
+        self.clips: list[ManifestClip] = []
+        self.withheld: list[WithheldPart] = []
+
+    def add_clip(
+        self,
+        clip: PlannedClip,
+        cut: CutClip,
+        *,
+        file: str,
+        sha256: str,
+        size_bytes: int,
+        redaction: dict[str, Any],
+    ) -> ManifestClip:
+        """Add a released clip: where it came from (``cut``'s parts) and how it was redacted."""
+        entry = ManifestClip(
+            file=file,
+            sha256=sha256,
+            size_bytes=size_bytes,
+            camera_id=clip.camera_id,
+            window_seq=clip.window.seq,
+            window_place=clip.window.place,
+            window_start_utc=clip.window.start_utc,
+            window_end_utc=clip.window.end_utc,
+            start_utc=cut.start_utc,
+            end_utc=cut.end_utc,
+            frame_count=cut.frame_count,
+            fps=cut.fps,
+            width=cut.width,
+            height=cut.height,
+            sources=_source_entries(cut),
+            redaction=redaction,
+        )
+        self.clips.append(entry)
+        return entry
+
+    def add_unavailable(self, coverage: Sequence[CameraCoverage]) -> None:
+        """Add the coverage's gaps: no footage, purged, missing, restricted (13.9)."""
+        self.withheld.extend(
+            WithheldPart(
+                c.window.seq,
+                c.camera_id,
+                g.start_utc,
+                g.end_utc,
+                g.reason,
+                g.detail,
+                withheld=g.reason in WITHHELD_REASONS,
+            )
+            for c in coverage
+            for g in c.gaps
+        )
+
+    def add_withheld(self, clip: PlannedClip, reason: str) -> None:
+        """Add a clip staff withheld, with their reason (13.9.1)."""
+        self.withheld.append(
+            WithheldPart(
+                clip.window.seq,
+                clip.camera_id,
+                clip.spans[0].start_utc,
+                clip.spans[-1].end_utc,
+                "withheld",
+                f"clip {clip.number} withheld by {self.operator}: {reason} (13.9)",
+                True,
+            )
+        )
+
+    def build(self) -> ReleaseManifest:
+        """The manifest; ``partial`` when anything was withheld."""
+        request, approval = self.request, self.approval
+        return ReleaseManifest(
+            release_id=self.release_id,
+            created_at=self.created_at,
+            operator=self.operator,
+            site_name=self.site_name,
+            timezone=self.timezone,
+            request={
+                "id": request.id,
+                "type": request.kind,
+                "received_on": request.received_on.isoformat(),
+                "due_on": request.due_on.isoformat(),
+                "requester": request.requester,
+                "police_reference": request.police_reference,
+                "identity_method": request.identity_method,
+                "purpose": request.purpose,
+            },
+            recipient={"name": request.recipient, "category": recipient_category(request.kind)},
+            legal_basis=request.legal_basis,
+            outcome="partial" if any(w.withheld for w in self.withheld) else "released",
+            redacted=self.redacted,
+            approval=None
+            if approval is None
+            else {
+                "scope": approval.scope,
+                "approved_by": approval.approved_by,
+                "approved_at": approval.approved_at.isoformat(),
+                "copy_made_by": self.operator,
+            },
+            clips=tuple(self.clips),
+            withheld=tuple(self.withheld),
+        )

@@ -8,35 +8,37 @@ import shutil
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from fractions import Fraction
+from datetime import UTC, datetime
 from pathlib import Path
 
-from cctvkit.catalog import releases as relq
 from cctvkit.catalog.db import Catalog
 from cctvkit.catalog.request_records import Approval, Release, ReleaseClip, Request
-from cctvkit.config import SiteConfig
+from cctvkit.config import JobsSection, SiteConfig
 from cctvkit.errors import ConflictError, PolicyError, UsageError
 from cctvkit.files import sha256_file
-from cctvkit.jobs import ChunkedRun, make_backend, one_pass_record, redact_chunked
-from cctvkit.redact import RedactionReport, RedactOptions, build_detector
+from cctvkit.jobs import Backend, ChunkedRun, make_backend, one_pass_record, redact_chunked
+from cctvkit.redact import FaceDetector, RedactOptions, build_detector
 from cctvkit.redact.identity import (
     DEFAULT_MAX_DISTANCE,
     FaceEmbedder,
     IdentityMatch,
+    ReferenceFace,
     load_reference,
     redact_keeping_reference,
 )
+from cctvkit.redact.zones import Polygon
 from cctvkit.requests.approval import check_unredacted_allowed
-from cctvkit.requests.clips import PlannedClip, cut_clips, plan_clips, verify_sources
-from cctvkit.requests.coverage import WITHHELD_REASONS, CameraCoverage, find_coverage
+from cctvkit.requests.clips import PlannedClip
 from cctvkit.requests.cut import CutClip
 from cctvkit.requests.disclosure import record_release
-from cctvkit.requests.estimate import lease_ttl
-from cctvkit.requests.ids import release_id
-from cctvkit.requests.kinds import recipient_category, release_blockers
-from cctvkit.requests.lifecycle import get_request
-from cctvkit.requests.manifest import ManifestClip, ManifestSource, ReleaseManifest, WithheldPart
+from cctvkit.requests.kinds import release_blockers
+from cctvkit.requests.manifest import (
+    ManifestBuilder,
+    ReleaseManifest,
+    container_tags,
+    redaction_summary,
+    unredacted_summary,
+)
 from cctvkit.requests.package import (
     check_release_dir,
     staged_archive_path,
@@ -44,12 +46,10 @@ from cctvkit.requests.package import (
     write_manifest_and_sums,
 )
 from cctvkit.requests.plain_copy import copy_unredacted
+from cctvkit.requests.run import RequestPlan, clip_run, plan_request
 from cctvkit.requests.sealed import seal_directory
-from cctvkit.requests.session import request_run
-from cctvkit.requests.workspace import work_dir
-from cctvkit.retention.leases import leased
 
-__all__ = ["ProcessOptions", "ProcessResult", "process_request"]
+__all__ = ["ClipOutcome", "ProcessOptions", "ProcessResult", "process_request"]
 
 log = logging.getLogger(__name__)
 
@@ -96,78 +96,126 @@ class ProcessResult:
     manifest: ReleaseManifest
 
 
-def _unavailable_parts(coverage: Sequence[CameraCoverage]) -> list[WithheldPart]:
-    return [
-        WithheldPart(
-            c.window.seq,
-            c.camera_id,
-            g.start_utc,
-            g.end_utc,
-            g.reason,
-            g.detail,
-            withheld=g.reason in WITHHELD_REASONS,
-        )
-        for c in coverage
-        for g in c.gaps
-    ]
+@dataclass(frozen=True, slots=True)
+class ClipOutcome:
+    """What rendering one clip of a release produced.
+
+    Attributes:
+        frames: frames written.
+        faces_masked: face tracks masked.
+        tracks_kept: face tracks left visible.
+        elapsed_s: seconds the render took.
+        redaction: the manifest's ``redaction`` entry for the clip.
+        identity: the ``keep_face`` decisions, if a photo was given.
+        unknown_kept_tracks: requested kept ids no track of the clip had.
+    """
+
+    frames: int
+    faces_masked: int
+    tracks_kept: int
+    elapsed_s: float
+    redaction: dict[str, object]
+    identity: IdentityMatch | None = None
+    unknown_kept_tracks: tuple[int, ...] = ()
 
 
-def _source_entries(cut: CutClip) -> tuple[ManifestSource, ...]:
-    out = []
-    frame_s = 1 / float(Fraction(cut.fps))
-    for part in cut.parts:
-        # Wall-clock times of the frames used: the recording's start plus the frames' own times.
-        start = datetime.fromisoformat(part.first_frame_utc)
-        end = start + timedelta(seconds=part.frames * frame_s)
-        out.append(
-            ManifestSource(
-                part.recording_id,
-                Path(part.path).name,
-                part.sha256,
-                (part.span_start_s, part.span_end_s),
-                part.first_frame_s,
-                part.last_frame_s,
-                part.frames,
-                start,
-                end,
+@dataclass(frozen=True, slots=True)
+class _Redactor:
+    """The redacting renderer for a release: detector (and face reference) loaded once, chunks
+    run on the ``[jobs]`` backend (issue 16)."""
+
+    options: RedactOptions
+    detector: FaceDetector
+    reference: ReferenceFace | None
+    embedder: FaceEmbedder | None
+    max_distance: float
+    jobs: JobsSection
+    backend: Backend
+
+    def render(
+        self,
+        cut: CutClip,
+        output: Path,
+        *,
+        zones: Sequence[Polygon],
+        keep: Sequence[int],
+        report_path: Path,
+        metadata: dict[str, str],
+        progress: Callable[[int, int], None] | None,
+        jobs_dir: Path,
+        job_owner: str,
+        label: str,
+    ) -> ClipOutcome:
+        identity = None
+        if self.reference is not None and self.embedder is not None:
+            report, identity = redact_keeping_reference(
+                Path(cut.path),
+                output,
+                self.reference,
+                embedder=self.embedder,
+                options=self.options,
+                privacy_zones=zones,
+                keep_tracks=keep,
+                max_distance=self.max_distance,
+                detector=self.detector,
+                progress=progress,
+                report_path=report_path,
+                metadata=metadata,
             )
+            # One pass (the photo is matched against one analysis' tracks): one chunk, here.
+            run = ChunkedRun(report, (one_pass_record(report),), "this process (--keep-face)")
+        else:
+            run = redact_chunked(
+                Path(cut.path),
+                output,
+                options=self.options,
+                settings=self.jobs,
+                backend=self.backend,
+                directory=jobs_dir,
+                owner=job_owner,
+                privacy_zones=zones,
+                keep_tracks=keep,
+                detector=self.detector,
+                progress=progress,
+                report_path=report_path,
+                metadata=metadata,
+                label=label,
+            )
+            report = run.report
+        summary = redaction_summary(report)
+        # Which worker redacted which frames: the release names the hosts that saw them.
+        summary["jobs"] = {"backend": run.backend, "chunks": [c.to_dict() for c in run.chunks]}
+        if identity is not None:
+            summary["identity"] = identity.to_dict()
+        return ClipOutcome(
+            report.frame_count,
+            int(summary["faces_masked"]),  # type: ignore[call-overload]
+            len(report.kept_tracks),
+            report.elapsed_s,
+            summary,
+            identity,
+            report.unknown_kept_tracks,
         )
-    return tuple(out)
 
 
-def _container_tags(cut: CutClip, rel_id: str) -> dict[str, str]:
-    """Tags for a released clip's container: its real start (UTC) and its sources (issue #5)."""
-    sources = ", ".join(f"{Path(part.path).name} (id {part.recording_id})" for part in cut.parts)
-    return {
-        "creation_time": cut.start_utc.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "comment": f"cctvkit release {rel_id}, faces and privacy zones masked; sources: {sources}",
-    }
+def _redactor(options: ProcessOptions, jobs: JobsSection, backend: Backend) -> _Redactor:
+    detector = build_detector(options.redact)
+    embedder = reference = None
+    if options.keep_face is not None:
+        embedder = FaceEmbedder()
+        reference = load_reference(
+            options.keep_face, detector=detector, embedder=embedder, threshold=options.redact.threshold
+        )
+    return _Redactor(
+        options.redact, detector, reference, embedder, options.max_face_distance, jobs, backend
+    )
 
 
-def _redaction_summary(report: RedactionReport, run: ChunkedRun) -> dict[str, object]:
-    masked_tracks = [t.track_id for t in report.tracks if not t.kept]
-    # Which worker redacted which frames (issue 16): the release names the hosts that saw them.
-    chunks = {"backend": run.backend, "chunks": [c.to_dict() for c in run.chunks]}
-    return {
-        "engine": "cctvkit.redact",
-        "model": report.detector.name,
-        "weights_sha256": report.detector.sha256,
-        "weights_licence": report.detector.licence,
-        "provider": report.detector.provider,
-        "parameters": report.parameters,
-        "faces_masked": len(masked_tracks),
-        "face_boxes_masked": sum(f.masked_faces for f in report.frames),
-        "unconfirmed_sightings_masked": report.untracked_boxes,
-        "tracks_kept": len(report.kept_tracks),
-        "kept_track_ids": list(report.kept_tracks),
-        "masked_track_ids": masked_tracks,
-        "privacy_zones": len(report.parameters.get("privacy_zones") or []),
-        "masked_fraction_mean": report.masked_fraction_mean,
-        "audio": report.audio,
-        "frames": report.frame_count,
-        "processing_s": report.elapsed_s,
-        "jobs": chunks,
-    }
+def _render_unredacted(cut: CutClip, output: Path, zones: Sequence[Polygon]) -> ClipOutcome:
+    """The approved police copy: only the privacy zones masked."""
+    frames, seconds = copy_unredacted(Path(cut.path), output, privacy_zones=zones)
+    summary = unredacted_summary(zones=len(zones), frames=frames, seconds=seconds)
+    return ClipOutcome(frames, 0, 0, seconds, summary)
 
 
 def _check_choices(
@@ -206,6 +254,7 @@ def process_request(
     options: ProcessOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
     now: datetime | None = None,
+    plan: RequestPlan | None = None,
 ) -> ProcessResult:
     """Produce a release package for a request and record it in the disclosure log.
 
@@ -216,6 +265,10 @@ def process_request(
     police copy, mask the zones only; write the clips, ``manifest.json`` and ``SHA256SUMS`` in a
     staging directory; optionally seal it; then in one transaction record the release, its clips,
     the disclosure and the audit records, and rename the staging directory into place.
+
+    Args:
+        plan: the request's clips as :func:`~cctvkit.requests.run.plan_request` numbered them
+            (what ``options``' clip numbers refer to); found here if None.
 
     Raises:
         PolicyError: identity not verified, refused, restricted footage only, no approval for an
@@ -229,39 +282,41 @@ def process_request(
     """
     now = now or datetime.now(UTC)
     options = options or ProcessOptions()
-    request = get_request(catalog, request_id)
-    coverage = find_coverage(catalog, request)
-    all_clips = plan_clips(coverage)
-    approval = _check_choices(request, all_clips, options, actor)
-    clips = [c for c in all_clips if c.number not in options.withhold]
+    plan = plan or plan_request(catalog, request_id)
+    if plan.request.id != request_id:
+        raise UsageError(f"the clip plan is of request {plan.request.id}, not {request_id}")
+    request = plan.request
+    approval = _check_choices(request, plan.clips, options, actor)
+    clips = [c for c in plan.clips if c.number not in options.withhold]
     release_root = check_release_dir(config.release_dir, config.archive_roots)
-    with catalog.read() as conn:
-        rel_id = release_id(request.id, relq.count_releases(conn, request.id) + 1)
-    final = release_root / rel_id
-    work = work_dir(config, request.id)
-    recording_ids = sorted({r for c in clips for r in c.recording_ids})
-    entries: list[ManifestClip] = []
     rows: list[ReleaseClip] = []
     with (
-        request_run(catalog, config, request.id, actor=actor, release_id=rel_id),
-        leased(
+        clip_run(
             catalog,
-            recording_ids,
+            config,
+            plan,
+            actor=actor,
             holder=f"request {request.id} pid {os.getpid()}",
-            ttl=lease_ttl(catalog, sum(round(s.duration_s * s.fps) for c in clips for s in c.spans)),
-        ),
-        staged_package(final) as stage,
+            clips=clips,
+            release=True,
+        ) as run,
+        staged_package(release_root / str(run.release_id)) as stage,
         closing(make_backend(config.jobs)) as backend,
     ):
-        hashes = verify_sources(clips)
-        cuts = cut_clips(clips, work, hashes)
-        detector = None if options.unredacted else build_detector(options.redact)
-        embedder = reference = None
-        if options.keep_face is not None and detector is not None:
-            embedder = FaceEmbedder()
-            reference = load_reference(
-                options.keep_face, detector=detector, embedder=embedder, threshold=options.redact.threshold
-            )
+        rel_id = str(run.release_id)
+        final = release_root / rel_id
+        cuts = run.cut()
+        redactor = None if options.unredacted else _redactor(options, config.jobs, backend)
+        builder = ManifestBuilder(
+            release_id=rel_id,
+            created_at=now,
+            operator=actor,
+            site_name=config.site.name,
+            timezone=config.site.timezone,
+            request=request,
+            redacted=not options.unredacted,
+            approval=approval,
+        )
         (stage / "clips").mkdir(mode=0o700)
         for clip in clips:
             cut = cuts[clip.number]
@@ -269,89 +324,36 @@ def process_request(
             zones = camera.privacy_zones if camera else []
             local = cut.start_utc.astimezone(config.tz)
             name = f"clips/{clip.number:02d}-{clip.camera_id}-{local:%Y%m%dT%H%M%S}.mp4"
-            if options.unredacted:
-                frames, seconds = copy_unredacted(Path(cut.path), stage / name, privacy_zones=zones)
-                summary: dict[str, object] = {
-                    "engine": "none: unredacted police copy",
-                    "faces_masked": 0,
-                    "tracks_kept": 0,
-                    "privacy_zones": len(zones),
-                    "audio": False,
-                    "frames": frames,
-                    "processing_s": round(seconds, 3),
-                }
-                faces, kept, elapsed = 0, 0, seconds
+            if redactor is None:
+                outcome = _render_unredacted(cut, stage / name, zones)
             else:
-                keep = sorted(options.keep_tracks.get(clip.number, ()))
-                identity: IdentityMatch | None = None
-                report_path = work / f"release-{rel_id}-clip-{clip.number:02d}.redaction.json"
-                if reference is not None and embedder is not None:
-                    report, identity = redact_keeping_reference(
-                        Path(cut.path),
-                        stage / name,
-                        reference,
-                        embedder=embedder,
-                        options=options.redact,
-                        privacy_zones=zones,
-                        keep_tracks=keep,
-                        max_distance=options.max_face_distance,
-                        detector=detector,
-                        progress=progress,
-                        report_path=report_path,
-                        metadata=_container_tags(cut, rel_id),
-                    )
-                    # One pass (the reference is matched against one analysis' tracks): one chunk.
-                    run = ChunkedRun(report, (one_pass_record(report),), "this process (--keep-face)")
-                else:
-                    run = redact_chunked(
-                        Path(cut.path),
-                        stage / name,
-                        options=options.redact,
-                        settings=config.jobs,
-                        backend=backend,
-                        directory=work / "jobs",
-                        owner=f"{request.id}/clip-{clip.number:02d}",
-                        privacy_zones=zones,
-                        keep_tracks=keep,
-                        detector=detector,
-                        progress=progress,
-                        report_path=report_path,
-                        metadata=_container_tags(cut, rel_id),
-                        label=f"clip {clip.number}",
-                    )
-                    report = run.report
-                if report.unknown_kept_tracks:
+                outcome = redactor.render(
+                    cut,
+                    stage / name,
+                    zones=zones,
+                    keep=sorted(options.keep_tracks.get(clip.number, ())),
+                    report_path=run.work / f"release-{rel_id}-clip-{clip.number:02d}.redaction.json",
+                    metadata=container_tags(cut, rel_id),
+                    progress=progress,
+                    jobs_dir=run.work / "jobs",
+                    job_owner=f"{request.id}/clip-{clip.number:02d}",
+                    label=f"clip {clip.number}",
+                )
+                if outcome.unknown_kept_tracks:
                     raise UsageError(
-                        f"clip {clip.number}: track id(s) {list(report.unknown_kept_tracks)} do not exist; "
+                        f"clip {clip.number}: track id(s) {list(outcome.unknown_kept_tracks)} do not exist; "
                         f"pick ids from `cctvkit request review {request.id}`"
                     )
-                frames = report.frame_count
-                summary = _redaction_summary(report, run)
-                if identity is not None:
-                    summary["identity"] = identity.to_dict()
-                faces, kept, elapsed = int(summary["faces_masked"]), len(report.kept_tracks), report.elapsed_s
-            if frames != cut.frame_count:
-                raise ConflictError(f"clip {clip.number}: wrote {frames} of {cut.frame_count} frames")
+            if outcome.frames != cut.frame_count:
+                raise ConflictError(f"clip {clip.number}: wrote {outcome.frames} of {cut.frame_count} frames")
             digest = sha256_file(stage / name)
-            entries.append(
-                ManifestClip(
-                    file=name,
-                    sha256=digest,
-                    size_bytes=(stage / name).stat().st_size,
-                    camera_id=clip.camera_id,
-                    window_seq=clip.window.seq,
-                    window_place=clip.window.place,
-                    window_start_utc=clip.window.start_utc,
-                    window_end_utc=clip.window.end_utc,
-                    start_utc=cut.start_utc,
-                    end_utc=cut.end_utc,
-                    frame_count=cut.frame_count,
-                    fps=cut.fps,
-                    width=cut.width,
-                    height=cut.height,
-                    sources=_source_entries(cut),
-                    redaction=summary,
-                )
+            builder.add_clip(
+                clip,
+                cut,
+                file=name,
+                sha256=digest,
+                size_bytes=(stage / name).stat().st_size,
+                redaction=outcome.redaction,
             )
             rows.append(
                 ReleaseClip(
@@ -360,58 +362,18 @@ def process_request(
                     clip.window.seq,
                     cut.start_utc,
                     cut.end_utc,
-                    frames,
+                    outcome.frames,
                     digest,
-                    faces,
-                    kept,
-                    round(elapsed, 3),
+                    outcome.faces_masked,
+                    outcome.tracks_kept,
+                    round(outcome.elapsed_s, 3),
                 )
             )
-        withheld = _unavailable_parts(coverage) + [
-            WithheldPart(
-                c.window.seq,
-                c.camera_id,
-                c.spans[0].start_utc,
-                c.spans[-1].end_utc,
-                "withheld",
-                f"clip {c.number} withheld by {actor}: {options.withhold[c.number]} (13.9)",
-                True,
-            )
-            for c in all_clips
-            if c.number in options.withhold
-        ]
-        outcome = "partial" if any(w.withheld for w in withheld) else "released"
-        manifest = ReleaseManifest(
-            release_id=rel_id,
-            created_at=now,
-            operator=actor,
-            site_name=config.site.name,
-            timezone=config.site.timezone,
-            request={
-                "id": request.id,
-                "type": request.kind,
-                "received_on": request.received_on.isoformat(),
-                "due_on": request.due_on.isoformat(),
-                "requester": request.requester,
-                "police_reference": request.police_reference,
-                "identity_method": request.identity_method,
-                "purpose": request.purpose,
-            },
-            recipient={"name": request.recipient, "category": recipient_category(request.kind)},
-            legal_basis=request.legal_basis,
-            outcome=outcome,
-            redacted=not options.unredacted,
-            approval=None
-            if approval is None
-            else {
-                "scope": approval.scope,
-                "approved_by": approval.approved_by,
-                "approved_at": approval.approved_at.isoformat(),
-                "copy_made_by": actor,
-            },
-            clips=tuple(entries),
-            withheld=tuple(withheld),
-        )
+        builder.add_unavailable(plan.coverage)
+        for clip in plan.clips:
+            if clip.number in options.withhold:
+                builder.add_withheld(clip, options.withhold[clip.number])
+        manifest = builder.build()
         manifest_sha = write_manifest_and_sums(stage, manifest)
         archive = None
         if options.passphrase:
@@ -438,9 +400,9 @@ def process_request(
         "release %s for %s: %d clip(s), %s, %d part(s) not released",
         rel_id,
         request.id,
-        len(entries),
-        outcome,
-        len(withheld),
+        len(manifest.clips),
+        manifest.outcome,
+        len(manifest.withheld),
     )
     sealed = Path(release.archive_path) if release.archive_path else None
     return ProcessResult(release, final, sealed, manifest)

@@ -2,7 +2,8 @@
 
 Analysis only: each clip is cut, detected and tracked, nothing is encoded. The stored analysis
 (``clip-NN.analysis.json``) is kept beside the sheet, so a later render or a review page can show
-the masks without detecting again.
+the masks without detecting again. A clip long enough for several chunks (issue 16) is reviewed
+through the same chunk jobs as its release, so the ids on its sheet hold there.
 """
 
 from __future__ import annotations
@@ -23,13 +24,7 @@ from cctvkit.redact import RedactOptions, TrackSummary, build_detector, review_p
 from cctvkit.redact.analysis import analyze, collect
 from cctvkit.redact.pipeline import write_review
 from cctvkit.redact.report import write_json
-from cctvkit.requests.clips import cut_clips, plan_clips, verify_sources
-from cctvkit.requests.coverage import find_coverage
-from cctvkit.requests.estimate import lease_ttl
-from cctvkit.requests.lifecycle import get_request
-from cctvkit.requests.session import request_run
-from cctvkit.requests.workspace import work_dir
-from cctvkit.retention.leases import leased
+from cctvkit.requests.run import RequestPlan, clip_run, plan_request
 from cctvkit.video.timeline import frame_timeline
 
 __all__ = ["ReviewSheet", "review_request"]
@@ -74,6 +69,7 @@ def review_request(
     options: RedactOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
     now: datetime | None = None,
+    plan: RequestPlan | None = None,
 ) -> list[ReviewSheet]:
     """Cut each clip of the request and analyse it (detect and track, no encode) for its contact sheet.
 
@@ -85,28 +81,21 @@ def review_request(
     """
     now = now or datetime.now(UTC)
     options = options or RedactOptions()
-    request = get_request(catalog, request_id)
-    if not request.is_open:
+    plan = plan or plan_request(catalog, request_id)
+    if not plan.request.is_open:
         raise ConflictError(f"request {request_id} is closed")
-    clips = plan_clips(find_coverage(catalog, request))
-    if not clips:
+    if not plan.clips:
         raise ConflictError(f"request {request_id}: no footage to review (see `cctvkit request find`)")
-    work = work_dir(config, request_id)
-    review_dir = work / "review"
-    review_dir.mkdir(mode=0o700, exist_ok=True)
-    detector = build_detector(options)
     sheets = []
-    recording_ids = sorted({r for c in clips for r in c.recording_ids})
-    frames = sum(round(s.duration_s * s.fps) for c in clips for s in c.spans)
-    ttl = lease_ttl(catalog, frames)
     with (
-        request_run(catalog, config, request_id, actor=actor),
-        leased(catalog, recording_ids, holder=f"review of request {request_id}", ttl=ttl),
+        clip_run(catalog, config, plan, actor=actor, holder=f"review of request {request_id}") as run,
         closing(make_backend(config.jobs)) as backend,
     ):
-        hashes = verify_sources(clips)
-        cuts = cut_clips(clips, work, hashes)
-        for clip in clips:
+        review_dir = run.work / "review"
+        review_dir.mkdir(mode=0o700, exist_ok=True)
+        detector = build_detector(options)
+        cuts = run.cut()
+        for clip in run.clips:
             cut = cuts[clip.number]
             chunks = clip_chunks(
                 frame_timeline(Path(cut.path)),
@@ -137,7 +126,7 @@ def review_request(
                     options=options,
                     settings=config.jobs,
                     backend=backend,
-                    directory=work / "jobs",
+                    directory=run.work / "jobs",
                     owner=f"{request_id}/clip-{clip.number:02d}",
                     privacy_zones=camera.privacy_zones if camera else (),
                     detector=detector,
@@ -160,6 +149,7 @@ def review_request(
                     found,
                 )
             )
+    recording_ids = sorted({r for c in run.clips for r in c.recording_ids})
     with catalog.write() as conn:
         # Staff saw unmasked faces on the sheets: that is a viewing, and it is logged (7.1).
         write_audit(

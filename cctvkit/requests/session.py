@@ -7,12 +7,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from cctvkit.catalog import releases as relq
 from cctvkit.catalog.db import Catalog
 from cctvkit.config import SiteConfig
-from cctvkit.errors import ConflictError
 from cctvkit.files import check_private
-from cctvkit.requests.ids import release_id as format_release_id
 from cctvkit.requests.recovery import Recovery, recover_release_dir, sweep_work_dir
 from cctvkit.requests.workspace import work_dir
 from cctvkit.retention.lock import FileLock
@@ -39,35 +36,27 @@ def request_run(
     request_id: str,
     *,
     actor: str,
-    release_id: str | None = None,
+    release: bool = False,
 ) -> Iterator[Recovery]:
     """Hold the request's lock for a review or release run, after checking and tidying up.
 
     Two operators working on one request would write the same working clips and claim the same
     release number; the second is refused at once (``LockedError``) instead (issue 7). Holding the
     lock, the request's stale temporary files are removed; for a release run, dead runs' staging
-    leftovers in the release directory are settled (:mod:`cctvkit.requests.recovery`) and
-    ``release_id`` is checked to still be the next number.
+    leftovers in the release directory are settled (:mod:`cctvkit.requests.recovery`), so the
+    next release number can be chosen under the lock (:func:`cctvkit.requests.run.clip_run`).
 
     Raises:
         PermissionsError: the data, work or release directory or the catalog is open to others.
         LockedError: another run on this request is under way.
-        ConflictError: another run recorded ``release_id`` after this one chose it.
     """
     check_private(private_paths(catalog, config))
     work = work_dir(config, request_id)
     with FileLock(work / LOCK_NAME, what=f"run on request {request_id}"):
         recovery = sweep_work_dir(work)
-        if release_id is not None:
+        if release:
             found = recover_release_dir(catalog, Path(os.path.realpath(config.release_dir)), actor=actor)
             recovery.published.extend(found.published)
             recovery.removed.extend(found.removed)
             recovery.live.extend(found.live)
-            with catalog.read() as conn:
-                expected = format_release_id(request_id, relq.count_releases(conn, request_id) + 1)
-            if expected != release_id:
-                raise ConflictError(
-                    f"another run recorded release {release_id} of {request_id} meanwhile; run the command "
-                    "again for the next release"
-                )
         yield recovery

@@ -77,3 +77,15 @@ def test_backup_refuses_to_overwrite(site: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["-c", str(site), "backup", str(dest)], env={"CCTVKIT_OPERATOR": "t"})
     assert result.exit_code == 13 and "exists" in result.stderr
     assert dest.read_bytes() == b"keep me"
+
+
+def test_a_library_backup_is_audited(site: Path, tmp_path: Path) -> None:
+    from cctvkit.audit_log import check_audit_log, list_audit_records
+    from cctvkit.backup import back_up
+
+    catalog = open_catalog(load_config(site).database_url)
+    done = back_up(catalog, tmp_path / "lib.bak", actor="scheduler")
+    (record,) = list_audit_records(catalog, actions=["catalog.backup"])
+    assert record.actor == "scheduler"
+    assert json.loads(record.details)["sha256"] == done.sha256
+    assert check_audit_log(catalog).ok
