@@ -9,6 +9,7 @@ chunked release), and the package must verify.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -102,7 +103,7 @@ def test_celery_release_survives_a_killed_worker(tmp_path: Path, redis_server: R
             worker.wait_ready()
         process = subprocess.Popen(
             [sys.executable, "-m", "cctvkit", "-c", str(site), "request", "process", rid, "--json"],
-            env={"PYTHONPATH": str(REPO), "CCTVKIT_OPERATOR": "j.smith", "PATH": "/usr/bin:/bin"},
+            env={**os.environ, "PYTHONPATH": str(REPO), "CCTVKIT_OPERATOR": "j.smith"},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
