@@ -122,6 +122,12 @@ def celery_backend(settings: JobsSection, work: Path) -> tuple[CeleryBackend, Ca
     return CeleryBackend(settings), stop
 
 
+def _done(row: tuple[str, int, float, Path], frames: int) -> None:
+    """One line as each run ends (a long run interrupted still leaves its figures)."""
+    label, _, wall, _ = row
+    console.print(f"  {label}: {wall:.1f} s, {frames / wall:.1f} fps (load {os.getloadavg()[0]:.1f})")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=120, help="clip length (multiple of 20 s)")
@@ -142,6 +148,7 @@ def main() -> int:
         started = time.perf_counter()
         redact_video(clip, work / "one-pass.mp4", options=options, detector=detector)
         rows.append(("one pass", 1, time.perf_counter() - started, work / "one-pass.mp4"))
+        _done(rows[-1], frames)
         runs: list[tuple[str, int, Callable[[], object]]] = [
             (f"local {n}", n, lambda n=n: LocalBackend(n)) for n in (1, 2, 4)
         ]
@@ -157,6 +164,7 @@ def main() -> int:
             finally:
                 backend.close()  # type: ignore[attr-defined]
             rows.append((label, processes, time.perf_counter() - started, out))
+            _done(rows[-1], frames)
         if not args.no_celery:
             backend, stop = celery_backend(settings, work / "celery")
             try:
@@ -167,6 +175,7 @@ def main() -> int:
                     directory=work / "jobs-celery", owner="bench",
                 )
                 rows.append(("celery 2 workers", 2, time.perf_counter() - started, out))
+                _done(rows[-1], frames)
             finally:
                 stop()
         source_pts, _ = frame_digests(clip)
