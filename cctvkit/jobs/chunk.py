@@ -291,6 +291,9 @@ def run_chunk(job: ChunkJob) -> str:
                     privacy_zones=[[tuple(p) for p in zone] for zone in job.privacy_zones],
                     keep_tracks=job.keep_tracks,
                     progress=progress,
+                    # Deterministic encoding: a chunk redone elsewhere is the same bytes (the
+                    # parallelism is across chunks; one encoder thread keeps up with detection).
+                    encoder_threads=1,
                 )
             write_json(report.to_dict(), job.report_path)
         except Exception as exc:  # any failure of the chunk (a bug too) is an attempt that failed

@@ -38,6 +38,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+JOB_FORMAT = 2
+"""Part of every job's settings hash: bumped when a job's output changes for the same settings
+(2: segments encoded with one x264 thread, byte-identical from run to run)."""
+
 DEFAULT_CHUNK_S = 60.0
 """Chunk length when chunks run in parallel and ``[jobs] chunk_s`` is not set: the context
 around each chunk (about 3 s at the defaults) costs ~5 %, and a lost chunk ~1 minute of work."""
@@ -161,6 +165,7 @@ def plan_jobs(
         )
         own_keep = [t for t in keep if chunk.track_id_offset <= t < chunk.track_id_offset + TRACK_ID_BLOCK]
         settings_hash = ChunkJob.settings_hash(
+            format=JOB_FORMAT,
             input=digest,
             span=span,
             frame_range=frame_range,
