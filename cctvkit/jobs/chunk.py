@@ -228,17 +228,12 @@ def _claim(job: ChunkJob) -> Iterator[bool]:
         claim.unlink(missing_ok=True)
 
 
-_DETECTORS: dict[str, Any] = {}
-"""Detectors built in this worker process, by options (loading one costs ~0.3 s per chunk)."""
-
-
 def _detector(options: RedactOptions) -> Any:
+    """A new detector for each job (~0.3 s): one reused across jobs was measured to change the
+    next job's output after other footage (issue 16), and a job must be a function of its inputs."""
     from cctvkit.redact.pipeline import build_detector
 
-    key = json.dumps(options.to_dict(), sort_keys=True)
-    if key not in _DETECTORS:
-        _DETECTORS[key] = build_detector(options)
-    return _DETECTORS[key]
+    return build_detector(options)
 
 
 def run_chunk(job: ChunkJob) -> str:

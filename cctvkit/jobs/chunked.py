@@ -38,9 +38,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-JOB_FORMAT = 2
+JOB_FORMAT = 3
 """Part of every job's settings hash: bumped when a job's output changes for the same settings
-(2: segments encoded with one x264 thread, byte-identical from run to run)."""
+(2: segments encoded with one x264 thread; 3: a fresh detector per job)."""
 
 DEFAULT_CHUNK_S = 60.0
 """Chunk length when chunks run in parallel and ``[jobs] chunk_s`` is not set: the context
