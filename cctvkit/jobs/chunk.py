@@ -108,6 +108,11 @@ class ChunkJob:
     def report_path(self) -> Path:
         return self.path / "report.json"
 
+    @property
+    def analysis_path(self) -> Path:
+        """The chunk's stored analysis (every analysed frame, context included; its own ids)."""
+        return self.path / "analysis.json"
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -305,6 +310,7 @@ def run_chunk(job: ChunkJob) -> str:
                 detector=_detector(options),
                 progress=progress,
                 report_path=job.report_path,
+                on_stored=lambda stored: write_json(stored.to_dict(), job.analysis_path),
                 # Deterministic encoding: a chunk redone elsewhere is the same bytes (the
                 # parallelism is across chunks; one encoder thread keeps up with detection).
                 encoder_threads=1,

@@ -18,9 +18,10 @@ from cctvkit.config import JobsSection
 from cctvkit.errors import UsageError
 from cctvkit.files import atomic_path, sha256_file
 from cctvkit.jobs.chunk import ChunkJob, job_state
-from cctvkit.jobs.merge import joined_report, write_review_from_report
+from cctvkit.jobs.merge import joined_analysis, joined_report, write_review_from_report
 from cctvkit.jobs.plan import TRACK_ID_BLOCK, Chunk, context_frames, plan_chunks
 from cctvkit.jobs.runner import Backend, LocalBackend, run_jobs
+from cctvkit.redact.analysis import StoredAnalysis
 from cctvkit.redact.options import AuditOptions, RedactOptions
 from cctvkit.redact.render import FrameBoxes
 from cctvkit.redact.report import RedactionReport, write_json
@@ -236,6 +237,7 @@ def redact_chunked(
     extra_masks: FrameBoxes | None = None,
     audit: AuditOptions | None = None,
     audit_detectors: tuple[Any, Any] | None = None,
+    analysis_path: Path | None = None,
 ) -> ChunkedRun:
     """Redact ``input_path`` into ``output_path`` as chunk jobs on ``backend``, joined frame-exactly.
 
@@ -275,6 +277,8 @@ def redact_chunked(
         audit: the release audit (default: :class:`AuditOptions`, on).
         audit_detectors: the audit's detectors, loaded, for the in-process path (chunk jobs
             load their own).
+        analysis_path: also write the clip's stored analysis here (the chunks' analyses
+            joined, see :func:`~cctvkit.jobs.merge.joined_analysis`; what the review page reads).
 
     Returns:
         The joined report and where each chunk ran.
@@ -315,6 +319,7 @@ def redact_chunked(
             audit=audit,
             audit_detectors=audit_detectors,
             extra_masks=extra_masks,
+            on_stored=None if analysis_path is None else lambda s: write_json(s.to_dict(), analysis_path),
             privacy_zones=privacy_zones,
             keep_tracks=keep_tracks,
             detector=detector,
@@ -341,6 +346,9 @@ def redact_chunked(
     if audit.enabled and report.audit_remaining:
         log.warning("audit: %d face(s) still visible in %s", report.audit_remaining, output_path)
     write_json(report.to_dict(), report_path)
+    if analysis_path is not None:
+        stored = [StoredAnalysis.from_dict(_load(job.analysis_path)) for job in jobs]
+        write_json(joined_analysis(stored, chunks, report).to_dict(), analysis_path)
     if review:
         write_review_from_report(input_path, output_path, report)
     records = []

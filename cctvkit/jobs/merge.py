@@ -10,13 +10,14 @@ from pathlib import Path
 import numpy as np
 
 from cctvkit.jobs.plan import Chunk
+from cctvkit.redact.analysis import FramePlan, StoredAnalysis
 from cctvkit.redact.pipeline import review_paths
 from cctvkit.redact.report import FrameStat, RedactionReport, TrackSummary, write_json
 from cctvkit.redact.review import TrackGallery, write_contact_sheet
 from cctvkit.video import VideoReader
 from cctvkit.video.timeline import FrameTimeline
 
-__all__ = ["joined_audit", "joined_report", "write_review_from_report"]
+__all__ = ["joined_analysis", "joined_audit", "joined_report", "write_review_from_report"]
 
 
 def write_review_from_report(input_path: Path, output_path: Path, report: RedactionReport) -> None:
@@ -111,6 +112,36 @@ def joined_report(
     )
 
 
+def joined_analysis(
+    analyses: Sequence[StoredAnalysis], chunks: Sequence[Chunk], report: RedactionReport
+) -> StoredAnalysis:
+    """One stored analysis of the whole clip from its chunks' (each with its context): each chunk's
+    own frames' plans, numbered in the clip with the chunk's track ids, and the joined tracks.
+
+    What the review page reads (issue 15): it shows and previews a chunked clip's masks, and its
+    manual masks (clip frame numbers) reach the chunks that hold their frames.
+    """
+    frames: list[FramePlan] = []
+    for stored, chunk in zip(analyses, chunks, strict=True):
+        offset = chunk.track_id_offset
+        for plan in stored.frames:
+            index = plan.index + chunk.context_first
+            if chunk.first <= index < chunk.end:
+                ids = tuple(t + offset if t >= 0 else t for t in plan.tracker_id)
+                frames.append(replace(plan, index=index, tracker_id=ids))
+    first = analyses[0].summary
+    clip = replace(first.clip, span_s=None, expected_frames=len(frames))
+    summary = replace(
+        first,
+        clip=clip,
+        frame_count=len(frames),
+        tracks=report.tracks,
+        untracked_boxes=report.untracked_boxes,
+    )
+    return StoredAnalysis(summary, tuple(frames))
+
+
+_PER_CHUNK = ("frames_checked", "findings", "re_masked", "rounds", "remaining", "kept_skipped")
 _SUMMED = ("frames_checked", "findings", "re_masked", "kept_skipped", "remaining", "elapsed_s", "re_render_s")
 
 
@@ -140,7 +171,7 @@ def joined_audit(reports: Sequence[RedactionReport], chunks: Sequence[Chunk]) ->
         {
             "index": chunk.index,
             "first_frame": chunk.first,
-            **{k: audit.get(k) for k in ("frames_checked", "findings", "re_masked", "rounds", "remaining")},  # type: ignore[union-attr]
+            **{k: audit.get(k) for k in _PER_CHUNK},  # type: ignore[union-attr]
         }
         for audit, chunk in zip(audits, chunks, strict=True)
     ]

@@ -47,8 +47,8 @@ class ReviewSheet:
         end_utc: the clip's end.
         sheet_path: PNG contact sheet, one thumbnail per track with its id (unmasked; private).
         tracks_path: the tracks as JSON.
-        analysis_path: the clip's stored analysis (per-frame mask plans, :class:`StoredAnalysis` JSON);
-            for a clip reviewed in chunks (issue 16), the joined redaction report.
+        analysis_path: the clip's stored analysis (per-frame mask plans, :class:`StoredAnalysis` JSON;
+            for a clip reviewed in chunks (issue 16), the chunks' analyses joined).
         tracks: the face tracks found.
     """
 
@@ -124,7 +124,7 @@ def review_request(
                 # the chunks that keep no track are reused there); they encode a masked preview.
                 camera = config.camera(clip.camera_id)
                 preview = review_dir / f"clip-{clip.number:02d}.mp4"
-                analysis_path = review_dir / f"clip-{clip.number:02d}.redaction.json"
+                analysis_path = review_dir / f"clip-{clip.number:02d}.analysis.json"
                 found = redact_chunked(
                     Path(cut.path),
                     preview,
@@ -136,7 +136,8 @@ def review_request(
                     privacy_zones=camera.privacy_zones if camera else (),
                     detector=detector,
                     progress=progress,
-                    report_path=analysis_path,
+                    report_path=review_dir / f"clip-{clip.number:02d}.redaction.json",
+                    analysis_path=analysis_path,
                     label=f"clip {clip.number}",
                     review=True,
                     # audited as the release's chunks are by default, so it reuses them

@@ -1,8 +1,10 @@
-"""The release audit in chunk jobs: each chunk audits its own frames and re-masks what it finds with
-its context; the joined clip's ``audit`` covers every frame in the clip's frame numbers, and a
-chunked request with faces remaining publishes nothing (exit 9), as a one-pass one does.
+"""What main's redaction adds reaches chunk jobs: a reviewer's manual masks in the chunks' own frame
+numbers across a seam, and the release audit: each chunk audits its own frames and re-masks what
+it finds with its context; the joined clip's ``audit`` covers every frame in the clip's frame
+numbers, and a chunked request with faces remaining publishes nothing (exit 9), as a one-pass one does.
 
-The first pass is made blind (threshold 0.99: it masks no face), so every face is the audit's.
+The first pass is made blind (threshold 0.99: it masks no face), so every face is the audit's
+(or the manual mask's).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -37,20 +40,22 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, GroundTruth]:
     return path, write_clip(path, seconds=4, fps=10, size_wh=(480, 270), seed=5, faces=TRACKS)
 
 
-def _visible(source: Path, output: Path, truth: GroundTruth) -> list[int]:
-    """Frames in which a face's detail survives in the output pixels."""
+def _visible(source: Path, output: Path, truth: GroundTruth, face_id: str | None = None) -> list[int]:
+    """Frames in which a face's (or ``face_id``'s) detail survives in the output pixels."""
     frames = []
     with VideoReader(source) as a, VideoReader(output) as b:
         for index, (fa, fb) in enumerate(zip(a.frames(), b.frames(), strict=True)):
             for box in truth.frames[index]:
+                if face_id is not None and box.face_id != face_id:
+                    continue
                 x1, y1, x2, y2 = box.xyxy
                 if detail_correlation(fa.image[y1:y2, x1:x2], fb.image[y1:y2, x1:x2]) > 0.5:
                     frames.append(index)
     return frames
 
 
-def _redact(source: Path, out: Path, audit: AuditOptions) -> dict:
-    run = redact_chunked(
+def _redact(source: Path, out: Path, audit: AuditOptions, **kwargs: object) -> dict:
+    run = redact_chunked(  # type: ignore[misc]
         source,
         out,
         options=BLIND,
@@ -59,11 +64,24 @@ def _redact(source: Path, out: Path, audit: AuditOptions) -> dict:
         directory=out.parent / "jobs",
         owner="test/clip-01",
         audit=audit,
+        **kwargs,  # type: ignore[arg-type]
     )
     assert [c.frames for c in run.chunks] == [20, 20]
     written = json.loads(out.with_name(out.stem + ".redaction.json").read_text())
     assert written["audit"] == run.report.audit
     return run.report.audit  # type: ignore[return-value]
+
+
+def test_manual_masks_reach_the_chunks_across_a_seam(clip: tuple[Path, GroundTruth], tmp_path: Path) -> None:
+    source, truth = clip
+    # A reviewer's box over "still" on clip frames 15-24 (the seam is at 20); nothing else masks it.
+    span = range(15, 25)
+    masks = {i: np.array([b.xyxy for b in truth.frames[i] if b.face_id == "still"], np.float32) for i in span}
+    audit = _redact(source, tmp_path / "out.mp4", AuditOptions(enabled=False), extra_masks=masks)
+    assert audit["enabled"] is False
+    visible = set(_visible(source, tmp_path / "out.mp4", truth, "still"))
+    assert not visible & set(span)  # masked on both sides of the seam
+    assert set(range(30, 40)) <= visible and {10, 12} <= visible  # and only there
 
 
 def test_each_chunk_audits_and_re_masks_its_frames(clip: tuple[Path, GroundTruth], tmp_path: Path) -> None:
