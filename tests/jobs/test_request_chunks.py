@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from cctvkit.catalog import open_catalog
+from cctvkit.config import SiteConfig
 from cctvkit.redact.analysis import StoredAnalysis
+from cctvkit.redact.evaluation import detail_correlation
+from cctvkit.review_server.session import open_review
+from cctvkit.video import VideoReader
 from tests.jobs.test_celery import _new_request, _site, run
 
 
@@ -63,3 +68,36 @@ def test_bad_jobs_config_is_one_line(tmp_path: Path, text: str) -> None:
     site = _site(tmp_path / "site", text)
     code, _, err = run(site, "status")
     assert code == 3 and len(err.strip().splitlines()) == 1 and "jobs" in err
+
+
+def test_review_page_masks_reach_both_chunks_of_a_release(tmp_path: Path) -> None:
+    """The review page opens a chunked clip (its joined analysis), and a box drawn there over frames
+    30-49 (the seam is at 40) is masked in the release on both sides of the seam, and only there."""
+    site = _site(tmp_path / "site", 'backend = "local"\nprocesses = 1\n')
+    rid = _new_request(site)
+    config = SiteConfig.from_toml(site)
+    catalog = open_catalog(config.database_url)
+    try:
+        session = open_review(catalog, config, rid, actor="j.smith")
+        view = session.clip(1)
+        assert view.frame_count == 80 and session.frame_jpeg(1, 45)[:2] == b"\xff\xd8"
+        with VideoReader(view.path) as reader:
+            source = [f.image for f in reader.frames()]
+        box = (300, 75, 380, 140)  # the gate's bars: detail, and no face passes there
+        mask = session.add_mask(1, 38, box, reason="a poster with a face")
+        session.edit_mask(1, mask.id, first_frame=30, last_frame=49)
+    finally:
+        catalog.dispose()
+    code, out, err = run(site, "request", "process", rid, "--mask-everyone", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    (clip,) = result["manifest"]["clips"]
+    assert len(clip["redaction"]["jobs"]["chunks"]) == 2
+    with VideoReader(Path(result["path"]) / clip["file"]) as reader:
+        released = [f.image for f in reader.frames()]
+    x1, y1, x2, y2 = 305, 80, 375, 135  # inside the box, as the tracker may nudge it
+    detail = [
+        detail_correlation(source[i][y1:y2, x1:x2], released[i][y1:y2, x1:x2]) for i in range(80)
+    ]
+    assert all(detail[i] < 0.5 for i in range(30, 50)), detail[30:50]
+    assert all(detail[i] > 0.5 for i in (*range(0, 25), *range(55, 80))), detail
