@@ -42,10 +42,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-JOB_FORMAT = 4
+JOB_FORMAT = 5
 """Part of every job's settings hash: bumped when a job's output changes for the same settings
 (2: segments encoded with one x264 thread; 3: a fresh detector per job; 4: manual masks and the
-release audit in the job)."""
+release audit in the job; 5: no B-frames, see :data:`~cctvkit.jobs.chunk.DETERMINISTIC_X264`)."""
 
 DEFAULT_CHUNK_S = 60.0
 """Chunk length when chunks run in parallel and ``[jobs] chunk_s`` is not set: the context
