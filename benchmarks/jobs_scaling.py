@@ -1,6 +1,6 @@
 """Chunked redaction of a long 1080p clip on 1, 2 and 4 local processes and on 2 Celery workers.
 
-python -m benchmarks.jobs_scaling [--seconds 120] [--chunk-seconds 15] [--no-celery]
+python -m benchmarks.jobs_scaling [--seconds 120] [--chunk-seconds 15] [--no-celery] [--budget-s S]
 
 The clip is generated (:mod:`cctvkit.samplegen`, the yard scene of ``redact_throughput``: 20 s
 written once and joined end to end by packet copy) and cached in ``/tmp/cctvkit-bench-cache``.
@@ -137,6 +137,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=120, help="clip length (multiple of 20 s)")
     parser.add_argument("--chunk-seconds", type=float, default=15.0)
     parser.add_argument("--no-celery", action="store_true")
+    parser.add_argument("--budget-s", type=float, default=0.0, help="skip rows that would end past this")
     args = parser.parse_args()
     cores = len(os.sched_getaffinity(0))
     console.print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f} at start")
@@ -149,39 +150,43 @@ def main() -> int:
     rows: list[tuple[str, int, float, Path]] = []
     try:
         detector = build_detector(options)
-        started = time.perf_counter()
-        redact_video(clip, work / "one-pass.mp4", options=options, detector=detector)
-        rows.append(("one pass", 1, time.perf_counter() - started, work / "one-pass.mp4"))
-        _done(rows[-1], frames)
-        runs: list[tuple[str, int, Callable[[], object]]] = [
-            (f"local {n}", n, lambda n=n: LocalBackend(n)) for n in (1, 2, 4)
-        ]
-        for label, processes, make in runs:
-            out = work / f"{label.replace(' ', '-')}.mp4"
-            backend = make()
+        # local 1 first (every other row is compared with it), the one pass last; with
+        # --budget-s a row that would end past the budget (at local 1's rate) is skipped.
+        order = ["local 1", "local 2"] + ([] if args.no_celery else ["celery 2 workers"])
+        order += ["local 4", "one pass"]
+        began = time.perf_counter()
+        for label in order:
+            processes = {"one pass": 1, "celery 2 workers": 2}.get(label) or int(label.split()[-1])
+            if rows and args.budget_s:
+                guess = rows[0][2] / min(processes, cores)
+                if time.perf_counter() - began + guess > args.budget_s:
+                    console.print(f"  {label}: skipped (would end past --budget-s {args.budget_s:.0f})")
+                    continue
+            out = work / f"{label.split(' workers')[0].replace(' ', '-')}.mp4"
             started = time.perf_counter()
-            try:
-                redact_chunked(
-                    clip, out, options=options, settings=settings, backend=backend,  # type: ignore[arg-type]
-                    directory=work / f"jobs-{processes}", owner="bench", detector=detector, audit=NO_AUDIT,
-                )
-            finally:
-                backend.close()  # type: ignore[attr-defined]
+            if label == "one pass":
+                redact_video(clip, out, options=options, detector=detector)
+            elif label.startswith("celery"):
+                backend, stop = celery_backend(settings, work / "celery")
+                try:
+                    started = time.perf_counter()
+                    redact_chunked(
+                        clip, out, options=options, settings=backend.settings, backend=backend,
+                        directory=work / "jobs-celery", owner="bench", audit=NO_AUDIT,
+                    )
+                finally:
+                    stop()
+            else:
+                local = LocalBackend(processes)
+                try:
+                    redact_chunked(
+                        clip, out, options=options, settings=settings, backend=local, detector=detector,
+                        directory=work / f"jobs-{processes}", owner="bench", audit=NO_AUDIT,
+                    )
+                finally:
+                    local.close()
             rows.append((label, processes, time.perf_counter() - started, out))
             _done(rows[-1], frames)
-        if not args.no_celery:
-            backend, stop = celery_backend(settings, work / "celery")
-            try:
-                started = time.perf_counter()
-                out = work / "celery-2.mp4"
-                redact_chunked(
-                    clip, out, options=options, settings=backend.settings, backend=backend,
-                    directory=work / "jobs-celery", owner="bench", audit=NO_AUDIT,
-                )
-                rows.append(("celery 2 workers", 2, time.perf_counter() - started, out))
-                _done(rows[-1], frames)
-            finally:
-                stop()
         source_pts, _ = frame_digests(clip)
         reference = frame_digests(work / "local-1.mp4")[1]
         serial_s = next(wall for label, _, wall, _ in rows if label == "local 1")
