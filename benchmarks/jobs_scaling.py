@@ -16,8 +16,8 @@ row's inference could use, against local 1's: one process's onnxruntime uses eve
 ``--threads`` says otherwise, so on this 2-core machine run ``--threads 1`` to see scaling), and
 the seam check: frames and timestamps equal to the input's, the pixels of every chunked output
 equal to local 1's, and leaks judged from pixels (a ground-truth face box at least half visible
-whose detail still correlates with the input's) for the one pass and the chunked run. Ends with what a 4 x 8-core deployment would do at the
-per-core rate measured here, on paper.
+whose detail still correlates with the input's) for the one pass and the chunked run. Ends with
+what a 4 x 8-core deployment would do at the per-core rate measured here, on paper.
 """
 
 from __future__ import annotations
