@@ -18,11 +18,12 @@ setup: $(STAMP)
 demo: $(STAMP)
 	bash scripts/demo.sh
 
-## Lint and run the whole test suite (what CI runs). Under CI it also installs PostgreSQL's server,
-## the [yolo] extra with PyTorch's CPU build, and Debian's chromium with its driver (the review
-## page's browser test).
+## Lint and run the whole test suite (what CI runs). Under CI it also installs PostgreSQL's and
+## Redis's servers, the [yolo] extra with PyTorch's CPU build, and Debian's chromium with its driver
+## (the review page's browser test).
 test: $(STAMP)
 	bash scripts/ensure-postgres.sh
+	bash scripts/ensure-redis.sh
 	bash scripts/ensure-yolo.sh $(BIN)/python
 	bash scripts/ensure-chromium.sh
 	$(BIN)/ruff check cctvkit tests benchmarks

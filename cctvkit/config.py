@@ -32,6 +32,7 @@ __all__ = [
     "AccessSection",
     "ApproverConfig",
     "CameraConfig",
+    "JobsSection",
     "Layout",
     "RedactionSection",
     "SiteConfig",
@@ -309,6 +310,50 @@ class RedactionSection(_Model):
         """
         return build_options(self.settings(), overrides or {})
 
+class JobsSection(_Model):
+    """How long redactions are split into chunks and where the chunks run (issue 16)."""
+
+    backend: str = Field(
+        default="local",
+        pattern="^(local|celery)$",
+        description="local: a process pool on this machine; celery: workers on any host via broker_url.",
+    )
+    processes: int = Field(default=1, ge=1, le=256, description="local backend: worker processes.")
+    broker_url: str | None = Field(
+        default=None, description="celery backend: the broker, e.g. redis://10.0.0.5:6379/0."
+    )
+    queue: str = Field(default="cctvkit", min_length=1, description="celery backend: queue name.")
+    chunk_s: float | None = Field(
+        default=None,
+        ge=1.0,
+        le=3600.0,
+        description="Target chunk length, seconds (cut at keyframes); default: 60 when chunks run "
+        "in parallel (celery, or local with processes > 1), else one pass per clip.",
+    )
+    overlap_s: float = Field(
+        default=2.0,
+        ge=0.0,
+        le=60.0,
+        description="Context decoded and tracked before and after each chunk (at least what the "
+        "lookahead, trail and lost-track time need).",
+    )
+    max_attempts: int = Field(default=3, ge=1, le=20, description="Attempts per chunk before the run fails.")
+    visibility_timeout_s: int = Field(
+        default=7200,
+        ge=1,
+        description="celery backend: seconds before the broker hands an unacknowledged chunk to "
+        "another worker; longer than the longest chunk takes.",
+    )
+    restore_interval_s: int = Field(
+        default=10, ge=1, description="celery backend: seconds between sweeps for abandoned chunks."
+    )
+
+    @model_validator(mode="after")
+    def _check_backend(self) -> JobsSection:
+        if self.backend == "celery" and not self.broker_url:
+            raise ValueError("backend celery needs broker_url (e.g. redis://localhost:6379/0)")
+        return self
+
 
 class SiteConfig(_Model):
     """The whole configuration file, with paths resolved against the file's directory."""
@@ -324,6 +369,7 @@ class SiteConfig(_Model):
     redaction: RedactionSection = Field(
         default_factory=RedactionSection, description="How releases are redacted (issue 18)."
     )
+    jobs: JobsSection = Field(default_factory=JobsSection, description="Chunked redaction jobs.")
     source: Path | None = Field(default=None, exclude=True, description="File it came from.")
 
     @model_validator(mode="after")

@@ -11,6 +11,7 @@ __all__ = [
     "CorruptVideoError",
     "FacesRemainError",
     "HeldFootageError",
+    "JobError",
     "LockedError",
     "ModelError",
     "NotFoundError",
@@ -130,3 +131,9 @@ class ConflictError(CctvkitError):
     """The object is in a state that does not allow the action (closed request, duplicate id)."""
 
     exit_code = 13
+
+
+class JobError(CctvkitError):
+    """A redaction job failed for good (its chunk failed every attempt) or cannot be queued."""
+
+    exit_code = 16

@@ -27,6 +27,7 @@ from cctvkit.cli.init import init
 from cctvkit.cli.purge import purge
 from cctvkit.cli.redact import redact
 from cctvkit.cli.status import status
+from cctvkit.cli.worker import worker
 from cctvkit.errors import CctvkitError, one_line
 
 __all__ = ["app", "main"]
@@ -123,6 +124,7 @@ app.add_typer(request_cli.app, name="request")
 app.add_typer(key_cli.app, name="key")
 app.add_typer(release_cli.app, name="release")
 app.command("disclosures")(release_cli.disclosures)
+app.command("worker")(worker)
 
 
 def main() -> None:

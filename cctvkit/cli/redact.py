@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -11,6 +13,7 @@ from rich.table import Table
 
 from cctvkit.cli.context import console, print_json, progress_bar, state
 from cctvkit.cli.redact_flags import redaction_flags, redaction_options
+from cctvkit.config import JobsSection
 from cctvkit.errors import FacesRemainError, NotFoundError, UsageError
 from cctvkit.redact.identity.match import DEFAULT_MAX_DISTANCE
 from cctvkit.redact.options import AuditOptions
@@ -123,6 +126,16 @@ def redact(
     audit_every: Annotated[
         int, typer.Option("--audit-every", help="Check one output frame in N (2: no 2-frame face slips).")
     ] = _AUDIT.every,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            "--processes", min=1, help="Redact in chunks on this many local processes [default: [jobs]]."
+        ),
+    ] = None,
+    chunk_seconds: Annotated[
+        float | None,
+        typer.Option("--chunk-seconds", min=1.0, help="Chunk length, seconds [default: [jobs] chunk_s]."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     flags: dict[str, Any],
 ) -> None:
@@ -194,6 +207,8 @@ def redact(
             result, identity = redact_keeping_face(
                 input_path, output, keep_face, max_distance=max_face_distance, **arguments
             )
+        elif arguments["span_s"] is None and (processes or chunk_seconds or _chunked(_jobs(ctx))):
+            result = _redact_in_chunks(ctx, input_path, output, arguments, processes, chunk_seconds)
         else:
             result = redact_audited(input_path, output, **arguments)
     if as_json:
@@ -280,6 +295,54 @@ def _refuse_remaining(result: RedactionReport | StillReport, output: Path) -> No
             f"{result.audit['rounds']} round(s): {remaining_text(result.audit)}"  # type: ignore[index]
             " (check the output; raise --audit-rounds, or mask them with a privacy zone)"
         )
+
+
+def _jobs(ctx: typer.Context) -> JobsSection:
+    """``[jobs]`` of the site config if there is one (``redact`` also runs without a site)."""
+    config = state(ctx).optional_config
+    return config.jobs if config is not None else JobsSection()
+
+
+def _chunked(settings: JobsSection) -> bool:
+    return settings.backend != "local" or settings.processes > 1 or settings.chunk_s is not None
+
+
+def _redact_in_chunks(
+    ctx: typer.Context,
+    input_path: Path,
+    output: Path,
+    arguments: dict[str, Any],
+    processes: int | None,
+    chunk_seconds: float | None,
+) -> RedactionReport:
+    """A long file as chunk jobs ([jobs] backend, or ``--processes`` local ones), joined into OUTPUT."""
+    from cctvkit.jobs import make_backend, redact_chunked
+
+    settings = _jobs(ctx)
+    if processes is not None:
+        settings = settings.model_copy(update={"backend": "local", "processes": processes})
+    # Job files beside the output: a rerun after a failure redoes only the missing chunks.
+    directory = output.with_name(output.name + ".jobs")
+    with closing(make_backend(settings)) as backend:
+        run = redact_chunked(
+            input_path,
+            output,
+            options=arguments["options"],
+            settings=settings,
+            backend=backend,
+            directory=directory,
+            owner=f"redact-{input_path.stem}",
+            privacy_zones=arguments["privacy_zones"],
+            keep_tracks=arguments["keep_tracks"],
+            chunk_s=chunk_seconds,
+            progress=arguments["progress"],
+            report_path=arguments["report_path"],
+            review=arguments["review"],
+            label=str(input_path),
+            audit=arguments["audit"],
+        )
+    shutil.rmtree(directory, ignore_errors=True)
+    return run.report
 
 
 def _print_identity(identity: IdentityMatch) -> None:

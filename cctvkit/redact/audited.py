@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -43,6 +43,7 @@ from cctvkit.redact.audit_faces import (
     spread,
     summary,
 )
+from cctvkit.redact.core_frames import CoreFrames
 from cctvkit.redact.detectors.base import FaceDetector
 from cctvkit.redact.options import AuditOptions, RedactOptions
 from cctvkit.redact.pipeline import default_report_path, write_review
@@ -116,6 +117,10 @@ def redact_audited(
     on_mask: MaskCallback | None = None,
     metadata: dict[str, str] | None = None,
     extra_masks: FrameBoxes | None = None,
+    frame_range: tuple[int, int] | None = None,
+    track_id_offset: int = 0,
+    encoder_threads: int = 0,
+    on_stored: Callable[[StoredAnalysis], None] | None = None,
 ) -> RedactionReport:
     """:func:`~cctvkit.redact.pipeline.redact_video`, then the audit loop; the report carries ``audit``.
 
@@ -134,6 +139,14 @@ def redact_audited(
         span_s, privacy_zones, keep_tracks, detector, progress, report_path, review, on_mask,
             metadata: as for :func:`~cctvkit.redact.pipeline.redact_video` (``on_mask`` sees the
             last round's frames last).
+        extra_masks: per analysed frame (index in ``span_s``), boxes masked in every round.
+        frame_range: render and audit only the analysed frames ``first <= index < end`` (a
+            chunk's own frames: the frames around them are analysed for tracking, not written;
+            see :class:`~cctvkit.redact.core_frames.CoreFrames`); None: all. The report and the
+            ``audit`` object count output frames from 0.
+        track_id_offset: added to the track ids (a chunk's id block); ``keep_tracks`` are shifted ids.
+        encoder_threads: x264 threads (see :func:`~cctvkit.redact.render.render`).
+        on_stored: called once with the first pass's stored analysis (every analysed frame).
 
     Returns:
         The last render's report with the ``audit`` object and the whole run's time (also
@@ -147,7 +160,18 @@ def redact_audited(
     audit = audit or AuditOptions()
     report_path = Path(report_path) if report_path is not None else default_report_path(output_path)
     keep = sorted({int(t) for t in keep_tracks})
+    first = frame_range[0] if frame_range is not None else 0
     masked: dict[int, np.ndarray] = {}
+
+    def view(source: FrameSource) -> FrameSource:
+        if frame_range is None and not track_id_offset:
+            return source
+        return CoreFrames(source, frame_range, track_id_offset)
+
+    def again(stored: StoredAnalysis) -> FrameSource:
+        if frame_range is None:
+            return view(replay(stored))
+        return view(replay(stored, frames=(frame_range[0], frame_range[1] - 1)))
 
     def collect(index: int, mask: np.ndarray, boxes: sv.Detections) -> None:
         masked[index] = np.array(boxes.xyxy, np.float32)
@@ -162,20 +186,24 @@ def redact_audited(
             options=options,
             privacy_zones=privacy_zones,
             keep_tracks=keep,
-            extra_masks=_merge_masks(extra_masks, extra),
+            # the audit's findings are per output frame, render's masks per analysed frame
+            extra_masks=_merge_masks(extra_masks, {i + first: b for i, b in (extra or {}).items()}),
             progress=progress,
             on_mask=collect,
             metadata=metadata,
+            encoder_threads=encoder_threads,
         )
 
     analysis: Analysis | None = None
     if stored is None:
         with analyze(input_path, options=options, span_s=span_s, detector=detector) as analysis:
             live = _Recorder(analysis)
-            report = draw(live, None)
+            report = draw(view(live), None)
         stored = StoredAnalysis(analysis.summary(), tuple(live.plans))
     else:
-        report = draw(replay(stored), None)
+        report = draw(again(stored), None)
+    if on_stored is not None:
+        on_stored(stored)
     if not audit.enabled:
         info = summary(
             None, audit, frames_checked=0, findings=0, re_masked=0, remaining=[], rounds=0, elapsed_s=0.0
@@ -193,7 +221,7 @@ def redact_audited(
         detectors=audit_detectors,
     )
     count = report.frame_count
-    kept = _kept_boxes(stored, keep)
+    kept = _kept_boxes(stored, [t - track_id_offset for t in keep if t >= track_id_offset], first)
     checked = frames_to_check(count, audit.every)
     findings = _scan(output_path, checked, masked, kept, auditor)
     frames_checked, total, re_masked, rounds = len(checked), len(findings), 0, 0
@@ -208,7 +236,7 @@ def redact_audited(
         re_masked += len(findings)
         log.info("audit round %d: %d finding(s) re-masked on %d frame(s)", rounds, len(findings), len(added))
         rendering = time.perf_counter()
-        report = draw(replay(stored), extra)  # decode and encode only: nothing is detected again
+        report = draw(again(stored), extra)  # decode and encode only: nothing is detected again
         render_s += time.perf_counter() - rendering
         checked = frames_to_check(count, audit.every, only=added)
         auditor.reset()  # the frames checked next are not consecutive
@@ -248,8 +276,9 @@ def _finish(
     return report
 
 
-def _kept_boxes(stored: StoredAnalysis, keep: Sequence[int]) -> dict[int, np.ndarray]:
-    """Per frame, the kept tracks' boxes (not early ones: those stay masked, see ``render``)."""
+def _kept_boxes(stored: StoredAnalysis, keep: Sequence[int], first: int = 0) -> dict[int, np.ndarray]:
+    """Per output frame (analysed index less ``first``), the kept tracks' boxes (by analysed ids;
+    not early ones: those stay masked, see ``render``)."""
     if not keep:
         return {}
     out = {}
@@ -259,8 +288,8 @@ def _kept_boxes(stored: StoredAnalysis, keep: Sequence[int]) -> dict[int, np.nda
             for xyxy, track, early in zip(plan.xyxy, plan.tracker_id, plan.early, strict=True)
             if track in keep and not early
         ]
-        if rows:
-            out[plan.index] = np.array(rows, np.float32)
+        if rows and plan.index >= first:
+            out[plan.index - first] = np.array(rows, np.float32)
     return out
 
 

@@ -268,6 +268,17 @@ class RedactOptions:
         }
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RedactOptions:
+        """The options :meth:`to_dict` wrote (a job's parameters, sent to a worker as JSON).
+
+        Raises:
+            UsageError: a value out of range.
+        """
+        style = dict(data["style"])
+        style["fill_rgb"] = tuple(style["fill_rgb"])
+        return cls(**{**data, "style": MaskStyle(**style)})
+
 
 def build_options(*layers: Mapping[str, Any]) -> RedactOptions:
     """Options from layers of settings, later ones winning: the site's ``[redaction]``, then a run's flags.

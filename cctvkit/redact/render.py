@@ -181,6 +181,7 @@ def render(
     progress: ProgressCallback | None = None,
     on_mask: MaskCallback | None = None,
     metadata: dict[str, str] | None = None,
+    encoder_threads: int = 0,
 ) -> RedactionReport:
     """Write ``source``'s frames to ``output_path`` with their plans (but kept boxes) and zones masked.
 
@@ -203,6 +204,9 @@ def render(
         on_mask: called with each output frame's mask (for evaluation).
         metadata: container tags for the output (``creation_time`` as ISO 8601 UTC,
             ``comment``...); ``comment`` defaults to a note that the clip is redacted.
+        encoder_threads: x264 threads (0: FFmpeg decides). 1 makes the file the same, byte for
+            byte, on every run; with frame threads it is not (issue 16 measured a chunk's
+            segment differing between two runs of the same input and masks).
 
     Returns:
         The report (not written to disk: :func:`~cctvkit.redact.pipeline.redact_video` does).
@@ -248,6 +252,7 @@ def render(
             x264_params=options.x264_params,
             metadata={"comment": REDACTED_COMMENT, **(metadata or {})},
             queue_frames=ENCODE_QUEUE_FRAMES,
+            threads=encoder_threads,
             audio=audio,
         ) as writer,
     ):

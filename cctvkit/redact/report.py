@@ -122,6 +122,24 @@ class RedactionReport:
         data["frames_per_second"] = round(self.frames_per_second, 3)
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RedactionReport:
+        """The report :meth:`to_dict` wrote (a chunk's, read back by the join)."""
+        fields = {k: v for k, v in data.items() if k != "frames_per_second"}
+        return cls(
+            **{
+                **fields,
+                "span_s": tuple(data["span_s"]) if data["span_s"] is not None else None,
+                "detector": DetectorInfo(**data["detector"]),
+                "tracks": tuple(
+                    TrackSummary(**{**t, "best_xyxy": tuple(t["best_xyxy"])}) for t in data["tracks"]
+                ),
+                "kept_tracks": tuple(data["kept_tracks"]),
+                "unknown_kept_tracks": tuple(data["unknown_kept_tracks"]),
+                "frames": tuple(FrameStat(**f) for f in data["frames"]),
+            }
+        )
+
 
 def write_json(data: dict[str, Any], path: Path) -> Path:
     """Write ``data`` as indented JSON, atomically and readable by the owner only.

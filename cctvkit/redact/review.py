@@ -74,6 +74,17 @@ class TrackGallery:
             best = _Best(score, frame, np.asarray(xyxy, float), crop, sighting, (sx1, sy1))
             self._best[int(track_id)] = best
 
+    def put(self, track_id: int, frame: int, image: np.ndarray, xyxy: tuple[float, ...]) -> None:
+        """Set a track's sighting directly (a chunked run: the best frames come from its reports)."""
+        height, width = image.shape[:2]
+        box = np.asarray(xyxy, float)
+        x1, y1, x2, y2 = head_boxes(box[None], 1.4, (width, height))[0]
+        side = SIGHTING_MARGIN * float(max(box[2] - box[0], box[3] - box[1]))
+        sx1, sy1 = max(0, int(box[0] - side)), max(0, int(box[1] - side))
+        sx2, sy2 = min(width, int(np.ceil(box[2] + side))), min(height, int(np.ceil(box[3] + side)))
+        thumb = _square_thumb(image[y1:y2, x1:x2])
+        self._best[int(track_id)] = _Best(0.0, frame, box, thumb, image[sy1:sy2, sx1:sx2].copy(), (sx1, sy1))
+
     def best(self, track_id: int) -> tuple[int, tuple[float, float, float, float]] | None:
         """Return the frame and face box of a track's clearest sighting, if it has one."""
         found = self._best.get(track_id)

@@ -6,6 +6,7 @@ import logging
 import os
 import shutil
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,13 +14,13 @@ from pathlib import Path
 from cctvkit.catalog.db import Catalog
 from cctvkit.catalog.request_records import Release, ReleaseClip, Request, ReviewRecord
 from cctvkit.catalog.reviews import latest_reviews
-from cctvkit.config import SiteConfig
+from cctvkit.config import JobsSection, SiteConfig
 from cctvkit.errors import ConflictError, FacesRemainError, PolicyError, UsageError
 from cctvkit.files import sha256_file
 from cctvkit.identity import current_identity
+from cctvkit.jobs import Backend, ChunkedRun, make_backend, one_pass_record, redact_chunked
 from cctvkit.redact import FaceDetector, RedactOptions, build_detector
 from cctvkit.redact.audit_faces import load_audit_detectors
-from cctvkit.redact.audited import redact_audited
 from cctvkit.redact.identity import (
     DEFAULT_MAX_DISTANCE,
     FaceEmbedder,
@@ -149,7 +150,8 @@ class ClipOutcome:
 
 @dataclass(frozen=True, slots=True)
 class _Redactor:
-    """The redacting renderer for a release: detector (and face reference) loaded once."""
+    """The redacting renderer for a release: detector (and face reference) loaded once, chunks
+    run on the ``[jobs]`` backend (issue 16)."""
 
     options: RedactOptions
     detector: FaceDetector
@@ -158,6 +160,8 @@ class _Redactor:
     max_distance: float
     audit: AuditOptions
     auditors: tuple[FaceDetector, FaceDetector] | None
+    jobs: JobsSection
+    backend: Backend
 
     def render(
         self,
@@ -169,6 +173,9 @@ class _Redactor:
         report_path: Path,
         metadata: dict[str, str],
         progress: Callable[[int, int], None] | None,
+        jobs_dir: Path,
+        job_owner: str,
+        label: str,
         extra_masks: FrameBoxes | None = None,
     ) -> ClipOutcome:
         identity = None
@@ -190,11 +197,17 @@ class _Redactor:
                 audit=self.audit,
                 audit_detectors=self.auditors,
             )
+            # One pass (the photo is matched against one analysis' tracks): one chunk, here.
+            run = ChunkedRun(report, (one_pass_record(report),), "this process (--keep-face)")
         else:
-            report = redact_audited(
+            run = redact_chunked(
                 Path(cut.path),
                 output,
                 options=self.options,
+                settings=self.jobs,
+                backend=self.backend,
+                directory=jobs_dir,
+                owner=job_owner,
                 audit=self.audit,
                 audit_detectors=self.auditors,
                 privacy_zones=zones,
@@ -204,9 +217,13 @@ class _Redactor:
                 report_path=report_path,
                 metadata=metadata,
                 extra_masks=extra_masks,
+                label=label,
             )
+            report = run.report
         summary = redaction_summary(report)
         summary["audit"] = dict(report.audit) if report.audit else None
+        # Which worker redacted which frames: the release names the hosts that saw them.
+        summary["jobs"] = {"backend": run.backend, "chunks": [c.to_dict() for c in run.chunks]}
         if identity is not None:
             summary["identity"] = identity.to_dict()
         return ClipOutcome(
@@ -238,7 +255,9 @@ class _Redactor:
         )
 
 
-def _redactor(options: ProcessOptions, detector: FaceDetector | None) -> _Redactor:
+def _redactor(
+    options: ProcessOptions, detector: FaceDetector | None, jobs: JobsSection, backend: Backend
+) -> _Redactor:
     detector = detector or build_detector(options.redact)
     embedder = reference = None
     if options.keep_face is not None:
@@ -250,7 +269,15 @@ def _redactor(options: ProcessOptions, detector: FaceDetector | None) -> _Redact
     if options.audit.enabled:
         auditors = load_audit_detectors(provider=options.redact.provider, threads=options.redact.threads)
     return _Redactor(
-        options.redact, detector, reference, embedder, options.max_face_distance, options.audit, auditors
+        options.redact,
+        detector,
+        reference,
+        embedder,
+        options.max_face_distance,
+        options.audit,
+        auditors,
+        jobs,
+        backend,
     )
 
 
@@ -515,11 +542,12 @@ def process_request(
             release=True,
         ) as run,
         staged_package(release_root / str(run.release_id)) as stage,
+        closing(make_backend(config.jobs)) as backend,
     ):
         rel_id = str(run.release_id)
         final = release_root / rel_id
         cuts = run.cut()
-        redactor = None if options.unredacted else _redactor(options, detector)
+        redactor = None if options.unredacted else _redactor(options, detector, config.jobs, backend)
         builder = ManifestBuilder(
             release_id=rel_id,
             created_at=now,
@@ -550,6 +578,9 @@ def process_request(
                     metadata=container_tags(cut, rel_id),
                     progress=progress,
                     extra_masks=decided.extra_boxes(),
+                    jobs_dir=run.work / "jobs",
+                    job_owner=f"{request.id}/clip-{clip.number:02d}",
+                    label=f"clip {clip.number}",
                 )
                 outcome.redaction["review"] = _review_summary(
                     decided, overridden=clip.number in options.keep_tracks

@@ -2,13 +2,15 @@
 
 Analysis only: each clip is cut, detected and tracked, nothing is encoded. The stored analysis
 (``clip-NN.analysis.json``) is kept beside the sheet, so a later render or a review page can show
-the masks without detecting again.
+the masks without detecting again. A clip long enough for several chunks (issue 16) is reviewed
+through the same chunk jobs as its release, so the ids on its sheet hold there.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,12 +20,15 @@ from cctvkit.catalog.db import Catalog
 from cctvkit.catalog.reviews import insert_reviews
 from cctvkit.config import SiteConfig
 from cctvkit.errors import ConflictError
-from cctvkit.redact import FaceDetector, RedactOptions, TrackSummary, build_detector
+from cctvkit.jobs import LocalBackend, chunk_length_s, clip_chunks, make_backend, redact_chunked
+from cctvkit.redact import FaceDetector, RedactOptions, TrackSummary, build_detector, review_paths
 from cctvkit.redact.analysis import analyze, collect
+from cctvkit.redact.options import AuditOptions
 from cctvkit.redact.pipeline import write_review
 from cctvkit.redact.report import write_json
 from cctvkit.requests.keeping import review_records
 from cctvkit.requests.run import RequestPlan, clip_run, plan_request
+from cctvkit.video.timeline import frame_timeline
 
 __all__ = ["ReviewSheet", "review_request"]
 
@@ -42,7 +47,8 @@ class ReviewSheet:
         end_utc: the clip's end.
         sheet_path: PNG contact sheet, one thumbnail per track with its id (unmasked; private).
         tracks_path: the tracks as JSON.
-        analysis_path: the clip's stored analysis (per-frame mask plans, :class:`StoredAnalysis` JSON).
+        analysis_path: the clip's stored analysis (per-frame mask plans, :class:`StoredAnalysis` JSON;
+            for a clip reviewed in chunks (issue 16), the chunks' analyses joined).
         tracks: the face tracks found.
     """
 
@@ -94,18 +100,58 @@ def review_request(
             f"request {request_id}: no footage to review (see `cctvkit request find`){stills}"
         )
     sheets = []
-    with clip_run(catalog, config, plan, actor=actor, holder=f"review of request {request_id}") as run:
+    with (
+        clip_run(catalog, config, plan, actor=actor, holder=f"review of request {request_id}") as run,
+        closing(make_backend(config.jobs)) as backend,
+    ):
         review_dir = run.work / "review"
         review_dir.mkdir(mode=0o700, exist_ok=True)
         detector = detector or build_detector(options)
         cuts = run.cut()
         for clip in run.clips:
             cut = cuts[clip.number]
-            base = review_dir / f"clip-{clip.number:02d}.mp4"  # names the review files; never written
-            with analyze(Path(cut.path), options=options, detector=detector, progress=progress) as analysis:
-                stored = collect(analysis)
-            sheet, tracks = write_review(analysis, stored.summary.tracks, base)
-            analysis_path = write_json(stored.to_dict(), review_dir / f"clip-{clip.number:02d}.analysis.json")
+            chunks = clip_chunks(
+                frame_timeline(Path(cut.path)),
+                options=options,
+                settings=config.jobs,
+                chunk_s=chunk_length_s(config.jobs, backend),
+            )
+            if len(chunks) == 1 and isinstance(backend, LocalBackend):
+                base = review_dir / f"clip-{clip.number:02d}.mp4"  # names the review files; never written
+                with analyze(
+                    Path(cut.path), options=options, detector=detector, progress=progress
+                ) as analysis:
+                    stored = collect(analysis)
+                sheet, tracks = write_review(analysis, stored.summary.tracks, base)
+                analysis_path = write_json(
+                    stored.to_dict(), review_dir / f"clip-{clip.number:02d}.analysis.json"
+                )
+                found = stored.summary.tracks
+            else:
+                # The same chunks as `request process` makes (so the ids on the sheet hold, and
+                # the chunks that keep no track are reused there); they encode a masked preview.
+                camera = config.camera(clip.camera_id)
+                preview = review_dir / f"clip-{clip.number:02d}.mp4"
+                analysis_path = review_dir / f"clip-{clip.number:02d}.analysis.json"
+                found = redact_chunked(
+                    Path(cut.path),
+                    preview,
+                    options=options,
+                    settings=config.jobs,
+                    backend=backend,
+                    directory=run.work / "jobs",
+                    owner=f"{request_id}/clip-{clip.number:02d}",
+                    privacy_zones=camera.privacy_zones if camera else (),
+                    detector=detector,
+                    progress=progress,
+                    report_path=review_dir / f"clip-{clip.number:02d}.redaction.json",
+                    analysis_path=analysis_path,
+                    label=f"clip {clip.number}",
+                    review=True,
+                    # audited as the release's chunks are by default, so it reuses them
+                    audit=AuditOptions(),
+                ).report.tracks
+                sheet, tracks = review_paths(preview)
             sheets.append(
                 ReviewSheet(
                     clip.number,
@@ -116,7 +162,7 @@ def review_request(
                     sheet,
                     tracks,
                     analysis_path,
-                    stored.summary.tracks,
+                    found,
                 )
             )
     recording_ids = sorted({r for c in run.clips for r in c.recording_ids})

@@ -1,0 +1,178 @@
+"""One report (and review sheet) for a clip from its chunks' reports, in the clip's frame numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from cctvkit.jobs.plan import Chunk
+from cctvkit.redact.analysis import FramePlan, StoredAnalysis
+from cctvkit.redact.pipeline import review_paths
+from cctvkit.redact.report import FrameStat, RedactionReport, TrackSummary, write_json
+from cctvkit.redact.review import TrackGallery, write_contact_sheet
+from cctvkit.video import VideoReader
+from cctvkit.video.timeline import FrameTimeline
+
+__all__ = ["joined_analysis", "joined_audit", "joined_report", "write_review_from_report"]
+
+
+def write_review_from_report(input_path: Path, output_path: Path, report: RedactionReport) -> None:
+    """The contact sheet and tracks JSON of a joined run: each track's best sighting, unmasked."""
+    wanted: dict[int, list[TrackSummary]] = {}
+    for track in report.tracks:
+        wanted.setdefault(track.best_frame, []).append(track)
+    gallery = TrackGallery()
+    with VideoReader(input_path) as reader:
+        for frame in reader.frames():
+            for track in wanted.get(frame.index, ()):
+                gallery.put(track.track_id, frame.index, frame.image, track.best_xyxy)
+            if frame.index >= max(wanted, default=-1):
+                break
+    sheet_path, tracks_path = review_paths(output_path)
+    write_contact_sheet(gallery, sheet_path)
+    tracks = [
+        {
+            "track_id": t.track_id,
+            "first_frame": t.first_frame,
+            "last_frame": t.last_frame,
+            "detected_frames": t.detected_frames,
+            "best_frame": t.best_frame,
+            "best_xyxy": list(t.best_xyxy),
+        }
+        for t in report.tracks
+    ]
+    write_json({"input": str(input_path), "tracks": tracks}, tracks_path)
+
+
+def joined_report(
+    reports: Sequence[RedactionReport],
+    chunks: Sequence[Chunk],
+    timeline: FrameTimeline,
+    input_path: Path,
+    output_path: Path,
+    keep_tracks: Iterable[int],
+    elapsed_s: float,
+) -> RedactionReport:
+    """One report for the clip: the chunks' frames and tracks in clip frame numbers."""
+    frames: list[FrameStat] = []
+    tracks: list[TrackSummary] = []
+    zero = timeline.time_s(0)
+    for report, chunk in zip(reports, chunks, strict=True):
+        for stat in report.frames:  # numbered from the chunk's first frame
+            index = stat.index + chunk.first
+            frames.append(replace(stat, index=index, time_s=round(timeline.time_s(index) - zero, 4)))
+        shift = chunk.context_first  # tracks are numbered in the analysed span
+        for track in report.tracks:
+            tracks.append(
+                replace(
+                    track,
+                    first_frame=track.first_frame + shift,
+                    last_frame=track.last_frame + shift,
+                    best_frame=track.best_frame + shift,
+                )
+            )
+    keep = {int(t) for t in keep_tracks}
+    ids = {t.track_id for t in tracks}
+    first = reports[0]
+    parameters = dict(first.parameters)
+    parameters["keep_tracks_requested"] = sorted(keep)
+    parameters["detect_region_stats"] = None  # per chunk, in the chunks' reports
+    parameters["chunks"] = [
+        {
+            "index": c.index,
+            "first_frame": c.first,
+            "frames": c.frames,
+            "context": [c.context_first, c.context_end],
+        }
+        for c in chunks
+    ]
+    return RedactionReport(
+        input_path=str(input_path),
+        output_path=str(output_path),
+        span_s=None,
+        width=first.width,
+        height=first.height,
+        fps=str(Fraction(timeline.fps)),
+        frame_count=len(frames),
+        audio=any(r.audio for r in reports),
+        parameters=parameters,
+        detector=first.detector,
+        tracks=tuple(sorted(tracks, key=lambda t: t.track_id)),
+        kept_tracks=tuple(sorted(keep & ids)),
+        unknown_kept_tracks=tuple(sorted(keep - ids)),
+        untracked_boxes=sum(r.untracked_boxes for r in reports),
+        masked_fraction_mean=round(float(np.mean([f.masked_fraction for f in frames])), 5),
+        frames=tuple(frames),
+        elapsed_s=round(elapsed_s, 3),
+        audit=joined_audit(reports, chunks),
+    )
+
+
+def joined_analysis(
+    analyses: Sequence[StoredAnalysis], chunks: Sequence[Chunk], report: RedactionReport
+) -> StoredAnalysis:
+    """One stored analysis of the whole clip from its chunks' (each with its context): each chunk's
+    own frames' plans, numbered in the clip with the chunk's track ids, and the joined tracks.
+
+    What the review page reads (issue 15): it shows and previews a chunked clip's masks, and its
+    manual masks (clip frame numbers) reach the chunks that hold their frames.
+    """
+    frames: list[FramePlan] = []
+    for stored, chunk in zip(analyses, chunks, strict=True):
+        offset = chunk.track_id_offset
+        for plan in stored.frames:
+            index = plan.index + chunk.context_first
+            if chunk.first <= index < chunk.end:
+                ids = tuple(t + offset if t >= 0 else t for t in plan.tracker_id)
+                frames.append(replace(plan, index=index, tracker_id=ids))
+    first = analyses[0].summary
+    clip = replace(first.clip, span_s=None, expected_frames=len(frames))
+    summary = replace(
+        first,
+        clip=clip,
+        frame_count=len(frames),
+        tracks=report.tracks,
+        untracked_boxes=report.untracked_boxes,
+    )
+    return StoredAnalysis(summary, tuple(frames))
+
+
+_PER_CHUNK = ("frames_checked", "findings", "re_masked", "rounds", "remaining", "kept_skipped")
+_SUMMED = ("frames_checked", "findings", "re_masked", "kept_skipped", "remaining", "elapsed_s", "re_render_s")
+
+
+def joined_audit(reports: Sequence[RedactionReport], chunks: Sequence[Chunk]) -> dict[str, object] | None:
+    """One ``audit`` object for the clip from its chunks' (each audited its own frames).
+
+    Counts and times are summed, ``rounds`` is the most any chunk took, and the remaining
+    findings are renumbered to the clip's frames, so the clip is judged (exit 9, ``--accept-faces``,
+    ``--withhold``) as if audited in one pass. ``chunks`` lists each chunk's own figures.
+    """
+    audits = [r.audit for r in reports]
+    if not audits or any(a is None for a in audits):
+        return None
+    first = dict(audits[0])  # type: ignore[arg-type]
+    joined: dict[str, object] = dict(first)
+    for key in _SUMMED:
+        if key in first:
+            total = sum(a.get(key, 0) for a in audits)  # type: ignore[union-attr, misc]
+            joined[key] = round(total, 3) if isinstance(total, float) else total
+    joined["rounds"] = max(int(a.get("rounds", 0)) for a in audits)  # type: ignore[union-attr]
+    joined["remaining_findings"] = [
+        {**finding, "frame": int(finding["frame"]) + chunk.first}
+        for audit, chunk in zip(audits, chunks, strict=True)
+        for finding in audit.get("remaining_findings", [])  # type: ignore[union-attr]
+    ]
+    joined["chunks"] = [
+        {
+            "index": chunk.index,
+            "first_frame": chunk.first,
+            **{k: audit.get(k) for k in _PER_CHUNK},  # type: ignore[union-attr]
+        }
+        for audit, chunk in zip(audits, chunks, strict=True)
+    ]
+    return joined
