@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -14,29 +14,17 @@ from pathlib import Path
 from cctvkit.catalog.db import Catalog
 from cctvkit.catalog.request_records import Release, ReleaseClip, Request, ReviewRecord
 from cctvkit.catalog.reviews import latest_reviews
-from cctvkit.config import JobsSection, SiteConfig
+from cctvkit.config import SiteConfig
 from cctvkit.errors import ConflictError, FacesRemainError, PolicyError, UsageError
 from cctvkit.files import sha256_file
 from cctvkit.identity import current_identity
-from cctvkit.jobs import Backend, ChunkedRun, make_backend, one_pass_record, redact_chunked
-from cctvkit.redact import FaceDetector, RedactOptions, build_detector
-from cctvkit.redact.audit_faces import load_audit_detectors
-from cctvkit.redact.identity import (
-    DEFAULT_MAX_DISTANCE,
-    FaceEmbedder,
-    IdentityMatch,
-    ReferenceFace,
-    load_reference,
-    redact_keeping_reference,
-)
+from cctvkit.jobs import make_backend
+from cctvkit.redact import FaceDetector, RedactOptions
+from cctvkit.redact.identity import DEFAULT_MAX_DISTANCE
 from cctvkit.redact.options import AuditOptions
-from cctvkit.redact.render import FrameBoxes
-from cctvkit.redact.report import remaining_text
-from cctvkit.redact.still import StillReport, copy_still_unredacted, redact_still
-from cctvkit.redact.zones import Polygon
+from cctvkit.redact.still import copy_still_unredacted
 from cctvkit.requests.approval import SignedApproval, check_unredacted_allowed
 from cctvkit.requests.clips import PlannedStill
-from cctvkit.requests.cut import CutClip
 from cctvkit.requests.decisions import ClipDecisions, load_decisions
 from cctvkit.requests.disclosure import record_release
 from cctvkit.requests.keeping import check_keep_choices, keep_summary
@@ -45,7 +33,6 @@ from cctvkit.requests.manifest import (
     ManifestBuilder,
     ReleaseManifest,
     container_tags,
-    redaction_summary,
     still_redaction_summary,
     unredacted_summary,
 )
@@ -55,7 +42,7 @@ from cctvkit.requests.package import (
     staged_package,
     write_manifest_and_sums,
 )
-from cctvkit.requests.plain_copy import copy_unredacted
+from cctvkit.requests.redactor import ClipOutcome, Redactor, build_redactor, judge_audit, render_unredacted
 from cctvkit.requests.run import ClipRun, RequestPlan, clip_run, plan_request
 from cctvkit.requests.sealed import seal_directory
 
@@ -123,202 +110,6 @@ class ProcessResult:
     path: Path
     archive_path: Path | None
     manifest: ReleaseManifest
-
-
-@dataclass(frozen=True, slots=True)
-class ClipOutcome:
-    """What rendering one clip of a release produced.
-
-    Attributes:
-        frames: frames written.
-        faces_masked: face tracks masked.
-        tracks_kept: face tracks left visible.
-        elapsed_s: seconds the render took.
-        redaction: the manifest's ``redaction`` entry for the clip.
-        identity: the ``keep_face`` decisions, if a photo was given.
-        unknown_kept_tracks: requested kept ids no track of the clip had.
-    """
-
-    frames: int
-    faces_masked: int
-    tracks_kept: int
-    elapsed_s: float
-    redaction: dict[str, object]
-    identity: IdentityMatch | None = None
-    unknown_kept_tracks: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class _Redactor:
-    """The redacting renderer for a release: detector (and face reference) loaded once, chunks
-    run on the ``[jobs]`` backend (issue 16)."""
-
-    options: RedactOptions
-    detector: FaceDetector
-    reference: ReferenceFace | None
-    embedder: FaceEmbedder | None
-    max_distance: float
-    audit: AuditOptions
-    auditors: tuple[FaceDetector, FaceDetector] | None
-    jobs: JobsSection
-    backend: Backend
-
-    def render(
-        self,
-        cut: CutClip,
-        output: Path,
-        *,
-        zones: Sequence[Polygon],
-        keep: Sequence[int],
-        report_path: Path,
-        metadata: dict[str, str],
-        progress: Callable[[int, int], None] | None,
-        jobs_dir: Path,
-        job_owner: str,
-        label: str,
-        extra_masks: FrameBoxes | None = None,
-    ) -> ClipOutcome:
-        identity = None
-        if self.reference is not None and self.embedder is not None:
-            report, identity = redact_keeping_reference(
-                Path(cut.path),
-                output,
-                self.reference,
-                embedder=self.embedder,
-                options=self.options,
-                privacy_zones=zones,
-                keep_tracks=keep,
-                max_distance=self.max_distance,
-                detector=self.detector,
-                progress=progress,
-                report_path=report_path,
-                metadata=metadata,
-                extra_masks=extra_masks,
-                audit=self.audit,
-                audit_detectors=self.auditors,
-            )
-            # One pass (the photo is matched against one analysis' tracks): one chunk, here.
-            run = ChunkedRun(report, (one_pass_record(report),), "this process (--keep-face)")
-        else:
-            run = redact_chunked(
-                Path(cut.path),
-                output,
-                options=self.options,
-                settings=self.jobs,
-                backend=self.backend,
-                directory=jobs_dir,
-                owner=job_owner,
-                audit=self.audit,
-                audit_detectors=self.auditors,
-                privacy_zones=zones,
-                keep_tracks=keep,
-                detector=self.detector,
-                progress=progress,
-                report_path=report_path,
-                metadata=metadata,
-                extra_masks=extra_masks,
-                label=label,
-            )
-            report = run.report
-        summary = redaction_summary(report)
-        summary["audit"] = dict(report.audit) if report.audit else None
-        # Which worker redacted which frames: the release names the hosts that saw them.
-        summary["jobs"] = {"backend": run.backend, "chunks": [c.to_dict() for c in run.chunks]}
-        if identity is not None:
-            summary["identity"] = identity.to_dict()
-        return ClipOutcome(
-            report.frame_count,
-            int(summary["faces_masked"]),  # type: ignore[call-overload]
-            len(report.kept_tracks),
-            report.elapsed_s,
-            summary,
-            identity,
-            report.unknown_kept_tracks,
-        )
-
-    def render_still(
-        self, still: PlannedStill, output: Path, *, zones: Sequence[Polygon], report_path: Path
-    ) -> StillReport:
-        """Redact one still with the release's detector, reference face and audit."""
-        return redact_still(
-            Path(still.recording.path),
-            output,
-            options=self.options,
-            audit=self.audit,
-            audit_detectors=self.auditors,
-            privacy_zones=zones,
-            detector=self.detector,
-            reference=self.reference,
-            embedder=self.embedder,
-            max_distance=self.max_distance,
-            report_path=report_path,
-        )
-
-
-def _redactor(
-    options: ProcessOptions, detector: FaceDetector | None, jobs: JobsSection, backend: Backend
-) -> _Redactor:
-    detector = detector or build_detector(options.redact)
-    embedder = reference = None
-    if options.keep_face is not None:
-        embedder = FaceEmbedder()
-        reference = load_reference(
-            options.keep_face, detector=detector, embedder=embedder, threshold=options.redact.threshold
-        )
-    auditors = None
-    if options.audit.enabled:
-        auditors = load_audit_detectors(provider=options.redact.provider, threads=options.redact.threads)
-    return _Redactor(
-        options.redact,
-        detector,
-        reference,
-        embedder,
-        options.max_face_distance,
-        options.audit,
-        auditors,
-        jobs,
-        backend,
-    )
-
-
-def _judge_audit(
-    summary: dict[str, object], label: str, reason: str | None, actor: str, refused: list[str]
-) -> tuple[int | None, str | None]:
-    """Record an acceptance in a clip's or still's ``audit`` entry, or note a refusal when faces remain.
-
-    Args:
-        summary: the item's ``redaction`` entry.
-        label: how messages name it (``clip 2``, ``still-1``).
-        reason: the staff's ``--accept-faces`` reason for it, if any.
-        actor: who accepts.
-        refused: collects the items refused.
-
-    Returns:
-        (faces remaining, or None when not audited; the acceptance reason, if one applies).
-    """
-    audit = summary.get("audit")
-    if not isinstance(audit, dict) or not audit.get("enabled"):
-        return None, None
-    remaining = int(audit["remaining"])
-    if remaining and reason:
-        audit["accepted"] = {"by": actor, "reason": reason}
-    elif remaining:
-        where = remaining_text(audit) if label.startswith("clip") else _boxes_text(audit)
-        refused.append(f"{label}: {remaining} face(s) at {where}")
-    return remaining, reason if remaining else None
-
-
-def _boxes_text(audit: dict[str, object]) -> str:
-    """A still's remaining findings as boxes (it has one frame)."""
-    items = list(audit.get("remaining_findings") or [])  # type: ignore[call-overload]
-    return ", ".join(str([round(v) for v in f["xyxy"]]) for f in items[:8])
-
-
-def _render_unredacted(cut: CutClip, output: Path, zones: Sequence[Polygon]) -> ClipOutcome:
-    """The approved police copy: only the privacy zones masked."""
-    frames, seconds = copy_unredacted(Path(cut.path), output, privacy_zones=zones)
-    summary = unredacted_summary(zones=len(zones), frames=frames, seconds=seconds)
-    return ClipOutcome(frames, 0, 0, seconds, summary)
 
 
 def _review_summary(decided: ClipDecisions, *, overridden: bool) -> dict[str, object]:
@@ -401,7 +192,7 @@ def _release_still(
     stage: Path,
     builder: ManifestBuilder,
     options: ProcessOptions,
-    redactor: _Redactor | None,
+    redactor: Redactor | None,
     config: SiteConfig,
     run: ClipRun,
     rel_id: str,
@@ -438,7 +229,7 @@ def _release_still(
         width, height = report.width, report.height
         if options.keep_face is None and not options.mask_everyone and faces_masked:
             log.info("%s: every face masked (--keep-track does not apply to a still)", still.label)
-    audit_remaining, accepted = _judge_audit(
+    audit_remaining, accepted = judge_audit(
         redaction, still.label, options.accept_still_faces.get(still.number), actor, refused
     )
     digest = sha256_file(output)
@@ -547,7 +338,7 @@ def process_request(
         rel_id = str(run.release_id)
         final = release_root / rel_id
         cuts = run.cut()
-        redactor = None if options.unredacted else _redactor(options, detector, config.jobs, backend)
+        redactor = None if options.unredacted else build_redactor(options, detector, config.jobs, backend)
         builder = ManifestBuilder(
             release_id=rel_id,
             created_at=now,
@@ -566,7 +357,7 @@ def process_request(
             local = cut.start_utc.astimezone(config.tz)
             name = f"clips/{clip.number:02d}-{clip.camera_id}-{local:%Y%m%dT%H%M%S}.mp4"
             if redactor is None:
-                outcome = _render_unredacted(cut, stage / name, zones)
+                outcome = render_unredacted(cut, stage / name, zones)
             else:
                 decided = reviewed.get(clip.number, ClipDecisions())
                 outcome = redactor.render(
@@ -599,7 +390,7 @@ def process_request(
                 )
             if outcome.frames != cut.frame_count:
                 raise ConflictError(f"clip {clip.number}: wrote {outcome.frames} of {cut.frame_count} frames")
-            audit_remaining, accepted = _judge_audit(
+            audit_remaining, accepted = judge_audit(
                 outcome.redaction,
                 f"clip {clip.number}",
                 options.accept_faces.get(clip.number),
