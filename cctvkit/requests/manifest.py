@@ -53,6 +53,11 @@ def _times(start: datetime, end: datetime, tz: ZoneInfo) -> dict[str, str]:
     }
 
 
+def _window(seq: int, place: str, start: datetime, end: datetime, tz: ZoneInfo) -> dict[str, Any]:
+    """The request window an item answers, as the manifest names it."""
+    return {"seq": seq, "place": place, **_times(start, end, tz)}
+
+
 @dataclass(frozen=True, slots=True)
 class ManifestSource:
     """One source recording of a clip and the part of it used.
@@ -139,11 +144,9 @@ class ManifestClip:
             "sha256": self.sha256,
             "size_bytes": self.size_bytes,
             "camera_id": self.camera_id,
-            "window": {
-                "seq": self.window_seq,
-                "place": self.window_place,
-                **_times(self.window_start_utc, self.window_end_utc, tz),
-            },
+            "window": _window(
+                self.window_seq, self.window_place, self.window_start_utc, self.window_end_utc, tz
+            ),
             **_times(self.start_utc, self.end_utc, tz),
             "duration_s": round((self.end_utc - self.start_utc).total_seconds(), 6),
             "frame_count": self.frame_count,
@@ -204,11 +207,9 @@ class ManifestStill:
             "sha256": self.sha256,
             "size_bytes": self.size_bytes,
             "camera_id": self.camera_id,
-            "window": {
-                "seq": self.window_seq,
-                "place": self.window_place,
-                **_times(self.window_start_utc, self.window_end_utc, tz),
-            },
+            "window": _window(
+                self.window_seq, self.window_place, self.window_start_utc, self.window_end_utc, tz
+            ),
             "taken_utc": self.taken_utc.isoformat(),
             "taken_local": self.taken_utc.astimezone(tz).isoformat(),
             "width": self.width,
