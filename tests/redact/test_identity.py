@@ -267,14 +267,14 @@ def test_cli_keep_face(two_people: tuple[Path, Path], tmp_path: Path) -> None:
             "--keep-face",
             str(subject),
             "--max-face-distance",
-            "0.1",
+            "0.02",  # far below the same face's distance (measured 0.09-0.11 across dlib builds)
             "--json",
             "--force",  # the same output again (issue 18: refused without it)
         ],
     )
     assert strict.exit_code == 0, strict.output
     data = json.loads(strict.stdout)
-    assert data["kept_tracks"] == [] and data["identity"]["max_distance"] == 0.1
+    assert data["kept_tracks"] == [] and data["identity"]["max_distance"] == 0.02
 
 
 @needs_faces
