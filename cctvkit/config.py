@@ -402,6 +402,11 @@ class SiteConfig(_Model):
         return self.site.release_dir or self.site.data_dir / "releases"
 
     @property
+    def site_key_path(self) -> Path:
+        """The site's Ed25519 key that signs release packages (made on the first release)."""
+        return self.site.data_dir / "site-signing.key"
+
+    @property
     def database_url(self) -> str:
         return self.site.database_url or f"sqlite:///{self.site.data_dir / 'catalog.db'}"
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import json
 import os
@@ -36,6 +37,7 @@ __all__ = [
     "KEY_DIR_ENV",
     "KEY_FORMAT",
     "MIN_KEY_PASSPHRASE",
+    "SITE_KEY_FORMAT",
     "KeyFile",
     "SigningKey",
     "create_key",
@@ -45,6 +47,8 @@ __all__ = [
     "list_keys",
     "parse_public_key",
     "read_key_file",
+    "site_key",
+    "site_public_key",
     "unlock_key",
     "verify_signature",
 ]
@@ -56,6 +60,7 @@ PUBLIC_PREFIX = "ed25519:"
 MIN_KEY_PASSPHRASE = 12
 """Characters: whoever copies the key file still needs the passphrase to sign with it."""
 SCRYPT = {"log2_n": 15, "r": 8, "p": 1}
+SITE_KEY_FORMAT = "cctvkit-site-key/1"
 
 
 def default_key_dir() -> Path:
@@ -299,3 +304,80 @@ def unlock_key(key: KeyFile, passphrase: str) -> SigningKey:
     if _public_text(private.public_key().public_bytes_raw()) != key.public_key:
         raise UsageError(f"{key.path}: the private key does not match its public key")
     return SigningKey(key.name, key.public_key, private)
+
+
+# --- The site's own key: signs every release package (issue 28) ---
+#
+# Unlike an approver's key it is used unattended (a release run from the review page, cron, a
+# worker), so its private half is not sealed with a passphrase: it is kept like the catalog and the
+# footage, 0600 in the private data directory, and refused when open to others. Whoever can read
+# it can already read every unredacted recording; what it proves is to recipients: a package that
+# verifies against the site's public key left the site as it is.
+
+
+def _check_own(path: Path) -> None:
+    for item in (path, path.parent):
+        mode = os.stat(item).st_mode
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise PermissionsError(
+                f"{item} ({stat.filemode(mode)}) is open to other users; the site's signing key must be "
+                "private (chmod go-rwx)"
+            )
+
+
+def _read_site_key(path: Path) -> SigningKey:
+    _check_own(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(doc, dict) or doc.get("format") != SITE_KEY_FORMAT:
+            raise ValueError(f"not a {SITE_KEY_FORMAT} file")
+        private = Ed25519PrivateKey.from_private_bytes(base64.b64decode(doc["private_key"], validate=True))
+    except (OSError, UnicodeDecodeError, KeyError, TypeError, ValueError, binascii.Error) as exc:
+        raise UsageError(f"{path} is not a usable site signing key: {exc}") from None
+    public = _public_text(private.public_key().public_bytes_raw())
+    if doc.get("public_key") != public:
+        raise UsageError(f"{path}: the private key does not match its public key")
+    return SigningKey("site", public, private)
+
+
+def site_key(path: Path, *, create: bool = True, now: datetime | None = None) -> SigningKey:
+    """The site's signing key in ``path``, made there (0600) on first use when ``create``.
+
+    Raises:
+        NotFoundError: no key file and not ``create``.
+        PermissionsError: the file or its directory is open to other users.
+        UsageError: the file is damaged.
+    """
+    if not path.exists():
+        if not create:
+            raise NotFoundError(f"no site signing key at {path}")
+        private = Ed25519PrivateKey.generate()
+        doc = {
+            "format": SITE_KEY_FORMAT,
+            "public_key": _public_text(private.public_key().public_bytes_raw()),
+            "created_at": (now or datetime.now(UTC)).isoformat(),
+            "private_key": base64.b64encode(private.private_bytes_raw()).decode("ascii"),
+        }
+        ensure_private_dir(path.parent)
+        # Linked into place, never renamed over: two first runs at once must not sign with
+        # different keys (the loser's key would be lost and its packages unverifiable).
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump(doc, out, indent=2)
+                out.write("\n")
+                out.flush()
+                os.fsync(out.fileno())
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+        finally:
+            tmp.unlink()
+    return _read_site_key(path)
+
+
+def site_public_key(path: Path) -> str | None:
+    """The site's public key (``ed25519:...``) if its key file exists, else None (nothing is made)."""
+    if not path.exists():
+        return None
+    return site_key(path, create=False).public_key

@@ -17,6 +17,7 @@ __all__ = [
     "clip_speeds",
     "clip_speeds_by_size",
     "count_releases",
+    "get_release",
     "insert_disclosure",
     "insert_release",
     "list_disclosures",
@@ -93,6 +94,12 @@ def list_releases(conn: Connection, request_id: str | None = None) -> list[Relea
         query = query.where(releases.c.request_id == request_id)
     rows = conn.execute(query.order_by(releases.c.created_at, releases.c.id)).fetchall()
     return [Release(**r._mapping, clips=_clips(conn, r.id)) for r in rows]
+
+
+def get_release(conn: Connection, release_id: str) -> Release | None:
+    """One release (with its clips), or None."""
+    row = conn.execute(select(releases).where(releases.c.id == release_id)).first()
+    return Release(**row._mapping, clips=_clips(conn, row.id)) if row else None
 
 
 _VIDEO_CLIP = or_(release_clips.c.kind.is_(None), release_clips.c.kind != "still")

@@ -103,11 +103,21 @@ def _follow(
 ) -> list[tuple[int, Box]]:
     tracker = cv2.TrackerMIL_create()
     x1, y1, x2, y2 = xyxy
-    tracker.init(frames[anchor], (round(x1), round(y1), max(1, round(x2 - x1)), max(1, round(y2 - y1))))
+    try:
+        tracker.init(frames[anchor], (round(x1), round(y1), max(1, round(x2 - x1)), max(1, round(y2 - y1))))
+    except cv2.error:
+        # MIL samples patches around the box; one (nearly) filling the frame leaves no room and
+        # OpenCV asserts. Nothing can move inside such a box: hold it still over the reach (more
+        # masked, never less; the span can be narrowed on the page).
+        box = (float(x1), float(y1), float(x2), float(y2))
+        return [(i, box) for i in range(anchor + step, len(frames) if step > 0 else -1, step)]
     out = []
     index = anchor + step
     while 0 <= index < len(frames):
-        ok, (x, y, w, h) = tracker.update(frames[index])
+        try:
+            ok, (x, y, w, h) = tracker.update(frames[index])
+        except cv2.error:
+            break
         if not ok:
             break
         box = (float(x), float(y), float(x + w), float(y + h))

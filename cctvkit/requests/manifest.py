@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the video stack stays out of `release verify`
 __all__ = [
     "MANIFEST_FORMAT",
     "MANIFEST_NAME",
+    "SIGNATURE_NAME",
     "SUMS_NAME",
     "ManifestBuilder",
     "ManifestClip",
@@ -41,6 +42,9 @@ __all__ = [
 MANIFEST_FORMAT = "cctvkit-release/1"
 MANIFEST_NAME = "manifest.json"
 SUMS_NAME = "SHA256SUMS"
+SIGNATURE_NAME = "SHA256SUMS.sig"
+"""The site's Ed25519 signature of ``SHA256SUMS`` (which hashes every file, the manifest included)."""
+SIGNATURE_FORMAT = "cctvkit-package-signature/1"
 
 
 def _times(start: datetime, end: datetime, tz: ZoneInfo) -> dict[str, str]:
@@ -279,6 +283,8 @@ class ReleaseManifest:
         clips: the clips.
         withheld: what is not in the package, and why.
         stills: the stills (snapshots), each one redacted picture.
+        signing: the site key that signs the package (public key, fingerprint, signature file);
+            a verifier refuses the package if the signature it announces is missing.
     """
 
     release_id: str
@@ -295,6 +301,7 @@ class ReleaseManifest:
     clips: tuple[ManifestClip, ...]
     withheld: tuple[WithheldPart, ...]
     stills: tuple[ManifestStill, ...] = ()
+    signing: dict[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         tz = ZoneInfo(self.timezone)
@@ -313,6 +320,7 @@ class ReleaseManifest:
             "clips": [c.to_dict(tz) for c in self.clips],
             "stills": [s.to_dict(tz) for s in self.stills],
             "withheld": [w.to_dict(tz) for w in self.withheld],
+            **({"signing": self.signing} if self.signing else {}),
         }
 
 

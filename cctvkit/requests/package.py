@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import json
 import os
@@ -14,7 +15,14 @@ from pathlib import Path
 from cctvkit._fault import FaultPoints
 from cctvkit.errors import ArchivePathError, ConflictError
 from cctvkit.files import PARTIAL_MARK, atomic_path, check_private, ensure_private_dir, is_within, sha256_file
-from cctvkit.requests.manifest import MANIFEST_NAME, SUMS_NAME, ReleaseManifest
+from cctvkit.keys import SigningKey
+from cctvkit.requests.manifest import (
+    MANIFEST_NAME,
+    SIGNATURE_FORMAT,
+    SIGNATURE_NAME,
+    SUMS_NAME,
+    ReleaseManifest,
+)
 from cctvkit.requests.sealed import SEALED_SUFFIX
 
 __all__ = [
@@ -156,19 +164,46 @@ def _write_private(path: Path, text: str) -> None:
             fh.write(text)
 
 
-def write_manifest_and_sums(stage: Path, manifest: ReleaseManifest) -> str:
-    """Write ``manifest.json`` and then ``SHA256SUMS`` (covering every file); return the manifest hash.
+def write_manifest_and_sums(
+    stage: Path, manifest: ReleaseManifest, *, site_key: SigningKey | None = None
+) -> str:
+    """Write ``manifest.json``, ``SHA256SUMS`` (covering every file) and, with the site's key, its
+    signature ``SHA256SUMS.sig``; return the manifest hash.
 
     Every directory is set to 0700 and every file to 0600 (the package holds personal data).
     """
+    if site_key is not None:
+        manifest = dataclasses.replace(
+            manifest,
+            signing={
+                "public_key": site_key.public_key,
+                "fingerprint": site_key.fingerprint,
+                "signature_file": SIGNATURE_NAME,
+            },
+        )
     _write_private(stage / MANIFEST_NAME, json.dumps(manifest.to_dict(), indent=2, ensure_ascii=False) + "\n")
     for dirpath, dirs, files in os.walk(stage):
         for name in dirs:
             os.chmod(Path(dirpath, name), DIR_MODE)
         for name in files:
             os.chmod(Path(dirpath, name), FILE_MODE)
-    lines = [f"{sha256_file(stage / rel)}  {rel}\n" for rel in package_files(stage) if rel != SUMS_NAME]
-    _write_private(stage / SUMS_NAME, "".join(lines))
+    lines = [
+        f"{sha256_file(stage / rel)}  {rel}\n"
+        for rel in package_files(stage)
+        if rel not in (SUMS_NAME, SIGNATURE_NAME)
+    ]
+    sums = "".join(lines)
+    _write_private(stage / SUMS_NAME, sums)
+    if site_key is not None:
+        signature = {
+            "format": SIGNATURE_FORMAT,
+            "signed_file": SUMS_NAME,
+            "release_id": manifest.release_id,
+            "public_key": site_key.public_key,
+            "fingerprint": site_key.fingerprint,
+            "signature": site_key.sign(sums.encode("utf-8")),
+        }
+        _write_private(stage / SIGNATURE_NAME, json.dumps(signature, indent=2) + "\n")
     FaultPoints.shared("release").reach("summed")
     return sha256_file(stage / MANIFEST_NAME)
 

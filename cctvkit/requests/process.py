@@ -19,6 +19,7 @@ from cctvkit.errors import ConflictError, FacesRemainError, PolicyError, UsageEr
 from cctvkit.files import sha256_file
 from cctvkit.identity import current_identity
 from cctvkit.jobs import make_backend
+from cctvkit.keys import site_key
 from cctvkit.redact import FaceDetector, RedactOptions
 from cctvkit.redact.identity import DEFAULT_MAX_DISTANCE
 from cctvkit.redact.options import AuditOptions
@@ -445,7 +446,7 @@ def process_request(
             if still.number in options.withhold_stills:
                 builder.add_withheld_still(still, options.withhold_stills[still.number])
         manifest = builder.build()
-        manifest_sha = write_manifest_and_sums(stage, manifest)
+        manifest_sha = write_manifest_and_sums(stage, manifest, site_key=site_key(config.site_key_path))
         archive = None
         if options.passphrase:
             archive = seal_directory(stage, staged_archive_path(stage), options.passphrase)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from cctvkit.errors import CctvkitError, ConflictError
 from cctvkit.requests.decisions import load_decisions, record_approval
 from cctvkit.requests.process import ProcessOptions, process_request
+from cctvkit.requests.release_once import release_for_state, remember_release, review_state
 from cctvkit.requests.run import plan_request
 from cctvkit.requests.verify import verify_path
 from cctvkit.review_server.session import ReviewSession
@@ -30,6 +32,7 @@ class _Status:
     verified: bool | None = None
     problems: tuple[str, ...] = ()
     error: str | None = None
+    repeated: bool = False  # an earlier release of the same review state, not a new one
 
 
 class ApprovalJob:
@@ -54,10 +57,14 @@ class ApprovalJob:
                 "verified": s.verified,
                 "problems": list(s.problems),
                 "error": s.error,
+                "repeated": s.repeated,
             }
 
-    def start(self) -> dict[str, Any]:
-        """Record the approval and start the release run.
+    def start(self, *, again: bool = False) -> dict[str, Any]:
+        """Record the approval and start the release run, unless these decisions were released already.
+
+        Approving is idempotent per review state (plan and decisions): a second approval of the
+        same state answers with the release made from it. ``again`` makes another release anyway.
 
         Raises:
             ConflictError: a run started from this page is still going.
@@ -69,12 +76,29 @@ class ApprovalJob:
             self._status = _Status(state="running")
         try:
             plan = plan_request(session.catalog, session.request_id)
+            state = review_state(session.catalog, session.request_id, plan)
+            earlier = None if again else release_for_state(session.catalog, session.request_id, state)
+            if earlier is not None:
+                check = verify_path(Path(earlier.path), catalog=session.catalog, site=session.config)
+                with self._lock:
+                    self._status = _Status(
+                        state="done",
+                        release_id=earlier.id,
+                        outcome=earlier.outcome,
+                        path=earlier.path,
+                        verified=check.ok,
+                        problems=tuple(check.problems),
+                        repeated=True,
+                    )
+                return self.status()
             reviewed = load_decisions(session.catalog, session.request_id, plan.clips)
             record_approval(
                 session.catalog,
                 session.request_id,
                 actor=session.actor,
                 details={
+                    "review_state": state,
+                    "again": again,
                     "clips": [
                         {
                             "clip": number,
@@ -82,14 +106,14 @@ class ApprovalJob:
                             "manual_masks": [m.id for m in d.masks],
                         }
                         for number, d in sorted(reviewed.items())
-                    ]
+                    ],
                 },
             )
         except BaseException:
             with self._lock:
                 self._status = _Status()
             raise
-        self._thread = threading.Thread(target=self._run, name="review-approve", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(state,), name="review-approve", daemon=True)
         self._thread.start()
         return self.status()
 
@@ -101,7 +125,7 @@ class ApprovalJob:
         with self._lock:
             self._status.done, self._status.total = done, total
 
-    def _run(self) -> None:
+    def _run(self, state: str) -> None:
         session = self._session
         try:
             result = process_request(
@@ -114,7 +138,10 @@ class ApprovalJob:
                 plan=plan_request(session.catalog, session.request_id),
                 detector=session.detector,
             )
-            check = verify_path(result.path)
+            remember_release(
+                session.catalog, session.request_id, state, result.release.id, actor=session.actor
+            )
+            check = verify_path(result.path, catalog=session.catalog, site=session.config)
         except CctvkitError as exc:
             log.warning("release run from the review page failed: %s", exc)
             with self._lock:

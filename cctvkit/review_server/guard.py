@@ -1,17 +1,24 @@
-"""The review server's door: one-time token, loopback Host names only, nothing cached (issue #15).
+"""The review server's door: one-time token, a session bound to this server, loopback Host names
+only, nothing cached (issues #15, #28).
 
 An ASGI middleware in front of every page and API call:
 
-- The URL printed at start carries a random token. Its first use sets a session cookie (a second
-  random secret, ``HttpOnly``, ``SameSite=Strict``) and the token is spent: the same link opened
-  later, elsewhere, or by another local user is refused. Without the cookie or an unspent token,
-  every request gets 403.
+- The URL printed at start carries a random token. Its first use redirects the browser to the
+  page's secret path (``/s/<random>/``) and sets a session cookie (a second random secret,
+  ``HttpOnly``, ``SameSite=Strict``) scoped to that path; the token is spent: the same link opened
+  later, elsewhere, or by another local user is refused. Every page and API call must be under
+  the secret path *and* carry the cookie, else 403.
+- Why the path: browsers do not separate cookies by port, so a cookie scoped to ``/`` went to any
+  other server on 127.0.0.1 the operator's browser visited, which could replay it. Scoped to a path
+  only this server's page knows, the browser sends it nowhere else, and the cookie alone opens
+  nothing.
 - The ``Host`` header must name this server's own loopback address and port, so a web page
   that rebinds a DNS name to 127.0.0.1 cannot reach it (403 otherwise).
 - Requests that change something must carry the page's ``X-Cctvkit-Review`` header, which a
   cross-site form cannot send, and any ``Origin`` must be this server's.
 - Every response says ``Cache-Control: no-store`` (unredacted thumbnails must not land in a
-  browser cache), no referrer, no framing, and a content policy of this origin only.
+  browser cache), no referrer, no framing, ``Cross-Origin-Resource-Policy: same-origin`` (another
+  local page cannot embed the thumbnails) and a content policy of this origin only.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
+    (b"cross-origin-resource-policy", b"same-origin"),
     (
         b"content-security-policy",
         b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -70,6 +78,8 @@ class ReviewGuard:
         self.app = app
         self._token: str | None = token
         self._session = secrets.token_urlsafe(32)
+        self.page_path = f"/s/{secrets.token_urlsafe(24)}"
+        """The secret path every page and API call lives under (its cookie is scoped to it)."""
         self._hosts = {h.lower() for h in hosts}
         self._origins = {f"http://{h}" for h in self._hosts}
         self._cookie = cookie_name
@@ -86,16 +96,22 @@ class ReviewGuard:
             log.warning("review server: refused Host %r", headers.get("host"))
             await _refuse(send, "this server answers only on its own loopback address")
             return
-        set_cookie = None
-        if not self._has_session(headers.get("cookie", "")):
-            if not self._spend(scope.get("query_string", b"").decode("latin-1")):
+        path: str = scope.get("path", "")
+        inside = path.startswith(self.page_path + "/")
+        if not (inside and self._has_session(headers.get("cookie", ""))):
+            if path != "/" or not self._spend(scope.get("query_string", b"").decode("latin-1")):
                 await _refuse(
                     send, "no valid token: open the URL printed by `cctvkit request review --serve`"
                 )
                 return
-            set_cookie = f"{self._cookie}={self._session}; Path=/; HttpOnly; SameSite=Strict".encode(
-                "latin-1"
-            )
+            cookie = f"{self._cookie}={self._session}; Path={self.page_path}; HttpOnly; SameSite=Strict"
+            await _redirect(send, self.page_path + "/", cookie)
+            return
+        # The routes behind the guard know nothing of the secret path.
+        scope = dict(scope)
+        scope["path"] = path[len(self.page_path) :]
+        if "raw_path" in scope and scope["raw_path"] is not None:
+            scope["raw_path"] = scope["raw_path"][len(self.page_path) :]
         if scope["method"] not in ("GET", "HEAD"):
             origin = headers.get("origin")
             if headers.get(CHANGE_HEADER) != "1" or (origin is not None and origin not in self._origins):
@@ -105,8 +121,6 @@ class ReviewGuard:
         async def send_secured(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 extra = list(SECURITY_HEADERS)
-                if set_cookie is not None:
-                    extra.append((b"set-cookie", set_cookie))
                 names = {name for name, _ in extra}
                 kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
                 message["headers"] = kept + extra
@@ -149,3 +163,19 @@ async def _refuse(send: Send, reason: str) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+async def _redirect(send: Send, location: str, cookie: str) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 303,
+            "headers": [
+                (b"location", location.encode("latin-1")),
+                (b"set-cookie", cookie.encode("latin-1")),
+                (b"content-length", b"0"),
+                *SECURITY_HEADERS,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": b""})

@@ -57,6 +57,8 @@ class ReviewServer:
     def __init__(self, session: ReviewSession, *, port: int = 0) -> None:
         self.session = session
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # A restart on the same port must not wait out the last run's TIME_WAIT connections.
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             self._socket.bind((HOST, port))
             self._socket.listen(128)  # connections wait in the backlog until uvicorn accepts them
@@ -81,6 +83,11 @@ class ReviewServer:
     @property
     def base_url(self) -> str:
         return f"http://{HOST}:{self.port}/"
+
+    @property
+    def page_url(self) -> str:
+        """The page's secret address the token link redirects to (its session cookie's scope)."""
+        return f"http://{HOST}:{self.port}{self.app.page_path}/"
 
     def serve_forever(self) -> None:
         """Serve in this thread until SIGINT/SIGTERM, then wait for a release run the page started."""

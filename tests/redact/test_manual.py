@@ -38,3 +38,12 @@ def test_degenerate_box_is_refused() -> None:
         pytest.skip("sample_footage/ not generated (make sample)")
     with pytest.raises(UsageError, match="at least 4x4 pixels"):
         track_drawn_box(SAMPLE_DIR / SEGMENT, 3, [700, 10, 720, 30])
+
+
+def test_full_frame_box_is_held_still_not_a_crash() -> None:
+    """A box over the whole frame (OpenCV's MIL tracker asserted on it: a 500 on the page)."""
+    if not (SAMPLE_DIR / SEGMENT).is_file():
+        pytest.skip("sample_footage/ not generated (make sample)")
+    boxes = track_drawn_box(SAMPLE_DIR / SEGMENT, 15, [0, 0, 640, 360], reach_s=1.0)
+    assert sorted(boxes) == list(range(5, 26))  # 1 s each way at 10 fps, one contiguous run
+    assert set(boxes.values()) == {(0.0, 0.0, 640.0, 360.0)}

@@ -149,7 +149,7 @@ def test_review_page_keep_draw_approve(
             20,
             "the gallery did not load",
         )
-        assert driver.current_url == server.base_url  # the token is gone from the address bar
+        assert driver.current_url == server.page_url  # the token is gone from the address bar
         # The requester's row: tick keep (its reason field says "the requester").
         row.click()
         _wait(

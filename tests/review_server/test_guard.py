@@ -1,4 +1,5 @@
-"""The review server's door on a real uvicorn: token, its one use, Host names, changes, no-store."""
+"""The review server's door on a real uvicorn: token, its one use, the secret path its cookie is
+scoped to, Host names, changes, no-store."""
 
 from __future__ import annotations
 
@@ -35,10 +36,27 @@ def server() -> Iterator[str]:
     thread.start()
     while not srv.started:
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
+    yield Served(f"http://127.0.0.1:{port}", guard.page_path)
     srv.should_exit = True
     thread.join(10)
     sock.close()
+
+
+class Served(str):
+    """The server's root URL, with the guard's secret page path."""
+
+    def __new__(cls, url: str, page_path: str) -> Served:
+        self = super().__new__(cls, url)
+        self.page = url + page_path
+        return self
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
 
 
 def fetch(url: str, *, method: str = "GET", headers: dict[str, str] | None = None):
@@ -46,38 +64,42 @@ def fetch(url: str, *, method: str = "GET", headers: dict[str, str] | None = Non
         url, method=method, headers=headers or {}, data=b"{}" if method == "POST" else None
     )
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with _opener.open(request, timeout=10) as response:
             return response.status, dict(response.headers), response.read().decode()
     except urllib.error.HTTPError as exc:
         return exc.code, dict(exc.headers), exc.read().decode()
 
 
-def test_every_call_needs_the_token_once_then_the_session_cookie(server: str) -> None:
-    for path in ("/", "/api/x", "/missing"):
+def test_every_call_needs_the_token_once_then_the_session_cookie(server: Served) -> None:
+    for path in ("/", "/api/x", "/missing", server.page[len(server) :] + "/api/x"):
         status, headers, body = fetch(server + path)
         assert status == 403 and headers["cache-control"] == "no-store" and "no valid token" in body
     assert fetch(server + "/?token=wrong")[0] == 403
     # A foreign Host (DNS rebinding) is refused and does not spend the token.
     assert fetch(server + f"/?token={TOKEN}", headers={"Host": "evil.example"})[0] == 403
     status, headers, body = fetch(server + f"/?token={TOKEN}")
-    assert status == 200 and body == "GET ok"
+    # The token sends the browser to the secret page path, with a cookie scoped to that path only.
+    assert status == 303 and headers["location"] == server.page[len(server) :] + "/"
     assert headers["cache-control"] == "no-store" and headers["x-frame-options"] == "DENY"
     cookie = headers["set-cookie"].split(";")[0]
     assert "HttpOnly" in headers["set-cookie"] and "SameSite=Strict" in headers["set-cookie"]
+    assert f"Path={server.page[len(server) :]};" in headers["set-cookie"]
     # The link is spent: without the session it opens nothing any more.
     assert fetch(server + f"/?token={TOKEN}")[0] == 403
-    status, headers, _ = fetch(server + "/api/x", headers={"Cookie": cookie})
-    assert status == 200 and headers["cache-control"] == "no-store"
-    assert fetch(server + "/api/x", headers={"Cookie": cookie + "x"})[0] == 403
-    assert fetch(server + "/api/x", headers={"Cookie": cookie, "Host": "localhost.evil"})[0] == 403
+    status, headers, body = fetch(server.page + "/api/x", headers={"Cookie": cookie})
+    assert (status, body) == (200, "GET ok") and headers["cache-control"] == "no-store"
+    assert headers["cross-origin-resource-policy"] == "same-origin"
+    # The cookie alone, replayed outside the secret path, opens nothing.
+    assert fetch(server + "/api/x", headers={"Cookie": cookie})[0] == 403
+    assert fetch(server.page + "/api/x", headers={"Cookie": cookie + "x"})[0] == 403
+    assert fetch(server.page + "/api/x", headers={"Cookie": cookie, "Host": "localhost.evil"})[0] == 403
 
 
-def test_changes_need_the_page_header_and_our_origin(server: str) -> None:
+def test_changes_need_the_page_header_and_our_origin(server: Served) -> None:
     cookie = fetch(server + f"/?token={TOKEN}")[1]["set-cookie"].split(";")[0]
-    assert fetch(server + "/api/x", method="POST", headers={"Cookie": cookie})[0] == 403
+    api = server.page + "/api/x"
+    assert fetch(api, method="POST", headers={"Cookie": cookie})[0] == 403
     page = {"Cookie": cookie, "X-Cctvkit-Review": "1"}
-    assert (
-        fetch(server + "/api/x", method="POST", headers={**page, "Origin": "http://evil.example"})[0] == 403
-    )
-    status, _, body = fetch(server + "/api/x", method="POST", headers={**page, "Origin": server})
+    assert fetch(api, method="POST", headers={**page, "Origin": "http://evil.example"})[0] == 403
+    status, _, body = fetch(api, method="POST", headers={**page, "Origin": server})
     assert (status, body) == (200, "POST ok")

@@ -30,7 +30,7 @@ async function api(method, path, body) {
 }
 
 async function refresh() {
-  state = await api("GET", "/api/state");
+  state = await api("GET", "api/state");
   render();
 }
 
@@ -106,7 +106,7 @@ function showFrame(player, frame, force = false) {
   player.frame = frame;
   player.img.dataset.version = String(clip.version);
   player.img.dataset.frame = String(frame);
-  player.img.src = `/api/clips/${clip.number}/frames/${frame}.jpg?v=${clip.version}`;
+  player.img.src = `api/clips/${clip.number}/frames/${frame}.jpg?v=${clip.version}`;
   player.slider.value = frame;
   player.label.textContent = `frame ${frame} / ${clip.frame_count - 1} (${(frame / clip.fps).toFixed(2)} s)`;
   const cursor = player.timeline.querySelector(".cursor");
@@ -179,7 +179,7 @@ function renderGallery(player) {
     box.checked = kept;
     box.addEventListener("change", () => decideKeep(player, ids, box.checked, reason.value));
     const thumbs = tracks.map((t) => el("img", {
-      src: `/api/clips/${clip.number}/tracks/${t.track_id}.jpg`, alt: `track ${t.track_id}`,
+      src: `api/clips/${clip.number}/tracks/${t.track_id}.jpg`, alt: `track ${t.track_id}`,
       title: `track ${t.track_id}: jump to its clearest frame (${t.best_frame})`,
       onclick: () => showFrame(player, t.best_frame),
     }));
@@ -249,7 +249,7 @@ async function endDrag(player, event) {
   if (xyxy[2] - xyxy[0] < 4 || xyxy[3] - xyxy[1] < 4) return;
   player.draw.textContent = "Following the box…";
   try {
-    await api("POST", `/api/clips/${player.clip.number}/masks`,
+    await api("POST", `api/clips/${player.clip.number}/masks`,
       { frame: player.frame, xyxy: xyxy.map((v) => Math.round(v * 10) / 10), reason: player.reason.value });
     showError("");
     await refresh();
@@ -280,7 +280,7 @@ function drawOverlay(player) {
 
 async function decideKeep(player, ids, keep, reason) {
   try {
-    await api("POST", `/api/clips/${player.clip.number}/keep`, { tracks: ids, keep, reason });
+    await api("POST", `api/clips/${player.clip.number}/keep`, { tracks: ids, keep, reason });
     showError("");
   } catch (error) {
     showError(error.message);
@@ -290,7 +290,7 @@ async function decideKeep(player, ids, keep, reason) {
 
 async function editMask(player, id, first, last) {
   try {
-    await api("POST", `/api/clips/${player.clip.number}/masks/${id}`, { first_frame: Number(first), last_frame: Number(last) });
+    await api("POST", `api/clips/${player.clip.number}/masks/${id}`, { first_frame: Number(first), last_frame: Number(last) });
     showError("");
   } catch (error) {
     showError(error.message);
@@ -300,7 +300,7 @@ async function editMask(player, id, first, last) {
 
 async function deleteMask(player, id) {
   try {
-    await api("DELETE", `/api/clips/${player.clip.number}/masks/${id}`);
+    await api("DELETE", `api/clips/${player.clip.number}/masks/${id}`);
     showError("");
   } catch (error) {
     showError(error.message);
@@ -317,17 +317,21 @@ function showApproval(status) {
   if (status.total) { bar.max = status.total; bar.value = status.done; }
   if (status.state === "running") text.textContent = `processing: ${status.done} / ${status.total || "?"} frames`;
   else if (status.state === "done") {
-    text.textContent = `release ${status.release_id} (${status.outcome}) in ${status.path}: ` +
+    text.textContent = (status.repeated ? "these decisions were released already: " : "") +
+      `release ${status.release_id} (${status.outcome}) in ${status.path}: ` +
       (status.verified ? "verified OK" : `verification FAILED: ${status.problems.join("; ")}`);
     text.dataset.release = status.release_id;
     text.dataset.verified = String(status.verified);
   } else if (status.state === "failed") text.textContent = `release failed: ${status.error}`;
   else text.textContent = "";
   text.dataset.state = status.state;
+  text.dataset.repeated = String(Boolean(status.repeated));
+  // Approving unchanged decisions again returns the release already made; another is explicit.
+  document.getElementById("approve-again").hidden = status.state !== "done";
 }
 
 async function pollApproval() {
-  const status = await api("GET", "/api/approve");
+  const status = await api("GET", "api/approve");
   showApproval(status);
   if (status.state === "running") setTimeout(pollApproval, 400);
 }
@@ -335,13 +339,19 @@ async function pollApproval() {
 document.addEventListener("DOMContentLoaded", () => {
   // The one-time token has been spent; keep it out of the history and the address bar.
   if (location.search) history.replaceState(null, "", location.pathname);
-  document.getElementById("approve").addEventListener("click", async () => {
+  const approve = async (body) => {
     try {
-      showApproval(await api("POST", "/api/approve"));
+      showApproval(await api("POST", "api/approve", body));
       showError("");
       pollApproval();
     } catch (error) {
       showError(error.message);
+    }
+  };
+  document.getElementById("approve").addEventListener("click", () => approve({}));
+  document.getElementById("approve-again").addEventListener("click", () => {
+    if (confirm("Make another release (a new package and disclosure-log entry) of these decisions?")) {
+      approve({ again: true });
     }
   });
   refresh().catch((error) => showError(error.message));
