@@ -8,13 +8,15 @@ from typing import Annotated
 
 import typer
 
-from cctvkit.cli.context import print_json
+from cctvkit.cli.context import print_json, state
 from cctvkit.cli.output import KEY_PASSPHRASE_ENV, read_key_passphrase, say
-from cctvkit.keys import KEY_DIR_ENV, create_key, default_key_dir, list_keys
+from cctvkit.keys import KEY_DIR_ENV, create_key, default_key_dir, list_keys, site_key
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Your approver key: made once, kept encrypted in your own directory.")
+app = typer.Typer(
+    help="Your approver key: made once, kept encrypted in your own directory; the site's package key."
+)
 
 
 @app.command("new")
@@ -76,3 +78,23 @@ def ls(
     for k in keys:
         say(f"{k.name}  {k.fingerprint}  {k.public_key}  {k.path}")
     say(f"{len(keys)} key(s) in {folder}")
+
+
+@app.command("site")
+def site(
+    ctx: typer.Context,
+    *,
+    as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The site's public key that signs every release package (made now if no release made it yet):
+    give it to recipients by another channel than the packages."""
+    config = state(ctx).config
+    key = site_key(config.site_key_path)
+    if as_json_out:
+        print_json(
+            {"public_key": key.public_key, "fingerprint": key.fingerprint, "path": str(config.site_key_path)}
+        )
+        return
+    say(f"site key {key.fingerprint} ({config.site_key_path}, 0600: it signs every release package)")
+    say(f"public key: {key.public_key}")
+    say("recipients check a package with: cctvkit release verify PACKAGE --site-key " + key.public_key)

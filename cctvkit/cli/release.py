@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
-from cctvkit.cli.context import parse_when, print_json, state
+from cctvkit.cli.context import err_console, parse_when, print_json, state
 from cctvkit.cli.output import read_passphrase, say
-from cctvkit.errors import AuditError
+from cctvkit.errors import AuditError, UsageError
+from cctvkit.keys import parse_public_key
 from cctvkit.requests.listing import list_disclosures
 from cctvkit.requests.sealed import SEALED_SUFFIX
 from cctvkit.requests.verify import verify_path
@@ -22,6 +23,7 @@ app = typer.Typer(help="Release packages: verify one (directory or encrypted arc
 
 @app.command("verify")
 def verify(
+    ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="Package directory or .tar.enc archive.")],
     *,
     passphrase_file: Annotated[
@@ -35,14 +37,38 @@ def verify(
             "copy (repeatable).",
         ),
     ] = None,
+    site_key: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--site-key",
+            help="The site's public key (ed25519:..., from the site by another channel): the package must "
+            "be signed with it (repeatable).",
+        ),
+    ] = None,
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Check every hash of a package against SHA256SUMS and its manifest, and an unredacted copy's
-    signed approval (exit 10 if anything fails)."""
+    """Check a package: every hash against SHA256SUMS and its manifest, the site's signature, no
+    links, an unredacted copy's signed approval, and on the site the hashes its catalog recorded
+    (exit 10 if anything fails, one line per problem)."""
+    st = state(ctx)
+    config = st.optional_config  # on the site: its own key and catalog; a recipient has neither
+    for key in site_key or ():
+        try:
+            parse_public_key(key)
+        except ValueError as exc:
+            raise UsageError(f"--site-key {key!r}: {exc}") from None
     passphrase = None
     if path.is_file() and path.name.endswith(SEALED_SUFFIX):
         passphrase = read_passphrase(passphrase_file, confirm=False)
-    result = verify_path(path, passphrase=passphrase, approver_keys=approver_key or ())
+    result = verify_path(
+        path,
+        passphrase=passphrase,
+        approver_keys=approver_key or (),
+        site_keys=site_key or (),
+        require_signature=bool(site_key),
+        catalog=st.catalog if config is not None else None,
+        site=config,
+    )
     approval = (result.manifest or {}).get("approval")
     if as_json_out:
         print_json(
@@ -53,6 +79,7 @@ def verify(
                 "problems": result.problems,
                 "warnings": result.warnings,
                 "release_id": (result.manifest or {}).get("release_id"),
+                "signed_by": result.signed_by,
                 "approval": approval,
             }
         )
@@ -62,6 +89,8 @@ def verify(
         if result.ok:
             rid = (result.manifest or {}).get("release_id")
             say(f"OK {rid}: {result.files_checked} file(s) match their hashes")
+            if result.signed_by:
+                say(f"signed with the site key {result.signed_by}")
             if approval:
                 say(
                     f"approval of the unredacted copy by {approval['approved_by']} verifies: signed with "
@@ -69,7 +98,10 @@ def verify(
                     + ("" if approver_key else "; check that key with the site (--approver-key)")
                 )
     if not result.ok:
-        raise AuditError(f"{path} does not verify: " + "; ".join(result.problems))
+        if not as_json_out:
+            for problem in result.problems:
+                err_console.print(f"{path}: {problem}", markup=False, highlight=False, soft_wrap=True)
+        raise AuditError(f"{path} does not verify ({len(result.problems)} problem(s))")
 
 
 def disclosures(
