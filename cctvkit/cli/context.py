@@ -16,9 +16,11 @@ from typing import Any
 import typer
 from rich.console import Console, ConsoleDimensions
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.text import Text
 
 from cctvkit.access import authorize, role_for
 from cctvkit.catalog import Catalog, open_catalog
+from cctvkit.cli.printable import json_printable, printable
 from cctvkit.config import CONFIG_ENV, DEFAULT_CONFIG_NAME, SiteConfig, load_config
 from cctvkit.errors import UsageError
 from cctvkit.timeparse import parse_optional
@@ -47,6 +49,11 @@ class _Console(Console):
 
     def __init__(self, *, stderr: bool = False) -> None:
         super().__init__(stderr=stderr, markup=False, emoji=False, highlight=False)
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        # Every string printed (messages, table cells) passes here: names and reasons typed by
+        # people must not drive the terminal (issue 28).
+        return super().render_str(printable(text), **kwargs)
 
     @property
     def size(self) -> ConsoleDimensions:
@@ -158,7 +165,7 @@ def print_json(data: Any) -> None:
     """Machine-readable output on stdout (no colour, no wrapping)."""
     text = json.dumps(data, indent=2, default=str, ensure_ascii=False)
     # Lone surrogates (file names that are not UTF-8) become JSON \udcXX escapes, not a crash.
-    sys.stdout.write(text.encode("utf-8", "backslashreplace").decode("utf-8") + "\n")
+    sys.stdout.write(json_printable(text.encode("utf-8", "backslashreplace").decode("utf-8")) + "\n")
 
 
 def parse_when(value: str | None, config: SiteConfig, *, option: str) -> datetime | None:

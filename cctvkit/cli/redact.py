@@ -154,6 +154,8 @@ def redact(
         raise NotFoundError(f"output directory {output.parent} does not exist")
     if output.resolve() == input_path.resolve():
         raise UsageError(f"{output}: the output would overwrite the input")
+    if output.is_dir():
+        raise UsageError(f"{output} is a directory: name the file to write (--force replaces files only)")
     if output.exists() and not force:
         raise UsageError(f"{output} exists; pass --force to overwrite it")
     options = redaction_options(state(ctx).optional_config, flags, keep_audio=keep_audio or None)

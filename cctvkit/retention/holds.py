@@ -12,8 +12,10 @@ from cctvkit.catalog import holds as hq
 from cctvkit.catalog import leases as lq
 from cctvkit.catalog.db import Catalog, Connection
 from cctvkit.catalog.holds import Hold
+from cctvkit.catalog.requests import get_request
 from cctvkit.config import SiteConfig
 from cctvkit.errors import ConflictError, NotFoundError, UsageError
+from cctvkit.requests.ids import validate_request_id
 
 __all__ = [
     "Hold",
@@ -99,9 +101,11 @@ def place_hold(
 
     Raises:
         UsageError: missing reason/reference, naive times, an empty range, an end in the past.
-        NotFoundError: unknown camera or place.
+        NotFoundError: unknown camera or place, or no such request.
     """
     now = now or datetime.now(UTC)
+    if request_id is not None:
+        validate_request_id(request_id)
     reason, reference = _need(reason, "reason"), _need(reference, "reference (case number, request id)")
     for value, name in ((from_utc, "--from"), (to_utc, "--to"), (ends_at, "--until")):
         if value is not None and value.tzinfo is None:
@@ -113,6 +117,8 @@ def place_hold(
     camera_ids = resolve_cameras(config, cameras=cameras, place=place)
     sync_cameras(catalog, config, actor, now)  # holds reference camera rows
     with catalog.write() as conn:
+        if request_id is not None and get_request(conn, request_id) is None:
+            raise NotFoundError(f"no request {request_id}: a hold names an existing request or none")
         hold = insert_hold_in(
             conn,
             actor=actor,

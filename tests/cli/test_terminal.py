@@ -125,3 +125,47 @@ def test_error_shows_the_value_as_typed(busy: Path) -> None:
     code, _out, err = run(busy, "index", "show", ":abc: [bold]x[/bold]", columns=80)
     assert code == 4
     assert err == "cctvkit: error: no recording ':abc: [bold]x[/bold]' in the catalog\n"
+
+
+EVIL_NAME = "Alex\x1b[2J\x1b]0;owned\x07 Doe"
+"""A requester's name that clears the screen and retitles the terminal when printed raw."""
+RLO_OPERATOR = "j.smith\u202egpj.exe"
+"""An operator name with a right-to-left override: raw, it shows as ``j.smithexe.jpg``."""
+
+
+def test_typed_text_cannot_drive_the_terminal(site: Path) -> None:
+    """Issue 28: `request ls/show` printed ESC sequences from a name raw; `audit ls` printed U+202E."""
+    env = {"CCTVKIT_OPERATOR": RLO_OPERATOR, "COLUMNS": "200"}
+    result = runner.invoke(
+        app,
+        [
+            "-c",
+            str(site),
+            "request",
+            "new",
+            "--requester",
+            EVIL_NAME,
+            "--window",
+            "gate@2026-10-01T10:00/10:05",
+        ],
+        env=env,
+    )
+    assert result.exit_code == 0, result.stderr
+    outputs = []
+    for args in (
+        ["request", "ls"],
+        ["request", "show", "R-2026-0001"],
+        ["audit", "ls"],
+        ["request", "ls", "--json"],
+    ):
+        for columns in ("200", None):  # a terminal and a pipe
+            result = runner.invoke(app, ["-c", str(site), *args], env={**env, "COLUMNS": columns})
+            assert result.exit_code == 0, result.stderr
+            outputs.append(result.stdout)
+            assert (
+                "\x1b" not in result.stdout and "\x07" not in result.stdout and "\u202e" not in result.stdout
+            )
+    assert "Alex\\x1b[2J\\x1b]0;owned\\x07 Doe" in outputs[0]  # shown, escaped, as typed
+    assert "j.smith\\u202eg" in outputs[5]  # the actor, escaped (the column may cut the rest)
+    (listed,) = json.loads(outputs[6])
+    assert listed["requester"] == EVIL_NAME  # --json keeps the exact value (escaped as JSON)

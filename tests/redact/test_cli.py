@@ -92,6 +92,19 @@ def test_output_directory_must_exist(tmp_path: Path) -> None:
     assert "output directory" in result.stderr and "does not exist" in result.stderr
 
 
+def test_output_that_is_a_directory_is_one_line_even_with_force(tmp_path: Path) -> None:
+    """Issue 28: `-o EXISTING_DIR --force` ended in "internal error: IsADirectoryError"."""
+    src = tmp_path / "in.mp4"
+    src.write_bytes(b"irrelevant: refused before it is read")
+    (tmp_path / "out").mkdir()
+    result = CliRunner().invoke(app, ["redact", str(src), "-o", str(tmp_path / "out"), "--force"])
+    assert result.exit_code == 2
+    assert result.stderr == f"cctvkit: error: {tmp_path / 'out'} is a directory: name the file to write " + (
+        "(--force replaces files only)\n"
+    )
+    assert list((tmp_path / "out").iterdir()) == []
+
+
 def test_existing_output_is_refused_without_force(
     scene_clip: tuple[Path, GroundTruth], tmp_path: Path
 ) -> None:

@@ -128,6 +128,9 @@ def test_hold_add_ls_release(arch: Archive) -> None:
         (["--camera", "gate", "--to", "2026-01-01"], UsageError.exit_code, "--to must be after --from"),
         (["--camera", "gate", "--until", "2001-01-01"], UsageError.exit_code, "--until is in the past"),
         (["--camera", "gate", "--from", "yesterday"], UsageError.exit_code, "not an ISO date"),
+        # issue 28: a hold for a request that does not exist (or is not even an id) was stored
+        (["--camera", "gate", "--request", "../../etc"], UsageError.exit_code, "is not a request id"),
+        (["--camera", "gate", "--request", "R-2026-0042"], NotFoundError.exit_code, "no request R-2026-0042"),
     ],
 )
 def test_hold_add_refusals(arch: Archive, args: list[str], code: int, message: str) -> None:

@@ -184,3 +184,28 @@ def test_approving_the_same_decisions_twice_makes_one_release(served, sample_req
     third = approve({"again": True})  # another release is an explicit action
     assert third["release_id"] != first["release_id"] and third["repeated"] is False
     _one_line_400(*page.post("api/approve", {"again": "yes"}))
+
+
+def test_restart_on_the_same_port_right_away(sample_request: SampleRequest) -> None:
+    """Issue 28: restarting the page on its port within a minute failed ("Address already in use")."""
+    site = sample_request
+    session = ReviewSession(
+        site.catalog, site.config, site.request_id, actor=OPERATOR, options=RedactOptions(), clips=[]
+    )
+    first = ReviewServer(session)
+    first.start()
+    port = first.port
+    # A browser's keep-alive connection, closed by the server when it stops: TIME_WAIT on its port.
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+        assert sock.recv(5) == b"HTTP/"
+        first.stop()
+        while sock.recv(4096):  # read to the server's close (unread bytes would reset, not TIME_WAIT)
+            pass
+    again = ReviewServer(session, port=port)
+    again.start()
+    try:
+        assert again.port == port
+        assert Page(again).cookie  # it serves
+    finally:
+        again.stop()

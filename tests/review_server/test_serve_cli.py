@@ -17,8 +17,10 @@ from tests.requests.test_request_cli import _new, cli_site, run  # noqa: F401 (f
 
 
 def _get(url: str) -> tuple[int, Message]:
+    # Like the browser: the token's redirect to the page's path carries the session cookie there.
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with opener.open(url, timeout=10) as response:
             return response.status, response.headers
     except urllib.error.HTTPError as exc:
         return exc.code, exc.headers
