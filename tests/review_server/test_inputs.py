@@ -30,11 +30,13 @@ class Page:
         self.server = server
         opener = urllib.request.build_opener(_NoRedirect)
         try:
-            opener.open(server.url, timeout=10)
+            with opener.open(server.url, timeout=10) as response:  # before issue 28: the page itself
+                headers, location = response.headers, "/"
         except urllib.error.HTTPError as exc:  # the 303 to the page's path
             assert exc.code == 303
-            self.cookie = exc.headers["set-cookie"].split(";")[0]
-            self.base = f"http://127.0.0.1:{server.port}{exc.headers['location']}"
+            headers, location = exc.headers, exc.headers["location"]
+        self.cookie = headers["set-cookie"].split(";")[0]
+        self.base = f"http://127.0.0.1:{server.port}{location}"
 
     def call(self, method: str, path: str, body: bytes | None = None) -> tuple[int, str]:
         headers = {"Cookie": self.cookie, "X-Cctvkit-Review": "1", "Content-Type": "application/json"}
@@ -80,7 +82,7 @@ def test_bad_fields_get_one_line_400s_and_fail_closed(served) -> None:
 
     # "false" (a string) once kept the face visible: now refused, and the track stays masked.
     assert "keep must be true or false" in _one_line_400(
-        *page.post("api/clips/1/keep", {"tracks": [track], "keep": "false"})
+        *page.post("api/clips/1/keep", {"tracks": [track], "keep": "false", "reason": "the requester"})
     )
     state = json.loads(page.call("GET", "api/state")[1])
     assert not [t for t in state["clips"][0]["tracks"] if t["keep"]]
