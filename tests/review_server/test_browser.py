@@ -129,7 +129,7 @@ def test_review_page_keep_draw_approve(
     release_dir = Path(site.config.release_dir)
     catalog_files = [
         Path(site.config.data_dir) / n for n in ("catalog.db", "catalog.db-wal", "catalog.db-shm")
-    ]
+    ] + [site.config.site_key_path]  # the site's signing key, made by its first release (issue 28)
     before = _files(site.root, [work, release_dir, *catalog_files])
 
     server = ReviewServer(session)
