@@ -136,6 +136,15 @@ def redact(
         float | None,
         typer.Option("--chunk-seconds", min=1.0, help="Chunk length, seconds [default: [jobs] chunk_s]."),
     ] = None,
+    fps: Annotated[
+        float | None,
+        typer.Option(
+            "--fps",
+            metavar="RATE",
+            help="A raw .h264/.h265 stream (no frame times): the rate it was recorded at. It is "
+            "remuxed in-process; the report records the times as assumed.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     flags: dict[str, Any],
 ) -> None:
@@ -189,10 +198,14 @@ def redact(
     from cctvkit.redact import review_paths
     from cctvkit.redact.audited import redact_audited
     from cctvkit.redact.identity import redact_keeping_face
+    from cctvkit.redact.raw_input import raw_stream_input, record_assumed_timing
     from cctvkit.redact.report import audit_line
 
     identity: IdentityMatch | None = None
-    with progress_bar(f"redacting {input_path.name}", enabled=not as_json) as update:
+    with (
+        raw_stream_input(input_path, fps, output.parent) as (source, timing),
+        progress_bar(f"redacting {input_path.name}", enabled=not as_json) as update,
+    ):
         arguments = {
             "options": options,
             "span_s": (start, end) if start is not None and end is not None else None,
@@ -205,12 +218,14 @@ def redact(
         }
         if keep_face is not None:
             result, identity = redact_keeping_face(
-                input_path, output, keep_face, max_distance=max_face_distance, **arguments
+                source, output, keep_face, max_distance=max_face_distance, **arguments
             )
         elif arguments["span_s"] is None and (processes or chunk_seconds or _chunked(_jobs(ctx))):
-            result = _redact_in_chunks(ctx, input_path, output, arguments, processes, chunk_seconds)
+            result = _redact_in_chunks(ctx, source, output, arguments, processes, chunk_seconds)
         else:
-            result = redact_audited(input_path, output, **arguments)
+            result = redact_audited(source, output, **arguments)
+        if timing is not None:
+            result = record_assumed_timing(result, input_path, timing, report)
     if as_json:
         print_json(result.to_dict() | ({"identity": identity.to_dict()} if identity else {}))
         _refuse_remaining(result, output)

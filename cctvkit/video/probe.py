@@ -132,7 +132,7 @@ def probe(path: Path, *, damaged_ok: bool = False) -> MediaInfo:
         if not is_still and container.format.name in RAW_STREAM_FORMATS:
             raise VideoOpenError(
                 f"{path}: raw {container.format.name} elementary stream without a container "
-                "(no timestamps); remux it into MP4 or MKV first"
+                "(no timestamps): redact it with --fps RATE, the rate it was recorded at"
             )
         stream = container.streams.video[0]
         ctx = stream.codec_context
