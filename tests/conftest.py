@@ -109,6 +109,23 @@ def write_video_with_audio(path: Path, *, video_s: float, audio_s: float, fps: i
     return path
 
 
+def write_shifted(source: Path, dest: Path, shift_s: float, *, format: str = "mp4") -> Path:
+    """``source``'s packets copied into ``dest`` with every timestamp moved by ``shift_s``: a late
+    first frame (positive), or, in MP4, an edit list whose first ``-shift_s`` seconds are cut."""
+    import av
+
+    with av.open(str(source)) as reader, av.open(str(dest), "w", format=format) as out:
+        stream = reader.streams.video[0]
+        copy = out.add_stream_from_template(stream)
+        for packet in reader.demux(stream):
+            if packet.dts is None:
+                continue
+            ticks = round(shift_s / packet.time_base)
+            packet.pts, packet.dts, packet.stream = packet.pts + ticks, packet.dts + ticks, copy
+            out.mux(packet)
+    return dest
+
+
 SITE_TOML = """\
 [site]
 name = "Test Site"

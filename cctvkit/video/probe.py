@@ -196,7 +196,10 @@ def _declared(container, stream, duration_s: float, span: _Span) -> tuple[float 
         return float(stream.duration * stream.time_base), duration_s, " of video"
     if not container.duration or container.duration <= 0:
         return None, duration_s, ""
-    return container.duration / 1e6, max(duration_s, span.others_end_s), ""
+    # Matroska counts its duration from time zero, not from a late first frame.
+    tb = stream.time_base
+    absolute = float(span.last_end * tb) if span.last_end is not None and tb else 0.0
+    return container.duration / 1e6, max(duration_s, absolute, span.others_end_s), ""
 
 
 def frame_rate_from_pts(
@@ -267,6 +270,11 @@ def _demux(container, stream, size: int) -> _Span:
                 f"the file is cut off at {_at(packet, span, tb):.1f} s (a frame reaches past its end)"
             )
             break
+        if packet.is_discard:
+            # Before an edit list's start: decoded (a later frame may need it), never shown.
+            if not span.decoded_one:
+                span.decoded_one = any(True for _frame in packet.decode())
+            continue
         span.count += 1
         if packet.pts is not None:
             if len(span.pts) < TIMING_PACKETS:
