@@ -29,6 +29,7 @@ from cctvkit.cli.redact import redact
 from cctvkit.cli.status import status
 from cctvkit.cli.worker import worker
 from cctvkit.errors import CctvkitError, one_line
+from cctvkit.notices import notice
 
 __all__ = ["app", "main"]
 
@@ -109,6 +110,11 @@ def root(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         force=True,
     )
+    # Waits such as the first run's detector preparation are said whatever the level.
+    progress = logging.StreamHandler(sys.stderr)
+    progress.setFormatter(logging.Formatter("cctvkit: %(message)s"))
+    notice.handlers, notice.propagate = [progress], False
+    notice.setLevel(logging.INFO)
 
 
 app.command("init")(init)

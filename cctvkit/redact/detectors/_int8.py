@@ -14,9 +14,9 @@ Needs the ``onnx`` package (onnxruntime's quantisation tools import it); without
 from __future__ import annotations
 
 import importlib.util
-import logging
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -25,10 +25,10 @@ import numpy as np
 
 from cctvkit.errors import ModelError
 from cctvkit.files import atomic_path
+from cctvkit.notices import notice
 
 __all__ = ["RECIPE", "calibration_frames", "default_cache_dir", "int8_available", "int8_model"]
 
-log = logging.getLogger(__name__)
 
 RECIPE = "qop-u8s8-pc-minmax-synth1"
 """Names the quantisation settings and calibration data; part of the cache key."""
@@ -151,7 +151,10 @@ def int8_model(
             return None if blob is None else {input_name: blob}
 
     ort.set_default_logger_severity(3)  # the exporter's unused initializers, listed one by one
-    log.info("making an int8 copy of the detector in %s (once, a few seconds)", target)
+    notice.info(
+        "preparing the int8 face detector (first run only, 15-40 s on 2 cores); cached in %s", cache_dir
+    )
+    started = time.monotonic()
     try:
         cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         with tempfile.TemporaryDirectory(prefix="cctvkit-int8-") as tmp:
@@ -170,4 +173,5 @@ def int8_model(
                 )
     except Exception as exc:  # onnx and the quantiser raise many kinds; all mean "no int8 copy"
         raise ModelError(f"cannot make an int8 copy of the detector in {cache_dir}: {exc}") from exc
+    notice.info("int8 face detector ready (%.0f s)", time.monotonic() - started)
     return target
