@@ -152,7 +152,8 @@ def int8_model(
 
     ort.set_default_logger_severity(3)  # the exporter's unused initializers, listed one by one
     notice.info(
-        "preparing the int8 face detector (first run only, 15-40 s on 2 cores); cached in %s", cache_dir
+        "preparing the int8 face detector (first run only: 15-40 s on 2 free cores); cached in %s",
+        cache_dir,
     )
     started = time.monotonic()
     try:
