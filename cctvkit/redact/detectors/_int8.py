@@ -27,7 +27,14 @@ from cctvkit.errors import ModelError
 from cctvkit.files import atomic_path
 from cctvkit.notices import notice
 
-__all__ = ["RECIPE", "calibration_frames", "default_cache_dir", "int8_available", "int8_model"]
+__all__ = [
+    "RECIPE",
+    "calibration_frames",
+    "default_cache_dir",
+    "int8_available",
+    "int8_model",
+    "int8_pending",
+]
 
 
 RECIPE = "qop-u8s8-pc-minmax-synth1"
@@ -50,6 +57,17 @@ def default_cache_dir() -> Path:
         return Path(explicit)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "cctvkit" / "models"
+
+
+def _cache_file(cache_dir: Path, sha256: str) -> Path:
+    return cache_dir / f"{sha256[:32]}-{RECIPE}.onnx"
+
+
+def int8_pending(sha256: str, *, cache_dir: Path | None = None) -> bool:
+    """Whether the int8 copy of the weights ``sha256`` is still to be made on this machine (the
+    first run's wait, which ``request estimate`` plans for)."""
+    cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    return int8_available() and not _cache_file(cache_dir, sha256).is_file()
 
 
 def calibration_frames(size_wh: tuple[int, int] = (1024, 608), count: int = 12) -> Iterator[np.ndarray]:
@@ -125,7 +143,7 @@ def int8_model(
         ModelError: ``onnx`` is missing, or quantisation or writing the cache failed.
     """
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    target = cache_dir / f"{sha256[:32]}-{RECIPE}.onnx"
+    target = _cache_file(cache_dir, sha256)
     if target.is_file():
         check_cache_file(target)
         return target
