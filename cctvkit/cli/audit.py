@@ -66,8 +66,13 @@ def ls(
     ] = None,
     kind: Annotated[str | None, typer.Option(help="Object kind: recording, hold, purge, camera...")] = None,
     camera: Annotated[str | None, typer.Option(help="Camera id.")] = None,
-    since: Annotated[str | None, typer.Option(help="From this time, ISO; site timezone if naive.")] = None,
-    until: Annotated[str | None, typer.Option(help="Before this time, ISO; site timezone if naive.")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            metavar="TIME", help="From this time, e.g. 2026-10-01T09:00 (site time unless it says +01:00)."
+        ),
+    ] = None,
+    until: Annotated[str | None, typer.Option(metavar="TIME", help="Before this time, as --since.")] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="At most this many records.")] = None,
     wide: Annotated[
         bool, typer.Option("--wide", help="OS user, key and camera columns, and full times.")

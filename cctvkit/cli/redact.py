@@ -29,7 +29,8 @@ _AUDIT = AuditOptions()
 
 
 def parse_track_ids(value: str | None) -> list[int]:
-    """Parse ``"3,7"`` into ``[3, 7]``.
+    """Parse ``"3,7"`` into ``[3, 7]``; ``1:3`` is track 3 of the one clip, as `request process`
+    writes it.
 
     Raises:
         UsageError: an item is not a non-negative integer.
@@ -38,9 +39,9 @@ def parse_track_ids(value: str | None) -> list[int]:
         return []
     ids = []
     for item in value.split(","):
-        item = item.strip()
+        item = item.strip().removeprefix("1:")
         if not item.isdigit():
-            raise UsageError(f"--keep-track: {item!r} is not a track id (e.g. --keep-track 3,7)")
+            raise UsageError(f"--keep-track: {item!r} is not a track id (e.g. --keep-track 3)")
         ids.append(int(item))
     return ids
 
@@ -74,8 +75,12 @@ def redact(
     ] = None,
     end: Annotated[float | None, typer.Option("--end", help="End of the span, seconds.")] = None,
     keep_track: Annotated[
-        str | None,
-        typer.Option("--keep-track", help="Track ids to leave visible (from --review), e.g. 3,7."),
+        list[str] | None,
+        typer.Option(
+            "--keep-track",
+            metavar="TRACK",
+            help="Track id to leave visible, from --review (repeatable: --keep-track 3 --keep-track 7).",
+        ),
     ] = None,
     keep_face: Annotated[
         Path | None,
@@ -124,17 +129,23 @@ def redact(
         int, typer.Option("--audit-rounds", help="Re-mask rounds before findings count as remaining.")
     ] = _AUDIT.rounds,
     audit_every: Annotated[
-        int, typer.Option("--audit-every", help="Check one output frame in N (2: no 2-frame face slips).")
+        int,
+        typer.Option(
+            "--audit-every",
+            help="Check one output frame in N (at 2, a face visible two frames running is always seen).",
+        ),
     ] = _AUDIT.every,
     processes: Annotated[
         int | None,
         typer.Option(
-            "--processes", min=1, help="Redact in chunks on this many local processes [default: [jobs]]."
+            "--processes",
+            min=1,
+            help="Redact in chunks on this many local processes [default: the config's [jobs]].",
         ),
     ] = None,
     chunk_seconds: Annotated[
         float | None,
-        typer.Option("--chunk-seconds", min=1.0, help="Chunk length, seconds [default: [jobs] chunk_s]."),
+        typer.Option("--chunk-seconds", min=1.0, help="Chunk length [default: the config's [jobs] chunk_s]."),
     ] = None,
     fps: Annotated[
         float | None,
@@ -210,7 +221,7 @@ def redact(
             "options": options,
             "span_s": (start, end) if start is not None and end is not None else None,
             "privacy_zones": [parse_zone(z) for z in zone or []],
-            "keep_tracks": parse_track_ids(keep_track),
+            "keep_tracks": parse_track_ids(",".join(keep_track or [])),
             "progress": update,
             "report_path": report,
             "review": review,

@@ -194,7 +194,12 @@ def process(
     request_id: Annotated[str, typer.Argument(help="Request id.")],
     *,
     keep_track: Annotated[
-        list[str] | None, typer.Option(help="CLIP:TRACK left visible (the requester), from `request review`.")
+        list[str] | None,
+        typer.Option(
+            metavar="CLIP:TRACK",
+            help="Track of a clip left visible (the requester), from `request review`; a bare TRACK "
+            "when there is one clip (repeatable: --keep-track 1:3 --keep-track 2:0).",
+        ),
     ] = None,
     keep_face: Annotated[
         Path | None,
