@@ -43,7 +43,8 @@ def raw_stream_input(
         return
     if fps is None:
         raise UsageError(
-            f"{path}: a raw {kind} stream has no frame times: give the rate it was recorded at, e.g. --fps 25"
+            f"{path}: a raw {kind} elementary stream has no frame times: give the rate it was recorded at, "
+            "e.g. --fps 25"
         )
     rate = Fraction(fps).limit_denominator(1001)
     with tempfile.TemporaryDirectory(prefix=".cctvkit-remux-", dir=work_dir) as tmp:

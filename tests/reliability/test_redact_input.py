@@ -45,12 +45,17 @@ REFUSED: dict[str, tuple[str, Callable[[Path], None], int, str]] = {
     "truncated": ("cut.mp4", _truncated, 6, "not a readable video"),
     "random bytes": ("noise.mp4", lambda p: p.write_bytes(os.urandom(20_000)), 6, "not a readable video"),
     "wrong extension (PNG named .mp4)": ("still.mp4", _png_named_mp4, 2, "a still image, not a video"),
-    "raw H.264 stream without --fps": ("cam.h264", write_raw_stream, 2, "raw h264 stream has no frame times"),
+    "raw H.264 stream without --fps": (
+        "cam.h264",
+        write_raw_stream,
+        2,
+        "raw h264 elementary stream has no frame times",
+    ),
     "raw H.265 stream without --fps": (
         "cam.h265",
         lambda p: write_raw_stream(p, muxer="hevc", encoder="libx265", frames=5),
         2,
-        "raw hevc stream has no frame times: give the rate it was recorded at, e.g. --fps 25",
+        "raw hevc elementary stream has no frame times: give the rate it was recorded at, e.g. --fps 25",
     ),
     "huge declared dimensions": ("huge.png", _huge_png, 6, "implausible frame size"),
 }
