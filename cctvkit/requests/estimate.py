@@ -91,7 +91,7 @@ class Estimate:
         footage_s: seconds of releasable footage.
         frames: frames to redact.
         speed_fps: overall frames per second (frames over the bands' summed time).
-        speed_source: the bands' sources in words, e.g. ``1080p: 41.0 frames/s, benchmark on ...``.
+        speed_source: the bands' sources in words, e.g. ``up to 1920x1080: 14.0 frames/s, benchmark: ...``.
         processing_s: expected wall time, seconds.
         gaps: parts of windows with nothing to release (missing, purged, restricted).
         bands: per resolution band, largest share of frames first.
