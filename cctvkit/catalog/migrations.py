@@ -127,6 +127,11 @@ MIGRATIONS: list[Migration] = [
     Migration(
         10, "release_clips.kind: released stills beside clips (issue 18)", _column("release_clips", "kind")
     ),
+    Migration(
+        31,
+        "releases.inputs_sha256 and repeat_reason: one release per footage and decisions (issue 30)",
+        _columns("releases", "inputs_sha256", "repeat_reason"),
+    ),
 ]
 
 

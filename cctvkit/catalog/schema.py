@@ -309,6 +309,11 @@ releases = Table(
     Column("withheld", Text, nullable=False),  # JSON list: what was withheld and why (13.9)
     Column("created_by", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # Issue 30: a digest of what decided the package (footage, review decisions, options), so a
+    # second `request process` with the same inputs makes no second release; and why one was
+    # made anyway (`--new-release REASON`). NULL on releases made before.
+    Column("inputs_sha256", String(64), nullable=True),
+    Column("repeat_reason", Text, nullable=True),
 )
 Index("ix_releases_request", releases.c.request_id)
 
