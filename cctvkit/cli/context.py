@@ -100,7 +100,7 @@ class AppState:
     @property
     def catalog(self) -> Catalog:
         if self._catalog is None:
-            self._catalog = open_catalog(self.config.database_url)
+            self._catalog = open_catalog(self.config.database_url, archive_roots=self.config.archive_roots)
             self._closers.append(self._catalog.dispose)
         return self._catalog
 
