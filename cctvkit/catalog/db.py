@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from cctvkit.catalog.migrations import migrate
+from cctvkit.catalog.migrations import migrate, remember_roots
 from cctvkit.catalog.paths import ROOTS_KEY
 from cctvkit.errors import ConfigError, LockedError
 
@@ -97,8 +97,9 @@ def open_catalog(url: str, *, create_dirs: bool = True, archive_roots: Sequence[
     """Open (and migrate) the catalog at ``url``.
 
     A SQLite file is created private to the owner (its directory 0700, the files 0600).
-    ``archive_roots`` (the site's): recording paths are stored relative to them, and absolute
-    ones under them are converted once (migration 30); without them paths are stored absolute.
+    ``archive_roots`` (the site's): recording paths are stored relative to them, absolute ones
+    under them are converted once (migration 30), and the roots are recorded in the catalog;
+    without them the catalog uses the roots last recorded (none: paths stay absolute).
 
     Raises:
         ConfigError: the URL is malformed or the database cannot be opened.
@@ -128,6 +129,7 @@ def open_catalog(url: str, *, create_dirs: bool = True, archive_roots: Sequence[
                 # Serialise concurrent first-time migrations on a shared server.
                 conn.execute(text("SELECT pg_advisory_xact_lock(7283001)"))
             migrate(conn)
+            catalog.archive_roots = remember_roots(conn)
     except SQLAlchemyError as exc:
         engine.dispose()
         raise ConfigError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import Connection, inspect, select, text
 
@@ -12,7 +13,7 @@ from cctvkit.catalog import schema
 from cctvkit.catalog.paths import connection_roots, store_path
 from cctvkit.errors import ConfigError
 
-__all__ = ["MIGRATIONS", "Migration", "migrate"]
+__all__ = ["MIGRATIONS", "Migration", "migrate", "remember_roots"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,7 @@ def _relative_paths(conn: Connection) -> None:
     Purge journal entries keep the absolute path they were planned with: one planned before a
     move no longer matches its recording and is refused, never carried out on another file.
     """
+    schema.archive_roots.create(conn, checkfirst=True)
     roots = connection_roots(conn)
     rows = conn.execute(select(schema.recordings.c.id, schema.recordings.c.path)).all()
     for rid, path in rows:
@@ -161,6 +163,26 @@ MIGRATIONS: list[Migration] = [
         _columns("releases", "inputs_sha256", "repeat_reason"),
     ),
 ]
+
+
+def remember_roots(conn: Connection) -> tuple[Path, ...]:
+    """Record the connection's archive roots in the catalog, or read back the last recorded ones.
+
+    A catalog opened with the site's roots (every command) records them; one opened without
+    (a library caller, a test) uses them, so relative paths resolve either way.
+    """
+    if "archive_roots" not in table_names(conn):
+        return connection_roots(conn)
+    roots = connection_roots(conn)
+    table = schema.archive_roots
+    if not roots:
+        rows = conn.execute(select(table.c.path).order_by(table.c.position)).scalars()
+        return tuple(Path(p) for p in rows)
+    recorded = list(conn.execute(select(table.c.path).order_by(table.c.position)).scalars())
+    if recorded != [str(r) for r in roots]:
+        conn.execute(table.delete())
+        conn.execute(table.insert(), [{"position": i, "path": str(r)} for i, r in enumerate(roots)])
+    return roots
 
 
 def _has_recordings(conn: Connection) -> bool:

@@ -56,6 +56,15 @@ schema_version = Table(
     Column("applied_at", UTCDateTime, nullable=False),
 )
 
+# Issue 30: where each archive root (by position in the config's `archive_roots`) was last seen,
+# so a catalog opened without the config (a library caller) resolves relative recording paths too.
+archive_roots = Table(
+    "archive_roots",
+    metadata,
+    Column("position", Integer, primary_key=True),
+    Column("path", Text, nullable=False),
+)
+
 cameras = Table(
     "cameras",
     metadata,
