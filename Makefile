@@ -8,7 +8,6 @@ TOOLS   = .tools
 UV      = $(TOOLS)/bin/uv
 export UV_PROJECT_ENVIRONMENT = $(VENV)
 export UV_PYTHON = $(PYTHON)
-export UV_LINK_MODE = copy
 
 .PHONY: setup demo test lint lock test-latest bench sample clean
 
