@@ -98,7 +98,7 @@ def open_catalog(url: str, *, create_dirs: bool = True, archive_roots: Sequence[
 
     A SQLite file is created private to the owner (its directory 0700, the files 0600).
     ``archive_roots`` (the site's): recording paths are stored relative to them, absolute ones
-    under them are converted once (migration 30), and the roots are recorded in the catalog;
+    under them are converted once (migration 11), and the roots are recorded in the catalog;
     without them the catalog uses the roots last recorded (none: paths stay absolute).
 
     Raises:

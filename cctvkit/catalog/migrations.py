@@ -152,13 +152,13 @@ MIGRATIONS: list[Migration] = [
         10, "release_clips.kind: released stills beside clips (issue 18)", _column("release_clips", "kind")
     ),
     Migration(
-        30,
+        11,
         "recordings.path relative to its archive root: a site can be moved, copied, restored (issue 30)",
         _relative_paths,
         needs_roots=True,
     ),
     Migration(
-        31,
+        12,
         "releases.inputs_sha256 and repeat_reason: one release per footage and decisions (issue 30)",
         _columns("releases", "inputs_sha256", "repeat_reason"),
     ),

@@ -93,14 +93,14 @@ def test_an_existing_catalog_is_migrated_to_relative_paths(tmp_path: Path) -> No
     db = tmp_path / "site" / "data" / "catalog.db"
     with sqlite3.connect(db) as conn:
         assert all(p.startswith("/") for (p,) in conn.execute("SELECT path FROM recordings"))
-        conn.execute("DELETE FROM schema_version WHERE version = 30")  # made before migration 30
+        conn.execute("DELETE FROM schema_version WHERE version = 11")  # made before migration 11
 
     code, _, err = run(config_path, "index", "ls")  # any command opens it with the site's roots
     assert code == 0, err
     with sqlite3.connect(db) as conn:
         stored = sorted(p for (p,) in conn.execute("SELECT path FROM recordings"))
         assert stored == [f"0:gate/{name}" for name in FILES]
-        assert 30 in {v for (v,) in conn.execute("SELECT version FROM schema_version")}
+        assert 11 in {v for (v,) in conn.execute("SELECT version FROM schema_version")}
     subprocess.run(["mv", str(tmp_path / "site"), str(tmp_path / "moved")], check=True)
     moved = tmp_path / "moved" / "cctvkit.toml"
     code, out, err = run(moved, "index", "scan", "--json")
