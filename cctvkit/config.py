@@ -8,7 +8,6 @@ import os
 import re
 import tomllib
 import typing
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,6 +23,7 @@ from pydantic import (
 )
 
 from cctvkit.errors import ConfigError, UsageError, one_line
+from cctvkit.ingest.layouts import PRESETS, Layout, camera_patterns, uses_path_patterns
 from cctvkit.redact.options import RedactOptions, build_options
 
 __all__ = [
@@ -62,14 +62,6 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(f"unknown timezone {name!r}") from exc
-
-
-class Layout(StrEnum):
-    """NVR archive layouts cctvkit knows (issue 14); ``cctvkit.ingest.layouts`` holds their patterns."""
-
-    FRIGATE = "frigate"
-    HIKVISION = "hikvision"
-    DAHUA = "dahua"
 
 
 class CameraConfig(_Model):
@@ -466,9 +458,6 @@ def check_one_naming_rule(camera: CameraConfig) -> None:
 
 def check_path_patterns(camera: CameraConfig) -> None:
     """The layout's or path_pattern's patterns compile, and a channel is given where the layout needs one."""
-    # Imported here: cctvkit.ingest imports this module.
-    from cctvkit.ingest.layouts import PRESETS, camera_patterns
-
     if camera.layout is not None:
         preset = PRESETS[camera.layout]
         if preset.needs_channel and camera.channel is None:
@@ -487,8 +476,6 @@ def check_path_patterns(camera: CameraConfig) -> None:
 
 def check_distinct_directories(config: SiteConfig) -> None:
     """Plain cameras own a directory each; cameras matched by path share folders but not patterns."""
-    from cctvkit.ingest.layouts import camera_patterns, uses_path_patterns
-
     seen: dict[str, str] = {}
     for camera in config.cameras:
         if uses_path_patterns(camera):
