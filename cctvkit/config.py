@@ -81,7 +81,7 @@ class CameraConfig(_Model):
     path_pattern: str | list[str] | None = Field(
         default=None,
         description="Pattern(s) matched against the whole path below an archive root (and below "
-        "`directory` if set): strftime codes, %f, %(end)X, * (see README).",
+        "`directory` if set): strftime codes, %f, %(end)X, * (see docs/archive-layouts.md).",
     )
     layout: Layout | None = Field(
         default=None, description="An NVR's layout (frigate, hikvision, dahua) instead of a pattern."
