@@ -8,7 +8,6 @@ TOOLS   = .tools
 UV      = $(TOOLS)/bin/uv
 export UV_PROJECT_ENVIRONMENT = $(VENV)
 export UV_PYTHON = $(PYTHON)
-export UV_LINK_MODE = copy
 # mkdocs 1.6 and Material print a banner about their successors on every build.
 MKDOCS  = NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
 

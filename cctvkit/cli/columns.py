@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # rich's tables load on first use: `--help` draws none
     from rich.console import Console
     from rich.table import Table
 
-__all__ = ["Col", "compact_time", "cut_left", "cut_right", "fit_table", "print_table"]
+__all__ = ["Col", "compact_time", "cut_left", "cut_right", "fit_table", "print_table", "room_left"]
 
 ELLIPSIS = "…"
 GAP = 2
@@ -90,6 +90,16 @@ def _shares(natural: list[int], floors: list[int], room: int) -> list[int]:
         widths[i] += 1
         room -= 1
     return widths
+
+
+def room_left(width: int, columns: Sequence[Col], rows: Sequence[Sequence[str]]) -> int:
+    """Characters left for one more cut column after ``columns`` at their widths (whole ones at
+    their natural width, cut ones at their floor) and the gaps, one more gap included."""
+    used = 0
+    for i, col in enumerate(columns):
+        natural = max([len(col.header), *(len(r[i]) for r in rows)])
+        used += min(natural, col.min_width) if col.cut else natural
+    return width - used - GAP * len(columns)
 
 
 def fit_table(

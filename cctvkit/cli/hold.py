@@ -44,9 +44,18 @@ def add(
     place: Annotated[
         str | None, typer.Option(help="Area (or 'site/area'): every camera watching it.")
     ] = None,
-    from_: Annotated[str, typer.Option("--from", help="Footage from, ISO; site timezone if naive.")],
-    to: Annotated[str, typer.Option(help="Footage to, ISO; site timezone if naive.")],
-    reason: Annotated[str, typer.Option(help="Why the footage is needed (the other purpose).")],
+    from_: Annotated[
+        str,
+        typer.Option(
+            "--from",
+            metavar="TIME",
+            help="Footage from, e.g. 2026-10-01T09:00 (site time unless it says +01:00).",
+        ),
+    ],
+    to: Annotated[str, typer.Option(metavar="TIME", help="Footage to, as --from.")],
+    reason: Annotated[
+        str, typer.Option(help="Why the footage is kept: the investigation or claim it serves.")
+    ],
     reference: Annotated[str, typer.Option(help="Case number, request id or claim number.")],
     until: Annotated[
         str | None, typer.Option(help="When the hold lapses by itself, ISO; default: until released.")

@@ -62,8 +62,13 @@ def ls(
     *,
     camera: Annotated[list[str] | None, typer.Option("--camera", help="Camera id (repeatable).")] = None,
     place: Annotated[str | None, typer.Option(help="Area name (or 'site/area').")] = None,
-    from_: Annotated[str | None, typer.Option("--from", help="Start, ISO; site timezone if naive.")] = None,
-    to: Annotated[str | None, typer.Option(help="End, ISO; site timezone if naive.")] = None,
+    from_: Annotated[
+        str | None,
+        typer.Option(
+            "--from", metavar="TIME", help="Start, e.g. 2026-10-01T09:00 (site time unless it says +01:00)."
+        ),
+    ] = None,
+    to: Annotated[str | None, typer.Option(metavar="TIME", help="End, as --from.")] = None,
     state_filter: Annotated[
         list[RecordingState] | None,
         typer.Option(

@@ -70,10 +70,17 @@ def estimate(
 ) -> None:
     """The work a request would take (13.9.2): footage, cameras, clips, processing time."""
     from cctvkit.requests import estimate_work, find_coverage, get_request
+    from cctvkit.requests.estimate import int8_pending_for
     from cctvkit.requests.views import estimate_json
 
     st = state(ctx)
-    est = estimate_work(st.catalog, find_coverage(st.catalog, get_request(st.catalog, request_id)))
+    redact = redaction_options(st.config, {})
+    est = estimate_work(
+        st.catalog,
+        find_coverage(st.catalog, get_request(st.catalog, request_id)),
+        check_every=AuditOptions().every,
+        int8_pending=int8_pending_for(redact),
+    )
     data = estimate_json(est)
     if as_json_out:
         print_json(data)
@@ -81,10 +88,26 @@ def estimate(
     stills = f" and {data['stills']} still(s)" if data["stills"] else ""
     say(
         f"{data['footage_hours']:.3f} h of footage ({data['frames']} frames) on {data['cameras']} camera(s) "
-        f"in {data['clips']} clip(s){stills}; {data['gaps']} gap(s); expected processing "
-        f"{duration_text(data['processing_s'])} at {data['speed_fps']} frames/s ({data['speed_source']})"
-        + (f"; stills: {data['still_source']}" if data["stills"] else "")
+        f"in {data['clips']} clip(s){stills}; {data['gaps']} gap(s)"
     )
+    low, high = est.range_s
+    say(
+        f"expected processing: {duration_text(est.processing_s)} (between {duration_text(low)} and "
+        f"{duration_text(high)}), the face check included:"
+    )
+    for band in est.bands:
+        say(
+            f"  {band.frames} frames {band.words}: {duration_text(band.processing_s)} at "
+            f"{band.speed.fps:.1f} frames/s ({band.speed.detail})"
+        )
+    if data["stills"]:
+        say(f"  {data['stills']} still(s): {data['still_source']}")
+    if est.setup_s:
+        say(f"  starting, loading the models, cutting and packaging: {duration_text(est.setup_s)}")
+    if est.int8_s:
+        say(f"  preparing the int8 face detector (first run on this machine): {duration_text(est.int8_s)}")
+    if est.load_factor > 1:
+        say(f"  times measured on a free machine taken {est.load_factor:.1f}x: {est.load_text}")
 
 
 @app.command("review")
@@ -175,7 +198,12 @@ def process(
     request_id: Annotated[str, typer.Argument(help="Request id.")],
     *,
     keep_track: Annotated[
-        list[str] | None, typer.Option(help="CLIP:TRACK left visible (the requester), from `request review`.")
+        list[str] | None,
+        typer.Option(
+            metavar="CLIP:TRACK",
+            help="Track of a clip left visible (the requester), from `request review`; a bare TRACK "
+            "when there is one clip (repeatable: --keep-track 1:3 --keep-track 2:0).",
+        ),
     ] = None,
     keep_face: Annotated[
         Path | None,

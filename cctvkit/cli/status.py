@@ -37,10 +37,11 @@ def status(
             Col("damaged", justify="right"), Col("missing", justify="right"),
         ]  # fmt: skip
     else:
-        # 80 columns: the place goes to --wide; the oldest day is enough to see retention at work.
+        # 80 columns: the place goes to --wide; the oldest day is enough to see retention at work;
+        # short headers, so that every column fits whole beside 9-letter camera ids.
         columns = [
             Col("camera"), Col("keep"), Col("files", justify="right"), Col("hours", justify="right"),
-            Col("MB", justify="right"), Col("oldest"), Col("newest"), Col("expired", justify="right"),
+            Col("MB", justify="right"), Col("oldest"), Col("newest"), Col("past", justify="right"),
             Col("quar", justify="right"), Col("dmg", justify="right"), Col("miss", justify="right"),
         ]  # fmt: skip
     cells = []
@@ -59,7 +60,7 @@ def status(
     print_table(console, columns, cells)
     if not wide:
         console.print(
-            "expired: past retention; quar: quarantined; dmg: damaged; miss: missing (--wide: all columns)"
+            "past retention, quarantined, damaged, missing; --wide: all columns, whole headings"
         )
     if any(r["damaged"] for r in rows):
         console.print(
