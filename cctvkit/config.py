@@ -339,6 +339,13 @@ class JobsSection(_Model):
     restore_interval_s: int = Field(
         default=10, ge=1, description="celery backend: seconds between sweeps for abandoned chunks."
     )
+    report_interval_s: float = Field(
+        default=30.0,
+        ge=0.5,
+        le=30.0,
+        description="Off a terminal, a line at least this often (seconds) while chunks run or wait, "
+        "so a stuck run and a slow one can be told apart in a log (issue 30).",
+    )
 
     @model_validator(mode="after")
     def _check_backend(self) -> JobsSection:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -22,6 +23,7 @@ from cctvkit.timeparse import parse_optional
 # used: `cctvkit --help` and every command's --help need none of them (issue 24).
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import Progress, TaskID
 
     from cctvkit.catalog import Catalog
     from cctvkit.config import SiteConfig
@@ -77,10 +79,14 @@ class _LazyConsole:
         self._stderr = stderr
         self._console: Console | None = None
 
-    def __getattr__(self, name: str) -> Any:
+    def real(self) -> Console:
+        """The console itself, for rich's own objects (a progress bar) to hold."""
         if self._console is None:
             self._console = _make_console(stderr=self._stderr)
-        return getattr(self._console, name)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real(), name)
 
 
 console = cast("Console", _LazyConsole())
@@ -127,7 +133,7 @@ class AppState:
         if self._catalog is None:
             from cctvkit.catalog import open_catalog
 
-            self._catalog = open_catalog(self.config.database_url)
+            self._catalog = open_catalog(self.config.database_url, archive_roots=self.config.archive_roots)
             self._closers.append(self._catalog.dispose)
         return self._catalog
 
@@ -199,11 +205,61 @@ def parse_when(value: str | None, config: SiteConfig, *, option: str) -> datetim
     return parse_optional(value, config.tz, what=option)
 
 
+JOBS_LOGGER = "cctvkit.jobs"
+"""Chunk jobs' coordinator logs here: its lines are a run's progress off a terminal (issue 30)."""
+
+
+class _JobLines(logging.Handler):
+    """The coordinator's lines: into the progress bar on a terminal, as log lines off one."""
+
+    def __init__(self, bar: Progress | None, task: TaskID | None, description: str) -> None:
+        super().__init__(logging.INFO)
+        self.bar, self.task, self.description = bar, task, description
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            chunks = getattr(record, "chunks", None)
+            if self.bar is None:
+                err_console.file.write(self.format(record) + "\n")
+                err_console.file.flush()
+            elif chunks is not None and record.levelno < logging.WARNING:
+                self.bar.update(self.task, description=f"{self.description}: {chunks.short()}")
+            else:
+                self.bar.console.print(record.getMessage())
+        except Exception:  # a log line must never stop a redaction
+            self.handleError(record)
+
+
+@contextmanager
+def _job_lines(bar: Progress | None, task: TaskID | None, description: str) -> Iterator[None]:
+    """Route :data:`JOBS_LOGGER`'s INFO lines to the bar or to stderr, whatever ``-v`` says."""
+    logger = logging.getLogger(JOBS_LOGGER)
+    handler = _JobLines(bar, task, description)
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(min(logger.getEffectiveLevel(), logging.INFO))
+    logger.propagate = False  # -v would print each line twice
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
 @contextmanager
 def progress_bar(description: str, *, enabled: bool = True) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar on a terminal; silent (the callback does nothing) under cron or pipes."""
+    """A rich progress bar on a terminal; silent (the callback does nothing) under cron or pipes.
+
+    Chunk jobs' progress (chunks done, running and waiting, and who runs them) shows in the
+    bar's description on a terminal; off one (cron, a systemd unit, a pipe; ``--json`` too) the
+    coordinator's lines go to stderr, one per chunk event and one at least every
+    ``[jobs] report_interval_s`` while it waits.
+    """
     if not (enabled and sys.stderr.isatty()):
-        yield lambda done, total: None
+        with _job_lines(None, None, description):
+            yield lambda done, total: None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -212,7 +268,7 @@ def progress_bar(description: str, *, enabled: bool = True) -> Iterator[Callable
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=err_console,
+        console=cast(_LazyConsole, err_console).real(),
         transient=True,
     ) as bar:
         task = bar.add_task(description, total=None)
@@ -220,4 +276,5 @@ def progress_bar(description: str, *, enabled: bool = True) -> Iterator[Callable
         def update(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        yield update
+        with _job_lines(bar, task, description):
+            yield update

@@ -259,6 +259,15 @@ def process(
         Path | None,
         typer.Option(help=f"File whose first line is the passphrase [${PASSPHRASE_ENV} or prompt]."),
     ] = None,
+    new_release: Annotated[
+        str | None,
+        typer.Option(
+            "--new-release",
+            metavar="REASON",
+            help="Make a release although the request has one from the same footage and decisions "
+            "(recorded with this reason); without it such a run says so and makes nothing (exit 13).",
+        ),
+    ] = None,
     as_json_out: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
     flags: dict[str, Any],
 ) -> None:
@@ -299,6 +308,7 @@ def process(
         max_face_distance=max_face_distance,
         mask_everyone=mask_everyone,
         redact=redact,
+        new_release=new_release,
     )
     with progress_bar("redacting", enabled=not as_json_out) as update:
         result = process_request(
