@@ -8,8 +8,6 @@ from typing import Annotated
 
 import typer
 
-from cctvkit.audit import WHO, record_who
-from cctvkit.audit_log import audit_json, check_audit_log, list_audit_records
 from cctvkit.cli.columns import Col, compact_time, print_table, room_left
 from cctvkit.cli.context import console, parse_when, print_json, state
 from cctvkit.errors import AuditError
@@ -27,6 +25,8 @@ def verify(
 
     Exit codes: 0 the log verifies; 10 it does not.
     """
+    from cctvkit.audit_log import check_audit_log
+
     check = check_audit_log(state(ctx).catalog)
     problems, head_seq, head_hash = check.problems, check.head_seq, check.head_hash
     if as_json_out:
@@ -80,6 +80,9 @@ def ls(
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List audit records (who: operator name, OS user and uid, key used; what, when, why), oldest first."""
+    from cctvkit.audit import WHO, record_who
+    from cctvkit.audit_log import audit_json, list_audit_records
+
     st = state(ctx)
     cfg = st.config
     rows = list_audit_records(

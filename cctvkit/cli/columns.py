@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
-from rich import box
-from rich.console import Console
-from rich.table import Table
+if TYPE_CHECKING:  # rich's tables load on first use: `--help` draws none
+    from rich.console import Console
+    from rich.table import Table
 
 __all__ = ["Col", "compact_time", "cut_left", "cut_right", "fit_table", "print_table", "room_left"]
 
@@ -118,6 +118,9 @@ def fit_table(
     room = console.width - fixed - GAP * (len(columns) - 1)
     shares = _shares([natural[i] for i in cut], [columns[i].min_width for i in cut], room)
     widths = dict(zip(cut, shares, strict=True))
+    from rich import box
+    from rich.table import Table
+
     table = Table(
         box=box.SIMPLE_HEAD,
         show_edge=False,

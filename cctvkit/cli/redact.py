@@ -9,16 +9,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from cctvkit.cli.context import console, print_json, progress_bar, state
 from cctvkit.cli.redact_flags import redaction_flags, redaction_options
-from cctvkit.config import JobsSection
 from cctvkit.errors import FacesRemainError, NotFoundError, UsageError
-from cctvkit.redact.identity.match import DEFAULT_MAX_DISTANCE
-from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.options import DEFAULT_MAX_DISTANCE, AuditOptions
 
 if TYPE_CHECKING:
+    from cctvkit.config import JobsSection
     from cctvkit.redact import RedactionReport, RedactOptions
     from cctvkit.redact.identity import IdentityMatch
     from cctvkit.redact.still import StillReport
@@ -168,6 +166,8 @@ def redact(
     its pixels (no EXIF, GPS or thumbnail): `cctvkit redact snap.jpg -o out.jpg`. --keep-face
     applies; --keep-track, --review, --start/--end and --keep-audio do not (one picture, no tracks).
     """
+    from rich.table import Table
+
     if (start is None) != (end is None):
         raise UsageError("--start and --end go together")
     if not output.parent.is_dir():
@@ -278,6 +278,8 @@ def _redact_still(
     report: Path | None,
     as_json: bool,
 ) -> None:
+    from rich.table import Table
+
     from cctvkit.redact.report import audit_line
     from cctvkit.redact.still import redact_still_file
 
@@ -325,6 +327,8 @@ def _refuse_remaining(result: RedactionReport | StillReport, output: Path) -> No
 
 def _jobs(ctx: typer.Context) -> JobsSection:
     """``[jobs]`` of the site config if there is one (``redact`` also runs without a site)."""
+    from cctvkit.config import JobsSection
+
     config = state(ctx).optional_config
     return config.jobs if config is not None else JobsSection()
 
@@ -372,6 +376,8 @@ def _redact_in_chunks(
 
 
 def _print_identity(identity: IdentityMatch) -> None:
+    from rich.table import Table
+
     table = Table(
         "track",
         "distance",

@@ -12,14 +12,16 @@ import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from cctvkit.cli.choices import Model, Precision, Preset, RegionMode
-from cctvkit.config import SiteConfig
-from cctvkit.redact.masking import MaskMethod, MaskShape
 from cctvkit.redact.options import RedactOptions, build_options
+from cctvkit.redact.style import MaskMethod, MaskShape
+
+if TYPE_CHECKING:
+    from cctvkit.config import SiteConfig
 
 __all__ = ["redaction_flags", "redaction_options"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -13,13 +13,10 @@ from cctvkit.cli.context import print_json, progress_bar, state
 from cctvkit.cli.output import PASSPHRASE_ENV, duration_text, read_passphrase, say, short_time
 from cctvkit.cli.redact_flags import redaction_flags, redaction_options
 from cctvkit.cli.request import app
-from cctvkit.redact.identity.match import DEFAULT_MAX_DISTANCE
-from cctvkit.redact.options import AuditOptions, RedactOptions
-from cctvkit.requests import estimate_work, find_coverage, get_request
-from cctvkit.requests.clips import parse_keep_tracks, parse_reasons
-from cctvkit.requests.estimate import int8_pending_for
-from cctvkit.requests.run import plan_request
-from cctvkit.requests.views import coverage_json, estimate_json
+from cctvkit.redact.options import DEFAULT_MAX_DISTANCE, AuditOptions
+
+if TYPE_CHECKING:
+    from cctvkit.redact.options import RedactOptions
 
 __all__: list[str] = []  # the commands register themselves on cctvkit.cli.request.app
 
@@ -33,6 +30,9 @@ def find(
 ) -> None:
     """The recordings covering each window (clips, and stills named still-N), and the gaps
     (no footage, purged, restricted)."""
+    from cctvkit.requests import find_coverage, get_request
+    from cctvkit.requests.views import coverage_json
+
     st = state(ctx)
     cov = find_coverage(st.catalog, get_request(st.catalog, request_id))
     data = coverage_json(cov, st.config.tz)
@@ -69,6 +69,10 @@ def estimate(
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The work a request would take (13.9.2): footage, cameras, clips, processing time."""
+    from cctvkit.requests import estimate_work, find_coverage, get_request
+    from cctvkit.requests.estimate import int8_pending_for
+    from cctvkit.requests.views import estimate_json
+
     st = state(ctx)
     redact = redaction_options(st.config, {})
     est = estimate_work(
@@ -279,6 +283,9 @@ def process(
     --accept-faces still-1=REASON). --keep-track does not apply to a still (no tracks);
     --keep-face does.
     """
+    from cctvkit.requests.clips import parse_keep_tracks, parse_reasons
+    from cctvkit.requests.run import plan_request
+
     st = state(ctx)
     redact = redaction_options(st.config, flags)
     plan = plan_request(st.catalog, request_id)

@@ -9,7 +9,6 @@ import typer
 
 from cctvkit.cli.columns import Col, compact_time, print_table
 from cctvkit.cli.context import console, print_json, state
-from cctvkit.retention.status import archive_status
 
 
 def status(
@@ -19,6 +18,8 @@ def status(
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Per camera: recordings, hours, bytes, oldest and newest, and how many are past retention."""
+    from cctvkit.retention.status import archive_status
+
     st = state(ctx)
     cfg = st.config
     now = datetime.now(UTC)

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
 
 from cctvkit._fault import FaultPoints
 from cctvkit.audit import write_audit
@@ -27,7 +28,9 @@ from cctvkit.ingest.matcher import CameraMatcher
 from cctvkit.ingest.pattern import TimeAmbiguous, TimeNotFound
 from cctvkit.ingest.timing import establish_times
 from cctvkit.states import RecordingState
-from cctvkit.video import MediaInfo, probe
+
+if TYPE_CHECKING:
+    from cctvkit.video import MediaInfo
 
 __all__ = ["FileFacts", "ScanSummary", "scan_archive"]
 
@@ -132,6 +135,8 @@ def _examine(
             return FileFacts(**base, problem=f"symlink points outside the archive roots ({real})")
     if camera is None or found.problem:
         return FileFacts(**base, problem=found.problem)
+    from cctvkit.video import probe  # PyAV, only for a new or changed file (a cron purge rarely meets one)
+
     try:
         info = probe(path, damaged_ok=True)  # kept as `damaged` with its decodable span (issue 14)
     except CctvkitError as exc:
