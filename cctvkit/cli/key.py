@@ -10,7 +10,7 @@ import typer
 
 from cctvkit.cli.context import print_json, state
 from cctvkit.cli.output import KEY_PASSPHRASE_ENV, read_key_passphrase, say
-from cctvkit.keys import KEY_DIR_ENV, create_key, default_key_dir, list_keys, site_key
+from cctvkit.keys import KEY_DIR_ENV
 
 __all__ = ["app"]
 
@@ -33,6 +33,8 @@ def new(
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Make your Ed25519 key pair; print the public key for the site's [[approvers]] list."""
+    from cctvkit.keys import create_key
+
     key = create_key(name, read_key_passphrase(passphrase_file, confirm=True), directory=directory)
     if as_json_out:
         print_json(
@@ -60,6 +62,8 @@ def ls(
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The keys in your key directory (names, fingerprints, public keys)."""
+    from cctvkit.keys import default_key_dir, list_keys
+
     folder = directory or default_key_dir()
     keys = list_keys(folder)
     if as_json_out:
@@ -89,6 +93,8 @@ def site(
     """The site's public key that signs every release package (made now if no release made it yet):
     give it to recipients by another channel than the packages."""
     config = state(ctx).config
+    from cctvkit.keys import site_key
+
     key = site_key(config.site_key_path)
     if as_json_out:
         print_json(

@@ -9,16 +9,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from cctvkit.cli.context import console, print_json, progress_bar, state
 from cctvkit.cli.redact_flags import redaction_flags, redaction_options
-from cctvkit.config import JobsSection
 from cctvkit.errors import FacesRemainError, NotFoundError, UsageError
-from cctvkit.redact.identity.match import DEFAULT_MAX_DISTANCE
-from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.options import DEFAULT_MAX_DISTANCE, AuditOptions
 
 if TYPE_CHECKING:
+    from cctvkit.config import JobsSection
     from cctvkit.redact import RedactionReport, RedactOptions
     from cctvkit.redact.identity import IdentityMatch
     from cctvkit.redact.still import StillReport
@@ -29,7 +27,8 @@ _AUDIT = AuditOptions()
 
 
 def parse_track_ids(value: str | None) -> list[int]:
-    """Parse ``"3,7"`` into ``[3, 7]``.
+    """Parse ``"3,7"`` into ``[3, 7]``; ``1:3`` is track 3 of the one clip, as `request process`
+    writes it.
 
     Raises:
         UsageError: an item is not a non-negative integer.
@@ -38,9 +37,9 @@ def parse_track_ids(value: str | None) -> list[int]:
         return []
     ids = []
     for item in value.split(","):
-        item = item.strip()
+        item = item.strip().removeprefix("1:")
         if not item.isdigit():
-            raise UsageError(f"--keep-track: {item!r} is not a track id (e.g. --keep-track 3,7)")
+            raise UsageError(f"--keep-track: {item!r} is not a track id (e.g. --keep-track 3)")
         ids.append(int(item))
     return ids
 
@@ -74,8 +73,12 @@ def redact(
     ] = None,
     end: Annotated[float | None, typer.Option("--end", help="End of the span, seconds.")] = None,
     keep_track: Annotated[
-        str | None,
-        typer.Option("--keep-track", help="Track ids to leave visible (from --review), e.g. 3,7."),
+        list[str] | None,
+        typer.Option(
+            "--keep-track",
+            metavar="TRACK",
+            help="Track id to leave visible, from --review (repeatable: --keep-track 3 --keep-track 7).",
+        ),
     ] = None,
     keep_face: Annotated[
         Path | None,
@@ -124,17 +127,32 @@ def redact(
         int, typer.Option("--audit-rounds", help="Re-mask rounds before findings count as remaining.")
     ] = _AUDIT.rounds,
     audit_every: Annotated[
-        int, typer.Option("--audit-every", help="Check one output frame in N (2: no 2-frame face slips).")
+        int,
+        typer.Option(
+            "--audit-every",
+            help="Check one output frame in N (at 2, a face visible two frames running is always seen).",
+        ),
     ] = _AUDIT.every,
     processes: Annotated[
         int | None,
         typer.Option(
-            "--processes", min=1, help="Redact in chunks on this many local processes [default: [jobs]]."
+            "--processes",
+            min=1,
+            help="Redact in chunks on this many local processes [default: the config's [jobs]].",
         ),
     ] = None,
     chunk_seconds: Annotated[
         float | None,
-        typer.Option("--chunk-seconds", min=1.0, help="Chunk length, seconds [default: [jobs] chunk_s]."),
+        typer.Option("--chunk-seconds", min=1.0, help="Chunk length [default: the config's [jobs] chunk_s]."),
+    ] = None,
+    fps: Annotated[
+        float | None,
+        typer.Option(
+            "--fps",
+            metavar="RATE",
+            help="A raw .h264/.h265 stream (no frame times): the rate it was recorded at. It is "
+            "remuxed in-process; the report records the times as assumed.",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     flags: dict[str, Any],
@@ -148,6 +166,8 @@ def redact(
     its pixels (no EXIF, GPS or thumbnail): `cctvkit redact snap.jpg -o out.jpg`. --keep-face
     applies; --keep-track, --review, --start/--end and --keep-audio do not (one picture, no tracks).
     """
+    from rich.table import Table
+
     if (start is None) != (end is None):
         raise UsageError("--start and --end go together")
     if not output.parent.is_dir():
@@ -191,15 +211,19 @@ def redact(
     from cctvkit.redact import review_paths
     from cctvkit.redact.audited import redact_audited
     from cctvkit.redact.identity import redact_keeping_face
+    from cctvkit.redact.raw_input import raw_stream_input, record_assumed_timing
     from cctvkit.redact.report import audit_line
 
     identity: IdentityMatch | None = None
-    with progress_bar(f"redacting {input_path.name}", enabled=not as_json) as update:
+    with (
+        raw_stream_input(input_path, fps, output.parent) as (source, timing),
+        progress_bar(f"redacting {input_path.name}", enabled=not as_json) as update,
+    ):
         arguments = {
             "options": options,
             "span_s": (start, end) if start is not None and end is not None else None,
             "privacy_zones": [parse_zone(z) for z in zone or []],
-            "keep_tracks": parse_track_ids(keep_track),
+            "keep_tracks": parse_track_ids(",".join(keep_track or [])),
             "progress": update,
             "report_path": report,
             "review": review,
@@ -207,12 +231,14 @@ def redact(
         }
         if keep_face is not None:
             result, identity = redact_keeping_face(
-                input_path, output, keep_face, max_distance=max_face_distance, **arguments
+                source, output, keep_face, max_distance=max_face_distance, **arguments
             )
         elif arguments["span_s"] is None and (processes or chunk_seconds or _chunked(_jobs(ctx))):
-            result = _redact_in_chunks(ctx, input_path, output, arguments, processes, chunk_seconds)
+            result = _redact_in_chunks(ctx, source, output, arguments, processes, chunk_seconds)
         else:
-            result = redact_audited(input_path, output, **arguments)
+            result = redact_audited(source, output, **arguments)
+        if timing is not None:
+            result = record_assumed_timing(result, input_path, timing, report)
     if as_json:
         print_json(result.to_dict() | ({"identity": identity.to_dict()} if identity else {}))
         _refuse_remaining(result, output)
@@ -254,6 +280,8 @@ def _redact_still(
     report: Path | None,
     as_json: bool,
 ) -> None:
+    from rich.table import Table
+
     from cctvkit.redact.report import audit_line
     from cctvkit.redact.still import redact_still_file
 
@@ -301,6 +329,8 @@ def _refuse_remaining(result: RedactionReport | StillReport, output: Path) -> No
 
 def _jobs(ctx: typer.Context) -> JobsSection:
     """``[jobs]`` of the site config if there is one (``redact`` also runs without a site)."""
+    from cctvkit.config import JobsSection
+
     config = state(ctx).optional_config
     return config.jobs if config is not None else JobsSection()
 
@@ -348,6 +378,8 @@ def _redact_in_chunks(
 
 
 def _print_identity(identity: IdentityMatch) -> None:
+    from rich.table import Table
+
     table = Table(
         "track",
         "distance",

@@ -10,11 +10,6 @@ import typer
 from cctvkit.cli.context import err_console, parse_when, print_json, state
 from cctvkit.cli.output import read_passphrase, say
 from cctvkit.errors import AuditError, UsageError
-from cctvkit.keys import parse_public_key
-from cctvkit.requests.listing import list_disclosures
-from cctvkit.requests.sealed import SEALED_SUFFIX
-from cctvkit.requests.verify import verify_path
-from cctvkit.requests.views import disclosure_json
 
 __all__ = ["app", "disclosures"]
 
@@ -50,6 +45,10 @@ def verify(
     """Check a package: every hash against SHA256SUMS and its manifest, the site's signature, no
     links, an unredacted copy's signed approval, and on the site the hashes its catalog recorded
     (exit 10 if anything fails, one line per problem)."""
+    from cctvkit.keys import parse_public_key
+    from cctvkit.requests.sealed import SEALED_SUFFIX
+    from cctvkit.requests.verify import verify_path
+
     st = state(ctx)
     config = st.optional_config  # on the site: its own key and catalog; a recipient has neither
     for key in site_key or ():
@@ -113,6 +112,9 @@ def disclosures(
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The disclosure log: every release, who received what, when, why and on which basis."""
+    from cctvkit.requests.listing import list_disclosures
+    from cctvkit.requests.views import disclosure_json
+
     st = state(ctx)
     cfg = st.config
     rows = list_disclosures(

@@ -85,6 +85,9 @@ class RedactionReport:
         audit: the release audit's figures (models, frames checked, findings, re-masked,
             remaining with frames and boxes; see :mod:`cctvkit.redact.audited`), or ``None``
             when the run was not audited.
+        timing: how frame times were obtained when the input had none: a raw elementary stream
+            remuxed at a stated rate (``{"assumed_fps": "25", "how": ...}``); ``None`` when the
+            input's own timestamps were used.
     """
 
     input_path: str
@@ -105,6 +108,7 @@ class RedactionReport:
     frames: tuple[FrameStat, ...]
     elapsed_s: float
     audit: dict[str, Any] | None = None
+    timing: dict[str, str] | None = None
 
     @property
     def audit_remaining(self) -> int:

@@ -113,7 +113,9 @@ class ApprovalJob:
             with self._lock:
                 self._status = _Status()
             raise
-        self._thread = threading.Thread(target=self._run, args=(state,), name="review-approve", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(state, again), name="review-approve", daemon=True
+        )
         self._thread.start()
         return self.status()
 
@@ -125,7 +127,7 @@ class ApprovalJob:
         with self._lock:
             self._status.done, self._status.total = done, total
 
-    def _run(self, state: str) -> None:
+    def _run(self, state: str, again: bool) -> None:
         session = self._session
         try:
             result = process_request(
@@ -133,7 +135,11 @@ class ApprovalJob:
                 session.config,
                 session.request_id,
                 actor=session.actor,
-                options=ProcessOptions(redact=session.options),
+                options=ProcessOptions(
+                    redact=session.options,
+                    # `request process` refuses to repeat a release unless told why (issue 30).
+                    new_release="another release asked for on the review page" if again else None,
+                ),
                 progress=self._progress,
                 plan=plan_request(session.catalog, session.request_id),
                 detector=session.detector,
