@@ -22,7 +22,9 @@ is the subject, left visible on purpose: skipped and counted, never re-masked.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+import time
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
 import cv2
@@ -40,11 +42,14 @@ __all__ = [
     "Finding",
     "FrameBoxes",
     "build_auditor",
+    "check_and_remask",
     "frames_to_check",
     "load_audit_detectors",
     "spread",
     "summary",
 ]
+
+log = logging.getLogger(__name__)
 
 _ZOOM_TILE_WH = (640, 384)
 """Sweep tile (frame pixels) zoomed 2x on each checked frame: one 1280x768 detection."""
@@ -363,3 +368,62 @@ def summary(
         "remaining_findings": [f.to_dict() for f in remaining],
         "elapsed_s": round(elapsed_s, 3),
     }
+
+
+def check_and_remask(
+    auditor: FaceAuditor,
+    options: AuditOptions,
+    check: Callable[[Collection[int] | None], tuple[list[Finding], int]],
+    remask: Callable[[list[Finding]], Collection[int]],
+    name: str,
+    started: float,
+) -> dict[str, object]:
+    """The face check's loop, for a clip and a still alike: check the output, re-mask what is
+    found, check again what changed, for at most ``options.rounds`` rounds.
+
+    Args:
+        auditor: the loaded checker.
+        options: rounds and the figures reported.
+        check: checks the output as it is now: the frames on the stride (None: all of them, else
+            those that changed among the given); returns the findings and the frames checked.
+        remask: renders the output again with these findings (and all earlier ones) masked;
+            returns the frames that changed.
+        name: the output, for messages.
+        started: when the face check started (``time.perf_counter``), for its time.
+
+    Returns:
+        The ``audit`` object of reports and manifests (:func:`summary`); the re-renders' time is
+        in ``re_render_s``, not in ``elapsed_s``.
+    """
+    findings, frames_checked = check(None)
+    total, re_masked, rounds, render_s = len(findings), 0, 0, 0.0
+    while findings and rounds < options.rounds:
+        rounds += 1
+        re_masked += len(findings)
+        rendering = time.perf_counter()
+        changed = remask(findings)
+        render_s += time.perf_counter() - rendering
+        log.info(
+            "audit round %d on %s: %d finding(s) re-masked on %d frame(s)",
+            rounds,
+            name,
+            len(findings),
+            len(changed),
+        )
+        findings, checked = check(changed)
+        frames_checked += checked
+        total += len(findings)
+    info = summary(
+        auditor,
+        options,
+        frames_checked=frames_checked,
+        findings=total,
+        re_masked=re_masked,
+        remaining=findings,
+        rounds=rounds,
+        elapsed_s=time.perf_counter() - started - render_s,
+    )
+    info["re_render_s"] = round(render_s, 3)
+    if findings:
+        log.warning("audit: %d face(s) still visible in %s after %d round(s)", len(findings), name, rounds)
+    return info

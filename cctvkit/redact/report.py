@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cctvkit.files import atomic_path
 from cctvkit.redact.detectors.base import DetectorInfo
+
+if TYPE_CHECKING:
+    from cctvkit.redact.identity.match import IdentityMatch
 
 __all__ = ["FrameStat", "RedactionReport", "TrackSummary", "audit_line", "remaining_text", "write_json"]
 
@@ -85,6 +88,8 @@ class RedactionReport:
         audit: the release audit's figures (models, frames checked, findings, re-masked,
             remaining with frames and boxes; see :mod:`cctvkit.redact.audited`), or ``None``
             when the run was not audited.
+        identity: a reference face's decisions (``--keep-face``), or ``None``; written to JSON
+            only when present.
     """
 
     input_path: str
@@ -105,6 +110,7 @@ class RedactionReport:
     frames: tuple[FrameStat, ...]
     elapsed_s: float
     audit: dict[str, Any] | None = None
+    identity: IdentityMatch | None = None
 
     @property
     def audit_remaining(self) -> int:
@@ -118,14 +124,18 @@ class RedactionReport:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able values."""
-        data = asdict(self)
+        data = asdict(replace(self, identity=None))
+        del data["identity"]
         data["frames_per_second"] = round(self.frames_per_second, 3)
+        if self.identity is not None:
+            data["identity"] = self.identity.to_dict()
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RedactionReport:
         """The report :meth:`to_dict` wrote (a chunk's, read back by the join)."""
-        fields = {k: v for k, v in data.items() if k != "frames_per_second"}
+        # identity: a one-pass run's decisions, never a chunk's (nothing joins them)
+        fields = {k: v for k, v in data.items() if k not in ("frames_per_second", "identity")}
         return cls(
             **{
                 **fields,

@@ -10,11 +10,12 @@ import pytest
 import supervision as sv
 
 from cctvkit.errors import UsageError
-from cctvkit.redact import DetectorInfo, FaceDetector, RedactOptions, redact_video
+from cctvkit.redact import DetectorInfo, FaceDetector, RedactOptions
 from cctvkit.redact.analysis import StoredAnalysis, analyze, collect, replay
 from cctvkit.redact.render import MaskCallback, render, span_boxes
 from cctvkit.samplegen import GroundTruth
 from cctvkit.video import VideoReader
+from tests.redaction import redact_with
 
 
 class _Counting:
@@ -51,7 +52,7 @@ def test_analysis_alone_writes_nothing_and_agrees_with_a_redaction(
         summary = analysis.summary()
     assert set(source.parent.iterdir()) == before  # nothing encoded, nothing written
     assert [f[0] for f in frames] == list(range(truth.frame_count)) == list(range(summary.frame_count))
-    report = redact_video(source, tmp_path / "out.mp4", detector=detector)
+    report = redact_with(source, tmp_path / "out.mp4", detector=detector)
     assert [(t.track_id, t.first_frame, t.last_frame, t.best_frame) for t in summary.tracks] == [
         (t.track_id, t.first_frame, t.last_frame, t.best_frame) for t in report.tracks
     ]
@@ -71,7 +72,7 @@ def test_a_stored_analysis_renders_again_without_detecting(
         stored = collect(analysis)
     calls = counting.calls
     assert calls > 0
-    live = redact_video(source, tmp_path / "live.mp4", detector=detector, on_mask=_masks(live_masks))
+    live = redact_with(source, tmp_path / "live.mp4", detector=detector, on_mask=_masks(live_masks))
     # Through JSON and back, as a job queue or a review page would keep it.
     text = json.dumps(stored.to_dict())
     again = StoredAnalysis.loads(text)

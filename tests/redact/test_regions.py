@@ -10,13 +10,14 @@ import numpy as np
 import pytest
 from skimage import data
 
-from cctvkit.redact import FaceDetector, RedactOptions, redact_video
+from cctvkit.redact import FaceDetector, RedactOptions
 from cctvkit.redact.evaluation import RedactionScore, ScoreKeeper
 from cctvkit.redact.motion import MotionRegions
 from cctvkit.redact.regions import RegionDetector, merge_boxes, tile_grid
 from cctvkit.redact.report import RedactionReport
 from cctvkit.samplegen import GroundTruth
 from cctvkit.video import VideoReader, VideoWriter
+from tests.redaction import redact_with
 
 
 @pytest.mark.parametrize(
@@ -172,7 +173,7 @@ def _redact_and_score(
 ) -> tuple[RedactionReport, RedactionScore]:
     """Redact ``source`` and score the masks against ``truth``."""
     masks: dict[int, np.ndarray] = {}
-    report = redact_video(
+    report = redact_with(
         source,
         tmp_path / "r.mp4",
         detector=detector,
