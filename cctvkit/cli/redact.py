@@ -261,10 +261,11 @@ def _print_result(
 def _refuse_remaining(result: RedactionReport | StillReport, output: Path) -> None:
     from cctvkit.redact.report import remaining_text
 
-    if result.audit_remaining:
+    check = result.face_check
+    if check is not None and check.remaining:
         raise FacesRemainError(
-            f"{output}: the audit still sees {result.audit_remaining} face(s) after "
-            f"{result.audit['rounds']} round(s): {remaining_text(result.audit)}"  # type: ignore[index]
+            f"{output}: the audit still sees {check.remaining} face(s) after "
+            f"{check.rounds} round(s): {remaining_text(check.to_dict())}"
             " (check the output; raise --audit-rounds, or mask them with a privacy zone)"
         )
 

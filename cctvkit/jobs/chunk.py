@@ -166,7 +166,8 @@ class JobState:
 
 def _read_json(path: Path) -> dict[str, Any] | None:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return data
     except (FileNotFoundError, json.JSONDecodeError):
         return None
 

@@ -32,6 +32,7 @@ import numpy as np
 import supervision as sv
 
 from cctvkit.redact.detectors.base import DetectorInfo, FaceDetector
+from cctvkit.redact.face_check import FaceCheckSummary, Finding
 from cctvkit.redact.masking import head_boxes
 from cctvkit.redact.motion import MotionRegions
 from cctvkit.redact.options import AuditOptions
@@ -46,7 +47,6 @@ __all__ = [
     "frames_to_check",
     "load_audit_detectors",
     "spread",
-    "summary",
 ]
 
 log = logging.getLogger(__name__)
@@ -60,31 +60,6 @@ _NATIVE_MARGIN_PX = 32
 _FULL_TILE_WH = (1024, 576)
 """Tiles when the whole frame is zoomed (a 2x2 grid at 1080p: 1.1x the frame's pixels, where
 the sweep grid's overlaps would detect 1.9x)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """A face the audit saw in the output.
-
-    Attributes:
-        frame: output frame index.
-        xyxy: face box, pixels.
-        score: the model's confidence.
-        model: ``retinaface`` or ``centerface-zoom2x``.
-    """
-
-    frame: int
-    xyxy: tuple[float, float, float, float]
-    score: float
-    model: str
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "frame": self.frame,
-            "xyxy": [round(v, 1) for v in self.xyxy],
-            "score": round(self.score, 3),
-            "model": self.model,
-        }
 
 
 @dataclass(slots=True)
@@ -251,7 +226,8 @@ class FaceAuditor:
             if _on_kept(xyxy, boxes.kept):
                 self.kept_skipped += 1
                 continue
-            out.append(Finding(index, tuple(float(v) for v in xyxy), score, model))
+            x1, y1, x2, y2 = (float(v) for v in xyxy)
+            out.append(Finding(index, (x1, y1, x2, y2), score, model))
         return out
 
     def _in_zone(self, xyxy: np.ndarray) -> bool:
@@ -337,39 +313,6 @@ def spread(findings: Iterable[Finding], count: int, reach: int) -> dict[int, lis
     return out
 
 
-def summary(
-    auditor: FaceAuditor | None,
-    options: AuditOptions,
-    *,
-    frames_checked: int,
-    findings: int,
-    re_masked: int,
-    remaining: list[Finding],
-    rounds: int,
-    elapsed_s: float,
-) -> dict[str, object]:
-    """The ``audit`` object of reports and manifests."""
-    return {
-        "enabled": options.enabled,
-        "models": [
-            {"name": m.name, "weights_sha256": m.sha256, "licence": m.licence, "provider": m.provider}
-            for m in (auditor.models if auditor is not None else [])
-        ],
-        "every_frames": options.every,
-        "zoom": options.zoom,
-        "thresholds": {"retinaface": options.retina_threshold, "zoomed": options.zoom_threshold},
-        "frames_checked": frames_checked,
-        "findings": findings,
-        "re_masked": re_masked,
-        "rounds": rounds,
-        "max_rounds": options.rounds,
-        "kept_skipped": auditor.kept_skipped if auditor is not None else 0,
-        "remaining": len(remaining),
-        "remaining_findings": [f.to_dict() for f in remaining],
-        "elapsed_s": round(elapsed_s, 3),
-    }
-
-
 def check_and_remask(
     auditor: FaceAuditor,
     options: AuditOptions,
@@ -377,7 +320,7 @@ def check_and_remask(
     remask: Callable[[list[Finding]], Collection[int]],
     name: str,
     started: float,
-) -> dict[str, object]:
+) -> FaceCheckSummary:
     """The face check's loop, for a clip and a still alike: check the output, re-mask what is
     found, check again what changed, for at most ``options.rounds`` rounds.
 
@@ -392,8 +335,7 @@ def check_and_remask(
         started: when the face check started (``time.perf_counter``), for its time.
 
     Returns:
-        The ``audit`` object of reports and manifests (:func:`summary`); the re-renders' time is
-        in ``re_render_s``, not in ``elapsed_s``.
+        The summary; the re-renders' time is in ``re_render_s``, not in ``elapsed_s``.
     """
     findings, frames_checked = check(None)
     total, re_masked, rounds, render_s = len(findings), 0, 0, 0.0
@@ -413,7 +355,7 @@ def check_and_remask(
         findings, checked = check(changed)
         frames_checked += checked
         total += len(findings)
-    info = summary(
+    info = FaceCheckSummary.of(
         auditor,
         options,
         frames_checked=frames_checked,
@@ -422,8 +364,8 @@ def check_and_remask(
         remaining=findings,
         rounds=rounds,
         elapsed_s=time.perf_counter() - started - render_s,
+        re_render_s=render_s,
     )
-    info["re_render_s"] = round(render_s, 3)
     if findings:
         log.warning("audit: %d face(s) still visible in %s after %d round(s)", len(findings), name, rounds)
     return info

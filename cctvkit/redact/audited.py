@@ -69,10 +69,10 @@ def merge_masks(
 ) -> dict[int, np.ndarray] | None:
     """Per frame, the given boxes and the audit's findings as one (n, 4) array."""
     rows: dict[int, list[np.ndarray]] = {}
-    for index, boxes in (given or {}).items():
-        rows.setdefault(index, []).append(np.asarray(boxes, np.float32).reshape(-1, 4))
-    for index, boxes in (found or {}).items():
-        rows.setdefault(index, []).extend(np.asarray(b, np.float32).reshape(-1, 4) for b in boxes)
+    for index, given_boxes in (given or {}).items():
+        rows.setdefault(index, []).append(np.asarray(given_boxes, np.float32).reshape(-1, 4))
+    for index, found_boxes in (found or {}).items():
+        rows.setdefault(index, []).extend(np.asarray(b, np.float32).reshape(-1, 4) for b in found_boxes)
     return {i: np.concatenate(v) for i, v in rows.items()} or None
 
 

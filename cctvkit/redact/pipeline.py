@@ -40,10 +40,10 @@ from cctvkit.redact.audit_faces import (
     check_and_remask,
     frames_to_check,
     spread,
-    summary,
 )
 from cctvkit.redact.audited import Recorder, kept_boxes, merge_masks, scan
 from cctvkit.redact.core_frames import CoreFrames
+from cctvkit.redact.face_check import FaceCheckSummary
 from cctvkit.redact.render import REDACTED_COMMENT, MaskCallback, render
 from cctvkit.redact.report import RedactionReport, TrackSummary, write_json
 from cctvkit.redact.review import write_contact_sheet
@@ -191,16 +191,7 @@ def redact_clip(
     if spec.face_check.enabled:
         check = clip.face_check(report, stored, engines)
     else:
-        check = summary(
-            None,
-            spec.face_check,
-            frames_checked=0,
-            findings=0,
-            re_masked=0,
-            remaining=[],
-            rounds=0,
-            elapsed_s=0.0,
-        )
+        check = FaceCheckSummary.off(spec.face_check)
     report = clip.report
     if identity is not None:
         from cctvkit.redact.identity.select import check_same_tracks
@@ -211,7 +202,7 @@ def redact_clip(
             output_path.unlink(missing_ok=True)
             raise
     report = replace(
-        report, audit=check, identity=identity, elapsed_s=round(time.perf_counter() - started, 3)
+        report, face_check=check, identity=identity, elapsed_s=round(time.perf_counter() - started, 3)
     )
     write_json(report.to_dict(), outputs.report)
     if outputs.review:
@@ -294,7 +285,7 @@ class _ClipRender:
 
     def face_check(
         self, report: RedactionReport, stored: StoredAnalysis, engines: Engines
-    ) -> dict[str, object]:
+    ) -> FaceCheckSummary:
         """Check the rendered output, re-mask and render again what is found (see :mod:`audited`)."""
         started = time.perf_counter()
         spec, options, output_path = self.spec, self.spec.options, Path(self.outputs.path)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from cctvkit.files import atomic_path
 from cctvkit.redact.detectors.base import DetectorInfo
+from cctvkit.redact.face_check import FaceCheckSummary
 
 if TYPE_CHECKING:
     from cctvkit.redact.identity.match import IdentityMatch
@@ -85,9 +86,9 @@ class RedactionReport:
         masked_fraction_mean: mean share of pixels masked per frame.
         frames: per-frame counts.
         elapsed_s: wall-clock seconds of the run.
-        audit: the release audit's figures (models, frames checked, findings, re-masked,
-            remaining with frames and boxes; see :mod:`cctvkit.redact.audited`), or ``None``
-            when the run was not audited.
+        face_check: what the face check did (models, frames checked, findings, re-masked,
+            remaining with frames and boxes; written as ``audit``), or ``None`` when the run did
+            not get that far (a chunk's report is always checked or marked off).
         identity: a reference face's decisions (``--keep-face``), or ``None``; written to JSON
             only when present.
     """
@@ -109,13 +110,18 @@ class RedactionReport:
     masked_fraction_mean: float
     frames: tuple[FrameStat, ...]
     elapsed_s: float
-    audit: dict[str, Any] | None = None
+    face_check: FaceCheckSummary | None = None
     identity: IdentityMatch | None = None
+
+    @property
+    def audit(self) -> dict[str, Any] | None:
+        """The face check's summary as the ``audit`` object of reports and manifests (a copy)."""
+        return self.face_check.to_dict() if self.face_check is not None else None
 
     @property
     def audit_remaining(self) -> int:
         """Faces the audit still saw after its last round (0 when not audited)."""
-        return int(self.audit["remaining"]) if self.audit else 0
+        return self.face_check.remaining if self.face_check is not None else 0
 
     @property
     def frames_per_second(self) -> float:
@@ -124,8 +130,9 @@ class RedactionReport:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able values."""
-        data = asdict(replace(self, identity=None))
-        del data["identity"]
+        data = asdict(replace(self, identity=None, face_check=None))
+        del data["identity"], data["face_check"]
+        data["audit"] = self.audit
         data["frames_per_second"] = round(self.frames_per_second, 3)
         if self.identity is not None:
             data["identity"] = self.identity.to_dict()
@@ -135,7 +142,7 @@ class RedactionReport:
     def from_dict(cls, data: dict[str, Any]) -> RedactionReport:
         """The report :meth:`to_dict` wrote (a chunk's, read back by the join)."""
         # identity: a one-pass run's decisions, never a chunk's (nothing joins them)
-        fields = {k: v for k, v in data.items() if k not in ("frames_per_second", "identity")}
+        fields = {k: v for k, v in data.items() if k not in ("frames_per_second", "identity", "audit")}
         return cls(
             **{
                 **fields,
@@ -147,6 +154,7 @@ class RedactionReport:
                 "kept_tracks": tuple(data["kept_tracks"]),
                 "unknown_kept_tracks": tuple(data["unknown_kept_tracks"]),
                 "frames": tuple(FrameStat(**f) for f in data["frames"]),
+                "face_check": FaceCheckSummary.from_dict(data["audit"]) if data.get("audit") else None,
             }
         )
 

@@ -33,6 +33,7 @@ from cctvkit.errors import UsageError
 from cctvkit.redact.analysis import build_detector, no_faces
 from cctvkit.redact.audit_faces import Finding, FrameBoxes, build_auditor, check_and_remask
 from cctvkit.redact.detectors import DetectorInfo, FaceDetector
+from cctvkit.redact.face_check import FaceCheckSummary
 from cctvkit.redact.identity.match import (
     MIN_FACE_PX,
     IdentityMatch,
@@ -95,7 +96,8 @@ class StillReport:
         faces: the faces found (kept or masked).
         masked_boxes: boxes masked in the output (faces, plus the audit's findings).
         masked_fraction: share of the picture's pixels masked.
-        audit: the audit object (the clips' form), or None when not audited.
+        face_check: what the face check did (written as ``audit``, the clips' form), or None
+            when it was off.
         identity: the ``keep_face`` decisions, if a reference was given.
         elapsed_s: seconds the whole redaction took.
     """
@@ -109,7 +111,7 @@ class StillReport:
     faces: tuple[StillFace, ...]
     masked_boxes: int
     masked_fraction: float
-    audit: dict[str, Any] | None
+    face_check: FaceCheckSummary | None
     identity: IdentityMatch | None
     elapsed_s: float
 
@@ -126,7 +128,12 @@ class StillReport:
     @property
     def audit_remaining(self) -> int:
         """Faces the audit still saw after its last round (0 when not audited)."""
-        return int(self.audit["remaining"]) if self.audit else 0
+        return self.face_check.remaining if self.face_check is not None else 0
+
+    @property
+    def audit(self) -> dict[str, Any] | None:
+        """The face check's summary as the ``audit`` object of reports and manifests (a copy)."""
+        return self.face_check.to_dict() if self.face_check is not None else None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able values."""
@@ -315,7 +322,7 @@ def redact_still(input_path: Path, spec: MaskSpec, engines: Engines, outputs: Ou
         ),
         masked_boxes=len(masked),
         masked_fraction=round(fraction, 5),
-        audit=check_info,
+        face_check=check_info,
         identity=identity,
         elapsed_s=round(time.perf_counter() - started, 3),
     )

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "BANDS",
@@ -77,8 +78,9 @@ def _cores() -> int:
 
 
 @cache
-def _figures() -> list[dict]:
-    return tomllib.loads(FIGURES.read_text(encoding="utf-8")).get("machines", [])
+def _figures() -> list[dict[str, Any]]:
+    machines: list[dict[str, Any]] = tomllib.loads(FIGURES.read_text(encoding="utf-8")).get("machines", [])
+    return machines
 
 
 def benchmark_speed(band: str, *, cores: int | None = None) -> Speed | None:
