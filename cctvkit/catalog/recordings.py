@@ -31,7 +31,6 @@ __all__ = [
 ]
 
 
-
 def _recording(row: Any) -> Recording:
     return Recording(**row._mapping)
 
@@ -222,4 +221,4 @@ def _utc(value: Any) -> datetime | None:
         return None
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return UTCDateTime().process_result_value(value, None)  # type: ignore[arg-type]
+    return UTCDateTime().process_result_value(value, None)  # type: ignore[arg-type]  # the type decorator ignores its dialect argument

@@ -25,6 +25,7 @@ __all__ = ["redaction_flags", "redaction_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+
 @dataclass(frozen=True)
 class _Flag:
     name: str
@@ -109,10 +110,10 @@ def redaction_flags(func: F) -> F:
     signature = inspect.signature(func, eval_str=True)
     own = [p for p in signature.parameters.values() if p.name != "flags"]
     added = [flag.parameter() for flag in _FLAGS]
-    wrapper.__signature__ = signature.replace(parameters=[*own, *added])  # type: ignore[attr-defined]
+    wrapper.__signature__ = signature.replace(parameters=[*own, *added])  # type: ignore[attr-defined]  # typer reads the signature we give the wrapper
     wrapper.__annotations__ = {
         **{p.name: p.annotation for p in own},
         **{p.name: p.annotation for p in added},
         "return": None,
     }
-    return wrapper  # type: ignore[return-value]
+    return wrapper  # type: ignore[return-value]  # the wrapper takes the flags instead of `flags`

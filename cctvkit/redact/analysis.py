@@ -347,7 +347,7 @@ class Analysis:
             backtrack = Backtracker(
                 detector,
                 frames=behind // stride,
-                min_score=float(options.min_score),  # type: ignore[arg-type]
+                min_score=float(options.min_score),  # type: ignore[arg-type]  # never None after RedactOptions.__post_init__
                 max_distance=planner.adopt_distance + planner.adopt_speed * stride,
             )
         counts: dict[int, int] = {}
@@ -447,7 +447,7 @@ class Analysis:
     def close(self) -> None:
         """Stop decoding and release the decoder (again: nothing)."""
         if self._iterator is not None:
-            self._iterator.close()  # type: ignore[attr-defined]
+            self._iterator.close()  # type: ignore[attr-defined]  # a generator, typed as its Iterator
         self._reader.close()
 
     def __enter__(self) -> Analysis:
@@ -521,7 +521,7 @@ class FramePlan:
             analyzed.index,
             round(float(analyzed.frame.time_s), 6),
             analyzed.detections,
-            tuple(tuple(float(v) for v in row) for row in boxes.xyxy),  # type: ignore[misc]
+            tuple(tuple(float(v) for v in row) for row in boxes.xyxy),  # type: ignore[misc]  # rows of four: xyxy
             tuple(int(t) for t in boxes.tracker_id),
             tuple(float(c) for c in boxes.confidence),
             tuple(str(s) for s in boxes.data["source"]),
@@ -558,7 +558,7 @@ class StoredAnalysis:
                 int(f["index"]),
                 float(f["time_s"]),
                 int(f["detections"]),
-                tuple(tuple(float(v) for v in row) for row in f["xyxy"]),  # type: ignore[misc]
+                tuple(tuple(float(v) for v in row) for row in f["xyxy"]),  # type: ignore[misc]  # rows of four: xyxy
                 tuple(int(t) for t in f["tracker_id"]),
                 tuple(float(c) for c in f["confidence"]),
                 tuple(str(s) for s in f["source"]),

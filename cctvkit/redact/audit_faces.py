@@ -356,8 +356,9 @@ def check_and_remask(
         frames_checked += checked
         total += len(findings)
     info = FaceCheckSummary.of(
-        auditor,
         options,
+        models=auditor.models,
+        kept_skipped=auditor.kept_skipped,
         frames_checked=frames_checked,
         findings=total,
         re_masked=re_masked,

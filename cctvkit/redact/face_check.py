@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from cctvkit.redact.options import AuditOptions
 
 if TYPE_CHECKING:
-    from cctvkit.redact.audit_faces import FaceAuditor
+    from cctvkit.redact.detectors.base import DetectorInfo
 
 __all__ = ["CheckModel", "FaceCheckSummary", "Finding"]
 
@@ -122,14 +122,15 @@ class FaceCheckSummary:
     @classmethod
     def off(cls, options: AuditOptions) -> FaceCheckSummary:
         """The summary of an output left unchecked."""
-        return cls.of(None, options)
+        return cls.of(options)
 
     @classmethod
     def of(
         cls,
-        checker: FaceAuditor | None,
         options: AuditOptions,
         *,
+        models: Iterable[DetectorInfo] = (),
+        kept_skipped: int = 0,
         frames_checked: int = 0,
         findings: int = 0,
         re_masked: int = 0,
@@ -138,13 +139,10 @@ class FaceCheckSummary:
         elapsed_s: float = 0.0,
         re_render_s: float | None = None,
     ) -> FaceCheckSummary:
-        """The summary of a check run with ``checker`` and ``options``."""
+        """The summary of a check run with ``options`` by ``models``."""
         return cls(
             enabled=options.enabled,
-            models=tuple(
-                CheckModel(m.name, m.sha256, m.licence, m.provider)
-                for m in (checker.models if checker is not None else [])
-            ),
+            models=tuple(CheckModel(m.name, m.sha256, m.licence, m.provider) for m in models),
             every_frames=options.every,
             zoom=options.zoom,
             retina_threshold=options.retina_threshold,
@@ -154,7 +152,7 @@ class FaceCheckSummary:
             re_masked=re_masked,
             rounds=rounds,
             max_rounds=options.rounds,
-            kept_skipped=checker.kept_skipped if checker is not None else 0,
+            kept_skipped=kept_skipped,
             remaining_findings=tuple(remaining),
             elapsed_s=round(elapsed_s, 3),
             re_render_s=None if re_render_s is None else round(re_render_s, 3),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -179,19 +180,19 @@ def write_json(data: dict[str, Any], path: Path) -> Path:
     return path
 
 
-def audit_line(audit: dict[str, object]) -> str:
+def audit_line(audit: Mapping[str, Any]) -> str:
     """One line of the audit's figures."""
     if not audit.get("enabled"):
         return "audit: off (--no-audit): the output was not checked for visible faces"
-    models = "+".join(str(m["name"]) for m in audit["models"])  # type: ignore[index, union-attr]
+    models = "+".join(str(m["name"]) for m in audit["models"])
     return (
         f"audit ({models}): {audit['frames_checked']} frames checked, {audit['findings']} findings, "
         f"{audit['re_masked']} re-masked in {audit['rounds']} round(s), {audit['remaining']} remaining"
     )
 
 
-def remaining_text(audit: dict[str, object], limit: int = 8) -> str:
+def remaining_text(audit: Mapping[str, Any], limit: int = 8) -> str:
     """``frame N [x1,y1,x2,y2]`` for the first ``limit`` remaining findings."""
-    items = list(audit.get("remaining_findings") or [])  # type: ignore[call-overload]
+    items = list(audit.get("remaining_findings") or [])
     text = ", ".join(f"frame {f['frame']} {[round(v) for v in f['xyxy']]}" for f in items[:limit])
     return text + (f" and {len(items) - limit} more" if len(items) > limit else "")

@@ -317,7 +317,7 @@ def redact_still(input_path: Path, spec: MaskSpec, engines: Engines, outputs: Ou
             "metadata": "none: re-encoded from pixels (no EXIF, GPS or thumbnail)",
         },
         faces=tuple(
-            StillFace(i, tuple(round(float(v), 1) for v in xyxy), round(float(c), 4), i in kept_set)  # type: ignore[arg-type]
+            StillFace(i, tuple(round(float(v), 1) for v in xyxy), round(float(c), 4), i in kept_set)  # type: ignore[arg-type]  # four values: xyxy
             for i, (xyxy, c) in enumerate(zip(plan.xyxy, plan.confidence, strict=True))
         ),
         masked_boxes=len(masked),

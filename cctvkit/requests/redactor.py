@@ -3,9 +3,10 @@ rendered through chunk jobs (issue 16), stills in one piece, and the face check'
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from cctvkit.config import JobsSection
 from cctvkit.jobs import Backend, ChunkedRun, ChunkRunner, one_pass_record, redact_chunked
@@ -91,7 +92,7 @@ class Redactor:
             summary["identity"] = report.identity.to_dict()
         return ClipOutcome(
             report.frame_count,
-            int(summary["faces_masked"]),  # type: ignore[call-overload]
+            int(summary["faces_masked"]),  # type: ignore[call-overload]  # the manifest entry holds JSON values (object)
             len(report.kept_tracks),
             report.elapsed_s,
             summary,
@@ -140,9 +141,9 @@ def judge_audit(
     return remaining, reason if remaining else None
 
 
-def _boxes_text(audit: dict[str, object]) -> str:
+def _boxes_text(audit: Mapping[str, Any]) -> str:
     """A still's remaining findings as boxes (it has one frame)."""
-    items = list(audit.get("remaining_findings") or [])  # type: ignore[call-overload]
+    items = list(audit.get("remaining_findings") or [])
     return ", ".join(str([round(v) for v in f["xyxy"]]) for f in items[:8])
 
 
