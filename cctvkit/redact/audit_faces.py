@@ -41,7 +41,7 @@ from cctvkit.redact.regions import merge_boxes, tile_grid
 __all__ = [
     "FaceAuditor",
     "Finding",
-    "FrameBoxes",
+    "RenderedBoxes",
     "build_auditor",
     "check_and_remask",
     "frames_to_check",
@@ -63,7 +63,7 @@ the sweep grid's overlaps would detect 1.9x)."""
 
 
 @dataclass(slots=True)
-class FrameBoxes:
+class RenderedBoxes:
     """What one rendered frame masked and left visible, as the audit needs it.
 
     Attributes:
@@ -216,7 +216,7 @@ class FaceAuditor:
         crops = merge_boxes(np.concatenate([moving, self._grown(ended), tile]).astype(np.int64))
         return crops[(crops[:, 2] > crops[:, 0] + 8) & (crops[:, 3] > crops[:, 1] + 8)]
 
-    def check(self, index: int, frame_rgb: np.ndarray, boxes: FrameBoxes) -> list[Finding]:
+    def check(self, index: int, frame_rgb: np.ndarray, boxes: RenderedBoxes) -> list[Finding]:
         """Findings on one rendered frame: faces neither under a mask nor on a kept box."""
         out = []
         heads = head_boxes(boxes.masked, self.mask_scale)

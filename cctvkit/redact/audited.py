@@ -26,7 +26,7 @@ from cctvkit.redact.analysis import (
     FrameSource,
     StoredAnalysis,
 )
-from cctvkit.redact.audit_faces import FaceAuditor, Finding, FrameBoxes
+from cctvkit.redact.audit_faces import FaceAuditor, Finding, RenderedBoxes
 from cctvkit.redact.options import RedactOptions
 from cctvkit.redact.spec import BoxesByFrame
 from cctvkit.video import VideoReader
@@ -110,7 +110,7 @@ def scan(
     with VideoReader(path) as reader:
         for index, frame in enumerate(reader.frames()):
             if index in wanted:
-                boxes = FrameBoxes(masked.get(index, empty), kept.get(index, empty))
+                boxes = RenderedBoxes(masked.get(index, empty), kept.get(index, empty))
                 found += auditor.check(index, frame.image, boxes)
             if index >= last:
                 break

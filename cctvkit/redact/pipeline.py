@@ -269,17 +269,14 @@ class _ClipRender:
         self.masked.clear()
         self.report = render(
             source,
-            self.outputs.path,
-            options=spec.options,
-            privacy_zones=spec.zones,
-            keep_tracks=spec.keep_tracks,
-            keep_boxes=spec.keep_boxes,
             # the face check's findings are per output frame, render's masks per analysed frame
-            extra_masks=merge_masks(spec.manual_masks, {i + self.first: b for i, b in self.found.items()}),
-            progress=self.outputs.progress,
-            on_mask=self._collect,
-            metadata=dict(self.outputs.metadata or {}),
-            encoder_threads=self.outputs.encoder_threads,
+            replace(self.outputs, on_mask=self._collect),
+            replace(
+                spec,
+                manual_masks=merge_masks(
+                    spec.manual_masks, {i + self.first: b for i, b in self.found.items()}
+                ),
+            ),
         )
         return self.report
 

@@ -31,7 +31,7 @@ import supervision as sv
 
 from cctvkit.errors import UsageError
 from cctvkit.redact.analysis import build_detector, no_faces
-from cctvkit.redact.audit_faces import Finding, FrameBoxes, build_auditor, check_and_remask
+from cctvkit.redact.audit_faces import Finding, RenderedBoxes, build_auditor, check_and_remask
 from cctvkit.redact.detectors import DetectorInfo, FaceDetector
 from cctvkit.redact.face_check import FaceCheckSummary
 from cctvkit.redact.identity.match import (
@@ -42,7 +42,7 @@ from cctvkit.redact.identity.match import (
 )
 from cctvkit.redact.masking import Masker, MaskStyle
 from cctvkit.redact.options import RedactOptions
-from cctvkit.redact.regions import RegionDetector
+from cctvkit.redact.regions import RegionDetector, RegionRules
 from cctvkit.redact.render import mask_frame
 from cctvkit.redact.report import write_json
 from cctvkit.redact.spec import Engines, MaskSpec, Outputs
@@ -170,9 +170,8 @@ def detect_still(image: np.ndarray, options: RedactOptions, detector: FaceDetect
     height, width = image.shape[:2]
     if options.use_regions((width, height)):
         # A first call sees the whole picture natively (no motion history: every tile).
-        region = RegionDetector(
-            detector, (width, height), sweep_every=options.sweep_every, max_zoom=options.track_zoom
-        )
+        rules = RegionRules(sweep_every=options.sweep_every, max_zoom=options.track_zoom)
+        region = RegionDetector(detector, (width, height), rules)
         detections = region.detect(image)
     else:
         detections = detector.detect(image)
@@ -291,7 +290,7 @@ def redact_still(input_path: Path, spec: MaskSpec, engines: Engines, outputs: Ou
 
         def check(_: Collection[int] | None) -> tuple[list[Finding], int]:
             checker.reset()  # one picture: no motion history (the whole picture is zoomed)
-            boxes = FrameBoxes(np.asarray(masked.xyxy, np.float32).reshape(-1, 4), kept_xyxy)
+            boxes = RenderedBoxes(np.asarray(masked.xyxy, np.float32).reshape(-1, 4), kept_xyxy)
             return checker.check(0, decode_still(data, name=str(output_path)), boxes), 1
 
         def remask(findings: list[Finding]) -> Collection[int]:

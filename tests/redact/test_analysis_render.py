@@ -13,6 +13,7 @@ from cctvkit.errors import UsageError
 from cctvkit.redact import DetectorInfo, FaceDetector, RedactOptions
 from cctvkit.redact.analysis import StoredAnalysis, analyze, collect, replay
 from cctvkit.redact.render import MaskCallback, render, span_boxes
+from cctvkit.redact.spec import MaskSpec, Outputs
 from cctvkit.samplegen import GroundTruth
 from cctvkit.video import VideoReader
 from tests.redaction import redact_with
@@ -78,7 +79,7 @@ def test_a_stored_analysis_renders_again_without_detecting(
     again = StoredAnalysis.loads(text)
     assert again == stored
     replayed_masks: dict[int, np.ndarray] = {}
-    report = render(replay(again), tmp_path / "replayed.mp4", on_mask=_masks(replayed_masks))
+    report = render(replay(again), Outputs(tmp_path / "replayed.mp4", on_mask=_masks(replayed_masks)))
     assert counting.calls == calls
     assert report.frame_count == live.frame_count
     assert [t.track_id for t in report.tracks] == [t.track_id for t in live.tracks]
@@ -102,10 +103,8 @@ def test_a_frame_range_renders_alone_with_injected_masks_and_kept_boxes(
     masks: dict[int, np.ndarray] = {}
     report = render(
         replay(stored, frames=(10, 19)),
-        tmp_path / "range.mp4",
-        extra_masks=manual,
-        keep_boxes=keep,
-        on_mask=_masks(masks),
+        Outputs(tmp_path / "range.mp4", on_mask=_masks(masks)),
+        MaskSpec(manual_masks=manual, keep_boxes=keep),
     )
     assert report.frame_count == 10 and len(_decode(tmp_path / "range.mp4")) == 10
     assert report.frames[0].time_s == pytest.approx(0.0)

@@ -16,7 +16,7 @@ import supervision as sv
 
 from cctvkit.errors import UsageError
 from cctvkit.redact import FaceDetector
-from cctvkit.redact.audit_faces import FaceAuditor, FrameBoxes, load_audit_detectors
+from cctvkit.redact.audit_faces import FaceAuditor, RenderedBoxes, load_audit_detectors
 from cctvkit.redact.detectors.base import DetectorInfo
 from cctvkit.redact.detectors.retinaface import RetinaFaceDetector
 from cctvkit.redact.evaluation import detail_correlation
@@ -181,8 +181,8 @@ def test_between_whole_frames_the_audit_looks_where_the_output_changed(
     for index in (0, 1):
         masked = images[index].copy()
         masker.apply(masked, boxes)  # in place
-        assert auditor.check(index, pasted(masked), FrameBoxes(masked=boxes + offset)) == []
-    found = auditor.check(2, pasted(images[2]), FrameBoxes())
+        assert auditor.check(index, pasted(masked), RenderedBoxes(masked=boxes + offset)) == []
+    found = auditor.check(2, pasted(images[2]), RenderedBoxes())
     natives = [f for f in found if f.model == "retinaface"]
     for box in truth.frames[2]:
         centre = (np.array(box.xyxy[:2]) + np.array(box.xyxy[2:])) / 2 + offset[:2]
@@ -199,9 +199,9 @@ def test_where_a_mask_just_ended_the_audit_also_looks_zoomed(audit_detectors) ->
     zoomed = []
     for masks in (head, np.empty((0, 4), np.float32)):
         auditor = FaceAuditor(*audit_detectors, (1920, 1080), options=AuditOptions(native_full_every=250))
-        auditor.check(0, still, FrameBoxes())
-        auditor.check(1, still, FrameBoxes(masked=masks))
+        auditor.check(0, still, RenderedBoxes())
+        auditor.check(1, still, RenderedBoxes(masked=masks))
         before = auditor.zoomed_px
-        auditor.check(2, still, FrameBoxes())
+        auditor.check(2, still, RenderedBoxes())
         zoomed.append(auditor.zoomed_px - before)
     assert zoomed[0] > zoomed[1]
