@@ -8,7 +8,6 @@ import os
 import re
 import tomllib
 import typing
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,6 +23,7 @@ from pydantic import (
 )
 
 from cctvkit.errors import ConfigError, UsageError, one_line
+from cctvkit.ingest.layouts import PRESETS, Layout, camera_patterns, uses_path_patterns
 from cctvkit.redact.options import RedactOptions, build_options
 
 __all__ = [
@@ -64,14 +64,6 @@ def _zone(name: str) -> ZoneInfo:
         raise ValueError(f"unknown timezone {name!r}") from exc
 
 
-class Layout(StrEnum):
-    """NVR archive layouts cctvkit knows (issue 14); ``cctvkit.ingest.layouts`` holds their patterns."""
-
-    FRIGATE = "frigate"
-    HIKVISION = "hikvision"
-    DAHUA = "dahua"
-
-
 class CameraConfig(_Model):
     """One camera: where its files live, how their names carry time, how long they are kept."""
 
@@ -89,7 +81,7 @@ class CameraConfig(_Model):
     path_pattern: str | list[str] | None = Field(
         default=None,
         description="Pattern(s) matched against the whole path below an archive root (and below "
-        "`directory` if set): strftime codes, %f, %(end)X, * (see README).",
+        "`directory` if set): strftime codes, %f, %(end)X, * (see docs/archive-layouts.md).",
     )
     layout: Layout | None = Field(
         default=None, description="An NVR's layout (frigate, hikvision, dahua) instead of a pattern."
@@ -347,6 +339,13 @@ class JobsSection(_Model):
     restore_interval_s: int = Field(
         default=10, ge=1, description="celery backend: seconds between sweeps for abandoned chunks."
     )
+    report_interval_s: float = Field(
+        default=30.0,
+        ge=0.5,
+        le=30.0,
+        description="Off a terminal, a line at least this often (seconds) while chunks run or wait, "
+        "so a stuck run and a slow one can be told apart in a log (issue 30).",
+    )
 
     @model_validator(mode="after")
     def _check_backend(self) -> JobsSection:
@@ -466,9 +465,6 @@ def check_one_naming_rule(camera: CameraConfig) -> None:
 
 def check_path_patterns(camera: CameraConfig) -> None:
     """The layout's or path_pattern's patterns compile, and a channel is given where the layout needs one."""
-    # Imported here: cctvkit.ingest imports this module.
-    from cctvkit.ingest.layouts import PRESETS, camera_patterns
-
     if camera.layout is not None:
         preset = PRESETS[camera.layout]
         if preset.needs_channel and camera.channel is None:
@@ -487,8 +483,6 @@ def check_path_patterns(camera: CameraConfig) -> None:
 
 def check_distinct_directories(config: SiteConfig) -> None:
     """Plain cameras own a directory each; cameras matched by path share folders but not patterns."""
-    from cctvkit.ingest.layouts import camera_patterns, uses_path_patterns
-
     seen: dict[str, str] = {}
     for camera in config.cameras:
         if uses_path_patterns(camera):

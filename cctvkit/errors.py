@@ -110,7 +110,8 @@ class FacesRemainError(PartialFailureError):
 
 
 class AuditError(CctvkitError):
-    """The audit log does not verify: a record was modified, deleted, inserted or reordered."""
+    """A check failed: the audit log (a record modified, deleted, inserted or reordered) or a
+    release package (``release verify``: a file altered, missing or added, a bad signature)."""
 
     exit_code = 10
 

@@ -22,15 +22,13 @@ import stat
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from cryptography.exceptions import InvalidSignature, InvalidTag
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from typing import TYPE_CHECKING, Any
 
 from cctvkit.errors import ConflictError, NotFoundError, PermissionsError, PolicyError, UsageError
 from cctvkit.files import atomic_path, ensure_private_dir
+
+if TYPE_CHECKING:  # cryptography loads when a key is made, opened or checked: not for `--help`
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 __all__ = [
     "KEY_DIR_ENV",
@@ -95,6 +93,9 @@ def fingerprint(public_key: str) -> str:
 
 def verify_signature(public_key: str, data: bytes, signature: str) -> bool:
     """True if ``signature`` (base64) is ``public_key``'s Ed25519 signature of ``data``."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         key = Ed25519PublicKey.from_public_bytes(parse_public_key(public_key))
         key.verify(base64.b64decode(signature, validate=True), data)
@@ -144,6 +145,8 @@ def _aad(name: str, public_key: str) -> bytes:
 
 
 def _derive(passphrase: str, salt: bytes, *, log2_n: int, r: int, p: int) -> bytes:
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
     if log2_n > 22 or r > 32 or p > 16:
         raise ValueError("absurd scrypt parameters")
     return Scrypt(salt=salt, length=32, n=1 << log2_n, r=r, p=p).derive(passphrase.encode("utf-8"))
@@ -164,6 +167,9 @@ def create_key(
         ConflictError: that person already has a key file there (never overwritten: the old
             public key may be listed and in use).
     """
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     name = " ".join(name.split())
     if not name:
         raise UsageError("name the key's owner (cctvkit key new NAME)")
@@ -274,6 +280,10 @@ def unlock_key(key: KeyFile, passphrase: str) -> SigningKey:
         PermissionsError: the file or its directory can be read by others than its owner.
         UsageError: wrong passphrase, or a file altered since it was made.
     """
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     for path in (key.path, key.path.parent):
         mode = os.stat(path).st_mode
         if mode & (stat.S_IRWXG | stat.S_IRWXO):

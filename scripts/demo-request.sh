@@ -3,7 +3,7 @@
 # (CCTVKIT_CONFIG and CCTVKIT_OPERATOR are set by scripts/demo.sh).
 set -euo pipefail
 BIN=.venv/bin
-run() { printf '\n$ %s\n' "$*"; "$@"; }
+source scripts/demo-lib.sh
 
 run $BIN/cctvkit request new --type subject --requester "Alex Doe" --contact "12 High St, Riverside" \
   --received "$(date +%F)" --window "Vehicle gate@2026-10-01T09:00:04/09:00:08" \

@@ -4,13 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
+source scripts/demo-lib.sh
 export CCTVKIT_OPERATOR="${CCTVKIT_OPERATOR:-demo-operator}"
-rm -rf demo
-mkdir -p demo
-cp -r sample_footage demo/site
-rm -rf demo/site/.cctvkit
 export CCTVKIT_CONFIG="$PWD/demo/site/cctvkit.toml"
-run() { printf '\n$ %s\n' "$*"; "$@"; }
+# Printed too, so that the output pasted into a shell redoes the demo from the start.
+show cd "$PWD"
+show export "CCTVKIT_OPERATOR=$CCTVKIT_OPERATOR" "CCTVKIT_CONFIG=$CCTVKIT_CONFIG"
+run rm -rf demo
+run mkdir -p demo
+run cp -r sample_footage demo/site
+run rm -rf demo/site/.cctvkit
 
 run $BIN/cctvkit index scan
 run $BIN/cctvkit status

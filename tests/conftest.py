@@ -85,6 +85,47 @@ def write_raw_stream(path: Path, *, muxer: str = "h264", encoder: str = "libx264
     return path
 
 
+def write_video_with_audio(path: Path, *, video_s: float, audio_s: float, fps: int = 10) -> Path:
+    """A 64x48 H.264 video track of ``video_s`` and a silent mono AAC track of ``audio_s`` seconds
+    (recorders often keep sound running after the pictures stop)."""
+    import av
+
+    rate, block = 8000, 1024
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=fps, options={"preset": "ultrafast"})
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        audio = out.add_stream("aac", rate=rate)
+        audio.codec_context.layout = "mono"
+        for i in range(round(video_s * fps)):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 9 % 256, np.uint8), format="rgb24")
+            frame.pts = i
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+        for start in range(0, round(audio_s * rate), block):
+            sound = av.AudioFrame.from_ndarray(np.zeros((1, block), np.float32), format="fltp", layout="mono")
+            sound.sample_rate, sound.pts = rate, start
+            out.mux(audio.encode(sound))
+        out.mux(audio.encode(None))
+    return path
+
+
+def write_shifted(source: Path, dest: Path, shift_s: float, *, format: str = "mp4") -> Path:
+    """``source``'s packets copied into ``dest`` with every timestamp moved by ``shift_s``: a late
+    first frame (positive), or, in MP4, an edit list whose first ``-shift_s`` seconds are cut."""
+    import av
+
+    with av.open(str(source)) as reader, av.open(str(dest), "w", format=format) as out:
+        stream = reader.streams.video[0]
+        copy = out.add_stream_from_template(stream)
+        for packet in reader.demux(stream):
+            if packet.dts is None:
+                continue
+            ticks = round(shift_s / packet.time_base)
+            packet.pts, packet.dts, packet.stream = packet.pts + ticks, packet.dts + ticks, copy
+            out.mux(packet)
+    return dest
+
+
 SITE_TOML = """\
 [site]
 name = "Test Site"

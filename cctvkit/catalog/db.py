@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -12,7 +12,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from cctvkit.catalog.migrations import migrate
+from cctvkit.catalog.migrations import migrate, remember_roots
+from cctvkit.catalog.paths import ROOTS_KEY
 from cctvkit.errors import ConfigError, LockedError
 
 __all__ = ["Catalog", "Connection", "open_catalog"]
@@ -24,10 +25,16 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 class Catalog:
-    """The catalog database. ``write()`` and ``read()`` give connections inside one transaction."""
+    """The catalog database. ``write()`` and ``read()`` give connections inside one transaction.
 
-    def __init__(self, engine: Engine) -> None:
+    With the site's ``archive_roots``, recording paths are stored relative to them and read back
+    under wherever they are now (:mod:`cctvkit.catalog.paths`, issue 30); each connection
+    carries the roots in its ``info``, so the named queries need no extra argument.
+    """
+
+    def __init__(self, engine: Engine, archive_roots: Sequence[Path] = ()) -> None:
         self.engine = engine
+        self.archive_roots = tuple(Path(os.path.abspath(r)) for r in archive_roots)
 
     @property
     def dialect(self) -> str:
@@ -49,6 +56,7 @@ class Catalog:
         """
         try:
             with self.engine.begin() as conn:
+                conn.info[ROOTS_KEY] = self.archive_roots
                 yield conn
         except OperationalError as exc:
             if "locked" in str(exc).lower():
@@ -59,6 +67,7 @@ class Catalog:
     def read(self) -> Iterator[Connection]:
         """A connection for reading (a transaction that is rolled back at the end)."""
         with self.engine.connect() as conn:
+            conn.info[ROOTS_KEY] = self.archive_roots
             yield conn
 
     def dispose(self) -> None:
@@ -84,10 +93,13 @@ def _sqlite_setup(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def open_catalog(url: str, *, create_dirs: bool = True) -> Catalog:
+def open_catalog(url: str, *, create_dirs: bool = True, archive_roots: Sequence[Path] = ()) -> Catalog:
     """Open (and migrate) the catalog at ``url``.
 
     A SQLite file is created private to the owner (its directory 0700, the files 0600).
+    ``archive_roots`` (the site's): recording paths are stored relative to them, absolute ones
+    under them are converted once (migration 11), and the roots are recorded in the catalog;
+    without them the catalog uses the roots last recorded (none: paths stay absolute).
 
     Raises:
         ConfigError: the URL is malformed or the database cannot be opened.
@@ -110,13 +122,14 @@ def open_catalog(url: str, *, create_dirs: bool = True) -> Catalog:
         raise ConfigError(f"cannot use database URL {url!r}: {exc}") from exc
     if engine.dialect.name == "sqlite":
         _sqlite_setup(engine)
-    catalog = Catalog(engine)
+    catalog = Catalog(engine, archive_roots)
     try:
         with catalog.write() as conn:
             if engine.dialect.name == "postgresql":
                 # Serialise concurrent first-time migrations on a shared server.
                 conn.execute(text("SELECT pg_advisory_xact_lock(7283001)"))
             migrate(conn)
+            catalog.archive_roots = remember_roots(conn)
     except SQLAlchemyError as exc:
         engine.dispose()
         raise ConfigError(

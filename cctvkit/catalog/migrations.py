@@ -5,22 +5,46 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import Connection, inspect, select, text
 
 from cctvkit.catalog import schema
+from cctvkit.catalog.paths import connection_roots, store_path
 from cctvkit.errors import ConfigError
 
-__all__ = ["MIGRATIONS", "Migration", "migrate"]
+__all__ = ["MIGRATIONS", "Migration", "migrate", "remember_roots"]
 
 
 @dataclass(frozen=True, slots=True)
 class Migration:
-    """One schema step. ``upgrade`` must only create or add, never drop data."""
+    """One schema step. ``upgrade`` must only create or add, never drop data.
+
+    ``needs_roots``: the step rewrites recording paths and waits for a catalog opened with the
+    site's archive roots (a library caller without them leaves it for the next such opening).
+    """
 
     version: int
     description: str
     upgrade: Callable[[Connection], None]
+    needs_roots: bool = False
+
+
+def _relative_paths(conn: Connection) -> None:
+    """Store every recording path under an archive root relative to it (issue 30).
+
+    Purge journal entries keep the absolute path they were planned with: one planned before a
+    move no longer matches its recording and is refused, never carried out on another file.
+    """
+    schema.archive_roots.create(conn, checkfirst=True)
+    roots = connection_roots(conn)
+    rows = conn.execute(select(schema.recordings.c.id, schema.recordings.c.path)).all()
+    for rid, path in rows:
+        stored = store_path(path, roots)
+        if stored != path:
+            conn.execute(
+                schema.recordings.update().where(schema.recordings.c.id == rid).values(path=stored)
+            )
 
 
 def _create(*tables: str) -> Callable[[Connection], None]:
@@ -127,7 +151,44 @@ MIGRATIONS: list[Migration] = [
     Migration(
         10, "release_clips.kind: released stills beside clips (issue 18)", _column("release_clips", "kind")
     ),
+    Migration(
+        11,
+        "recordings.path relative to its archive root: a site can be moved, copied, restored (issue 30)",
+        _relative_paths,
+        needs_roots=True,
+    ),
+    Migration(
+        12,
+        "releases.inputs_sha256 and repeat_reason: one release per footage and decisions (issue 30)",
+        _columns("releases", "inputs_sha256", "repeat_reason"),
+    ),
 ]
+
+
+def remember_roots(conn: Connection) -> tuple[Path, ...]:
+    """Record the connection's archive roots in the catalog, or read back the last recorded ones.
+
+    A catalog opened with the site's roots (every command) records them; one opened without
+    (a library caller, a test) uses them, so relative paths resolve either way.
+    """
+    if "archive_roots" not in table_names(conn):
+        return connection_roots(conn)
+    roots = connection_roots(conn)
+    table = schema.archive_roots
+    if not roots:
+        rows = conn.execute(select(table.c.path).order_by(table.c.position)).scalars()
+        return tuple(Path(p) for p in rows)
+    recorded = list(conn.execute(select(table.c.path).order_by(table.c.position)).scalars())
+    if recorded != [str(r) for r in roots]:
+        conn.execute(table.delete())
+        conn.execute(table.insert(), [{"position": i, "path": str(r)} for i, r in enumerate(roots)])
+    return roots
+
+
+def _has_recordings(conn: Connection) -> bool:
+    if "recordings" not in table_names(conn):
+        return False
+    return conn.execute(select(schema.recordings.c.id).limit(1)).first() is not None
 
 
 def migrate(conn: Connection) -> int:
@@ -146,6 +207,8 @@ def migrate(conn: Connection) -> int:
     for step in MIGRATIONS:
         if step.version in applied:
             continue
+        if step.needs_roots and not connection_roots(conn) and _has_recordings(conn):
+            continue  # applied by the next opening with the site's roots
         step.upgrade(conn)
         conn.execute(
             schema.schema_version.insert().values(

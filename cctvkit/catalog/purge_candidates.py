@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, String, and_, func, not_, select, type_coerce
 
+from cctvkit.catalog.paths import connection_roots, resolve_path
 from cctvkit.catalog.schema import recordings
 from cctvkit.states import FOOTAGE_STATES, RecordingState
 
@@ -50,9 +52,10 @@ def _utc(value: Any) -> datetime | None:
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _candidates(rows: Any) -> list[Candidate]:
+def _candidates(rows: Any, roots: Sequence[Path]) -> list[Candidate]:
     return [
-        Candidate(rid, cam, path, _utc(s), _utc(e), sha, size) for rid, cam, path, s, e, sha, size in rows
+        Candidate(rid, cam, resolve_path(path, roots), _utc(s), _utc(e), sha, size)
+        for rid, cam, path, s, e, sha, size in rows
     ]
 
 
@@ -81,7 +84,7 @@ def due_candidates(
             )
             .order_by(recordings.c.start_utc, recordings.c.id)
         )
-        out.extend(_candidates(conn.execute(query).all()))
+        out.extend(_candidates(conn.execute(query).all(), connection_roots(conn)))
     orphans = (
         select(*_COLUMNS)
         .where(
@@ -92,7 +95,7 @@ def due_candidates(
         )
         .order_by(recordings.c.camera_id, recordings.c.start_utc, recordings.c.id)
     )
-    out.extend(_candidates(conn.execute(orphans).all()))
+    out.extend(_candidates(conn.execute(orphans).all(), connection_roots(conn)))
     return out
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
+from cctvkit.catalog.paths import connection_roots, resolve_path
 from cctvkit.catalog.schema import purge_journal, recordings
 from cctvkit.states import JOURNAL_STATES, OPEN_JOURNAL_STATES, JournalState
 
@@ -132,6 +133,7 @@ class RecordingFacts:
 def recording_facts(conn: Connection, recording_ids: Iterable[int]) -> dict[int, RecordingFacts]:
     """Current facts of each recording (ids not in the catalog are absent from the result)."""
     ids = list(recording_ids)
+    roots = connection_roots(conn)
     cols = (
         recordings.c.id,
         recordings.c.camera_id,
@@ -143,5 +145,6 @@ def recording_facts(conn: Connection, recording_ids: Iterable[int]) -> dict[int,
     out: dict[int, RecordingFacts] = {}
     for i in range(0, len(ids), 500):
         query = select(*cols).where(recordings.c.id.in_(ids[i : i + 500]))
-        out.update({row[0]: RecordingFacts(*row) for row in conn.execute(query)})
+        for rid, camera, path, start, end, state in conn.execute(query):
+            out[rid] = RecordingFacts(rid, camera, resolve_path(path, roots), start, end, state)
     return out

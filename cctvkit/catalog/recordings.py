@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select
 
+from cctvkit.catalog.paths import connection_roots, resolve_path, store_path, stored_prefixes
 from cctvkit.catalog.records import Camera, Recording
 from cctvkit.catalog.schema import cameras, recordings
 from cctvkit.catalog.types import UTCDateTime
@@ -18,6 +20,7 @@ __all__ = [
     "CameraStats",
     "camera_stats",
     "count_started_before",
+    "find_moved_recording",
     "find_recording",
     "get_recording",
     "insert_recording",
@@ -31,8 +34,11 @@ __all__ = [
 ]
 
 
-def _recording(row: Any) -> Recording:
-    return Recording(**row._mapping)
+
+def _recording(row: Any, roots: Sequence[Path]) -> Recording:
+    values = dict(row._mapping)
+    values["path"] = resolve_path(values["path"], roots)
+    return Recording(**values)
 
 
 def upsert_camera(conn: Connection, camera: Camera, now: datetime) -> bool:
@@ -61,14 +67,23 @@ def list_cameras(conn: Connection) -> list[Camera]:
 
 def recordings_by_path(conn: Connection, paths_under: Sequence[str] | None = None) -> dict[str, Recording]:
     """Every recording keyed by path (optionally only those under the given directory prefixes)."""
+    roots = connection_roots(conn)
     query = select(recordings)
     if paths_under:
-        query = query.where(or_(*(recordings.c.path.startswith(p) for p in paths_under)))
-    return {r.path: _recording(r) for r in conn.execute(query)}
+        prefixes = stored_prefixes(paths_under, roots)
+        query = query.where(or_(*(recordings.c.path.startswith(p, autoescape=True) for p in prefixes)))
+    found = (_recording(r, roots) for r in conn.execute(query))
+    return {r.path: r for r in found}
+
+
+def _stored(conn: Connection, values: dict[str, Any]) -> dict[str, Any]:
+    if "path" not in values:
+        return values
+    return {**values, "path": store_path(values["path"], connection_roots(conn))}
 
 
 def insert_recording(conn: Connection, values: dict[str, Any]) -> int:
-    result = conn.execute(recordings.insert().values(**values))
+    result = conn.execute(recordings.insert().values(**_stored(conn, values)))
     return int(result.inserted_primary_key[0])
 
 
@@ -86,7 +101,7 @@ def update_recording(
     query = recordings.update().where(recordings.c.id == recording_id)
     if expect_state is not None:
         query = query.where(recordings.c.state == expect_state)
-    return bool(conn.execute(query.values(**values)).rowcount)
+    return bool(conn.execute(query.values(**_stored(conn, values))).rowcount)
 
 
 def mark_vanished(conn: Connection, recording_ids: Iterable[int], reason: str, now: datetime) -> list[int]:
@@ -122,12 +137,30 @@ def set_recording_state(
 
 def get_recording(conn: Connection, recording_id: int) -> Recording | None:
     row = conn.execute(select(recordings).where(recordings.c.id == recording_id)).first()
-    return _recording(row) if row else None
+    return _recording(row, connection_roots(conn)) if row else None
 
 
 def find_recording(conn: Connection, path: str) -> Recording | None:
-    row = conn.execute(select(recordings).where(recordings.c.path == path)).first()
-    return _recording(row) if row else None
+    """The recording of the file at ``path`` (stored relative to its root, or absolute)."""
+    roots = connection_roots(conn)
+    forms = {path, store_path(path, roots)}
+    row = conn.execute(select(recordings).where(recordings.c.path.in_(forms))).first()
+    return _recording(row, roots) if row else None
+
+
+def find_moved_recording(conn: Connection, relative: str, sha256: str) -> Recording | None:
+    """A recording stored by an absolute path outside every root, ending in ``/relative``, with this
+    content: the same file in a site copied or restored elsewhere before its paths were relative."""
+    roots = connection_roots(conn)
+    query = select(recordings).where(
+        recordings.c.sha256 == sha256,
+        recordings.c.path.startswith("/"),
+        recordings.c.path.endswith("/" + relative, autoescape=True),
+    )
+    for row in conn.execute(query):
+        if store_path(row.path, roots) == row.path:  # not under a root of this site
+            return _recording(row, roots)
+    return None
 
 
 def list_recordings(
@@ -170,7 +203,8 @@ def list_recordings(
     query = query.order_by(recordings.c.camera_id, recordings.c.start_utc, recordings.c.id)
     if limit:
         query = query.limit(limit)
-    return [_recording(r) for r in conn.execute(query)]
+    roots = connection_roots(conn)
+    return [_recording(r, roots) for r in conn.execute(query)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,4 +255,4 @@ def _utc(value: Any) -> datetime | None:
         return None
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return UTCDateTime().process_result_value(value, None)  # type: ignore[arg-type]  # the type decorator ignores its dialect argument
+    return UTCDateTime().process_result_value(value, None)  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ __all__ = [
     "insert_release",
     "list_disclosures",
     "list_releases",
+    "release_with_inputs",
     "still_times",
 ]
 
@@ -84,6 +85,17 @@ def _clips(conn: Connection, release_id: str) -> tuple[ReleaseClip, ...]:
         )
         for r in rows
     )
+
+
+def release_with_inputs(conn: Connection, request_id: str, inputs_sha256: str) -> Release | None:
+    """The request's first release made from exactly these inputs (issue 30), if any."""
+    query = (
+        select(releases)
+        .where(releases.c.request_id == request_id, releases.c.inputs_sha256 == inputs_sha256)
+        .order_by(releases.c.created_at, releases.c.id)
+    )
+    row = conn.execute(query).first()
+    return None if row is None else Release(**row._mapping, clips=_clips(conn, row.id))
 
 
 def list_releases(conn: Connection, request_id: str | None = None) -> list[Release]:

@@ -185,6 +185,8 @@ class Release:
     created_by: str
     created_at: datetime
     clips: tuple[ReleaseClip, ...] = ()
+    inputs_sha256: str | None = None  # what decided it (issue 30); None: made before that
+    repeat_reason: str | None = None  # why it was made although an earlier one had the same inputs
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,15 @@ schema_version = Table(
     Column("applied_at", UTCDateTime, nullable=False),
 )
 
+# Issue 30: where each archive root (by position in the config's `archive_roots`) was last seen,
+# so a catalog opened without the config (a library caller) resolves relative recording paths too.
+archive_roots = Table(
+    "archive_roots",
+    metadata,
+    Column("position", Integer, primary_key=True),
+    Column("path", Text, nullable=False),
+)
+
 cameras = Table(
     "cameras",
     metadata,
@@ -309,6 +318,11 @@ releases = Table(
     Column("withheld", Text, nullable=False),  # JSON list: what was withheld and why (13.9)
     Column("created_by", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # Issue 30: a digest of what decided the package (footage, review decisions, options), so a
+    # second `request process` with the same inputs makes no second release; and why one was
+    # made anyway (`--new-release REASON`). NULL on releases made before.
+    Column("inputs_sha256", String(64), nullable=True),
+    Column("repeat_reason", Text, nullable=True),
 )
 Index("ix_releases_request", releases.c.request_id)
 

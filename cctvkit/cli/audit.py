@@ -8,9 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cctvkit.audit import WHO, canonical_details, record_who
-from cctvkit.audit_log import audit_json, check_audit_log, list_audit_records
-from cctvkit.cli.columns import Col, compact_time, print_table
+from cctvkit.cli.columns import Col, compact_time, print_table, room_left
 from cctvkit.cli.context import console, parse_when, print_json, state
 from cctvkit.errors import AuditError
 
@@ -27,6 +25,8 @@ def verify(
 
     Exit codes: 0 the log verifies; 10 it does not.
     """
+    from cctvkit.audit_log import check_audit_log
+
     check = check_audit_log(state(ctx).catalog)
     problems, head_seq, head_hash = check.problems, check.head_seq, check.head_hash
     if as_json_out:
@@ -66,8 +66,13 @@ def ls(
     ] = None,
     kind: Annotated[str | None, typer.Option(help="Object kind: recording, hold, purge, camera...")] = None,
     camera: Annotated[str | None, typer.Option(help="Camera id.")] = None,
-    since: Annotated[str | None, typer.Option(help="From this time, ISO; site timezone if naive.")] = None,
-    until: Annotated[str | None, typer.Option(help="Before this time, ISO; site timezone if naive.")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            metavar="TIME", help="From this time, e.g. 2026-10-01T09:00 (site time unless it says +01:00)."
+        ),
+    ] = None,
+    until: Annotated[str | None, typer.Option(metavar="TIME", help="Before this time, as --since.")] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="At most this many records.")] = None,
     wide: Annotated[
         bool, typer.Option("--wide", help="OS user, key and camera columns, and full times.")
@@ -75,6 +80,9 @@ def ls(
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List audit records (who: operator name, OS user and uid, key used; what, when, why), oldest first."""
+    from cctvkit.audit import WHO, record_who
+    from cctvkit.audit_log import audit_json, list_audit_records
+
     st = state(ctx)
     cfg = st.config
     rows = list_audit_records(
@@ -101,20 +109,36 @@ def ls(
             else compact_time(r.ts_utc, cfg.tz, now=now, seconds=True)
         )
         who = record_who(r)
-        details = canonical_details({k: v for k, v in json.loads(r.details).items() if k != WHO})
+        details = _details_text({k: v for k, v in json.loads(r.details).items() if k != WHO})
         row = [str(r.seq), when, r.actor, r.action, f"{r.object_kind} {r.object_id or ''}".strip()]
         if wide:  # the OS account and key beside the operator name (issue 19)
             os_user = "-" if who.uid is None else f"{who.os_user} ({who.uid})"
             cells.append([*row, os_user, who.key_fingerprint or "-", r.camera_id or "-", details])
         else:
             cells.append([*row, details])
+    # Sequence numbers, times, actions and objects (request ids) are never cut: people act on them.
     columns = [
         Col("seq", justify="right"), Col("time"), Col("actor", cut="right", min_width=6),
-        Col("action", cut="right", min_width=12), Col("object", cut="right", min_width=10),
+        Col("action"), Col("object"),
     ]  # fmt: skip
     if wide:
-        columns += [Col("os user (uid)"), Col("key"), Col("camera"), Col("details", cut="right")]
-    else:
-        columns += [Col("details", cut="right")]
-    print_table(console, columns, cells)
-    console.print(f"{len(rows)} record(s); times {cfg.site.timezone}; full details: --json")
+        columns += [Col("os user (uid)"), Col("key"), Col("camera")]
+    fixed = len(columns)
+    details_fit = room_left(console.width, columns, [c[:fixed] for c in cells]) >= DETAILS_MIN
+    if details_fit:
+        columns += [Col("details", cut="right", min_width=DETAILS_MIN)]
+    print_table(console, columns, [c if details_fit else c[:fixed] for c in cells])
+    shown = "full details: --json" if details_fit else "details: --json (or a wider terminal)"
+    console.print(f"{len(rows)} record(s); times {cfg.site.timezone}; {shown}")
+
+
+DETAILS_MIN = 16
+"""Narrower than this, the details column is left out rather than shown as a stub."""
+
+
+def _details_text(details: dict[str, object]) -> str:
+    """``key: value; ...`` in the record's key order (values that are lists or objects as JSON)."""
+    return "; ".join(
+        f"{key}: {value if isinstance(value, str | int | float) else json.dumps(value, ensure_ascii=False)}"
+        for key, value in details.items()
+    )

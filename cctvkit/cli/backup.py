@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from cctvkit.backup import back_up
 from cctvkit.cli.context import console, print_json, state
 
 
@@ -18,6 +17,8 @@ def backup(
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Copy the catalog (recordings, holds, requests, audit log) consistently into one private file."""
+    from cctvkit.backup import back_up
+
     st = state(ctx)
     done = back_up(st.catalog, dest, actor=st.operator)
     if as_json_out:

@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
-from rich import box
-from rich.console import Console
-from rich.table import Table
+if TYPE_CHECKING:  # rich's tables load on first use: `--help` draws none
+    from rich.console import Console
+    from rich.table import Table
 
-__all__ = ["Col", "compact_time", "cut_left", "cut_right", "fit_table", "print_table"]
+__all__ = ["Col", "compact_time", "cut_left", "cut_right", "fit_table", "print_table", "room_left"]
 
 ELLIPSIS = "…"
 GAP = 2
@@ -92,6 +92,16 @@ def _shares(natural: list[int], floors: list[int], room: int) -> list[int]:
     return widths
 
 
+def room_left(width: int, columns: Sequence[Col], rows: Sequence[Sequence[str]]) -> int:
+    """Characters left for one more cut column after ``columns`` at their widths (whole ones at
+    their natural width, cut ones at their floor) and the gaps, one more gap included."""
+    used = 0
+    for i, col in enumerate(columns):
+        natural = max([len(col.header), *(len(r[i]) for r in rows)])
+        used += min(natural, col.min_width) if col.cut else natural
+    return width - used - GAP * len(columns)
+
+
 def fit_table(
     console: Console,
     columns: Sequence[Col],
@@ -108,6 +118,9 @@ def fit_table(
     room = console.width - fixed - GAP * (len(columns) - 1)
     shares = _shares([natural[i] for i in cut], [columns[i].min_width for i in cut], room)
     widths = dict(zip(cut, shares, strict=True))
+    from rich import box
+    from rich.table import Table
+
     table = Table(
         box=box.SIMPLE_HEAD,
         show_edge=False,

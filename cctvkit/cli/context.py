@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -11,17 +12,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import typer
-from rich.console import Console, ConsoleDimensions
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from cctvkit.access import authorize, role_for
-from cctvkit.catalog import Catalog, open_catalog
-from cctvkit.config import CONFIG_ENV, DEFAULT_CONFIG_NAME, SiteConfig, load_config
 from cctvkit.errors import UsageError
 from cctvkit.timeparse import parse_optional
+
+# The config (pydantic), the catalog (SQLAlchemy) and the roles are imported where they are first
+# used: `cctvkit --help` and every command's --help need none of them (issue 24).
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
+
+    from cctvkit.catalog import Catalog
+    from cctvkit.config import SiteConfig
 
 __all__ = [
     "AppState",
@@ -37,33 +42,55 @@ UNBOUNDED_WIDTH = 100_000
 """Console width off a terminal: a pipe or a cron log gets whole lines, never hard-wrapped."""
 
 
-class _Console(Console):
-    """Rich console that prints text as given: no markup, no emoji codes, no wrapping into a pipe.
+def _make_console(*, stderr: bool) -> Console:
+    from rich.console import Console, ConsoleDimensions
 
-    Messages and table cells carry file names, reasons and requesters typed by people; parsing them
-    as markup swallowed ``[x]`` and turned ``:abc:`` into an emoji (issue 18). The width is read on
-    every use: ``$COLUMNS`` when set, else the terminal's, else unbounded.
-    """
+    class _Console(Console):
+        """Rich console that prints text as given: no markup, no emoji codes, no wrapping into a pipe.
+
+        Messages and table cells carry file names, reasons and requesters typed by people; parsing them
+        as markup swallowed ``[x]`` and turned ``:abc:`` into an emoji (issue 18). The width is read on
+        every use: ``$COLUMNS`` when set, else the terminal's, else unbounded.
+        """
+
+        def __init__(self, *, stderr: bool = False) -> None:
+            super().__init__(stderr=stderr, markup=False, emoji=False, highlight=False)
+
+        @property
+        def size(self) -> ConsoleDimensions:
+            columns = os.environ.get("COLUMNS", "")
+            if columns.isdigit() and int(columns) > 0:
+                return ConsoleDimensions(int(columns), super().size.height)
+            if self.is_terminal:
+                return super().size
+            return ConsoleDimensions(UNBOUNDED_WIDTH, super().size.height)
+
+        @size.setter
+        def size(self, new_size: tuple[int, int]) -> None:
+            Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+
+    return _Console(stderr=stderr)
+
+
+class _LazyConsole:
+    """A console made on first use: ``--help`` prints through click and need not import rich."""
 
     def __init__(self, *, stderr: bool = False) -> None:
-        super().__init__(stderr=stderr, markup=False, emoji=False, highlight=False)
+        self._stderr = stderr
+        self._console: Console | None = None
 
-    @property
-    def size(self) -> ConsoleDimensions:
-        columns = os.environ.get("COLUMNS", "")
-        if columns.isdigit() and int(columns) > 0:
-            return ConsoleDimensions(int(columns), super().size.height)
-        if self.is_terminal:
-            return super().size
-        return ConsoleDimensions(UNBOUNDED_WIDTH, super().size.height)
+    def real(self) -> Console:
+        """The console itself, for rich's own objects (a progress bar) to hold."""
+        if self._console is None:
+            self._console = _make_console(stderr=self._stderr)
+        return self._console
 
-    @size.setter
-    def size(self, new_size: tuple[int, int]) -> None:
-        Console.size.fset(self, new_size)  # type: ignore[attr-defined]  # rich's property has a setter
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real(), name)
 
 
-console = _Console()
-err_console = _Console(stderr=True)
+console = cast("Console", _LazyConsole())
+err_console = cast("Console", _LazyConsole(stderr=True))
 
 OPERATOR_ENV = "CCTVKIT_OPERATOR"
 
@@ -82,6 +109,8 @@ class AppState:
     @property
     def config(self) -> SiteConfig:
         if self._config is None:
+            from cctvkit.config import load_config
+
             self._config = load_config(self.config_path)
         return self._config
 
@@ -92,6 +121,8 @@ class AppState:
         For commands that also run outside a site (``redact`` on one file); a named file that is
         missing or wrong is still an error.
         """
+        from cctvkit.config import CONFIG_ENV, DEFAULT_CONFIG_NAME
+
         named = self.config_path is not None or os.environ.get(CONFIG_ENV)
         if not named and not Path(DEFAULT_CONFIG_NAME).exists():
             return None
@@ -100,7 +131,9 @@ class AppState:
     @property
     def catalog(self) -> Catalog:
         if self._catalog is None:
-            self._catalog = open_catalog(self.config.database_url)
+            from cctvkit.catalog import open_catalog
+
+            self._catalog = open_catalog(self.config.database_url, archive_roots=self.config.archive_roots)
             self._closers.append(self._catalog.dispose)
         return self._catalog
 
@@ -142,6 +175,8 @@ def state(ctx: typer.Context) -> AppState:
     Raises:
         PolicyError: the OS user lacks the command's role (the refusal is audited).
     """
+    from cctvkit.access import authorize, role_for
+
     root = ctx.find_root()
     if not isinstance(root.obj, AppState):
         root.obj = AppState()
@@ -170,18 +205,70 @@ def parse_when(value: str | None, config: SiteConfig, *, option: str) -> datetim
     return parse_optional(value, config.tz, what=option)
 
 
+JOBS_LOGGER = "cctvkit.jobs"
+"""Chunk jobs' coordinator logs here: its lines are a run's progress off a terminal (issue 30)."""
+
+
+class _JobLines(logging.Handler):
+    """The coordinator's lines: into the progress bar on a terminal, as log lines off one."""
+
+    def __init__(self, bar: Progress | None, task: TaskID | None, description: str) -> None:
+        super().__init__(logging.INFO)
+        self.bar, self.task, self.description = bar, task, description
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            chunks = getattr(record, "chunks", None)
+            if self.bar is None:
+                err_console.file.write(self.format(record) + "\n")
+                err_console.file.flush()
+            elif chunks is not None and record.levelno < logging.WARNING:
+                self.bar.update(self.task, description=f"{self.description}: {chunks.short()}")
+            else:
+                self.bar.console.print(record.getMessage())
+        except Exception:  # a log line must never stop a redaction
+            self.handleError(record)
+
+
+@contextmanager
+def _job_lines(bar: Progress | None, task: TaskID | None, description: str) -> Iterator[None]:
+    """Route :data:`JOBS_LOGGER`'s INFO lines to the bar or to stderr, whatever ``-v`` says."""
+    logger = logging.getLogger(JOBS_LOGGER)
+    handler = _JobLines(bar, task, description)
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(min(logger.getEffectiveLevel(), logging.INFO))
+    logger.propagate = False  # -v would print each line twice
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
 @contextmanager
 def progress_bar(description: str, *, enabled: bool = True) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar on a terminal; silent (the callback does nothing) under cron or pipes."""
+    """A rich progress bar on a terminal; silent (the callback does nothing) under cron or pipes.
+
+    Chunk jobs' progress (chunks done, running and waiting, and who runs them) shows in the
+    bar's description on a terminal; off one (cron, a systemd unit, a pipe; ``--json`` too) the
+    coordinator's lines go to stderr, one per chunk event and one at least every
+    ``[jobs] report_interval_s`` while it waits.
+    """
     if not (enabled and sys.stderr.isatty()):
-        yield lambda done, total: None
+        with _job_lines(None, None, description):
+            yield lambda done, total: None
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     with Progress(
         TextColumn("{task.description}", style="bold", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=err_console,
+        console=cast(_LazyConsole, err_console).real(),
         transient=True,
     ) as bar:
         task = bar.add_task(description, total=None)
@@ -189,4 +276,5 @@ def progress_bar(description: str, *, enabled: bool = True) -> Iterator[Callable
         def update(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        yield update
+        with _job_lines(bar, task, description):
+            yield update

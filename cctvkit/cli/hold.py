@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from cctvkit.cli.columns import Col, compact_time, print_table
 from cctvkit.cli.context import console, parse_when, print_json, state
 from cctvkit.errors import UsageError
-from cctvkit.retention import list_holds, place_hold, release_hold
-from cctvkit.retention.holds import Hold
+
+if TYPE_CHECKING:
+    from cctvkit.retention.holds import Hold
 
 app = typer.Typer(help="Holds: keep footage past retention while an investigation or request needs it.")
 
@@ -43,9 +44,18 @@ def add(
     place: Annotated[
         str | None, typer.Option(help="Area (or 'site/area'): every camera watching it.")
     ] = None,
-    from_: Annotated[str, typer.Option("--from", help="Footage from, ISO; site timezone if naive.")],
-    to: Annotated[str, typer.Option(help="Footage to, ISO; site timezone if naive.")],
-    reason: Annotated[str, typer.Option(help="Why the footage is needed (the other purpose).")],
+    from_: Annotated[
+        str,
+        typer.Option(
+            "--from",
+            metavar="TIME",
+            help="Footage from, e.g. 2026-10-01T09:00 (site time unless it says +01:00).",
+        ),
+    ],
+    to: Annotated[str, typer.Option(metavar="TIME", help="Footage to, as --from.")],
+    reason: Annotated[
+        str, typer.Option(help="Why the footage is kept: the investigation or claim it serves.")
+    ],
     reference: Annotated[str, typer.Option(help="Case number, request id or claim number.")],
     until: Annotated[
         str | None, typer.Option(help="When the hold lapses by itself, ISO; default: until released.")
@@ -54,6 +64,8 @@ def add(
     as_json_out: Annotated[bool, typer.Option("--json", help="Print the hold as JSON.")] = False,
 ) -> None:
     """Place a hold on cameras (or a place) over a footage time range."""
+    from cctvkit.retention import place_hold
+
     st = state(ctx)
     cfg = st.config
     start, end = parse_when(from_, cfg, option="--from"), parse_when(to, cfg, option="--to")
@@ -91,6 +103,8 @@ def ls(
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List holds in force (or all of them)."""
+    from cctvkit.retention import list_holds
+
     st = state(ctx)
     holds = list_holds(st.catalog, include_inactive=show_all)
     if as_json_out:
@@ -132,6 +146,8 @@ def release(
     as_json_out: Annotated[bool, typer.Option("--json", help="Print the hold as JSON.")] = False,
 ) -> None:
     """Release a hold: its footage follows the normal rule again at the next purge."""
+    from cctvkit.retention import release_hold
+
     st = state(ctx)
     hold = release_hold(st.catalog, hold_id, actor=st.operator, reason=reason)
     if as_json_out:

@@ -10,8 +10,6 @@ import typer
 from cctvkit.cli.choices import RecordingState
 from cctvkit.cli.columns import Col, compact_time, print_table
 from cctvkit.cli.context import console, parse_when, print_json, progress_bar, state
-from cctvkit.ingest import scan_archive
-from cctvkit.ingest.listing import find_recording, list_recordings, recording_json
 
 app = typer.Typer(help="Index the archive: scan files into the catalog, list and show recordings.")
 
@@ -24,6 +22,8 @@ def scan(
     as_json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Walk the archive roots and bring the catalog up to date (incremental)."""
+    from cctvkit.ingest import scan_archive
+
     st = state(ctx)
     with progress_bar("indexing", enabled=not as_json_out) as update:
         summary = scan_archive(
@@ -62,8 +62,13 @@ def ls(
     *,
     camera: Annotated[list[str] | None, typer.Option("--camera", help="Camera id (repeatable).")] = None,
     place: Annotated[str | None, typer.Option(help="Area name (or 'site/area').")] = None,
-    from_: Annotated[str | None, typer.Option("--from", help="Start, ISO; site timezone if naive.")] = None,
-    to: Annotated[str | None, typer.Option(help="End, ISO; site timezone if naive.")] = None,
+    from_: Annotated[
+        str | None,
+        typer.Option(
+            "--from", metavar="TIME", help="Start, e.g. 2026-10-01T09:00 (site time unless it says +01:00)."
+        ),
+    ] = None,
+    to: Annotated[str | None, typer.Option(metavar="TIME", help="End, as --from.")] = None,
     state_filter: Annotated[
         list[RecordingState] | None,
         typer.Option(
@@ -75,6 +80,8 @@ def ls(
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List recordings overlapping a time window, by camera and place."""
+    from cctvkit.ingest.listing import list_recordings, recording_json
+
     st = state(ctx)
     cfg = st.config
     rows = list_recordings(
@@ -129,6 +136,8 @@ def show(
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show everything the catalog knows about one recording."""
+    from cctvkit.ingest.listing import find_recording, recording_json
+
     rec = find_recording(state(ctx).catalog, target)
     data = recording_json(rec)
     if as_json_out:

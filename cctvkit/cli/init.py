@@ -8,9 +8,8 @@ from typing import Annotated
 import typer
 
 from cctvkit.cli.context import console
-from cctvkit.config import Layout
 from cctvkit.errors import ConflictError
-from cctvkit.ingest.layouts import PRESETS
+from cctvkit.ingest.layouts import PRESETS, Layout
 
 EXAMPLE = """\
 # cctvkit site configuration. Paths are relative to this file.

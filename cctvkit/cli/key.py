@@ -10,7 +10,7 @@ import typer
 
 from cctvkit.cli.context import print_json
 from cctvkit.cli.output import KEY_PASSPHRASE_ENV, read_key_passphrase, say
-from cctvkit.keys import KEY_DIR_ENV, create_key, default_key_dir, list_keys
+from cctvkit.keys import KEY_DIR_ENV
 
 __all__ = ["app"]
 
@@ -31,6 +31,8 @@ def new(
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Make your Ed25519 key pair; print the public key for the site's [[approvers]] list."""
+    from cctvkit.keys import create_key
+
     key = create_key(name, read_key_passphrase(passphrase_file, confirm=True), directory=directory)
     if as_json_out:
         print_json(
@@ -58,6 +60,8 @@ def ls(
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The keys in your key directory (names, fingerprints, public keys)."""
+    from cctvkit.keys import default_key_dir, list_keys
+
     folder = directory or default_key_dir()
     keys = list_keys(folder)
     if as_json_out:

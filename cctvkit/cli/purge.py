@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from cctvkit.cli.context import console, print_json, progress_bar, state
 from cctvkit.errors import PartialFailureError
-from cctvkit.retention import PurgeSummary, run_purge
-from cctvkit.retention.purge import DEFAULT_BATCH
+
+if TYPE_CHECKING:
+    from cctvkit.retention import PurgeSummary
 
 INTERRUPTED_EXIT = 130
 """A run stopped by SIGINT/SIGTERM between batches (what was done is consistent; the rest waits)."""
@@ -30,19 +31,28 @@ def purge(
     ] = False,
     as_json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     batch_size: Annotated[
-        int, typer.Option("--batch-size", min=1, max=100_000, help="Files per transaction.", hidden=True)
-    ] = DEFAULT_BATCH,
+        int | None,
+        typer.Option("--batch-size", min=1, max=100_000, help="Files per transaction.", hidden=True),
+    ] = None,
 ) -> None:
     """Delete footage past its camera's retention period that no hold keeps (policy 12.5).
 
     Exit codes: 0 done or nothing due; 8 another purge holds the lock; 9 some deletions failed;
     130 stopped by a signal (the next run finishes); 3 no valid config.
     """
+    from cctvkit.retention import run_purge
+    from cctvkit.retention.purge import DEFAULT_BATCH
+
     st = state(ctx)
     config, catalog, actor = st.config, st.catalog, st.operator
     with progress_bar("purging", enabled=not as_json_out) as update:
         summary = run_purge(
-            catalog, config, actor=actor, dry_run=dry_run, batch_size=batch_size, progress=update
+            catalog,
+            config,
+            actor=actor,
+            dry_run=dry_run,
+            batch_size=batch_size or DEFAULT_BATCH,
+            progress=update,
         )
     if as_json_out:
         print_json(_as_json(summary, list_kept=list_kept, list_purged=list_purged or dry_run))

@@ -5,22 +5,20 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from cctvkit.cli.context import console, print_json, progress_bar, state
 from cctvkit.cli.redact_flags import redaction_flags, redaction_options
-from cctvkit.config import JobsSection
 from cctvkit.errors import FacesRemainError, NotFoundError, UsageError
-from cctvkit.redact.identity.match import DEFAULT_MAX_DISTANCE
-from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.options import DEFAULT_MAX_DISTANCE, AuditOptions
 
 if TYPE_CHECKING:
+    from cctvkit.config import JobsSection
     from cctvkit.jobs import ChunkRunner
     from cctvkit.redact import RedactionReport
     from cctvkit.redact.identity import IdentityMatch
@@ -32,7 +30,8 @@ _AUDIT = AuditOptions()
 
 
 def parse_track_ids(value: str | None) -> list[int]:
-    """Parse ``"3,7"`` into ``[3, 7]``.
+    """Parse ``"3,7"`` into ``[3, 7]``; ``1:3`` is track 3 of the one clip, as `request process`
+    writes it.
 
     Raises:
         UsageError: an item is not a non-negative integer.
@@ -41,9 +40,9 @@ def parse_track_ids(value: str | None) -> list[int]:
         return []
     ids = []
     for item in value.split(","):
-        item = item.strip()
+        item = item.strip().removeprefix("1:")
         if not item.isdigit():
-            raise UsageError(f"--keep-track: {item!r} is not a track id (e.g. --keep-track 3,7)")
+            raise UsageError(f"--keep-track: {item!r} is not a track id (e.g. --keep-track 3)")
         ids.append(int(item))
     return ids
 
@@ -77,8 +76,12 @@ def redact(
     ] = None,
     end: Annotated[float | None, typer.Option("--end", help="End of the span, seconds.")] = None,
     keep_track: Annotated[
-        str | None,
-        typer.Option("--keep-track", help="Track ids to leave visible (from --review), e.g. 3,7."),
+        list[str] | None,
+        typer.Option(
+            "--keep-track",
+            metavar="TRACK",
+            help="Track id to leave visible, from --review (repeatable: --keep-track 3 --keep-track 7).",
+        ),
     ] = None,
     keep_face: Annotated[
         Path | None,
@@ -127,17 +130,32 @@ def redact(
         int, typer.Option("--audit-rounds", help="Re-mask rounds before findings count as remaining.")
     ] = _AUDIT.rounds,
     audit_every: Annotated[
-        int, typer.Option("--audit-every", help="Check one output frame in N (2: no 2-frame face slips).")
+        int,
+        typer.Option(
+            "--audit-every",
+            help="Check one output frame in N (at 2, a face visible two frames running is always seen).",
+        ),
     ] = _AUDIT.every,
     processes: Annotated[
         int | None,
         typer.Option(
-            "--processes", min=1, help="Redact in chunks on this many local processes [default: [jobs]]."
+            "--processes",
+            min=1,
+            help="Redact in chunks on this many local processes [default: the config's [jobs]].",
         ),
     ] = None,
     chunk_seconds: Annotated[
         float | None,
-        typer.Option("--chunk-seconds", min=1.0, help="Chunk length, seconds [default: [jobs] chunk_s]."),
+        typer.Option("--chunk-seconds", min=1.0, help="Chunk length [default: the config's [jobs] chunk_s]."),
+    ] = None,
+    fps: Annotated[
+        float | None,
+        typer.Option(
+            "--fps",
+            metavar="RATE",
+            help="A raw .h264/.h265 stream (no frame times): the rate it was recorded at. It is "
+            "remuxed in-process; the report records the times as assumed.",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     flags: dict[str, Any],
@@ -186,7 +204,7 @@ def redact(
             options,
             AuditOptions(enabled=audit, rounds=audit_rounds, every=audit_every),
             zones=[parse_zone(z) for z in zone or []],
-            keep_tracks=parse_track_ids(keep_track),
+            keep_tracks=parse_track_ids(",".join(keep_track or [])),
         ),
         max_face_distance=max_face_distance,
     )
@@ -194,17 +212,24 @@ def redact(
     # Job files beside the output: a rerun after a failure redoes only the missing chunks.
     jobs_dir = output.with_name(output.name + ".jobs")
     chunked = not still and (processes is not None or chunk_seconds is not None or _chunked(settings))
+    from cctvkit.redact.raw_input import raw_stream_input, record_assumed_timing
+    from cctvkit.redact.still import StillReport
+
+    raw = nullcontext((input_path, None)) if still else raw_stream_input(input_path, fps, output.parent)
     with (
+        raw as (source, timing),
         _chunk_runner(settings, jobs_dir, input_path, chunk_seconds, enabled=chunked) as runner,
         progress_bar(f"redacting {input_path.name}", enabled=not as_json and not still) as update,
     ):
         result = redact_file(
-            input_path,
+            source,
             spec,
             Engines.load(spec, keep_face=keep_face, runner=runner),
             Outputs(output, report_path=report, review=review, progress=update),
             span_s=span,
         )
+        if timing is not None and not isinstance(result, StillReport):
+            result = record_assumed_timing(result, input_path, timing, report)
     if chunked:
         shutil.rmtree(jobs_dir, ignore_errors=True)
     _print_result(result, output, review=review, as_json=as_json)
@@ -214,6 +239,8 @@ def redact(
 def _print_result(
     result: RedactionReport | StillReport, output: Path, *, review: bool, as_json: bool
 ) -> None:
+    from rich.table import Table
+
     from cctvkit.redact import review_paths
     from cctvkit.redact.report import audit_line
     from cctvkit.redact.still import StillReport
@@ -273,6 +300,8 @@ def _refuse_remaining(result: RedactionReport | StillReport, output: Path) -> No
 def _jobs(ctx: typer.Context, processes: int | None) -> JobsSection:
     """``[jobs]`` of the site config if there is one (``redact`` also runs without a site);
     ``--processes`` makes it that many local processes."""
+    from cctvkit.config import JobsSection
+
     config = state(ctx).optional_config
     settings = config.jobs if config is not None else JobsSection()
     if processes is not None:
@@ -306,6 +335,8 @@ def _chunk_runner(
 
 
 def _print_identity(identity: IdentityMatch) -> None:
+    from rich.table import Table
+
     table = Table(
         "track",
         "distance",

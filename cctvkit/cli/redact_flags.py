@@ -12,18 +12,25 @@ import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from cctvkit.cli.choices import Model, Precision, Preset, RegionMode
-from cctvkit.config import SiteConfig
-from cctvkit.redact.masking import MaskMethod, MaskShape
 from cctvkit.redact.options import RedactOptions, build_options
+from cctvkit.redact.style import MaskMethod, MaskShape
+
+if TYPE_CHECKING:
+    from cctvkit.config import SiteConfig
 
 __all__ = ["redaction_flags", "redaction_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+DETECTION = "Detection (a flag not given: the site config's [redaction], else built in)"
+MASKS = "Masks (not given: as for detection)"
+ENCODING = "Output encoding (not given: as for detection)"
+"""Help-page groups of the shared flags; where an unset flag's value comes from is said once."""
 
 
 @dataclass(frozen=True)
@@ -32,44 +39,97 @@ class _Flag:
     kind: Any
     target: str  # a RedactOptions field, or "style.FIELD"
     help: str
+    metavar: str
+    panel: str
 
     @property
     def key(self) -> str:
         return self.name.replace("-", "_")
 
     def parameter(self) -> inspect.Parameter:
-        help = f"{self.help} [default: the config's [redaction]]"
-        option = typer.Option(f"--{self.name}", help=help, show_default=False)
+        option = typer.Option(
+            f"--{self.name}",
+            help=self.help,
+            show_default=False,
+            metavar=self.metavar,
+            rich_help_panel=self.panel,
+        )
         annotation = Annotated[self.kind | None, option]
         keyword = inspect.Parameter.KEYWORD_ONLY
         return inspect.Parameter(self.key, keyword, default=None, annotation=annotation)
 
 
 _FLAGS = [
-    _Flag("model", Model, "model", "Face detector (yolo needs the [yolo] extra and --weights)."),
-    _Flag("weights", str, "weights", "Model file for --model yolo (face or head model)."),
-    _Flag("provider", str, "provider", "onnxruntime provider (cpu, cuda, ...)."),
-    _Flag("precision", Precision, "precision", "Detector weights: auto (int8 on CPU), int8 or fp32."),
-    _Flag("threads", int, "threads", "Inference threads (default: the cores available)."),
-    _Flag("threshold", float, "threshold", "Detector confidence at which a box is a face."),
-    _Flag("detect-size", int, "detect_long_side", "Longest side frames are resized to for detection."),
-    _Flag("detect-every", float, "detect_every_s", "Seconds between detections (0: every frame)."),
-    _Flag("regions", RegionMode, "regions", "Detect on moving regions natively."),
+    _Flag(
+        "model",
+        Model,
+        "model",
+        "Face detector (yolo needs the [yolo] extra and --weights).",
+        "centerface|yolo",
+        DETECTION,
+    ),
+    _Flag("weights", str, "weights", "Model file for --model yolo (face or head model).", "FILE", DETECTION),
+    _Flag("provider", str, "provider", "onnxruntime provider (cpu, cuda, ...).", "NAME", DETECTION),
+    _Flag(
+        "precision", Precision, "precision", "auto: int8 on a CPU, else fp32.", "auto|int8|fp32", DETECTION
+    ),
+    _Flag("threads", int, "threads", "Inference threads (default: the cores available).", "N", DETECTION),
+    _Flag("threshold", float, "threshold", "Detector confidence at which a box is a face.", "0-1", DETECTION),
+    _Flag(
+        "detect-size",
+        int,
+        "detect_long_side",
+        "Longest side frames are resized to for detection.",
+        "PIXELS",
+        DETECTION,
+    ),
+    _Flag(
+        "detect-every",
+        float,
+        "detect_every_s",
+        "Time between detections (0: every frame).",
+        "SECONDS",
+        DETECTION,
+    ),
+    _Flag("regions", RegionMode, "regions", "Detect on moving regions natively.", "auto|on|off", DETECTION),
     _Flag(
         "sweep-every",
         int,
         "sweep_every",
         "On a moving camera or a crowd, tile the whole frame on every n-th detection (1: all).",
+        "N",
+        DETECTION,
     ),
-    _Flag("method", MaskMethod, "style.method", "How faces are masked."),
-    _Flag("shape", MaskShape, "style.shape", "Mask outline."),
-    _Flag("mask-scale", float, "style.scale", "Mask size relative to the face box (head)."),
-    _Flag("lookahead", float, "lookahead_s", "Seconds masked before a face is first detected."),
-    _Flag("trail", float, "trail_s", "Seconds masked after a face is last detected."),
-    _Flag("lost-track", float, "lost_track_s", "Seconds a track may go undetected and keep its id."),
-    _Flag("preset", Preset, "preset", "x264 preset of the output."),
-    _Flag("crf", int, "crf", "x264 quality (0-51, lower is better)."),
-    _Flag("x264-params", str, "x264_params", "x264 options after the preset, k=v:k=v ('' for none)."),
+    _Flag("method", MaskMethod, "style.method", "How faces are masked.", "blur|pixelate|fill", MASKS),
+    _Flag("shape", MaskShape, "style.shape", "Mask outline.", "ellipse|box", MASKS),
+    _Flag("mask-scale", float, "style.scale", "Mask size relative to the face box (head).", "FACTOR", MASKS),
+    _Flag("lookahead", float, "lookahead_s", "Time masked before a face is first seen.", "SECONDS", MASKS),
+    _Flag("trail", float, "trail_s", "Time masked after a face is last detected.", "SECONDS", MASKS),
+    _Flag(
+        "lost-track",
+        float,
+        "lost_track_s",
+        "Time a track may go undetected and keep its id.",
+        "SECONDS",
+        MASKS,
+    ),
+    _Flag(
+        "preset",
+        Preset,
+        "preset",
+        "x264 preset: ultrafast, superfast, veryfast, faster, fast, medium, slow, slower or veryslow.",
+        "PRESET",
+        ENCODING,
+    ),
+    _Flag("crf", int, "crf", "x264 quality (lower is better).", "0-51", ENCODING),
+    _Flag(
+        "x264-params",
+        str,
+        "x264_params",
+        "x264 options after the preset, k=v:k=v ('' for none).",
+        "OPTIONS",
+        ENCODING,
+    ),
 ]
 
 
@@ -110,10 +170,10 @@ def redaction_flags(func: F) -> F:
     signature = inspect.signature(func, eval_str=True)
     own = [p for p in signature.parameters.values() if p.name != "flags"]
     added = [flag.parameter() for flag in _FLAGS]
-    wrapper.__signature__ = signature.replace(parameters=[*own, *added])  # type: ignore[attr-defined]  # typer reads the signature we give the wrapper
+    wrapper.__signature__ = signature.replace(parameters=[*own, *added])  # type: ignore[attr-defined]
     wrapper.__annotations__ = {
         **{p.name: p.annotation for p in own},
         **{p.name: p.annotation for p in added},
         "return": None,
     }
-    return wrapper  # type: ignore[return-value]  # the wrapper takes the flags instead of `flags`
+    return wrapper  # type: ignore[return-value]

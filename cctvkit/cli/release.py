@@ -10,10 +10,6 @@ import typer
 from cctvkit.cli.context import parse_when, print_json, state
 from cctvkit.cli.output import read_passphrase, say
 from cctvkit.errors import AuditError
-from cctvkit.requests.listing import list_disclosures
-from cctvkit.requests.sealed import SEALED_SUFFIX
-from cctvkit.requests.verify import verify_path
-from cctvkit.requests.views import disclosure_json
 
 __all__ = ["app", "disclosures"]
 
@@ -39,6 +35,9 @@ def verify(
 ) -> None:
     """Check every hash of a package against SHA256SUMS and its manifest, and an unredacted copy's
     signed approval (exit 10 if anything fails)."""
+    from cctvkit.requests.sealed import SEALED_SUFFIX
+    from cctvkit.requests.verify import verify_path
+
     passphrase = None
     if path.is_file() and path.name.endswith(SEALED_SUFFIX):
         passphrase = read_passphrase(passphrase_file, confirm=False)
@@ -81,6 +80,9 @@ def disclosures(
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The disclosure log: every release, who received what, when, why and on which basis."""
+    from cctvkit.requests.listing import list_disclosures
+    from cctvkit.requests.views import disclosure_json
+
     st = state(ctx)
     cfg = st.config
     rows = list_disclosures(

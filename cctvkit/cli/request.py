@@ -7,30 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from cctvkit.cli.context import console, parse_when, print_json, state
 from cctvkit.cli.output import KEY_PASSPHRASE_ENV, read_key_passphrase, say, short_time
 from cctvkit.errors import UsageError
-from cctvkit.keys import find_key, read_key_file, unlock_key
-from cctvkit.requests import (
-    NewRequest,
-    RequestKind,
-    approve_unredacted,
-    close_request,
-    extend_request,
-    find_coverage,
-    get_request,
-    identify_requester,
-    open_request,
-    parse_window,
-    refuse_request,
-)
-from cctvkit.requests.coverage import WITHHELD_REASONS
-from cctvkit.requests.listing import list_releases, list_requests
-from cctvkit.requests.views import coverage_json, request_json
-from cctvkit.retention import list_holds
+from cctvkit.requests.kinds import RequestKind
 from cctvkit.timeparse import local_date
 
 __all__ = ["app"]
@@ -71,6 +52,9 @@ def new(
     as_json_out: Annotated[bool, typer.Option("--json", help="Print the request as JSON.")] = False,
 ) -> None:
     """Open a request and place a hold on its windows."""
+    from cctvkit.requests import NewRequest, open_request, parse_window
+    from cctvkit.requests.views import request_json
+
     st = state(ctx)
     cfg = st.config
     received_on = local_date(received, what="--received") if received else _today(ctx)
@@ -112,6 +96,12 @@ def ls(
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List requests by due date (open ones unless --all)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from cctvkit.requests.listing import list_requests
+    from cctvkit.requests.views import request_json
+
     st = state(ctx)
     today = _today(ctx)
     rows = list_requests(
@@ -151,6 +141,12 @@ def show(
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Everything about one request: windows, identity, deadlines, holds, releases, refusal."""
+    from cctvkit.requests import find_coverage, get_request
+    from cctvkit.requests.coverage import WITHHELD_REASONS
+    from cctvkit.requests.listing import list_releases
+    from cctvkit.requests.views import coverage_json, request_json
+    from cctvkit.retention import list_holds
+
     st = state(ctx)
     req = get_request(st.catalog, request_id)
     holds = list_holds(st.catalog, request_id=req.id, include_inactive=True)
@@ -238,6 +234,8 @@ def identify(
     at: Annotated[str | None, typer.Option(help="When, ISO [now].")] = None,
 ) -> None:
     """Record how and when the requester's identity was verified (13.4)."""
+    from cctvkit.requests import identify_requester
+
     st = state(ctx)
     req = identify_requester(
         st.catalog,
@@ -258,6 +256,8 @@ def extend(
     reason: Annotated[str, typer.Option(help="Why it is objectively necessary.")],
 ) -> None:
     """Extend the reply deadline."""
+    from cctvkit.requests import extend_request
+
     st = state(ctx)
     req = extend_request(st.catalog, request_id, actor=st.operator, months=months, reason=reason)
     say(f"{req.id}: now due {req.due_on} ({req.extended_months} month(s) extension)")
@@ -280,6 +280,9 @@ def approve(
     note: Annotated[str | None, typer.Option(help="Why the unredacted copy is justified.")] = None,
 ) -> None:
     """Approve an unredacted copy for a police request with your own key (the second of four eyes)."""
+    from cctvkit.keys import find_key, read_key_file, unlock_key
+    from cctvkit.requests import approve_unredacted
+
     if by is not None and key is not None:
         raise UsageError("give --by or --key, not both")
     st = state(ctx)
@@ -298,6 +301,8 @@ def refuse(
     reason: Annotated[str, typer.Option(help="The ground, e.g. 13.9.2 disproportionate effort because ...")],
 ) -> None:
     """Refuse a request with its reason and close it."""
+    from cctvkit.requests import refuse_request
+
     st = state(ctx)
     req = refuse_request(st.catalog, st.config, request_id, actor=st.operator, reason=reason)
     say(f"{req.id}: refused and closed ({req.refusal_reason})")
@@ -311,6 +316,8 @@ def close(
     reason: Annotated[str | None, typer.Option(help="Why [request answered].")] = None,
 ) -> None:
     """Close a request: its holds are released and its working files deleted."""
+    from cctvkit.requests import close_request
+
     st = state(ctx)
     req = close_request(st.catalog, st.config, request_id, actor=st.operator, reason=reason)
     say(f"{req.id}: closed; holds released")

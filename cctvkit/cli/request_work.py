@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -13,12 +13,10 @@ from cctvkit.cli.context import print_json, progress_bar, state
 from cctvkit.cli.output import PASSPHRASE_ENV, duration_text, read_passphrase, say, short_time
 from cctvkit.cli.redact_flags import redaction_flags, redaction_options
 from cctvkit.cli.request import app
-from cctvkit.redact.identity.match import DEFAULT_MAX_DISTANCE
-from cctvkit.redact.options import AuditOptions, RedactOptions
-from cctvkit.requests import estimate_work, find_coverage, get_request
-from cctvkit.requests.clips import parse_keep_tracks, parse_reasons
-from cctvkit.requests.run import plan_request
-from cctvkit.requests.views import coverage_json, estimate_json
+from cctvkit.redact.options import DEFAULT_MAX_DISTANCE, AuditOptions
+
+if TYPE_CHECKING:
+    from cctvkit.redact.options import RedactOptions
 
 __all__: list[str] = []  # the commands register themselves on cctvkit.cli.request.app
 
@@ -32,6 +30,9 @@ def find(
 ) -> None:
     """The recordings covering each window (clips, and stills named still-N), and the gaps
     (no footage, purged, restricted)."""
+    from cctvkit.requests import find_coverage, get_request
+    from cctvkit.requests.views import coverage_json
+
     st = state(ctx)
     cov = find_coverage(st.catalog, get_request(st.catalog, request_id))
     data = coverage_json(cov, st.config.tz)
@@ -68,8 +69,18 @@ def estimate(
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The work a request would take (13.9.2): footage, cameras, clips, processing time."""
+    from cctvkit.requests import estimate_work, find_coverage, get_request
+    from cctvkit.requests.estimate import int8_pending_for
+    from cctvkit.requests.views import estimate_json
+
     st = state(ctx)
-    est = estimate_work(st.catalog, find_coverage(st.catalog, get_request(st.catalog, request_id)))
+    redact = redaction_options(st.config, {})
+    est = estimate_work(
+        st.catalog,
+        find_coverage(st.catalog, get_request(st.catalog, request_id)),
+        check_every=AuditOptions().every,
+        int8_pending=int8_pending_for(redact),
+    )
     data = estimate_json(est)
     if as_json_out:
         print_json(data)
@@ -77,10 +88,26 @@ def estimate(
     stills = f" and {data['stills']} still(s)" if data["stills"] else ""
     say(
         f"{data['footage_hours']:.3f} h of footage ({data['frames']} frames) on {data['cameras']} camera(s) "
-        f"in {data['clips']} clip(s){stills}; {data['gaps']} gap(s); expected processing "
-        f"{duration_text(data['processing_s'])} at {data['speed_fps']} frames/s ({data['speed_source']})"
-        + (f"; stills: {data['still_source']}" if data["stills"] else "")
+        f"in {data['clips']} clip(s){stills}; {data['gaps']} gap(s)"
     )
+    low, high = est.range_s
+    say(
+        f"expected processing: {duration_text(est.processing_s)} (between {duration_text(low)} and "
+        f"{duration_text(high)}), the face check included:"
+    )
+    for band in est.bands:
+        say(
+            f"  {band.frames} frames {band.words}: {duration_text(band.processing_s)} at "
+            f"{band.speed.fps:.1f} frames/s ({band.speed.detail})"
+        )
+    if data["stills"]:
+        say(f"  {data['stills']} still(s): {data['still_source']}")
+    if est.setup_s:
+        say(f"  starting, loading the models, cutting and packaging: {duration_text(est.setup_s)}")
+    if est.int8_s:
+        say(f"  preparing the int8 face detector (first run on this machine): {duration_text(est.int8_s)}")
+    if est.load_factor > 1:
+        say(f"  times measured on a free machine taken {est.load_factor:.1f}x: {est.load_text}")
 
 
 @app.command("review")
@@ -171,7 +198,12 @@ def process(
     request_id: Annotated[str, typer.Argument(help="Request id.")],
     *,
     keep_track: Annotated[
-        list[str] | None, typer.Option(help="CLIP:TRACK left visible (the requester), from `request review`.")
+        list[str] | None,
+        typer.Option(
+            metavar="CLIP:TRACK",
+            help="Track of a clip left visible (the requester), from `request review`; a bare TRACK "
+            "when there is one clip (repeatable: --keep-track 1:3 --keep-track 2:0).",
+        ),
     ] = None,
     keep_face: Annotated[
         Path | None,
@@ -227,6 +259,15 @@ def process(
         Path | None,
         typer.Option(help=f"File whose first line is the passphrase [${PASSPHRASE_ENV} or prompt]."),
     ] = None,
+    new_release: Annotated[
+        str | None,
+        typer.Option(
+            "--new-release",
+            metavar="REASON",
+            help="Make a release although the request has one from the same footage and decisions "
+            "(recorded with this reason); without it such a run says so and makes nothing (exit 13).",
+        ),
+    ] = None,
     as_json_out: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
     flags: dict[str, Any],
 ) -> None:
@@ -242,6 +283,9 @@ def process(
     --accept-faces still-1=REASON). --keep-track does not apply to a still (no tracks);
     --keep-face does.
     """
+    from cctvkit.requests.clips import parse_keep_tracks, parse_reasons
+    from cctvkit.requests.run import plan_request
+
     st = state(ctx)
     redact = redaction_options(st.config, flags)
     plan = plan_request(st.catalog, request_id)
@@ -264,6 +308,7 @@ def process(
         max_face_distance=max_face_distance,
         mask_everyone=mask_everyone,
         redact=redact,
+        new_release=new_release,
     )
     with progress_bar("redacting", enabled=not as_json_out) as update:
         result = process_request(

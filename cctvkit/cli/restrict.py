@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from cctvkit.cli.context import console, print_json, state
-from cctvkit.retention import lift_restriction, list_restrictions, restrict_recording
-from cctvkit.retention.restrictions import Restriction
+
+if TYPE_CHECKING:
+    from cctvkit.retention.restrictions import Restriction
 
 app = typer.Typer(help="Restrictions (13.2.2): restricted recordings are neither released nor exported.")
 
@@ -36,6 +36,8 @@ def add(
     as_json_out: Annotated[bool, typer.Option("--json", help="Print the restriction as JSON.")] = False,
 ) -> None:
     """Restrict a recording. It is still purged when due: add a hold if it must be kept."""
+    from cctvkit.retention import restrict_recording
+
     st = state(ctx)
     res = restrict_recording(st.catalog, recording_id, actor=st.operator, reason=reason)
     if as_json_out:
@@ -57,6 +59,8 @@ def lift(
     as_json_out: Annotated[bool, typer.Option("--json", help="Print the restriction as JSON.")] = False,
 ) -> None:
     """Lift a restriction (logged)."""
+    from cctvkit.retention import lift_restriction
+
     st = state(ctx)
     res = lift_restriction(st.catalog, restriction_id, actor=st.operator, reason=reason)
     if as_json_out:
@@ -73,6 +77,10 @@ def ls(
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List restrictions in force (or all of them)."""
+    from rich.table import Table
+
+    from cctvkit.retention import list_restrictions
+
     st = state(ctx)
     rows = list_restrictions(st.catalog, include_lifted=show_all)
     if as_json_out:

@@ -9,7 +9,6 @@ import typer
 
 from cctvkit.cli.columns import Col, compact_time, print_table
 from cctvkit.cli.context import console, print_json, state
-from cctvkit.retention.status import archive_status
 
 
 def status(
@@ -19,6 +18,8 @@ def status(
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Per camera: recordings, hours, bytes, oldest and newest, and how many are past retention."""
+    from cctvkit.retention.status import archive_status
+
     st = state(ctx)
     cfg = st.config
     now = datetime.now(UTC)
@@ -36,10 +37,11 @@ def status(
             Col("damaged", justify="right"), Col("missing", justify="right"),
         ]  # fmt: skip
     else:
-        # 80 columns: the place goes to --wide; the oldest day is enough to see retention at work.
+        # 80 columns: the place goes to --wide; the oldest day is enough to see retention at work;
+        # short headers, so that every column fits whole beside 9-letter camera ids.
         columns = [
             Col("camera"), Col("keep"), Col("files", justify="right"), Col("hours", justify="right"),
-            Col("MB", justify="right"), Col("oldest"), Col("newest"), Col("expired", justify="right"),
+            Col("MB", justify="right"), Col("oldest"), Col("newest"), Col("past", justify="right"),
             Col("quar", justify="right"), Col("dmg", justify="right"), Col("miss", justify="right"),
         ]  # fmt: skip
     cells = []
@@ -58,7 +60,7 @@ def status(
     print_table(console, columns, cells)
     if not wide:
         console.print(
-            "expired: past retention; quar: quarantined; dmg: damaged; miss: missing (--wide: all columns)"
+            "past retention, quarantined, damaged, missing; --wide: all columns, whole headings"
         )
     if any(r["damaged"] for r in rows):
         console.print(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from typing import Annotated
 
 import typer
@@ -30,6 +29,8 @@ def worker(
         raise ConfigError(
             f"{config.source}: [jobs] backend is {config.jobs.backend!r}; a worker needs celery"
         )
+    import socket
+
     from cctvkit.jobs.celery_app import make_app
 
     app = make_app(config.jobs)

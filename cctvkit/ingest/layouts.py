@@ -3,14 +3,54 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from cctvkit.config import CameraConfig, Layout
 from cctvkit.ingest.pattern import PathPattern
 
-__all__ = ["PRESETS", "LayoutPreset", "camera_patterns", "name_zone", "uses_path_patterns"]
+__all__ = [
+    "PRESETS",
+    "CameraNaming",
+    "Layout",
+    "LayoutPreset",
+    "camera_patterns",
+    "name_zone",
+    "uses_path_patterns",
+]
 
 UTC_ZONE = ZoneInfo("UTC")
+
+
+class Layout(StrEnum):
+    """NVR archive layouts cctvkit knows (issue 14); :data:`PRESETS` holds their patterns."""
+
+    FRIGATE = "frigate"
+    HIKVISION = "hikvision"
+    DAHUA = "dahua"
+
+
+class CameraNaming(Protocol):
+    """What this module reads of a camera (:class:`cctvkit.config.CameraConfig` has it).
+
+    A protocol rather than an import: the config validates cameras with this module, so this
+    module must not import the config (issue 24: the two imported each other).
+    """
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def directory(self) -> str | None: ...
+    @property
+    def path_pattern(self) -> str | list[str] | None: ...
+    @property
+    def layout(self) -> Layout | None: ...
+    @property
+    def channel(self) -> int | None: ...
+    @property
+    def nvr_name(self) -> str | None: ...
+    @property
+    def timezone(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,12 +157,12 @@ PRESETS: dict[Layout, LayoutPreset] = {
 }
 
 
-def uses_path_patterns(camera: CameraConfig) -> bool:
+def uses_path_patterns(camera: CameraNaming) -> bool:
     """Whether the camera's files are matched by path patterns (a layout or ``path_pattern``)."""
     return camera.layout is not None or camera.path_pattern is not None
 
 
-def camera_patterns(camera: CameraConfig) -> list[PathPattern]:
+def camera_patterns(camera: CameraNaming) -> list[PathPattern]:
     """The camera's path patterns, below ``directory`` when one is set; empty for a plain camera.
 
     Raises:
@@ -141,7 +181,7 @@ def camera_patterns(camera: CameraConfig) -> list[PathPattern]:
     return [PathPattern.compile(prefix + t) for t in texts]
 
 
-def name_zone(camera: CameraConfig, site_zone: str) -> ZoneInfo:
+def name_zone(camera: CameraNaming, site_zone: str) -> ZoneInfo:
     """The zone the camera's file names are written in (Frigate: UTC; else the camera's zone)."""
     if camera.layout is not None and PRESETS[camera.layout].names_in_utc:
         return UTC_ZONE

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
 
 from cctvkit._fault import FaultPoints
 from cctvkit.audit import write_audit
@@ -17,7 +18,8 @@ from cctvkit.cameras import sync_cameras
 from cctvkit.catalog import leases as lq
 from cctvkit.catalog import purge_journal as jq
 from cctvkit.catalog import recordings as rq
-from cctvkit.catalog.db import Catalog
+from cctvkit.catalog.db import Catalog, Connection
+from cctvkit.catalog.paths import store_path
 from cctvkit.catalog.records import Recording
 from cctvkit.config import CameraConfig, SiteConfig
 from cctvkit.errors import CctvkitError
@@ -26,7 +28,9 @@ from cctvkit.ingest.matcher import CameraMatcher
 from cctvkit.ingest.pattern import TimeAmbiguous, TimeNotFound
 from cctvkit.ingest.timing import establish_times
 from cctvkit.states import RecordingState
-from cctvkit.video import MediaInfo, probe
+
+if TYPE_CHECKING:
+    from cctvkit.video import MediaInfo
 
 __all__ = ["FileFacts", "ScanSummary", "scan_archive"]
 
@@ -131,6 +135,8 @@ def _examine(
             return FileFacts(**base, problem=f"symlink points outside the archive roots ({real})")
     if camera is None or found.problem:
         return FileFacts(**base, problem=found.problem)
+    from cctvkit.video import probe  # PyAV, only for a new or changed file (a cron purge rarely meets one)
+
     try:
         info = probe(path, damaged_ok=True)  # kept as `damaged` with its decodable span (issue 14)
     except CctvkitError as exc:
@@ -329,6 +335,16 @@ def scan_archive(
     return summary
 
 
+def _moved_from(conn: Connection, catalog: Catalog, facts: FileFacts) -> Recording | None:
+    """The row of this file at its old absolute place (same path below the root, same content)."""
+    if not facts.sha256:
+        return None
+    stored = store_path(facts.path, catalog.archive_roots)
+    if stored == facts.path:
+        return None
+    return rq.find_moved_recording(conn, stored.split(":", 1)[1], facts.sha256)
+
+
 def _store(
     catalog: Catalog,
     batch: list[tuple[FileFacts, Recording | None]],
@@ -342,6 +358,23 @@ def _store(
             if old is None:
                 if rq.find_recording(conn, facts.path) is not None:
                     continue  # indexed meanwhile by a concurrent scan (a purge's own, say)
+                moved = _moved_from(conn, catalog, facts)
+                if moved is not None:
+                    # The same recording in a site copied or restored elsewhere (issue 30): its row
+                    # follows the file, keeping its id, holds, restrictions and history.
+                    rq.update_recording(conn, moved.id, values, expect_state=moved.state)
+                    summary.changed += 1
+                    write_audit(
+                        conn,
+                        actor=actor,
+                        action="index.moved",
+                        object_kind="recording",
+                        object_id=moved.id,
+                        camera_id=moved.camera_id,
+                        details={"from": moved.path, "to": facts.path, "sha256": facts.sha256},
+                        now=now,
+                    )
+                    continue
                 rec_id = rq.insert_recording(conn, values)
                 summary.new += 1
             else:

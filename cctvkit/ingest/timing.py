@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from cctvkit.config import CameraConfig, SiteConfig
 from cctvkit.ingest.layouts import name_zone
 from cctvkit.ingest.pattern import FilenamePattern, NameTimes, TimeAmbiguous, TimeNotFound, localize
-from cctvkit.video import MediaInfo
+
+if TYPE_CHECKING:
+    from cctvkit.video import MediaInfo  # PyAV: the scanner imports it only to probe a file
 
 __all__ = ["Timing", "establish_times"]
 

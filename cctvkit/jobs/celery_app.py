@@ -11,12 +11,14 @@ job to a second worker).
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from celery import Celery, Task
 
 from cctvkit.config import JobsSection
 from cctvkit.jobs.chunk import STALE_S, ChunkJob, ChunkRetry, run_chunk
+from cctvkit.jobs.identity import WORKER_NAME_ENV
 
 __all__ = ["RETRY_DELAY_S", "TASK_NAME", "make_app"]
 
@@ -29,6 +31,9 @@ RETRY_DELAY_S = 2
 
 
 def _redact_chunk(task: Task, job: dict[str, Any]) -> str:
+    # The worker's node name (`-n w1@%h`) goes into the claim, the attempts and done.json (issue 30).
+    if task.request.hostname:
+        os.environ[WORKER_NAME_ENV] = str(task.request.hostname)
     try:
         outcome = run_chunk(ChunkJob.from_dict(job))
     except ChunkRetry as exc:

@@ -23,6 +23,7 @@ from typing import Any
 
 from cctvkit.errors import JobError
 from cctvkit.files import atomic_path, ensure_private_dir
+from cctvkit.jobs.identity import worker_identity
 from cctvkit.jobs.plan import TRACK_ID_BLOCK
 from cctvkit.redact.options import RedactOptions
 from cctvkit.redact.report import write_json
@@ -152,16 +153,19 @@ class JobState:
     """What a job's directory says about it.
 
     Attributes:
-        done: its ``done.json`` (host, pid, attempts, seconds), if finished.
+        done: its ``done.json`` (worker, host, pid, attempts, seconds), if finished.
         failed: its ``failed.json`` (the message), if failed for good.
         frames_done: frames written by the attempt running now or the last one.
         running: a claim with a fresh heartbeat exists.
+        claim: the claim's owner (worker, host, pid, started), fresh or stale; None: no claim
+            (never started, or released after an attempt). A stale claim is a worker that died.
     """
 
     done: dict[str, Any] | None
     failed: dict[str, Any] | None
     frames_done: int
     running: bool
+    claim: dict[str, Any] | None = None
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -172,28 +176,36 @@ def _read_json(path: Path) -> dict[str, Any] | None:
         return None
 
 
-def _fresh(path: Path) -> bool:
-    """Whether the claim at ``path`` belongs to a live worker.
+def _read_claim(path: Path) -> tuple[dict[str, Any] | None, bool]:
+    """The owner of the claim at ``path`` (None: no claim) and whether it belongs to a live worker.
 
     Stale after :data:`STALE_S` without a heartbeat; on this host also as soon as its process
     is gone (a worker killed here is taken over at once, not after the timeout).
     """
     try:
-        if time.time() - path.stat().st_mtime >= STALE_S:
-            return False
+        stale = time.time() - path.stat().st_mtime >= STALE_S
         owner = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return False
+        return None, False
     except (json.JSONDecodeError, OSError):
-        return True  # being written: its writer is alive
+        return {}, True  # being written: its writer is alive
+    if not isinstance(owner, dict):
+        return {}, not stale
+    if stale:
+        return owner, False
     if owner.get("host") == socket.gethostname():
         try:
             os.kill(int(owner["pid"]), 0)
         except ProcessLookupError:
-            return False
+            return owner, False
         except (PermissionError, KeyError, ValueError, TypeError):
             pass
-    return True
+    return owner, True
+
+
+def _fresh(path: Path) -> bool:
+    """Whether the claim at ``path`` belongs to a live worker (see :func:`_read_claim`)."""
+    return _read_claim(path)[1]
 
 
 def job_state(job: ChunkJob) -> JobState:
@@ -206,7 +218,8 @@ def job_state(job: ChunkJob) -> JobState:
         frames = 0
     if done:
         frames = int(done.get("frames", frames))
-    return JobState(done, failed, frames, _fresh(job.path / "claim"))
+    claim, running = _read_claim(job.path / "claim")
+    return JobState(done, failed, frames, running, claim)
 
 
 def _attempts(job: ChunkJob) -> list[dict[str, Any]]:
@@ -244,7 +257,7 @@ def _claim(job: ChunkJob) -> Iterator[bool]:
         yield False
         return
     with os.fdopen(descriptor, "w") as handle:
-        handle.write(json.dumps({"host": socket.gethostname(), "pid": os.getpid()}))
+        handle.write(json.dumps({**worker_identity(), "started": time.time()}))
     stop = threading.Event()
 
     def beat() -> None:
@@ -294,9 +307,10 @@ def run_chunk(job: ChunkJob) -> str:
         attempts = _attempts(job)
         if len(attempts) >= job.max_attempts:
             return _fail(job, attempts)
-        host = socket.gethostname()
-        _append(job.path / "attempts.jsonl", {"host": host, "pid": os.getpid(), "started": time.time()})
-        log.info("chunk %s: attempt %d on %s", job.name, len(attempts) + 1, host)
+        me = worker_identity()
+        host = me["host"]
+        _append(job.path / "attempts.jsonl", {**me, "started": time.time()})
+        log.info("chunk %s: attempt %d on %s pid %d", job.name, len(attempts) + 1, me["worker"], me["pid"])
         started = time.perf_counter()
         progress_path = job.path / "progress"
         last = [0.0]
@@ -332,14 +346,13 @@ def run_chunk(job: ChunkJob) -> str:
             _append(job.path / "errors.jsonl", {"host": host, "error": f"{type(exc).__name__}: {exc}"})
             log.warning("chunk %s failed on %s: %s", job.name, host, exc)
             if len(attempts) + 1 >= job.max_attempts:
-                return _fail(job, [*attempts, {"host": host}])
+                return _fail(job, [*attempts, me])
             raise ChunkRetry(str(exc)) from exc
         if any(t.track_id - job.track_id_offset >= TRACK_ID_BLOCK for t in report.tracks):
-            return _fail(job, [*attempts, {"host": host}], reason="more tracks than a chunk's id block")
+            return _fail(job, [*attempts, me], reason="more tracks than a chunk's id block")
         write_json(
             {
-                "host": host,
-                "pid": os.getpid(),
+                **me,
                 "attempts": len(attempts) + 1,
                 "frames": report.frame_count,
                 "elapsed_s": round(time.perf_counter() - started, 3),
@@ -355,7 +368,7 @@ def _fail(job: ChunkJob, attempts: list[dict[str, Any]], *, reason: str | None =
         errors = [json.loads(x) for x in (job.path / "errors.jsonl").read_text().splitlines() if x.strip()]
     if reason is None:
         reason = errors[-1]["error"] if errors else "its worker died every time (killed or out of memory)"
-    hosts = sorted({a.get("host", "?") for a in attempts})
+    hosts = sorted({str(a.get("worker") or a.get("host", "?")) for a in attempts})
     message = f"failed {len(attempts)} time(s) on {', '.join(hosts)}: {reason}"
     with atomic_path(job.path / "failed.json") as partial:
         partial.write_text(json.dumps({"message": message, "attempts": len(attempts)}))

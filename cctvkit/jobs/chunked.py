@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import socket
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,6 +14,7 @@ from cctvkit.config import JobsSection
 from cctvkit.errors import UsageError
 from cctvkit.files import atomic_path, sha256_file
 from cctvkit.jobs.chunk import ChunkJob, job_state
+from cctvkit.jobs.identity import worker_identity
 from cctvkit.jobs.merge import joined_analysis, joined_report, write_review_from_report
 from cctvkit.jobs.plan import TRACK_ID_BLOCK, Chunk, context_frames, plan_chunks
 from cctvkit.jobs.runner import Backend, LocalBackend, run_jobs
@@ -65,10 +65,13 @@ class ChunkRecord:
         index: 0-based position in the clip.
         first_frame: its first frame in the clip.
         frames: its frames.
-        host: the worker that redacted it.
+        host: the host that redacted it.
         attempts: attempts it took (more than one: a worker died or an attempt failed).
         elapsed_s: seconds its successful attempt took.
         job: the job's name (request/clip/chunk/settings hash).
+        worker: the Celery worker's name (``-n``), or ``local@<host>`` (issue 30: two workers
+            on one host, or containers sharing a host name, are told apart).
+        pid: the process that redacted it.
     """
 
     index: int
@@ -78,6 +81,8 @@ class ChunkRecord:
     attempts: int
     elapsed_s: float
     job: str
+    worker: str = "?"
+    pid: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -88,6 +93,8 @@ class ChunkRecord:
             "attempts": self.attempts,
             "elapsed_s": self.elapsed_s,
             "job": self.job,
+            "worker": self.worker,
+            "pid": self.pid,
         }
 
 
@@ -115,7 +122,10 @@ def clip_chunks(
 
 def one_pass_record(report: RedactionReport) -> ChunkRecord:
     """The record of a clip redacted in one pass in this process (no job)."""
-    return ChunkRecord(0, 0, report.frame_count, socket.gethostname(), 1, report.elapsed_s, "one pass")
+    me = worker_identity()
+    return ChunkRecord(
+        0, 0, report.frame_count, me["host"], 1, report.elapsed_s, "one pass", me["worker"], me["pid"]
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,7 +272,12 @@ def redact_chunked(
         report = redact_clip(input_path, spec, replace(engines, runner=None), outputs)
         return ChunkedRun(report, (one_pass_record(report),), runner.backend.name)
     run_jobs(
-        jobs, runner.backend, label=runner.label, progress=outputs.progress, total_frames=timeline.frame_count
+        jobs,
+        runner.backend,
+        label=runner.label,
+        progress=outputs.progress,
+        total_frames=timeline.frame_count,
+        report_interval_s=runner.settings.report_interval_s,
     )
     base = timeline.pts[0]
     segments = [
@@ -295,6 +310,8 @@ def redact_chunked(
                 int(done.get("attempts", 1)),
                 float(done.get("elapsed_s", 0.0)),
                 job.name,
+                str(done.get("worker") or done.get("host", "?")),
+                done.get("pid"),
             )
         )
     log.info(

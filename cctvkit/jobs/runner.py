@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures as futures
 import logging
+import math
 import multiprocessing
 import time
 from collections.abc import Callable, Sequence
@@ -16,6 +17,8 @@ from typing import Protocol
 from cctvkit.config import JobsSection
 from cctvkit.errors import JobError
 from cctvkit.jobs.chunk import ChunkJob, ChunkRetry, check_failed, job_state, reset_failed, run_chunk
+from cctvkit.jobs.progress import ProgressReporter, snapshot
+from cctvkit.jobs.watch import ResendWatch
 
 __all__ = ["Backend", "CeleryBackend", "LocalBackend", "make_backend", "run_jobs"]
 
@@ -23,6 +26,12 @@ log = logging.getLogger(__name__)
 
 POLL_S = 0.5
 """How often the coordinator reads the job directories."""
+
+IDLE_CHECK_S = 5.0
+"""How often the Celery backend asks the workers what they run, while a chunk of ours is unclaimed."""
+
+INSPECT_TIMEOUT_S = 0.5
+"""How long it waits for their answers (each question waits this long: it cannot know how many answer)."""
 
 
 class Backend(Protocol):
@@ -122,8 +131,9 @@ class LocalBackend:
 class CeleryBackend:
     """Celery workers on any host, through the broker in ``[jobs] broker_url``.
 
-    The task id is the job's name, so a job sent twice is one job; a job that is neither done
-    nor running long after it was sent (a broker that lost its queue) is sent again.
+    The task id is the job's name, so a job sent twice is one job. The backend watches every chunk
+    it sent (:class:`~cctvkit.jobs.watch.ResendWatch`): one whose worker died, or whose message the
+    broker lost while a worker idles, is sent again within about a minute (issue 30).
     """
 
     def __init__(self, settings: JobsSection) -> None:
@@ -133,7 +143,13 @@ class CeleryBackend:
         self.app = make_app(settings)
         self.name = f"celery ({settings.broker_url})"
         self._jobs: list[ChunkJob] = []
-        self._sent: dict[str, float] = {}
+        # Longer than a job may sit queued and run: a redelivery the broker itself would not make.
+        self._watch = ResendWatch(last_resort_s=settings.visibility_timeout_s + 60)
+        self._sent: set[str] = set()
+        self._idle: dict[str, float] = {}
+        self._checked_at = -math.inf
+        self.workers: list[str] | None = None
+        """The queue's workers at the last look (None: not asked yet, or the broker did not answer)."""
 
     def _send(self, job: ChunkJob) -> None:
         from cctvkit.jobs.celery_app import TASK_NAME
@@ -147,7 +163,8 @@ class CeleryBackend:
                 log.warning("cannot resend %s: %s", job.name, exc)
                 return
             raise JobError(f"cannot queue chunk jobs on {self.settings.broker_url}: {exc}") from exc
-        self._sent[job.name] = time.monotonic()
+        self._sent.add(job.name)
+        self._watch.sent(job.name, time.monotonic())
 
     def start(self, jobs: Sequence[ChunkJob]) -> None:
         self._jobs = list(jobs)
@@ -155,16 +172,39 @@ class CeleryBackend:
             self._send(job)
 
     def poll(self) -> None:
-        # Longer than a job may sit queued and run: a redelivery the broker itself would not make.
-        resend_after = self.settings.visibility_timeout_s + 60
         now = time.monotonic()
-        for job in self._jobs:
-            if now - self._sent.get(job.name, now) < resend_after:
-                continue
-            state = job_state(job)
-            if not state.done and not state.failed and not state.running:
-                log.warning("chunk %s: sent %.0f s ago, not running: sending again", job.name, resend_after)
-                self._send(job)
+        states = {job.name: job_state(job) for job in self._jobs}
+        waiting = any(not (s.done or s.failed or s.running or s.claim) for s in states.values())
+        idle_since = self._idle_since(now) if waiting else None
+        by_name = {job.name: job for job in self._jobs}
+        for name, reason in self._watch.due(states, now, idle_since=idle_since):
+            log.warning("chunk %s sent again: %s", name, reason)
+            self._send(by_name[name])
+
+    def _idle_since(self, now: float) -> float | None:
+        """Since when a worker of the queue has been idle (looked at every :data:`IDLE_CHECK_S`)."""
+        if now - self._checked_at >= IDLE_CHECK_S:
+            self._checked_at = now
+            try:
+                inspect = self.app.control.inspect(timeout=INSPECT_TIMEOUT_S)
+                queues = inspect.active_queues() or {}
+                active = inspect.active() or {}
+            except Exception as exc:  # a broker down: nobody idles as far as we know
+                log.debug("cannot ask the workers: %s", exc)
+                self._idle.clear()
+                self.workers = None
+                return None
+            queue = self.settings.queue
+            ours = sorted(w for w, qs in queues.items() if any(q.get("name") == queue for q in qs))
+            self.workers = ours
+            for worker in ours:
+                if active.get(worker):
+                    self._idle.pop(worker, None)
+                else:
+                    self._idle.setdefault(worker, now)
+            for worker in set(self._idle) - set(ours):
+                del self._idle[worker]
+        return min(self._idle.values(), default=None)
 
     def close(self) -> None:
         self.app.close()
@@ -184,8 +224,12 @@ def run_jobs(
     label: str,
     progress: Callable[[int, int], None] | None = None,
     total_frames: int | None = None,
+    report_interval_s: float = 30.0,
 ) -> None:
     """Run every job not already done and wait for all of them, reporting frames done.
+
+    While waiting it logs (``cctvkit.jobs.progress``) a line per chunk event and one at least
+    every ``report_interval_s`` (see :class:`~cctvkit.jobs.progress.ProgressReporter`).
 
     Jobs that failed for good in an earlier run are tried again (their attempts reset); jobs
     done before are not redone.
@@ -196,6 +240,7 @@ def run_jobs(
         label: names the clip in messages (``"clip 2"``).
         progress: called with (frames done, frames in all jobs).
         total_frames: frames in all jobs (for progress).
+        report_interval_s: the longest silence while waiting (``[jobs] report_interval_s``).
 
     Raises:
         JobError: a job failed every attempt (the message names its chunk).
@@ -205,11 +250,14 @@ def run_jobs(
             reset_failed(job)
     todo = [job for job in jobs if not job_state(job).done]
     total = total_frames or 0
+    reporter = ProgressReporter(report_interval_s)
     if todo:
         log.info("%s: %d of %d chunk(s) to run on %s", label, len(todo), len(jobs), backend.name)
         backend.start(todo)
     while True:
         states = [job_state(job) for job in jobs]
+        if todo:
+            reporter.update(snapshot(label, states, total, workers=getattr(backend, "workers", None)))
         if progress is not None:
             progress(sum(s.frames_done for s in states), total)
         if any(s.failed for s in states):

@@ -9,9 +9,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from cctvkit.errors import UsageError
-from cctvkit.redact.masking import MaskMethod, MaskShape, MaskStyle
+from cctvkit.redact.style import MaskMethod, MaskShape, MaskStyle
 
 __all__ = [
+    "DEFAULT_MAX_DISTANCE",
     "DEFAULT_X264_PARAMS",
     "MAX_TIMING_FPS",
     "MODELS",
@@ -48,6 +49,13 @@ MAX_TIMING_FPS = 120.0
 timestamps (:attr:`cctvkit.video.VideoReader.fps`), and should they still claim hundreds of
 frames a second, stride, lookahead and trail stay a sane number of frames (issue #13: a 1/600
 header read as 600 fps made the stride 72 frames, and one detection covered a 2 s clip)."""
+
+DEFAULT_MAX_DISTANCE = 0.6
+"""Euclidean distance under which two dlib embeddings are the same person (dlib's standard,
+99.38 % on LFW). Raising it leaves look-alike third parties visible (a leak); lowering it masks
+the subject in poorer sightings (safe: staff then add ``--keep-track`` from the review sheet).
+Here, not in :mod:`cctvkit.redact.identity.match` (numpy), because it is the ``--max-face-distance``
+flags' default, which ``--help`` shows."""
 
 DEFAULT_MIN_SCORE = 0.25
 """Weakest detection the tracker sees unless ``threshold`` is lower (then ``threshold``)."""

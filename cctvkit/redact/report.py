@@ -90,6 +90,9 @@ class RedactionReport:
         face_check: what the face check did (models, frames checked, findings, re-masked,
             remaining with frames and boxes; written as ``audit``), or ``None`` when the run did
             not get that far (a chunk's report is always checked or marked off).
+        timing: how frame times were obtained when the input had none: a raw elementary stream
+            remuxed at a stated rate (``{"assumed_fps": "25", "how": ...}``); ``None`` when the
+            input's own timestamps were used.
         identity: a reference face's decisions (``--keep-face``), or ``None``; written to JSON
             only when present.
     """
@@ -112,6 +115,7 @@ class RedactionReport:
     frames: tuple[FrameStat, ...]
     elapsed_s: float
     face_check: FaceCheckSummary | None = None
+    timing: dict[str, str] | None = None
     identity: IdentityMatch | None = None
 
     @property

@@ -20,6 +20,7 @@ from cctvkit.errors import ConflictError
 from cctvkit.requests.approval import claim_approval
 from cctvkit.requests.manifest import ReleaseManifest
 from cctvkit.requests.package import publish
+from cctvkit.requests.repeat import ReleaseInputs
 from cctvkit.requests.sealed import SEALED_SUFFIX
 
 __all__ = ["publish_recorded", "record_release", "summary_text"]
@@ -58,6 +59,7 @@ def record_release(
     archive: Path | None,
     stage: Path,
     now: datetime,
+    inputs: ReleaseInputs | None = None,
 ) -> Release:
     """Record the release, its clips, the disclosure and their audit records; then publish the package.
 
@@ -79,6 +81,7 @@ def record_release(
             if any; it is published as ``<final>.tar.enc``.
         stage: the finished staging directory.
         now: the time recorded.
+        inputs: what decided the package, and why it repeats an earlier release if it does.
 
     Returns:
         The release as stored.
@@ -104,6 +107,8 @@ def record_release(
             "withheld": json.dumps(withheld, ensure_ascii=False),
             "created_by": actor,
             "created_at": now,
+            "inputs_sha256": inputs.sha256 if inputs else None,
+            "repeat_reason": inputs.repeat_reason if inputs else None,
         }
         relq.insert_release(conn, values, rows)
         if manifest.approval is not None:
@@ -136,6 +141,7 @@ def record_release(
                 "redacted": manifest.redacted,
                 "approval": manifest.approval,
                 "manifest_sha256": manifest_sha,
+                "repeat_reason": inputs.repeat_reason if inputs else None,
                 "clips": [
                     {
                         "file": r.name,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from cctvkit.catalog.request_records import Request
 from cctvkit.states import RequestOutcome
+
+if TYPE_CHECKING:
+    from cctvkit.catalog.request_records import Request  # the catalog: not needed to parse --type
 
 __all__ = [
     "RequestKind",

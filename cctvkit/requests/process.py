@@ -44,6 +44,7 @@ from cctvkit.requests.package import (
     write_manifest_and_sums,
 )
 from cctvkit.requests.redactor import ClipOutcome, Redactor, build_redactor, judge_audit, render_unredacted
+from cctvkit.requests.repeat import check_not_repeated
 from cctvkit.requests.run import ClipRun, RequestPlan, clip_run, plan_request
 from cctvkit.requests.sealed import seal_directory
 
@@ -77,6 +78,8 @@ class ProcessOptions:
             in it (recorded in the manifest, the audit log and ``request show``).
         withhold_stills: per still number (``still-N``), the reason it is not released.
         accept_still_faces: per still number, the reason staff accept the audit's findings in it.
+        new_release: why a release is made although the request has one from the same footage
+            and decisions (issue 30; recorded); None: such a run is refused.
 
     Stills (snapshots, 12.6) are redacted with the same detector, options, privacy zones and
     audit as the clips; ``keep_face`` applies to them, ``keep_tracks`` cannot (no tracks).
@@ -94,6 +97,7 @@ class ProcessOptions:
     accept_faces: Mapping[int, str] = field(default_factory=dict)
     withhold_stills: Mapping[int, str] = field(default_factory=dict)
     accept_still_faces: Mapping[int, str] = field(default_factory=dict)
+    new_release: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,7 +296,8 @@ def process_request(
     Raises:
         PolicyError: identity not verified, refused, restricted footage only, no approval for an
             unredacted copy, or a source altered since indexing.
-        ConflictError: the request is closed, or there is nothing to release.
+        ConflictError: the request is closed, or there is nothing to release, or it already has
+            a release from the same footage and decisions (and ``options.new_release`` is None).
         ConflictError: also, review decisions made on a clip that has changed since.
         UsageError: unknown clip numbers, or kept track ids that do not exist in their clip;
             a ``keep_face`` photo without one clear face.
@@ -316,6 +321,7 @@ def process_request(
     reviewed = {} if options.unredacted else load_decisions(catalog, request.id, plan.clips)
     page_keeps = {n: d.keep_tracks for n, d in reviewed.items() if d.keep_tracks}
     approval = _check_choices(request, plan, options, actor, config, reviews, page_keeps)
+    inputs = check_not_repeated(catalog, plan, options, reviewed)
     clips = [c for c in plan.clips if c.number not in options.withhold]
     stills = [s for s in plan.stills if s.number not in options.withhold_stills]
     release_root = check_release_dir(config.release_dir, config.archive_roots)
@@ -473,6 +479,7 @@ def process_request(
                 archive=archive,
                 stage=stage,
                 now=now,
+                inputs=inputs,
             )
         except BaseException:
             if archive is not None:

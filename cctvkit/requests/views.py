@@ -219,10 +219,16 @@ def estimate_json(estimate: Estimate) -> dict[str, Any]:
         "speed_fps": estimate.speed_fps,
         "speed_source": estimate.speed_source,
         "processing_s": round(estimate.processing_s, 1),
+        "processing_range_s": [round(t, 1) for t in estimate.range_s],
+        "setup_s": round(estimate.setup_s, 1),
+        "int8_prepare_s": round(estimate.int8_s, 1),
+        "load_factor": estimate.load_factor,
+        "load": estimate.load_text,
         "gaps": estimate.gaps,
         "bands": [
             {
                 "band": b.band,
+                "size": b.words,
                 "frames": b.frames,
                 "fps": round(b.speed.fps, 2),
                 "source": b.speed.source,

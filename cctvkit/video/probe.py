@@ -132,7 +132,7 @@ def probe(path: Path, *, damaged_ok: bool = False) -> MediaInfo:
         if not is_still and container.format.name in RAW_STREAM_FORMATS:
             raise VideoOpenError(
                 f"{path}: raw {container.format.name} elementary stream without a container "
-                "(no timestamps); remux it into MP4 or MKV first"
+                "(no timestamps): redact it with --fps RATE, the rate it was recorded at"
             )
         stream = container.streams.video[0]
         ctx = stream.codec_context
@@ -168,19 +168,38 @@ def probe(path: Path, *, damaged_ok: bool = False) -> MediaInfo:
             raise CorruptVideoError(f"{path}: no timestamps and no frame rate")
         if fps is None and duration_s > 0:
             fps = Fraction(span.count / duration_s).limit_denominator(1001)
-        declared = container.duration / 1e6 if container.duration and container.duration > 0 else None
+        declared, packets_end_s, whose = _declared(container, stream, duration_s, span)
         damage = span.damage
         if damage is None and fmt == "mpegts" and all(size % n for n in TS_PACKET_SIZES):
             damage = "the transport stream ends inside a packet (truncated)"
         if damage is None and declared is not None:
             slack = max(DECLARED_SLACK_S, 3 / float(fps)) if fps else DECLARED_SLACK_S
-            if declared - duration_s > slack:
-                damage = f"the container declares {declared:.1f} s but its frames end at {duration_s:.1f} s"
+            if declared - packets_end_s > slack:
+                end = f"{packets_end_s:.1f} s"
+                damage = f"the container declares {declared:.1f} s{whose} but its frames end at {end}"
         if damage and not damaged_ok:
             raise CorruptVideoError(f"{path}: damaged: {damage}")
         return MediaInfo(
             "video", codec, width, height, fps, duration_s, span.count, creation, has_audio, damage, declared
         )
+
+
+def _declared(container, stream, duration_s: float, span: _Span) -> tuple[float | None, float, str]:
+    """The duration to hold the packets to, the seconds the packets cover, and what it is of.
+
+    The video stream's own declared duration when the container keeps one (MP4, MOV, TS): an
+    audio track that runs on after the pictures stop is common and is no damage (issue 27). Else
+    the container's overall duration, held to the end of every stream's packets (Matroska keeps
+    one duration for all its tracks).
+    """
+    if stream.duration and stream.duration > 0 and stream.time_base:
+        return float(stream.duration * stream.time_base), duration_s, " of video"
+    if not container.duration or container.duration <= 0:
+        return None, duration_s, ""
+    # Matroska counts its duration from time zero, not from a late first frame.
+    tb = stream.time_base
+    absolute = float(span.last_end * tb) if span.last_end is not None and tb else 0.0
+    return container.duration / 1e6, max(duration_s, absolute, span.others_end_s), ""
 
 
 def frame_rate_from_pts(
@@ -222,6 +241,7 @@ class _Span:
     last_pts: int | None = None
     decoded_one: bool = False
     damage: str | None = None
+    others_end_s: float = 0.0  # where the other streams' (audio's) packets end, from the video's start
 
 
 def _demux(container, stream, size: int) -> _Span:
@@ -231,8 +251,16 @@ def _demux(container, stream, size: int) -> _Span:
     if stream.average_rate and stream.time_base:
         default_dur = max(1, round(1 / (stream.average_rate * stream.time_base)))
     tb = stream.time_base
-    for packet in container.demux(stream):
+    # Other streams are demuxed too (their packets cost little) only to learn where they end.
+    others = [s for s in container.streams if s.index != stream.index and s.type in ("audio", "video")]
+    other_end: float | None = None
+    for packet in container.demux([stream, *others]):
         if packet.size == 0:  # flush packet at end of stream
+            continue
+        if packet.stream.index != stream.index:
+            if packet.pts is not None and packet.time_base:
+                end = float((packet.pts + (packet.duration or 0)) * packet.time_base)
+                other_end = end if other_end is None else max(other_end, end)
             continue
         if packet.is_corrupt:
             span.damage = f"corrupt data at {_at(packet, span, tb):.1f} s"
@@ -242,6 +270,11 @@ def _demux(container, stream, size: int) -> _Span:
                 f"the file is cut off at {_at(packet, span, tb):.1f} s (a frame reaches past its end)"
             )
             break
+        if packet.is_discard:
+            # Before an edit list's start: decoded (a later frame may need it), never shown.
+            if not span.decoded_one:
+                span.decoded_one = any(True for _frame in packet.decode())
+            continue
         span.count += 1
         if packet.pts is not None:
             if len(span.pts) < TIMING_PACKETS:
@@ -255,6 +288,8 @@ def _demux(container, stream, size: int) -> _Span:
             for _frame in packet.decode():
                 span.decoded_one = True
                 break
+    if other_end is not None and span.first_pts is not None and tb:
+        span.others_end_s = other_end - float(span.first_pts * tb)
     if not span.decoded_one and span.count:
         # Decoders with delay (B-frames, threads) emit the first frame only on flush.
         try:

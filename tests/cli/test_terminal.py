@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,7 @@ def busy(site: Path) -> Path:
     [
         (
             ("status",),
-            ["camera", "keep", "files", "hours", "MB", "oldest", "newest", "expired", "quar", "dmg", "miss"],
+            ["camera", "keep", "files", "hours", "MB", "oldest", "newest", "past", "quar", "dmg", "miss"],
         ),
         (("index", "ls"), ["id", "camera", "start", "end", "state", "path"]),
         (("hold", "ls"), ["id", "cameras", "from", "to", "until", "reference", "reason"]),
@@ -62,6 +63,24 @@ def test_tables_fit_80_columns(busy: Path, command: tuple[str, ...], headers: li
     header = next(line for line in lines if line.split()[:1] == headers[:1])
     assert header.split() == headers  # every heading whole, none cut to "cam…"
     assert "…" not in header
+
+
+def test_audit_ls_at_80_columns_keeps_actions_objects_and_times_whole(busy: Path) -> None:
+    """Issue 27: `camera.config…`, `request R-20…` and raw JSON stubs at 80 columns."""
+    code, out, err = run(
+        busy, "request", "new", "--type", "subject", "--requester", "Alex Doe", "--contact", "x",
+        "--window", "gate@2026-10-01T10:00:00/10:00:02", "--purpose", "copy", columns=80,
+    )  # fmt: skip
+    assert code == 0, err
+    records = json.loads(run(busy, "audit", "ls", "--json")[1])
+    code, out, _ = run(busy, "audit", "ls", columns=80)
+    rows = [line for line in out.splitlines() if re.match(r"\s*\d+\s+\d\d-\d\d \d\d:", line)]
+    assert len(rows) == len(records) and max(len(line) for line in out.splitlines()) <= 80
+    for record, line in zip(records, rows, strict=True):
+        assert f" {record['action']} " in f"{line} " and "…" not in line.split(record["action"])[1], line
+        assert f"{record['object_kind']} {record['object_id'] or ''}".strip() in line, line
+        assert "{" not in line
+    assert any("request R-20" in line and "…" not in line for line in out.splitlines())
 
 
 def test_80_columns_keep_ids_times_and_file_names(busy: Path) -> None:
@@ -125,3 +144,19 @@ def test_error_shows_the_value_as_typed(busy: Path) -> None:
     code, _out, err = run(busy, "index", "show", ":abc: [bold]x[/bold]", columns=80)
     assert code == 4
     assert err == "cctvkit: error: no recording ':abc: [bold]x[/bold]' in the catalog\n"
+
+
+def test_status_of_the_sample_site_fits_80_columns_whole(tmp_path: Path) -> None:
+    """The sample's `reception` camera pushed the last heading to `mi…` (issue 27)."""
+    import shutil
+
+    from tests.conftest import SAMPLE_DIR
+
+    site = tmp_path / "site"
+    shutil.copytree(SAMPLE_DIR, site, ignore=shutil.ignore_patterns(".cctvkit"))
+    config = site / "cctvkit.toml"
+    assert run(config, "index", "scan")[0] == 0
+    code, out, err = run(config, "status", columns=80)
+    assert code == 0, err
+    assert max(len(line) for line in out.splitlines()) <= 80 and "…" not in out, out
+    assert any(line.split()[:1] == ["reception"] for line in out.splitlines())

@@ -34,11 +34,13 @@ def _free_port() -> int:
 
 
 class RedisServer:
-    """``redis-server`` on 127.0.0.1, persisting to an append-only file in ``directory``."""
+    """``redis-server`` on 127.0.0.1, persisting to an append-only file in ``directory``
+    (``persistent=False``: nothing on disk, as Debian's package starts it: a restart empties it)."""
 
-    def __init__(self, binary: str, directory: Path) -> None:
+    def __init__(self, binary: str, directory: Path, *, persistent: bool = True) -> None:
         self.binary = binary
         self.directory = directory
+        self.persistent = persistent
         self.port = _free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -54,7 +56,8 @@ class RedisServer:
                 "--bind", "127.0.0.1",
                 "--port", str(self.port),
                 "--dir", str(self.directory),
-                "--appendonly", "yes",  # a restart keeps the queue (as the README's ops section says)
+                # A restart keeps the queue (as the README's ops section says), unless told otherwise.
+                "--appendonly", "yes" if self.persistent else "no",
                 "--save", "",
                 "--protected-mode", "yes",
             ],
@@ -73,9 +76,10 @@ class RedisServer:
         self.stop()
         raise RuntimeError(f"redis-server did not start on port {self.port}")
 
-    def restart(self) -> None:
-        """Stop and start again on the same port and files (the queue survives: append-only file)."""
+    def restart(self, down_s: float = 0.0) -> None:
+        """Stop, wait ``down_s``, start again on the same port and files (persistent: the queue survives)."""
         self.stop()
+        time.sleep(down_s)
         self.start()
 
     def stop(self) -> None:

@@ -62,3 +62,21 @@ def test_a_cache_file_others_could_write_is_not_used(tmp_path: Path) -> None:
         centerface.CenterFaceDetector(precision="int8", model_cache=tmp_path)
     fallback = centerface.CenterFaceDetector(precision="auto", model_cache=tmp_path)
     assert fallback.info.precision == "fp32" and made.info.precision == "int8"
+
+
+@pytest.mark.skipif(not int8_available(), reason="needs the onnx package")
+def test_first_redact_says_it_is_preparing_the_int8_detector(tmp_path: Path) -> None:
+    """The first run's 15-40 s of quantisation is announced on stderr, not spent silently (issue 27)."""
+    from cctvkit.cli.main import app
+    from tests.conftest import write_tiny_video
+    from tests.reliability.conftest import runner
+
+    source = write_tiny_video(tmp_path / "cam.mp4", seconds=0.5)
+    env = {"CCTVKIT_MODEL_CACHE": str(tmp_path / "models")}
+    args = ["redact", str(source), "--no-audit", "--precision", "int8", "-o"]
+    first = runner.invoke(app, [*args, str(tmp_path / "a.mp4")], env=env)
+    assert first.exit_code == 0, first.stderr
+    assert "cctvkit: preparing the int8 face detector (first run only" in first.stderr
+    assert "cctvkit: int8 face detector ready" in first.stderr
+    again = runner.invoke(app, [*args, str(tmp_path / "b.mp4")], env=env)
+    assert again.exit_code == 0 and "int8" not in again.stderr

@@ -23,6 +23,13 @@ pytestmark = [
 
 @pytest.mark.parametrize("clip", CLIPS, ids=lambda p: p.name)
 def test_real_clip_probes_and_redacts(clip: Path, tmp_path: Path) -> None:
+    if clip.suffix in {".h264", ".h265", ".264", ".265", ".hevc"}:
+        # A raw elementary stream has no timestamps: without --fps it is refused with one line
+        # (tests/reliability/test_redact_input.py redacts generated ones with --fps).
+        result = runner.invoke(app, ["redact", str(clip), "-o", str(tmp_path / "out.mp4")])
+        assert result.exit_code != 0 and "elementary stream" in result.stderr
+        assert not (tmp_path / "out.mp4").exists()
+        return
     info = probe(clip)
     assert info.kind == "video" and info.frame_count > 0 and info.duration_s > 0
     out = tmp_path / "out.mp4"

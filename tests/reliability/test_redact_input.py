@@ -8,6 +8,7 @@ masked.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Callable
@@ -19,6 +20,7 @@ import numpy as np
 import pytest
 
 from cctvkit.cli.main import app
+from cctvkit.samplegen import write_scene
 from cctvkit.video import VideoReader, probe
 from tests.conftest import write_raw_stream, write_tiny_video
 from tests.ingest.test_bad_input import _huge_png
@@ -43,12 +45,17 @@ REFUSED: dict[str, tuple[str, Callable[[Path], None], int, str]] = {
     "truncated": ("cut.mp4", _truncated, 6, "not a readable video"),
     "random bytes": ("noise.mp4", lambda p: p.write_bytes(os.urandom(20_000)), 6, "not a readable video"),
     "wrong extension (PNG named .mp4)": ("still.mp4", _png_named_mp4, 2, "a still image, not a video"),
-    "raw H.264 elementary stream": ("cam.h264", write_raw_stream, 6, "raw h264 elementary stream"),
-    "raw H.265 elementary stream": (
+    "raw H.264 stream without --fps": (
+        "cam.h264",
+        write_raw_stream,
+        2,
+        "raw h264 elementary stream has no frame times",
+    ),
+    "raw H.265 stream without --fps": (
         "cam.h265",
         lambda p: write_raw_stream(p, muxer="hevc", encoder="libx265", frames=5),
-        6,
-        "raw hevc elementary stream",
+        2,
+        "raw hevc elementary stream has no frame times: give the rate it was recorded at, e.g. --fps 25",
     ),
     "huge declared dimensions": ("huge.png", _huge_png, 6, "implausible frame size"),
 }
@@ -137,3 +144,50 @@ def test_non_utf8_file_name(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")
     assert probe(out).frame_count == 10
+
+
+def _write_raw_scene(path: Path, count: int, *, muxer: str, encoder: str) -> None:
+    """A bare stream of the face scene, with B-frames (decode order differs from display order)."""
+    options = {"x265-params": "log-level=none:bframes=3"} if encoder == "libx265" else {"bf": "3"}
+    with av.open(str(path), "w", format=muxer) as out:
+        stream = out.add_stream(encoder, rate=FPS, options=options)
+        stream.width, stream.height, stream.pix_fmt = *SCENE.size_wh, "yuv420p"
+        for i, image in enumerate(_scene_frames(count)):
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts = i
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+
+
+@pytest.mark.parametrize(
+    ("name", "muxer", "encoder"), [("cam.h264", "h264", "libx264"), ("cam.h265", "hevc", "libx265")]
+)
+def test_raw_stream_is_redacted_at_the_stated_rate(
+    tmp_path: Path, name: str, muxer: str, encoder: str
+) -> None:
+    """A raw stream with --fps: remuxed in-process, every frame at its stated time, every face
+    masked, and the report saying the times are assumed (issue 27)."""
+    source = tmp_path / name
+    _write_raw_scene(source, 12, muxer=muxer, encoder=encoder)
+    out = tmp_path / "out.mp4"
+    result = runner.invoke(app, ["redact", str(source), "-o", str(out), "--fps", str(FPS)])
+    assert result.exit_code == 0, result.stderr
+    with VideoReader(out) as reader:
+        got = [round(f.time_s, 3) for f in reader.frames()]
+    assert got == [round(i / FPS, 3) for i in range(12)]
+    reference = tmp_path / "scene.mp4"
+    write_scene(reference, SCENE, start=0, stop=12, preset="ultrafast")
+    assert leaked_faces(out, [reference], 0, SCENE.ground_truth(0, 12)) == 0
+    report = json.loads((tmp_path / "out.redaction.json").read_text())
+    assert report["input_path"] == str(source)
+    assert report["timing"]["assumed_fps"] == str(FPS) and "remuxed in-process" in report["timing"]["how"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".cctvkit-remux")] == []
+
+
+def test_fps_on_a_file_with_its_own_times_is_refused(tmp_path: Path) -> None:
+    source = write_tiny_video(tmp_path / "cam.mp4")
+    result = runner.invoke(app, ["redact", str(source), "-o", str(tmp_path / "out.mp4"), "--fps", "25"])
+    assert result.exit_code == 2 and "--fps is for raw .h264/.h265 streams" in result.stderr
+    assert not (tmp_path / "out.mp4").exists()

@@ -7,16 +7,20 @@ from pathlib import Path
 
 import numpy as np
 
+from cctvkit.catalog import open_catalog
+from cctvkit.config import SiteConfig
 from cctvkit.files import sha256_file
+from cctvkit.ingest import scan_archive
 from cctvkit.requests.coverage import find_coverage
 from cctvkit.requests.cut import cut_run
-from cctvkit.requests.estimate import estimate_work
+from cctvkit.requests.estimate import RUN_SETUP_S, estimate_work
 from cctvkit.requests.kinds import RequestKind
 from cctvkit.requests.lifecycle import NewRequest, open_request
 from cctvkit.requests.speed import benchmark_speed
 from cctvkit.requests.windows import parse_window
 from cctvkit.retention.restrictions import restrict_recording
 from cctvkit.video import VideoReader
+from tests.conftest import write_shifted, write_tiny_video
 from tests.requests.conftest import OPERATOR, IndexedSite
 
 NOW = datetime(2026, 10, 5, 12, 0, tzinfo=UTC)
@@ -48,13 +52,14 @@ def test_window_across_three_segments(indexed_site: IndexedSite, tmp_path: Path)
     assert [(s.start_s, s.end_s) for s in run] == [(1.0, 2.0), (0.0, 2.0), (0.0, 1.0)]
     assert gate.frames == 40 and hall.frames == 10 and [g.reason for g in hall.gaps] == ["no footage"]
 
-    est = estimate_work(site.catalog, cov)
+    est = estimate_work(site.catalog, cov, check_every=None, load=0.0)
     assert est.cameras == 2 and est.clips == 2 and est.frames == 50
     # No release yet: 64x48 footage is planned at the benchmark's SD figure, and says so.
     (band,) = est.bands
     figure = benchmark_speed("sd")
     assert band.band == "sd" and band.frames == 50 and band.speed == figure and figure.source == "benchmark"
-    assert est.processing_s == 50 / figure.fps and est.speed_source.startswith("sd: ")
+    assert est.processing_s == 50 / figure.fps + RUN_SETUP_S
+    assert est.speed_source.startswith("up to 720x576: ")
 
     hashes = {s.recording.id: sha256_file(Path(s.recording.path)) for s in run}
     clip = cut_run(run, tmp_path / "work" / "cut.mp4", hashes=hashes)
@@ -87,3 +92,33 @@ def test_gaps_and_restrictions_are_named(indexed_site: IndexedSite) -> None:
     assert (restricted.end_utc - restricted.start_utc).total_seconds() == 2.0
     assert missing.start_utc == datetime(2026, 10, 1, 9, 0, 6, tzinfo=UTC)
     assert "restriction" in restricted.detail
+
+
+def test_index_and_cut_agree_on_edit_lists_and_late_starts(site: Path, tmp_path: Path) -> None:
+    """An MP4 whose edit list hides its first 0.5 s, and a Matroska file whose first frame is at
+    1.0 s: the index records the frames the release will hold, no more, and neither is "damaged"
+    (issue 27)."""
+    gate = site.parent / "archive" / "gate"
+    whole = write_tiny_video(tmp_path / "whole.mp4", seconds=2)
+    write_shifted(whole, gate / "gate_20261001_100000.mp4", -0.5)  # shows source frames 5..19
+    write_shifted(whole, gate / "gate_20261001_100002.mkv", 1.0, format="matroska")
+    config = SiteConfig.from_toml(site)
+    catalog = open_catalog(config.database_url)
+    try:
+        scan_archive(catalog, config, actor=OPERATOR)
+        indexed = IndexedSite(site, config, catalog)
+        (cov,) = find_coverage(catalog, _request(indexed, "gate@2026-10-01T10:00:00/10:00:04"))
+        recordings = [span.recording for run in cov.runs for span in run]
+        assert [r.state for r in recordings] == ["present", "present"]
+        assert [r.duration_s for r in recordings] == [1.5, 2.0] and cov.frames == 35
+        hashes = {r.id: sha256_file(Path(r.path)) for r in recordings}
+        # The edit list's hidden half second shows as a gap in the index, so two clips.
+        clips = [cut_run(run, tmp_path / f"cut{n}.mp4", hashes=hashes) for n, run in enumerate(cov.runs)]
+    finally:
+        catalog.dispose()
+    assert [c.frame_count for c in clips] == [15, 20]
+    bars = []
+    for clip in clips:
+        with VideoReader(Path(clip.path)) as reader:
+            bars += [_bar_x(f.image) for f in reader.frames()]
+    assert bars == [3 * k for k in range(5, 20)] + [3 * k for k in range(20)]

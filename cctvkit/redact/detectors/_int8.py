@@ -14,9 +14,9 @@ Needs the ``onnx`` package (onnxruntime's quantisation tools import it); without
 from __future__ import annotations
 
 import importlib.util
-import logging
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -25,10 +25,17 @@ import numpy as np
 
 from cctvkit.errors import ModelError
 from cctvkit.files import atomic_path
+from cctvkit.notices import notice
 
-__all__ = ["RECIPE", "calibration_frames", "default_cache_dir", "int8_available", "int8_model"]
+__all__ = [
+    "RECIPE",
+    "calibration_frames",
+    "default_cache_dir",
+    "int8_available",
+    "int8_model",
+    "int8_pending",
+]
 
-log = logging.getLogger(__name__)
 
 RECIPE = "qop-u8s8-pc-minmax-synth1"
 """Names the quantisation settings and calibration data; part of the cache key."""
@@ -50,6 +57,17 @@ def default_cache_dir() -> Path:
         return Path(explicit)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "cctvkit" / "models"
+
+
+def _cache_file(cache_dir: Path, sha256: str) -> Path:
+    return cache_dir / f"{sha256[:32]}-{RECIPE}.onnx"
+
+
+def int8_pending(sha256: str, *, cache_dir: Path | None = None) -> bool:
+    """Whether the int8 copy of the weights ``sha256`` is still to be made on this machine (the
+    first run's wait, which ``request estimate`` plans for)."""
+    cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    return int8_available() and not _cache_file(cache_dir, sha256).is_file()
 
 
 def calibration_frames(size_wh: tuple[int, int] = (1024, 608), count: int = 12) -> Iterator[np.ndarray]:
@@ -125,7 +143,7 @@ def int8_model(
         ModelError: ``onnx`` is missing, or quantisation or writing the cache failed.
     """
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    target = cache_dir / f"{sha256[:32]}-{RECIPE}.onnx"
+    target = _cache_file(cache_dir, sha256)
     if target.is_file():
         check_cache_file(target)
         return target
@@ -151,7 +169,11 @@ def int8_model(
             return None if blob is None else {input_name: blob}
 
     ort.set_default_logger_severity(3)  # the exporter's unused initializers, listed one by one
-    log.info("making an int8 copy of the detector in %s (once, a few seconds)", target)
+    notice.info(
+        "preparing the int8 face detector (first run only: 15-40 s on 2 free cores); cached in %s",
+        cache_dir,
+    )
+    started = time.monotonic()
     try:
         cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         with tempfile.TemporaryDirectory(prefix="cctvkit-int8-") as tmp:
@@ -170,4 +192,5 @@ def int8_model(
                 )
     except Exception as exc:  # onnx and the quantiser raise many kinds; all mean "no int8 copy"
         raise ModelError(f"cannot make an int8 copy of the detector in {cache_dir}: {exc}") from exc
+    notice.info("int8 face detector ready (%.0f s)", time.monotonic() - started)
     return target

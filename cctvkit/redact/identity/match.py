@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from cctvkit.redact.options import DEFAULT_MAX_DISTANCE
+
 __all__ = [
     "DEFAULT_MAX_DISTANCE",
     "MIN_FACE_PX",
@@ -19,11 +21,6 @@ __all__ = [
     "decide_tracks",
     "face_distance",
 ]
-
-DEFAULT_MAX_DISTANCE = 0.6
-"""Euclidean distance under which two dlib embeddings are the same person (dlib's standard,
-99.38 % on LFW). Raising it leaves look-alike third parties visible (a leak); lowering it masks
-the subject in poorer sightings (safe: staff then add ``--keep-track`` from the review sheet)."""
 
 MIN_FACE_PX = 24
 """Narrowest face (pixels) whose embedding is trusted. Smaller faces are upscaled ~6x into dlib's
