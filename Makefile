@@ -37,15 +37,17 @@ setup: $(VENV)/.installed-dev
 demo: $(VENV)/.installed-app
 	bash scripts/demo.sh
 
-## Lint, build the docs and run the whole test suite (what CI runs). Under CI it also installs
-## PostgreSQL's and Redis's servers, the [yolo] extra with PyTorch's CPU build (requirements/yolo.txt,
-## hashed), and Debian's chromium with its driver (the review page's browser test).
+## Lint, type-check (mypy over cctvkit/, see [tool.mypy] in pyproject.toml), build the docs and run
+## the whole test suite (what CI runs). Under CI it also installs PostgreSQL's and Redis's servers,
+## the [yolo] extra with PyTorch's CPU build (requirements/yolo.txt, hashed), and Debian's chromium
+## with its driver (the review page's browser test).
 test: $(VENV)/.installed-dev
 	bash scripts/ensure-postgres.sh
 	bash scripts/ensure-redis.sh
 	bash scripts/ensure-yolo.sh $(UV) $(BIN)/python
 	bash scripts/ensure-chromium.sh
 	$(BIN)/ruff check cctvkit tests benchmarks
+	$(BIN)/mypy
 	$(MKDOCS) build --strict
 	$(BIN)/python -m compileall -q cctvkit tests
 	$(BIN)/python -m pytest -q --durations=25

@@ -34,7 +34,10 @@ from typer.testing import CliRunner
 
 from benchmarks._machine import machine
 from cctvkit.cli.main import app
-from cctvkit.redact import RedactOptions, build_detector, redact_video
+from cctvkit.redact import RedactOptions, build_detector
+from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.pipeline import redact_clip
+from cctvkit.redact.spec import Engines, MaskSpec, Outputs
 from cctvkit.samplegen import FaceTrack, Keyframe, write_clip
 
 REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "eval" / "videos" / "facenet_pytorch_video.mp4"
@@ -72,15 +75,29 @@ def _median_times(rows: dict[str, Callable[[], object]], repeat: int) -> dict[st
 
 
 def keep_face_rows(clip: Path, work: Path, photo: Path, repeat: int) -> dict[str, float]:
-    from cctvkit.redact.identity import FaceEmbedder, redact_keeping_face
+    from cctvkit.redact.identity import FaceEmbedder, load_reference
 
     options = RedactOptions()
     detector = build_detector(options)
     embedder = FaceEmbedder()
     rows = {
-        "redact (plain)": lambda: redact_video(clip, work / "plain.mp4", options=options, detector=detector),
-        "redact --keep-face": lambda: redact_keeping_face(
-            clip, work / "kept.mp4", photo, options=options, detector=detector, embedder=embedder
+        "redact (plain)": lambda: redact_clip(
+            clip,
+            MaskSpec(options, AuditOptions(enabled=False)),
+            Engines(detector),
+            Outputs(work / "plain.mp4"),
+        ),
+        "redact --keep-face": lambda: redact_clip(
+            clip,
+            MaskSpec(options, AuditOptions(enabled=False)),
+            Engines(
+                detector,
+                reference=load_reference(
+                    photo, detector=detector, embedder=embedder, threshold=options.threshold
+                ),
+                embedder=embedder,
+            ),
+            Outputs(work / "kept.mp4"),
         ),
     }
     return _median_times(rows, repeat)

@@ -40,10 +40,12 @@ from rich.table import Table
 from benchmarks._machine import machine
 from benchmarks.redact_throughput import BENCH_TRACKS
 from cctvkit.config import JobsSection
-from cctvkit.jobs import CeleryBackend, LocalBackend, redact_chunked
-from cctvkit.redact import RedactOptions, build_detector, redact_video
+from cctvkit.jobs import CeleryBackend, ChunkRunner, LocalBackend, redact_chunked
+from cctvkit.redact import RedactOptions, build_detector
 from cctvkit.redact.evaluation import DETAIL_LEAK, MIN_VISIBLE, detail_correlation
 from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.pipeline import redact_clip
+from cctvkit.redact.spec import Engines, MaskSpec, Outputs
 from cctvkit.samplegen import write_clip
 from cctvkit.video import VideoReader
 from cctvkit.video.join import Segment, join_segments
@@ -174,14 +176,14 @@ def main() -> int:
             out = work / f"{label.split(' workers')[0].replace(' ', '-')}.mp4"
             started = time.perf_counter()
             if label == "one pass":
-                redact_video(clip, out, options=options, detector=detector)
+                redact_clip(clip, MaskSpec(options, NO_AUDIT), Engines(detector), Outputs(out))
             elif label.startswith("celery"):
                 backend, stop = celery_backend(settings, work / "celery")
                 try:
                     started = time.perf_counter()
                     redact_chunked(
-                        clip, out, options=options, settings=backend.settings, backend=backend,
-                        directory=work / "jobs-celery", owner="bench", audit=NO_AUDIT,
+                        clip, MaskSpec(options, NO_AUDIT), Engines(), Outputs(out),
+                        ChunkRunner(backend.settings, backend, work / "jobs-celery", "bench"),
                     )
                 finally:
                     stop()
@@ -189,8 +191,8 @@ def main() -> int:
                 local = LocalBackend(processes)
                 try:
                     redact_chunked(
-                        clip, out, options=options, settings=settings, backend=local, detector=detector,
-                        directory=work / f"jobs-{processes}", owner="bench", audit=NO_AUDIT,
+                        clip, MaskSpec(options, NO_AUDIT), Engines(detector), Outputs(out),
+                        ChunkRunner(settings, local, work / f"jobs-{processes}", "bench"),
                     )
                 finally:
                     local.close()

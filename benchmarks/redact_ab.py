@@ -23,11 +23,15 @@ from benchmarks._machine import machine
 _CHILD = """
 import sys, time
 from pathlib import Path
-from cctvkit.redact import RedactOptions, build_detector, redact_video
+from cctvkit.redact import RedactOptions, build_detector
+from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.pipeline import redact_clip
+from cctvkit.redact.spec import Engines, MaskSpec, Outputs
 options = RedactOptions()
 detector = build_detector(options)
 started = time.perf_counter()
-redact_video(Path(sys.argv[1]), Path(sys.argv[2]), options=options, detector=detector)
+plain = MaskSpec(options, AuditOptions(enabled=False))
+redact_clip(Path(sys.argv[1]), plain, Engines(detector), Outputs(Path(sys.argv[2])))
 print(time.perf_counter() - started)
 """
 

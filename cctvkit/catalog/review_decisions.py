@@ -228,10 +228,10 @@ def _mask(row) -> ManualMask:
         row.camera_id,
         row.clip_start_utc,
         row.anchor_frame,
-        anchor,  # type: ignore[arg-type]
+        anchor,  # type: ignore[arg-type]  # JSON column: a list of four numbers, read back as a box
         row.first_frame,
         row.last_frame,
-        boxes,  # type: ignore[arg-type]
+        boxes,  # type: ignore[arg-type]  # JSON column: per-frame boxes, read back as the record's mapping
         row.reason,
         row.created_by,
         row.created_at,

@@ -53,8 +53,8 @@ def plain_help(command: Any) -> None:
             name = param.metavar or PLACEHOLDERS.get(param.name or "", (param.name or "").upper())
             param.metavar = name
             # The usage line shows INPUT, not {INPUT}; the argument's row shows no type.
-            param._usage_display_name = types.MethodType(_usage_name, param)  # type: ignore[attr-defined]
-            param.display_type_rich = types.MethodType(_no_type, param)  # type: ignore[attr-defined]
+            param._usage_display_name = types.MethodType(_usage_name, param)
+            param.display_type_rich = types.MethodType(_no_type, param)
         elif param.metavar is None and not getattr(param, "is_flag", False):
             param.metavar = PLACEHOLDERS.get(param.name or "", (param.name or "").upper())
     command.format_options = types.MethodType(_format_options, command)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import shutil
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager, nullcontext
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -17,7 +19,8 @@ from cctvkit.redact.options import DEFAULT_MAX_DISTANCE, AuditOptions
 
 if TYPE_CHECKING:
     from cctvkit.config import JobsSection
-    from cctvkit.redact import RedactionReport, RedactOptions
+    from cctvkit.jobs import ChunkRunner
+    from cctvkit.redact import RedactionReport
     from cctvkit.redact.identity import IdentityMatch
     from cctvkit.redact.still import StillReport
 
@@ -166,8 +169,6 @@ def redact(
     its pixels (no EXIF, GPS or thumbnail): `cctvkit redact snap.jpg -o out.jpg`. --keep-face
     applies; --keep-track, --review, --start/--end and --keep-audio do not (one picture, no tracks).
     """
-    from rich.table import Table
-
     if (start is None) != (end is None):
         raise UsageError("--start and --end go together")
     if not output.parent.is_dir():
@@ -179,10 +180,11 @@ def redact(
     if output.exists() and not force:
         raise UsageError(f"{output} exists; pass --force to overwrite it")
     options = redaction_options(state(ctx).optional_config, flags, keep_audio=keep_audio or None)
-    audit_options = AuditOptions(enabled=audit, rounds=audit_rounds, every=audit_every)
+    span = (start, end) if start is not None and end is not None else None
     from cctvkit.video import is_still_image, probe
 
-    if is_still_image(input_path) and probe(input_path).kind == "still":  # probe: sizes, damage
+    still = is_still_image(input_path) and probe(input_path).kind == "still"  # probe: sizes, damage
+    if still:
         for given, flag in (
             (start is not None, "--start/--end"),
             (keep_track, "--keep-track"),
@@ -195,111 +197,62 @@ def redact(
             raise UsageError(
                 f"{input_path}: a still image, not a video: name the output .jpg to redact it as a still"
             )
-        _redact_still(
-            input_path,
-            output,
-            options,
-            audit_options,
-            zones=[parse_zone(z) for z in zone or []],
-            keep_face=keep_face,
-            max_face_distance=max_face_distance,
-            report=report,
-            as_json=as_json,
-        )
-        return
     # The detector stack is imported here, not at start-up: other commands never pay for it.
-    from cctvkit.redact import review_paths
-    from cctvkit.redact.audited import redact_audited
-    from cctvkit.redact.identity import redact_keeping_face
-    from cctvkit.redact.raw_input import raw_stream_input, record_assumed_timing
-    from cctvkit.redact.report import audit_line
+    from cctvkit.redact.pipeline import redact as redact_file
+    from cctvkit.redact.spec import Engines, MaskSpec, Outputs
 
-    identity: IdentityMatch | None = None
-    with (
-        raw_stream_input(input_path, fps, output.parent) as (source, timing),
-        progress_bar(f"redacting {input_path.name}", enabled=not as_json) as update,
-    ):
-        arguments = {
-            "options": options,
-            "span_s": (start, end) if start is not None and end is not None else None,
-            "privacy_zones": [parse_zone(z) for z in zone or []],
-            "keep_tracks": parse_track_ids(",".join(keep_track or [])),
-            "progress": update,
-            "report_path": report,
-            "review": review,
-            "audit": audit_options,
-        }
-        if keep_face is not None:
-            result, identity = redact_keeping_face(
-                source, output, keep_face, max_distance=max_face_distance, **arguments
-            )
-        elif arguments["span_s"] is None and (processes or chunk_seconds or _chunked(_jobs(ctx))):
-            result = _redact_in_chunks(ctx, source, output, arguments, processes, chunk_seconds)
-        else:
-            result = redact_audited(source, output, **arguments)
-        if timing is not None:
-            result = record_assumed_timing(result, input_path, timing, report)
-    if as_json:
-        print_json(result.to_dict() | ({"identity": identity.to_dict()} if identity else {}))
-        _refuse_remaining(result, output)
-        return
-    if identity is not None:
-        _print_identity(identity)
-    table = Table("track", "frames", "detected", "kept", title=f"{output} ({result.frame_count} frames)")
-    for track in result.tracks:
-        table.add_row(
-            str(track.track_id),
-            f"{track.first_frame}-{track.last_frame}",
-            str(track.detected_frames),
-            "yes" if track.kept else "",
-        )
-    console.print(table)
-    if result.unknown_kept_tracks:
-        console.print(f"warning: no track has id {', '.join(map(str, result.unknown_kept_tracks))}")
-    if review:
-        sheet, tracks = review_paths(output)
-        console.print(f"review: {sheet} and {tracks}")
-    console.print(
-        f"{result.frame_count} frames, {len(result.tracks)} tracks, "
-        f"{len(result.kept_tracks)} kept, {result.frames_per_second:.1f} fps"
+    spec = replace(
+        MaskSpec.of(
+            options,
+            AuditOptions(enabled=audit, rounds=audit_rounds, every=audit_every),
+            zones=[parse_zone(z) for z in zone or []],
+            keep_tracks=parse_track_ids(",".join(keep_track or [])),
+        ),
+        max_face_distance=max_face_distance,
     )
-    if result.audit is not None:
-        console.print(audit_line(result.audit), markup=False, highlight=False, soft_wrap=True)
+    settings = _jobs(ctx, processes)
+    # Job files beside the output: a rerun after a failure redoes only the missing chunks.
+    jobs_dir = output.with_name(output.name + ".jobs")
+    chunked = not still and (processes is not None or chunk_seconds is not None or _chunked(settings))
+    from cctvkit.redact.raw_input import raw_stream_input, record_assumed_timing
+    from cctvkit.redact.still import StillReport
+
+    raw = nullcontext((input_path, None)) if still else raw_stream_input(input_path, fps, output.parent)
+    with (
+        raw as (source, timing),
+        _chunk_runner(settings, jobs_dir, input_path, chunk_seconds, enabled=chunked) as runner,
+        progress_bar(f"redacting {input_path.name}", enabled=not as_json and not still) as update,
+    ):
+        result = redact_file(
+            source,
+            spec,
+            Engines.load(spec, keep_face=keep_face, runner=runner),
+            Outputs(output, report_path=report, review=review, progress=update),
+            span_s=span,
+        )
+        if timing is not None and not isinstance(result, StillReport):
+            result = record_assumed_timing(result, input_path, timing, report)
+    if chunked:
+        shutil.rmtree(jobs_dir, ignore_errors=True)
+    _print_result(result, output, review=review, as_json=as_json)
     _refuse_remaining(result, output)
 
 
-def _redact_still(
-    input_path: Path,
-    output: Path,
-    options: RedactOptions,
-    audit_options: AuditOptions,
-    *,
-    zones: list[list[tuple[float, float]]],
-    keep_face: Path | None,
-    max_face_distance: float,
-    report: Path | None,
-    as_json: bool,
+def _print_result(
+    result: RedactionReport | StillReport, output: Path, *, review: bool, as_json: bool
 ) -> None:
     from rich.table import Table
 
+    from cctvkit.redact import review_paths
     from cctvkit.redact.report import audit_line
-    from cctvkit.redact.still import redact_still_file
+    from cctvkit.redact.still import StillReport
 
-    result = redact_still_file(
-        input_path,
-        output,
-        options=options,
-        audit=audit_options,
-        privacy_zones=zones,
-        keep_face=keep_face,
-        max_distance=max_face_distance,
-        report_path=report,
-    )
     if as_json:
         print_json(result.to_dict())
-    else:
-        if result.identity is not None:
-            _print_identity(result.identity)
+        return
+    if result.identity is not None:
+        _print_identity(result.identity)
+    if isinstance(result, StillReport):
         table = Table(
             "face", "box", "score", "kept", title=f"{output} (still, {result.width}x{result.height})"
         )
@@ -311,70 +264,76 @@ def _redact_still(
         console.print(
             f"{len(result.faces)} face(s), {result.faces_masked} masked, {len(result.kept_faces)} kept"
         )
-        if result.audit is not None:
-            console.print(audit_line(result.audit), markup=False, highlight=False, soft_wrap=True)
-    _refuse_remaining(result, output)
+    else:
+        table = Table("track", "frames", "detected", "kept", title=f"{output} ({result.frame_count} frames)")
+        for track in result.tracks:
+            table.add_row(
+                str(track.track_id),
+                f"{track.first_frame}-{track.last_frame}",
+                str(track.detected_frames),
+                "yes" if track.kept else "",
+            )
+        console.print(table)
+        if result.unknown_kept_tracks:
+            console.print(f"warning: no track has id {', '.join(map(str, result.unknown_kept_tracks))}")
+        if review:
+            sheet, tracks = review_paths(output)
+            console.print(f"review: {sheet} and {tracks}")
+        console.print(
+            f"{result.frame_count} frames, {len(result.tracks)} tracks, "
+            f"{len(result.kept_tracks)} kept, {result.frames_per_second:.1f} fps"
+        )
+    if result.audit is not None:
+        console.print(audit_line(result.audit), markup=False, highlight=False, soft_wrap=True)
 
 
 def _refuse_remaining(result: RedactionReport | StillReport, output: Path) -> None:
     from cctvkit.redact.report import remaining_text
 
-    if result.audit_remaining:
+    check = result.face_check
+    if check is not None and check.remaining:
         raise FacesRemainError(
-            f"{output}: the audit still sees {result.audit_remaining} face(s) after "
-            f"{result.audit['rounds']} round(s): {remaining_text(result.audit)}"  # type: ignore[index]
+            f"{output}: the audit still sees {check.remaining} face(s) after "
+            f"{check.rounds} round(s): {remaining_text(check.to_dict())}"
             " (check the output; raise --audit-rounds, or mask them with a privacy zone)"
         )
 
 
-def _jobs(ctx: typer.Context) -> JobsSection:
-    """``[jobs]`` of the site config if there is one (``redact`` also runs without a site)."""
+def _jobs(ctx: typer.Context, processes: int | None) -> JobsSection:
+    """``[jobs]`` of the site config if there is one (``redact`` also runs without a site);
+    ``--processes`` makes it that many local processes."""
     from cctvkit.config import JobsSection
 
     config = state(ctx).optional_config
-    return config.jobs if config is not None else JobsSection()
+    settings = config.jobs if config is not None else JobsSection()
+    if processes is not None:
+        settings = settings.model_copy(update={"backend": "local", "processes": processes})
+    return settings
 
 
 def _chunked(settings: JobsSection) -> bool:
     return settings.backend != "local" or settings.processes > 1 or settings.chunk_s is not None
 
 
-def _redact_in_chunks(
-    ctx: typer.Context,
-    input_path: Path,
-    output: Path,
-    arguments: dict[str, Any],
-    processes: int | None,
-    chunk_seconds: float | None,
-) -> RedactionReport:
-    """A long file as chunk jobs ([jobs] backend, or ``--processes`` local ones), joined into OUTPUT."""
-    from cctvkit.jobs import make_backend, redact_chunked
+@contextmanager
+def _chunk_runner(
+    settings: JobsSection, directory: Path, input_path: Path, chunk_seconds: float | None, *, enabled: bool
+) -> Iterator[ChunkRunner | None]:
+    """A long file's chunk jobs ([jobs] backend, or ``--processes`` local ones), open while it runs."""
+    if not enabled:
+        yield None
+        return
+    from cctvkit.jobs import ChunkRunner, make_backend
 
-    settings = _jobs(ctx)
-    if processes is not None:
-        settings = settings.model_copy(update={"backend": "local", "processes": processes})
-    # Job files beside the output: a rerun after a failure redoes only the missing chunks.
-    directory = output.with_name(output.name + ".jobs")
     with closing(make_backend(settings)) as backend:
-        run = redact_chunked(
-            input_path,
-            output,
-            options=arguments["options"],
-            settings=settings,
-            backend=backend,
-            directory=directory,
-            owner=f"redact-{input_path.stem}",
-            privacy_zones=arguments["privacy_zones"],
-            keep_tracks=arguments["keep_tracks"],
+        yield ChunkRunner(
+            settings,
+            backend,
+            directory,
+            f"redact-{input_path.stem}",
             chunk_s=chunk_seconds,
-            progress=arguments["progress"],
-            report_path=arguments["report_path"],
-            review=arguments["review"],
             label=str(input_path),
-            audit=arguments["audit"],
         )
-    shutil.rmtree(directory, ignore_errors=True)
-    return run.report
 
 
 def _print_identity(identity: IdentityMatch) -> None:

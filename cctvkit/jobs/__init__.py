@@ -4,6 +4,7 @@ from cctvkit.jobs.chunk import ChunkJob, run_chunk
 from cctvkit.jobs.chunked import (
     ChunkedRun,
     ChunkRecord,
+    ChunkRunner,
     chunk_length_s,
     clip_chunks,
     one_pass_record,
@@ -20,6 +21,7 @@ __all__ = [
     "Chunk",
     "ChunkJob",
     "ChunkRecord",
+    "ChunkRunner",
     "ChunkedRun",
     "LocalBackend",
     "chunk_length_s",

@@ -21,14 +21,13 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from cctvkit.errors import JobError
 from cctvkit.files import atomic_path, ensure_private_dir
 from cctvkit.jobs.identity import worker_identity
 from cctvkit.jobs.plan import TRACK_ID_BLOCK
-from cctvkit.redact.options import AuditOptions, RedactOptions
+from cctvkit.redact.options import RedactOptions
 from cctvkit.redact.report import write_json
+from cctvkit.redact.spec import Engines, MaskSpec, Outputs
 
 __all__ = [
     "STALE_S",
@@ -110,6 +109,18 @@ class ChunkJob:
     def path(self) -> Path:
         return Path(self.directory)
 
+    def spec(self) -> MaskSpec:
+        """What decides the chunk's pixels (its part of the clip's spec, as its name hashed it)."""
+        return MaskSpec.from_settings(
+            {
+                "options": self.options,
+                "zones": self.privacy_zones,
+                "keep": self.keep_tracks,
+                "masks": self.extra_masks,
+                "audit": self.audit,
+            }
+        )
+
     @property
     def segment_path(self) -> Path:
         return self.path / "segment.mp4"
@@ -159,7 +170,8 @@ class JobState:
 
 def _read_json(path: Path) -> dict[str, Any] | None:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return data
     except (FileNotFoundError, json.JSONDecodeError):
         return None
 
@@ -271,14 +283,6 @@ def _detector(options: RedactOptions) -> Any:
     return build_detector(options)
 
 
-def _frame_boxes(rows: list[list[float]]) -> dict[int, np.ndarray] | None:
-    """``[frame, x1, y1, x2, y2]`` rows as render's per-frame boxes."""
-    out: dict[int, list[list[float]]] = {}
-    for frame, *xyxy in rows:
-        out.setdefault(int(frame), []).append(xyxy)
-    return {i: np.asarray(b, np.float32).reshape(-1, 4) for i, b in out.items()} or None
-
-
 def run_chunk(job: ChunkJob) -> str:
     """Run ``job`` unless it is finished, failed for good or running elsewhere.
 
@@ -289,7 +293,7 @@ def run_chunk(job: ChunkJob) -> str:
     Raises:
         ChunkRetry: this attempt failed and attempts remain.
     """
-    from cctvkit.redact.audited import redact_audited
+    from cctvkit.redact.pipeline import redact_clip
 
     ensure_private_dir(job.path)
     state = job_state(job)
@@ -318,27 +322,25 @@ def run_chunk(job: ChunkJob) -> str:
                 progress_path.write_text(f"{done} {total}\n")
 
         try:
-            options = RedactOptions.from_dict(job.options)
-            x264 = ":".join(filter(None, (options.x264_params, DETERMINISTIC_X264)))
-            options = replace(options, x264_params=x264)
-            report = redact_audited(
+            spec = job.spec()
+            x264 = ":".join(filter(None, (spec.options.x264_params, DETERMINISTIC_X264)))
+            spec = replace(spec, options=replace(spec.options, x264_params=x264))
+            report = redact_clip(
                 Path(job.input_path),
-                job.segment_path,
-                options=options,
-                audit=AuditOptions(**job.audit) if job.audit else AuditOptions(enabled=False),
+                spec,
+                Engines(detector=_detector(spec.options)),
+                # Deterministic encoding: a chunk redone elsewhere is the same bytes (the
+                # parallelism is across chunks; one encoder thread keeps up with detection).
+                Outputs(
+                    job.segment_path,
+                    report_path=job.report_path,
+                    progress=progress,
+                    analysis_path=job.analysis_path,
+                    encoder_threads=1,
+                ),
                 span_s=job.span_s,
                 frame_range=job.frame_range,
                 track_id_offset=job.track_id_offset,
-                privacy_zones=[[tuple(p) for p in zone] for zone in job.privacy_zones],
-                keep_tracks=job.keep_tracks,
-                extra_masks=_frame_boxes(job.extra_masks),
-                detector=_detector(options),
-                progress=progress,
-                report_path=job.report_path,
-                on_stored=lambda stored: write_json(stored.to_dict(), job.analysis_path),
-                # Deterministic encoding: a chunk redone elsewhere is the same bytes (the
-                # parallelism is across chunks; one encoder thread keeps up with detection).
-                encoder_threads=1,
             )
         except Exception as exc:  # any failure of the chunk (a bug too) is an attempt that failed
             _append(job.path / "errors.jsonl", {"host": host, "error": f"{type(exc).__name__}: {exc}"})

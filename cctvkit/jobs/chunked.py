@@ -6,12 +6,9 @@ import json
 import logging
 import math
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from cctvkit.config import JobsSection
 from cctvkit.errors import UsageError
@@ -22,16 +19,16 @@ from cctvkit.jobs.merge import joined_analysis, joined_report, write_review_from
 from cctvkit.jobs.plan import TRACK_ID_BLOCK, Chunk, context_frames, plan_chunks
 from cctvkit.jobs.runner import Backend, LocalBackend, run_jobs
 from cctvkit.redact.analysis import StoredAnalysis
-from cctvkit.redact.options import AuditOptions, RedactOptions
-from cctvkit.redact.render import FrameBoxes
+from cctvkit.redact.options import RedactOptions
 from cctvkit.redact.report import RedactionReport, write_json
-from cctvkit.redact.zones import Polygon
+from cctvkit.redact.spec import Engines, MaskSpec, Outputs
 from cctvkit.video.join import Segment, join_segments
 from cctvkit.video.timeline import FrameTimeline, frame_timeline
 
 __all__ = [
     "DEFAULT_CHUNK_S",
     "ChunkRecord",
+    "ChunkRunner",
     "ChunkedRun",
     "chunk_length_s",
     "clip_chunks",
@@ -131,164 +128,129 @@ def one_pass_record(report: RedactionReport) -> ChunkRecord:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ChunkRunner:
+    """Where and how a clip's chunk jobs run (a :class:`~cctvkit.redact.spec.ClipRunner`: given
+    as :attr:`Engines.runner <cctvkit.redact.spec.Engines.runner>`, whole clips go here).
+
+    Attributes:
+        settings: ``[jobs]`` (chunk length, context, attempts).
+        backend: where the chunks run.
+        directory: job directories (shared storage); finished jobs there are reused.
+        owner: the first part of job names (``R-0001/clip-01``).
+        chunk_s: chunk length, seconds (``math.inf``: one chunk); None: :func:`chunk_length_s`.
+        label: names the clip in messages.
+        input_sha256: the clip's digest, if already known.
+    """
+
+    settings: JobsSection
+    backend: Backend
+    directory: Path
+    owner: str
+    chunk_s: float | None = None
+    label: str = "clip"
+    input_sha256: str | None = None
+
+    def redact_clip(
+        self, input_path: Path, spec: MaskSpec, engines: Engines, outputs: Outputs
+    ) -> RedactionReport:
+        """:func:`redact_chunked`'s joined report."""
+        return redact_chunked(input_path, spec, engines, outputs, self).report
+
+
 def plan_jobs(
-    input_path: Path,
-    *,
-    options: RedactOptions,
-    settings: JobsSection,
-    directory: Path,
-    owner: str,
-    privacy_zones: Sequence[Polygon] = (),
-    keep_tracks: Iterable[int] = (),
-    chunk_s: float | None = None,
-    timeline: FrameTimeline | None = None,
-    input_sha256: str | None = None,
-    extra_masks: FrameBoxes | None = None,
-    audit: AuditOptions | None = None,
+    input_path: Path, spec: MaskSpec, runner: ChunkRunner, *, timeline: FrameTimeline | None = None
 ) -> tuple[list[ChunkJob], list[Chunk], FrameTimeline]:
     """Plan the chunks of ``input_path`` and name one job per chunk.
 
-    A job's name ends in a digest of the input's content, its frames and every setting that
-    changes its pixels (options, zones, its own kept tracks and manual masks, the audit), so a
-    rerun with the same inputs finds the job done and a changed setting makes a new job.
+    A job's name ends in a digest of the input's content, its frames and its own part of the
+    spec (:meth:`MaskSpec.settings <cctvkit.redact.spec.MaskSpec.settings>`: options, zones, its
+    own kept tracks and manual masks, the face check), so a rerun with the same inputs finds the
+    job done and a changed setting makes a new job.
 
     Args:
         input_path: the clip, on storage the workers share.
-        options: the redaction parameters.
-        settings: ``[jobs]`` (chunk length, context, attempts).
-        directory: where the job directories go (shared storage).
-        owner: the first part of job names (``R-0001/clip-01``).
-        privacy_zones: polygons masked in every frame.
-        keep_tracks: track ids (as a chunked run numbers them) left visible.
-        chunk_s: chunk length, seconds (``math.inf``: one chunk); default ``settings.chunk_s`` or
-            :data:`DEFAULT_CHUNK_S`.
+        spec: what decides the pixels; ``keep_tracks`` as a chunked run numbers them (a chunk's
+            ids start at its index times :data:`~cctvkit.jobs.plan.TRACK_ID_BLOCK`), manual masks
+            per clip frame (each chunk gets those of its own frames, numbered in its span).
+        runner: the settings, job directory, owner and chunk length (default
+            ``settings.chunk_s`` or :data:`DEFAULT_CHUNK_S`).
         timeline: the clip's frames, if already read.
-        input_sha256: the clip's digest, if already known.
-        extra_masks: per clip frame, boxes masked whatever is kept (a reviewer's manual masks);
-            each chunk gets those of its own frames, numbered in its span.
-        audit: the release audit each chunk runs on its own frames (None or disabled: none).
 
     Returns:
         The jobs, the chunks and the timeline.
     """
+    spec.check()
     timeline = timeline or frame_timeline(input_path)
-    chunks = clip_chunks(timeline, options=options, settings=settings, chunk_s=chunk_s)
-    digest = input_sha256 or sha256_file(Path(input_path))
-    keep = sorted({int(t) for t in keep_tracks})
-    zones = [[[float(v) for v in point] for point in zone] for zone in privacy_zones]
-    audit_fields = asdict(audit) if audit is not None and audit.enabled else None
-    masks = {int(i): np.asarray(b, np.float32).reshape(-1, 4) for i, b in (extra_masks or {}).items()}
+    options, settings = spec.options, runner.settings
+    chunks = clip_chunks(timeline, options=options, settings=settings, chunk_s=runner.chunk_s)
+    digest = runner.input_sha256 or sha256_file(Path(input_path))
+    masks = spec.manual_masks or {}
     jobs = []
     for chunk in chunks:
         whole = len(chunks) == 1
         span = None if whole else (timeline.start_s(chunk.context_first), timeline.end_s(chunk.context_end))
-        frame_range = (
-            None if whole else (chunk.first - chunk.context_first, chunk.end - chunk.context_first)
-        )
-        own_keep = [t for t in keep if chunk.track_id_offset <= t < chunk.track_id_offset + TRACK_ID_BLOCK]
-        own_masks = [
-            [index - chunk.context_first, *(round(float(v), 2) for v in box)]
-            for index in sorted(i for i in masks if chunk.first <= i < chunk.end)
-            for box in masks[index]
-        ]
+        frame_range = None if whole else (chunk.first - chunk.context_first, chunk.end - chunk.context_first)
+        own = replace(
+            spec,
+            keep_tracks=tuple(
+                t
+                for t in spec.keep_tracks
+                if chunk.track_id_offset <= t < chunk.track_id_offset + TRACK_ID_BLOCK
+            ),
+            manual_masks={
+                i - chunk.context_first: b for i, b in masks.items() if chunk.first <= i < chunk.end
+            },
+        ).settings()
         settings_hash = ChunkJob.settings_hash(
             format=JOB_FORMAT,
             input=digest,
             span=span,
             frame_range=frame_range,
             offset=chunk.track_id_offset,
-            options=options.to_dict(),
-            zones=zones,
-            keep=own_keep,
-            masks=own_masks,
-            audit=audit_fields,
+            **own,
         )
-        name = f"{owner}/chunk-{chunk.index:03d}/{settings_hash}"
+        name = f"{runner.owner}/chunk-{chunk.index:03d}/{settings_hash}"
         jobs.append(
             ChunkJob(
                 name=name,
-                directory=str(Path(directory) / name),
+                directory=str(Path(runner.directory) / name),
                 input_path=str(Path(input_path).resolve()),
                 input_sha256=digest,
                 chunk=chunk.index,
                 span_s=span,
                 frame_range=frame_range,
                 track_id_offset=chunk.track_id_offset,
-                options=options.to_dict(),
-                privacy_zones=zones,
-                keep_tracks=own_keep,
+                options=own["options"],
+                privacy_zones=own["zones"],
+                keep_tracks=own["keep"],
                 max_attempts=settings.max_attempts,
-                extra_masks=own_masks,
-                audit=audit_fields,
+                extra_masks=own["masks"],
+                audit=own["audit"],
             )
         )
     return jobs, chunks, timeline
 
 
 def redact_chunked(
-    input_path: Path,
-    output_path: Path,
-    *,
-    options: RedactOptions,
-    settings: JobsSection,
-    backend: Backend,
-    directory: Path,
-    owner: str,
-    privacy_zones: Sequence[Polygon] = (),
-    keep_tracks: Iterable[int] = (),
-    chunk_s: float | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    report_path: Path | None = None,
-    metadata: dict[str, str] | None = None,
-    label: str = "clip",
-    detector: Any = None,
-    input_sha256: str | None = None,
-    review: bool = False,
-    extra_masks: FrameBoxes | None = None,
-    audit: AuditOptions | None = None,
-    audit_detectors: tuple[Any, Any] | None = None,
-    analysis_path: Path | None = None,
+    input_path: Path, spec: MaskSpec, engines: Engines, outputs: Outputs, runner: ChunkRunner
 ) -> ChunkedRun:
-    """Redact ``input_path`` into ``output_path`` as chunk jobs on ``backend``, joined frame-exactly.
+    """Redact ``input_path`` into ``outputs.path`` as chunk jobs on ``runner.backend``, joined frame-exactly.
 
     Each chunk decodes, detects and tracks its context before and after (see
     :func:`~cctvkit.jobs.plan.context_frames`) and writes only its own frames, starting with a
     keyframe; the join copies the segments' packets with their timestamps shifted to the
     clip's, so the output has every frame of the input once, each with the input's timestamp.
-    The same clip, settings and chunk length give the same pixels whichever backend, worker or
+    The same clip, spec and chunk length give the same pixels whichever backend, worker or
     attempt made each chunk. A clip of one chunk on the local backend is redacted in this
-    process by :func:`~cctvkit.redact.audited.redact_audited` directly.
+    process by :func:`~cctvkit.redact.pipeline.redact_clip` directly (with ``engines``; chunk
+    jobs load their own).
 
-    The release audit (``audit``) runs in each chunk job on the chunk's own frames, its re-mask
-    rounds replaying the chunk's analysis with its context; the joined report's ``audit``
+    The face check (``spec.face_check``) runs in each chunk job on the chunk's own frames, its
+    re-mask rounds replaying the chunk's analysis with its context; the joined report's ``audit``
     object sums the chunks' figures, with the remaining findings' frames in the joined clip.
-
-    Args:
-        input_path: the clip.
-        output_path: the joined MP4 (written under a temporary name, renamed when complete).
-        options: redaction parameters.
-        settings: ``[jobs]``.
-        backend: where the chunks run.
-        directory: job directories (shared storage); finished jobs there are reused.
-        owner: first part of the job names.
-        privacy_zones: polygons masked in every frame.
-        keep_tracks: track ids left visible (a chunk's ids start at its index times
-            :data:`~cctvkit.jobs.plan.TRACK_ID_BLOCK`).
-        chunk_s: chunk length (``math.inf``: one chunk); default :func:`chunk_length_s`.
-        progress: called with (frames done, frames in the clip).
-        report_path: the joined report; default ``<output stem>.redaction.json``.
-        metadata: the output's container tags.
-        label: names the clip in messages.
-        detector: a ready detector for the in-process path.
-        input_sha256: the clip's digest, if known.
-        review: also write the contact sheet and tracks JSON beside the output (see
-            :func:`~cctvkit.redact.review_paths`), from the joined tracks.
-        extra_masks: per clip frame, boxes masked whatever is kept (manual masks).
-        audit: the release audit (default: :class:`AuditOptions`, on).
-        audit_detectors: the audit's detectors, loaded, for the in-process path (chunk jobs
-            load their own).
-        analysis_path: also write the clip's stored analysis here (the chunks' analyses
-            joined, see :func:`~cctvkit.jobs.merge.joined_analysis`; what the review page reads).
+    ``outputs.analysis_path`` gets the chunks' analyses joined
+    (:func:`~cctvkit.jobs.merge.joined_analysis`; what the review page reads).
 
     Returns:
         The joined report and where each chunk ran.
@@ -296,77 +258,45 @@ def redact_chunked(
     Raises:
         JobError: a chunk failed every attempt (named); the output is not written.
         VideoError: a segment is missing frames or cannot be joined.
-        UsageError: as :func:`~cctvkit.redact.redact_video`.
+        UsageError: as :func:`~cctvkit.redact.pipeline.redact`.
     """
-    from cctvkit.redact.audited import redact_audited
+    from cctvkit.redact.pipeline import REDACTED_COMMENT, redact_clip
 
-    audit = audit or AuditOptions()
     started = time.perf_counter()
-    input_path, output_path = Path(input_path), Path(output_path)
+    input_path, output_path = Path(input_path), Path(outputs.path)
     if output_path.resolve() == input_path.resolve():
         raise UsageError(f"{output_path}: the output would overwrite the input")
-    jobs, chunks, timeline = plan_jobs(
-        input_path,
-        options=options,
-        settings=settings,
-        directory=directory,
-        owner=owner,
-        privacy_zones=privacy_zones,
-        keep_tracks=keep_tracks,
-        chunk_s=chunk_s or chunk_length_s(settings, backend),
-        input_sha256=input_sha256,
-        extra_masks=extra_masks,
-        audit=audit,
-    )
-    if report_path is None:
-        stem = output_path.with_suffix("")
-        report_path = stem.with_name(stem.name + ".redaction.json")
-    if len(jobs) == 1 and isinstance(backend, LocalBackend):
-        report = redact_audited(
-            input_path,
-            output_path,
-            options=options,
-            audit=audit,
-            audit_detectors=audit_detectors,
-            extra_masks=extra_masks,
-            on_stored=None if analysis_path is None else lambda s: write_json(s.to_dict(), analysis_path),
-            privacy_zones=privacy_zones,
-            keep_tracks=keep_tracks,
-            detector=detector,
-            progress=progress,
-            report_path=report_path,
-            metadata=metadata,
-            review=review,
-        )
-        return ChunkedRun(report, (one_pass_record(report),), backend.name)
+    runner = replace(runner, chunk_s=runner.chunk_s or chunk_length_s(runner.settings, runner.backend))
+    jobs, chunks, timeline = plan_jobs(input_path, spec, runner)
+    if len(jobs) == 1 and isinstance(runner.backend, LocalBackend):
+        report = redact_clip(input_path, spec, replace(engines, runner=None), outputs)
+        return ChunkedRun(report, (one_pass_record(report),), runner.backend.name)
     run_jobs(
         jobs,
-        backend,
-        label=label,
-        progress=progress,
+        runner.backend,
+        label=runner.label,
+        progress=outputs.progress,
         total_frames=timeline.frame_count,
-        report_interval_s=settings.report_interval_s,
+        report_interval_s=runner.settings.report_interval_s,
     )
     base = timeline.pts[0]
     segments = [
         Segment(job.segment_path, (timeline.pts[chunk.first] - base) * timeline.time_base, chunk.frames)
         for job, chunk in zip(jobs, chunks, strict=True)
     ]
-    from cctvkit.redact.pipeline import REDACTED_COMMENT
-
     with atomic_path(output_path) as partial:
-        join_segments(segments, partial, metadata={"comment": REDACTED_COMMENT, **(metadata or {})})
+        join_segments(segments, partial, metadata={"comment": REDACTED_COMMENT, **(outputs.metadata or {})})
     reports = [RedactionReport.from_dict(_load(job.report_path)) for job in jobs]
     report = joined_report(
-        reports, chunks, timeline, input_path, output_path, keep_tracks, time.perf_counter() - started
+        reports, chunks, timeline, input_path, output_path, spec.keep_tracks, time.perf_counter() - started
     )
-    if audit.enabled and report.audit_remaining:
+    if spec.face_check.enabled and report.audit_remaining:
         log.warning("audit: %d face(s) still visible in %s", report.audit_remaining, output_path)
-    write_json(report.to_dict(), report_path)
-    if analysis_path is not None:
+    write_json(report.to_dict(), outputs.report)
+    if outputs.analysis_path is not None:
         stored = [StoredAnalysis.from_dict(_load(job.analysis_path)) for job in jobs]
-        write_json(joined_analysis(stored, chunks, report).to_dict(), analysis_path)
-    if review:
+        write_json(joined_analysis(stored, chunks, report).to_dict(), outputs.analysis_path)
+    if outputs.review:
         write_review_from_report(input_path, output_path, report)
     records = []
     for job, chunk in zip(jobs, chunks, strict=True):
@@ -386,14 +316,15 @@ def redact_chunked(
         )
     log.info(
         "%s: %d chunk(s) joined into %s (%d frames) on %s",
-        label,
+        runner.label,
         len(chunks),
         output_path,
         report.frame_count,
-        backend.name,
+        runner.backend.name,
     )
-    return ChunkedRun(report, tuple(records), backend.name)
+    return ChunkedRun(report, tuple(records), runner.backend.name)
 
 
 def _load(path: Path) -> dict[str, Any]:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
+    return data

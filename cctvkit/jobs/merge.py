@@ -11,13 +11,14 @@ import numpy as np
 
 from cctvkit.jobs.plan import Chunk
 from cctvkit.redact.analysis import FramePlan, StoredAnalysis
+from cctvkit.redact.face_check import FaceCheckSummary
 from cctvkit.redact.pipeline import review_paths
 from cctvkit.redact.report import FrameStat, RedactionReport, TrackSummary, write_json
 from cctvkit.redact.review import TrackGallery, write_contact_sheet
 from cctvkit.video import VideoReader
 from cctvkit.video.timeline import FrameTimeline
 
-__all__ = ["joined_analysis", "joined_audit", "joined_report", "write_review_from_report"]
+__all__ = ["joined_analysis", "joined_face_check", "joined_report", "write_review_from_report"]
 
 
 def write_review_from_report(input_path: Path, output_path: Path, report: RedactionReport) -> None:
@@ -108,7 +109,7 @@ def joined_report(
         masked_fraction_mean=round(float(np.mean([f.masked_fraction for f in frames])), 5),
         frames=tuple(frames),
         elapsed_s=round(elapsed_s, 3),
-        audit=joined_audit(reports, chunks),
+        face_check=joined_face_check(reports, chunks),
     )
 
 
@@ -141,38 +142,10 @@ def joined_analysis(
     return StoredAnalysis(summary, tuple(frames))
 
 
-_PER_CHUNK = ("frames_checked", "findings", "re_masked", "rounds", "remaining", "kept_skipped")
-_SUMMED = ("frames_checked", "findings", "re_masked", "kept_skipped", "remaining", "elapsed_s", "re_render_s")
-
-
-def joined_audit(reports: Sequence[RedactionReport], chunks: Sequence[Chunk]) -> dict[str, object] | None:
-    """One ``audit`` object for the clip from its chunks' (each audited its own frames).
-
-    Counts and times are summed, ``rounds`` is the most any chunk took, and the remaining
-    findings are renumbered to the clip's frames, so the clip is judged (exit 9, ``--accept-faces``,
-    ``--withhold``) as if audited in one pass. ``chunks`` lists each chunk's own figures.
-    """
-    audits = [r.audit for r in reports]
-    if not audits or any(a is None for a in audits):
+def joined_face_check(reports: Sequence[RedactionReport], chunks: Sequence[Chunk]) -> FaceCheckSummary | None:
+    """One face check summary for the clip from its chunks' (each checked its own frames):
+    :meth:`FaceCheckSummary.merge <cctvkit.redact.face_check.FaceCheckSummary.merge>`."""
+    parts = [r.face_check for r in reports]
+    if not parts or any(p is None for p in parts):
         return None
-    first = dict(audits[0])  # type: ignore[arg-type]
-    joined: dict[str, object] = dict(first)
-    for key in _SUMMED:
-        if key in first:
-            total = sum(a.get(key, 0) for a in audits)  # type: ignore[union-attr, misc]
-            joined[key] = round(total, 3) if isinstance(total, float) else total
-    joined["rounds"] = max(int(a.get("rounds", 0)) for a in audits)  # type: ignore[union-attr]
-    joined["remaining_findings"] = [
-        {**finding, "frame": int(finding["frame"]) + chunk.first}
-        for audit, chunk in zip(audits, chunks, strict=True)
-        for finding in audit.get("remaining_findings", [])  # type: ignore[union-attr]
-    ]
-    joined["chunks"] = [
-        {
-            "index": chunk.index,
-            "first_frame": chunk.first,
-            **{k: audit.get(k) for k in _PER_CHUNK},  # type: ignore[union-attr]
-        }
-        for audit, chunk in zip(audits, chunks, strict=True)
-    ]
-    return joined
+    return FaceCheckSummary.merge([p for p in parts if p is not None], [c.first for c in chunks])

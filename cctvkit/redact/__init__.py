@@ -27,11 +27,12 @@ if TYPE_CHECKING:
     from cctvkit.redact.masking import Masker, MaskMethod, MaskShape, MaskStyle
     from cctvkit.redact.motion import MotionRegions
     from cctvkit.redact.options import RedactOptions
-    from cctvkit.redact.pipeline import build_detector, redact_video, review_paths
+    from cctvkit.redact.pipeline import build_detector, redact, redact_clip, review_paths
     from cctvkit.redact.providers import choose_providers
     from cctvkit.redact.regions import RegionDetector
     from cctvkit.redact.render import render, span_boxes
     from cctvkit.redact.report import FrameStat, RedactionReport, TrackSummary
+    from cctvkit.redact.spec import Engines, MaskSpec, Outputs
     from cctvkit.redact.tracking import FaceTracker
     from cctvkit.redact.weights import ModelWeights, resolve_weights
     from cctvkit.redact.zones import Polygon, rasterize_zones
@@ -63,7 +64,11 @@ _LAZY = {
     "MotionRegions": "cctvkit.redact.motion",
     "RedactOptions": "cctvkit.redact.options",
     "build_detector": "cctvkit.redact.pipeline",
-    "redact_video": "cctvkit.redact.pipeline",
+    "redact": "cctvkit.redact.pipeline",
+    "redact_clip": "cctvkit.redact.pipeline",
+    "Engines": "cctvkit.redact.spec",
+    "MaskSpec": "cctvkit.redact.spec",
+    "Outputs": "cctvkit.redact.spec",
     "review_paths": "cctvkit.redact.pipeline",
     "render": "cctvkit.redact.render",
     "span_boxes": "cctvkit.redact.render",
@@ -86,6 +91,7 @@ __all__ = [
     "AnalyzedFrame",
     "ClipInfo",
     "DetectorInfo",
+    "Engines",
     "FaceDetector",
     "FaceTracker",
     "FramePlan",
@@ -93,10 +99,12 @@ __all__ = [
     "MaskMethod",
     "MaskPlanner",
     "MaskShape",
+    "MaskSpec",
     "MaskStyle",
     "Masker",
     "ModelWeights",
     "MotionRegions",
+    "Outputs",
     "Polygon",
     "RedactOptions",
     "RedactionReport",
@@ -109,7 +117,8 @@ __all__ = [
     "collect",
     "create_detector",
     "rasterize_zones",
-    "redact_video",
+    "redact",
+    "redact_clip",
     "render",
     "replay",
     "resolve_weights",

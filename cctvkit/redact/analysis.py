@@ -41,11 +41,11 @@ import supervision as sv
 from cctvkit.errors import ConflictError, CorruptVideoError, UsageError
 from cctvkit.redact.backtrack import Backtracker
 from cctvkit.redact.boxes import empty_detections
-from cctvkit.redact.carry import MaskPlanner
+from cctvkit.redact.carry import CarryRules, MaskPlanner
 from cctvkit.redact.detectors import DetectorInfo, FaceDetector, create_detector
 from cctvkit.redact.masking import MaskStyle
 from cctvkit.redact.options import MAX_TIMING_FPS, RedactOptions
-from cctvkit.redact.regions import RegionDetector
+from cctvkit.redact.regions import RegionDetector, RegionRules
 from cctvkit.redact.report import TrackSummary
 from cctvkit.redact.review import TrackGallery
 from cctvkit.redact.tracking import FaceTracker
@@ -310,8 +310,7 @@ class Analysis:
             regions = RegionDetector(
                 detector,
                 (clip.width, clip.height),
-                sweep_every=options.sweep_every,
-                max_zoom=options.track_zoom,
+                RegionRules(sweep_every=options.sweep_every, max_zoom=options.track_zoom),
             )
         # The tracker sees only the detected frames: its frame rate is theirs.
         tracker = FaceTracker(
@@ -330,8 +329,7 @@ class Analysis:
         # sighting may stay unseen until the next sweep (then the usual trail applies).
         sweep_gap = options.sweep_every * stride if regions is not None else 0
         busy_reach = (max(reach[0], sweep_gap), reach[1] + sweep_gap)
-        planner: MaskPlanner[VideoFrame] = MaskPlanner(
-            resolution_wh=(clip.width, clip.height),
+        rules = CarryRules(
             lookahead_frames=busy_reach[0],
             trail_frames=busy_reach[1],
             confirm_frames=2 * stride,
@@ -340,6 +338,7 @@ class Analysis:
             max_drift=options.carry_max_drift,
             link_unconfirmed=options.link_unconfirmed,
         )
+        planner: MaskPlanner[VideoFrame] = MaskPlanner((clip.width, clip.height), rules)
         # Frames behind a new face are still held by the planner: look for it there.
         backtrack = None
         if options.detect_long_side is None and options.backtrack_s > 0:
@@ -347,7 +346,7 @@ class Analysis:
             backtrack = Backtracker(
                 detector,
                 frames=behind // stride,
-                min_score=float(options.min_score),  # type: ignore[arg-type]
+                min_score=float(options.min_score),  # type: ignore[arg-type]  # never None after RedactOptions.__post_init__
                 max_distance=planner.adopt_distance + planner.adopt_speed * stride,
             )
         counts: dict[int, int] = {}
@@ -447,7 +446,7 @@ class Analysis:
     def close(self) -> None:
         """Stop decoding and release the decoder (again: nothing)."""
         if self._iterator is not None:
-            self._iterator.close()  # type: ignore[attr-defined]
+            self._iterator.close()  # type: ignore[attr-defined]  # a generator, typed as its Iterator
         self._reader.close()
 
     def __enter__(self) -> Analysis:
@@ -521,7 +520,7 @@ class FramePlan:
             analyzed.index,
             round(float(analyzed.frame.time_s), 6),
             analyzed.detections,
-            tuple(tuple(float(v) for v in row) for row in boxes.xyxy),  # type: ignore[misc]
+            tuple(tuple(float(v) for v in row) for row in boxes.xyxy),  # type: ignore[misc]  # rows of four: xyxy
             tuple(int(t) for t in boxes.tracker_id),
             tuple(float(c) for c in boxes.confidence),
             tuple(str(s) for s in boxes.data["source"]),
@@ -558,7 +557,7 @@ class StoredAnalysis:
                 int(f["index"]),
                 float(f["time_s"]),
                 int(f["detections"]),
-                tuple(tuple(float(v) for v in row) for row in f["xyxy"]),  # type: ignore[misc]
+                tuple(tuple(float(v) for v in row) for row in f["xyxy"]),  # type: ignore[misc]  # rows of four: xyxy
                 tuple(int(t) for t in f["tracker_id"]),
                 tuple(float(c) for c in f["confidence"]),
                 tuple(str(s) for s in f["source"]),

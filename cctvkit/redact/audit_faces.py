@@ -22,7 +22,9 @@ is the subject, left visible on purpose: skipped and counted, never re-masked.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+import time
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
 import cv2
@@ -30,6 +32,7 @@ import numpy as np
 import supervision as sv
 
 from cctvkit.redact.detectors.base import DetectorInfo, FaceDetector
+from cctvkit.redact.face_check import FaceCheckSummary, Finding
 from cctvkit.redact.masking import head_boxes
 from cctvkit.redact.motion import MotionRegions
 from cctvkit.redact.options import AuditOptions
@@ -38,13 +41,15 @@ from cctvkit.redact.regions import merge_boxes, tile_grid
 __all__ = [
     "FaceAuditor",
     "Finding",
-    "FrameBoxes",
+    "RenderedBoxes",
     "build_auditor",
+    "check_and_remask",
     "frames_to_check",
     "load_audit_detectors",
     "spread",
-    "summary",
 ]
+
+log = logging.getLogger(__name__)
 
 _ZOOM_TILE_WH = (640, 384)
 """Sweep tile (frame pixels) zoomed 2x on each checked frame: one 1280x768 detection."""
@@ -57,33 +62,8 @@ _FULL_TILE_WH = (1024, 576)
 the sweep grid's overlaps would detect 1.9x)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """A face the audit saw in the output.
-
-    Attributes:
-        frame: output frame index.
-        xyxy: face box, pixels.
-        score: the model's confidence.
-        model: ``retinaface`` or ``centerface-zoom2x``.
-    """
-
-    frame: int
-    xyxy: tuple[float, float, float, float]
-    score: float
-    model: str
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "frame": self.frame,
-            "xyxy": [round(v, 1) for v in self.xyxy],
-            "score": round(self.score, 3),
-            "model": self.model,
-        }
-
-
 @dataclass(slots=True)
-class FrameBoxes:
+class RenderedBoxes:
     """What one rendered frame masked and left visible, as the audit needs it.
 
     Attributes:
@@ -236,7 +216,7 @@ class FaceAuditor:
         crops = merge_boxes(np.concatenate([moving, self._grown(ended), tile]).astype(np.int64))
         return crops[(crops[:, 2] > crops[:, 0] + 8) & (crops[:, 3] > crops[:, 1] + 8)]
 
-    def check(self, index: int, frame_rgb: np.ndarray, boxes: FrameBoxes) -> list[Finding]:
+    def check(self, index: int, frame_rgb: np.ndarray, boxes: RenderedBoxes) -> list[Finding]:
         """Findings on one rendered frame: faces neither under a mask nor on a kept box."""
         out = []
         heads = head_boxes(boxes.masked, self.mask_scale)
@@ -246,7 +226,8 @@ class FaceAuditor:
             if _on_kept(xyxy, boxes.kept):
                 self.kept_skipped += 1
                 continue
-            out.append(Finding(index, tuple(float(v) for v in xyxy), score, model))
+            x1, y1, x2, y2 = (float(v) for v in xyxy)
+            out.append(Finding(index, (x1, y1, x2, y2), score, model))
         return out
 
     def _in_zone(self, xyxy: np.ndarray) -> bool:
@@ -332,34 +313,60 @@ def spread(findings: Iterable[Finding], count: int, reach: int) -> dict[int, lis
     return out
 
 
-def summary(
-    auditor: FaceAuditor | None,
+def check_and_remask(
+    auditor: FaceAuditor,
     options: AuditOptions,
-    *,
-    frames_checked: int,
-    findings: int,
-    re_masked: int,
-    remaining: list[Finding],
-    rounds: int,
-    elapsed_s: float,
-) -> dict[str, object]:
-    """The ``audit`` object of reports and manifests."""
-    return {
-        "enabled": options.enabled,
-        "models": [
-            {"name": m.name, "weights_sha256": m.sha256, "licence": m.licence, "provider": m.provider}
-            for m in (auditor.models if auditor is not None else [])
-        ],
-        "every_frames": options.every,
-        "zoom": options.zoom,
-        "thresholds": {"retinaface": options.retina_threshold, "zoomed": options.zoom_threshold},
-        "frames_checked": frames_checked,
-        "findings": findings,
-        "re_masked": re_masked,
-        "rounds": rounds,
-        "max_rounds": options.rounds,
-        "kept_skipped": auditor.kept_skipped if auditor is not None else 0,
-        "remaining": len(remaining),
-        "remaining_findings": [f.to_dict() for f in remaining],
-        "elapsed_s": round(elapsed_s, 3),
-    }
+    check: Callable[[Collection[int] | None], tuple[list[Finding], int]],
+    remask: Callable[[list[Finding]], Collection[int]],
+    name: str,
+    started: float,
+) -> FaceCheckSummary:
+    """The face check's loop, for a clip and a still alike: check the output, re-mask what is
+    found, check again what changed, for at most ``options.rounds`` rounds.
+
+    Args:
+        auditor: the loaded checker.
+        options: rounds and the figures reported.
+        check: checks the output as it is now: the frames on the stride (None: all of them, else
+            those that changed among the given); returns the findings and the frames checked.
+        remask: renders the output again with these findings (and all earlier ones) masked;
+            returns the frames that changed.
+        name: the output, for messages.
+        started: when the face check started (``time.perf_counter``), for its time.
+
+    Returns:
+        The summary; the re-renders' time is in ``re_render_s``, not in ``elapsed_s``.
+    """
+    findings, frames_checked = check(None)
+    total, re_masked, rounds, render_s = len(findings), 0, 0, 0.0
+    while findings and rounds < options.rounds:
+        rounds += 1
+        re_masked += len(findings)
+        rendering = time.perf_counter()
+        changed = remask(findings)
+        render_s += time.perf_counter() - rendering
+        log.info(
+            "audit round %d on %s: %d finding(s) re-masked on %d frame(s)",
+            rounds,
+            name,
+            len(findings),
+            len(changed),
+        )
+        findings, checked = check(changed)
+        frames_checked += checked
+        total += len(findings)
+    info = FaceCheckSummary.of(
+        options,
+        models=auditor.models,
+        kept_skipped=auditor.kept_skipped,
+        frames_checked=frames_checked,
+        findings=total,
+        re_masked=re_masked,
+        remaining=findings,
+        rounds=rounds,
+        elapsed_s=time.perf_counter() - started - render_s,
+        re_render_s=render_s,
+    )
+    if findings:
+        log.warning("audit: %d face(s) still visible in %s after %d round(s)", len(findings), name, rounds)
+    return info

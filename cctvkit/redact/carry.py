@@ -33,7 +33,7 @@ import supervision as sv
 from cctvkit.redact.boxes import empty_detections
 from cctvkit.redact.tracking import UNTRACKED
 
-__all__ = ["SOURCES", "MaskPlanner"]
+__all__ = ["SOURCES", "CarryRules", "MaskPlanner"]
 
 Payload = TypeVar("Payload")
 
@@ -57,11 +57,11 @@ class _Track:
     vouched_from: float = -np.inf  # boxes before this frame may be someone else's (see _adopt)
 
 
-class MaskPlanner(Generic[Payload]):
-    """Hold frames until their masks are final.
+@dataclass(frozen=True, slots=True)
+class CarryRules:
+    """How far and how a :class:`MaskPlanner` carries masks around sightings.
 
-    Args:
-        resolution_wh: frame size, to clip boxes.
+    Attributes:
         lookahead_frames: frames a track's mask starts before its first detection, at most (and,
             with ``confirm_frames``, the delay of the line). Raising it masks faces that emerge
             gradually; it costs memory.
@@ -86,34 +86,41 @@ class MaskPlanner(Generic[Payload]):
             :meth:`_chain`); ``False`` plans each on its own, as before issue #13.
     """
 
-    def __init__(
-        self,
-        *,
-        resolution_wh: tuple[int, int],
-        lookahead_frames: int = 5,
-        trail_frames: int = 5,
-        max_gap_frames: int = 30,
-        growth_per_frame: float = 0.06,
-        confirm_frames: int = 0,
-        adopt_iou: float = 0.2,
-        adopt_distance: float = 0.5,
-        adopt_speed: float = 0.4,
-        max_scale: float | None = 2.0,
-        max_drift: float | None = 2.0,
-        link_unconfirmed: bool = True,
-    ) -> None:
+    lookahead_frames: int = 5
+    trail_frames: int = 5
+    max_gap_frames: int = 30
+    growth_per_frame: float = 0.06
+    confirm_frames: int = 0
+    adopt_iou: float = 0.2
+    adopt_distance: float = 0.5
+    adopt_speed: float = 0.4
+    max_scale: float | None = 2.0
+    max_drift: float | None = 2.0
+    link_unconfirmed: bool = True
+
+
+class MaskPlanner(Generic[Payload]):
+    """Hold frames until their masks are final.
+
+    Args:
+        resolution_wh: frame size, to clip boxes.
+        rules: how far and how masks are carried (see :class:`CarryRules`).
+    """
+
+    def __init__(self, resolution_wh: tuple[int, int], rules: CarryRules | None = None) -> None:
+        rules = rules or CarryRules()
         self.resolution_wh = resolution_wh
-        self.lookahead = max(0, lookahead_frames)
-        self.delay = self.lookahead + max(0, confirm_frames)
-        self.trail = max(0, trail_frames)
-        self.max_gap = max(1, max_gap_frames)
-        self.growth = growth_per_frame
-        self.adopt_iou = adopt_iou
-        self.adopt_distance = adopt_distance
-        self.adopt_speed = adopt_speed
-        self.max_scale = max_scale
-        self.max_drift = max_drift
-        self.link_unconfirmed = link_unconfirmed
+        self.lookahead = max(0, rules.lookahead_frames)
+        self.delay = self.lookahead + max(0, rules.confirm_frames)
+        self.trail = max(0, rules.trail_frames)
+        self.max_gap = max(1, rules.max_gap_frames)
+        self.growth = rules.growth_per_frame
+        self.adopt_iou = rules.adopt_iou
+        self.adopt_distance = rules.adopt_distance
+        self.adopt_speed = rules.adopt_speed
+        self.max_scale = rules.max_scale
+        self.max_drift = rules.max_drift
+        self.link_unconfirmed = rules.link_unconfirmed
         self._tracks: dict[int, _Track] = {}
         self._anonymous: dict[int, list[int]] = {}  # frame -> ids of unconfirmed chains seen there
         self._next_anonymous = UNTRACKED - 1

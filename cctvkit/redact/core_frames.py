@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from cctvkit.redact.analysis import Analysis, AnalysisSummary, AnalyzedFrame, ClipInfo
+from cctvkit.redact.analysis import AnalysisSummary, AnalyzedFrame, ClipInfo, FrameSource
 
 __all__ = ["CoreFrames"]
 
@@ -21,7 +21,9 @@ class CoreFrames:
     tracks that have frames in the range (by first and last frame), with shifted ids.
     """
 
-    def __init__(self, analysis: Analysis, frame_range: tuple[int, int] | None, track_id_offset: int) -> None:
+    def __init__(
+        self, analysis: FrameSource, frame_range: tuple[int, int] | None, track_id_offset: int
+    ) -> None:
         self._analysis = analysis
         self._range = frame_range
         self._offset = track_id_offset

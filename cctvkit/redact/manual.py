@@ -87,7 +87,7 @@ def track_drawn_box(
     for step in (1, -1):
         followed = _follow(frames, anchor, small_box, step, (width * scale, height * scale))
         for offset, b in followed:
-            out[first + offset] = tuple(round(v / scale, 1) for v in b)  # type: ignore[assignment]
+            out[first + offset] = tuple(round(v / scale, 1) for v in b)  # type: ignore[assignment]  # always four values: the box followed
     log.info(
         "drawn box on frame %d of %s followed over frames %d-%d",
         frame_index,

@@ -185,7 +185,7 @@ class RedactOptions:
         checks = [
             (self.model in MODELS, f"model must be one of {', '.join(MODELS)}"),
             (0 < self.threshold < 1, "threshold must lie in (0, 1)"),
-            (0 < self.min_score <= self.threshold, "min_score must lie in (0, threshold]"),  # type: ignore[operator]
+            (0 < self.min_score <= self.threshold, "min_score must lie in (0, threshold]"),  # type: ignore[operator]  # set just above when None
             (
                 self.detect_long_side is None or self.detect_long_side >= 64,
                 "detect_long_side must be at least 64 pixels",

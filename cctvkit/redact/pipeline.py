@@ -1,25 +1,58 @@
-"""Redact one video: the analysis stage composed with the render stage, plus the report files.
+"""The one entry point of a redaction: :func:`redact` a video or a still, composed of a
+:class:`~cctvkit.redact.spec.MaskSpec` (what decides the pixels), :class:`~cctvkit.redact.spec.Engines`
+(what is loaded once) and :class:`~cctvkit.redact.spec.Outputs` (where results go).
 
-:func:`redact_video` is :func:`~cctvkit.redact.analysis.analyze` streamed into
-:func:`~cctvkit.redact.render.render` (detection beside masking and encoding, one decode), then
-the JSON report and, on request, the review files. Callers that need only tracks (review,
-``--keep-face``) use the analysis alone; see those modules for the contract.
+A clip is :func:`~cctvkit.redact.analysis.analyze` streamed into :func:`~cctvkit.redact.render.render`
+(detection beside masking and encoding, one decode), then the face check (a second model family
+looks for faces still visible, its findings are re-masked by replaying the stored analysis:
+:mod:`cctvkit.redact.audited`), then the JSON report and, on request, the review files. With a
+reference face the analysis runs first on its own, the matching tracks are kept, and the render
+replays it. A still goes to :func:`~cctvkit.redact.still.redact_still`; a whole clip goes to
+:attr:`Engines.runner <cctvkit.redact.spec.Engines.runner>` (chunk jobs) when one is given.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Collection, Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cctvkit.errors import UsageError
-from cctvkit.redact.analysis import Analysis, ProgressCallback, analyze, build_detector
-from cctvkit.redact.detectors import FaceDetector
-from cctvkit.redact.options import RedactOptions
-from cctvkit.redact.render import REDACTED_COMMENT, FrameBoxes, MaskCallback, render
+import numpy as np
+import supervision as sv
+
+from cctvkit.errors import ConflictError, NotFoundError, UsageError
+from cctvkit.redact.analysis import (
+    Analysis,
+    FrameSource,
+    ProgressCallback,
+    StoredAnalysis,
+    analyze,
+    build_detector,
+    collect,
+    replay,
+)
+from cctvkit.redact.audit_faces import (
+    Finding,
+    build_auditor,
+    check_and_remask,
+    frames_to_check,
+    spread,
+)
+from cctvkit.redact.audited import Recorder, kept_boxes, merge_masks, scan
+from cctvkit.redact.core_frames import CoreFrames
+from cctvkit.redact.face_check import FaceCheckSummary
+from cctvkit.redact.render import REDACTED_COMMENT, MaskCallback, render
 from cctvkit.redact.report import RedactionReport, TrackSummary, write_json
 from cctvkit.redact.review import write_contact_sheet
-from cctvkit.redact.zones import Polygon
+from cctvkit.redact.spec import Engines, MaskSpec, Outputs, default_report_path
+from cctvkit.redact.zones import rasterize_zones
+
+if TYPE_CHECKING:
+    from cctvkit.redact.identity.match import IdentityMatch
+    from cctvkit.redact.still import StillReport
 
 __all__ = [
     "REDACTED_COMMENT",
@@ -27,7 +60,8 @@ __all__ = [
     "ProgressCallback",
     "build_detector",
     "default_report_path",
-    "redact_video",
+    "redact",
+    "redact_clip",
     "review_paths",
     "write_review",
 ]
@@ -42,81 +76,136 @@ def review_paths(output_path: Path) -> tuple[Path, Path]:
     return stem.with_name(stem.name + ".review.png"), stem.with_name(stem.name + ".tracks.json")
 
 
-def redact_video(
+def redact(
     input_path: Path,
-    output_path: Path,
+    spec: MaskSpec,
+    engines: Engines,
+    outputs: Outputs,
     *,
-    options: RedactOptions | None = None,
     span_s: tuple[float, float] | None = None,
-    privacy_zones: Sequence[Polygon] = (),
-    keep_tracks: Iterable[int] = (),
-    detector: FaceDetector | None = None,
-    progress: ProgressCallback | None = None,
-    report_path: Path | None = None,
-    review: bool = False,
-    on_mask: MaskCallback | None = None,
-    metadata: dict[str, str] | None = None,
-    extra_masks: FrameBoxes | None = None,
-) -> RedactionReport:
-    """Write a copy of ``input_path`` with every face (but kept tracks) and every zone masked.
+) -> RedactionReport | StillReport:
+    """Redact a video or a still (judged by content): every face but the kept ones, and the zones.
 
-    The output is H.264 in MP4 with the input's frame count and timestamps (from the start of
-    ``span_s``), even dimensions (an odd input is padded by one black row or column) and no
-    audio unless ``options.keep_audio`` (then the same span's audio, re-encoded as AAC). Frames
-    are detected every ``options.detect_every_s`` and, for large frames, only on regions (see
-    :class:`~cctvkit.redact.regions.RegionDetector`); decoding and encoding run on worker
-    threads beside detection. It is written under a temporary name beside
-    ``output_path`` and renamed only when complete; on any error nothing is left behind.
+    A video becomes H.264 in MP4 with the input's frame count and timestamps (from the start of
+    ``span_s``), even dimensions and no audio unless ``spec.options.keep_audio``; a still a JPEG
+    re-encoded from its pixels. Either is written under a temporary name and renamed only when
+    complete; on any error nothing is left behind. Faces the face check still sees after its
+    last round are in the report's ``audit`` (the output is written all the same: the caller
+    decides).
 
     Args:
-        input_path: the source video.
-        output_path: the redacted MP4 to create (mode 0600).
-        options: detection, tracking, masking and encoding parameters.
-        span_s: (start, end) seconds of the input to redact, so a request cuts and redacts in
-            one decode; ``None`` for the whole file.
-        privacy_zones: polygons in normalised coordinates, masked in every frame.
-        keep_tracks: track ids (from a review run with the same input and options) to leave
-            visible; every other face is masked.
-        detector: a ready detector (saves loading one per clip); built from ``options`` if None.
-        progress: called with (frames done, frames expected).
-        report_path: where to write the JSON report; default ``<output stem>.redaction.json``.
-        review: also write a contact sheet of the tracks and a tracks JSON
-            (see :func:`review_paths`).
-        on_mask: called with each frame's mask (for evaluation).
-        metadata: container tags for the output (``creation_time`` as ISO 8601 UTC,
-            ``comment``...); ``comment`` defaults to a note that the clip is redacted.
-        extra_masks: per frame, more boxes to mask (a reviewer's boxes over missed faces,
-            issue #15); see :func:`~cctvkit.redact.render.render`.
-
-    Returns:
-        The report (also written to ``report_path``).
+        input_path: the source video or still.
+        spec: what decides the pixels.
+        engines: models already loaded (absent ones are loaded here), and where whole clips run.
+        outputs: the output, report and review paths, progress.
+        span_s: (start, end) seconds of a video to redact (one pass here); None: all of it.
 
     Raises:
-        VideoOpenError: the input cannot be opened.
-        CorruptVideoError: the input is truncated or damaged.
-        SeekError: ``span_s`` lies outside the input.
-        UsageError: bad options, zones or span; output path equal to the input.
-        ModelError: detector weights missing or not matching the manifest.
+        UsageError: bad options, zones or span; output path equal to the input; a span for a still.
+        NotFoundError: the output folder or the reference photo does not exist.
+        VideoOpenError, CorruptVideoError, SeekError: the input cannot be read (or ``span_s``
+            lies outside it).
+        ModelError: weights missing or not matching the manifest.
+        ConflictError: with a reference face, the analysis and the render saw different tracks.
     """
-    options = options or RedactOptions()
-    input_path, output_path = Path(input_path), Path(output_path)
+    from cctvkit.video import is_still_image, probe
+
+    input_path = Path(input_path)
+    if is_still_image(input_path) and probe(input_path).kind == "still":  # probe: sizes, damage
+        if span_s is not None:
+            raise UsageError(f"{input_path}: a still image: a span does not apply to a still")
+        from cctvkit.redact.still import redact_still
+
+        return redact_still(input_path, spec, engines, outputs)
+    if engines.runner is not None and span_s is None and engines.reference is None:
+        return engines.runner.redact_clip(input_path, spec, engines, outputs)
+    return redact_clip(input_path, spec, engines, outputs, span_s=span_s)
+
+
+def redact_clip(
+    input_path: Path,
+    spec: MaskSpec,
+    engines: Engines,
+    outputs: Outputs,
+    *,
+    span_s: tuple[float, float] | None = None,
+    frame_range: tuple[int, int] | None = None,
+    track_id_offset: int = 0,
+) -> RedactionReport:
+    """Redact a video in this process, in one pass (see :func:`redact`).
+
+    Args:
+        input_path, spec, engines, outputs, span_s: as for :func:`redact` (``engines.runner``
+            does not apply).
+        frame_range: render and check only the analysed frames ``first <= index < end`` (a
+            chunk's own frames: the frames around them are analysed for tracking, not written;
+            see :class:`~cctvkit.redact.core_frames.CoreFrames`); None: all. The report and the
+            ``audit`` object count output frames from 0.
+        track_id_offset: added to the track ids (a chunk's id block); ``spec.keep_tracks`` are
+            shifted ids.
+
+    Returns:
+        The last render's report with the face check's ``audit`` object, the identity decisions
+        of a reference face and the whole run's time (also written to ``outputs.report``).
+    """
+    started = time.perf_counter()
+    spec.check()
+    input_path, output_path = Path(input_path), Path(outputs.path)
     if output_path.resolve() == input_path.resolve():
         raise UsageError(f"{output_path}: the output would overwrite the input")
-    with analyze(input_path, options=options, span_s=span_s, detector=detector) as analysis:
-        report = render(
-            analysis,
-            output_path,
-            privacy_zones=privacy_zones,
-            keep_tracks=keep_tracks,
-            progress=progress,
-            on_mask=on_mask,
-            metadata=metadata,
-            extra_masks=extra_masks,
+    options = spec.options
+    detector = engines.detector
+    identity: IdentityMatch | None = None
+    analysis: Analysis
+    if engines.reference is not None:
+        if not output_path.parent.is_dir():  # before the work, not after
+            raise NotFoundError(f"{output_path.parent}: the output folder does not exist")
+        if engines.embedder is None:
+            raise UsageError("a reference face needs the embedder it was made with")
+
+        from cctvkit.redact.identity.select import match_tracks
+
+        first_half, second_half = _halves(outputs)
+        with analyze(
+            input_path, options=options, span_s=span_s, detector=detector, progress=first_half
+        ) as analysis:
+            stored = collect(analysis)
+        identity = match_tracks(
+            stored.summary,
+            engines.reference,
+            embedder=engines.embedder,
+            max_distance=spec.max_face_distance,
+            gallery=analysis.gallery,
         )
-    if report_path is None:
-        report_path = default_report_path(output_path)
-    write_json(report.to_dict(), report_path)
-    if review:
+        spec = replace(spec, keep_tracks=tuple(sorted({*spec.keep_tracks, *identity.kept_tracks})))
+        outputs = replace(outputs, progress=second_half)
+    clip = _ClipRender(spec, outputs, frame_range, track_id_offset)
+    if identity is None:
+        with analyze(input_path, options=options, span_s=span_s, detector=detector) as analysis:
+            live = Recorder(analysis)
+            report = clip.draw(clip.view(live))
+        stored = StoredAnalysis(analysis.summary(), tuple(live.plans))
+    else:
+        report = clip.draw(clip.again(stored))
+    outputs.on_stored(stored)
+    if spec.face_check.enabled:
+        check = clip.face_check(report, stored, engines)
+    else:
+        check = FaceCheckSummary.off(spec.face_check)
+    report = clip.report
+    if identity is not None:
+        from cctvkit.redact.identity.select import check_same_tracks
+
+        try:
+            check_same_tracks(identity, report)
+        except ConflictError:
+            output_path.unlink(missing_ok=True)
+            raise
+    report = replace(
+        report, face_check=check, identity=identity, elapsed_s=round(time.perf_counter() - started, 3)
+    )
+    write_json(report.to_dict(), outputs.report)
+    if outputs.review:
         write_review(analysis, report.tracks, output_path)
     log.info(
         "redacted %s: %d frames, %d tracks, %d kept, %.1f fps",
@@ -129,10 +218,102 @@ def redact_video(
     return report
 
 
-def default_report_path(output_path: Path) -> Path:
-    """``<output stem>.redaction.json``: where a redaction's JSON report goes by default."""
-    stem = Path(output_path).with_suffix("")
-    return stem.with_name(stem.name + ".redaction.json")
+def _halves(outputs: Outputs) -> tuple[ProgressCallback, ProgressCallback]:
+    """Progress over two passes (analysis, then render) of the same frames."""
+    progress = outputs.progress
+
+    def first_half(done: int, total: int) -> None:
+        if progress is not None:
+            progress(done, 2 * total)
+
+    def second_half(done: int, total: int) -> None:
+        if progress is not None:
+            progress(total + done, 2 * total)
+
+    return first_half, second_half
+
+
+class _ClipRender:
+    """One clip's renders: the first, and the face check's re-mask rounds replaying its analysis."""
+
+    def __init__(
+        self, spec: MaskSpec, outputs: Outputs, frame_range: tuple[int, int] | None, track_id_offset: int
+    ) -> None:
+        self.spec, self.outputs = spec, outputs
+        self.frame_range, self.track_id_offset = frame_range, track_id_offset
+        self.first = frame_range[0] if frame_range is not None else 0
+        self.masked: dict[int, np.ndarray] = {}
+        """Per output frame, the boxes the last render masked (the face check's "already masked")."""
+        self.found: dict[int, list[np.ndarray]] = {}
+        """Per output frame, the face check's findings masked so far."""
+        self.report: RedactionReport
+
+    def view(self, source: FrameSource) -> FrameSource:
+        if self.frame_range is None and not self.track_id_offset:
+            return source
+        return CoreFrames(source, self.frame_range, self.track_id_offset)
+
+    def again(self, stored: StoredAnalysis) -> FrameSource:
+        """The stored analysis replayed (decode only: nothing is detected again)."""
+        if self.frame_range is None:
+            return self.view(replay(stored))
+        return self.view(replay(stored, frames=(self.frame_range[0], self.frame_range[1] - 1)))
+
+    def _collect(self, index: int, mask: np.ndarray, boxes: sv.Detections) -> None:
+        self.masked[index] = np.array(boxes.xyxy, np.float32)
+        if self.outputs.on_mask is not None:
+            self.outputs.on_mask(index, mask, boxes)
+
+    def draw(self, source: FrameSource) -> RedactionReport:
+        spec = self.spec
+        self.masked.clear()
+        self.report = render(
+            source,
+            # the face check's findings are per output frame, render's masks per analysed frame
+            replace(self.outputs, on_mask=self._collect),
+            replace(
+                spec,
+                manual_masks=merge_masks(
+                    spec.manual_masks, {i + self.first: b for i, b in self.found.items()}
+                ),
+            ),
+        )
+        return self.report
+
+    def face_check(
+        self, report: RedactionReport, stored: StoredAnalysis, engines: Engines
+    ) -> FaceCheckSummary:
+        """Check the rendered output, re-mask and render again what is found (see :mod:`audited`)."""
+        started = time.perf_counter()
+        spec, options, output_path = self.spec, self.spec.options, Path(self.outputs.path)
+        size = (report.width, report.height)
+        checker = build_auditor(
+            size,
+            options=spec.face_check,
+            provider=options.provider,
+            threads=options.threads,
+            mask_scale=options.style.scale,
+            zone_mask=rasterize_zones(spec.zones, size) if spec.zones else None,
+            detectors=engines.face_checkers,
+        )
+        count, offset = report.frame_count, self.track_id_offset
+        kept = kept_boxes(stored, [t - offset for t in spec.keep_tracks if t >= offset], self.first)
+        every = spec.face_check.every
+        reach = options.frames(spec.face_check.reach_s, float(stored.summary.clip.fps)) + every - 1
+
+        def check(only: Collection[int] | None) -> tuple[list[Finding], int]:
+            frames = frames_to_check(count, every, only=only)
+            checker.reset()  # the frames checked next need not follow the last ones
+            return scan(output_path, frames, self.masked, kept, checker), len(frames)
+
+        def remask(findings: list[Finding]) -> Collection[int]:
+            added = spread(findings, count, reach)
+            for index, boxes in added.items():
+                self.found.setdefault(index, []).extend(boxes)
+            self.draw(self.again(stored))
+            return added.keys()
+
+        return check_and_remask(checker, spec.face_check, check, remask, str(output_path), started)
 
 
 def write_review(analysis: Analysis, tracks: Sequence[TrackSummary], output_path: Path) -> tuple[Path, Path]:

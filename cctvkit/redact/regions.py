@@ -34,7 +34,15 @@ from cctvkit.redact.boxes import empty_detections
 from cctvkit.redact.detectors.base import DetectorInfo, FaceDetector
 from cctvkit.redact.motion import MotionRegions
 
-__all__ = ["TRACK_FACE_PX", "CropPlan", "RegionDetector", "RegionStats", "merge_boxes", "tile_grid"]
+__all__ = [
+    "TRACK_FACE_PX",
+    "CropPlan",
+    "RegionDetector",
+    "RegionRules",
+    "RegionStats",
+    "merge_boxes",
+    "tile_grid",
+]
 
 _ALIGN = 64
 """Crops are grown to multiples of this, so the detector sees few distinct input shapes."""
@@ -157,12 +165,11 @@ def merge_boxes(boxes: np.ndarray) -> np.ndarray:
     return np.array(merged, np.int64).reshape(-1, 4)
 
 
-class RegionDetector:
-    """Detect faces on moving areas, around tracked faces and on a sweeping tile, natively.
+@dataclass(frozen=True, slots=True)
+class RegionRules:
+    """Where a :class:`RegionDetector` looks, and how often.
 
-    Args:
-        inner: the detector to run on crops; it must run at native size (no resizing).
-        resolution_wh: frame (width, height).
+    Attributes:
         tile_wh: sweep tile size; about the cost of one 640x360 detection.
         tile_overlap_px: overlap of sweep tiles (faces up to this wide are whole in one tile;
             larger ones are found by the overview pass).
@@ -181,39 +188,52 @@ class RegionDetector:
             around the tracked faces, plus the overview pass when due.
         track_margin: each tracked face's box is grown by this many box sizes (plus 24 px) on
             every side, for the motion between two calls.
-        motion: the motion finder (default: :class:`MotionRegions` for this frame size).
         max_zoom: a busy call's crop around tracked faces may be enlarged up to this much (its
             smallest face to :data:`TRACK_FACE_PX`): a small face found once is then looked for
             zoomed, as CenterFace finds faces under ~20 px only weakly (1: never enlarged).
+    """
+
+    tile_wh: tuple[int, int] = (640, 384)
+    tile_overlap_px: int = 128
+    full_tile_wh: tuple[int, int] = (1920, 1088)
+    overview_long_side: int | None = 640
+    overview_every: int = 2
+    full_fraction: float = 0.75
+    sweep_every: int = 5
+    track_margin: float = 0.5
+    max_zoom: float = 1.0
+
+
+class RegionDetector:
+    """Detect faces on moving areas, around tracked faces and on a sweeping tile, natively.
+
+    Args:
+        inner: the detector to run on crops; it must run at native size (no resizing).
+        resolution_wh: frame (width, height).
+        rules: tiles, overview pass, busy handling and zoom (see :class:`RegionRules`).
+        motion: the motion finder (default: :class:`MotionRegions` for this frame size).
     """
 
     def __init__(
         self,
         inner: FaceDetector,
         resolution_wh: tuple[int, int],
+        rules: RegionRules | None = None,
         *,
-        tile_wh: tuple[int, int] = (640, 384),
-        tile_overlap_px: int = 128,
-        full_tile_wh: tuple[int, int] = (1920, 1088),
-        overview_long_side: int | None = 640,
-        overview_every: int = 2,
-        full_fraction: float = 0.75,
-        sweep_every: int = 5,
-        track_margin: float = 0.5,
         motion: MotionRegions | None = None,
-        max_zoom: float = 1.0,
     ) -> None:
-        self.max_zoom = max(1.0, max_zoom)
+        rules = rules or RegionRules()
+        self.max_zoom = max(1.0, rules.max_zoom)
         self.inner = inner
         self.resolution_wh = resolution_wh
-        self.overview_long_side = overview_long_side
-        self.overview_every = max(1, overview_every)
-        self.full_fraction = full_fraction
-        self.sweep_every = max(1, sweep_every)
-        self.track_margin = track_margin
+        self.overview_long_side = rules.overview_long_side
+        self.overview_every = max(1, rules.overview_every)
+        self.full_fraction = rules.full_fraction
+        self.sweep_every = max(1, rules.sweep_every)
+        self.track_margin = rules.track_margin
         self.motion = motion or MotionRegions(resolution_wh)
-        self.tiles = tile_grid(resolution_wh, tile_wh, tile_overlap_px)
-        self.full_tiles = tile_grid(resolution_wh, full_tile_wh, tile_overlap_px)
+        self.tiles = tile_grid(resolution_wh, rules.tile_wh, rules.tile_overlap_px)
+        self.full_tiles = tile_grid(resolution_wh, rules.full_tile_wh, rules.tile_overlap_px)
         self.stats = RegionStats()
         self._sweep = 0
         self._since_sweep = 0  # calls since the whole frame was last tiled

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -38,11 +38,11 @@ import supervision as sv
 from cctvkit._worker import OrderedWorker
 from cctvkit.errors import UsageError
 from cctvkit.files import atomic_path
-from cctvkit.redact.analysis import AnalyzedFrame, FrameSource, ProgressCallback
+from cctvkit.redact.analysis import AnalyzedFrame, FrameSource
 from cctvkit.redact.masking import Masker
-from cctvkit.redact.options import RedactOptions
 from cctvkit.redact.report import FrameStat, RedactionReport
-from cctvkit.redact.zones import Polygon, rasterize_zones
+from cctvkit.redact.spec import MaskSpec, Outputs
+from cctvkit.redact.zones import rasterize_zones
 from cctvkit.video import AudioSpan, VideoWriter, even_size, pad_to_even
 
 __all__ = [
@@ -52,7 +52,6 @@ __all__ = [
     "MEASURED_SOURCES",
     "REDACTED_COMMENT",
     "RENDER_FIELDS",
-    "FrameBoxes",
     "MaskCallback",
     "frame_masks",
     "mask_frame",
@@ -65,9 +64,6 @@ log = logging.getLogger(__name__)
 MaskCallback = Callable[[int, np.ndarray, sv.Detections], None]
 """Called per output frame with its index, its boolean (height, width) mask (reused: copy to keep)
 and the face boxes masked; for evaluation."""
-
-FrameBoxes = Mapping[int, np.ndarray]
-"""Per analysed frame index, an (n, 4) array of ``xyxy`` pixel boxes."""
 
 ENCODE_QUEUE_FRAMES = 4
 """Frames queued for the encoder's worker thread."""
@@ -89,7 +85,8 @@ RENDER_FIELDS = ("style", "kept_face_wins", "preset", "crf", "x264_params", "kee
 
 
 def span_boxes(spans: Iterable[tuple[int, int, Sequence[float]]]) -> dict[int, np.ndarray]:
-    """Build :data:`FrameBoxes` from ``(first frame, last frame, xyxy)`` boxes held over inclusive ranges."""
+    """Build :data:`~cctvkit.redact.spec.BoxesByFrame` from ``(first frame, last frame, xyxy)`` boxes
+    held over inclusive ranges."""
     rows: dict[int, list[Sequence[float]]] = {}
     for first, last, xyxy in spans:
         if len(xyxy) != 4 or first > last:
@@ -169,56 +166,44 @@ def mask_frame(
     return mask, masked, kept
 
 
-def render(
-    source: FrameSource,
-    output_path: Path,
-    *,
-    options: RedactOptions | None = None,
-    privacy_zones: Sequence[Polygon] = (),
-    keep_tracks: Iterable[int] = (),
-    keep_boxes: FrameBoxes | None = None,
-    extra_masks: FrameBoxes | None = None,
-    progress: ProgressCallback | None = None,
-    on_mask: MaskCallback | None = None,
-    metadata: dict[str, str] | None = None,
-    encoder_threads: int = 0,
-) -> RedactionReport:
-    """Write ``source``'s frames to ``output_path`` with their plans (but kept boxes) and zones masked.
+def render(source: FrameSource, outputs: Outputs, spec: MaskSpec | None = None) -> RedactionReport:
+    """Write ``source``'s frames to ``outputs.path`` with their plans (but kept boxes) and zones masked.
 
     The output is H.264 in MP4 with the source's frame count and timestamps (from its first
     frame), even dimensions (an odd input is padded by one black row or column) and no audio
     unless ``options.keep_audio`` (then the same span's audio, re-encoded as AAC). It is written
-    under a temporary name beside ``output_path`` and renamed only when complete; on any error
+    under a temporary name beside ``outputs.path`` and renamed only when complete; on any error
     (the source's included) nothing is left behind.
 
     Args:
         source: the analysed frames (consumed).
-        output_path: the redacted MP4 to create (mode 0600).
-        options: masking and encoding parameters (``style``, ``kept_face_wins``, ``preset``,
-            ``crf``, ``x264_params``, ``keep_audio``); default: the source's options.
-        privacy_zones: polygons in normalised coordinates, masked in every frame.
-        keep_tracks: track ids to leave visible; every other face is masked.
-        keep_boxes: per analysed frame, boxes whose overlapping plan boxes stay visible.
-        extra_masks: per analysed frame, boxes masked in addition to the plan.
-        progress: called with (frames done, frames expected) after each output frame.
-        on_mask: called with each output frame's mask (for evaluation).
-        metadata: container tags for the output (``creation_time`` as ISO 8601 UTC,
-            ``comment``...); ``comment`` defaults to a note that the clip is redacted.
-        encoder_threads: x264 threads (0: FFmpeg decides). 1 makes the file the same, byte for
-            byte, on every run; with frame threads it is not (issue 16 measured a chunk's
-            segment differing between two runs of the same input and masks).
+        outputs: the redacted MP4 to create (mode 0600); ``progress`` is called after each output
+            frame, ``on_mask`` with each output frame's mask (for evaluation), ``metadata`` are
+            the container tags (``comment`` defaults to a note that the clip is redacted),
+            ``encoder_threads`` x264's threads (0: FFmpeg decides; 1 makes the file the same,
+            byte for byte, on every run: with frame threads it is not, issue 16). The report
+            is not written here.
+        spec: the masking and encoding options (``style``, ``kept_face_wins``, ``preset``,
+            ``crf``, ``x264_params``, ``keep_audio``; the others are the analysis'), the privacy
+            zones, kept tracks and boxes, and manual masks (per analysed frame); None: the
+            source's options, nothing kept, no zones.
 
     Returns:
-        The report (not written to disk: :func:`~cctvkit.redact.pipeline.redact_video` does).
+        The report (not written to disk: :func:`~cctvkit.redact.pipeline.redact_clip` does).
 
     Raises:
         UsageError: the output path equals the input; no frames.
         VideoError: the output cannot be written.
         Whatever the source raises while iterating (see :func:`~cctvkit.redact.analysis.analyze`).
     """
+    output_path, progress, on_mask = Path(outputs.path), outputs.progress, outputs.on_mask
+    privacy_zones = spec.zones if spec is not None else ()
+    keep_tracks = spec.keep_tracks if spec is not None else ()
+    keep_boxes = spec.keep_boxes if spec is not None else None
+    extra_masks = spec.manual_masks if spec is not None else None
+    options = spec.options if spec is not None else None
     started = time.perf_counter()
     clip = source.clip
-    output_path = Path(output_path)
     if output_path.resolve() == Path(clip.input_path).resolve():
         raise UsageError(f"{output_path}: the output would overwrite the input")
     base = source.options
@@ -250,9 +235,9 @@ def render(
             preset=options.preset,
             crf=options.crf,
             x264_params=options.x264_params,
-            metadata={"comment": REDACTED_COMMENT, **(metadata or {})},
+            metadata={"comment": REDACTED_COMMENT, **(outputs.metadata or {})},
             queue_frames=ENCODE_QUEUE_FRAMES,
-            threads=encoder_threads,
+            threads=outputs.encoder_threads,
             audio=audio,
         ) as writer,
     ):

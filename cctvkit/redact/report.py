@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cctvkit.files import atomic_path
 from cctvkit.redact.detectors.base import DetectorInfo
+from cctvkit.redact.face_check import FaceCheckSummary
+
+if TYPE_CHECKING:
+    from cctvkit.redact.identity.match import IdentityMatch
 
 __all__ = ["FrameStat", "RedactionReport", "TrackSummary", "audit_line", "remaining_text", "write_json"]
 
@@ -82,12 +87,14 @@ class RedactionReport:
         masked_fraction_mean: mean share of pixels masked per frame.
         frames: per-frame counts.
         elapsed_s: wall-clock seconds of the run.
-        audit: the release audit's figures (models, frames checked, findings, re-masked,
-            remaining with frames and boxes; see :mod:`cctvkit.redact.audited`), or ``None``
-            when the run was not audited.
+        face_check: what the face check did (models, frames checked, findings, re-masked,
+            remaining with frames and boxes; written as ``audit``), or ``None`` when the run did
+            not get that far (a chunk's report is always checked or marked off).
         timing: how frame times were obtained when the input had none: a raw elementary stream
             remuxed at a stated rate (``{"assumed_fps": "25", "how": ...}``); ``None`` when the
             input's own timestamps were used.
+        identity: a reference face's decisions (``--keep-face``), or ``None``; written to JSON
+            only when present.
     """
 
     input_path: str
@@ -107,13 +114,19 @@ class RedactionReport:
     masked_fraction_mean: float
     frames: tuple[FrameStat, ...]
     elapsed_s: float
-    audit: dict[str, Any] | None = None
+    face_check: FaceCheckSummary | None = None
     timing: dict[str, str] | None = None
+    identity: IdentityMatch | None = None
+
+    @property
+    def audit(self) -> dict[str, Any] | None:
+        """The face check's summary as the ``audit`` object of reports and manifests (a copy)."""
+        return self.face_check.to_dict() if self.face_check is not None else None
 
     @property
     def audit_remaining(self) -> int:
         """Faces the audit still saw after its last round (0 when not audited)."""
-        return int(self.audit["remaining"]) if self.audit else 0
+        return self.face_check.remaining if self.face_check is not None else 0
 
     @property
     def frames_per_second(self) -> float:
@@ -122,14 +135,19 @@ class RedactionReport:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able values."""
-        data = asdict(self)
+        data = asdict(replace(self, identity=None, face_check=None))
+        del data["identity"], data["face_check"]
+        data["audit"] = self.audit
         data["frames_per_second"] = round(self.frames_per_second, 3)
+        if self.identity is not None:
+            data["identity"] = self.identity.to_dict()
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RedactionReport:
         """The report :meth:`to_dict` wrote (a chunk's, read back by the join)."""
-        fields = {k: v for k, v in data.items() if k != "frames_per_second"}
+        # identity: a one-pass run's decisions, never a chunk's (nothing joins them)
+        fields = {k: v for k, v in data.items() if k not in ("frames_per_second", "identity", "audit")}
         return cls(
             **{
                 **fields,
@@ -141,6 +159,7 @@ class RedactionReport:
                 "kept_tracks": tuple(data["kept_tracks"]),
                 "unknown_kept_tracks": tuple(data["unknown_kept_tracks"]),
                 "frames": tuple(FrameStat(**f) for f in data["frames"]),
+                "face_check": FaceCheckSummary.from_dict(data["audit"]) if data.get("audit") else None,
             }
         )
 
@@ -165,19 +184,19 @@ def write_json(data: dict[str, Any], path: Path) -> Path:
     return path
 
 
-def audit_line(audit: dict[str, object]) -> str:
+def audit_line(audit: Mapping[str, Any]) -> str:
     """One line of the audit's figures."""
     if not audit.get("enabled"):
         return "audit: off (--no-audit): the output was not checked for visible faces"
-    models = "+".join(str(m["name"]) for m in audit["models"])  # type: ignore[index, union-attr]
+    models = "+".join(str(m["name"]) for m in audit["models"])
     return (
         f"audit ({models}): {audit['frames_checked']} frames checked, {audit['findings']} findings, "
         f"{audit['re_masked']} re-masked in {audit['rounds']} round(s), {audit['remaining']} remaining"
     )
 
 
-def remaining_text(audit: dict[str, object], limit: int = 8) -> str:
+def remaining_text(audit: Mapping[str, Any], limit: int = 8) -> str:
     """``frame N [x1,y1,x2,y2]`` for the first ``limit`` remaining findings."""
-    items = list(audit.get("remaining_findings") or [])  # type: ignore[call-overload]
+    items = list(audit.get("remaining_findings") or [])
     text = ", ".join(f"frame {f['frame']} {[round(v) for v in f['xyxy']]}" for f in items[:limit])
     return text + (f" and {len(items) - limit} more" if len(items) > limit else "")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,20 +31,21 @@ import supervision as sv
 
 from cctvkit.errors import UsageError
 from cctvkit.redact.analysis import build_detector, no_faces
-from cctvkit.redact.audit_faces import Finding, FrameBoxes, build_auditor, summary
+from cctvkit.redact.audit_faces import Finding, RenderedBoxes, build_auditor, check_and_remask
 from cctvkit.redact.detectors import DetectorInfo, FaceDetector
+from cctvkit.redact.face_check import FaceCheckSummary
 from cctvkit.redact.identity.match import (
-    DEFAULT_MAX_DISTANCE,
     MIN_FACE_PX,
     IdentityMatch,
     TrackCandidate,
     decide_tracks,
 )
 from cctvkit.redact.masking import Masker, MaskStyle
-from cctvkit.redact.options import AuditOptions, RedactOptions
-from cctvkit.redact.regions import RegionDetector
+from cctvkit.redact.options import RedactOptions
+from cctvkit.redact.regions import RegionDetector, RegionRules
 from cctvkit.redact.render import mask_frame
 from cctvkit.redact.report import write_json
+from cctvkit.redact.spec import Engines, MaskSpec, Outputs
 from cctvkit.redact.tracking import FaceTracker
 from cctvkit.redact.zones import Polygon, rasterize_zones
 from cctvkit.video import STILL_JPEG_QUALITY, decode_still, encode_jpeg, read_still, write_jpeg
@@ -59,7 +60,6 @@ __all__ = [
     "copy_still_unredacted",
     "detect_still",
     "redact_still",
-    "redact_still_file",
 ]
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,8 @@ class StillReport:
         faces: the faces found (kept or masked).
         masked_boxes: boxes masked in the output (faces, plus the audit's findings).
         masked_fraction: share of the picture's pixels masked.
-        audit: the audit object (the clips' form), or None when not audited.
+        face_check: what the face check did (written as ``audit``, the clips' form), or None
+            when it was off.
         identity: the ``keep_face`` decisions, if a reference was given.
         elapsed_s: seconds the whole redaction took.
     """
@@ -110,7 +111,7 @@ class StillReport:
     faces: tuple[StillFace, ...]
     masked_boxes: int
     masked_fraction: float
-    audit: dict[str, Any] | None
+    face_check: FaceCheckSummary | None
     identity: IdentityMatch | None
     elapsed_s: float
 
@@ -127,7 +128,12 @@ class StillReport:
     @property
     def audit_remaining(self) -> int:
         """Faces the audit still saw after its last round (0 when not audited)."""
-        return int(self.audit["remaining"]) if self.audit else 0
+        return self.face_check.remaining if self.face_check is not None else 0
+
+    @property
+    def audit(self) -> dict[str, Any] | None:
+        """The face check's summary as the ``audit`` object of reports and manifests (a copy)."""
+        return self.face_check.to_dict() if self.face_check is not None else None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able values."""
@@ -164,9 +170,8 @@ def detect_still(image: np.ndarray, options: RedactOptions, detector: FaceDetect
     height, width = image.shape[:2]
     if options.use_regions((width, height)):
         # A first call sees the whole picture natively (no motion history: every tile).
-        region = RegionDetector(
-            detector, (width, height), sweep_every=options.sweep_every, max_zoom=options.track_zoom
-        )
+        rules = RegionRules(sweep_every=options.sweep_every, max_zoom=options.track_zoom)
+        region = RegionDetector(detector, (width, height), rules)
         detections = region.detect(image)
     else:
         detections = detector.detect(image)
@@ -217,87 +222,84 @@ def _match_reference(
     )
 
 
-def redact_still(
-    input_path: Path,
-    output_path: Path,
-    *,
-    options: RedactOptions | None = None,
-    audit: AuditOptions | None = None,
-    audit_detectors: tuple[FaceDetector, FaceDetector] | None = None,
-    privacy_zones: Sequence[Polygon] = (),
-    detector: FaceDetector | None = None,
-    reference: ReferenceFace | None = None,
-    embedder: FaceEmbedder | None = None,
-    max_distance: float = DEFAULT_MAX_DISTANCE,
-    report_path: Path | None = None,
-) -> StillReport:
-    """Redact one still into a metadata-free JPEG, audited like a clip.
+def redact_still(input_path: Path, spec: MaskSpec, engines: Engines, outputs: Outputs) -> StillReport:
+    """Redact one still into a metadata-free JPEG, checked like a clip (see
+    :func:`~cctvkit.redact.pipeline.redact`).
 
     Args:
         input_path: the source still (JPEG or PNG).
-        output_path: the JPEG to write (mode 0600, renamed into place when complete).
-        options: detection and masking parameters (the encoding ones are a video's: unused).
-        audit: checking and re-masking parameters (``enabled=False``: masked once, unaudited).
-        audit_detectors: (native, zoomed) audit detectors already loaded.
-        privacy_zones: polygons in normalised coordinates, always masked.
-        detector: a ready first-pass detector (built from ``options`` if None).
-        reference: the subject's face (``--keep-face``): the matching face stays visible.
-        embedder: the embedder ``reference`` was made with (required with it).
-        max_distance: the identity threshold.
-        report_path: also write the report as JSON there.
+        spec: what decides the pixels (``keep_tracks``, ``keep_boxes`` and the encoding options
+            are a video's: unused).
+        engines: the detector, face check models and reference face (loaded here if absent; a
+            reference needs its embedder).
+        outputs: the JPEG (mode 0600, renamed into place when complete) and the report.
 
     Returns:
-        The report; faces the audit still sees after its last round are in ``audit["remaining"]``
-        (the output is written all the same: the caller decides, as for a clip).
+        The report; faces the face check still sees after its last round are in
+        ``audit["remaining"]`` (the output is written all the same: the caller decides, as for a clip).
 
     Raises:
         UsageError: the output would overwrite the input; a reference without an embedder.
         VideoOpenError: the input is not a readable image.
         VideoError: the JPEG cannot be encoded.
-        ModelError: detector or audit weights missing or not verifying.
+        ModelError: detector or face check weights missing or not verifying.
     """
     started = time.perf_counter()
-    options = options or RedactOptions()
-    audit = audit or AuditOptions()
-    input_path, output_path = Path(input_path), Path(output_path)
+    spec.check()
+    options, face_check = spec.options, spec.face_check
+    input_path, output_path = Path(input_path), Path(outputs.path)
     if output_path.resolve() == input_path.resolve():
         raise UsageError(f"{output_path}: the output would overwrite the input")
+    reference, embedder = engines.reference, engines.embedder
     if reference is not None and embedder is None:
         raise UsageError("a reference face needs the embedder it was made with")
     image = read_still(input_path)
     height, width = image.shape[:2]
-    detector = detector or build_detector(options)
+    detector = engines.detector or build_detector(options)
     plan = detect_still(image, options, detector)
     identity = None
     if reference is not None and embedder is not None:
-        identity = _match_reference(image, plan, reference, embedder, max_distance)
+        identity = _match_reference(image, plan, reference, embedder, spec.max_face_distance)
     kept = list(identity.kept_tracks) if identity is not None else []
-    zone_mask = rasterize_zones(privacy_zones, (width, height))
+    zone_mask = rasterize_zones(spec.zones, (width, height))
     masker = Masker(options.style, (width, height), zone_mask)
+    found: list[tuple[float, float, float, float]] = []
 
-    def draw(extra: np.ndarray | None) -> tuple[bytes, sv.Detections, float]:
+    def draw() -> tuple[bytes, sv.Detections, float]:
         canvas = image.copy()
+        extra = np.asarray(found, np.float32) if found else None
         mask, masked, _ = mask_frame(
             masker, canvas, plan, keep_tracks=kept, extra=extra, kept_face_wins=options.kept_face_wins
         )
         return encode_jpeg(canvas), masked, float(np.count_nonzero(mask) / mask.size)
 
-    data, masked, fraction = draw(None)
-    audit_info = None
-    if audit.enabled:
-        data, masked, fraction, audit_info = _audit_loop(
-            data,
-            masked,
-            fraction,
-            draw,
-            plan.xyxy[np.isin(plan.tracker_id, kept)],
-            audit,
-            options,
-            size=(width, height),
+    data, masked, fraction = draw()
+    check_info = None
+    if face_check.enabled:
+        check_started = time.perf_counter()
+        checker = build_auditor(
+            (width, height),
+            options=face_check,
+            provider=options.provider,
+            threads=options.threads,
+            mask_scale=options.style.scale,
             zone_mask=zone_mask,
-            detectors=audit_detectors,
-            name=str(output_path),
+            detectors=engines.face_checkers,
         )
+        kept_xyxy = np.asarray(plan.xyxy[np.isin(plan.tracker_id, kept)], np.float32).reshape(-1, 4)
+
+        def check(_: Collection[int] | None) -> tuple[list[Finding], int]:
+            checker.reset()  # one picture: no motion history (the whole picture is zoomed)
+            boxes = RenderedBoxes(np.asarray(masked.xyxy, np.float32).reshape(-1, 4), kept_xyxy)
+            return checker.check(0, decode_still(data, name=str(output_path)), boxes), 1
+
+        def remask(findings: list[Finding]) -> Collection[int]:
+            nonlocal data, masked, fraction
+            found.extend(f.xyxy for f in findings)
+            data, masked, fraction = draw()
+            return (0,)
+
+        check_info = check_and_remask(checker, face_check, check, remask, str(output_path), check_started)
     write_jpeg(output_path, data)
     kept_set = set(kept)
     report = StillReport(
@@ -308,128 +310,23 @@ def redact_still(
         detector=detector.info,
         parameters={
             **options.to_dict(),
-            "privacy_zones": [[list(map(float, v)) for v in zone] for zone in privacy_zones],
+            "privacy_zones": [[list(map(float, v)) for v in zone] for zone in spec.zones],
             "detect_regions": options.use_regions((width, height)),
             "jpeg_quality": STILL_JPEG_QUALITY,
             "metadata": "none: re-encoded from pixels (no EXIF, GPS or thumbnail)",
         },
         faces=tuple(
-            StillFace(i, tuple(round(float(v), 1) for v in xyxy), round(float(c), 4), i in kept_set)  # type: ignore[arg-type]
+            StillFace(i, tuple(round(float(v), 1) for v in xyxy), round(float(c), 4), i in kept_set)  # type: ignore[arg-type]  # four values: xyxy
             for i, (xyxy, c) in enumerate(zip(plan.xyxy, plan.confidence, strict=True))
         ),
         masked_boxes=len(masked),
         masked_fraction=round(fraction, 5),
-        audit=audit_info,
+        face_check=check_info,
         identity=identity,
         elapsed_s=round(time.perf_counter() - started, 3),
     )
-    if report_path is not None:
-        write_json(report.to_dict(), Path(report_path))
+    write_json(report.to_dict(), outputs.report)
     return report
-
-
-def redact_still_file(
-    input_path: Path,
-    output_path: Path,
-    *,
-    options: RedactOptions | None = None,
-    audit: AuditOptions | None = None,
-    privacy_zones: Sequence[Polygon] = (),
-    keep_face: Path | None = None,
-    max_distance: float = DEFAULT_MAX_DISTANCE,
-    report_path: Path | None = None,
-) -> StillReport:
-    """``cctvkit redact STILL -o OUT.jpg``: load the models (and the ``keep_face`` photo's face), then
-    :func:`redact_still`, writing the report to ``report_path`` (default ``OUT.redaction.json``).
-
-    Raises:
-        As :func:`redact_still`; NotFoundError, UsageError, ModelError for ``keep_face`` as
-        :func:`~cctvkit.redact.identity.reference.load_reference` and the embedder raise them.
-    """
-    from cctvkit.redact.pipeline import default_report_path
-
-    options = options or RedactOptions()
-    detector = build_detector(options)
-    reference = embedder = None
-    if keep_face is not None:
-        from cctvkit.redact.identity.embedder import FaceEmbedder
-        from cctvkit.redact.identity.reference import load_reference
-
-        embedder = FaceEmbedder()
-        reference = load_reference(
-            keep_face, detector=detector, embedder=embedder, threshold=options.threshold
-        )
-    return redact_still(
-        input_path,
-        output_path,
-        options=options,
-        audit=audit,
-        privacy_zones=privacy_zones,
-        detector=detector,
-        reference=reference,
-        embedder=embedder,
-        max_distance=max_distance,
-        report_path=report_path or default_report_path(output_path),
-    )
-
-
-def _audit_loop(
-    data: bytes,
-    masked: sv.Detections,
-    fraction: float,
-    draw: Callable[[np.ndarray | None], tuple[bytes, sv.Detections, float]],
-    kept_xyxy: np.ndarray,
-    audit: AuditOptions,
-    options: RedactOptions,
-    *,
-    size: tuple[int, int],
-    zone_mask: np.ndarray | None,
-    detectors: tuple[FaceDetector, FaceDetector] | None,
-    name: str,
-) -> tuple[bytes, sv.Detections, float, dict[str, Any]]:
-    """Check the encoded still; mask what is found and encode again, up to ``audit.rounds`` rounds."""
-    audit_started = time.perf_counter()
-    auditor = build_auditor(
-        size,
-        options=audit,
-        provider=options.provider,
-        threads=options.threads,
-        mask_scale=options.style.scale,
-        zone_mask=zone_mask,
-        detectors=detectors,
-    )
-    kept_boxes = np.asarray(kept_xyxy, np.float32).reshape(-1, 4)
-
-    def check(encoded: bytes, boxes: sv.Detections) -> list[Finding]:
-        auditor.reset()  # one picture: no motion history (the whole picture is zoomed)
-        frame = FrameBoxes(np.asarray(boxes.xyxy, np.float32).reshape(-1, 4), kept_boxes)
-        return auditor.check(0, decode_still(encoded, name=name), frame)
-
-    findings = check(data, masked)
-    total, re_masked, rounds, checked = len(findings), 0, 0, 1
-    extra: list[tuple[float, float, float, float]] = []
-    while findings and rounds < audit.rounds:
-        rounds += 1
-        re_masked += len(findings)
-        extra += [f.xyxy for f in findings]
-        log.info("audit round %d on %s: %d finding(s) re-masked", rounds, name, len(findings))
-        data, masked, fraction = draw(np.asarray(extra, np.float32))
-        findings = check(data, masked)
-        total += len(findings)
-        checked += 1
-    info = summary(
-        auditor,
-        audit,
-        frames_checked=checked,
-        findings=total,
-        re_masked=re_masked,
-        remaining=findings,
-        rounds=rounds,
-        elapsed_s=time.perf_counter() - audit_started,
-    )
-    if findings:
-        log.warning("audit: %d face(s) still visible in %s after %d round(s)", len(findings), name, rounds)
-    return data, masked, fraction, info
 
 
 def copy_still_unredacted(

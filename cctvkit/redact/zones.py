@@ -11,7 +11,7 @@ from cctvkit.errors import UsageError
 
 __all__ = ["Polygon", "rasterize_zones"]
 
-Polygon = Sequence[tuple[float, float]]
+Polygon = Sequence[Sequence[float]]
 """Vertices ``(x, y)`` with 0 <= x, y <= 1 as fractions of the frame's width and height."""
 
 

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from cctvkit.errors import CorruptVideoError, UsageError
 from cctvkit.files import atomic_path
@@ -93,7 +94,7 @@ class CutClip:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> CutClip:
+    def from_dict(cls, data: dict[str, Any]) -> CutClip:
         return cls(
             **{
                 **data,

@@ -26,6 +26,7 @@ from cctvkit.requests.clips import PlannedClip
 __all__ = [
     "ClipDecisions",
     "ClipRef",
+    "DrawnMask",
     "add_mask",
     "clip_decisions",
     "clip_ref",
@@ -127,16 +128,36 @@ def set_track_keep(
     return decision
 
 
+@dataclass(frozen=True, slots=True)
+class DrawnMask:
+    """A box a reviewer drew over a missed face and the boxes it was followed to.
+
+    Attributes:
+        anchor_frame: the frame it was drawn on.
+        anchor_xyxy: the box drawn, pixels.
+        boxes: per frame, the box followed there.
+        first_frame: first frame masked.
+        last_frame: last frame masked (inclusive).
+    """
+
+    anchor_frame: int
+    anchor_xyxy: Box
+    boxes: Mapping[int, Box]
+    first_frame: int
+    last_frame: int
+
+    @classmethod
+    def followed(cls, anchor_frame: int, boxes: Mapping[int, Box]) -> DrawnMask:
+        """Masked over every frame it was followed to."""
+        return cls(anchor_frame, boxes[anchor_frame], boxes, min(boxes), max(boxes))
+
+
 def add_mask(
     catalog: Catalog,
     request_id: str,
     clip: ClipRef,
+    drawn: DrawnMask,
     *,
-    anchor_frame: int,
-    anchor_xyxy: Box,
-    boxes: Mapping[int, Box],
-    first_frame: int,
-    last_frame: int,
     reason: str,
     actor: str,
     now: datetime | None = None,
@@ -148,6 +169,7 @@ def add_mask(
     """
     now = now or datetime.now(UTC)
     reason = _check_reason(reason)
+    anchor_frame, first_frame, last_frame = drawn.anchor_frame, drawn.first_frame, drawn.last_frame
     if not first_frame <= anchor_frame <= last_frame:
         raise UsageError(f"span {first_frame}-{last_frame} does not contain the drawn frame {anchor_frame}")
     with catalog.write() as conn:
@@ -158,10 +180,10 @@ def add_mask(
             camera_id=clip.camera_id,
             clip_start_utc=clip.start_utc,
             anchor_frame=anchor_frame,
-            anchor_xyxy=anchor_xyxy,
+            anchor_xyxy=drawn.anchor_xyxy,
             first_frame=first_frame,
             last_frame=last_frame,
-            boxes=dict(boxes),
+            boxes=dict(drawn.boxes),
             reason=reason,
             by=actor,
             now=now,
@@ -177,7 +199,7 @@ def add_mask(
                 "clip": clip.number,
                 "mask": mask_id,
                 "frame": anchor_frame,
-                "xyxy": [round(float(v), 1) for v in anchor_xyxy],
+                "xyxy": [round(float(v), 1) for v in drawn.anchor_xyxy],
                 "span": [first_frame, last_frame],
                 "reason": reason,
             },

@@ -237,7 +237,7 @@ def get_request(catalog: Catalog, request_id: str) -> Request:
     return request
 
 
-def _open(conn, request_id: str) -> Request:
+def _open(conn: Connection, request_id: str) -> Request:
     validate_request_id(request_id)
     request = reqq.get_request(conn, request_id)
     if request is None:

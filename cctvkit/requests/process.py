@@ -23,6 +23,7 @@ from cctvkit.keys import site_key
 from cctvkit.redact import FaceDetector, RedactOptions
 from cctvkit.redact.identity import DEFAULT_MAX_DISTANCE
 from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.spec import MaskSpec, Outputs
 from cctvkit.redact.still import copy_still_unredacted
 from cctvkit.requests.approval import SignedApproval, check_unredacted_allowed
 from cctvkit.requests.clips import PlannedStill
@@ -220,9 +221,8 @@ def _release_still(
     else:
         report = redactor.render_still(
             still,
-            output,
-            zones=zones,
-            report_path=run.work / f"release-{rel_id}-{still.label}.redaction.json",
+            redactor.clip_spec(zones),
+            Outputs(output, report_path=run.work / f"release-{rel_id}-{still.label}.redaction.json"),
         )
         redaction = still_redaction_summary(report)
         redaction["keep"] = {
@@ -345,7 +345,14 @@ def process_request(
         rel_id = str(run.release_id)
         final = release_root / rel_id
         cuts = run.cut()
-        redactor = None if options.unredacted else build_redactor(options, detector, config.jobs, backend)
+        redactor = None
+        if not options.unredacted:
+            release_spec = MaskSpec(
+                options.redact or config.redaction.options(),
+                options.audit,
+                max_face_distance=options.max_face_distance,
+            )
+            redactor = build_redactor(release_spec, options.keep_face, detector, config.jobs, backend)
         builder = ManifestBuilder(
             release_id=rel_id,
             created_at=now,
@@ -369,16 +376,22 @@ def process_request(
                 decided = reviewed.get(clip.number, ClipDecisions())
                 outcome = redactor.render(
                     cut,
-                    stage / name,
-                    zones=zones,
-                    keep=sorted(options.keep_tracks.get(clip.number, decided.keep_tracks)),
-                    report_path=run.work / f"release-{rel_id}-clip-{clip.number:02d}.redaction.json",
-                    metadata=container_tags(cut, rel_id),
-                    progress=progress,
-                    extra_masks=decided.extra_boxes(),
-                    jobs_dir=run.work / "jobs",
-                    job_owner=f"{request.id}/clip-{clip.number:02d}",
-                    label=f"clip {clip.number}",
+                    redactor.clip_spec(
+                        zones,
+                        keep=sorted(options.keep_tracks.get(clip.number, decided.keep_tracks)),
+                        manual_masks=decided.extra_boxes(),
+                    ),
+                    Outputs(
+                        stage / name,
+                        report_path=run.work / f"release-{rel_id}-clip-{clip.number:02d}.redaction.json",
+                        metadata=container_tags(cut, rel_id),
+                        progress=progress,
+                    ),
+                    redactor.runner(
+                        run.work / "jobs",
+                        owner=f"{request.id}/clip-{clip.number:02d}",
+                        label=f"clip {clip.number}",
+                    ),
                 )
                 outcome.redaction["review"] = _review_summary(
                     decided, overridden=clip.number in options.keep_tracks

@@ -1,36 +1,26 @@
-"""How a release redacts: the detector, reference face and audit models loaded once, clips
-rendered through chunk jobs (issue 16), stills in one piece, and the audit's verdict on each item."""
+"""How a release redacts: the detector, reference face and face check models loaded once, clips
+rendered through chunk jobs (issue 16), stills in one piece, and the face check's verdict on each item."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from cctvkit.config import JobsSection
-from cctvkit.jobs import Backend, ChunkedRun, one_pass_record, redact_chunked
-from cctvkit.redact import FaceDetector, RedactOptions, build_detector
-from cctvkit.redact.audit_faces import load_audit_detectors
-from cctvkit.redact.identity import (
-    FaceEmbedder,
-    IdentityMatch,
-    ReferenceFace,
-    load_reference,
-    redact_keeping_reference,
-)
-from cctvkit.redact.options import AuditOptions
-from cctvkit.redact.render import FrameBoxes
+from cctvkit.jobs import Backend, ChunkedRun, ChunkRunner, one_pass_record, redact_chunked
+from cctvkit.redact.detectors import FaceDetector
+from cctvkit.redact.identity.match import IdentityMatch
+from cctvkit.redact.pipeline import redact_clip
 from cctvkit.redact.report import remaining_text
+from cctvkit.redact.spec import BoxesByFrame, Engines, MaskSpec, Outputs
 from cctvkit.redact.still import StillReport, redact_still
 from cctvkit.redact.zones import Polygon
 from cctvkit.requests.clips import PlannedStill
 from cctvkit.requests.cut import CutClip
 from cctvkit.requests.manifest import redaction_summary, unredacted_summary
 from cctvkit.requests.plain_copy import copy_unredacted
-
-if TYPE_CHECKING:
-    from cctvkit.requests.process import ProcessOptions
 
 __all__ = ["ClipOutcome", "Redactor", "build_redactor", "judge_audit", "render_unredacted"]
 
@@ -60,137 +50,68 @@ class ClipOutcome:
 
 @dataclass(frozen=True, slots=True)
 class Redactor:
-    """The redacting renderer for a release: detector (and face reference) loaded once, chunks
-    run on the ``[jobs]`` backend (issue 16)."""
+    """The redacting renderer for a release: the release-wide part of the spec (options, face
+    check, identity threshold), the engines loaded once (detector, reference face, face check
+    models), and the ``[jobs]`` backend the clips' chunks run on (issue 16).
 
-    options: RedactOptions
-    detector: FaceDetector
-    reference: ReferenceFace | None
-    embedder: FaceEmbedder | None
-    max_distance: float
-    audit: AuditOptions
-    auditors: tuple[FaceDetector, FaceDetector] | None
+    A clip with a reference face runs in one pass here (the photo is matched against one
+    analysis' tracks); others as chunk jobs.
+    """
+
+    spec: MaskSpec
+    engines: Engines
     jobs: JobsSection
     backend: Backend
 
-    def render(
-        self,
-        cut: CutClip,
-        output: Path,
-        *,
-        zones: Sequence[Polygon],
-        keep: Sequence[int],
-        report_path: Path,
-        metadata: dict[str, str],
-        progress: Callable[[int, int], None] | None,
-        jobs_dir: Path,
-        job_owner: str,
-        label: str,
-        extra_masks: FrameBoxes | None = None,
-    ) -> ClipOutcome:
-        identity = None
-        if self.reference is not None and self.embedder is not None:
-            report, identity = redact_keeping_reference(
-                Path(cut.path),
-                output,
-                self.reference,
-                embedder=self.embedder,
-                options=self.options,
-                privacy_zones=zones,
-                keep_tracks=keep,
-                max_distance=self.max_distance,
-                detector=self.detector,
-                progress=progress,
-                report_path=report_path,
-                metadata=metadata,
-                extra_masks=extra_masks,
-                audit=self.audit,
-                audit_detectors=self.auditors,
-            )
-            # One pass (the photo is matched against one analysis' tracks): one chunk, here.
+    def clip_spec(
+        self, zones: Sequence[Polygon], keep: Sequence[int] = (), manual_masks: BoxesByFrame | None = None
+    ) -> MaskSpec:
+        """The release's spec for one item: its camera's zones, its kept tracks and manual masks."""
+        item = MaskSpec.of(
+            self.spec.options, self.spec.face_check, zones=zones, keep_tracks=keep, manual_masks=manual_masks
+        )
+        return replace(item, max_face_distance=self.spec.max_face_distance)
+
+    def runner(self, directory: Path, owner: str, label: str) -> ChunkRunner:
+        """The chunk jobs of one clip (job names start with ``owner``)."""
+        return ChunkRunner(self.jobs, self.backend, directory, owner, label=label)
+
+    def render(self, cut: CutClip, spec: MaskSpec, outputs: Outputs, runner: ChunkRunner) -> ClipOutcome:
+        """Redact one cut clip: with the reference face in one pass here, else as ``runner``'s chunk jobs."""
+        if self.engines.reference is not None:
+            report = redact_clip(Path(cut.path), spec, self.engines, outputs)
             run = ChunkedRun(report, (one_pass_record(report),), "this process (--keep-face)")
         else:
-            run = redact_chunked(
-                Path(cut.path),
-                output,
-                options=self.options,
-                settings=self.jobs,
-                backend=self.backend,
-                directory=jobs_dir,
-                owner=job_owner,
-                audit=self.audit,
-                audit_detectors=self.auditors,
-                privacy_zones=zones,
-                keep_tracks=keep,
-                detector=self.detector,
-                progress=progress,
-                report_path=report_path,
-                metadata=metadata,
-                extra_masks=extra_masks,
-                label=label,
-            )
+            run = redact_chunked(Path(cut.path), spec, self.engines, outputs, runner)
             report = run.report
         summary = redaction_summary(report)
         summary["audit"] = dict(report.audit) if report.audit else None
         # Which worker redacted which frames: the release names the hosts that saw them.
         summary["jobs"] = {"backend": run.backend, "chunks": [c.to_dict() for c in run.chunks]}
-        if identity is not None:
-            summary["identity"] = identity.to_dict()
+        if report.identity is not None:
+            summary["identity"] = report.identity.to_dict()
         return ClipOutcome(
             report.frame_count,
-            int(summary["faces_masked"]),  # type: ignore[call-overload]
+            int(summary["faces_masked"]),  # type: ignore[call-overload]  # the manifest entry holds JSON values (object)
             len(report.kept_tracks),
             report.elapsed_s,
             summary,
-            identity,
+            report.identity,
             report.unknown_kept_tracks,
         )
 
-    def render_still(
-        self, still: PlannedStill, output: Path, *, zones: Sequence[Polygon], report_path: Path
-    ) -> StillReport:
-        """Redact one still with the release's detector, reference face and audit."""
-        return redact_still(
-            Path(still.recording.path),
-            output,
-            options=self.options,
-            audit=self.audit,
-            audit_detectors=self.auditors,
-            privacy_zones=zones,
-            detector=self.detector,
-            reference=self.reference,
-            embedder=self.embedder,
-            max_distance=self.max_distance,
-            report_path=report_path,
-        )
+    def render_still(self, still: PlannedStill, spec: MaskSpec, outputs: Outputs) -> StillReport:
+        """Redact one still with the release's detector, reference face and face check."""
+        return redact_still(Path(still.recording.path), spec, self.engines, outputs)
 
 
 def build_redactor(
-    options: ProcessOptions, detector: FaceDetector | None, jobs: JobsSection, backend: Backend
+    spec: MaskSpec, keep_face: Path | None, detector: FaceDetector | None, jobs: JobsSection, backend: Backend
 ) -> Redactor:
     """Load what every item of a release is redacted with: the detector (unless given), the
-    requester's reference face for ``--keep-face`` and the audit's two models."""
-    detector = detector or build_detector(options.redact)
-    embedder = reference = None
-    if options.keep_face is not None:
-        embedder = FaceEmbedder()
-        reference = load_reference(
-            options.keep_face, detector=detector, embedder=embedder, threshold=options.redact.threshold
-        )
-    auditors = None
-    if options.audit.enabled:
-        auditors = load_audit_detectors(provider=options.redact.provider, threads=options.redact.threads)
-    return Redactor(
-        options.redact,
-        detector,
-        reference,
-        embedder,
-        options.max_face_distance,
-        options.audit,
-        auditors,
-        jobs,
-        backend,
-    )
+    requester's reference face for ``--keep-face`` and the face check's two models."""
+    engines = Engines.load(spec, keep_face=keep_face, detector=detector)
+    return Redactor(spec, engines, jobs, backend)
 
 
 def judge_audit(
@@ -220,9 +141,9 @@ def judge_audit(
     return remaining, reason if remaining else None
 
 
-def _boxes_text(audit: dict[str, object]) -> str:
+def _boxes_text(audit: Mapping[str, Any]) -> str:
     """A still's remaining findings as boxes (it has one frame)."""
-    items = list(audit.get("remaining_findings") or [])  # type: ignore[call-overload]
+    items = list(audit.get("remaining_findings") or [])
     return ", ".join(str([round(v) for v in f["xyxy"]]) for f in items[:8])
 
 

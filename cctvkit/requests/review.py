@@ -20,12 +20,13 @@ from cctvkit.catalog.db import Catalog
 from cctvkit.catalog.reviews import insert_reviews
 from cctvkit.config import SiteConfig
 from cctvkit.errors import ConflictError
-from cctvkit.jobs import LocalBackend, chunk_length_s, clip_chunks, make_backend, redact_chunked
+from cctvkit.jobs import ChunkRunner, LocalBackend, chunk_length_s, clip_chunks, make_backend, redact_chunked
 from cctvkit.redact import FaceDetector, RedactOptions, TrackSummary, build_detector, review_paths
 from cctvkit.redact.analysis import analyze, collect
 from cctvkit.redact.options import AuditOptions
 from cctvkit.redact.pipeline import write_review
 from cctvkit.redact.report import write_json
+from cctvkit.redact.spec import Engines, MaskSpec, Outputs
 from cctvkit.requests.keeping import review_records
 from cctvkit.requests.run import RequestPlan, clip_run, plan_request
 from cctvkit.video.timeline import frame_timeline
@@ -135,21 +136,23 @@ def review_request(
                 analysis_path = review_dir / f"clip-{clip.number:02d}.analysis.json"
                 found = redact_chunked(
                     Path(cut.path),
-                    preview,
-                    options=options,
-                    settings=config.jobs,
-                    backend=backend,
-                    directory=run.work / "jobs",
-                    owner=f"{request_id}/clip-{clip.number:02d}",
-                    privacy_zones=camera.privacy_zones if camera else (),
-                    detector=detector,
-                    progress=progress,
-                    report_path=review_dir / f"clip-{clip.number:02d}.redaction.json",
-                    analysis_path=analysis_path,
-                    label=f"clip {clip.number}",
-                    review=True,
-                    # audited as the release's chunks are by default, so it reuses them
-                    audit=AuditOptions(),
+                    # face-checked as the release's chunks are by default, so it reuses them
+                    MaskSpec.of(options, AuditOptions(), zones=camera.privacy_zones if camera else ()),
+                    Engines(detector=detector),
+                    Outputs(
+                        preview,
+                        report_path=review_dir / f"clip-{clip.number:02d}.redaction.json",
+                        review=True,
+                        progress=progress,
+                        analysis_path=analysis_path,
+                    ),
+                    ChunkRunner(
+                        config.jobs,
+                        backend,
+                        run.work / "jobs",
+                        f"{request_id}/clip-{clip.number:02d}",
+                        label=f"clip {clip.number}",
+                    ),
                 ).report.tracks
                 sheet, tracks = review_paths(preview)
             sheets.append(

@@ -74,7 +74,7 @@ class _SealingWriter(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, data) -> int:  # type: ignore[override]
+    def write(self, data: bytes) -> int:  # type: ignore[override]  # tarfile hands it bytes only
         self._buf += data
         # Keep at least one byte back so the final chunk is never empty unless all is.
         while len(self._buf) > CHUNK:
@@ -131,7 +131,7 @@ class _OpeningReader(io.RawIOBase):
         self._counter += 1
         self._done = last
 
-    def readinto(self, buffer) -> int:  # type: ignore[override]
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]  # io hands it a memoryview
         while not self._plain:
             if self._done:
                 return 0

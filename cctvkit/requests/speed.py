@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "BANDS",
@@ -96,8 +97,9 @@ def usable_cores() -> int:
 
 
 @cache
-def _figures() -> list[dict]:
-    return tomllib.loads(FIGURES.read_text(encoding="utf-8")).get("machines", [])
+def _figures() -> list[dict[str, Any]]:
+    machines: list[dict[str, Any]] = tomllib.loads(FIGURES.read_text(encoding="utf-8")).get("machines", [])
+    return machines
 
 
 def benchmark_speed(band: str, *, cores: int | None = None) -> Speed | None:

@@ -87,7 +87,7 @@ def _stop_on_signals(stop: Callable[[], bool] | None) -> Iterator[Callable[[], b
         yield lambda: flag.is_set() or bool(stop and stop())
     finally:
         for sig, old in installed.items():
-            signal.signal(sig, old)  # type: ignore[arg-type]
+            signal.signal(sig, old)  # type: ignore[arg-type]  # getsignal() may say None (a C handler): restored as it was
 
 
 def run_purge(

@@ -269,11 +269,7 @@ class ReviewSession:
             self.catalog,
             self.request_id,
             clip.ref,
-            anchor_frame=frame,
-            anchor_xyxy=boxes[frame],
-            boxes=boxes,
-            first_frame=min(boxes),
-            last_frame=max(boxes),
+            decisions.DrawnMask.followed(frame, boxes),
             reason=reason,
             actor=self.actor,
         )

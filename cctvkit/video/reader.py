@@ -199,7 +199,7 @@ def _prefetched(frames: Iterator[VideoFrame], depth: int) -> Iterator[VideoFrame
                 return
             if isinstance(item, BaseException):
                 raise item
-            yield item  # type: ignore[misc]
+            yield item  # type: ignore[misc]  # neither the end marker nor an error: a frame
     finally:
         stop.set()
         worker.join()

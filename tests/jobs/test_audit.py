@@ -18,12 +18,13 @@ from typer.testing import CliRunner
 
 from cctvkit.cli.main import app
 from cctvkit.config import JobsSection, SiteConfig
-from cctvkit.jobs import LocalBackend, redact_chunked
+from cctvkit.jobs import ChunkRunner, LocalBackend
 from cctvkit.redact import RedactOptions
 from cctvkit.redact.evaluation import detail_correlation
 from cctvkit.redact.options import AuditOptions
 from cctvkit.samplegen import FaceTrack, GroundTruth, Keyframe, write_clip
 from cctvkit.video import VideoReader
+from tests.redaction import chunked_with
 
 BLIND = RedactOptions(threshold=0.99, min_score=0.25)
 SETTINGS = JobsSection(chunk_s=2.0, overlap_s=0.5)
@@ -55,17 +56,8 @@ def _visible(source: Path, output: Path, truth: GroundTruth, face_id: str | None
 
 
 def _redact(source: Path, out: Path, audit: AuditOptions, **kwargs: object) -> dict:
-    run = redact_chunked(  # type: ignore[misc]
-        source,
-        out,
-        options=BLIND,
-        settings=SETTINGS,
-        backend=LocalBackend(1),
-        directory=out.parent / "jobs",
-        owner="test/clip-01",
-        audit=audit,
-        **kwargs,  # type: ignore[arg-type]
-    )
+    runner = ChunkRunner(SETTINGS, LocalBackend(1), out.parent / "jobs", "test/clip-01")
+    run = chunked_with(source, out, runner, options=BLIND, face_check=audit, **kwargs)
     assert [c.frames for c in run.chunks] == [20, 20]
     written = json.loads(out.with_name(out.stem + ".redaction.json").read_text())
     assert written["audit"] == run.report.audit
@@ -77,7 +69,7 @@ def test_manual_masks_reach_the_chunks_across_a_seam(clip: tuple[Path, GroundTru
     # A reviewer's box over "still" on clip frames 15-24 (the seam is at 20); nothing else masks it.
     span = range(15, 25)
     masks = {i: np.array([b.xyxy for b in truth.frames[i] if b.face_id == "still"], np.float32) for i in span}
-    audit = _redact(source, tmp_path / "out.mp4", AuditOptions(enabled=False), extra_masks=masks)
+    audit = _redact(source, tmp_path / "out.mp4", AuditOptions(enabled=False), manual_masks=masks)
     assert audit["enabled"] is False
     visible = set(_visible(source, tmp_path / "out.mp4", truth, "still"))
     assert not visible & set(span)  # masked on both sides of the seam

@@ -8,6 +8,7 @@ import os
 import signal
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -16,11 +17,13 @@ import pytest
 
 from cctvkit.config import JobsSection
 from cctvkit.errors import JobError
-from cctvkit.jobs import ChunkedRun, LocalBackend, plan_jobs, redact_chunked
+from cctvkit.jobs import ChunkedRun, ChunkRunner, LocalBackend, plan_jobs
 from cctvkit.redact import RedactOptions
 from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.spec import MaskSpec
 from cctvkit.samplegen import FaceTrack, GroundTruth, Keyframe, write_clip
 from cctvkit.video import VideoReader
+from tests.redaction import chunked_with
 
 SETTINGS = JobsSection(chunk_s=2.0, overlap_s=0.5)
 OPTIONS = RedactOptions()
@@ -46,16 +49,10 @@ def _frames(path: Path) -> list[tuple[int | None, np.ndarray]]:
 
 
 def _run(clip: Path, out: Path, backend: LocalBackend, **kwargs: object) -> ChunkedRun:
-    return redact_chunked(
-        clip,
-        out,
-        options=OPTIONS,
-        settings=SETTINGS,
-        backend=backend,
-        directory=out.parent / "jobs",
-        owner="test/clip-01",
-        **{"audit": NO_AUDIT, **kwargs},  # type: ignore[arg-type]
-    )
+    runner = ChunkRunner(SETTINGS, backend, out.parent / "jobs", "test/clip-01")
+    if "label" in kwargs:
+        runner = replace(runner, label=str(kwargs.pop("label")))
+    return chunked_with(clip, out, runner, **{"options": OPTIONS, "face_check": NO_AUDIT, **kwargs})
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +148,9 @@ def test_failing_chunk_is_named_and_a_rerun_does_only_it(
 ) -> None:
     out = tmp_path / "out.mp4"
     jobs, _, _ = plan_jobs(
-        clip[0], options=OPTIONS, settings=SETTINGS, directory=tmp_path / "jobs", owner="test/clip-01"
+        clip[0],
+        MaskSpec.of(OPTIONS, NO_AUDIT),
+        ChunkRunner(SETTINGS, LocalBackend(1), tmp_path / "jobs", "test/clip-01"),
     )
     # A storage fault: the second chunk's segment cannot be renamed into place.
     blocker = jobs[1].segment_path
@@ -179,14 +178,13 @@ def test_job_names_change_only_with_what_changes_their_pixels(
     clip: tuple[Path, GroundTruth], tmp_path: Path
 ) -> None:
     def names(**kwargs: object) -> list[str]:
-        jobs, _, _ = plan_jobs(
-            clip[0], options=OPTIONS, settings=SETTINGS, directory=tmp_path, owner="R/clip-01", **kwargs
-        )  # type: ignore[arg-type]
+        spec = MaskSpec.of(OPTIONS, NO_AUDIT, **kwargs)  # type: ignore[arg-type]
+        jobs, _, _ = plan_jobs(clip[0], spec, ChunkRunner(SETTINGS, LocalBackend(1), tmp_path, "R/clip-01"))
         return [j.name for j in jobs]
 
     plain = names()
     assert [n.split("/")[:3] for n in plain] == [["R", "clip-01", f"chunk-00{i}"] for i in range(3)]
     kept = names(keep_tracks=[10_001])  # a track of the second chunk
     assert [a == b for a, b in zip(plain, kept, strict=True)] == [True, False, True]
-    zoned = names(privacy_zones=[[(0, 0), (0.2, 0), (0.2, 0.2)]])
+    zoned = names(zones=[[(0, 0), (0.2, 0), (0.2, 0.2)]])
     assert not set(zoned) & set(plain)

@@ -10,11 +10,13 @@ import pytest
 import supervision as sv
 
 from cctvkit.errors import UsageError
-from cctvkit.redact import DetectorInfo, FaceDetector, RedactOptions, redact_video
+from cctvkit.redact import DetectorInfo, FaceDetector, RedactOptions
 from cctvkit.redact.analysis import StoredAnalysis, analyze, collect, replay
 from cctvkit.redact.render import MaskCallback, render, span_boxes
+from cctvkit.redact.spec import MaskSpec, Outputs
 from cctvkit.samplegen import GroundTruth
 from cctvkit.video import VideoReader
+from tests.redaction import redact_with
 
 
 class _Counting:
@@ -51,7 +53,7 @@ def test_analysis_alone_writes_nothing_and_agrees_with_a_redaction(
         summary = analysis.summary()
     assert set(source.parent.iterdir()) == before  # nothing encoded, nothing written
     assert [f[0] for f in frames] == list(range(truth.frame_count)) == list(range(summary.frame_count))
-    report = redact_video(source, tmp_path / "out.mp4", detector=detector)
+    report = redact_with(source, tmp_path / "out.mp4", detector=detector)
     assert [(t.track_id, t.first_frame, t.last_frame, t.best_frame) for t in summary.tracks] == [
         (t.track_id, t.first_frame, t.last_frame, t.best_frame) for t in report.tracks
     ]
@@ -71,13 +73,13 @@ def test_a_stored_analysis_renders_again_without_detecting(
         stored = collect(analysis)
     calls = counting.calls
     assert calls > 0
-    live = redact_video(source, tmp_path / "live.mp4", detector=detector, on_mask=_masks(live_masks))
+    live = redact_with(source, tmp_path / "live.mp4", detector=detector, on_mask=_masks(live_masks))
     # Through JSON and back, as a job queue or a review page would keep it.
     text = json.dumps(stored.to_dict())
     again = StoredAnalysis.loads(text)
     assert again == stored
     replayed_masks: dict[int, np.ndarray] = {}
-    report = render(replay(again), tmp_path / "replayed.mp4", on_mask=_masks(replayed_masks))
+    report = render(replay(again), Outputs(tmp_path / "replayed.mp4", on_mask=_masks(replayed_masks)))
     assert counting.calls == calls
     assert report.frame_count == live.frame_count
     assert [t.track_id for t in report.tracks] == [t.track_id for t in live.tracks]
@@ -101,10 +103,8 @@ def test_a_frame_range_renders_alone_with_injected_masks_and_kept_boxes(
     masks: dict[int, np.ndarray] = {}
     report = render(
         replay(stored, frames=(10, 19)),
-        tmp_path / "range.mp4",
-        extra_masks=manual,
-        keep_boxes=keep,
-        on_mask=_masks(masks),
+        Outputs(tmp_path / "range.mp4", on_mask=_masks(masks)),
+        MaskSpec(manual_masks=manual, keep_boxes=keep),
     )
     assert report.frame_count == 10 and len(_decode(tmp_path / "range.mp4")) == 10
     assert report.frames[0].time_s == pytest.approx(0.0)

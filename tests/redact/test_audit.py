@@ -16,8 +16,7 @@ import supervision as sv
 
 from cctvkit.errors import UsageError
 from cctvkit.redact import FaceDetector
-from cctvkit.redact.audit_faces import FaceAuditor, FrameBoxes, load_audit_detectors
-from cctvkit.redact.audited import redact_audited
+from cctvkit.redact.audit_faces import FaceAuditor, RenderedBoxes, load_audit_detectors
 from cctvkit.redact.detectors.base import DetectorInfo
 from cctvkit.redact.detectors.retinaface import RetinaFaceDetector
 from cctvkit.redact.evaluation import detail_correlation
@@ -25,6 +24,7 @@ from cctvkit.redact.masking import Masker, MaskStyle
 from cctvkit.redact.options import AuditOptions
 from cctvkit.samplegen import GroundTruth
 from cctvkit.video import VideoReader
+from tests.redaction import redact_with
 
 
 class LeftBlind:
@@ -77,14 +77,20 @@ def test_audit_finds_what_the_first_pass_missed_and_masks_it(
     source, truth = clip_two_faces
     blind = LeftBlind(detector)
     unaudited = tmp_path / "unaudited.mp4"
-    report = redact_audited(
-        source, unaudited, detector=blind, audit=AuditOptions(enabled=False), audit_detectors=audit_detectors
+    report = redact_with(
+        source,
+        unaudited,
+        detector=blind,
+        face_check=AuditOptions(enabled=False),
+        face_checkers=audit_detectors,
     )
     assert _visible_frames(source, unaudited, truth, "left") >= 10  # the blind spot leaks without it
     assert report.audit is not None and report.audit["enabled"] is False
 
     output = tmp_path / "audited.mp4"
-    report = redact_audited(source, output, detector=blind, audit_detectors=audit_detectors)
+    report = redact_with(
+        source, output, detector=blind, face_check=AuditOptions(), face_checkers=audit_detectors
+    )
     audit = report.audit
     assert audit is not None
     assert audit["findings"] >= 6 and audit["re_masked"] >= 6
@@ -102,12 +108,12 @@ def test_no_rounds_leaves_findings_remaining(
 ) -> None:
     source, truth = clip_two_faces
     output = tmp_path / "out.mp4"
-    report = redact_audited(
+    report = redact_with(
         source,
         output,
         detector=LeftBlind(detector),
-        audit=AuditOptions(rounds=0),
-        audit_detectors=audit_detectors,
+        face_check=AuditOptions(rounds=0),
+        face_checkers=audit_detectors,
     )
     assert report.audit_remaining >= 6 and report.audit["re_masked"] == 0
     frames = {f["frame"] for f in report.audit["remaining_findings"]}
@@ -121,15 +127,24 @@ def test_kept_tracks_are_never_re_masked(
     clip_two_faces: tuple[Path, GroundTruth], detector: FaceDetector, audit_detectors, tmp_path: Path
 ) -> None:
     source, truth = clip_two_faces
-    review = redact_audited(
-        source, tmp_path / "review.mp4", detector=detector, audit_detectors=audit_detectors
+    review = redact_with(
+        source,
+        tmp_path / "review.mp4",
+        detector=detector,
+        face_check=AuditOptions(),
+        face_checkers=audit_detectors,
     )
     assert review.audit_remaining == 0
     right = [t.track_id for t in review.tracks if t.best_xyxy[0] > 320]
     assert right
     output = tmp_path / "kept.mp4"
-    report = redact_audited(
-        source, output, detector=detector, keep_tracks=right, audit_detectors=audit_detectors
+    report = redact_with(
+        source,
+        output,
+        detector=detector,
+        keep_tracks=right,
+        face_check=AuditOptions(),
+        face_checkers=audit_detectors,
     )
     assert report.audit["kept_skipped"] >= 5
     assert report.audit["remaining"] == 0
@@ -166,8 +181,8 @@ def test_between_whole_frames_the_audit_looks_where_the_output_changed(
     for index in (0, 1):
         masked = images[index].copy()
         masker.apply(masked, boxes)  # in place
-        assert auditor.check(index, pasted(masked), FrameBoxes(masked=boxes + offset)) == []
-    found = auditor.check(2, pasted(images[2]), FrameBoxes())
+        assert auditor.check(index, pasted(masked), RenderedBoxes(masked=boxes + offset)) == []
+    found = auditor.check(2, pasted(images[2]), RenderedBoxes())
     natives = [f for f in found if f.model == "retinaface"]
     for box in truth.frames[2]:
         centre = (np.array(box.xyxy[:2]) + np.array(box.xyxy[2:])) / 2 + offset[:2]
@@ -184,9 +199,9 @@ def test_where_a_mask_just_ended_the_audit_also_looks_zoomed(audit_detectors) ->
     zoomed = []
     for masks in (head, np.empty((0, 4), np.float32)):
         auditor = FaceAuditor(*audit_detectors, (1920, 1080), options=AuditOptions(native_full_every=250))
-        auditor.check(0, still, FrameBoxes())
-        auditor.check(1, still, FrameBoxes(masked=masks))
+        auditor.check(0, still, RenderedBoxes())
+        auditor.check(1, still, RenderedBoxes(masked=masks))
         before = auditor.zoomed_px
-        auditor.check(2, still, FrameBoxes())
+        auditor.check(2, still, RenderedBoxes())
         zoomed.append(auditor.zoomed_px - before)
     assert zoomed[0] > zoomed[1]

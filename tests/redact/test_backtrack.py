@@ -11,7 +11,7 @@ import supervision as sv
 from cctvkit.redact import FaceDetector
 from cctvkit.redact.backtrack import Backtracker
 from cctvkit.redact.boxes import empty_detections
-from cctvkit.redact.carry import MaskPlanner
+from cctvkit.redact.carry import CarryRules, MaskPlanner
 from cctvkit.redact.tracking import FaceTracker
 from cctvkit.samplegen import FaceTrack, Keyframe, write_clip
 from cctvkit.video import VideoReader
@@ -24,7 +24,7 @@ def _plan(frames: list[np.ndarray], detector: FaceDetector, backtrack: bool) -> 
     height, width = frames[0].shape[:2]
     tracker = FaceTracker(fps=10)
     planner: MaskPlanner[int] = MaskPlanner(
-        resolution_wh=(width, height), lookahead_frames=9, trail_frames=3, confirm_frames=2
+        (width, height), CarryRules(lookahead_frames=9, trail_frames=3, confirm_frames=2)
     )
     looker = Backtracker(detector, frames=9, min_score=0.25, max_distance=0.9) if backtrack else None
     out: dict[int, np.ndarray] = {}
@@ -69,7 +69,7 @@ def test_a_fast_face_found_late_is_masked_back_to_where_it_was_seen(
 def test_a_face_that_was_not_there_before_gains_no_sightings(detector: FaceDetector) -> None:
     # A face appearing at frame 3 in front of blank frames: looked for, nothing found, so its
     # mask before frame 3 is only the bounded lookahead carry.
-    planner: MaskPlanner[int] = MaskPlanner(resolution_wh=(320, 180), lookahead_frames=4)
+    planner: MaskPlanner[int] = MaskPlanner((320, 180), CarryRules(lookahead_frames=4))
     looker = Backtracker(detector, frames=4, min_score=0.25, max_distance=0.9)
     tracker = FaceTracker(fps=10)
     blank = np.full((180, 320, 3), 90, np.uint8)

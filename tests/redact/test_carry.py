@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import supervision as sv
 
-from cctvkit.redact.carry import MaskPlanner
+from cctvkit.redact.carry import CarryRules, MaskPlanner
 from cctvkit.redact.tracking import FaceTracker
 
 
@@ -39,7 +39,7 @@ def _box(frame: int, speed: float = 4.0) -> list[float]:
 
 
 def test_delay_line_returns_every_frame_in_order() -> None:
-    planner: MaskPlanner[int] = MaskPlanner(resolution_wh=(320, 180), lookahead_frames=3)
+    planner: MaskPlanner[int] = MaskPlanner((320, 180), CarryRules(lookahead_frames=3))
     released = []
     for index in range(10):
         released += [p for p, _ in planner.push(index, _faces([]), index)]
@@ -51,7 +51,7 @@ def test_delay_line_returns_every_frame_in_order() -> None:
 def test_gap_is_interpolated() -> None:
     seen = {0, 1, 2, 6, 7}
     frames = [_faces([(_box(i), 1)] if i in seen else []) for i in range(8)]
-    out = _run(MaskPlanner(resolution_wh=(640, 360), lookahead_frames=5, max_gap_frames=10), frames)
+    out = _run(MaskPlanner((640, 360), CarryRules(lookahead_frames=5, max_gap_frames=10)), frames)
     for i in range(8):
         assert len(out[i]) == 1, i
     assert out[4].data["source"][0] == "interpolated"
@@ -62,7 +62,7 @@ def test_gap_is_interpolated() -> None:
 @pytest.mark.parametrize("lookahead", [1, 3, 5])
 def test_mask_starts_lookahead_frames_before_first_detection(lookahead: int) -> None:
     frames = [_faces([(_box(i), 0)] if i >= 10 else []) for i in range(15)]
-    out = _run(MaskPlanner(resolution_wh=(640, 360), lookahead_frames=lookahead), frames)
+    out = _run(MaskPlanner((640, 360), CarryRules(lookahead_frames=lookahead)), frames)
     masked = [i for i in range(15) if len(out[i])]
     assert masked[0] == 10 - lookahead
     assert out[10 - lookahead].data["source"][0] == "lookahead"
@@ -72,7 +72,7 @@ def test_mask_starts_lookahead_frames_before_first_detection(lookahead: int) -> 
 
 def test_mask_trails_after_last_detection_following_motion() -> None:
     frames = [_faces([(_box(i, speed=6), 2)] if i < 6 else []) for i in range(15)]
-    out = _run(MaskPlanner(resolution_wh=(640, 360), lookahead_frames=2, trail_frames=4), frames)
+    out = _run(MaskPlanner((640, 360), CarryRules(lookahead_frames=2, trail_frames=4)), frames)
     masked = [i for i in range(15) if len(out[i])]
     assert masked == list(range(10))
     assert out[8].data["source"][0] == "trail"
@@ -82,14 +82,14 @@ def test_mask_trails_after_last_detection_following_motion() -> None:
 
 def test_single_unconfirmed_box_is_carried_both_ways() -> None:
     frames = [_faces([(_box(0), -1)] if i == 5 else []) for i in range(12)]
-    out = _run(MaskPlanner(resolution_wh=(640, 360), lookahead_frames=2, trail_frames=3), frames)
+    out = _run(MaskPlanner((640, 360), CarryRules(lookahead_frames=2, trail_frames=3)), frames)
     assert [i for i in range(12) if len(out[i])] == [3, 4, 5, 6, 7, 8]
     assert set(out[5].tracker_id) == {-1}
 
 
 def test_new_track_adopts_its_unconfirmed_first_box() -> None:
     frames = [_faces([(_box(0), -1)])] + [_faces([(_box(i), 4)]) for i in range(1, 5)]
-    out = _run(MaskPlanner(resolution_wh=(640, 360), lookahead_frames=2, trail_frames=2), frames)
+    out = _run(MaskPlanner((640, 360), CarryRules(lookahead_frames=2, trail_frames=2)), frames)
     assert list(out[0].tracker_id) == [4]
     assert all(set(out[i].tracker_id) == {4} for i in range(5))
     assert not any(out[i].data["early"].any() for i in range(5))  # adopted by overlap
@@ -97,7 +97,7 @@ def test_new_track_adopts_its_unconfirmed_first_box() -> None:
 
 def test_boxes_leaving_the_frame_are_clipped_or_dropped() -> None:
     frames = [_faces([([600 + 30 * i, 10, 640, 60], 0)]) if i < 2 else _faces([]) for i in range(8)]
-    out = _run(MaskPlanner(resolution_wh=(640, 360), lookahead_frames=1, trail_frames=5), frames)
+    out = _run(MaskPlanner((640, 360), CarryRules(lookahead_frames=1, trail_frames=5)), frames)
     for boxes in out.values():
         assert np.all(boxes.xyxy[:, 2] <= 640)
         assert np.all(boxes.xyxy[:, 2] > boxes.xyxy[:, 0])
@@ -133,7 +133,7 @@ def test_reach_is_per_sighting_capped_at_the_maxima() -> None:
     # Track 1 is first seen by a detection that had looked at its spot recently (reach 2 before,
     # 1 after); track 2 by one that had not looked for a while (reach 6 before, 9 after, the
     # "after" capped at the planner's 5).
-    planner: MaskPlanner[int] = MaskPlanner(resolution_wh=(640, 360), lookahead_frames=6, trail_frames=5)
+    planner: MaskPlanner[int] = MaskPlanner((640, 360), CarryRules(lookahead_frames=6, trail_frames=5))
     out: dict[int, sv.Detections] = {}
     for index in range(24):
         faces = _faces([])
@@ -159,7 +159,7 @@ def test_fast_small_face_adopts_its_earlier_boxes_and_is_carried_back_along_its_
         return [x, 200, x + 24, 230]
 
     planner: MaskPlanner[int] = MaskPlanner(
-        resolution_wh=(640, 360), lookahead_frames=9, trail_frames=3, confirm_frames=6
+        (640, 360), CarryRules(lookahead_frames=9, trail_frames=3, confirm_frames=6)
     )
     frames = [_faces([])] * 30
     frames[12], frames[15] = _faces([(box(12), -1)]), _faces([(box(15), -1)])
@@ -189,9 +189,9 @@ def test_unconfirmed_boxes_of_a_fast_face_are_chained_not_each_carried() -> None
         return [x, 100, x + 40, 150]
 
     frames = [_faces([(box(i), -1)] if i % 3 == 0 and i <= 30 else []) for i in range(45)]
-    chained = _run(MaskPlanner(resolution_wh=(640, 360), lookahead_frames=9, trail_frames=9), frames)
+    chained = _run(MaskPlanner((640, 360), CarryRules(lookahead_frames=9, trail_frames=9)), frames)
     single = _run(
-        MaskPlanner(resolution_wh=(640, 360), lookahead_frames=9, trail_frames=9, link_unconfirmed=False),
+        MaskPlanner((640, 360), CarryRules(lookahead_frames=9, trail_frames=9, link_unconfirmed=False)),
         frames,
     )
     for index in range(31):  # every frame of the crossing: one box, over the face
@@ -205,11 +205,11 @@ def test_unconfirmed_boxes_of_a_fast_face_are_chained_not_each_carried() -> None
 
 def test_carried_box_is_at_most_twice_the_face() -> None:
     frames = [_faces([(_box(0, speed=0), 3)] if i == 0 else []) for i in range(40)]
-    out = _run(MaskPlanner(resolution_wh=(640, 360), lookahead_frames=2, trail_frames=30), frames)
+    out = _run(MaskPlanner((640, 360), CarryRules(lookahead_frames=2, trail_frames=30)), frames)
     widths = [float(out[i].xyxy[0, 2] - out[i].xyxy[0, 0]) for i in range(1, 31)]
     assert widths == sorted(widths) and widths[-1] == pytest.approx(80, abs=0.5)  # grows, then holds at 2x
     unbounded = _run(
-        MaskPlanner(resolution_wh=(640, 360), lookahead_frames=2, trail_frames=30, max_scale=None), frames
+        MaskPlanner((640, 360), CarryRules(lookahead_frames=2, trail_frames=30, max_scale=None)), frames
     )
     assert float(unbounded[30].xyxy[0, 2] - unbounded[30].xyxy[0, 0]) > 100
 
@@ -222,7 +222,7 @@ def test_sightings_found_behind_a_new_face_extend_its_plan_and_far_ones_are_flag
         x = 300 - 5 * frame
         return [x, 100, x + 40, 150]
 
-    planner: MaskPlanner[int] = MaskPlanner(resolution_wh=(640, 360), lookahead_frames=9, trail_frames=2)
+    planner: MaskPlanner[int] = MaskPlanner((640, 360), CarryRules(lookahead_frames=9, trail_frames=2))
     out: dict[int, sv.Detections] = {}
     for index in range(14):
         faces = _faces([(box(index), 4)]) if index >= 9 and index % 3 == 0 else _faces([])

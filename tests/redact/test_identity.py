@@ -33,9 +33,9 @@ from cctvkit.redact.identity import (
     face_distance,
     load_reference,
     pick_subject_face,
-    redact_keeping_face,
 )
 from cctvkit.video import VideoReader, VideoWriter
+from tests.redaction import redact_with
 
 needs_faces = pytest.mark.skipif(
     not embedder_available(),
@@ -217,14 +217,20 @@ def test_redact_keeping_face(two_people: tuple[Path, Path], tmp_path: Path, dete
     clip, subject = two_people
     out = tmp_path / "out.mp4"
     seen: list[tuple[int, int]] = []
-    report, match = redact_keeping_face(
+    embedder = FaceEmbedder()
+    report = redact_with(
         clip,
         out,
-        subject,
         options=RedactOptions(),
         detector=detector,
+        reference=load_reference(
+            subject, detector=detector, embedder=embedder, threshold=RedactOptions().threshold
+        ),
+        embedder=embedder,
         progress=lambda d, t: seen.append((d, t)),
     )
+    match = report.identity
+    assert match is not None
     assert len(match.tracks) == 2
     kept = [t for t in match.tracks if t.kept]
     masked = [t for t in match.tracks if not t.kept]

@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 
 from cctvkit.errors import CorruptVideoError, UsageError, VideoOpenError
-from cctvkit.redact import FaceDetector, RedactionReport, RedactOptions, redact_video, review_paths
+from cctvkit.redact import FaceDetector, RedactionReport, RedactOptions, review_paths
 from cctvkit.redact.evaluation import ScoreKeeper, detail_correlation
 from cctvkit.redact.masking import head_boxes
 from cctvkit.samplegen import FaceTrack, GroundTruth, Keyframe, write_clip
 from cctvkit.video import VideoReader, probe
 from tests.conftest import write_avi_600
+from tests.redaction import redact_with
 
 
 def _decode(path: Path) -> list[tuple[float, np.ndarray]]:
@@ -35,7 +36,7 @@ def _redact_and_score(
 ) -> tuple[RedactionReport, ScoreKeeper]:
     source, truth = clip
     masks: dict[int, np.ndarray] = {}
-    report = redact_video(
+    report = redact_with(
         source,
         output,
         options=options,
@@ -119,7 +120,7 @@ def test_review_then_keep_the_requester(
 def test_span_is_cut_and_redacted_in_one_pass(
     scene_clip: tuple[Path, GroundTruth], detector: FaceDetector, tmp_path: Path
 ) -> None:
-    report = redact_video(scene_clip[0], tmp_path / "span.mp4", detector=detector, span_s=(1.0, 2.0))
+    report = redact_with(scene_clip[0], tmp_path / "span.mp4", detector=detector, span_s=(1.0, 2.0))
     times = [t for t, _ in _decode(tmp_path / "span.mp4")]
     assert report.frame_count == len(times) == 10
     assert times[0] == pytest.approx(0.0) and times[-1] == pytest.approx(0.9)
@@ -149,7 +150,7 @@ def test_damaged_input_leaves_nothing(
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     with pytest.raises(error):
-        redact_video(source, out_dir / "bad.mp4", detector=detector)
+        redact_with(source, out_dir / "bad.mp4", detector=detector)
     assert list(out_dir.iterdir()) == []
 
 
@@ -167,7 +168,7 @@ def test_failure_mid_run_removes_the_partial_output(
             return detector.detect(frame_rgb)
 
     with pytest.raises(RuntimeError, match="crashed"):
-        redact_video(scene_clip[0], tmp_path / "x.mp4", detector=Failing())
+        redact_with(scene_clip[0], tmp_path / "x.mp4", detector=Failing())
     assert list(tmp_path.iterdir()) == []
 
 
@@ -180,13 +181,13 @@ def test_failure_while_masking_removes_the_partial_output(
             raise RuntimeError("mask consumer failed at frame 7")
 
     with pytest.raises(RuntimeError, match="frame 7"):
-        redact_video(scene_clip[0], tmp_path / "x.mp4", detector=detector, on_mask=failing)
+        redact_with(scene_clip[0], tmp_path / "x.mp4", detector=detector, on_mask=failing)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_refuses_to_overwrite_input(scene_clip: tuple[Path, GroundTruth], detector: FaceDetector) -> None:
     with pytest.raises(UsageError, match="overwrite"):
-        redact_video(scene_clip[0], scene_clip[0], detector=detector)
+        redact_with(scene_clip[0], scene_clip[0], detector=detector)
 
 
 @pytest.mark.parametrize(
@@ -232,7 +233,7 @@ def test_faces_stay_masked_where_the_detector_misses_them(
     flaky = _MissingDetector(detector, missed)
     source, truth = scene_clip
     masks: dict[int, np.ndarray] = {}
-    redact_video(
+    redact_with(
         source,
         tmp_path / "naive.mp4",
         detector=flaky,  # type: ignore[arg-type]
@@ -249,9 +250,9 @@ def test_keep_audio_carries_the_span_as_aac(detector: FaceDetector, tmp_path: Pa
     from tests.video.test_audio import write_clip_with_tone
 
     source = write_clip_with_tone(tmp_path / "tone.mp4")
-    plain = redact_video(source, tmp_path / "plain.mp4", detector=detector, span_s=(1.0, 2.0))
+    plain = redact_with(source, tmp_path / "plain.mp4", detector=detector, span_s=(1.0, 2.0))
     assert plain.audio is False and probe(tmp_path / "plain.mp4").has_audio is False  # policy 12.3
-    kept = redact_video(
+    kept = redact_with(
         source,
         tmp_path / "kept.mp4",
         detector=detector,
@@ -287,11 +288,11 @@ def _kept_face_visibility(
     """Redact keeping the requester; return (frames their face is visible: at most 10 % of its
     box masked and its detail intact in the output pixels, frames scored) and the score."""
     source, truth = clip
-    review = redact_video(source, output, detector=detector, options=options)
+    review = redact_with(source, output, detector=detector, options=options)
     requester = _track_of(review, truth, "requester")
     assert requester >= 0
     masks: dict[int, np.ndarray] = {}
-    redact_video(
+    redact_with(
         source,
         output,
         options=options,

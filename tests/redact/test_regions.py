@@ -10,13 +10,14 @@ import numpy as np
 import pytest
 from skimage import data
 
-from cctvkit.redact import FaceDetector, RedactOptions, redact_video
+from cctvkit.redact import FaceDetector, RedactOptions
 from cctvkit.redact.evaluation import RedactionScore, ScoreKeeper
 from cctvkit.redact.motion import MotionRegions
-from cctvkit.redact.regions import RegionDetector, merge_boxes, tile_grid
+from cctvkit.redact.regions import RegionDetector, RegionRules, merge_boxes, tile_grid
 from cctvkit.redact.report import RedactionReport
 from cctvkit.samplegen import GroundTruth
 from cctvkit.video import VideoReader, VideoWriter
+from tests.redaction import redact_with
 
 
 @pytest.mark.parametrize(
@@ -73,7 +74,7 @@ def _scene_with_face(x: int, y: int, face_px: int) -> np.ndarray:
 
 
 def test_region_detector_finds_a_small_moving_face_natively(detector: FaceDetector) -> None:
-    regions = RegionDetector(detector, (1280, 720), overview_long_side=320)
+    regions = RegionDetector(detector, (1280, 720), RegionRules(overview_long_side=320))
     first = regions.detect(_scene_with_face(900, 400, 40))
     assert regions.stats.full_sweeps == 1 and len(first[first.confidence > 0.5]) == 1
     swept = regions.stats.native_px
@@ -122,7 +123,7 @@ def test_regions_and_stride_leak_no_more_than_two_frames(
 def test_busy_frames_sweep_every_nth_call_and_follow_tracked_faces_shrunk(detector: FaceDetector) -> None:
     # The whole picture brightens and darkens in turn (a camera's exposure hunting): motion is
     # everywhere, so every call after the first is busy.
-    regions = RegionDetector(detector, (1280, 720), overview_long_side=None, sweep_every=3)
+    regions = RegionDetector(detector, (1280, 720), RegionRules(overview_long_side=None, sweep_every=3))
     tracked = np.empty((0, 4))
     centres = []
     for call in range(7):
@@ -172,7 +173,7 @@ def _redact_and_score(
 ) -> tuple[RedactionReport, RedactionScore]:
     """Redact ``source`` and score the masks against ``truth``."""
     masks: dict[int, np.ndarray] = {}
-    report = redact_video(
+    report = redact_with(
         source,
         tmp_path / "r.mp4",
         detector=detector,

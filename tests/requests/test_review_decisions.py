@@ -60,11 +60,7 @@ def test_manual_mask_reaches_the_release_pixels_and_the_audit(indexed_site: Inde
         site.catalog,
         req.id,
         ref,
-        anchor_frame=10,
-        anchor_xyxy=BOX,
-        boxes=boxes,
-        first_frame=5,
-        last_frame=30,
+        decisions.DrawnMask(10, BOX, boxes, first_frame=5, last_frame=30),
         reason="face behind the glass",
         actor=OPERATOR,
         now=NOW,
@@ -165,11 +161,22 @@ def test_bad_decisions_are_refused_and_removed_masks_stop_applying(indexed_site:
     ref = _clip(site, req.id)
     with pytest.raises(UsageError, match="needs a reason"):
         decisions.set_track_keep(site.catalog, req.id, ref, 1, keep=True, reason="  ", actor=OPERATOR)
-    kwargs = dict(anchor_xyxy=BOX, boxes={3: BOX}, reason="missed face", actor=OPERATOR)
     with pytest.raises(UsageError, match="does not contain the drawn frame"):
-        decisions.add_mask(site.catalog, req.id, ref, anchor_frame=3, first_frame=4, last_frame=9, **kwargs)
+        decisions.add_mask(
+            site.catalog,
+            req.id,
+            ref,
+            decisions.DrawnMask(3, BOX, {3: BOX}, 4, 9),
+            reason="missed face",
+            actor=OPERATOR,
+        )
     mask = decisions.add_mask(
-        site.catalog, req.id, ref, anchor_frame=3, first_frame=3, last_frame=3, **kwargs
+        site.catalog,
+        req.id,
+        ref,
+        decisions.DrawnMask(3, BOX, {3: BOX}, 3, 3),
+        reason="missed face",
+        actor=OPERATOR,
     )
     with pytest.raises(UsageError, match="needs 0 <= first <= last < 40"):
         decisions.edit_mask_span(

@@ -35,8 +35,6 @@ if TYPE_CHECKING:
     from cctvkit.redact.identity.select import (
         check_same_tracks,
         match_tracks,
-        redact_keeping_face,
-        redact_keeping_reference,
         select_tracks,
     )
 
@@ -59,8 +57,6 @@ _LAZY = {
     "pick_subject_face": "cctvkit.redact.identity.reference",
     "check_same_tracks": "cctvkit.redact.identity.select",
     "match_tracks": "cctvkit.redact.identity.select",
-    "redact_keeping_face": "cctvkit.redact.identity.select",
-    "redact_keeping_reference": "cctvkit.redact.identity.select",
     "select_tracks": "cctvkit.redact.identity.select",
 }
 
@@ -83,8 +79,6 @@ __all__ = [
     "load_reference",
     "match_tracks",
     "pick_subject_face",
-    "redact_keeping_face",
-    "redact_keeping_reference",
     "select_tracks",
 ]
 

@@ -1,4 +1,5 @@
-"""Keep the subject by face: an analysis finds the tracks, the render masks all but the matching ones.
+"""Keep the subject by face: which tracks of an analysis are the subject (the render, in
+:func:`~cctvkit.redact.pipeline.redact_clip`, masks all but the matching ones).
 
 Nothing is encoded twice: the analysis (no encode) gives the tracks and each one's clearest
 sighting; those frames are decoded again and embedded; the render then replays the stored
@@ -8,23 +9,18 @@ analysis (no detection) with the matching tracks kept. About 1.1-1.3x a plain re
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
-from cctvkit.errors import ConflictError, NotFoundError
+from cctvkit.errors import ConflictError
 from cctvkit.redact.analysis import (
     AnalysisSummary,
     ProgressCallback,
-    StoredAnalysis,
     analyze,
-    build_detector,
-    collect,
-    replay,
 )
-from cctvkit.redact.audited import redact_audited
 from cctvkit.redact.detectors import FaceDetector
 from cctvkit.redact.identity.embedder import FaceEmbedder
 from cctvkit.redact.identity.match import (
@@ -34,20 +30,15 @@ from cctvkit.redact.identity.match import (
     TrackCandidate,
     decide_tracks,
 )
-from cctvkit.redact.identity.reference import ReferenceFace, load_reference
-from cctvkit.redact.options import AuditOptions, RedactOptions
-from cctvkit.redact.pipeline import default_report_path, write_review
-from cctvkit.redact.render import FrameBoxes, render
-from cctvkit.redact.report import RedactionReport, TrackSummary, write_json
+from cctvkit.redact.identity.reference import ReferenceFace
+from cctvkit.redact.options import RedactOptions
+from cctvkit.redact.report import RedactionReport, TrackSummary
 from cctvkit.redact.review import TrackGallery
-from cctvkit.redact.zones import Polygon
 from cctvkit.video import VideoReader
 
 __all__ = [
     "check_same_tracks",
     "match_tracks",
-    "redact_keeping_face",
-    "redact_keeping_reference",
     "select_tracks",
 ]
 
@@ -213,169 +204,3 @@ def check_same_tracks(match: IdentityMatch, report: RedactionReport) -> None:
             f"{report.input_path}: the face tracks changed between the two passes "
             f"({len(decided)} then {len(seen)}); pick tracks with --review and --keep-track instead"
         )
-
-
-def redact_keeping_reference(
-    input_path: Path,
-    output_path: Path,
-    reference: ReferenceFace,
-    *,
-    embedder: FaceEmbedder,
-    options: RedactOptions | None = None,
-    span_s: tuple[float, float] | None = None,
-    privacy_zones: Sequence[Polygon] = (),
-    keep_tracks: Iterable[int] = (),
-    max_distance: float = DEFAULT_MAX_DISTANCE,
-    detector: FaceDetector | None = None,
-    progress: ProgressCallback | None = None,
-    report_path: Path | None = None,
-    review: bool = False,
-    metadata: dict[str, str] | None = None,
-    extra_masks: FrameBoxes | None = None,
-    audit: AuditOptions | None = None,
-    audit_detectors: tuple[FaceDetector, FaceDetector] | None = None,
-) -> tuple[RedactionReport, IdentityMatch]:
-    """Redact ``input_path`` leaving visible the tracks whose face matches a loaded ``reference``.
-
-    The analysis runs once (no encode) and is kept as plain boxes; the matching tracks are
-    decided (:func:`match_tracks`); the render replays the stored analysis with them (plus
-    ``keep_tracks``) kept. The JSON report (``report_path``, default ``<output stem>.redaction.json``)
-    gains an ``identity`` section with the threshold, every track's distance and decision.
-    Arguments as :func:`redact_keeping_face`, but for ``reference``, ``metadata`` (container tags)
-    and ``extra_masks`` (a reviewer's boxes, see :func:`~cctvkit.redact.render.render`).
-    With ``audit`` the render is audited (:func:`~cctvkit.redact.audited.redact_audited`, replaying
-    the same stored analysis); the kept tracks' faces are never findings.
-
-    Returns:
-        The redaction report and the identity decisions.
-    """
-    options = options or RedactOptions()
-    input_path, output_path = Path(input_path), Path(output_path)
-    if not output_path.parent.is_dir():  # before the work, not after
-        raise NotFoundError(f"{output_path.parent}: the output folder does not exist")
-
-    def first_half(done: int, total: int) -> None:
-        if progress is not None:
-            progress(done, 2 * total)
-
-    def second_half(done: int, total: int) -> None:
-        if progress is not None:
-            progress(total + done, 2 * total)
-
-    with analyze(
-        input_path, options=options, span_s=span_s, detector=detector, progress=first_half
-    ) as analysis:
-        stored: StoredAnalysis = collect(analysis)
-    match = match_tracks(
-        stored.summary, reference, embedder=embedder, max_distance=max_distance, gallery=analysis.gallery
-    )
-    kept = sorted({*map(int, keep_tracks), *match.kept_tracks})
-    if audit is None:
-        report = render(
-            replay(stored),
-            output_path,
-            privacy_zones=privacy_zones,
-            keep_tracks=kept,
-            progress=second_half,
-            metadata=metadata,
-            extra_masks=extra_masks,
-        )
-    else:
-        report = redact_audited(
-            input_path,
-            output_path,
-            stored=stored,
-            options=options,
-            audit=audit,
-            audit_detectors=audit_detectors,
-            privacy_zones=privacy_zones,
-            keep_tracks=kept,
-            progress=second_half,
-            report_path=report_path,
-            metadata=metadata,
-            extra_masks=extra_masks,
-        )
-    try:
-        check_same_tracks(match, report)
-    except ConflictError:
-        output_path.unlink(missing_ok=True)
-        raise
-    write_json(
-        {**report.to_dict(), "identity": match.to_dict()}, report_path or default_report_path(output_path)
-    )
-    if review:
-        write_review(analysis, report.tracks, output_path)
-    return report, match
-
-
-def redact_keeping_face(
-    input_path: Path,
-    output_path: Path,
-    photo_path: Path,
-    *,
-    options: RedactOptions | None = None,
-    span_s: tuple[float, float] | None = None,
-    privacy_zones: Sequence[Polygon] = (),
-    keep_tracks: Iterable[int] = (),
-    max_distance: float = DEFAULT_MAX_DISTANCE,
-    detector: FaceDetector | None = None,
-    embedder: FaceEmbedder | None = None,
-    progress: ProgressCallback | None = None,
-    report_path: Path | None = None,
-    review: bool = False,
-    audit: AuditOptions | None = None,
-) -> tuple[RedactionReport, IdentityMatch]:
-    """Redact ``input_path`` leaving visible the tracks whose face matches ``photo_path``.
-
-    One analysis and one render (see :func:`redact_keeping_reference`): the detection runs
-    once, the render replays it with the matching tracks (plus ``keep_tracks``) kept.
-
-    Args:
-        input_path: the source video.
-        output_path: the redacted MP4 to create.
-        photo_path: the subject's reference photo (one face).
-        options: detection, tracking, masking and encoding parameters.
-        span_s: (start, end) seconds to redact; None for the whole file.
-        privacy_zones: polygons in normalised coordinates, masked in every frame.
-        keep_tracks: track ids kept in addition to the matching ones.
-        max_distance: the similarity threshold (see :data:`DEFAULT_MAX_DISTANCE`).
-        detector: a ready detector; built from ``options`` if None.
-        embedder: a ready embedder; loaded if None.
-        progress: called with (frames done, frames expected) over both passes.
-        report_path: the JSON report; default ``<output stem>.redaction.json``.
-        review: also write the contact sheet and tracks JSON (see ``review_paths``).
-        audit: audit the output (:func:`~cctvkit.redact.audited.redact_audited`); ``None``: not.
-
-    Returns:
-        The redaction report and the identity decisions.
-
-    Raises:
-        NotFoundError: the photo or the output folder does not exist.
-        UsageError: unreadable photo, no face or several similar faces in it; bad options.
-        ModelError: dlib or its weights are missing (extra ``faces``), or detector weights.
-        ConflictError: the analysis and the render saw different tracks (the output is removed).
-        VideoOpenError, CorruptVideoError, SeekError: as ``redact_video``.
-    """
-    options = options or RedactOptions()
-    output_path = Path(output_path)
-    if not output_path.parent.is_dir():  # before loading models, not after
-        raise NotFoundError(f"{output_path.parent}: the output folder does not exist")
-    embedder = embedder or FaceEmbedder()
-    detector = detector or build_detector(options)
-    reference = load_reference(photo_path, detector=detector, embedder=embedder, threshold=options.threshold)
-    return redact_keeping_reference(
-        input_path,
-        output_path,
-        reference,
-        embedder=embedder,
-        options=options,
-        span_s=span_s,
-        privacy_zones=privacy_zones,
-        keep_tracks=keep_tracks,
-        max_distance=max_distance,
-        detector=detector,
-        progress=progress,
-        report_path=report_path,
-        review=review,
-        audit=audit,
-    )

@@ -1,0 +1,237 @@
+"""What the face check found and did: its findings and the summary reports and manifests carry.
+
+The face check (:mod:`cctvkit.redact.audit_faces`) looks at a rendered output with a second model
+family for faces still visible; its summary is written under the ``audit`` key of reports and
+manifests, as it always was, so older releases read the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from cctvkit.redact.options import AuditOptions
+
+if TYPE_CHECKING:
+    from cctvkit.redact.detectors.base import DetectorInfo
+
+__all__ = ["CheckModel", "FaceCheckSummary", "Finding"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A face the audit saw in the output.
+
+    Attributes:
+        frame: output frame index.
+        xyxy: face box, pixels.
+        score: the model's confidence.
+        model: ``retinaface`` or ``centerface-zoom2x``.
+    """
+
+    frame: int
+    xyxy: tuple[float, float, float, float]
+    score: float
+    model: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+        """The finding :meth:`to_dict` wrote."""
+        x1, y1, x2, y2 = (float(v) for v in data["xyxy"])
+        return cls(int(data["frame"]), (x1, y1, x2, y2), float(data["score"]), str(data["model"]))
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "frame": self.frame,
+            "xyxy": [round(v, 1) for v in self.xyxy],
+            "score": round(self.score, 3),
+            "model": self.model,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CheckModel:
+    """A model the face check ran, as reports name it."""
+
+    name: str
+    weights_sha256: str
+    licence: str
+    provider: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "name": self.name,
+            "weights_sha256": self.weights_sha256,
+            "licence": self.licence,
+            "provider": self.provider,
+        }
+
+
+_SUMMED = ("frames_checked", "findings", "re_masked", "kept_skipped")
+_PER_CHUNK = ("frames_checked", "findings", "re_masked", "rounds", "remaining", "kept_skipped")
+
+
+@dataclass(frozen=True, slots=True)
+class FaceCheckSummary:
+    """What the face check did to one output: the ``audit`` object of reports and manifests.
+
+    Frozen: a clip of several chunks gets one made by :meth:`merge`, never one changed in place.
+
+    Attributes:
+        enabled: whether the output was checked at all.
+        models: the detectors that checked.
+        every_frames: one output frame in this many was checked.
+        zoom: the zoomed crops' enlargement.
+        retina_threshold: RetinaFace's threshold.
+        zoom_threshold: the zoomed CenterFace's threshold.
+        frames_checked: frames checked, over all rounds.
+        findings: faces found, over all rounds.
+        re_masked: findings masked and rendered again.
+        rounds: re-mask rounds run (of a chunked clip: the most any chunk ran).
+        max_rounds: the rounds allowed.
+        kept_skipped: faces seen on kept tracks' boxes (the subject, left visible).
+        remaining_findings: faces still seen after the last round.
+        elapsed_s: seconds checking (the re-renders' time apart).
+        re_render_s: seconds the re-renders took (None: not recorded, as in a still's older reports).
+        chunks: per chunk of a chunked clip, its own figures (None: one pass).
+    """
+
+    enabled: bool
+    models: tuple[CheckModel, ...] = ()
+    every_frames: int = 0
+    zoom: float = 0.0
+    retina_threshold: float = 0.0
+    zoom_threshold: float = 0.0
+    frames_checked: int = 0
+    findings: int = 0
+    re_masked: int = 0
+    rounds: int = 0
+    max_rounds: int = 0
+    kept_skipped: int = 0
+    remaining_findings: tuple[Finding, ...] = ()
+    elapsed_s: float = 0.0
+    re_render_s: float | None = None
+    chunks: tuple[dict[str, int], ...] | None = None
+
+    @property
+    def remaining(self) -> int:
+        """Faces still seen after the last round."""
+        return len(self.remaining_findings)
+
+    @classmethod
+    def off(cls, options: AuditOptions) -> FaceCheckSummary:
+        """The summary of an output left unchecked."""
+        return cls.of(options)
+
+    @classmethod
+    def of(
+        cls,
+        options: AuditOptions,
+        *,
+        models: Iterable[DetectorInfo] = (),
+        kept_skipped: int = 0,
+        frames_checked: int = 0,
+        findings: int = 0,
+        re_masked: int = 0,
+        remaining: Iterable[Finding] = (),
+        rounds: int = 0,
+        elapsed_s: float = 0.0,
+        re_render_s: float | None = None,
+    ) -> FaceCheckSummary:
+        """The summary of a check run with ``options`` by ``models``."""
+        return cls(
+            enabled=options.enabled,
+            models=tuple(CheckModel(m.name, m.sha256, m.licence, m.provider) for m in models),
+            every_frames=options.every,
+            zoom=options.zoom,
+            retina_threshold=options.retina_threshold,
+            zoom_threshold=options.zoom_threshold,
+            frames_checked=frames_checked,
+            findings=findings,
+            re_masked=re_masked,
+            rounds=rounds,
+            max_rounds=options.rounds,
+            kept_skipped=kept_skipped,
+            remaining_findings=tuple(remaining),
+            elapsed_s=round(elapsed_s, 3),
+            re_render_s=None if re_render_s is None else round(re_render_s, 3),
+        )
+
+    @classmethod
+    def merge(cls, parts: Sequence[FaceCheckSummary], first_frames: Sequence[int]) -> FaceCheckSummary:
+        """One summary of a clip from its chunks' (each checked its own frames; chunk ``i``'s
+        output starts at clip frame ``first_frames[i]``).
+
+        Counts and times are summed, ``rounds`` is the most any chunk took and the remaining
+        findings are renumbered to the clip's frames, so the clip is judged (exit 9,
+        ``--accept-faces``, ``--withhold``) as if checked in one pass; ``chunks`` keeps each
+        chunk's own figures.
+        """
+        if not parts:
+            raise ValueError("nothing to merge")
+        first = parts[0]
+        renders = [p.re_render_s for p in parts if p.re_render_s is not None]
+        return replace(
+            first,
+            **{key: sum(getattr(p, key) for p in parts) for key in _SUMMED},
+            rounds=max(p.rounds for p in parts),
+            remaining_findings=tuple(
+                replace(f, frame=f.frame + start)
+                for p, start in zip(parts, first_frames, strict=True)
+                for f in p.remaining_findings
+            ),
+            elapsed_s=round(sum(p.elapsed_s for p in parts), 3),
+            re_render_s=round(sum(renders), 3) if renders else None,
+            chunks=tuple(
+                {"index": index, "first_frame": start, **{k: getattr(p, k) for k in _PER_CHUNK}}
+                for index, (p, start) in enumerate(zip(parts, first_frames, strict=True))
+            ),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able values (the ``audit`` object as reports have always written it)."""
+        data: dict[str, Any] = {
+            "enabled": self.enabled,
+            "models": [m.to_dict() for m in self.models],
+            "every_frames": self.every_frames,
+            "zoom": self.zoom,
+            "thresholds": {"retinaface": self.retina_threshold, "zoomed": self.zoom_threshold},
+            "frames_checked": self.frames_checked,
+            "findings": self.findings,
+            "re_masked": self.re_masked,
+            "rounds": self.rounds,
+            "max_rounds": self.max_rounds,
+            "kept_skipped": self.kept_skipped,
+            "remaining": self.remaining,
+            "remaining_findings": [f.to_dict() for f in self.remaining_findings],
+            "elapsed_s": self.elapsed_s,
+        }
+        if self.re_render_s is not None:
+            data["re_render_s"] = self.re_render_s
+        if self.chunks is not None:
+            data["chunks"] = [dict(c) for c in self.chunks]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FaceCheckSummary:
+        """The summary :meth:`to_dict` wrote (a chunk's report, an older release's manifest)."""
+        thresholds = data.get("thresholds") or {}
+        return cls(
+            enabled=bool(data["enabled"]),
+            models=tuple(CheckModel(**m) for m in data.get("models", [])),
+            every_frames=int(data.get("every_frames", 0)),
+            zoom=float(data.get("zoom", 0.0)),
+            retina_threshold=float(thresholds.get("retinaface", 0.0)),
+            zoom_threshold=float(thresholds.get("zoomed", 0.0)),
+            frames_checked=int(data.get("frames_checked", 0)),
+            findings=int(data.get("findings", 0)),
+            re_masked=int(data.get("re_masked", 0)),
+            rounds=int(data.get("rounds", 0)),
+            max_rounds=int(data.get("max_rounds", 0)),
+            kept_skipped=int(data.get("kept_skipped", 0)),
+            remaining_findings=tuple(Finding.from_dict(f) for f in data.get("remaining_findings", [])),
+            elapsed_s=float(data.get("elapsed_s", 0.0)),
+            re_render_s=None if data.get("re_render_s") is None else float(data["re_render_s"]),
+            chunks=None if data.get("chunks") is None else tuple(dict(c) for c in data["chunks"]),
+        )

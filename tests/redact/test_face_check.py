@@ -1,0 +1,130 @@
+"""The redaction records and the face check summary: what chunk jobs hash, reports as written before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cctvkit.config import JobsSection
+from cctvkit.errors import UsageError
+from cctvkit.jobs import ChunkRunner, LocalBackend, plan_jobs
+from cctvkit.redact.face_check import FaceCheckSummary, Finding
+from cctvkit.redact.options import AuditOptions, RedactOptions
+from cctvkit.redact.report import RedactionReport
+from cctvkit.redact.spec import MaskSpec, RequesterRegion
+
+GATE = Path(__file__).parents[2] / "sample_footage/archive/gate/gate_20261001_090000.mp4"
+
+# Job names the chunk planner gave before the spec record existed (issue 24): the same settings
+# must name the same jobs, so finished chunks stay valid and JOB_FORMAT need not change.
+BEFORE = {
+    "plain": ["d6a6125cd3153614", "7d8a414eb8af61c6", "70c0780ded7781bc"],
+    "masks": ["c81b0efdc68477a0", "7d8a414eb8af61c6", "4c6fab81a4641141"],
+    "checked": ["921728682e610d4b", "de1352f320bf5415", "d5ebe31569910409"],
+}
+
+
+@pytest.mark.parametrize("case", sorted(BEFORE))
+def test_chunk_job_names_are_those_made_before_the_spec(case: str, tmp_path: Path) -> None:
+    masks = {5: np.array([[1.234, 2.5, 30, 40]]), 40: np.array([[10, 20, 30.333, 40], [0, 0, 5, 5]])}
+    spec = MaskSpec.of(
+        RedactOptions(),
+        AuditOptions(enabled=case == "checked"),
+        manual_masks=masks if case == "masks" else None,
+    )
+    runner = ChunkRunner(JobsSection(chunk_s=2.0), LocalBackend(1), tmp_path, "R/c", chunk_s=2.0)
+    jobs, _, _ = plan_jobs(GATE, spec, runner)
+    assert [j.name.rsplit("/", 1)[1] for j in jobs] == BEFORE[case]
+    assert [MaskSpec.from_settings(j.spec().settings()).settings() for j in jobs] == [
+        j.spec().settings() for j in jobs
+    ]
+
+
+def test_a_requester_only_region_is_refused_until_it_exists(tmp_path: Path) -> None:
+    spec = MaskSpec(requester_only=RequesterRegion((((0.0, 0.0), (1.0, 0.0), (1.0, 1.0)),)))
+    runner = ChunkRunner(JobsSection(), LocalBackend(1), tmp_path, "R/c")
+    with pytest.raises(UsageError, match="issue 26"):
+        plan_jobs(GATE, spec, runner)
+
+
+# A chunk's "audit" object as releases wrote it before the summary was typed.
+OLD_AUDIT = {
+    "enabled": True,
+    "models": [{"name": "retinaface", "weights_sha256": "a" * 64, "licence": "MIT", "provider": "cpu"}],
+    "every_frames": 2,
+    "zoom": 2.0,
+    "thresholds": {"retinaface": 0.5, "zoomed": 0.3},
+    "frames_checked": 11,
+    "findings": 3,
+    "re_masked": 2,
+    "rounds": 1,
+    "max_rounds": 2,
+    "kept_skipped": 0,
+    "remaining": 1,
+    "remaining_findings": [
+        {"frame": 4, "xyxy": [1.0, 2.0, 30.5, 40.0], "score": 0.61, "model": "retinaface"}
+    ],
+    "elapsed_s": 0.5,
+    "re_render_s": 0.25,
+}
+
+
+def test_old_audit_objects_read_back_unchanged() -> None:
+    summary = FaceCheckSummary.from_dict(OLD_AUDIT)
+    assert summary.to_dict() == OLD_AUDIT
+    assert summary.remaining == 1 and summary.remaining_findings[0] == Finding(
+        4, (1.0, 2.0, 30.5, 40.0), 0.61, "retinaface"
+    )
+    still = {
+        k: v for k, v in OLD_AUDIT.items() if k != "re_render_s"
+    }  # a still's, before the loop was shared
+    assert FaceCheckSummary.from_dict(still).to_dict() == still
+
+
+def test_merge_sums_chunks_and_renumbers_their_findings() -> None:
+    one = FaceCheckSummary.from_dict(OLD_AUDIT)
+    two = FaceCheckSummary.from_dict({**OLD_AUDIT, "rounds": 2, "elapsed_s": 0.25})
+    joined = FaceCheckSummary.merge([one, two], [0, 20])
+    assert (joined.frames_checked, joined.findings, joined.re_masked, joined.remaining) == (22, 6, 4, 2)
+    assert joined.rounds == 2 and joined.elapsed_s == 0.75 and joined.re_render_s == 0.5
+    assert [f.frame for f in joined.remaining_findings] == [4, 24]
+    assert [c["first_frame"] for c in joined.to_dict()["chunks"]] == [0, 20]
+    assert one.to_dict() == OLD_AUDIT  # the parts are left as they were
+
+
+def test_a_report_hands_out_copies_of_its_summary() -> None:
+    report = RedactionReport.from_dict(
+        {
+            "input_path": "in.mp4",
+            "output_path": "out.mp4",
+            "span_s": None,
+            "width": 2,
+            "height": 2,
+            "fps": "25/1",
+            "frame_count": 0,
+            "audio": False,
+            "parameters": {},
+            "detector": {
+                "name": "centerface",
+                "weights_path": "centerface.onnx",
+                "sha256": "b" * 64,
+                "licence": "MIT",
+                "provider": "cpu",
+                "input_long_side": None,
+            },
+            "tracks": [],
+            "kept_tracks": [],
+            "unknown_kept_tracks": [],
+            "untracked_boxes": 0,
+            "masked_fraction_mean": 0.0,
+            "frames": [],
+            "elapsed_s": 1.0,
+            "audit": OLD_AUDIT,
+            "frames_per_second": 0.0,
+        }
+    )
+    assert report.audit_remaining == 1
+    report.audit["remaining"] = 0  # type: ignore[index]  # a caller's copy: the report is unchanged
+    assert report.audit_remaining == 1 and report.to_dict()["audit"] == OLD_AUDIT
