@@ -165,9 +165,10 @@ class ProgressReporter:
         """Log (and return) the lines ``current`` calls for."""
         now = self._clock()
         lines = [*self._events(current), *self._slow(current)]
-        if not lines and (self._said_at is None or now - self._said_at >= self.interval_s):
-            verb = "waiting" if self._said_at is not None else "started"
-            lines.append(f"{current.label}: {verb}: {current.summary()}")
+        if self._said_at is None:
+            lines.insert(0, f"{current.label}: started: {current.summary()}")
+        elif not lines and now - self._said_at >= self.interval_s:
+            lines.append(f"{current.label}: waiting: {current.summary()}")
         for line in lines:
             log.info("%s", line, extra={"chunks": current})
         if lines:
@@ -176,11 +177,19 @@ class ProgressReporter:
         return lines
 
     def _events(self, current: JobsSnapshot) -> list[str]:
-        if self._last is None or len(self._last.chunks) != len(current.chunks):
+        if self._last is not None and len(self._last.chunks) != len(current.chunks):
             return []
         lines = []
         total = len(current.chunks)
-        for before, after in zip(self._last.chunks, current.chunks, strict=True):
+        # The first look may find chunks already taken (a worker can claim one before the first
+        # poll): each is named as started, so who ran what never depends on the poll's timing.
+        previous = self._last.chunks if self._last is not None else [None] * total
+        for before, after in zip(previous, current.chunks, strict=True):
+            if before is None:
+                if after.state == "running":
+                    name = f"{current.label}: chunk {after.index + 1}/{total}"
+                    lines.append(f"{name} started on {after.worker} ({current.short()})")
+                continue
             if (before.state, before.worker) == (after.state, after.worker):
                 continue
             name = f"{current.label}: chunk {after.index + 1}/{total}"

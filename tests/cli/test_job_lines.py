@@ -35,7 +35,8 @@ def test_off_a_terminal_each_line_goes_to_stderr_once(capsys: pytest.CaptureFixt
     with progress_bar("redacting") as _:  # stderr is not a terminal here
         ProgressReporter(30.0).update(snapshot("clip 1", STATES, 60, wall_now=5.0))
     err = capsys.readouterr().err.splitlines()
-    assert len(err) == 1
+    assert len(err) == 2  # the summary, then each chunk already running when first seen
     assert "INFO cctvkit.jobs.progress: clip 1: started: 1/3 chunks done, 1 running (w1@vm)" in err[0]
     assert "chunk 2 on w1@vm pid 7 for 5 s" in err[0] and err[0][:4].isdigit()  # a timestamp first
+    assert "clip 1: chunk 2/3 started on w1@vm pid 7" in err[1]
     assert logging.getLogger("cctvkit.jobs").propagate  # put back

@@ -53,9 +53,10 @@ def test_default_interval_is_at_most_30_s_and_a_quiet_wait_says_so_that_often(
         for line in reporter.update(snapshot("clip 1", states, 40, wall_now=1000.0 + tick)):
             said.append((tick, line))
     ticks = [t for t, _ in said]
-    assert ticks == [0, 30, 60, 90, 120]
+    assert ticks == [0, 0, 30, 60, 90, 120]  # at 0: the summary, and the chunk found running
+    assert "chunk 1/2 started on w1@vm pid 11" in said[1][1]
     assert all(b - a <= 30 for a, b in itertools.pairwise(ticks))
-    assert "chunk 1 on w1@vm pid 11 for 60 s" in said[2][1] and "1 waiting" in said[2][1]
+    assert "chunk 1 on w1@vm pid 11 for 60 s" in said[3][1] and "1 waiting" in said[3][1]
     assert [r.getMessage() for r in caplog.records] == [line for _, line in said]
 
 
