@@ -155,8 +155,9 @@ def test_two_operators_on_one_request(busy: Busy) -> None:
     code, _out, err = resume(first)
     assert code == 0, err
     code, _out, err = cli(
-        busy.config_path, "request", "process", busy.request_id, "--mask-everyone", operator="k.jones"
-    )
+        busy.config_path, "request", "process", busy.request_id, "--mask-everyone",
+        "--new-release", "a second copy", operator="k.jones",
+    )  # fmt: skip
     assert code == 0, err
     releases = busy.releases()
     assert [(r.id[-2:], r.created_by) for r in releases] == [("r1", "j.smith"), ("r2", "k.jones")]
@@ -168,7 +169,7 @@ def test_purges_killed_at_random_while_releases_run(busy: Busy) -> None:
     releases, purges = CliServer(busy.config_path), CliServer(busy.config_path)
     try:
         for _ in range(RANDOM_PURGE_KILLS):
-            releases.start("request", "process", busy.request_id, "--mask-everyone")
+            releases.start("request", "process", busy.request_id, "--mask-everyone", "--new-release", "again")
             pid = purges.start("purge")
             time.sleep(rng.uniform(0.0, 0.6))
             with contextlib.suppress(ProcessLookupError):

@@ -204,7 +204,9 @@ def test_signed_approval_unlocks_one_copy_the_recipient_can_check(dual: DualSite
     assert f"signed with {jones['fingerprint']}, used by {Path(pkg).name}" in out
     code, _out, err = dual.run(dual.jones, "request", "approve", rid)
     assert code == 0, err
-    code, out, err = dual.run(dual.smith, "request", "process", rid, "--unredacted", "--json")
+    code, out, err = dual.run(
+        dual.smith, "request", "process", rid, "--unredacted", "--json", "--new-release", "second copy"
+    )
     assert code == 0, err
     assert json.loads(out)["path"] != pkg
 
