@@ -113,8 +113,7 @@ def test_released_hold_and_place_hold(arch: Archive) -> None:
         from_utc=start - DAY,
         to_utc=start + DAY,
         reason="access request",
-        reference="R-2026-0001",
-        request_id="R-2026-0001",
+        reference="R-2026-0001",  # a hold naming a request needs the request to exist (issue 28)
         now=NOW - DAY,
     )
     assert hold.camera_ids == ("gate",) and hold.ends_at is None
