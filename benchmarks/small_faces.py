@@ -275,3 +275,73 @@ def face_check_rows(
                 row |= _check_cells(report.audit, detections, wall, clip.truth, exposed)
             rows[f"{clip.label}, {'first pass + face check' if checked else 'first pass alone'}"] = row
     return rows
+
+
+VARIANTS: tuple[tuple[str, dict[str, object]], ...] = (
+    ("defaults", {}),
+    ("zoomed crops around tracked faces (track_zoom 2)", {"track_zoom": 2.0}),
+    ("zoomed sweep, 1 tile a detection", {"zoom_sweep": 1}),
+    ("zoomed sweep, 2 tiles a detection", {"zoom_sweep": 2}),
+    ("zoomed sweep 2 + track_zoom 2", {"zoom_sweep": 2, "track_zoom": 2.0}),
+)
+"""First-pass settings compared on the generated clips (exact truth), face check off."""
+
+
+def first_pass_rows(
+    work: Path, *, seconds: float = 3.0, variants: tuple[str, ...] | None = None
+) -> dict[str, dict[str, object]]:
+    """The first pass alone under each of :data:`VARIANTS`: leaks per band and wall time."""
+    from dataclasses import replace
+
+    from cctvkit.redact import RedactOptions, build_detector
+
+    base = RedactOptions()
+    detector = build_detector(base)
+    rows: dict[str, dict[str, object]] = {}
+    for clip in clips(work, Path("/nonexistent"), quick=False, crowd_seconds=seconds, mot_frames=0):
+        assert clip.truth is not None
+        for name, changes in VARIANTS:
+            if variants and name not in variants:
+                continue
+            options = replace(base, **changes)  # type: ignore[arg-type]
+            out = work / f"{clip.source.stem}-variant.mp4"
+            started = time.perf_counter()
+            report = redact_clip(
+                clip.source, MaskSpec(options, AuditOptions(enabled=False)), Engines(detector), Outputs(out)
+            )
+            wall = time.perf_counter() - started
+            keeper, _ = _score_exact(clip.source, out, clip.truth)
+            row = _exact_cells(keeper.score)
+            detections = sum(f.detections for f in report.frames)
+            row["first-pass detections"] = f"{detections} in {len(report.tracks)} tracks"
+            row["wall (whole run)"] = f"{wall:.1f} s, {report.frame_count / wall:.2f} fps"
+            rows[f"{clip.label}, {name}"] = row
+    return rows
+
+
+def main() -> None:
+    """``python -m benchmarks.small_faces``: the first-pass variants on the generated clips."""
+    import argparse
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from benchmarks._machine import machine
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/cctvkit-small-faces"))
+    args = parser.parse_args()
+    rows = first_pass_rows(args.work, seconds=args.seconds)
+    table = Table(title=f"first pass on small faces, face check off ({machine()})")
+    for column in ("run", "metric", "value"):
+        table.add_column(column)
+    for run, metrics in rows.items():
+        for number, (metric, value) in enumerate(metrics.items()):
+            table.add_row(run if number == 0 else "", metric, str(value))
+        table.add_section()
+    Console(width=120).print(table)
+
+
+if __name__ == "__main__":
+    main()
