@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 JOB_FORMAT = 5
 """Part of every job's settings hash: bumped when a job's output changes for the same settings
 (2: segments encoded with one x264 thread; 3: a fresh detector per job; 4: manual masks and the
-release audit in the job; 5: no B-frames, see :data:`~cctvkit.jobs.chunk.DETERMINISTIC_X264`)."""
+face check in the job; 5: no B-frames, see :data:`~cctvkit.jobs.chunk.DETERMINISTIC_X264`)."""
 
 DEFAULT_CHUNK_S = 60.0
 """Chunk length when chunks run in parallel and ``[jobs] chunk_s`` is not set: the context
@@ -226,7 +226,7 @@ def plan_jobs(
                 keep_tracks=own["keep"],
                 max_attempts=settings.max_attempts,
                 extra_masks=own["masks"],
-                audit=own["audit"],
+                face_check=own["audit"],
             )
         )
     return jobs, chunks, timeline
@@ -247,7 +247,7 @@ def redact_chunked(
     jobs load their own).
 
     The face check (``spec.face_check``) runs in each chunk job on the chunk's own frames, its
-    re-mask rounds replaying the chunk's analysis with its context; the joined report's ``audit``
+    re-mask rounds replaying the chunk's analysis with its context; the joined report's ``face_check``
     object sums the chunks' figures, with the remaining findings' frames in the joined clip.
     ``outputs.analysis_path`` gets the chunks' analyses joined
     (:func:`~cctvkit.jobs.merge.joined_analysis`; what the review page reads).
@@ -290,8 +290,8 @@ def redact_chunked(
     report = joined_report(
         reports, chunks, timeline, input_path, output_path, spec.keep_tracks, time.perf_counter() - started
     )
-    if spec.face_check.enabled and report.audit_remaining:
-        log.warning("audit: %d face(s) still visible in %s", report.audit_remaining, output_path)
+    if spec.face_check.enabled and report.faces_remaining:
+        log.warning("face check: %d face(s) still visible in %s", report.faces_remaining, output_path)
     write_json(report.to_dict(), outputs.report)
     if outputs.analysis_path is not None:
         stored = [StoredAnalysis.from_dict(_load(job.analysis_path)) for job in jobs]

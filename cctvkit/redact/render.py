@@ -7,7 +7,7 @@ writes one H.264 MP4 with an atomic rename. What is masked in a frame:
 
 * every plan box, except those of a kept track (``keep_tracks``) that are not ``early``, and
   except those matching one of the frame's ``keep_boxes`` (IoU >= :data:`KEEP_IOU`, not early);
-* every box of ``extra_masks`` for the frame (manual masks, an audit's findings), whatever is kept;
+* every box of ``extra_masks`` for the frame (manual masks, the face check's findings), whatever is kept;
 * the privacy zones, in every frame.
 
 Where a stranger's mask overlaps a kept face's measured box (detected, or interpolated between

@@ -18,7 +18,7 @@ import numpy as np
 
 from cctvkit.errors import UsageError
 from cctvkit.redact.identity.match import DEFAULT_MAX_DISTANCE
-from cctvkit.redact.options import AuditOptions, RedactOptions
+from cctvkit.redact.options import FaceCheckOptions, RedactOptions
 from cctvkit.redact.zones import Polygon
 
 if TYPE_CHECKING:  # the detector stack and dlib load only when a redaction runs
@@ -76,7 +76,7 @@ class MaskSpec:
     """
 
     options: RedactOptions = field(default_factory=RedactOptions)
-    face_check: AuditOptions = field(default_factory=AuditOptions)
+    face_check: FaceCheckOptions = field(default_factory=FaceCheckOptions)
     zones: tuple[Polygon, ...] = ()
     keep_tracks: tuple[int, ...] = ()
     keep_boxes: BoxesByFrame | None = None
@@ -88,7 +88,7 @@ class MaskSpec:
     def of(
         cls,
         options: RedactOptions | None = None,
-        face_check: AuditOptions | None = None,
+        face_check: FaceCheckOptions | None = None,
         *,
         zones: Sequence[Polygon] = (),
         keep_tracks: Sequence[int] = (),
@@ -97,7 +97,7 @@ class MaskSpec:
         """A spec from loose values: kept ids sorted and unique, zones and boxes as tuples and arrays."""
         return cls(
             options=options or RedactOptions(),
-            face_check=face_check or AuditOptions(),
+            face_check=face_check or FaceCheckOptions(),
             zones=tuple(tuple((float(x), float(y)) for x, y in zone) for zone in zones),
             keep_tracks=tuple(sorted({int(t) for t in keep_tracks})),
             manual_masks=_boxes(manual_masks),
@@ -134,6 +134,7 @@ class MaskSpec:
                 for index in sorted(masks)
                 for box in np.asarray(masks[index], np.float32).reshape(-1, 4)
             ],
+            # "audit": the key before the face check was renamed, so finished jobs keep their hash
             "audit": asdict(self.face_check) if self.face_check.enabled else None,
         }
 
@@ -143,10 +144,10 @@ class MaskSpec:
         rows: dict[int, list[list[float]]] = {}
         for frame, *xyxy in settings["masks"]:
             rows.setdefault(int(frame), []).append(xyxy)
-        audit = settings["audit"]
+        check = settings["audit"]
         return cls.of(
             RedactOptions.from_dict(settings["options"]),
-            AuditOptions(**audit) if audit else AuditOptions(enabled=False),
+            FaceCheckOptions(**check) if check else FaceCheckOptions(enabled=False),
             zones=[[(x, y) for x, y in zone] for zone in settings["zones"]],
             keep_tracks=settings["keep"],
             manual_masks={i: np.asarray(b, np.float32) for i, b in rows.items()} or None,
@@ -204,7 +205,7 @@ class Engines:
             ModelError: weights missing or not matching the manifest (dlib: the ``faces`` extra).
         """
         from cctvkit.redact.analysis import build_detector
-        from cctvkit.redact.audit_faces import load_audit_detectors
+        from cctvkit.redact.face_checker import load_face_check_detectors
 
         options = spec.options
         detector = detector or build_detector(options)
@@ -219,7 +220,7 @@ class Engines:
             )
         checkers = None
         if spec.face_check.enabled:
-            checkers = load_audit_detectors(provider=options.provider, threads=options.threads)
+            checkers = load_face_check_detectors(provider=options.provider, threads=options.threads)
         return cls(detector, checkers, reference, embedder, runner)
 
 

@@ -1,12 +1,12 @@
 """The face check of a rendered clip: a second model family checks the output, its findings are re-masked.
 
 The loop (issue 17): render the clip; check its decoded frames for visible faces
-(:class:`~cctvkit.redact.audit_faces.FaceAuditor`); each finding becomes a masked box on its frame
-and on the frames around it (:attr:`AuditOptions.reach_s` plus the unchecked frames between
+(:class:`~cctvkit.redact.face_checker.FaceChecker`); each finding becomes a masked box on its frame
+and on the frames around it (:attr:`FaceCheckOptions.reach_s` plus the unchecked frames between
 checks), the clip is rendered again from the stored analysis (:func:`~cctvkit.redact.analysis.replay`:
 a decode and an encode, nothing detected again) and the frames that changed are checked again, for at most
-:attr:`AuditOptions.rounds` rounds. What is still found after the last round is *remaining*: the
-report's ``audit`` object names its frames and boxes, and callers refuse to look finished
+:attr:`FaceCheckOptions.rounds` rounds. What is still found after the last round is *remaining*: the
+report's ``face_check`` object names its frames and boxes, and callers refuse to look finished
 (``cctvkit redact`` exits 9, ``request process`` publishes nothing). Kept tracks' faces are never
 findings, so the subject stays visible.
 """
@@ -26,7 +26,7 @@ from cctvkit.redact.analysis import (
     FrameSource,
     StoredAnalysis,
 )
-from cctvkit.redact.audit_faces import FaceAuditor, Finding, RenderedBoxes
+from cctvkit.redact.face_checker import FaceChecker, Finding, RenderedBoxes
 from cctvkit.redact.options import RedactOptions
 from cctvkit.redact.spec import BoxesByFrame
 from cctvkit.video import VideoReader
@@ -67,7 +67,7 @@ class Recorder:
 def merge_masks(
     given: BoxesByFrame | None, found: dict[int, list[np.ndarray]] | None
 ) -> dict[int, np.ndarray] | None:
-    """Per frame, the given boxes and the audit's findings as one (n, 4) array."""
+    """Per frame, the given boxes and the face check's findings as one (n, 4) array."""
     rows: dict[int, list[np.ndarray]] = {}
     for index, given_boxes in (given or {}).items():
         rows.setdefault(index, []).append(np.asarray(given_boxes, np.float32).reshape(-1, 4))
@@ -98,7 +98,7 @@ def scan(
     frames: list[int],
     masked: dict[int, np.ndarray],
     kept: dict[int, np.ndarray],
-    auditor: FaceAuditor,
+    checker: FaceChecker,
 ) -> list[Finding]:
     """Decode the rendered output and check the listed frames."""
     wanted = set(frames)
@@ -111,7 +111,7 @@ def scan(
         for index, frame in enumerate(reader.frames()):
             if index in wanted:
                 boxes = RenderedBoxes(masked.get(index, empty), kept.get(index, empty))
-                found += auditor.check(index, frame.image, boxes)
+                found += checker.check(index, frame.image, boxes)
             if index >= last:
                 break
     return found
