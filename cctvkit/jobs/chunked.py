@@ -19,6 +19,7 @@ from cctvkit.jobs.merge import joined_analysis, joined_report, write_review_from
 from cctvkit.jobs.plan import TRACK_ID_BLOCK, Chunk, context_frames, plan_chunks
 from cctvkit.jobs.runner import Backend, LocalBackend, run_jobs
 from cctvkit.redact.analysis import StoredAnalysis
+from cctvkit.redact.boxes import FrameBoxes
 from cctvkit.redact.options import RedactOptions
 from cctvkit.redact.report import RedactionReport, write_json
 from cctvkit.redact.spec import Engines, MaskSpec, Outputs
@@ -185,7 +186,7 @@ def plan_jobs(
     options, settings = spec.options, runner.settings
     chunks = clip_chunks(timeline, options=options, settings=settings, chunk_s=runner.chunk_s)
     digest = runner.input_sha256 or sha256_file(Path(input_path))
-    masks = spec.manual_masks or {}
+    masks = FrameBoxes(spec.manual_masks)
     jobs = []
     for chunk in chunks:
         whole = len(chunks) == 1
@@ -198,9 +199,7 @@ def plan_jobs(
                 for t in spec.keep_tracks
                 if chunk.track_id_offset <= t < chunk.track_id_offset + TRACK_ID_BLOCK
             ),
-            manual_masks={
-                i - chunk.context_first: b for i, b in masks.items() if chunk.first <= i < chunk.end
-            },
+            manual_masks=masks.window(chunk.first, chunk.end, shift=chunk.context_first),
         ).settings()
         settings_hash = ChunkJob.settings_hash(
             format=JOB_FORMAT,

@@ -31,6 +31,7 @@ import cv2
 import numpy as np
 import supervision as sv
 
+from cctvkit.redact.boxes import FrameBoxes
 from cctvkit.redact.detectors.base import DetectorInfo, FaceDetector
 from cctvkit.redact.face_check import FaceCheckSummary, Finding
 from cctvkit.redact.masking import head_boxes
@@ -302,15 +303,12 @@ def frames_to_check(count: int, every: int, only: Iterable[int] | None = None) -
     return sorted(i for i in set(only) if 0 <= i < count and (i % every == 0 or i == count - 1))
 
 
-def spread(findings: Iterable[Finding], count: int, reach: int) -> dict[int, list[np.ndarray]]:
+def spread(findings: Iterable[Finding], count: int, reach: int) -> FrameBoxes:
     """Boxes to mask per output frame for ``findings``: each on its frame and ``reach`` frames
     either side (the unchecked frames between, and a face seen only on some of them)."""
-    out: dict[int, list[np.ndarray]] = {}
-    for f in findings:
-        box = np.asarray(f.xyxy, np.float32)
-        for i in range(max(0, f.frame - reach), min(count, f.frame + reach + 1)):
-            out.setdefault(i, []).append(box)
-    return out
+    return FrameBoxes.of(
+        (i, f.xyxy) for f in findings for i in range(max(0, f.frame - reach), min(count, f.frame + reach + 1))
+    )
 
 
 def check_and_remask(

@@ -34,9 +34,10 @@ from cctvkit.redact.analysis import (
     collect,
     replay,
 )
+from cctvkit.redact.boxes import FrameBoxes
 from cctvkit.redact.core_frames import CoreFrames
 from cctvkit.redact.face_check import FaceCheckSummary
-from cctvkit.redact.face_check_rounds import Recorder, kept_boxes, merge_masks, scan
+from cctvkit.redact.face_check_rounds import Recorder, kept_boxes, scan
 from cctvkit.redact.face_checker import (
     Finding,
     build_face_checker,
@@ -244,7 +245,7 @@ class _ClipRender:
         self.first = frame_range[0] if frame_range is not None else 0
         self.masked: dict[int, np.ndarray] = {}
         """Per output frame, the boxes the last render masked (the face check's "already masked")."""
-        self.found: dict[int, list[np.ndarray]] = {}
+        self.found = FrameBoxes()
         """Per output frame, the face check's findings masked so far."""
         self.report: RedactionReport
 
@@ -273,9 +274,10 @@ class _ClipRender:
             replace(self.outputs, on_mask=self._collect),
             replace(
                 spec,
-                manual_masks=merge_masks(
-                    spec.manual_masks, {i + self.first: b for i, b in self.found.items()}
-                ),
+                manual_masks=FrameBoxes(spec.manual_masks).merge(
+                    {i + self.first: b for i, b in self.found.items()}
+                )
+                or None,
             ),
         )
         return self.report
@@ -308,8 +310,7 @@ class _ClipRender:
 
         def remask(findings: list[Finding]) -> Collection[int]:
             added = spread(findings, count, reach)
-            for index, boxes in added.items():
-                self.found.setdefault(index, []).extend(boxes)
+            self.found = self.found.merge(added)
             self.draw(self.again(stored))
             return added.keys()
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from cctvkit.errors import UsageError
+from cctvkit.redact.boxes import FrameBoxes
 from cctvkit.redact.identity.match import DEFAULT_MAX_DISTANCE
 from cctvkit.redact.options import FaceCheckOptions, RedactOptions
 from cctvkit.redact.zones import Polygon
@@ -124,16 +125,11 @@ class MaskSpec:
         """
         if self.keep_boxes or self.requester_only is not None:
             raise UsageError("kept boxes and requester-only regions do not run as chunk jobs yet")
-        masks = self.manual_masks or {}
         return {
             "options": self.options.to_dict(),
             "zones": [[[float(v) for v in point] for point in zone] for zone in self.zones],
             "keep": sorted({int(t) for t in self.keep_tracks}),
-            "masks": [
-                [int(index), *(round(float(v), 2) for v in box)]
-                for index in sorted(masks)
-                for box in np.asarray(masks[index], np.float32).reshape(-1, 4)
-            ],
+            "masks": FrameBoxes(self.manual_masks).rows(),
             # "audit": the key before the face check was renamed, so finished jobs keep their hash
             "audit": asdict(self.face_check) if self.face_check.enabled else None,
         }
@@ -141,23 +137,18 @@ class MaskSpec:
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> MaskSpec:
         """The spec :meth:`settings` described (a chunk job's, on its worker)."""
-        rows: dict[int, list[list[float]]] = {}
-        for frame, *xyxy in settings["masks"]:
-            rows.setdefault(int(frame), []).append(xyxy)
         check = settings["audit"]
         return cls.of(
             RedactOptions.from_dict(settings["options"]),
             FaceCheckOptions(**check) if check else FaceCheckOptions(enabled=False),
             zones=[[(x, y) for x, y in zone] for zone in settings["zones"]],
             keep_tracks=settings["keep"],
-            manual_masks={i: np.asarray(b, np.float32) for i, b in rows.items()} or None,
+            manual_masks=FrameBoxes.from_rows(settings["masks"]) or None,
         )
 
 
-def _boxes(boxes: BoxesByFrame | None) -> dict[int, np.ndarray] | None:
-    if not boxes:
-        return None
-    return {int(i): np.asarray(b, np.float32).reshape(-1, 4) for i, b in boxes.items()}
+def _boxes(boxes: BoxesByFrame | None) -> FrameBoxes | None:
+    return FrameBoxes(boxes) or None
 
 
 class ClipRunner(Protocol):

@@ -31,6 +31,7 @@ import supervision as sv
 
 from cctvkit.errors import UsageError
 from cctvkit.redact.analysis import build_detector, no_faces
+from cctvkit.redact.boxes import mask_plan
 from cctvkit.redact.detectors import DetectorInfo, FaceDetector
 from cctvkit.redact.face_check import REPORT_KEY, FaceCheckSummary
 from cctvkit.redact.face_checker import Finding, RenderedBoxes, build_face_checker, check_and_remask
@@ -186,12 +187,11 @@ def detect_still(image: np.ndarray, options: RedactOptions, detector: FaceDetect
     if not len(faces):
         return no_faces()
     order = np.lexsort((faces.xyxy[:, 1], faces.xyxy[:, 0]))
-    count = len(order)
-    return sv.Detections(
-        xyxy=faces.xyxy[order].astype(np.float32),
-        confidence=faces.confidence[order].astype(np.float32),
-        tracker_id=np.arange(count, dtype=int),
-        data={"source": np.full(count, "detected", dtype="<U12"), "early": np.zeros(count, bool)},
+    return mask_plan(
+        faces.xyxy[order],
+        source="detected",
+        confidence=faces.confidence[order],
+        tracker_id=np.arange(len(order)),
     )
 
 
