@@ -108,6 +108,14 @@ def redact(
             "--review", help="Also write OUTPUT.review.png (tracks with ids) and OUTPUT.tracks.json."
         ),
     ] = False,
+    requester_only: Annotated[
+        bool,
+        typer.Option(
+            "--requester-only",
+            help="Leave only the kept person (--keep-track/--keep-face) in view, face and body, "
+            "followed through the clip; everything else is coarsely pixelated (issue 26).",
+        ),
+    ] = False,
     zone: Annotated[
         list[str] | None,
         typer.Option("--zone", help="Privacy zone, normalised x,y;x,y;x,y (repeatable)."),
@@ -183,6 +191,8 @@ def redact(
         raise UsageError(f"{output} is a directory: name the file to write (--force replaces files only)")
     if output.exists() and not force:
         raise UsageError(f"{output} exists; pass --force to overwrite it")
+    if requester_only and not (keep_track or keep_face):
+        raise UsageError("--requester-only needs the requester: --keep-track TRACK or --keep-face PHOTO")
     options = redaction_options(state(ctx).optional_config, flags, keep_audio=keep_audio or None)
     span = (start, end) if start is not None and end is not None else None
     from cctvkit.video import is_still_image, probe
@@ -194,6 +204,7 @@ def redact(
             (keep_track, "--keep-track"),
             (review, "--review"),
             (keep_audio, "--keep-audio"),
+            (requester_only, "--requester-only"),
         ):
             if given:
                 raise UsageError(f"{input_path}: a still image: {flag} does not apply to a still")
@@ -203,7 +214,7 @@ def redact(
             )
     # The detector stack is imported here, not at start-up: other commands never pay for it.
     from cctvkit.redact.pipeline import redact as redact_file
-    from cctvkit.redact.spec import Engines, MaskSpec, Outputs
+    from cctvkit.redact.spec import Engines, MaskSpec, Outputs, RequesterRegion
 
     spec = replace(
         MaskSpec.of(
@@ -217,6 +228,7 @@ def redact(
             keep_tracks=parse_track_ids(",".join(keep_track or [])),
         ),
         max_face_distance=max_face_distance,
+        requester_only=RequesterRegion() if requester_only else None,
     )
     settings = _jobs(ctx, processes)
     # Job files beside the output: a rerun after a failure redoes only the missing chunks.
@@ -291,6 +303,12 @@ def _print_result(
             f"{result.frame_count} frames, {len(result.tracks)} tracks, "
             f"{len(result.kept_tracks)} kept, {result.frames_per_second:.1f} fps"
         )
+        if result.requester_only is not None:
+            from cctvkit.redact.requester_only import region_line
+
+            console.print(
+                region_line(result.requester_only, result.frame_count), markup=False, highlight=False
+            )
     if result.face_check_json is not None:
         console.print(face_check_line(result.face_check_json), markup=False, highlight=False, soft_wrap=True)
 

@@ -118,7 +118,12 @@ def redact(
         from cctvkit.redact.still import redact_still
 
         return redact_still(input_path, spec, engines, outputs)
-    if engines.runner is not None and span_s is None and engines.reference is None:
+    if (
+        engines.runner is not None
+        and span_s is None
+        and engines.reference is None
+        and spec.requester_only is None
+    ):
         return engines.runner.redact_clip(input_path, spec, engines, outputs)
     return redact_clip(input_path, spec, engines, outputs, span_s=span_s)
 
@@ -150,7 +155,7 @@ def redact_clip(
         of a reference face and the whole run's time (also written to ``outputs.report``).
     """
     started = time.perf_counter()
-    spec.check()
+    spec.check(reference=engines.reference is not None)
     input_path, output_path = Path(input_path), Path(outputs.path)
     if output_path.resolve() == input_path.resolve():
         raise UsageError(f"{output_path}: the output would overwrite the input")
@@ -158,30 +163,37 @@ def redact_clip(
     detector = engines.detector
     identity: IdentityMatch | None = None
     analysis: Analysis
-    if engines.reference is not None:
+    stored: StoredAnalysis | None = None
+    # A reference face's tracks and a requester's region are known only from the whole analysis:
+    # it runs first on its own, and the render replays it.
+    if engines.reference is not None or spec.requester_only is not None:
         if not output_path.parent.is_dir():  # before the work, not after
             raise NotFoundError(f"{output_path.parent}: the output folder does not exist")
-        if engines.embedder is None:
+        if engines.reference is not None and engines.embedder is None:
             raise UsageError("a reference face needs the embedder it was made with")
-
-        from cctvkit.redact.identity.select import match_tracks
-
         first_half, second_half = _halves(outputs)
         with analyze(
             input_path, options=options, span_s=span_s, detector=detector, progress=first_half
         ) as analysis:
             stored = collect(analysis)
-        identity = match_tracks(
-            stored.summary,
-            engines.reference,
-            embedder=engines.embedder,
-            max_distance=spec.max_face_distance,
-            gallery=analysis.gallery,
-        )
-        spec = replace(spec, keep_tracks=tuple(sorted({*spec.keep_tracks, *identity.kept_tracks})))
+        if engines.reference is not None and engines.embedder is not None:
+            from cctvkit.redact.identity.select import match_tracks
+
+            identity = match_tracks(
+                stored.summary,
+                engines.reference,
+                embedder=engines.embedder,
+                max_distance=spec.max_face_distance,
+                gallery=analysis.gallery,
+            )
+            spec = replace(spec, keep_tracks=tuple(sorted({*spec.keep_tracks, *identity.kept_tracks})))
+        if spec.requester_only is not None:
+            from cctvkit.redact.requester_only import resolve_region
+
+            spec = resolve_region(spec, stored, track_id_offset)
         outputs = replace(outputs, progress=second_half)
     clip = _ClipRender(spec, outputs, frame_range, track_id_offset)
-    if identity is None:
+    if stored is None:
         with analyze(input_path, options=options, span_s=span_s, detector=detector) as analysis:
             live = Recorder(analysis)
             report = clip.draw(clip.view(live))
@@ -202,6 +214,13 @@ def redact_clip(
         except ConflictError:
             output_path.unlink(missing_ok=True)
             raise
+    if spec.requester_only is not None:
+        from cctvkit.redact.requester_only import region_summary
+
+        report = replace(
+            report,
+            requester_only=region_summary(spec, clip.seen, (report.width, report.height), clip.first),
+        )
     report = replace(
         report, face_check=check, identity=identity, elapsed_s=round(time.perf_counter() - started, 3)
     )
@@ -247,6 +266,8 @@ class _ClipRender:
         """Per output frame, the boxes the last render masked (the face check's "already masked")."""
         self.found = FrameBoxes()
         """Per output frame, the face check's findings masked so far."""
+        self.seen: list[Finding] = []
+        """Every finding of every round (a requester-only release judges where they lie)."""
         self.report: RedactionReport
 
     def view(self, source: FrameSource) -> FrameSource:
@@ -306,7 +327,9 @@ class _ClipRender:
         def check(only: Collection[int] | None) -> tuple[list[Finding], int]:
             frames = frames_to_check(count, every, only=only)
             checker.reset()  # the frames checked next need not follow the last ones
-            return scan(output_path, frames, self.masked, kept, checker), len(frames)
+            findings = scan(output_path, frames, self.masked, kept, checker)
+            self.seen += findings
+            return findings, len(frames)
 
         def remask(findings: list[Finding]) -> Collection[int]:
             added = spread(findings, count, reach)

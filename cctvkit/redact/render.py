@@ -8,7 +8,9 @@ writes one H.264 MP4 with an atomic rename. What is masked in a frame:
 * every plan box, except those of a kept track (``keep_tracks``) that are not ``early``, and
   except those matching one of the frame's ``keep_boxes`` (IoU >= :data:`KEEP_IOU`, not early);
 * every box of ``extra_masks`` for the frame (manual masks, the face check's findings), whatever is kept;
-* the privacy zones, in every frame.
+* the privacy zones, in every frame;
+* in a requester-only release (``spec.requester_only``), everything outside the requester's
+  region, coarsely (:mod:`cctvkit.redact.outside_mask`; issue 26).
 
 Where a stranger's mask overlaps a kept face's measured box (detected, or interpolated between
 two sightings: :data:`MEASURED_SOURCES`), the kept face wins and stays visible, unless the
@@ -221,6 +223,13 @@ def render(source: FrameSource, outputs: Outputs, spec: MaskSpec | None = None) 
     elif options.keep_audio:
         log.info("%s has no audio track: the output has none either", clip.input_path)
     masker = Masker(options.style, (width, height), rasterize_zones(privacy_zones, (width, height)))
+    requester = spec.requester_only if spec is not None else None
+    outside = None
+    if requester is not None:
+        from cctvkit.redact.outside_mask import OutsideMasker
+
+        requester.boxes(0)  # refuses an unresolved region before any frame is written
+        outside = OutsideMasker((width, height))
     span_start = clip.span_s[0] if clip.span_s else 0.0
     stats: list[FrameStat] = []
     first_pts: list[int | None] = []
@@ -254,6 +263,8 @@ def render(source: FrameSource, outputs: Outputs, spec: MaskSpec | None = None) 
                 extra=extra_masks.get(analyzed.index),
                 kept_face_wins=options.kept_face_wins,
             )
+            if outside is not None and requester is not None:
+                outside.apply(frame.image, requester.boxes(analyzed.index), mask)
             number = len(stats)
             if on_mask is not None:
                 on_mask(number, mask, masked_boxes)

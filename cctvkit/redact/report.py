@@ -95,6 +95,9 @@ class RedactionReport:
             input's own timestamps were used.
         identity: a reference face's decisions (``--keep-face``), or ``None``; written to JSON
             only when present.
+        requester_only: a requester-only release's region and the face check's findings
+            outside it (:func:`~cctvkit.redact.requester_only.region_summary`, issue 26), or
+            ``None``; written to JSON only when present.
     """
 
     input_path: str
@@ -117,6 +120,7 @@ class RedactionReport:
     face_check: FaceCheckSummary | None = None
     timing: dict[str, str] | None = None
     identity: IdentityMatch | None = None
+    requester_only: dict[str, Any] | None = None
 
     @property
     def face_check_json(self) -> dict[str, Any] | None:
@@ -137,6 +141,8 @@ class RedactionReport:
         """Plain JSON-able values."""
         data = asdict(replace(self, identity=None, face_check=None))
         del data["identity"], data["face_check"]
+        if self.requester_only is None:
+            del data["requester_only"]
         data[REPORT_KEY] = self.face_check_json
         data["frames_per_second"] = round(self.frames_per_second, 3)
         if self.identity is not None:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the detector stack and dlib load only when a redaction runs
     from cctvkit.redact.identity.embedder import FaceEmbedder
     from cctvkit.redact.identity.reference import ReferenceFace
     from cctvkit.redact.report import RedactionReport
+    from cctvkit.redact.requester_region import RegionFrames
 
 __all__ = [
     "BoxesByFrame",
@@ -48,16 +49,27 @@ ProgressCallback = Callable[[int, int], None]
 
 @dataclass(frozen=True, slots=True)
 class RequesterRegion:
-    """Where a requester-only release shows the requester and masks everything else (issue 26).
+    """A requester-only release (issue 26): the requester's region stays, everything else is masked.
 
-    Not implemented yet: a spec carrying one is refused (:meth:`MaskSpec.check`), so that no
-    release silently ignores it.
+    The region is the kept tracks' bodies, followed through the clip
+    (:mod:`cctvkit.redact.requester_region`); a redaction resolves it once, after the analysis,
+    and renders, checks and reports that one.
 
     Attributes:
-        zones: polygons in normalised coordinates.
+        drawn: per analysed frame, boxes an operator drew for the region (the review page); they
+            replace the followed region on their frames.
+        resolved: the region the release is rendered with (set by the redaction; a caller may
+            pass a stored one, which is then used as it is).
     """
 
-    zones: tuple[Polygon, ...] = ()
+    drawn: BoxesByFrame | None = None
+    resolved: RegionFrames | None = None
+
+    def boxes(self, index: int) -> np.ndarray | None:
+        """Frame ``index``'s region boxes (n, 4), or None: no region (all masked)."""
+        if self.resolved is None:
+            raise UsageError("the requester's region has not been worked out for this clip")
+        return self.resolved.boxes.get(index)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,14 +116,20 @@ class MaskSpec:
             manual_masks=_boxes(manual_masks),
         )
 
-    def check(self) -> None:
-        """Refuse what no redaction can do yet.
+    def check(self, *, reference: bool = False) -> None:
+        """Refuse what no redaction can do.
+
+        Args:
+            reference: a reference face will add kept tracks (``--keep-face``).
 
         Raises:
-            UsageError: a requester-only region (issue 26).
+            UsageError: a requester-only release without a kept track or reference face (it
+                needs the requester).
         """
-        if self.requester_only is not None:
-            raise UsageError("requester-only redaction is not available yet (issue 26)")
+        if self.requester_only is not None and not (self.keep_tracks or reference):
+            raise UsageError(
+                "requester-only needs the requester: a kept track (--keep-track) or face (--keep-face)"
+            )
 
     def settings(self) -> dict[str, Any]:
         """The spec as the plain values a chunk job's settings hash is made of (and its job

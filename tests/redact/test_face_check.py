@@ -42,10 +42,11 @@ def test_chunk_job_names_are_those_made_before_the_spec(case: str, tmp_path: Pat
     ]
 
 
-def test_a_requester_only_region_is_refused_until_it_exists(tmp_path: Path) -> None:
-    spec = MaskSpec(requester_only=RequesterRegion((((0.0, 0.0), (1.0, 0.0), (1.0, 1.0)),)))
+def test_a_requester_only_release_never_runs_as_chunk_jobs(tmp_path: Path) -> None:
+    # Its region is followed over the whole clip (issue 26): redact() keeps it in one pass.
+    spec = MaskSpec(keep_tracks=(1,), requester_only=RequesterRegion())
     runner = ChunkRunner(JobsSection(), LocalBackend(1), tmp_path, "R/c")
-    with pytest.raises(UsageError, match="issue 26"):
+    with pytest.raises(UsageError, match="chunk jobs"):
         plan_jobs(GATE, spec, runner)
 
 
