@@ -47,7 +47,7 @@ from cctvkit.redact import FaceDetector, Masker, RedactionReport, RedactOptions,
 from cctvkit.redact.detectors import TiledDetector
 from cctvkit.redact.detectors.centerface import CenterFaceDetector
 from cctvkit.redact.evaluation import SIZE_BANDS, ScoreKeeper
-from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.redact.pipeline import redact_clip
 from cctvkit.redact.spec import Engines, MaskSpec, Outputs
 from cctvkit.video import VideoReader
@@ -87,7 +87,7 @@ def _plain(
     on_mask: Callable[[int, np.ndarray, sv.Detections], None] | None = None,
 ) -> RedactionReport:
     """The first pass alone (no face check): what these rows measure."""
-    spec = MaskSpec.of(options, AuditOptions(enabled=False), keep_tracks=keep)
+    spec = MaskSpec.of(options, FaceCheckOptions(enabled=False), keep_tracks=keep)
     return redact_clip(source, spec, Engines(detector), Outputs(output, on_mask=on_mask))
 
 

@@ -33,9 +33,9 @@ from pathlib import Path
 import numpy as np
 
 from cctvkit.redact import FaceDetector
-from cctvkit.redact.audit_faces import load_audit_detectors
 from cctvkit.redact.evaluation import DETAIL_LEAK, MIN_VISIBLE, ScoreKeeper, detail_correlation
-from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.face_checker import load_face_check_detectors
+from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.redact.pipeline import redact_clip
 from cctvkit.redact.report import RedactionReport
 from cctvkit.redact.spec import Engines, MaskSpec, Outputs
@@ -178,7 +178,7 @@ def _run(
     started = time.perf_counter()
     report = redact_clip(
         clip.source,
-        MaskSpec(face_check=AuditOptions(enabled=checked)),
+        MaskSpec(face_check=FaceCheckOptions(enabled=checked)),
         Engines(detector, checkers if checked else None),
         Outputs(out),
     )
@@ -253,7 +253,7 @@ def face_check_rows(
     yunet_python: str | None = None,
 ) -> dict[str, dict[str, object]]:
     """Rows for the evaluation table: each clip without and with the face check."""
-    checkers = load_audit_detectors()
+    checkers = load_face_check_detectors()
     rows: dict[str, dict[str, object]] = {}
     for clip in clips(work, eval_dir, quick=quick, crowd_seconds=crowd_seconds, mot_frames=mot_frames):
         for checked in (False, True):
@@ -271,8 +271,8 @@ def face_check_rows(
             detections = sum(f.detections for f in report.frames)
             row["first-pass detections"] = f"{detections} in {len(report.tracks)} tracks"
             row["wall (whole run)"] = f"{wall:.1f} s, {report.frame_count / wall:.2f} fps"
-            if checked and report.audit:
-                row |= _check_cells(report.audit, detections, wall, clip.truth, exposed)
+            if checked and report.face_check_json:
+                row |= _check_cells(report.face_check_json, detections, wall, clip.truth, exposed)
             rows[f"{clip.label}, {'first pass + face check' if checked else 'first pass alone'}"] = row
     return rows
 
@@ -307,7 +307,10 @@ def first_pass_rows(
             out = work / f"{clip.source.stem}-variant.mp4"
             started = time.perf_counter()
             report = redact_clip(
-                clip.source, MaskSpec(options, AuditOptions(enabled=False)), Engines(detector), Outputs(out)
+                clip.source,
+                MaskSpec(options, FaceCheckOptions(enabled=False)),
+                Engines(detector),
+                Outputs(out),
             )
             wall = time.perf_counter() - started
             keeper, _ = _score_exact(clip.source, out, clip.truth)

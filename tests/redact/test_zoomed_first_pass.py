@@ -58,5 +58,5 @@ def test_the_zoomed_first_pass_masks_them(small_faces, detector: FaceDetector, t
     out = tmp_path / "zoomed.mp4"
     report = redact_with(source, out, options=RedactOptions(zoom_sweep=1), detector=detector)
     assert _shown(source, out, truth) == 0
-    assert report.audit is None or not report.audit.get("enabled")  # the first pass alone
+    assert report.face_check_json is None or not report.face_check_json.get("enabled")  # the first pass alone
     assert np.mean([f.masked_faces for f in report.frames]) >= 1.5
