@@ -24,15 +24,19 @@ called masked):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import cv2
 import numpy as np
 import supervision as sv
 
 from cctvkit.redact.evaluation import detail_correlation
+
+if TYPE_CHECKING:
+    from cctvkit.redact.face_check import FaceCheckSummary
 
 __all__ = [
     "DETAIL_KEPT",
@@ -45,6 +49,7 @@ __all__ = [
     "evidence_crop",
     "face_like",
     "judge",
+    "write_evidence",
 ]
 
 RECOGNISABLE_PX = 16.0
@@ -209,3 +214,21 @@ def evidence_crop(
     ]
     gap = np.full((side, 4, 3), 255, np.uint8)
     return np.hstack([pair[0], gap, pair[1]])
+
+
+def write_evidence(
+    summary: FaceCheckSummary,
+    crops: dict[tuple[int, tuple[float, float, float, float]], np.ndarray],
+    report_path: Path,
+) -> FaceCheckSummary:
+    """Write the evidence crop of each blocking finding left after the last round beside the
+    report (``<report stem>.finding-<n>.png``: original | output) and name it in the finding."""
+    findings = []
+    for number, finding in enumerate(summary.remaining_findings, 1):
+        crop = crops.get((finding.frame, finding.xyxy))
+        if finding.blocking and crop is not None:
+            path = Path(report_path).with_name(f"{Path(report_path).stem}.finding-{number}.png")
+            cv2.imwrite(str(path), cv2.cvtColor(crop, cv2.COLOR_RGB2BGR))
+            finding = replace(finding, evidence=path.name)
+        findings.append(finding)
+    return replace(summary, remaining_findings=tuple(findings))

@@ -11,6 +11,8 @@ import pytest
 
 from cctvkit.redact import Masker, RedactOptions
 from cctvkit.redact.detectors.retinaface import RetinaFaceDetector
+from cctvkit.redact.face_check import FaceCheckSummary, Finding
+from cctvkit.redact.face_checker import FaceChecker, RenderedBoxes, load_face_check_detectors
 from cctvkit.redact.finding_verdict import Reason, evidence_crop, judge
 from cctvkit.samplegen import FaceTrack, Keyframe, Scene
 
@@ -90,3 +92,47 @@ def test_evidence_is_original_beside_output(frame) -> None:
     pair = evidence_crop(image, masked, boxes["near"], side=96)
     assert pair.shape == (96, 196, 3)
     assert not np.array_equal(pair[:, :96], pair[:, 100:])
+
+
+@pytest.fixture(scope="module")
+def checker_models():
+    return load_face_check_detectors()
+
+
+def _checker(checker_models) -> FaceChecker:
+    return FaceChecker(*checker_models, (640, 360))
+
+
+def test_the_face_check_blocks_on_a_visible_face_with_evidence(frame, checker_models) -> None:
+    image, boxes = frame
+    checker = _checker(checker_models)
+    found = checker.check(0, image.copy(), RenderedBoxes(), image)
+    blocking = [f for f in found if f.blocking]
+    assert len(blocking) == 1 and blocking[0].verdict == "visible face"
+    x1, y1, x2, y2 = boxes["near"]
+    fx1, fy1, fx2, fy2 = blocking[0].xyxy
+    assert fx1 <= (x1 + x2) / 2 <= fx2 and fy1 <= (y1 + y2) / 2 <= fy2
+    assert checker.evidence[(0, blocking[0].xyxy)].shape == (128, 260, 3)
+
+
+def test_the_face_check_does_not_block_on_a_masked_face_or_the_back_of_a_head(frame, checker_models) -> None:
+    image, boxes = frame
+    # A face masked where the checker was not told (the re-masked findings), and the
+    # back of a head, each checked against its original (the far face masked in both).
+    behind = _back_of_head(image, boxes["near"])
+    masked_face = _masked(_masked(image, boxes["near"]), boxes["far"])
+    for original, output in ((image, masked_face), (behind, _masked(behind, boxes["far"]))):
+        found = _checker(checker_models).check(0, output, RenderedBoxes(), original)
+        assert not [f for f in found if f.blocking], found
+
+
+def test_only_blocking_findings_count_as_remaining() -> None:
+    small = Finding(3, (10.0, 10.0, 20.0, 22.0), 0.7, "retinaface-zoom2x", "below the recognisable size")
+    face = Finding(5, (100.0, 10.0, 140.0, 60.0), 0.9, "retinaface", "visible face")
+    old = Finding(6, (200.0, 10.0, 240.0, 60.0), 0.9, "retinaface")  # an older report's: unjudged
+    summary = FaceCheckSummary(enabled=True, remaining_findings=(small, face, old))
+    assert summary.remaining == 2
+    data = summary.to_dict()
+    assert data["remaining"] == 2 and data["remaining_findings"][0]["blocking"] is False
+    assert "verdict" not in data["remaining_findings"][2]
+    assert FaceCheckSummary.from_dict(data).remaining_findings == (small, face, old)
