@@ -322,6 +322,43 @@ def first_pass_rows(
     return rows
 
 
+def judge_remaining(source: Path, output: Path, report: Path, sheet: Path) -> dict[str, int]:
+    """Judge a report's remaining findings against the original (as the face check now does):
+    counts per verdict, and a sheet of original | output crops labelled with each verdict (to be
+    read by eye: the precision of the remaining findings, before and after)."""
+    import cv2
+
+    from cctvkit.redact.detectors.retinaface import RetinaFaceDetector
+    from cctvkit.redact.face_check import face_check_entry
+    from cctvkit.redact.finding_verdict import evidence_crop, judge
+
+    data = json.loads(report.read_text())
+    remaining = (face_check_entry(data) or {}).get("remaining_findings", [])
+    by_frame: dict[int, list[list[float]]] = {}
+    for finding in remaining:
+        by_frame.setdefault(int(finding["frame"]), []).append(finding["xyxy"])
+    probe = RetinaFaceDetector(score_threshold=0.3)
+    counts: dict[str, int] = {}
+    tiles = []
+    with VideoReader(source) as a, VideoReader(output) as b:
+        for index, (original, produced) in enumerate(zip(a.frames(), b.frames(), strict=False)):
+            for xyxy in by_frame.get(index, []):
+                image = produced.image[: original.image.shape[0], : original.image.shape[1]]
+                verdict = judge(original.image, image, tuple(xyxy), probe)
+                counts[str(verdict.reason)] = counts.get(str(verdict.reason), 0) + 1
+                crop = evidence_crop(original.image, image, tuple(xyxy), side=96).copy()
+                width = xyxy[2] - xyxy[0]
+                label = f"{len(tiles)} {verdict.reason.name[:4]} {width:.0f}px d{verdict.detail or 0:.2f}"
+                cv2.putText(crop, label, (2, 10), cv2.FONT_HERSHEY_SIMPLEX, 0.33, (255, 255, 0), 1)
+                tiles.append(crop)
+    if tiles:
+        while len(tiles) % 6:
+            tiles.append(np.zeros_like(tiles[0]))
+        rows = [np.hstack(tiles[k : k + 6]) for k in range(0, len(tiles), 6)]
+        cv2.imwrite(str(sheet), cv2.cvtColor(np.vstack(rows), cv2.COLOR_RGB2BGR))
+    return counts
+
+
 def main() -> None:
     """``python -m benchmarks.small_faces``: the first-pass variants on the generated clips."""
     import argparse
@@ -334,8 +371,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--work", type=Path, default=Path("/tmp/cctvkit-small-faces"))
+    parser.add_argument("--variant", action="append", help="Only these variants (by name; repeatable).")
+    parser.add_argument(
+        "--judge",
+        nargs=4,
+        metavar=("SOURCE", "OUTPUT", "REPORT", "SHEET"),
+        type=Path,
+        help="Judge a report's remaining findings against the original; write a sheet of crops.",
+    )
     args = parser.parse_args()
-    rows = first_pass_rows(args.work, seconds=args.seconds)
+    if args.judge:
+        print(judge_remaining(*args.judge))
+        return
+    rows = first_pass_rows(args.work, seconds=args.seconds, variants=tuple(args.variant or ()))
     table = Table(title=f"first pass on small faces, face check off ({machine()})")
     for column in ("run", "metric", "value"):
         table.add_column(column)

@@ -56,7 +56,7 @@ def test_native_detection_misses_them(small_faces, detector: FaceDetector, tmp_p
 def test_the_zoomed_first_pass_masks_them(small_faces, detector: FaceDetector, tmp_path: Path) -> None:
     source, truth = small_faces
     out = tmp_path / "zoomed.mp4"
-    report = redact_with(source, out, options=RedactOptions(zoom_sweep=1), detector=detector)
+    report = redact_with(source, out, options=RedactOptions(), detector=detector)  # the defaults
     assert _shown(source, out, truth) == 0
     assert report.face_check_json is None or not report.face_check_json.get("enabled")  # the first pass alone
     assert np.mean([f.masked_faces for f in report.frames]) >= 1.5
