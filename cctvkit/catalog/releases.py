@@ -60,6 +60,8 @@ def insert_release(conn: Connection, values: dict[str, Any], clips: Sequence[Rel
                 audit_remaining=clip.audit_remaining,
                 audit_accepted=clip.audit_accepted,
                 kind=clip.kind,
+                mode=None if clip.mode == "faces" else clip.mode,
+                region_frames=clip.region_frames,
             )
         )
 
@@ -83,6 +85,8 @@ def _clips(conn: Connection, release_id: str) -> tuple[ReleaseClip, ...]:
             r.audit_remaining,
             r.audit_accepted,
             r.kind or "clip",
+            r.mode or "faces",
+            r.region_frames,
         )
         for r in rows
     )

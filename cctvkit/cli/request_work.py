@@ -249,6 +249,16 @@ def process(
         int,
         typer.Option("--audit-rounds", min=0, max=5, help="Re-mask rounds before audit findings remain."),
     ] = AuditOptions().rounds,
+    requester_only: Annotated[
+        bool | None,
+        typer.Option(
+            "--requester-only/--no-requester-only",
+            help="Subject requests: leave the requester alone in view (their kept track's face and "
+            "body, followed), everything else masked so that nobody else is identifiable (issue 26) "
+            "[default: the config's [redaction] requester_only_for_subject_requests].",
+            show_default=False,
+        ),
+    ] = None,
     unredacted: Annotated[
         bool, typer.Option("--unredacted", help="Police only, approved by a second person: faces not masked.")
     ] = False,
@@ -309,6 +319,7 @@ def process(
         mask_everyone=mask_everyone,
         redact=redact,
         new_release=new_release,
+        requester_only=requester_only,
     )
     with progress_bar("redacting", enabled=not as_json_out) as update:
         result = process_request(
@@ -336,6 +347,11 @@ def process(
             say(f"  {clip.file}: {audit_line(audit)}")
             if audit.get("accepted"):
                 say(f"    accepted by {audit['accepted']['by']}: {audit['accepted']['reason']}")
+        region = clip.redaction.get("requester_only")
+        if region:
+            from cctvkit.redact.requester_only import region_line
+
+            say(f"  {clip.file}: {region_line(region, clip.frame_count)}")
         identity = clip.redaction.get("identity")
         if identity:
             distances = ", ".join(

@@ -46,6 +46,13 @@ from cctvkit.requests.package import (
 )
 from cctvkit.requests.redactor import ClipOutcome, Redactor, build_redactor, judge_audit, render_unredacted
 from cctvkit.requests.repeat import check_not_repeated
+from cctvkit.requests.requester_mode import (
+    MODE,
+    check_requester_only,
+    clip_region,
+    remaining_hint,
+    requester_only_for,
+)
 from cctvkit.requests.run import ClipRun, RequestPlan, clip_run, plan_request
 from cctvkit.requests.sealed import seal_directory
 
@@ -81,6 +88,9 @@ class ProcessOptions:
         accept_still_faces: per still number, the reason staff accept the audit's findings in it.
         new_release: why a release is made although the request has one from the same footage
             and decisions (issue 30; recorded); None: such a run is refused.
+        requester_only: release the requester alone in view, everything else masked (issue 26;
+            subject requests only); None: the site's ``[redaction]
+            requester_only_for_subject_requests`` for a subject request.
 
     Stills (snapshots, 12.6) are redacted with the same detector, options, privacy zones and
     audit as the clips; ``keep_face`` applies to them, ``keep_tracks`` cannot (no tracks).
@@ -99,6 +109,7 @@ class ProcessOptions:
     withhold_stills: Mapping[int, str] = field(default_factory=dict)
     accept_still_faces: Mapping[int, str] = field(default_factory=dict)
     new_release: str | None = None
+    requester_only: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +202,27 @@ def _check_choices(
             "(`cctvkit request refuse ID --reason ...`)"
         )
     return approval
+
+
+def _requester_only(request: Request, options: ProcessOptions, config: SiteConfig) -> bool:
+    """Whether this release is requester-only (the run's choice, else the site's default; issue 26)."""
+    chosen = requester_only_for(
+        request,
+        options.requester_only,
+        site_default=config.redaction.requester_only_for_subject_requests,
+        mask_everyone=options.mask_everyone,
+    )
+    if chosen:
+        check_requester_only(request, unredacted=options.unredacted, mask_everyone=options.mask_everyone)
+    return chosen
+
+
+def _mode_columns(redaction: Mapping[str, object]) -> dict[str, object]:
+    """A released clip's ``mode`` and ``region_frames`` as the catalog records them."""
+    region = redaction.get("requester_only")
+    if redaction.get("mode") != MODE or not isinstance(region, dict):
+        return {}
+    return {"mode": MODE, "region_frames": int(region["frames"])}
 
 
 def _release_still(
@@ -322,6 +354,7 @@ def process_request(
     reviewed = {} if options.unredacted else load_decisions(catalog, request.id, plan.clips)
     page_keeps = {n: d.keep_tracks for n, d in reviewed.items() if d.keep_tracks}
     approval = _check_choices(request, plan, options, actor, config, reviews, page_keeps)
+    options = replace(options, requester_only=_requester_only(request, options, config))
     inputs = check_not_repeated(catalog, plan, options, reviewed)
     clips = [c for c in plan.clips if c.number not in options.withhold]
     stills = [s for s in plan.stills if s.number not in options.withhold_stills]
@@ -378,8 +411,11 @@ def process_request(
                     cut,
                     redactor.clip_spec(
                         zones,
-                        keep=sorted(options.keep_tracks.get(clip.number, decided.keep_tracks)),
+                        keep=(keep := sorted(options.keep_tracks.get(clip.number, decided.keep_tracks))),
                         manual_masks=decided.extra_boxes(),
+                        requester_only=clip_region(keep, options.keep_face)
+                        if options.requester_only
+                        else None,
                     ),
                     Outputs(
                         stage / name,
@@ -440,6 +476,7 @@ def process_request(
                     round(outcome.elapsed_s, 3),
                     audit_remaining,
                     accepted,
+                    **_mode_columns(outcome.redaction),
                 )
             )
         if stills:
@@ -456,6 +493,7 @@ def process_request(
                 + ". Nothing was published: check those frames, then withhold the clip or still "
                 "(--withhold CLIP=REASON, --withhold still-N=REASON) or accept the findings "
                 "(--accept-faces CLIP=REASON, --accept-faces still-N=REASON)"
+                + remaining_hint(request, bool(options.requester_only))
             )
         builder.add_unavailable(plan.coverage)
         for clip in plan.clips:

@@ -159,6 +159,8 @@ def _release_item(clip: ReleaseClip, tz: ZoneInfo) -> dict[str, Any]:
         **counts,
         "audit_remaining": clip.audit_remaining,
         "audit_accepted": clip.audit_accepted,
+        "mode": clip.mode,
+        "region_frames": clip.region_frames,
     }
 
 
