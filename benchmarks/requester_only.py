@@ -37,7 +37,7 @@ from benchmarks._machine import machine
 from cctvkit.redact import FaceDetector, RedactOptions, build_detector
 from cctvkit.redact.analysis import StoredAnalysis, analyze, collect
 from cctvkit.redact.evaluation import ScoreKeeper, detail_correlation
-from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.redact.pipeline import redact_clip
 from cctvkit.redact.report import RedactionReport
 from cctvkit.redact.spec import Engines, MaskSpec, Outputs, RequesterRegion
@@ -152,7 +152,7 @@ def compare(clip: Clip, detector: FaceDetector, leakcheck_python: str | None) ->
     for mode in ("faces", "requester-only"):
         spec = MaskSpec(
             options=RedactOptions(),
-            face_check=AuditOptions(),
+            face_check=FaceCheckOptions(),
             keep_tracks=keep,
             requester_only=RequesterRegion() if mode == "requester-only" else None,
         )

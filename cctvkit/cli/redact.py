@@ -15,7 +15,7 @@ import typer
 from cctvkit.cli.context import console, print_json, progress_bar, state
 from cctvkit.cli.redact_flags import redaction_flags, redaction_options
 from cctvkit.errors import FacesRemainError, NotFoundError, UsageError
-from cctvkit.redact.options import DEFAULT_MAX_DISTANCE, AuditOptions
+from cctvkit.redact.options import DEFAULT_MAX_DISTANCE, FaceCheckOptions
 
 if TYPE_CHECKING:
     from cctvkit.config import JobsSection
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["parse_track_ids", "parse_zone", "redact"]
 
-_AUDIT = AuditOptions()
+_FACE_CHECK = FaceCheckOptions()
 
 
 def parse_track_ids(value: str | None) -> list[int]:
@@ -127,23 +127,27 @@ def redact(
         Path | None, typer.Option("--report", help="JSON report [default: OUTPUT.redaction.json].")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite OUTPUT if it exists.")] = False,
-    audit: Annotated[
+    face_check: Annotated[
         bool,
         typer.Option(
-            "--audit/--no-audit",
+            "--face-check/--no-face-check",
             help="Check the output for visible faces with a second model family and re-mask them.",
         ),
-    ] = _AUDIT.enabled,
-    audit_rounds: Annotated[
-        int, typer.Option("--audit-rounds", help="Re-mask rounds before findings count as remaining.")
-    ] = _AUDIT.rounds,
-    audit_every: Annotated[
+    ] = _FACE_CHECK.enabled,
+    # The names before "audit" came to mean the audit log only: scripts written for them still run.
+    old_face_check: Annotated[bool | None, typer.Option("--audit/--no-audit", hidden=True)] = None,
+    old_rounds: Annotated[int | None, typer.Option("--audit-rounds", hidden=True)] = None,
+    old_every: Annotated[int | None, typer.Option("--audit-every", hidden=True)] = None,
+    face_check_rounds: Annotated[
+        int, typer.Option("--face-check-rounds", help="Re-mask rounds before findings count as remaining.")
+    ] = _FACE_CHECK.rounds,
+    face_check_every: Annotated[
         int,
         typer.Option(
-            "--audit-every",
+            "--face-check-every",
             help="Check one output frame in N (at 2, a face visible two frames running is always seen).",
         ),
-    ] = _AUDIT.every,
+    ] = _FACE_CHECK.every,
     processes: Annotated[
         int | None,
         typer.Option(
@@ -170,7 +174,7 @@ def redact(
 ) -> None:
     """Blur every face but the kept tracks, and the privacy zones; write H.264 MP4 (no audio unless kept).
 
-    The output is then audited (unless --no-audit): faces still visible are re-masked; when some
+    The output is then face-checked (unless --no-face-check): faces still visible are re-masked; when some
     remain after the last round the command prints them and exits 9.
 
     A still (JPEG or PNG, judged by content) is redacted the same way into a JPEG re-encoded from
@@ -215,7 +219,11 @@ def redact(
     spec = replace(
         MaskSpec.of(
             options,
-            AuditOptions(enabled=audit, rounds=audit_rounds, every=audit_every),
+            FaceCheckOptions(
+                enabled=face_check if old_face_check is None else old_face_check,
+                rounds=face_check_rounds if old_rounds is None else old_rounds,
+                every=face_check_every if old_every is None else old_every,
+            ),
             zones=[parse_zone(z) for z in zone or []],
             keep_tracks=parse_track_ids(",".join(keep_track or [])),
         ),
@@ -256,7 +264,7 @@ def _print_result(
     from rich.table import Table
 
     from cctvkit.redact import review_paths
-    from cctvkit.redact.report import audit_line
+    from cctvkit.redact.report import face_check_line
     from cctvkit.redact.still import StillReport
 
     if as_json:
@@ -301,8 +309,8 @@ def _print_result(
             console.print(
                 region_line(result.requester_only, result.frame_count), markup=False, highlight=False
             )
-    if result.audit is not None:
-        console.print(audit_line(result.audit), markup=False, highlight=False, soft_wrap=True)
+    if result.face_check_json is not None:
+        console.print(face_check_line(result.face_check_json), markup=False, highlight=False, soft_wrap=True)
 
 
 def _refuse_remaining(result: RedactionReport | StillReport, output: Path) -> None:
@@ -311,9 +319,9 @@ def _refuse_remaining(result: RedactionReport | StillReport, output: Path) -> No
     check = result.face_check
     if check is not None and check.remaining:
         raise FacesRemainError(
-            f"{output}: the audit still sees {check.remaining} face(s) after "
+            f"{output}: the face check still sees {check.remaining} face(s) after "
             f"{check.rounds} round(s): {remaining_text(check.to_dict())}"
-            " (check the output; raise --audit-rounds, or mask them with a privacy zone)"
+            " (check the output; raise --face-check-rounds, or mask them with a privacy zone)"
         )
 
 

@@ -207,10 +207,10 @@ def show(
                     f"their region on {c['region_frames']} of {c['frames']} frames"
                 )
         for c in [*r["clips"], *r["stills"]]:
-            if c["audit_accepted"]:
+            if c["faces_accepted"]:
                 lines.append(
-                    f"  {c['file']}: {c['audit_remaining']} face(s) the audit still saw, accepted by "
-                    f"{r['created_by']}: {c['audit_accepted']}"
+                    f"  {c['file']}: {c['faces_remaining']} face(s) the face check still saw, accepted by "
+                    f"{r['created_by']}: {c['faces_accepted']}"
                 )
         for w in r["withheld"]:
             tag = "withheld" if w["withheld"] else "not available"

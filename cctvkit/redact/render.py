@@ -7,7 +7,7 @@ writes one H.264 MP4 with an atomic rename. What is masked in a frame:
 
 * every plan box, except those of a kept track (``keep_tracks``) that are not ``early``, and
   except those matching one of the frame's ``keep_boxes`` (IoU >= :data:`KEEP_IOU`, not early);
-* every box of ``extra_masks`` for the frame (manual masks, an audit's findings), whatever is kept;
+* every box of ``extra_masks`` for the frame (manual masks, the face check's findings), whatever is kept;
 * the privacy zones, in every frame;
 * in a requester-only release (``spec.requester_only``), everything outside the requester's
   region, coarsely (:mod:`cctvkit.redact.outside_mask`; issue 26).
@@ -41,6 +41,7 @@ from cctvkit._worker import OrderedWorker
 from cctvkit.errors import UsageError
 from cctvkit.files import atomic_path
 from cctvkit.redact.analysis import AnalyzedFrame, FrameSource
+from cctvkit.redact.boxes import FrameBoxes, mask_plan
 from cctvkit.redact.masking import Masker
 from cctvkit.redact.report import FrameStat, RedactionReport
 from cctvkit.redact.spec import MaskSpec, Outputs
@@ -89,15 +90,15 @@ RENDER_FIELDS = ("style", "kept_face_wins", "preset", "crf", "x264_params", "kee
 def span_boxes(spans: Iterable[tuple[int, int, Sequence[float]]]) -> dict[int, np.ndarray]:
     """Build :data:`~cctvkit.redact.spec.BoxesByFrame` from ``(first frame, last frame, xyxy)`` boxes
     held over inclusive ranges."""
-    rows: dict[int, list[Sequence[float]]] = {}
+    spans = list(spans)
     for first, last, xyxy in spans:
         if len(xyxy) != 4 or first > last:
             raise UsageError(
                 f"box {list(xyxy)} over frames {first}..{last}: needs x1 y1 x2 y2 and first <= last"
             )
-        for index in range(max(0, first), last + 1):
-            rows.setdefault(index, []).append(xyxy)
-    return {index: np.asarray(boxes, np.float32).reshape(-1, 4) for index, boxes in rows.items()}
+    return FrameBoxes.of(
+        (index, xyxy) for first, last, xyxy in spans for index in range(max(0, first), last + 1)
+    )
 
 
 def frame_masks(
@@ -345,10 +346,4 @@ def render(source: FrameSource, outputs: Outputs, spec: MaskSpec | None = None) 
 
 def _manual(xyxy: np.ndarray) -> sv.Detections:
     """Injected boxes in the plan's columns (untracked, source ``manual``)."""
-    count = len(xyxy)
-    return sv.Detections(
-        xyxy=np.asarray(xyxy, np.float32).reshape(-1, 4),
-        confidence=np.ones(count, np.float32),
-        tracker_id=np.full(count, -1, int),
-        data={"source": np.full(count, "manual", dtype="<U12"), "early": np.zeros(count, bool)},
-    )
+    return mask_plan(xyxy, source="manual")

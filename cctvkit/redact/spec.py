@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from cctvkit.errors import UsageError
+from cctvkit.redact.boxes import FrameBoxes
 from cctvkit.redact.identity.match import DEFAULT_MAX_DISTANCE
-from cctvkit.redact.options import AuditOptions, RedactOptions
+from cctvkit.redact.options import FaceCheckOptions, RedactOptions
 from cctvkit.redact.zones import Polygon
 
 if TYPE_CHECKING:  # the detector stack and dlib load only when a redaction runs
@@ -88,7 +89,7 @@ class MaskSpec:
     """
 
     options: RedactOptions = field(default_factory=RedactOptions)
-    face_check: AuditOptions = field(default_factory=AuditOptions)
+    face_check: FaceCheckOptions = field(default_factory=FaceCheckOptions)
     zones: tuple[Polygon, ...] = ()
     keep_tracks: tuple[int, ...] = ()
     keep_boxes: BoxesByFrame | None = None
@@ -100,7 +101,7 @@ class MaskSpec:
     def of(
         cls,
         options: RedactOptions | None = None,
-        face_check: AuditOptions | None = None,
+        face_check: FaceCheckOptions | None = None,
         *,
         zones: Sequence[Polygon] = (),
         keep_tracks: Sequence[int] = (),
@@ -109,7 +110,7 @@ class MaskSpec:
         """A spec from loose values: kept ids sorted and unique, zones and boxes as tuples and arrays."""
         return cls(
             options=options or RedactOptions(),
-            face_check=face_check or AuditOptions(),
+            face_check=face_check or FaceCheckOptions(),
             zones=tuple(tuple((float(x), float(y)) for x, y in zone) for zone in zones),
             keep_tracks=tuple(sorted({int(t) for t in keep_tracks})),
             manual_masks=_boxes(manual_masks),
@@ -143,39 +144,30 @@ class MaskSpec:
         """
         if self.keep_boxes or self.requester_only is not None:
             raise UsageError("kept boxes and requester-only regions do not run as chunk jobs yet")
-        masks = self.manual_masks or {}
         return {
             "options": self.options.to_dict(),
             "zones": [[[float(v) for v in point] for point in zone] for zone in self.zones],
             "keep": sorted({int(t) for t in self.keep_tracks}),
-            "masks": [
-                [int(index), *(round(float(v), 2) for v in box)]
-                for index in sorted(masks)
-                for box in np.asarray(masks[index], np.float32).reshape(-1, 4)
-            ],
+            "masks": FrameBoxes(self.manual_masks).rows(),
+            # "audit": the key before the face check was renamed, so finished jobs keep their hash
             "audit": asdict(self.face_check) if self.face_check.enabled else None,
         }
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> MaskSpec:
         """The spec :meth:`settings` described (a chunk job's, on its worker)."""
-        rows: dict[int, list[list[float]]] = {}
-        for frame, *xyxy in settings["masks"]:
-            rows.setdefault(int(frame), []).append(xyxy)
-        audit = settings["audit"]
+        check = settings["audit"]
         return cls.of(
             RedactOptions.from_dict(settings["options"]),
-            AuditOptions(**audit) if audit else AuditOptions(enabled=False),
+            FaceCheckOptions(**check) if check else FaceCheckOptions(enabled=False),
             zones=[[(x, y) for x, y in zone] for zone in settings["zones"]],
             keep_tracks=settings["keep"],
-            manual_masks={i: np.asarray(b, np.float32) for i, b in rows.items()} or None,
+            manual_masks=FrameBoxes.from_rows(settings["masks"]) or None,
         )
 
 
-def _boxes(boxes: BoxesByFrame | None) -> dict[int, np.ndarray] | None:
-    if not boxes:
-        return None
-    return {int(i): np.asarray(b, np.float32).reshape(-1, 4) for i, b in boxes.items()}
+def _boxes(boxes: BoxesByFrame | None) -> FrameBoxes | None:
+    return FrameBoxes(boxes) or None
 
 
 class ClipRunner(Protocol):
@@ -223,7 +215,7 @@ class Engines:
             ModelError: weights missing or not matching the manifest (dlib: the ``faces`` extra).
         """
         from cctvkit.redact.analysis import build_detector
-        from cctvkit.redact.audit_faces import load_audit_detectors
+        from cctvkit.redact.face_checker import load_face_check_detectors
 
         options = spec.options
         detector = detector or build_detector(options)
@@ -238,7 +230,7 @@ class Engines:
             )
         checkers = None
         if spec.face_check.enabled:
-            checkers = load_audit_detectors(provider=options.provider, threads=options.threads)
+            checkers = load_face_check_detectors(provider=options.provider, threads=options.threads)
         return cls(detector, checkers, reference, embedder, runner)
 
 

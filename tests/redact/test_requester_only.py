@@ -19,7 +19,7 @@ from cctvkit.errors import UsageError
 from cctvkit.redact import FaceDetector
 from cctvkit.redact.analysis import StoredAnalysis, analyze, collect, replay
 from cctvkit.redact.evaluation import ScoreKeeper, detail_correlation
-from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.redact.pipeline import redact_clip
 from cctvkit.redact.report import RedactionReport
 from cctvkit.redact.requester_region import follow_requester
@@ -217,7 +217,7 @@ def test_zones_and_manual_masks_still_apply_inside_the_region(
         yard,
         tmp_path / "zoned.mp4",
         detector,
-        face_check=AuditOptions(enabled=False),
+        face_check=FaceCheckOptions(enabled=False),
         manual_masks={20: manual},
         zones=(zone,),
     )
@@ -251,7 +251,7 @@ def test_cli_requester_only(yard: Yard, tmp_path: Path) -> None:
         app,
         [
             *("redact", str(yard.path), "-o", str(out), "--requester-only"),
-            *("--keep-track", str(yard.requester), "--start", "0", "--end", "1", "--no-audit"),
+            *("--keep-track", str(yard.requester), "--start", "0", "--end", "1", "--no-face-check"),
         ],
     )
     assert result.exit_code == 0, result.output

@@ -20,7 +20,7 @@ from cctvkit.errors import FacesRemainError, UsageError
 from cctvkit.ingest import scan_archive
 from cctvkit.redact import RedactOptions
 from cctvkit.redact.evaluation import detail_correlation
-from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.requests.kinds import RequestKind
 from cctvkit.requests.lifecycle import NewRequest, identify_requester, open_request
 from cctvkit.requests.process import ProcessOptions, process_request
@@ -90,7 +90,7 @@ def test_a_subject_request_released_requester_only(yard_site) -> None:
     assert clip.redaction["mode"] == "requester-only"
     region = clip.redaction["requester_only"]
     assert region["spans"] == [[0, 9]] and region["frames"] == 10 and region["findings_outside_region"] == 0
-    assert clip.redaction["audit"]["remaining"] == 0
+    assert clip.redaction["face_check"]["remaining"] == 0
     (row,) = result.release.clips
     assert (row.mode, row.region_frames) == ("requester-only", 10)
 
@@ -125,7 +125,7 @@ def test_the_site_default_and_the_run_s_choice(yard_site) -> None:
     track = _requester_track(catalog, config, rid, truth)
     redaction = config.redaction.model_copy(update={"requester_only_for_subject_requests": True})
     site_default = config.model_copy(update={"redaction": redaction})
-    keep = ProcessOptions(keep_tracks={1: frozenset({track})}, audit=AuditOptions(enabled=False))
+    keep = ProcessOptions(keep_tracks={1: frozenset({track})}, face_check=FaceCheckOptions(enabled=False))
     result = process_request(catalog, site_default, rid, actor=OPERATOR, options=keep, now=NOW)
     assert result.manifest.clips[0].redaction["mode"] == "requester-only"
     # Opting out is another release of the same footage: a different package, not a repeat.
@@ -165,7 +165,7 @@ def test_what_requester_only_refuses(yard_site) -> None:
 def test_exit_9_offers_requester_only_for_a_subject_request(yard_site) -> None:
     _site, config, catalog, rid, _truth = yard_site
     blind = ProcessOptions(
-        redact=RedactOptions(threshold=0.99, min_score=0.25), audit=AuditOptions(rounds=0), mask_everyone=True
+        redact=RedactOptions(threshold=0.99, min_score=0.25), face_check=FaceCheckOptions(rounds=0), mask_everyone=True
     )
     with pytest.raises(FacesRemainError) as caught:
         process_request(catalog, config, rid, actor=OPERATOR, options=blind, now=NOW)
