@@ -66,20 +66,37 @@ def estimate(
     ctx: typer.Context,
     request_id: Annotated[str, typer.Argument(help="Request id.")],
     *,
+    requester_only: Annotated[
+        bool | None,
+        typer.Option(
+            "--requester-only/--no-requester-only",
+            help="Estimate a requester-only release (issue 26) [default: the config's [redaction] "
+            "requester_only_for_subject_requests, for a subject request].",
+            show_default=False,
+        ),
+    ] = None,
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The work a request would take (13.9.2): footage, cameras, clips, processing time."""
     from cctvkit.requests import estimate_work, find_coverage, get_request
     from cctvkit.requests.estimate import int8_pending_for
+    from cctvkit.requests.requester_mode import requester_only_for
     from cctvkit.requests.views import estimate_json
 
     st = state(ctx)
     redact = redaction_options(st.config, {})
+    request = get_request(st.catalog, request_id)
     est = estimate_work(
         st.catalog,
-        find_coverage(st.catalog, get_request(st.catalog, request_id)),
+        find_coverage(st.catalog, request),
         check_every=FaceCheckOptions().every,
         int8_pending=int8_pending_for(redact),
+        requester_only=requester_only_for(
+            request,
+            requester_only,
+            site_default=st.config.redaction.requester_only_for_subject_requests,
+            mask_everyone=False,
+        ),
     )
     data = estimate_json(est)
     if as_json_out:
@@ -108,6 +125,11 @@ def estimate(
         say(f"  preparing the int8 face detector (first run on this machine): {duration_text(est.int8_s)}")
     if est.load_factor > 1:
         say(f"  times measured on a free machine taken {est.load_factor:.1f}x: {est.load_text}")
+    if est.requester_only:
+        say(
+            "  requester-only (the requester alone in view, all else masked): about the normal "
+            "redaction's time, each clip in one pass on this machine"
+        )
 
 
 @app.command("review")

@@ -54,6 +54,7 @@ from cctvkit.requests.redactor import (
 from cctvkit.requests.repeat import check_not_repeated
 from cctvkit.requests.requester_mode import (
     MODE,
+    acceptable,
     check_requester_only,
     clip_region,
     remaining_hint,
@@ -455,7 +456,7 @@ def process_request(
             faces_remaining, accepted = judge_face_check(
                 outcome.redaction,
                 f"clip {clip.number}",
-                options.accept_faces.get(clip.number),
+                acceptable(outcome.redaction, options.accept_faces.get(clip.number)),
                 actor,
                 refused,
             )

@@ -21,6 +21,7 @@ from cctvkit.requests.kinds import RequestKind
 
 __all__ = [
     "MODE",
+    "acceptable",
     "check_requester_only",
     "clip_region",
     "disclosure_note",
@@ -58,8 +59,8 @@ def check_requester_only(request: Request, *, unredacted: bool, mask_everyone: b
     """
     if RequestKind(request.kind) is not RequestKind.SUBJECT:
         raise UsageError(
-            f"--requester-only keeps the requester alone in view: request {request.id} is a "
-            f"{request.kind} request, not a subject access request (13.1.1)"
+            "--requester-only keeps the requester alone in view: it is for subject access requests "
+            f"(13.1.1), and {request.id} is of type {request.kind}"
         )
     if unredacted or mask_everyone:
         flag = "--unredacted" if unredacted else "--mask-everyone"
@@ -100,3 +101,13 @@ def disclosure_note(redactions: Sequence[Mapping[str, Any]]) -> str:
     if not count:
         return ""
     return f"; requester-only in {count} clip(s) (the requester alone in view, all else masked)"
+
+
+def acceptable(redaction: Mapping[str, Any], reason: str | None) -> str | None:
+    """The ``--accept-faces`` reason a clip's remaining findings may be accepted with: none when
+    a requester-only clip has any outside the requester's region (everything there is masked, so
+    a face seen there is a defect of the mask, never a judgement call)."""
+    region = redaction.get("requester_only")
+    if reason and isinstance(region, Mapping) and region.get("remaining_outside_region"):
+        return None
+    return reason

@@ -226,6 +226,7 @@ def estimate_json(estimate: Estimate) -> dict[str, Any]:
         "int8_prepare_s": round(estimate.int8_s, 1),
         "load_factor": estimate.load_factor,
         "load": estimate.load_text,
+        "requester_only": estimate.requester_only,
         "gaps": estimate.gaps,
         "bands": [
             {

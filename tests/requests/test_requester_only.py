@@ -145,7 +145,7 @@ def test_the_setting_is_read_from_the_site_config(site: Path) -> None:
 def test_what_requester_only_refuses(yard_site) -> None:
     _site, config, catalog, _rid, _truth = yard_site
     insurer = _request(catalog, config, RequestKind.INSURER)
-    with pytest.raises(UsageError, match="not a subject access request"):
+    with pytest.raises(UsageError, match="is of type insurer"):
         process_request(
             catalog, config, insurer, actor=OPERATOR, options=ProcessOptions(requester_only=True), now=NOW
         )
@@ -165,7 +165,9 @@ def test_what_requester_only_refuses(yard_site) -> None:
 def test_exit_9_offers_requester_only_for_a_subject_request(yard_site) -> None:
     _site, config, catalog, rid, _truth = yard_site
     blind = ProcessOptions(
-        redact=RedactOptions(threshold=0.99, min_score=0.25), face_check=FaceCheckOptions(rounds=0), mask_everyone=True
+        redact=RedactOptions(threshold=0.99, min_score=0.25),
+        face_check=FaceCheckOptions(rounds=0),
+        mask_everyone=True,
     )
     with pytest.raises(FacesRemainError) as caught:
         process_request(catalog, config, rid, actor=OPERATOR, options=blind, now=NOW)
@@ -175,3 +177,42 @@ def test_exit_9_offers_requester_only_for_a_subject_request(yard_site) -> None:
         ", or release the requester alone in view (--requester-only: their face and body kept, "
         "everything else masked so that nobody else is identifiable)"
     )
+
+
+def test_cli_process_and_estimate_know_the_mode(yard_site) -> None:
+    site, config, catalog, rid, _truth = yard_site
+    env = {"CCTVKIT_OPERATOR": OPERATOR}
+
+    def run(*args: str):
+        return CliRunner().invoke(app, ["-c", str(site), *args], env=env)
+
+    insurer = _request(catalog, config, RequestKind.INSURER)
+    refused = run("request", "process", insurer, "--requester-only")
+    assert refused.exit_code == 2
+    assert refused.stderr.strip().splitlines() == [
+        "cctvkit: error: --requester-only keeps the requester alone in view: it is for subject access "
+        f"requests (13.1.1), and {insurer} is of type insurer"
+    ]
+    plain = run("request", "estimate", rid, "--json")
+    assert plain.exit_code == 0, plain.output
+    assert json.loads(plain.stdout)["requester_only"] is False
+    asked = run("request", "estimate", rid, "--requester-only")
+    assert asked.exit_code == 0, asked.output
+    assert "requester-only (the requester alone in view, all else masked): about the normal" in asked.stdout
+
+
+@pytest.mark.parametrize(
+    ("redaction", "reason", "kept"),
+    [
+        ({}, "crowd far away", "crowd far away"),
+        ({"mode": "requester-only", "requester_only": {"remaining_outside_region": 0}}, "near", "near"),
+        # A face seen outside the region is a defect of the mask: no reason accepts it.
+        ({"mode": "requester-only", "requester_only": {"remaining_outside_region": 1}}, "far", None),
+    ],
+)
+def test_findings_outside_the_region_cannot_be_accepted(
+    redaction: dict[str, object], reason: str, kept: str | None
+) -> None:
+    from cctvkit.requests.requester_mode import acceptable
+
+    assert acceptable(redaction, reason) == kept
