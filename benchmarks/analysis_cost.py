@@ -35,7 +35,7 @@ from typer.testing import CliRunner
 from benchmarks._machine import machine
 from cctvkit.cli.main import app
 from cctvkit.redact import RedactOptions, build_detector
-from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.redact.pipeline import redact_clip
 from cctvkit.redact.spec import Engines, MaskSpec, Outputs
 from cctvkit.samplegen import FaceTrack, Keyframe, write_clip
@@ -83,13 +83,13 @@ def keep_face_rows(clip: Path, work: Path, photo: Path, repeat: int) -> dict[str
     rows = {
         "redact (plain)": lambda: redact_clip(
             clip,
-            MaskSpec(options, AuditOptions(enabled=False)),
+            MaskSpec(options, FaceCheckOptions(enabled=False)),
             Engines(detector),
             Outputs(work / "plain.mp4"),
         ),
         "redact --keep-face": lambda: redact_clip(
             clip,
-            MaskSpec(options, AuditOptions(enabled=False)),
+            MaskSpec(options, FaceCheckOptions(enabled=False)),
             Engines(
                 detector,
                 reference=load_reference(

@@ -43,7 +43,7 @@ from cctvkit.config import JobsSection
 from cctvkit.jobs import CeleryBackend, ChunkRunner, LocalBackend, redact_chunked
 from cctvkit.redact import RedactOptions, build_detector
 from cctvkit.redact.evaluation import DETAIL_LEAK, MIN_VISIBLE, detail_correlation
-from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.redact.pipeline import redact_clip
 from cctvkit.redact.spec import Engines, MaskSpec, Outputs
 from cctvkit.samplegen import write_clip
@@ -52,7 +52,7 @@ from cctvkit.video.join import Segment, join_segments
 from cctvkit.video.timeline import frame_timeline
 
 CACHE = Path("/tmp/cctvkit-bench-cache")
-NO_AUDIT = AuditOptions(enabled=False)
+NO_AUDIT = FaceCheckOptions(enabled=False)
 """The chunked rows run unaudited, like the one pass (``redact_video``): this measures the chunking;
 the audit's cost is ``redact_throughput --audit-rows``'s."""
 BASE_S = 20
@@ -156,6 +156,7 @@ def main() -> int:
     def used(processes: int) -> int:
         """Cores a row's inference can use: its processes times their threads, at most the machine's."""
         return min(cores, processes * (args.threads or cores))
+
     settings = JobsSection(chunk_s=args.chunk_seconds)
     work = Path(tempfile.mkdtemp(prefix="cctvkit-jobs-bench-"))
     rows: list[tuple[str, int, float, Path]] = []
@@ -182,7 +183,10 @@ def main() -> int:
                 try:
                     started = time.perf_counter()
                     redact_chunked(
-                        clip, MaskSpec(options, NO_AUDIT), Engines(), Outputs(out),
+                        clip,
+                        MaskSpec(options, NO_AUDIT),
+                        Engines(),
+                        Outputs(out),
                         ChunkRunner(backend.settings, backend, work / "jobs-celery", "bench"),
                     )
                 finally:
@@ -191,7 +195,10 @@ def main() -> int:
                 local = LocalBackend(processes)
                 try:
                     redact_chunked(
-                        clip, MaskSpec(options, NO_AUDIT), Engines(detector), Outputs(out),
+                        clip,
+                        MaskSpec(options, NO_AUDIT),
+                        Engines(detector),
+                        Outputs(out),
                         ChunkRunner(settings, local, work / f"jobs-{processes}", "bench"),
                     )
                 finally:
@@ -202,8 +209,17 @@ def main() -> int:
         reference = frame_digests(work / "local-1.mp4")[1]
         serial_s = next(wall for label, _, wall, _ in rows if label == "local 1")
         table = Table(
-            "run", "processes", "wall s", "fps", "speed-up", "per-core eff.", "frames", "pts ok",
-            "= local 1 px", "leaked / scored", title=f"{frames} frames on {socket.gethostname()}",
+            "run",
+            "processes",
+            "wall s",
+            "fps",
+            "speed-up",
+            "per-core eff.",
+            "frames",
+            "pts ok",
+            "= local 1 px",
+            "leaked / scored",
+            title=f"{frames} frames on {socket.gethostname()}",
         )
         for label, processes, wall, out in rows:
             pts, digests = frame_digests(out)
@@ -214,8 +230,16 @@ def main() -> int:
                 leak = f"{leaked} / {scored} ({leaked / max(scored, 1):.2%})"
             speed = serial_s / wall
             table.add_row(
-                label, str(processes), f"{wall:.1f}", f"{frames / wall:.1f}", f"{speed:.2f}x",
-                f"{speed * used(1) / used(processes):.0%}", str(len(pts)), str(pts == source_pts), same, leak,
+                label,
+                str(processes),
+                f"{wall:.1f}",
+                f"{frames / wall:.1f}",
+                f"{speed:.2f}x",
+                f"{speed * used(1) / used(processes):.0%}",
+                str(len(pts)),
+                str(pts == source_pts),
+                same,
+                leak,
             )
         console.print(table)
         local = [r for r in rows if r[0].startswith("local")]

@@ -24,13 +24,13 @@ _CHILD = """
 import sys, time
 from pathlib import Path
 from cctvkit.redact import RedactOptions, build_detector
-from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.redact.pipeline import redact_clip
 from cctvkit.redact.spec import Engines, MaskSpec, Outputs
 options = RedactOptions()
 detector = build_detector(options)
 started = time.perf_counter()
-plain = MaskSpec(options, AuditOptions(enabled=False))
+plain = MaskSpec(options, FaceCheckOptions(enabled=False))
 redact_clip(Path(sys.argv[1]), plain, Engines(detector), Outputs(Path(sys.argv[2])))
 print(time.perf_counter() - started)
 """

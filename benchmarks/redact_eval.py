@@ -44,7 +44,7 @@ from cctvkit.redact import FaceDetector, Masker, RedactionReport, RedactOptions,
 from cctvkit.redact.detectors import TiledDetector
 from cctvkit.redact.detectors.centerface import CenterFaceDetector
 from cctvkit.redact.evaluation import SIZE_BANDS, SMALL_FACE_BANDS, ScoreKeeper
-from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.redact.pipeline import redact_clip
 from cctvkit.redact.spec import Engines, MaskSpec, Outputs
 from cctvkit.samplegen import write_street_clip
@@ -85,7 +85,7 @@ def _plain(
     on_mask: Callable[[int, np.ndarray, sv.Detections], None] | None = None,
 ) -> RedactionReport:
     """The first pass alone (no face check): what these rows measure."""
-    spec = MaskSpec.of(options, AuditOptions(enabled=False), keep_tracks=keep)
+    spec = MaskSpec.of(options, FaceCheckOptions(enabled=False), keep_tracks=keep)
     return redact_clip(source, spec, Engines(detector), Outputs(output, on_mask=on_mask))
 
 
@@ -375,7 +375,10 @@ def audit_effect(detector: FaceDetector, eval_dir: Path, quick: bool) -> dict[st
             out = WORK / f"audit-{audited}.mp4"
             started = time.perf_counter()
             report = redact_clip(
-                source, MaskSpec(face_check=AuditOptions(enabled=audited)), Engines(detector), Outputs(out)
+                source,
+                MaskSpec(face_check=FaceCheckOptions(enabled=audited)),
+                Engines(detector),
+                Outputs(out),
             )
             elapsed = time.perf_counter() - started
             score = _score(source, out, truth)
@@ -388,9 +391,9 @@ def audit_effect(detector: FaceDetector, eval_dir: Path, quick: bool) -> dict[st
                     )
             row["leak all"] = f"{score.leak_rate:.2%}, longest {score.longest_exposure}"
             row["fps (whole run)"] = f"{report.frame_count / elapsed:.2f}"
-            if audited and report.audit:
-                a = report.audit
-                row["audit"] = (
+            if audited and report.face_check_json:
+                a = report.face_check_json
+                row["face_check"] = (
                     f"{a['frames_checked']} checked in {a['elapsed_s']:.1f} s, {a['findings']} findings, "
                     f"{a['re_masked']} re-masked ({a['rounds']} rounds), {a['remaining']} remaining"
                 )
@@ -406,7 +409,7 @@ def main() -> None:
     parser.add_argument(
         "--keep-track", type=int, default=0, help="Track of the arcade clip kept visible (default 0)."
     )
-    parser.add_argument("--no-audit", action="store_true", help="Skip part (d), the audit's effect.")
+    parser.add_argument("--no-face-check", action="store_true", help="Skip part (d), the audit's effect.")
     parser.add_argument("--only-audit", action="store_true", help="Only part (d).")
     args = parser.parse_args()
     options = RedactOptions()

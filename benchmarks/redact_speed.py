@@ -23,7 +23,7 @@ from rich.table import Table
 
 from benchmarks._machine import machine
 from cctvkit.redact import RedactOptions, build_detector
-from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.redact.pipeline import redact_clip
 from cctvkit.redact.spec import Engines, MaskSpec, Outputs
 from cctvkit.requests.speed import band_of
@@ -56,7 +56,7 @@ def main() -> None:
                 start = time.perf_counter()
                 result = redact_clip(
                     src,
-                    MaskSpec(options, AuditOptions(enabled=False)),
+                    MaskSpec(options, FaceCheckOptions(enabled=False)),
                     Engines(detector),
                     Outputs(Path(tmp) / f"{band}.out.mp4"),
                 )

@@ -16,7 +16,7 @@ Every row is measured in one run on the same file, then scored from its output p
   row up to the defaults (issue 17's small-face threshold, then looking back on the held
   frames for faces found late: ``backtrack_s``), and zoomed busy crops around small faces
   (measured, not kept; not in ``--audit-rows``);
-* cctvkit defaults **with the release audit** (issue 17, :func:`cctvkit.redact.audited.redact_audited`:
+* cctvkit defaults **with the face check** (issue 17, :mod:`cctvkit.redact.face_check_rounds`:
   RetinaFace natively plus CenterFace on 2x zoomed crops, every 2nd output frame, findings
   re-masked up to 2 rounds); below each table, the audit's own cost (its checks, its re-renders)
   and its findings. ``--audit-rows`` runs only the naive row, the defaults and the audited
@@ -61,12 +61,12 @@ from rich.table import Table
 
 from benchmarks._machine import machine
 from cctvkit.redact import FaceDetector, Masker, RedactOptions, build_detector
-from cctvkit.redact.audit_faces import load_audit_detectors
 from cctvkit.redact.detectors import TiledDetector
 from cctvkit.redact.detectors.centerface import CenterFaceDetector
 from cctvkit.redact.detectors.yolo import build_from_yaml, ultralytics_available
 from cctvkit.redact.evaluation import MIN_VISIBLE, SMALL_FACE_BANDS, RedactionScore, ScoreKeeper
-from cctvkit.redact.options import DEFAULT_X264_PARAMS, AuditOptions
+from cctvkit.redact.face_checker import load_face_check_detectors
+from cctvkit.redact.options import DEFAULT_X264_PARAMS, FaceCheckOptions
 from cctvkit.redact.pipeline import redact_clip
 from cctvkit.redact.report import RedactionReport
 from cctvkit.redact.spec import Engines, MaskSpec, Outputs
@@ -156,7 +156,7 @@ def _deface(path: Path, out: Path) -> int:
 
 def _cctvkit(path: Path, out: Path, options: RedactOptions, detector: FaceDetector) -> int:
     return redact_clip(
-        path, MaskSpec(options, AuditOptions(enabled=False)), Engines(detector), Outputs(out)
+        path, MaskSpec(options, FaceCheckOptions(enabled=False)), Engines(detector), Outputs(out)
     ).frame_count
 
 
@@ -167,7 +167,7 @@ def _audited(
     detector: FaceDetector,
     auditors,
     reports: dict[str, RedactionReport],
-    audit: AuditOptions,
+    audit: FaceCheckOptions,
     name: str,
 ) -> int:
     report = redact_clip(path, MaskSpec(options, audit), Engines(detector, auditors), Outputs(out))
@@ -205,7 +205,7 @@ def _band_cells(score: RedactionScore) -> list[str]:
 
 def audit_cost(report: RedactionReport) -> str:
     """One line: what the audit checked and found, and its own time."""
-    audit = report.audit or {}
+    audit = report.face_check_json or {}
     checked = int(audit.get("frames_checked", 0))
     own = float(audit.get("elapsed_s", 0.0))
     return (
@@ -289,7 +289,7 @@ def measure(
         out = work / f"enc-{preset}-{bool(params)}.mp4"
         return label, lambda: _encode_only(path, out, preset, params), out
 
-    auditors = load_audit_detectors()
+    auditors = load_face_check_detectors()
     audit_reports: dict[str, RedactionReport] = {}
     whole = "  audit with RetinaFace on every checked frame whole (as first merged)"
     precision = detectors["default"].info.precision
@@ -350,7 +350,7 @@ def measure(
                 detectors["default"],
                 auditors,
                 audit_reports,
-                AuditOptions(),
+                FaceCheckOptions(),
                 "defaults",
             ),
             work / "audited.mp4",
@@ -364,7 +364,7 @@ def measure(
                 detectors["default"],
                 auditors,
                 audit_reports,
-                AuditOptions(native_full_every=1),
+                FaceCheckOptions(native_full_every=1),
                 "whole",
             ),
             work / "audited-whole.mp4",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from benchmarks._machine import machine
 from cctvkit.redact import RedactOptions, build_detector
-from cctvkit.redact.audit_faces import load_audit_detectors
+from cctvkit.redact.face_checker import load_face_check_detectors
 from cctvkit.redact.spec import Engines, MaskSpec, Outputs
 from cctvkit.redact.still import redact_still
 from cctvkit.samplegen import FaceTrack, Keyframe, Scene
@@ -32,7 +32,7 @@ def main() -> None:
         FaceTrack("b", "collins-dark", (Keyframe(0.0, 0.72, 0.5, 0.05),)),
     )
     options = RedactOptions()
-    detector, auditors = build_detector(options), load_audit_detectors()
+    detector, auditors = build_detector(options), load_face_check_detectors()
     medians = {}
     with tempfile.TemporaryDirectory() as tmp:
         for size in SIZES:
@@ -46,7 +46,7 @@ def main() -> None:
                     source, MaskSpec(options), Engines(detector, auditors), Outputs(Path(tmp) / "out.jpg")
                 )
                 times.append(time.perf_counter() - started)
-                audits.append(float(report.audit["elapsed_s"]) if report.audit else 0.0)
+                audits.append(float(report.face_check_json["elapsed_s"]) if report.face_check_json else 0.0)
             medians[size] = statistics.median(times)
             print(
                 f"{size[0]}x{size[1]}: {medians[size]:.2f} s per still (median of {RUNS}), "

@@ -302,6 +302,7 @@ class RedactionSection(_Model):
         """
         return build_options(self.settings(), overrides or {})
 
+
 class JobsSection(_Model):
     """How long redactions are split into chunks and where the chunks run (issue 16)."""
 

@@ -105,7 +105,7 @@ class PartialFailureError(CctvkitError):
 
 
 class FacesRemainError(PartialFailureError):
-    """The release audit still sees faces in the output after its last re-mask round (13.9.1):
+    """The face check still sees faces in the output after its last re-mask round (13.9.1):
     nothing is published; the message names the clip, frames and boxes. Exit code 9."""
 
 

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from cctvkit.jobs import ChunkedRun, ChunkRunner, redact_chunked
-from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.redact.pipeline import redact_clip
 from cctvkit.redact.report import RedactionReport
 from cctvkit.redact.spec import Engines, MaskSpec, Outputs
 
-NO_FACE_CHECK = AuditOptions(enabled=False)
+NO_FACE_CHECK = FaceCheckOptions(enabled=False)
 
 _SPEC = {"options", "face_check", "zones", "keep_tracks", "manual_masks"}
 _ENGINES = {"detector", "face_checkers", "reference", "embedder"}

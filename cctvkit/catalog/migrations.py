@@ -42,9 +42,7 @@ def _relative_paths(conn: Connection) -> None:
     for rid, path in rows:
         stored = store_path(path, roots)
         if stored != path:
-            conn.execute(
-                schema.recordings.update().where(schema.recordings.c.id == rid).values(path=stored)
-            )
+            conn.execute(schema.recordings.update().where(schema.recordings.c.id == rid).values(path=stored))
 
 
 def _create(*tables: str) -> Callable[[Connection], None]:
@@ -89,10 +87,11 @@ def _columns(table: str, *names: str) -> Callable[[Connection], None]:
 
     def upgrade(conn: Connection) -> None:
         present = {c["name"] for c in inspect(conn).get_columns(table)}
-        declared = schema.metadata.tables[table]
+        # By the name in the database, not the column's key in ``schema`` (they can differ).
+        declared = {c.name: c for c in schema.metadata.tables[table].c}
         for name in names:
             if name not in present:
-                column_type = declared.c[name].type.compile(dialect=conn.dialect)
+                column_type = declared[name].type.compile(dialect=conn.dialect)
                 conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {column_type}"))
 
     return upgrade

@@ -34,7 +34,6 @@ __all__ = [
 ]
 
 
-
 def _recording(row: Any, roots: Sequence[Path]) -> Recording:
     values = dict(row._mapping)
     values["path"] = resolve_path(values["path"], roots)

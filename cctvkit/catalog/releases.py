@@ -57,8 +57,8 @@ def insert_release(conn: Connection, values: dict[str, Any], clips: Sequence[Rel
                 faces_masked=clip.faces_masked,
                 tracks_kept=clip.tracks_kept,
                 processing_s=clip.processing_s,
-                audit_remaining=clip.audit_remaining,
-                audit_accepted=clip.audit_accepted,
+                faces_remaining=clip.faces_remaining,
+                faces_accepted=clip.faces_accepted,
                 kind=clip.kind,
             )
         )
@@ -80,8 +80,8 @@ def _clips(conn: Connection, release_id: str) -> tuple[ReleaseClip, ...]:
             r.faces_masked,
             r.tracks_kept,
             r.processing_s,
-            r.audit_remaining,
-            r.audit_accepted,
+            r.faces_remaining,
+            r.faces_accepted,
             r.kind or "clip",
         )
         for r in rows
@@ -119,7 +119,7 @@ _VIDEO_CLIP = or_(release_clips.c.kind.is_(None), release_clips.c.kind != "still
 
 
 def still_times(conn: Connection, limit: int = 50) -> list[float]:
-    """Seconds each of the most recent redacted stills took (detection, masking, the audit)."""
+    """Seconds each of the most recent redacted stills took (detection, masking, the face check)."""
     query = (
         select(release_clips.c.processing_s)
         .join(releases, releases.c.id == release_clips.c.release_id)

@@ -146,9 +146,9 @@ class ReviewRecord:
 class ReleaseClip:
     """One clip of a release package.
 
-    ``audit_remaining`` is the number of faces the release audit still saw in it (None: not
-    audited, e.g. an unredacted police copy or a release made before the audit existed);
-    ``audit_accepted`` the reason staff accepted them, when they did. ``kind`` is ``clip`` or
+    ``faces_remaining`` is the number of faces the face check still saw in it (None: not
+    checked, e.g. an unredacted police copy or a release made before the face check existed);
+    ``faces_accepted`` the reason staff accepted them, when they did. ``kind`` is ``clip`` or
     ``still`` (a snapshot: one picture, ``start_utc == end_utc``, ``frame_count`` 1).
     """
 
@@ -162,8 +162,8 @@ class ReleaseClip:
     faces_masked: int
     tracks_kept: int
     processing_s: float
-    audit_remaining: int | None = None
-    audit_accepted: str | None = None
+    faces_remaining: int | None = None
+    faces_accepted: str | None = None
     kind: str = "clip"
 
 

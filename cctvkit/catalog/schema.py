@@ -341,10 +341,11 @@ release_clips = Table(
     Column("faces_masked", Integer, nullable=False),
     Column("tracks_kept", Integer, nullable=False),
     Column("processing_s", Float, nullable=False),  # redaction wall time: the measured speed
-    # Release audit (issue 17): faces still seen after re-masking (NULL: not audited), and the
-    # reason staff accepted them.
-    Column("audit_remaining", Integer, nullable=True),
-    Column("audit_accepted", Text, nullable=True),
+    # The face check (issue 17): faces still seen after re-masking (NULL: not checked), and the
+    # reason staff accepted them. The columns keep the names they were born with ("audit_*",
+    # before the face check was renamed); the code reads them by their key.
+    Column("audit_remaining", Integer, nullable=True, key="faces_remaining"),
+    Column("audit_accepted", Text, nullable=True, key="faces_accepted"),
     # Issue 18: 'still' for a released snapshot (one picture); NULL or 'clip' for a video clip.
     Column("kind", String(8), nullable=True),
 )

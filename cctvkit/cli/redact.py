@@ -15,7 +15,7 @@ import typer
 from cctvkit.cli.context import console, print_json, progress_bar, state
 from cctvkit.cli.redact_flags import redaction_flags, redaction_options
 from cctvkit.errors import FacesRemainError, NotFoundError, UsageError
-from cctvkit.redact.options import DEFAULT_MAX_DISTANCE, AuditOptions
+from cctvkit.redact.options import DEFAULT_MAX_DISTANCE, FaceCheckOptions
 
 if TYPE_CHECKING:
     from cctvkit.config import JobsSection
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["parse_track_ids", "parse_zone", "redact"]
 
-_AUDIT = AuditOptions()
+_FACE_CHECK = FaceCheckOptions()
 
 
 def parse_track_ids(value: str | None) -> list[int]:
@@ -108,6 +108,14 @@ def redact(
             "--review", help="Also write OUTPUT.review.png (tracks with ids) and OUTPUT.tracks.json."
         ),
     ] = False,
+    requester_only: Annotated[
+        bool,
+        typer.Option(
+            "--requester-only",
+            help="Leave only the kept person (--keep-track/--keep-face) in view, face and body, "
+            "followed through the clip; everything else is coarsely pixelated (issue 26).",
+        ),
+    ] = False,
     zone: Annotated[
         list[str] | None,
         typer.Option("--zone", help="Privacy zone, normalised x,y;x,y;x,y (repeatable)."),
@@ -119,23 +127,27 @@ def redact(
         Path | None, typer.Option("--report", help="JSON report [default: OUTPUT.redaction.json].")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite OUTPUT if it exists.")] = False,
-    audit: Annotated[
+    face_check: Annotated[
         bool,
         typer.Option(
-            "--audit/--no-audit",
+            "--face-check/--no-face-check",
             help="Check the output for visible faces with a second model family and re-mask them.",
         ),
-    ] = _AUDIT.enabled,
-    audit_rounds: Annotated[
-        int, typer.Option("--audit-rounds", help="Re-mask rounds before findings count as remaining.")
-    ] = _AUDIT.rounds,
-    audit_every: Annotated[
+    ] = _FACE_CHECK.enabled,
+    # The names before "audit" came to mean the audit log only: scripts written for them still run.
+    old_face_check: Annotated[bool | None, typer.Option("--audit/--no-audit", hidden=True)] = None,
+    old_rounds: Annotated[int | None, typer.Option("--audit-rounds", hidden=True)] = None,
+    old_every: Annotated[int | None, typer.Option("--audit-every", hidden=True)] = None,
+    face_check_rounds: Annotated[
+        int, typer.Option("--face-check-rounds", help="Re-mask rounds before findings count as remaining.")
+    ] = _FACE_CHECK.rounds,
+    face_check_every: Annotated[
         int,
         typer.Option(
-            "--audit-every",
+            "--face-check-every",
             help="Check one output frame in N (at 2, a face visible two frames running is always seen).",
         ),
-    ] = _AUDIT.every,
+    ] = _FACE_CHECK.every,
     processes: Annotated[
         int | None,
         typer.Option(
@@ -162,7 +174,7 @@ def redact(
 ) -> None:
     """Blur every face but the kept tracks, and the privacy zones; write H.264 MP4 (no audio unless kept).
 
-    The output is then audited (unless --no-audit): faces still visible are re-masked; when some
+    The output is then face-checked (unless --no-face-check): faces still visible are re-masked; when some
     remain after the last round the command prints them and exits 9.
 
     A still (JPEG or PNG, judged by content) is redacted the same way into a JPEG re-encoded from
@@ -179,6 +191,8 @@ def redact(
         raise UsageError(f"{output} is a directory: name the file to write (--force replaces files only)")
     if output.exists() and not force:
         raise UsageError(f"{output} exists; pass --force to overwrite it")
+    if requester_only and not (keep_track or keep_face):
+        raise UsageError("--requester-only needs the requester: --keep-track TRACK or --keep-face PHOTO")
     options = redaction_options(state(ctx).optional_config, flags, keep_audio=keep_audio or None)
     span = (start, end) if start is not None and end is not None else None
     from cctvkit.video import is_still_image, probe
@@ -190,6 +204,7 @@ def redact(
             (keep_track, "--keep-track"),
             (review, "--review"),
             (keep_audio, "--keep-audio"),
+            (requester_only, "--requester-only"),
         ):
             if given:
                 raise UsageError(f"{input_path}: a still image: {flag} does not apply to a still")
@@ -199,16 +214,21 @@ def redact(
             )
     # The detector stack is imported here, not at start-up: other commands never pay for it.
     from cctvkit.redact.pipeline import redact as redact_file
-    from cctvkit.redact.spec import Engines, MaskSpec, Outputs
+    from cctvkit.redact.spec import Engines, MaskSpec, Outputs, RequesterRegion
 
     spec = replace(
         MaskSpec.of(
             options,
-            AuditOptions(enabled=audit, rounds=audit_rounds, every=audit_every),
+            FaceCheckOptions(
+                enabled=face_check if old_face_check is None else old_face_check,
+                rounds=face_check_rounds if old_rounds is None else old_rounds,
+                every=face_check_every if old_every is None else old_every,
+            ),
             zones=[parse_zone(z) for z in zone or []],
             keep_tracks=parse_track_ids(",".join(keep_track or [])),
         ),
         max_face_distance=max_face_distance,
+        requester_only=RequesterRegion() if requester_only else None,
     )
     settings = _jobs(ctx, processes)
     # Job files beside the output: a rerun after a failure redoes only the missing chunks.
@@ -244,7 +264,7 @@ def _print_result(
     from rich.table import Table
 
     from cctvkit.redact import review_paths
-    from cctvkit.redact.report import audit_line
+    from cctvkit.redact.report import face_check_line
     from cctvkit.redact.still import StillReport
 
     if as_json:
@@ -283,8 +303,14 @@ def _print_result(
             f"{result.frame_count} frames, {len(result.tracks)} tracks, "
             f"{len(result.kept_tracks)} kept, {result.frames_per_second:.1f} fps"
         )
-    if result.audit is not None:
-        console.print(audit_line(result.audit), markup=False, highlight=False, soft_wrap=True)
+        if result.requester_only is not None:
+            from cctvkit.redact.requester_only import region_line
+
+            console.print(
+                region_line(result.requester_only, result.frame_count), markup=False, highlight=False
+            )
+    if result.face_check_json is not None:
+        console.print(face_check_line(result.face_check_json), markup=False, highlight=False, soft_wrap=True)
 
 
 def _refuse_remaining(result: RedactionReport | StillReport, output: Path) -> None:
@@ -293,9 +319,9 @@ def _refuse_remaining(result: RedactionReport | StillReport, output: Path) -> No
     check = result.face_check
     if check is not None and check.remaining:
         raise FacesRemainError(
-            f"{output}: the audit still sees {check.remaining} face(s) after "
+            f"{output}: the face check still sees {check.remaining} face(s) after "
             f"{check.rounds} round(s): {remaining_text(check.to_dict())}"
-            " (check the output; raise --audit-rounds, or mask them with a privacy zone)"
+            " (check the output; raise --face-check-rounds, or mask them with a privacy zone)"
         )
 
 

@@ -201,10 +201,10 @@ def show(
                 f"{s['faces_masked']} face(s) masked, {s['faces_kept']} kept, sha256 {s['sha256'][:12]}"
             )
         for c in [*r["clips"], *r["stills"]]:
-            if c["audit_accepted"]:
+            if c["faces_accepted"]:
                 lines.append(
-                    f"  {c['file']}: {c['audit_remaining']} face(s) the audit still saw, accepted by "
-                    f"{r['created_by']}: {c['audit_accepted']}"
+                    f"  {c['file']}: {c['faces_remaining']} face(s) the face check still saw, accepted by "
+                    f"{r['created_by']}: {c['faces_accepted']}"
                 )
         for w in r["withheld"]:
             tag = "withheld" if w["withheld"] else "not available"

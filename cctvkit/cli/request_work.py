@@ -13,7 +13,7 @@ from cctvkit.cli.context import print_json, progress_bar, state
 from cctvkit.cli.output import PASSPHRASE_ENV, duration_text, read_passphrase, say, short_time
 from cctvkit.cli.redact_flags import redaction_flags, redaction_options
 from cctvkit.cli.request import app
-from cctvkit.redact.options import DEFAULT_MAX_DISTANCE, AuditOptions
+from cctvkit.redact.options import DEFAULT_MAX_DISTANCE, FaceCheckOptions
 
 if TYPE_CHECKING:
     from cctvkit.redact.options import RedactOptions
@@ -78,7 +78,7 @@ def estimate(
     est = estimate_work(
         st.catalog,
         find_coverage(st.catalog, get_request(st.catalog, request_id)),
-        check_every=AuditOptions().every,
+        check_every=FaceCheckOptions().every,
         int8_pending=int8_pending_for(redact),
     )
     data = estimate_json(est)
@@ -173,7 +173,9 @@ def review(
 
 
 def _serve_review(st, request_id: str, options: RedactOptions, *, port: int, as_json_out: bool) -> None:
-    from cctvkit.review_server import ReviewServer, open_review  # the detector stack and the web server
+    # The detector stack and the web server: imported here, never at start-up.
+    from cctvkit.requests.review_page import open_review
+    from cctvkit.review_server import ReviewServer
 
     with progress_bar("reviewing", enabled=not as_json_out) as update:
         session = open_review(
@@ -241,14 +243,21 @@ def process(
         list[str] | None,
         typer.Option(
             "--accept-faces",
-            help="CLIP=REASON or still-N=REASON: release it although the audit still sees faces in it "
+            help="CLIP=REASON or still-N=REASON: release it although the face check still sees faces in it "
             "(recorded).",
         ),
     ] = None,
-    audit_rounds: Annotated[
+    face_check_rounds: Annotated[
         int,
-        typer.Option("--audit-rounds", min=0, max=5, help="Re-mask rounds before audit findings remain."),
-    ] = AuditOptions().rounds,
+        typer.Option(
+            "--face-check-rounds",
+            min=0,
+            max=5,
+            help="Re-mask rounds before the face check's findings remain.",
+        ),
+    ] = FaceCheckOptions().rounds,
+    # The name before "audit" came to mean the audit log only: scripts written for it still run.
+    old_rounds: Annotated[int | None, typer.Option("--audit-rounds", min=0, max=5, hidden=True)] = None,
     unredacted: Annotated[
         bool, typer.Option("--unredacted", help="Police only, approved by a second person: faces not masked.")
     ] = False,
@@ -273,12 +282,12 @@ def process(
 ) -> None:
     """Cut, redact and package the request's footage; record the release and the disclosure.
 
-    Every redacted clip is audited for faces still visible (a second model family) and those
+    Every redacted clip is checked for faces still visible (a second model family) and those
     found are re-masked; a clip with faces remaining stops the run, publishing nothing (exit 9),
     unless it is withheld (--withhold) or its findings accepted with a reason (--accept-faces).
 
     Stills (snapshots) in a window are released too, as JPEGs re-encoded from their masked pixels
-    (no EXIF, GPS or thumbnail), redacted and audited like the clips. They are numbered apart
+    (no EXIF, GPS or thumbnail), redacted and checked like the clips. They are numbered apart
     from clips, as `request find` lists them: still-1, still-2... (--withhold still-1=REASON,
     --accept-faces still-1=REASON). --keep-track does not apply to a still (no tracks);
     --keep-face does.
@@ -289,7 +298,8 @@ def process(
     st = state(ctx)
     redact = redaction_options(st.config, flags)
     plan = plan_request(st.catalog, request_id)
-    from cctvkit.redact.report import audit_line
+    from cctvkit.redact.face_check import face_check_entry
+    from cctvkit.redact.report import face_check_line
     from cctvkit.requests.process import ProcessOptions, process_request  # the detector stack
 
     count, stills = len(plan.clips), len(plan.stills)
@@ -301,7 +311,7 @@ def process(
         accept_faces=accepted,
         withhold_stills=withheld_stills,
         accept_still_faces=accepted_stills,
-        audit=AuditOptions(rounds=audit_rounds),
+        face_check=FaceCheckOptions(rounds=face_check_rounds if old_rounds is None else old_rounds),
         unredacted=unredacted,
         passphrase=read_passphrase(passphrase_file, confirm=True) if encrypt else None,
         keep_face=keep_face,
@@ -331,11 +341,11 @@ def process(
     for w in result.manifest.withheld:
         say(f"  {'withheld' if w.withheld else 'not available'}: {w.camera_id}: {w.detail}")
     for clip in result.manifest.clips:
-        audit = clip.redaction.get("audit")
-        if audit:
-            say(f"  {clip.file}: {audit_line(audit)}")
-            if audit.get("accepted"):
-                say(f"    accepted by {audit['accepted']['by']}: {audit['accepted']['reason']}")
+        check = face_check_entry(clip.redaction)
+        if check:
+            say(f"  {clip.file}: {face_check_line(check)}")
+            if check.get("accepted"):
+                say(f"    accepted by {check['accepted']['by']}: {check['accepted']['reason']}")
         identity = clip.redaction.get("identity")
         if identity:
             distances = ", ".join(
@@ -347,14 +357,14 @@ def process(
                 f"(max distance {identity['max_distance']}; {distances or 'no face tracks'})"
             )
     for shot in result.manifest.stills:
-        audit = shot.redaction.get("audit")
+        check = face_check_entry(shot.redaction)
         masked = shot.redaction.get("faces_masked", 0)
         kept = shot.redaction.get("faces_kept", 0)
         say(f"  {shot.file} ({shot.label}): {masked} face(s) masked, {kept} kept")
-        if audit:
-            say(f"  {shot.file}: {audit_line(audit)}")
-            if audit.get("accepted"):
-                say(f"    accepted by {audit['accepted']['by']}: {audit['accepted']['reason']}")
+        if check:
+            say(f"  {shot.file}: {face_check_line(check)}")
+            if check.get("accepted"):
+                say(f"    accepted by {check['accepted']['by']}: {check['accepted']['reason']}")
         keep = shot.redaction.get("keep") or {}
         if masked and not keep.get("kept_by_face") and not keep.get("mask_everyone") and manifest.redacted:
             say(

@@ -59,9 +59,7 @@ def status(
     console.print(f"{cfg.site.name} (times {cfg.site.timezone})")
     print_table(console, columns, cells)
     if not wide:
-        console.print(
-            "past retention, quarantined, damaged, missing; --wide: all columns, whole headings"
-        )
+        console.print("past retention, quarantined, damaged, missing; --wide: all columns, whole headings")
     if any(r["damaged"] for r in rows):
         console.print(
             "damaged recordings are kept with their decodable span (see `cctvkit index ls --state damaged`)",
@@ -69,8 +67,7 @@ def status(
         )
     if unassigned:
         console.print(
-            f"{unassigned} file(s) quarantined with no camera "
-            "(see `cctvkit index ls --state quarantined`)",
+            f"{unassigned} file(s) quarantined with no camera (see `cctvkit index ls --state quarantined`)",
             style="yellow",
         )
 

@@ -81,7 +81,7 @@ class ChunkJob:
         max_attempts: attempts before the job fails for good.
         extra_masks: ``[frame, x1, y1, x2, y2]`` rows masked whatever is kept (a reviewer's
             manual masks), frames numbered in the span.
-        audit: :class:`~cctvkit.redact.options.AuditOptions` fields: the release audit of the
+        face_check: :class:`~cctvkit.redact.options.FaceCheckOptions` fields: the face check of the
             chunk's own frames, its re-mask rounds replaying the chunk with its context; None: off.
     """
 
@@ -98,7 +98,7 @@ class ChunkJob:
     keep_tracks: list[int] = field(default_factory=list)
     max_attempts: int = 3
     extra_masks: list[list[float]] = field(default_factory=list)
-    audit: dict[str, Any] | None = None
+    face_check: dict[str, Any] | None = None
 
     @staticmethod
     def settings_hash(**settings: Any) -> str:
@@ -117,7 +117,7 @@ class ChunkJob:
                 "zones": self.privacy_zones,
                 "keep": self.keep_tracks,
                 "masks": self.extra_masks,
-                "audit": self.audit,
+                "audit": self.face_check,  # the settings' key before the rename: hashes stay valid
             }
         )
 
@@ -139,6 +139,9 @@ class ChunkJob:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ChunkJob:
+        data = dict(data)
+        if "audit" in data:  # a job queued before the face check was renamed
+            data["face_check"] = data.pop("audit")
         return cls(
             **{
                 **data,

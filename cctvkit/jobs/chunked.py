@@ -19,6 +19,7 @@ from cctvkit.jobs.merge import joined_analysis, joined_report, write_review_from
 from cctvkit.jobs.plan import TRACK_ID_BLOCK, Chunk, context_frames, plan_chunks
 from cctvkit.jobs.runner import Backend, LocalBackend, run_jobs
 from cctvkit.redact.analysis import StoredAnalysis
+from cctvkit.redact.boxes import FrameBoxes
 from cctvkit.redact.options import RedactOptions
 from cctvkit.redact.report import RedactionReport, write_json
 from cctvkit.redact.spec import Engines, MaskSpec, Outputs
@@ -42,7 +43,7 @@ log = logging.getLogger(__name__)
 JOB_FORMAT = 5
 """Part of every job's settings hash: bumped when a job's output changes for the same settings
 (2: segments encoded with one x264 thread; 3: a fresh detector per job; 4: manual masks and the
-release audit in the job; 5: no B-frames, see :data:`~cctvkit.jobs.chunk.DETERMINISTIC_X264`)."""
+face check in the job; 5: no B-frames, see :data:`~cctvkit.jobs.chunk.DETERMINISTIC_X264`)."""
 
 DEFAULT_CHUNK_S = 60.0
 """Chunk length when chunks run in parallel and ``[jobs] chunk_s`` is not set: the context
@@ -185,7 +186,7 @@ def plan_jobs(
     options, settings = spec.options, runner.settings
     chunks = clip_chunks(timeline, options=options, settings=settings, chunk_s=runner.chunk_s)
     digest = runner.input_sha256 or sha256_file(Path(input_path))
-    masks = spec.manual_masks or {}
+    masks = FrameBoxes(spec.manual_masks)
     jobs = []
     for chunk in chunks:
         whole = len(chunks) == 1
@@ -198,9 +199,7 @@ def plan_jobs(
                 for t in spec.keep_tracks
                 if chunk.track_id_offset <= t < chunk.track_id_offset + TRACK_ID_BLOCK
             ),
-            manual_masks={
-                i - chunk.context_first: b for i, b in masks.items() if chunk.first <= i < chunk.end
-            },
+            manual_masks=masks.window(chunk.first, chunk.end, shift=chunk.context_first),
         ).settings()
         settings_hash = ChunkJob.settings_hash(
             format=JOB_FORMAT,
@@ -226,7 +225,7 @@ def plan_jobs(
                 keep_tracks=own["keep"],
                 max_attempts=settings.max_attempts,
                 extra_masks=own["masks"],
-                audit=own["audit"],
+                face_check=own["audit"],
             )
         )
     return jobs, chunks, timeline
@@ -247,7 +246,7 @@ def redact_chunked(
     jobs load their own).
 
     The face check (``spec.face_check``) runs in each chunk job on the chunk's own frames, its
-    re-mask rounds replaying the chunk's analysis with its context; the joined report's ``audit``
+    re-mask rounds replaying the chunk's analysis with its context; the joined report's ``face_check``
     object sums the chunks' figures, with the remaining findings' frames in the joined clip.
     ``outputs.analysis_path`` gets the chunks' analyses joined
     (:func:`~cctvkit.jobs.merge.joined_analysis`; what the review page reads).
@@ -290,8 +289,8 @@ def redact_chunked(
     report = joined_report(
         reports, chunks, timeline, input_path, output_path, spec.keep_tracks, time.perf_counter() - started
     )
-    if spec.face_check.enabled and report.audit_remaining:
-        log.warning("audit: %d face(s) still visible in %s", report.audit_remaining, output_path)
+    if spec.face_check.enabled and report.faces_remaining:
+        log.warning("face check: %d face(s) still visible in %s", report.faces_remaining, output_path)
     write_json(report.to_dict(), outputs.report)
     if outputs.analysis_path is not None:
         stored = [StoredAnalysis.from_dict(_load(job.analysis_path)) for job in jobs]

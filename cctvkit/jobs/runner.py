@@ -155,9 +155,7 @@ class CeleryBackend:
         from cctvkit.jobs.celery_app import TASK_NAME
 
         try:
-            self.app.send_task(
-                TASK_NAME, args=[job.to_dict()], task_id=job.name, queue=self.settings.queue
-            )
+            self.app.send_task(TASK_NAME, args=[job.to_dict()], task_id=job.name, queue=self.settings.queue)
         except Exception as exc:  # kombu raises its own and the client library's errors
             if job.name in self._sent:  # a resend: the broker may be back next time
                 log.warning("cannot resend %s: %s", job.name, exc)

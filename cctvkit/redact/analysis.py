@@ -40,7 +40,7 @@ import supervision as sv
 
 from cctvkit.errors import ConflictError, CorruptVideoError, UsageError
 from cctvkit.redact.backtrack import Backtracker
-from cctvkit.redact.boxes import empty_detections
+from cctvkit.redact.boxes import empty_detections, mask_plan
 from cctvkit.redact.carry import CarryRules, MaskPlanner
 from cctvkit.redact.detectors import DetectorInfo, FaceDetector, create_detector
 from cctvkit.redact.masking import MaskStyle
@@ -529,13 +529,12 @@ class FramePlan:
 
     def boxes(self) -> sv.Detections:
         """The plan as the ``sv.Detections`` an :class:`AnalyzedFrame` carries."""
-        if not self.xyxy:
-            return no_faces()
-        return sv.Detections(
-            xyxy=np.array(self.xyxy, np.float32),
-            confidence=np.array(self.confidence, np.float32),
-            tracker_id=np.array(self.tracker_id, int),
-            data={"source": np.array(self.source, dtype="<U12"), "early": np.array(self.early, bool)},
+        return mask_plan(
+            self.xyxy,
+            source=self.source,
+            confidence=self.confidence,
+            tracker_id=self.tracker_id,
+            early=self.early,
         )
 
 

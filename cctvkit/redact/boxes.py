@@ -1,11 +1,18 @@
-"""The empty ``sv.Detections`` each stage starts from, with the columns that stage's boxes carry."""
+"""Box containers shared by the redaction stages: the empty ``sv.Detections`` each stage starts
+from, the mask plan's one constructor, and :class:`FrameBoxes`, the one per-frame box type."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+
 import numpy as np
 import supervision as sv
+from numpy.typing import ArrayLike
 
-__all__ = ["empty_detections"]
+__all__ = ["FrameBoxes", "empty_detections", "mask_plan"]
+
+SOURCE_DTYPE = "<U12"
+"""dtype of a mask plan's ``data["source"]`` (``detected``, ``carried``, ``manual``, ...)."""
 
 
 def empty_detections(*, tracked: bool = False, plan: bool = False) -> sv.Detections:
@@ -15,5 +22,94 @@ def empty_detections(*, tracked: bool = False, plan: bool = False) -> sv.Detecti
     if tracked or plan:
         detections.tracker_id = np.empty(0, int)
     if plan:
-        detections.data = {"source": np.empty(0, dtype="<U12"), "early": np.empty(0, bool)}
+        detections.data = {"source": np.empty(0, dtype=SOURCE_DTYPE), "early": np.empty(0, bool)}
     return detections
+
+
+def mask_plan(
+    xyxy: ArrayLike,
+    *,
+    source: str | ArrayLike,
+    confidence: ArrayLike | None = None,
+    tracker_id: ArrayLike | None = None,
+    early: ArrayLike | None = None,
+) -> sv.Detections:
+    """A mask plan: the boxes one frame masks, with the columns the render and the report read.
+
+    Args:
+        xyxy: ``(n, 4)`` boxes.
+        source: where each box comes from (one word for all, or one per box).
+        confidence: per box (default 1: injected boxes are certain).
+        tracker_id: per box (default -1: untracked).
+        early: per box, whether it is held before its track was first detected (default no).
+    """
+    boxes = np.asarray(xyxy, np.float32).reshape(-1, 4)
+    count = len(boxes)
+    if not count:
+        return empty_detections(plan=True)
+    sources = (
+        np.full(count, source, SOURCE_DTYPE) if isinstance(source, str) else np.asarray(source, SOURCE_DTYPE)
+    )
+    return sv.Detections(
+        xyxy=boxes,
+        confidence=np.ones(count, np.float32) if confidence is None else np.asarray(confidence, np.float32),
+        tracker_id=np.full(count, -1, int) if tracker_id is None else np.asarray(tracker_id, int),
+        data={
+            "source": sources,
+            "early": np.zeros(count, bool) if early is None else np.asarray(early, bool),
+        },
+    )
+
+
+class FrameBoxes(Mapping[int, np.ndarray]):
+    """Boxes per frame: frame index -> ``(n, 4)`` float32 ``xyxy``; frames without boxes are absent.
+
+    The one per-frame box type of the redaction path (manual masks, kept boxes, the face check's
+    findings, a chunk's share of a clip's masks). Immutable: every operation returns a new one.
+    """
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, boxes: Mapping[int, np.ndarray] | None = None) -> None:
+        rows = {int(i): np.asarray(b, np.float32).reshape(-1, 4) for i, b in (boxes or {}).items()}
+        self._rows = {i: b for i, b in sorted(rows.items()) if len(b)}
+
+    @classmethod
+    def of(cls, pairs: Iterable[tuple[int, ArrayLike]]) -> FrameBoxes:
+        """Group ``(frame, box or boxes)`` pairs by frame."""
+        grouped: dict[int, list[np.ndarray]] = {}
+        for index, boxes in pairs:
+            grouped.setdefault(int(index), []).append(np.asarray(boxes, np.float32).reshape(-1, 4))
+        return cls({i: np.concatenate(parts) for i, parts in grouped.items()})
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Sequence[float]]) -> FrameBoxes:
+        """From ``[frame, x1, y1, x2, y2]`` rows (the form job settings and JSON carry)."""
+        return cls.of((int(frame), xyxy) for frame, *xyxy in rows)
+
+    def rows(self, ndigits: int = 2) -> list[list[float]]:
+        """``[frame, x1, y1, x2, y2]`` rows, frame by frame (:meth:`from_rows` reads them back)."""
+        return [
+            [i, *(round(float(v), ndigits) for v in box)] for i, boxes in self._rows.items() for box in boxes
+        ]
+
+    def merge(self, *others: Mapping[int, np.ndarray] | None) -> FrameBoxes:
+        """These boxes and the others', frame by frame."""
+        sources = [self, *(FrameBoxes(o) for o in others if o)]
+        return FrameBoxes.of((i, boxes) for source in sources for i, boxes in source.items())
+
+    def window(self, first: int, end: int, shift: int = 0) -> FrameBoxes:
+        """The frames in ``[first, end)``, renumbered by ``- shift`` (a chunk's share, in its numbering)."""
+        return FrameBoxes({i - shift: b for i, b in self._rows.items() if first <= i < end})
+
+    def __getitem__(self, index: int) -> np.ndarray:
+        return self._rows[index]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __repr__(self) -> str:
+        return f"FrameBoxes({len(self._rows)} frames, {sum(len(b) for b in self._rows.values())} boxes)"

@@ -30,7 +30,7 @@ from typing import Generic, TypeVar
 import numpy as np
 import supervision as sv
 
-from cctvkit.redact.boxes import empty_detections
+from cctvkit.redact.boxes import empty_detections, mask_plan
 from cctvkit.redact.tracking import UNTRACKED
 
 __all__ = ["SOURCES", "CarryRules", "MaskPlanner"]
@@ -421,13 +421,11 @@ def _detections(
         return empty_detections(plan=True)
     xyxy = sv.clip_boxes(np.stack([row[0] for row in rows]), resolution_wh).astype(np.float32)
     visible = (xyxy[:, 2] > xyxy[:, 0]) & (xyxy[:, 3] > xyxy[:, 1])
-    detections = sv.Detections(
-        xyxy=xyxy,
-        confidence=np.array([row[1] for row in rows], np.float32),
-        tracker_id=np.array([row[2] for row in rows], int),
-        data={
-            "source": np.array([row[3] for row in rows], dtype="<U12"),
-            "early": np.array([row[4] for row in rows], bool),
-        },
+    detections = mask_plan(
+        xyxy,
+        source=[row[3] for row in rows],
+        confidence=[row[1] for row in rows],
+        tracker_id=[row[2] for row in rows],
+        early=[row[4] for row in rows],
     )
     return detections[visible]

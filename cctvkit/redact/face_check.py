@@ -1,8 +1,9 @@
 """What the face check found and did: its findings and the summary reports and manifests carry.
 
-The face check (:mod:`cctvkit.redact.audit_faces`) looks at a rendered output with a second model
-family for faces still visible; its summary is written under the ``audit`` key of reports and
-manifests, as it always was, so older releases read the same.
+The face check (:mod:`cctvkit.redact.face_checker`) looks at a rendered output with a second model
+family for faces still visible; its summary is written under the ``face_check`` key of reports
+and manifests. Releases made before the rename carry it as ``audit``: :func:`face_check_entry`
+reads either, so older manifests read the same.
 """
 
 from __future__ import annotations
@@ -11,17 +12,28 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.options import FaceCheckOptions
 
 if TYPE_CHECKING:
     from cctvkit.redact.detectors.base import DetectorInfo
 
-__all__ = ["CheckModel", "FaceCheckSummary", "Finding"]
+__all__ = ["LEGACY_KEY", "REPORT_KEY", "CheckModel", "FaceCheckSummary", "Finding", "face_check_entry"]
+
+REPORT_KEY = "face_check"
+"""Key of the face check's summary in reports and manifests."""
+
+LEGACY_KEY = "audit"
+"""The key older reports and manifests used (before "audit" came to mean the audit log only)."""
+
+
+def face_check_entry(entry: Mapping[str, Any]) -> Any:
+    """The face check's summary in a report or manifest entry, under its current or older key."""
+    return entry[REPORT_KEY] if REPORT_KEY in entry else entry.get(LEGACY_KEY)
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """A face the audit saw in the output.
+    """A face the face check saw in the output.
 
     Attributes:
         frame: output frame index.
@@ -74,7 +86,7 @@ _PER_CHUNK = ("frames_checked", "findings", "re_masked", "rounds", "remaining", 
 
 @dataclass(frozen=True, slots=True)
 class FaceCheckSummary:
-    """What the face check did to one output: the ``audit`` object of reports and manifests.
+    """What the face check did to one output: the ``face_check`` object of reports and manifests.
 
     Frozen: a clip of several chunks gets one made by :meth:`merge`, never one changed in place.
 
@@ -120,14 +132,14 @@ class FaceCheckSummary:
         return len(self.remaining_findings)
 
     @classmethod
-    def off(cls, options: AuditOptions) -> FaceCheckSummary:
+    def off(cls, options: FaceCheckOptions) -> FaceCheckSummary:
         """The summary of an output left unchecked."""
         return cls.of(options)
 
     @classmethod
     def of(
         cls,
-        options: AuditOptions,
+        options: FaceCheckOptions,
         *,
         models: Iterable[DetectorInfo] = (),
         kept_skipped: int = 0,
@@ -190,7 +202,7 @@ class FaceCheckSummary:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able values (the ``audit`` object as reports have always written it)."""
+        """Plain JSON-able values (the ``face_check`` object of reports and manifests)."""
         data: dict[str, Any] = {
             "enabled": self.enabled,
             "models": [m.to_dict() for m in self.models],

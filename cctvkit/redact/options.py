@@ -20,7 +20,7 @@ __all__ = [
     "PRESETS",
     "REGION_MIN_PIXELS",
     "REGION_MODES",
-    "AuditOptions",
+    "FaceCheckOptions",
     "RedactOptions",
     "build_options",
 ]
@@ -312,11 +312,11 @@ def build_options(*layers: Mapping[str, Any]) -> RedactOptions:
 
 
 @dataclass(frozen=True, slots=True)
-class AuditOptions:
+class FaceCheckOptions:
     """How the output is checked and how findings are re-masked.
 
     Attributes:
-        enabled: audit at all (off only for benchmarks' "without" rows and for speed tests).
+        enabled: check at all (off only for benchmarks' "without" rows and for speed tests).
         every: check one frame in ``every`` (1: all). At 2, a face visible on two consecutive
             frames is on a checked frame whatever the phase (the issue's bound).
         rounds: re-mask rounds: findings become masked boxes, the clip is rendered again and
@@ -352,14 +352,14 @@ class AuditOptions:
 
     def __post_init__(self) -> None:
         checks = [
-            (1 <= self.every <= 25, "audit every must lie in [1, 25] frames"),
-            (0 <= self.rounds <= 5, "audit rounds must lie in [0, 5]"),
-            (0 < self.retina_threshold < 1, "audit retina threshold must lie in (0, 1)"),
-            (0 < self.zoom_threshold < 1, "audit zoom threshold must lie in (0, 1)"),
-            (1.0 <= self.zoom <= 4.0, "audit zoom must lie in [1, 4]"),
-            (1 <= self.busy_zoom_every <= 50, "audit busy zoom every must lie in [1, 50]"),
-            (0 <= self.reach_s <= 5, "audit reach must lie in [0, 5] seconds"),
-            (1 <= self.native_full_every <= 250, "audit native full every must lie in [1, 250] frames"),
+            (1 <= self.every <= 25, "face check every must lie in [1, 25] frames"),
+            (0 <= self.rounds <= 5, "face check rounds must lie in [0, 5]"),
+            (0 < self.retina_threshold < 1, "face check retina threshold must lie in (0, 1)"),
+            (0 < self.zoom_threshold < 1, "face check zoom threshold must lie in (0, 1)"),
+            (1.0 <= self.zoom <= 4.0, "face check zoom must lie in [1, 4]"),
+            (1 <= self.busy_zoom_every <= 50, "face check busy zoom every must lie in [1, 50]"),
+            (0 <= self.reach_s <= 5, "face check reach must lie in [0, 5] seconds"),
+            (1 <= self.native_full_every <= 250, "face check native full every must lie in [1, 250] frames"),
         ]
         for ok, message in checks:
             if not ok:

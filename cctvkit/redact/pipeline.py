@@ -5,7 +5,7 @@
 A clip is :func:`~cctvkit.redact.analysis.analyze` streamed into :func:`~cctvkit.redact.render.render`
 (detection beside masking and encoding, one decode), then the face check (a second model family
 looks for faces still visible, its findings are re-masked by replaying the stored analysis:
-:mod:`cctvkit.redact.audited`), then the JSON report and, on request, the review files. With a
+:mod:`cctvkit.redact.face_check_rounds`), then the JSON report and, on request, the review files. With a
 reference face the analysis runs first on its own, the matching tracks are kept, and the render
 replays it. A still goes to :func:`~cctvkit.redact.still.redact_still`; a whole clip goes to
 :attr:`Engines.runner <cctvkit.redact.spec.Engines.runner>` (chunk jobs) when one is given.
@@ -34,16 +34,17 @@ from cctvkit.redact.analysis import (
     collect,
     replay,
 )
-from cctvkit.redact.audit_faces import (
+from cctvkit.redact.boxes import FrameBoxes
+from cctvkit.redact.core_frames import CoreFrames
+from cctvkit.redact.face_check import FaceCheckSummary
+from cctvkit.redact.face_check_rounds import Recorder, kept_boxes, scan
+from cctvkit.redact.face_checker import (
     Finding,
-    build_auditor,
+    build_face_checker,
     check_and_remask,
     frames_to_check,
     spread,
 )
-from cctvkit.redact.audited import Recorder, kept_boxes, merge_masks, scan
-from cctvkit.redact.core_frames import CoreFrames
-from cctvkit.redact.face_check import FaceCheckSummary
 from cctvkit.redact.render import REDACTED_COMMENT, MaskCallback, render
 from cctvkit.redact.report import RedactionReport, TrackSummary, write_json
 from cctvkit.redact.review import write_contact_sheet
@@ -90,7 +91,7 @@ def redact(
     ``span_s``), even dimensions and no audio unless ``spec.options.keep_audio``; a still a JPEG
     re-encoded from its pixels. Either is written under a temporary name and renamed only when
     complete; on any error nothing is left behind. Faces the face check still sees after its
-    last round are in the report's ``audit`` (the output is written all the same: the caller
+    last round are in the report's ``face_check`` (the output is written all the same: the caller
     decides).
 
     Args:
@@ -117,7 +118,12 @@ def redact(
         from cctvkit.redact.still import redact_still
 
         return redact_still(input_path, spec, engines, outputs)
-    if engines.runner is not None and span_s is None and engines.reference is None:
+    if (
+        engines.runner is not None
+        and span_s is None
+        and engines.reference is None
+        and spec.requester_only is None
+    ):
         return engines.runner.redact_clip(input_path, spec, engines, outputs)
     return redact_clip(input_path, spec, engines, outputs, span_s=span_s)
 
@@ -140,16 +146,16 @@ def redact_clip(
         frame_range: render and check only the analysed frames ``first <= index < end`` (a
             chunk's own frames: the frames around them are analysed for tracking, not written;
             see :class:`~cctvkit.redact.core_frames.CoreFrames`); None: all. The report and the
-            ``audit`` object count output frames from 0.
+            ``face_check`` object count output frames from 0.
         track_id_offset: added to the track ids (a chunk's id block); ``spec.keep_tracks`` are
             shifted ids.
 
     Returns:
-        The last render's report with the face check's ``audit`` object, the identity decisions
+        The last render's report with the face check's ``face_check`` object, the identity decisions
         of a reference face and the whole run's time (also written to ``outputs.report``).
     """
     started = time.perf_counter()
-    spec.check()
+    spec.check(reference=engines.reference is not None)
     input_path, output_path = Path(input_path), Path(outputs.path)
     if output_path.resolve() == input_path.resolve():
         raise UsageError(f"{output_path}: the output would overwrite the input")
@@ -157,30 +163,37 @@ def redact_clip(
     detector = engines.detector
     identity: IdentityMatch | None = None
     analysis: Analysis
-    if engines.reference is not None:
+    stored: StoredAnalysis | None = None
+    # A reference face's tracks and a requester's region are known only from the whole analysis:
+    # it runs first on its own, and the render replays it.
+    if engines.reference is not None or spec.requester_only is not None:
         if not output_path.parent.is_dir():  # before the work, not after
             raise NotFoundError(f"{output_path.parent}: the output folder does not exist")
-        if engines.embedder is None:
+        if engines.reference is not None and engines.embedder is None:
             raise UsageError("a reference face needs the embedder it was made with")
-
-        from cctvkit.redact.identity.select import match_tracks
-
         first_half, second_half = _halves(outputs)
         with analyze(
             input_path, options=options, span_s=span_s, detector=detector, progress=first_half
         ) as analysis:
             stored = collect(analysis)
-        identity = match_tracks(
-            stored.summary,
-            engines.reference,
-            embedder=engines.embedder,
-            max_distance=spec.max_face_distance,
-            gallery=analysis.gallery,
-        )
-        spec = replace(spec, keep_tracks=tuple(sorted({*spec.keep_tracks, *identity.kept_tracks})))
+        if engines.reference is not None and engines.embedder is not None:
+            from cctvkit.redact.identity.select import match_tracks
+
+            identity = match_tracks(
+                stored.summary,
+                engines.reference,
+                embedder=engines.embedder,
+                max_distance=spec.max_face_distance,
+                gallery=analysis.gallery,
+            )
+            spec = replace(spec, keep_tracks=tuple(sorted({*spec.keep_tracks, *identity.kept_tracks})))
+        if spec.requester_only is not None:
+            from cctvkit.redact.requester_only import resolve_region
+
+            spec = resolve_region(spec, stored, track_id_offset)
         outputs = replace(outputs, progress=second_half)
     clip = _ClipRender(spec, outputs, frame_range, track_id_offset)
-    if identity is None:
+    if stored is None:
         with analyze(input_path, options=options, span_s=span_s, detector=detector) as analysis:
             live = Recorder(analysis)
             report = clip.draw(clip.view(live))
@@ -201,6 +214,13 @@ def redact_clip(
         except ConflictError:
             output_path.unlink(missing_ok=True)
             raise
+    if spec.requester_only is not None:
+        from cctvkit.redact.requester_only import region_summary
+
+        report = replace(
+            report,
+            requester_only=region_summary(spec, clip.seen, (report.width, report.height), clip.first),
+        )
     report = replace(
         report, face_check=check, identity=identity, elapsed_s=round(time.perf_counter() - started, 3)
     )
@@ -244,8 +264,10 @@ class _ClipRender:
         self.first = frame_range[0] if frame_range is not None else 0
         self.masked: dict[int, np.ndarray] = {}
         """Per output frame, the boxes the last render masked (the face check's "already masked")."""
-        self.found: dict[int, list[np.ndarray]] = {}
+        self.found = FrameBoxes()
         """Per output frame, the face check's findings masked so far."""
+        self.seen: list[Finding] = []
+        """Every finding of every round (a requester-only release judges where they lie)."""
         self.report: RedactionReport
 
     def view(self, source: FrameSource) -> FrameSource:
@@ -273,9 +295,10 @@ class _ClipRender:
             replace(self.outputs, on_mask=self._collect),
             replace(
                 spec,
-                manual_masks=merge_masks(
-                    spec.manual_masks, {i + self.first: b for i, b in self.found.items()}
-                ),
+                manual_masks=FrameBoxes(spec.manual_masks).merge(
+                    {i + self.first: b for i, b in self.found.items()}
+                )
+                or None,
             ),
         )
         return self.report
@@ -283,11 +306,11 @@ class _ClipRender:
     def face_check(
         self, report: RedactionReport, stored: StoredAnalysis, engines: Engines
     ) -> FaceCheckSummary:
-        """Check the rendered output, re-mask and render again what is found (see :mod:`audited`)."""
+        """Check the rendered output; re-mask and render again what is found (:mod:`face_check_rounds`)."""
         started = time.perf_counter()
         spec, options, output_path = self.spec, self.spec.options, Path(self.outputs.path)
         size = (report.width, report.height)
-        checker = build_auditor(
+        checker = build_face_checker(
             size,
             options=spec.face_check,
             provider=options.provider,
@@ -304,12 +327,13 @@ class _ClipRender:
         def check(only: Collection[int] | None) -> tuple[list[Finding], int]:
             frames = frames_to_check(count, every, only=only)
             checker.reset()  # the frames checked next need not follow the last ones
-            return scan(output_path, frames, self.masked, kept, checker), len(frames)
+            findings = scan(output_path, frames, self.masked, kept, checker)
+            self.seen += findings
+            return findings, len(frames)
 
         def remask(findings: list[Finding]) -> Collection[int]:
             added = spread(findings, count, reach)
-            for index, boxes in added.items():
-                self.found.setdefault(index, []).extend(boxes)
+            self.found = self.found.merge(added)
             self.draw(self.again(stored))
             return added.keys()
 

@@ -50,10 +50,13 @@ def raw_stream_input(
     with tempfile.TemporaryDirectory(prefix=".cctvkit-remux-", dir=work_dir) as tmp:
         copy = Path(tmp) / (path.stem + ".mkv")
         remux_raw(path, copy, rate)
-        yield copy, {
-            "assumed_fps": str(rate),
-            "how": f"raw {kind} stream without timestamps, remuxed in-process at the stated --fps",
-        }
+        yield (
+            copy,
+            {
+                "assumed_fps": str(rate),
+                "how": f"raw {kind} stream without timestamps, remuxed in-process at the stated --fps",
+            },
+        )
 
 
 def record_assumed_timing(

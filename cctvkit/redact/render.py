@@ -7,8 +7,10 @@ writes one H.264 MP4 with an atomic rename. What is masked in a frame:
 
 * every plan box, except those of a kept track (``keep_tracks``) that are not ``early``, and
   except those matching one of the frame's ``keep_boxes`` (IoU >= :data:`KEEP_IOU`, not early);
-* every box of ``extra_masks`` for the frame (manual masks, an audit's findings), whatever is kept;
-* the privacy zones, in every frame.
+* every box of ``extra_masks`` for the frame (manual masks, the face check's findings), whatever is kept;
+* the privacy zones, in every frame;
+* in a requester-only release (``spec.requester_only``), everything outside the requester's
+  region, coarsely (:mod:`cctvkit.redact.outside_mask`; issue 26).
 
 Where a stranger's mask overlaps a kept face's measured box (detected, or interpolated between
 two sightings: :data:`MEASURED_SOURCES`), the kept face wins and stays visible, unless the
@@ -39,6 +41,7 @@ from cctvkit._worker import OrderedWorker
 from cctvkit.errors import UsageError
 from cctvkit.files import atomic_path
 from cctvkit.redact.analysis import AnalyzedFrame, FrameSource
+from cctvkit.redact.boxes import FrameBoxes, mask_plan
 from cctvkit.redact.masking import Masker
 from cctvkit.redact.report import FrameStat, RedactionReport
 from cctvkit.redact.spec import MaskSpec, Outputs
@@ -87,15 +90,15 @@ RENDER_FIELDS = ("style", "kept_face_wins", "preset", "crf", "x264_params", "kee
 def span_boxes(spans: Iterable[tuple[int, int, Sequence[float]]]) -> dict[int, np.ndarray]:
     """Build :data:`~cctvkit.redact.spec.BoxesByFrame` from ``(first frame, last frame, xyxy)`` boxes
     held over inclusive ranges."""
-    rows: dict[int, list[Sequence[float]]] = {}
+    spans = list(spans)
     for first, last, xyxy in spans:
         if len(xyxy) != 4 or first > last:
             raise UsageError(
                 f"box {list(xyxy)} over frames {first}..{last}: needs x1 y1 x2 y2 and first <= last"
             )
-        for index in range(max(0, first), last + 1):
-            rows.setdefault(index, []).append(xyxy)
-    return {index: np.asarray(boxes, np.float32).reshape(-1, 4) for index, boxes in rows.items()}
+    return FrameBoxes.of(
+        (index, xyxy) for first, last, xyxy in spans for index in range(max(0, first), last + 1)
+    )
 
 
 def frame_masks(
@@ -220,6 +223,13 @@ def render(source: FrameSource, outputs: Outputs, spec: MaskSpec | None = None) 
     elif options.keep_audio:
         log.info("%s has no audio track: the output has none either", clip.input_path)
     masker = Masker(options.style, (width, height), rasterize_zones(privacy_zones, (width, height)))
+    requester = spec.requester_only if spec is not None else None
+    outside = None
+    if requester is not None:
+        from cctvkit.redact.outside_mask import OutsideMasker
+
+        requester.boxes(0)  # refuses an unresolved region before any frame is written
+        outside = OutsideMasker((width, height))
     span_start = clip.span_s[0] if clip.span_s else 0.0
     stats: list[FrameStat] = []
     first_pts: list[int | None] = []
@@ -253,6 +263,8 @@ def render(source: FrameSource, outputs: Outputs, spec: MaskSpec | None = None) 
                 extra=extra_masks.get(analyzed.index),
                 kept_face_wins=options.kept_face_wins,
             )
+            if outside is not None and requester is not None:
+                outside.apply(frame.image, requester.boxes(analyzed.index), mask)
             number = len(stats)
             if on_mask is not None:
                 on_mask(number, mask, masked_boxes)
@@ -334,10 +346,4 @@ def render(source: FrameSource, outputs: Outputs, spec: MaskSpec | None = None) 
 
 def _manual(xyxy: np.ndarray) -> sv.Detections:
     """Injected boxes in the plan's columns (untracked, source ``manual``)."""
-    count = len(xyxy)
-    return sv.Detections(
-        xyxy=np.asarray(xyxy, np.float32).reshape(-1, 4),
-        confidence=np.ones(count, np.float32),
-        tracker_id=np.full(count, -1, int),
-        data={"source": np.full(count, "manual", dtype="<U12"), "early": np.zeros(count, bool)},
-    )
+    return mask_plan(xyxy, source="manual")

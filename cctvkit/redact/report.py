@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from cctvkit.files import atomic_path
 from cctvkit.redact.detectors.base import DetectorInfo
-from cctvkit.redact.face_check import FaceCheckSummary
+from cctvkit.redact.face_check import LEGACY_KEY, REPORT_KEY, FaceCheckSummary, face_check_entry
 
 if TYPE_CHECKING:
     from cctvkit.redact.identity.match import IdentityMatch
 
-__all__ = ["FrameStat", "RedactionReport", "TrackSummary", "audit_line", "remaining_text", "write_json"]
+__all__ = ["FrameStat", "RedactionReport", "TrackSummary", "face_check_line", "remaining_text", "write_json"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +67,7 @@ class TrackSummary:
 
 @dataclass(frozen=True, slots=True)
 class RedactionReport:
-    """Everything needed to audit one redacted output.
+    """Everything needed to check one redacted output.
 
     Attributes:
         input_path: the source file.
@@ -88,13 +88,16 @@ class RedactionReport:
         frames: per-frame counts.
         elapsed_s: wall-clock seconds of the run.
         face_check: what the face check did (models, frames checked, findings, re-masked,
-            remaining with frames and boxes; written as ``audit``), or ``None`` when the run did
+            remaining with frames and boxes; written as ``face_check``), or ``None`` when the run did
             not get that far (a chunk's report is always checked or marked off).
         timing: how frame times were obtained when the input had none: a raw elementary stream
             remuxed at a stated rate (``{"assumed_fps": "25", "how": ...}``); ``None`` when the
             input's own timestamps were used.
         identity: a reference face's decisions (``--keep-face``), or ``None``; written to JSON
             only when present.
+        requester_only: a requester-only release's region and the face check's findings
+            outside it (:func:`~cctvkit.redact.requester_only.region_summary`, issue 26), or
+            ``None``; written to JSON only when present.
     """
 
     input_path: str
@@ -117,15 +120,16 @@ class RedactionReport:
     face_check: FaceCheckSummary | None = None
     timing: dict[str, str] | None = None
     identity: IdentityMatch | None = None
+    requester_only: dict[str, Any] | None = None
 
     @property
-    def audit(self) -> dict[str, Any] | None:
-        """The face check's summary as the ``audit`` object of reports and manifests (a copy)."""
+    def face_check_json(self) -> dict[str, Any] | None:
+        """The face check's summary as the ``face_check`` object of reports and manifests (a copy)."""
         return self.face_check.to_dict() if self.face_check is not None else None
 
     @property
-    def audit_remaining(self) -> int:
-        """Faces the audit still saw after its last round (0 when not audited)."""
+    def faces_remaining(self) -> int:
+        """Faces the face check still saw after its last round (0 when not checked)."""
         return self.face_check.remaining if self.face_check is not None else 0
 
     @property
@@ -137,7 +141,9 @@ class RedactionReport:
         """Plain JSON-able values."""
         data = asdict(replace(self, identity=None, face_check=None))
         del data["identity"], data["face_check"]
-        data["audit"] = self.audit
+        if self.requester_only is None:
+            del data["requester_only"]
+        data[REPORT_KEY] = self.face_check_json
         data["frames_per_second"] = round(self.frames_per_second, 3)
         if self.identity is not None:
             data["identity"] = self.identity.to_dict()
@@ -147,7 +153,9 @@ class RedactionReport:
     def from_dict(cls, data: dict[str, Any]) -> RedactionReport:
         """The report :meth:`to_dict` wrote (a chunk's, read back by the join)."""
         # identity: a one-pass run's decisions, never a chunk's (nothing joins them)
-        fields = {k: v for k, v in data.items() if k not in ("frames_per_second", "identity", "audit")}
+        skip = ("frames_per_second", "identity", REPORT_KEY, LEGACY_KEY)
+        fields = {k: v for k, v in data.items() if k not in skip}
+        check = face_check_entry(data)
         return cls(
             **{
                 **fields,
@@ -159,7 +167,7 @@ class RedactionReport:
                 "kept_tracks": tuple(data["kept_tracks"]),
                 "unknown_kept_tracks": tuple(data["unknown_kept_tracks"]),
                 "frames": tuple(FrameStat(**f) for f in data["frames"]),
-                "face_check": FaceCheckSummary.from_dict(data["audit"]) if data.get("audit") else None,
+                "face_check": FaceCheckSummary.from_dict(check) if check else None,
             }
         )
 
@@ -184,19 +192,19 @@ def write_json(data: dict[str, Any], path: Path) -> Path:
     return path
 
 
-def audit_line(audit: Mapping[str, Any]) -> str:
-    """One line of the audit's figures."""
-    if not audit.get("enabled"):
-        return "audit: off (--no-audit): the output was not checked for visible faces"
-    models = "+".join(str(m["name"]) for m in audit["models"])
+def face_check_line(check: Mapping[str, Any]) -> str:
+    """One line of the face check's figures."""
+    if not check.get("enabled"):
+        return "face check: off (--no-face-check): the output was not checked for visible faces"
+    models = "+".join(str(m["name"]) for m in check["models"])
     return (
-        f"audit ({models}): {audit['frames_checked']} frames checked, {audit['findings']} findings, "
-        f"{audit['re_masked']} re-masked in {audit['rounds']} round(s), {audit['remaining']} remaining"
+        f"face check ({models}): {check['frames_checked']} frames checked, {check['findings']} findings, "
+        f"{check['re_masked']} re-masked in {check['rounds']} round(s), {check['remaining']} remaining"
     )
 
 
-def remaining_text(audit: Mapping[str, Any], limit: int = 8) -> str:
+def remaining_text(check: Mapping[str, Any], limit: int = 8) -> str:
     """``frame N [x1,y1,x2,y2]`` for the first ``limit`` remaining findings."""
-    items = list(audit.get("remaining_findings") or [])
+    items = list(check.get("remaining_findings") or [])
     text = ", ".join(f"frame {f['frame']} {[round(v) for v in f['xyxy']]}" for f in items[:limit])
     return text + (f" and {len(items) - limit} more" if len(items) > limit else "")

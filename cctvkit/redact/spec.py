@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from cctvkit.errors import UsageError
+from cctvkit.redact.boxes import FrameBoxes
 from cctvkit.redact.identity.match import DEFAULT_MAX_DISTANCE
-from cctvkit.redact.options import AuditOptions, RedactOptions
+from cctvkit.redact.options import FaceCheckOptions, RedactOptions
 from cctvkit.redact.zones import Polygon
 
 if TYPE_CHECKING:  # the detector stack and dlib load only when a redaction runs
@@ -27,6 +28,7 @@ if TYPE_CHECKING:  # the detector stack and dlib load only when a redaction runs
     from cctvkit.redact.identity.embedder import FaceEmbedder
     from cctvkit.redact.identity.reference import ReferenceFace
     from cctvkit.redact.report import RedactionReport
+    from cctvkit.redact.requester_region import RegionFrames
 
 __all__ = [
     "BoxesByFrame",
@@ -47,16 +49,27 @@ ProgressCallback = Callable[[int, int], None]
 
 @dataclass(frozen=True, slots=True)
 class RequesterRegion:
-    """Where a requester-only release shows the requester and masks everything else (issue 26).
+    """A requester-only release (issue 26): the requester's region stays, everything else is masked.
 
-    Not implemented yet: a spec carrying one is refused (:meth:`MaskSpec.check`), so that no
-    release silently ignores it.
+    The region is the kept tracks' bodies, followed through the clip
+    (:mod:`cctvkit.redact.requester_region`); a redaction resolves it once, after the analysis,
+    and renders, checks and reports that one.
 
     Attributes:
-        zones: polygons in normalised coordinates.
+        drawn: per analysed frame, boxes an operator drew for the region (the review page); they
+            replace the followed region on their frames.
+        resolved: the region the release is rendered with (set by the redaction; a caller may
+            pass a stored one, which is then used as it is).
     """
 
-    zones: tuple[Polygon, ...] = ()
+    drawn: BoxesByFrame | None = None
+    resolved: RegionFrames | None = None
+
+    def boxes(self, index: int) -> np.ndarray | None:
+        """Frame ``index``'s region boxes (n, 4), or None: no region (all masked)."""
+        if self.resolved is None:
+            raise UsageError("the requester's region has not been worked out for this clip")
+        return self.resolved.boxes.get(index)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +89,7 @@ class MaskSpec:
     """
 
     options: RedactOptions = field(default_factory=RedactOptions)
-    face_check: AuditOptions = field(default_factory=AuditOptions)
+    face_check: FaceCheckOptions = field(default_factory=FaceCheckOptions)
     zones: tuple[Polygon, ...] = ()
     keep_tracks: tuple[int, ...] = ()
     keep_boxes: BoxesByFrame | None = None
@@ -88,7 +101,7 @@ class MaskSpec:
     def of(
         cls,
         options: RedactOptions | None = None,
-        face_check: AuditOptions | None = None,
+        face_check: FaceCheckOptions | None = None,
         *,
         zones: Sequence[Polygon] = (),
         keep_tracks: Sequence[int] = (),
@@ -97,20 +110,26 @@ class MaskSpec:
         """A spec from loose values: kept ids sorted and unique, zones and boxes as tuples and arrays."""
         return cls(
             options=options or RedactOptions(),
-            face_check=face_check or AuditOptions(),
+            face_check=face_check or FaceCheckOptions(),
             zones=tuple(tuple((float(x), float(y)) for x, y in zone) for zone in zones),
             keep_tracks=tuple(sorted({int(t) for t in keep_tracks})),
             manual_masks=_boxes(manual_masks),
         )
 
-    def check(self) -> None:
-        """Refuse what no redaction can do yet.
+    def check(self, *, reference: bool = False) -> None:
+        """Refuse what no redaction can do.
+
+        Args:
+            reference: a reference face will add kept tracks (``--keep-face``).
 
         Raises:
-            UsageError: a requester-only region (issue 26).
+            UsageError: a requester-only release without a kept track or reference face (it
+                needs the requester).
         """
-        if self.requester_only is not None:
-            raise UsageError("requester-only redaction is not available yet (issue 26)")
+        if self.requester_only is not None and not (self.keep_tracks or reference):
+            raise UsageError(
+                "requester-only needs the requester: a kept track (--keep-track) or face (--keep-face)"
+            )
 
     def settings(self) -> dict[str, Any]:
         """The spec as the plain values a chunk job's settings hash is made of (and its job
@@ -124,39 +143,30 @@ class MaskSpec:
         """
         if self.keep_boxes or self.requester_only is not None:
             raise UsageError("kept boxes and requester-only regions do not run as chunk jobs yet")
-        masks = self.manual_masks or {}
         return {
             "options": self.options.to_dict(),
             "zones": [[[float(v) for v in point] for point in zone] for zone in self.zones],
             "keep": sorted({int(t) for t in self.keep_tracks}),
-            "masks": [
-                [int(index), *(round(float(v), 2) for v in box)]
-                for index in sorted(masks)
-                for box in np.asarray(masks[index], np.float32).reshape(-1, 4)
-            ],
+            "masks": FrameBoxes(self.manual_masks).rows(),
+            # "audit": the key before the face check was renamed, so finished jobs keep their hash
             "audit": asdict(self.face_check) if self.face_check.enabled else None,
         }
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> MaskSpec:
         """The spec :meth:`settings` described (a chunk job's, on its worker)."""
-        rows: dict[int, list[list[float]]] = {}
-        for frame, *xyxy in settings["masks"]:
-            rows.setdefault(int(frame), []).append(xyxy)
-        audit = settings["audit"]
+        check = settings["audit"]
         return cls.of(
             RedactOptions.from_dict(settings["options"]),
-            AuditOptions(**audit) if audit else AuditOptions(enabled=False),
+            FaceCheckOptions(**check) if check else FaceCheckOptions(enabled=False),
             zones=[[(x, y) for x, y in zone] for zone in settings["zones"]],
             keep_tracks=settings["keep"],
-            manual_masks={i: np.asarray(b, np.float32) for i, b in rows.items()} or None,
+            manual_masks=FrameBoxes.from_rows(settings["masks"]) or None,
         )
 
 
-def _boxes(boxes: BoxesByFrame | None) -> dict[int, np.ndarray] | None:
-    if not boxes:
-        return None
-    return {int(i): np.asarray(b, np.float32).reshape(-1, 4) for i, b in boxes.items()}
+def _boxes(boxes: BoxesByFrame | None) -> FrameBoxes | None:
+    return FrameBoxes(boxes) or None
 
 
 class ClipRunner(Protocol):
@@ -204,7 +214,7 @@ class Engines:
             ModelError: weights missing or not matching the manifest (dlib: the ``faces`` extra).
         """
         from cctvkit.redact.analysis import build_detector
-        from cctvkit.redact.audit_faces import load_audit_detectors
+        from cctvkit.redact.face_checker import load_face_check_detectors
 
         options = spec.options
         detector = detector or build_detector(options)
@@ -219,7 +229,7 @@ class Engines:
             )
         checkers = None
         if spec.face_check.enabled:
-            checkers = load_audit_detectors(provider=options.provider, threads=options.threads)
+            checkers = load_face_check_detectors(provider=options.provider, threads=options.threads)
         return cls(detector, checkers, reference, embedder, runner)
 
 

@@ -1,11 +1,11 @@
-"""Redact a still (a snapshot: one picture, no tracks): detect, mask, audit the encoded JPEG, re-mask.
+"""Redact a still (a snapshot: one picture, no tracks): detect, mask, face-check the encoded JPEG, re-mask.
 
 A still is "photographic fixation" (policy 12.6) and is released like footage: the same detector,
 options and mask style as a clip, the camera's privacy zones, the same per-frame masking rule
-(:func:`~cctvkit.redact.render.mask_frame`) and the same release audit (issue 17) on the *encoded*
+(:func:`~cctvkit.redact.render.mask_frame`) and the same face check (issue 17) on the *encoded*
 output: a second model family looks for faces still visible in the JPEG as a recipient would
 decode it, each finding is masked and the still encoded again, for at most
-:attr:`AuditOptions.rounds` rounds. The output is re-encoded from pixels, so the source's EXIF,
+:attr:`FaceCheckOptions.rounds` rounds. The output is re-encoded from pixels, so the source's EXIF,
 GPS and thumbnail never leave (:mod:`cctvkit.video.still`).
 
 What differs from a clip: there is nothing to track, so every face of the picture is one
@@ -31,9 +31,10 @@ import supervision as sv
 
 from cctvkit.errors import UsageError
 from cctvkit.redact.analysis import build_detector, no_faces
-from cctvkit.redact.audit_faces import Finding, RenderedBoxes, build_auditor, check_and_remask
+from cctvkit.redact.boxes import mask_plan
 from cctvkit.redact.detectors import DetectorInfo, FaceDetector
-from cctvkit.redact.face_check import FaceCheckSummary
+from cctvkit.redact.face_check import REPORT_KEY, FaceCheckSummary
+from cctvkit.redact.face_checker import Finding, RenderedBoxes, build_face_checker, check_and_remask
 from cctvkit.redact.identity.match import (
     MIN_FACE_PX,
     IdentityMatch,
@@ -94,9 +95,9 @@ class StillReport:
         detector: model, weights digest, provider.
         parameters: the options as plain values, the privacy zones and the JPEG quality.
         faces: the faces found (kept or masked).
-        masked_boxes: boxes masked in the output (faces, plus the audit's findings).
+        masked_boxes: boxes masked in the output (faces, plus the face check's findings).
         masked_fraction: share of the picture's pixels masked.
-        face_check: what the face check did (written as ``audit``, the clips' form), or None
+        face_check: what the face check did (written as ``face_check``, the clips' form), or None
             when it was off.
         identity: the ``keep_face`` decisions, if a reference was given.
         elapsed_s: seconds the whole redaction took.
@@ -126,13 +127,13 @@ class StillReport:
         return sum(not f.kept for f in self.faces)
 
     @property
-    def audit_remaining(self) -> int:
-        """Faces the audit still saw after its last round (0 when not audited)."""
+    def faces_remaining(self) -> int:
+        """Faces the face check still saw after its last round (0 when not checked)."""
         return self.face_check.remaining if self.face_check is not None else 0
 
     @property
-    def audit(self) -> dict[str, Any] | None:
-        """The face check's summary as the ``audit`` object of reports and manifests (a copy)."""
+    def face_check_json(self) -> dict[str, Any] | None:
+        """The face check's summary as the ``face_check`` object of reports and manifests (a copy)."""
         return self.face_check.to_dict() if self.face_check is not None else None
 
     def to_dict(self) -> dict[str, Any]:
@@ -150,7 +151,7 @@ class StillReport:
             "kept_faces": list(self.kept_faces),
             "masked_boxes": self.masked_boxes,
             "masked_fraction": self.masked_fraction,
-            "audit": self.audit,
+            REPORT_KEY: self.face_check_json,
             "identity": self.identity.to_dict() if self.identity is not None else None,
             "elapsed_s": self.elapsed_s,
         }
@@ -186,12 +187,11 @@ def detect_still(image: np.ndarray, options: RedactOptions, detector: FaceDetect
     if not len(faces):
         return no_faces()
     order = np.lexsort((faces.xyxy[:, 1], faces.xyxy[:, 0]))
-    count = len(order)
-    return sv.Detections(
-        xyxy=faces.xyxy[order].astype(np.float32),
-        confidence=faces.confidence[order].astype(np.float32),
-        tracker_id=np.arange(count, dtype=int),
-        data={"source": np.full(count, "detected", dtype="<U12"), "early": np.zeros(count, bool)},
+    return mask_plan(
+        faces.xyxy[order],
+        source="detected",
+        confidence=faces.confidence[order],
+        tracker_id=np.arange(len(order)),
     )
 
 
@@ -236,7 +236,7 @@ def redact_still(input_path: Path, spec: MaskSpec, engines: Engines, outputs: Ou
 
     Returns:
         The report; faces the face check still sees after its last round are in
-        ``audit["remaining"]`` (the output is written all the same: the caller decides, as for a clip).
+        ``face_check["remaining"]`` (the output is written all the same: the caller decides, as for a clip).
 
     Raises:
         UsageError: the output would overwrite the input; a reference without an embedder.
@@ -277,7 +277,7 @@ def redact_still(input_path: Path, spec: MaskSpec, engines: Engines, outputs: Ou
     check_info = None
     if face_check.enabled:
         check_started = time.perf_counter()
-        checker = build_auditor(
+        checker = build_face_checker(
             (width, height),
             options=face_check,
             provider=options.provider,

@@ -14,13 +14,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import numpy as np
-
 from cctvkit.audit import write_audit
 from cctvkit.catalog import review_decisions as rdq
 from cctvkit.catalog.db import Catalog
 from cctvkit.catalog.review_decisions import ManualMask, TrackDecision
 from cctvkit.errors import ConflictError, NotFoundError, UsageError
+from cctvkit.redact.boxes import FrameBoxes
 from cctvkit.requests.clips import PlannedClip
 
 __all__ = [
@@ -70,13 +69,11 @@ class ClipDecisions:
     decided_tracks: Mapping[int, TrackDecision] = field(default_factory=dict)
     masks: tuple[ManualMask, ...] = ()
 
-    def extra_boxes(self) -> dict[int, np.ndarray]:
-        """Per frame, the manual masks' boxes within their spans, shape (n, 4) (render's ``extra_masks``)."""
-        out: dict[int, list[Box]] = {}
-        for mask in self.masks:
-            for frame, box in mask.boxes_in_span().items():
-                out.setdefault(frame, []).append(box)
-        return {frame: np.asarray(boxes, np.float32).reshape(-1, 4) for frame, boxes in out.items()}
+    def extra_boxes(self) -> FrameBoxes:
+        """Per frame, the manual masks' boxes within their spans (the render's manual masks)."""
+        return FrameBoxes.of(
+            (frame, box) for mask in self.masks for frame, box in mask.boxes_in_span().items()
+        )
 
 
 def _check_reason(reason: str) -> str:

@@ -146,8 +146,8 @@ def record_release(
                     {
                         "file": r.name,
                         "sha256": r.sha256,
-                        "audit_remaining": r.audit_remaining,
-                        "audit_accepted": r.audit_accepted,
+                        "faces_remaining": r.faces_remaining,
+                        "faces_accepted": r.faces_accepted,
                     }
                     for r in rows
                     if r.kind != "still"
@@ -156,8 +156,8 @@ def record_release(
                     {
                         "file": r.name,
                         "sha256": r.sha256,
-                        "audit_remaining": r.audit_remaining,
-                        "audit_accepted": r.audit_accepted,
+                        "faces_remaining": r.faces_remaining,
+                        "faces_accepted": r.faces_accepted,
                     }
                     for r in rows
                     if r.kind == "still"

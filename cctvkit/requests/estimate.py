@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 DEFAULT_STILL_S = 3.0
-"""Seconds planned per still (detection on the whole picture, the audit zooming all of it) until
+"""Seconds planned per still (detection on the whole picture, the face check zooming all of it) until
 this site has redacted :data:`MIN_STILL_SAMPLES`: ``python -m benchmarks.still_speed`` measured
 2.4-2.7 s for a 1080p still (0.2-0.7 s at 640x360, models loaded) on 2 shared, loaded cores."""
 

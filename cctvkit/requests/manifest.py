@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from cctvkit.redact.face_check import REPORT_KEY
 from cctvkit.requests.coverage import WITHHELD_REASONS
 from cctvkit.requests.kinds import recipient_category
 from cctvkit.states import RequestOutcome
@@ -183,7 +184,7 @@ class ManifestStill:
         source_recording_id: the catalog id of the original.
         source_file: the original's file name (its archive path stays internal).
         source_sha256: the original's content hash, verified before redacting.
-        redaction: model, parameters, faces masked and kept, the audit (see
+        redaction: model, parameters, faces masked and kept, the face check (see
             :func:`still_redaction_summary`); for an unredacted police copy, what was not masked.
     """
 
@@ -265,7 +266,7 @@ class WithheldPart:
 
 @dataclass(frozen=True, slots=True)
 class ReleaseManifest:
-    """Everything a recipient or an auditor needs to check a package against its sources.
+    """Everything a recipient or an checker needs to check a package against its sources.
 
     Attributes:
         release_id: the package's id (and directory name).
@@ -349,7 +350,7 @@ def redaction_summary(report: RedactionReport) -> dict[str, object]:
 
 
 def still_redaction_summary(report: StillReport) -> dict[str, object]:
-    """A still's ``redaction`` entry: model, parameters, faces masked and kept, the audit, identity.
+    """A still's ``redaction`` entry: model, parameters, faces masked and kept, the face check, identity.
 
     No track applies to a still: its faces are numbered left to right (``kept_face_indices``).
     """
@@ -368,7 +369,7 @@ def still_redaction_summary(report: StillReport) -> dict[str, object]:
         "privacy_zones": len(report.parameters.get("privacy_zones") or []),
         "masked_fraction": report.masked_fraction,
         "processing_s": report.elapsed_s,
-        "audit": dict(report.audit) if report.audit else None,
+        REPORT_KEY: report.face_check_json,
         **({"identity": report.identity.to_dict()} if report.identity is not None else {}),
     }
 

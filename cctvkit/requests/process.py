@@ -22,7 +22,7 @@ from cctvkit.jobs import make_backend
 from cctvkit.keys import site_key
 from cctvkit.redact import FaceDetector, RedactOptions
 from cctvkit.redact.identity import DEFAULT_MAX_DISTANCE
-from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.redact.spec import MaskSpec, Outputs
 from cctvkit.redact.still import copy_still_unredacted
 from cctvkit.requests.approval import SignedApproval, check_unredacted_allowed
@@ -44,7 +44,13 @@ from cctvkit.requests.package import (
     staged_package,
     write_manifest_and_sums,
 )
-from cctvkit.requests.redactor import ClipOutcome, Redactor, build_redactor, judge_audit, render_unredacted
+from cctvkit.requests.redactor import (
+    ClipOutcome,
+    Redactor,
+    build_redactor,
+    judge_face_check,
+    render_unredacted,
+)
 from cctvkit.requests.repeat import check_not_repeated
 from cctvkit.requests.run import ClipRun, RequestPlan, clip_run, plan_request
 from cctvkit.requests.sealed import seal_directory
@@ -72,18 +78,18 @@ class ProcessOptions:
         max_face_distance: ``keep_face``'s similarity threshold (embedding distance).
         mask_everyone: mask every face, the requester's too, on purpose (a subject request must
             otherwise keep a track or a face; recorded in the manifest).
-        audit: how each redacted clip is checked for faces still visible and re-masked (issue
+        face_check: how each redacted clip is checked for faces still visible and re-masked (issue
             17); a clip with findings remaining stops the run (nothing is published) unless it
             is withheld or accepted.
-        accept_faces: per clip number, the reason staff accept the faces the audit still sees
+        accept_faces: per clip number, the reason staff accept the faces the face check still sees
             in it (recorded in the manifest, the audit log and ``request show``).
         withhold_stills: per still number (``still-N``), the reason it is not released.
-        accept_still_faces: per still number, the reason staff accept the audit's findings in it.
+        accept_still_faces: per still number, the reason staff accept the face check's findings in it.
         new_release: why a release is made although the request has one from the same footage
             and decisions (issue 30; recorded); None: such a run is refused.
 
     Stills (snapshots, 12.6) are redacted with the same detector, options, privacy zones and
-    audit as the clips; ``keep_face`` applies to them, ``keep_tracks`` cannot (no tracks).
+    face check as the clips; ``keep_face`` applies to them, ``keep_tracks`` cannot (no tracks).
     """
 
     keep_tracks: Mapping[int, frozenset[int]] = field(default_factory=dict)
@@ -94,7 +100,7 @@ class ProcessOptions:
     keep_face: Path | None = None
     max_face_distance: float = DEFAULT_MAX_DISTANCE
     mask_everyone: bool = False
-    audit: AuditOptions = field(default_factory=AuditOptions)
+    face_check: FaceCheckOptions = field(default_factory=FaceCheckOptions)
     accept_faces: Mapping[int, str] = field(default_factory=dict)
     withhold_stills: Mapping[int, str] = field(default_factory=dict)
     accept_still_faces: Mapping[int, str] = field(default_factory=dict)
@@ -234,7 +240,7 @@ def _release_still(
         width, height = report.width, report.height
         if options.keep_face is None and not options.mask_everyone and faces_masked:
             log.info("%s: every face masked (--keep-track does not apply to a still)", still.label)
-    audit_remaining, accepted = judge_audit(
+    faces_remaining, accepted = judge_face_check(
         redaction, still.label, options.accept_still_faces.get(still.number), actor, refused
     )
     digest = sha256_file(output)
@@ -260,7 +266,7 @@ def _release_still(
         faces_masked,
         faces_kept,
         round(seconds, 3),
-        audit_remaining,
+        faces_remaining,
         accepted,
         kind="still",
     )
@@ -304,7 +310,7 @@ def process_request(
             a ``keep_face`` photo without one clear face.
         NotFoundError: the ``keep_face`` photo does not exist.
         ModelError: ``keep_face`` without the extra ``faces`` installed.
-        FacesRemainError: the audit still sees faces in a clip neither withheld nor accepted
+        FacesRemainError: the face check still sees faces in a clip neither withheld nor accepted
             (exit 9; nothing is published).
         ArchivePathError: the release directory overlaps an archive root.
     """
@@ -349,7 +355,7 @@ def process_request(
         if not options.unredacted:
             release_spec = MaskSpec(
                 options.redact or config.redaction.options(),
-                options.audit,
+                options.face_check,
                 max_face_distance=options.max_face_distance,
             )
             redactor = build_redactor(release_spec, options.keep_face, detector, config.jobs, backend)
@@ -410,7 +416,7 @@ def process_request(
                 )
             if outcome.frames != cut.frame_count:
                 raise ConflictError(f"clip {clip.number}: wrote {outcome.frames} of {cut.frame_count} frames")
-            audit_remaining, accepted = judge_audit(
+            faces_remaining, accepted = judge_face_check(
                 outcome.redaction,
                 f"clip {clip.number}",
                 options.accept_faces.get(clip.number),
@@ -438,7 +444,7 @@ def process_request(
                     outcome.faces_masked,
                     outcome.tracks_kept,
                     round(outcome.elapsed_s, 3),
-                    audit_remaining,
+                    faces_remaining,
                     accepted,
                 )
             )
@@ -451,7 +457,7 @@ def process_request(
         if refused:
             # 13.9.1: nothing is published while a third party may be identifiable in it.
             raise FacesRemainError(
-                "the release audit still sees faces: "
+                "the face check still sees faces: "
                 + "; ".join(refused)
                 + ". Nothing was published: check those frames, then withhold the clip or still "
                 "(--withhold CLIP=REASON, --withhold still-N=REASON) or accept the findings "

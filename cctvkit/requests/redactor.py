@@ -11,6 +11,7 @@ from typing import Any
 from cctvkit.config import JobsSection
 from cctvkit.jobs import Backend, ChunkedRun, ChunkRunner, one_pass_record, redact_chunked
 from cctvkit.redact.detectors import FaceDetector
+from cctvkit.redact.face_check import REPORT_KEY
 from cctvkit.redact.identity.match import IdentityMatch
 from cctvkit.redact.pipeline import redact_clip
 from cctvkit.redact.report import remaining_text
@@ -22,7 +23,7 @@ from cctvkit.requests.cut import CutClip
 from cctvkit.requests.manifest import redaction_summary, unredacted_summary
 from cctvkit.requests.plain_copy import copy_unredacted
 
-__all__ = ["ClipOutcome", "Redactor", "build_redactor", "judge_audit", "render_unredacted"]
+__all__ = ["ClipOutcome", "Redactor", "build_redactor", "judge_face_check", "render_unredacted"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +86,7 @@ class Redactor:
             run = redact_chunked(Path(cut.path), spec, self.engines, outputs, runner)
             report = run.report
         summary = redaction_summary(report)
-        summary["audit"] = dict(report.audit) if report.audit else None
+        summary[REPORT_KEY] = report.face_check_json
         # Which worker redacted which frames: the release names the hosts that saw them.
         summary["jobs"] = {"backend": run.backend, "chunks": [c.to_dict() for c in run.chunks]}
         if report.identity is not None:
@@ -114,10 +115,10 @@ def build_redactor(
     return Redactor(spec, engines, jobs, backend)
 
 
-def judge_audit(
+def judge_face_check(
     summary: dict[str, object], label: str, reason: str | None, actor: str, refused: list[str]
 ) -> tuple[int | None, str | None]:
-    """Record an acceptance in a clip's or still's ``audit`` entry, or note a refusal when faces remain.
+    """Record an acceptance in a clip's or still's ``face_check`` entry, or note a refusal when faces remain.
 
     Args:
         summary: the item's ``redaction`` entry.
@@ -127,23 +128,23 @@ def judge_audit(
         refused: collects the items refused.
 
     Returns:
-        (faces remaining, or None when not audited; the acceptance reason, if one applies).
+        (faces remaining, or None when not checked; the acceptance reason, if one applies).
     """
-    audit = summary.get("audit")
-    if not isinstance(audit, dict) or not audit.get("enabled"):
+    check = summary.get(REPORT_KEY)
+    if not isinstance(check, dict) or not check.get("enabled"):
         return None, None
-    remaining = int(audit["remaining"])
+    remaining = int(check["remaining"])
     if remaining and reason:
-        audit["accepted"] = {"by": actor, "reason": reason}
+        check["accepted"] = {"by": actor, "reason": reason}
     elif remaining:
-        where = remaining_text(audit) if label.startswith("clip") else _boxes_text(audit)
+        where = remaining_text(check) if label.startswith("clip") else _boxes_text(check)
         refused.append(f"{label}: {remaining} face(s) at {where}")
     return remaining, reason if remaining else None
 
 
-def _boxes_text(audit: Mapping[str, Any]) -> str:
+def _boxes_text(check: Mapping[str, Any]) -> str:
     """A still's remaining findings as boxes (it has one frame)."""
-    items = list(audit.get("remaining_findings") or [])
+    items = list(check.get("remaining_findings") or [])
     return ", ".join(str([round(v) for v in f["xyxy"]]) for f in items[:8])
 
 

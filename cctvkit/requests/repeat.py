@@ -42,9 +42,7 @@ class ReleaseInputs:
     repeat_reason: str | None = None
 
 
-def inputs_digest(
-    plan: RequestPlan, options: ProcessOptions, decisions: Mapping[int, ClipDecisions]
-) -> str:
+def inputs_digest(plan: RequestPlan, options: ProcessOptions, decisions: Mapping[int, ClipDecisions]) -> str:
     """A digest of everything that decides the package (never the passphrase or the release id).
 
     Recordings are named by catalog id and content hash, not by path, so a site moved elsewhere
@@ -82,7 +80,7 @@ def inputs_digest(
         "keep_face": _file_digest(options.keep_face),
         "max_face_distance": options.max_face_distance,
         "mask_everyone": options.mask_everyone,
-        "audit": asdict(options.audit),
+        "audit": asdict(options.face_check),  # the key before the rename: stored digests still match
     }
     inputs = {"request": plan.request.id, "clips": clips, "stills": stills, "reviewed": reviewed}
     text = json.dumps({**inputs, "options": chosen}, sort_keys=True, default=str)

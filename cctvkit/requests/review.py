@@ -23,7 +23,7 @@ from cctvkit.errors import ConflictError
 from cctvkit.jobs import ChunkRunner, LocalBackend, chunk_length_s, clip_chunks, make_backend, redact_chunked
 from cctvkit.redact import FaceDetector, RedactOptions, TrackSummary, build_detector, review_paths
 from cctvkit.redact.analysis import analyze, collect
-from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.redact.pipeline import write_review
 from cctvkit.redact.report import write_json
 from cctvkit.redact.spec import Engines, MaskSpec, Outputs
@@ -137,7 +137,7 @@ def review_request(
                 found = redact_chunked(
                     Path(cut.path),
                     # face-checked as the release's chunks are by default, so it reuses them
-                    MaskSpec.of(options, AuditOptions(), zones=camera.privacy_zones if camera else ()),
+                    MaskSpec.of(options, FaceCheckOptions(), zones=camera.privacy_zones if camera else ()),
                     Engines(detector=detector),
                     Outputs(
                         preview,

@@ -48,7 +48,7 @@ BAND_WORDS = {
 """Each band in words a reader of an estimate knows without the trade's names."""
 
 FACE_CHECK_S = 0.3
-"""Seconds the face check (the release audit's second model family) spends per checked frame on
+"""Seconds the face check (the release's second model family) spends per checked frame on
 2 free cores, about the same at any size (it zooms crops of a fixed size). The demo's release
 measured 31.9 s for 21 checked 640x360 frames at load 11 on 2 cores (about 5.5x slower than free,
 so ~0.28 s); benchmarks/README.md (issue 17) 1.7 s per checked 1080p frame under load. The

@@ -157,8 +157,8 @@ def _release_item(clip: ReleaseClip, tz: ZoneInfo) -> dict[str, Any]:
         **times,
         "sha256": clip.sha256,
         **counts,
-        "audit_remaining": clip.audit_remaining,
-        "audit_accepted": clip.audit_accepted,
+        "faces_remaining": clip.faces_remaining,
+        "faces_accepted": clip.faces_accepted,
     }
 
 

@@ -4,6 +4,10 @@
 the face tracks, a gallery of the tracks grouped by person with keep/mask toggles, and a way to
 draw a box over a face the detector missed; the decisions are stored in the catalog, audited and
 used by ``request process``, which the page's approve button runs.
+
+The server is one more client of the request workflow: what the page shows and changes lives in
+:mod:`cctvkit.requests.review_page`; this package only serves it (HTTP, the token guard, input
+validation, the approval job).
 """
 
 from __future__ import annotations
@@ -14,14 +18,9 @@ from cctvkit._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from cctvkit.review_server.serve import ReviewServer
-    from cctvkit.review_server.session import ReviewSession, open_review
 
-_LAZY = {
-    "ReviewServer": "cctvkit.review_server.serve",
-    "ReviewSession": "cctvkit.review_server.session",
-    "open_review": "cctvkit.review_server.session",
-}
+_LAZY = {"ReviewServer": "cctvkit.review_server.serve"}
 
-__all__ = ["ReviewServer", "ReviewSession", "open_review"]
+__all__ = ["ReviewServer"]
 
 __getattr__ = lazy_getattr(__name__, _LAZY)

@@ -12,10 +12,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from cctvkit.errors import CctvkitError, NotFoundError, UsageError
+from cctvkit.requests.review_page import ReviewSession
 from cctvkit.review_server import validate
 from cctvkit.review_server.approval_job import ApprovalJob
 from cctvkit.review_server.guard import ReviewGuard
-from cctvkit.review_server.session import ReviewSession
 
 __all__ = ["build_app"]
 

@@ -12,9 +12,9 @@ from cctvkit.errors import CctvkitError, ConflictError
 from cctvkit.requests.decisions import load_decisions, record_approval
 from cctvkit.requests.process import ProcessOptions, process_request
 from cctvkit.requests.release_once import release_for_state, remember_release, review_state
+from cctvkit.requests.review_page import ReviewSession
 from cctvkit.requests.run import plan_request
 from cctvkit.requests.verify import verify_path
-from cctvkit.review_server.session import ReviewSession
 
 __all__ = ["ApprovalJob"]
 

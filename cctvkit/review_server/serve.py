@@ -13,9 +13,9 @@ from collections.abc import Iterator
 import uvicorn
 
 from cctvkit.errors import UsageError
+from cctvkit.requests.review_page import ReviewSession
 from cctvkit.review_server.app import build_app
 from cctvkit.review_server.guard import ReviewGuard, new_token
-from cctvkit.review_server.session import ReviewSession
 
 __all__ = ["HOST", "ReviewServer"]
 

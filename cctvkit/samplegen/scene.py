@@ -274,6 +274,31 @@ class Scene:
         boxes.sort(key=lambda b: b.face_id)
         return tuple(boxes)
 
+    def body(self, frame_index: int, face_id: str) -> np.ndarray | None:
+        """The pixels of one person (head and body) visible in frame ``frame_index``: where their
+        sprite covers at least half and nobody drawn in front of them does (issue 26's truth).
+
+        Returns:
+            Boolean (height, width) mask, or None when the person is not on screen.
+        """
+        w, h = self.size_wh
+        placements = self._placements(frame_index)
+        mine = [i for i, p in enumerate(placements) if p.face_id == face_id]
+        if not mine:
+            return None
+        out = np.zeros((h, w), bool)
+        for i, p in enumerate(placements[mine[0] :]):
+            x1, y1 = max(0, p.ox), max(0, p.oy)
+            x2, y2 = min(w, p.ox + p.width), min(h, p.oy + p.height)
+            if x2 <= x1 or y2 <= y1:
+                continue
+            cover = p.alpha()[y1 - p.oy : y2 - p.oy, x1 - p.ox : x2 - p.ox] >= _OCCLUDED_ALPHA
+            if i == 0:
+                out[y1:y2, x1:x2] = cover
+            else:
+                out[y1:y2, x1:x2] &= ~cover
+        return out
+
     def render(
         self, frame_index: int, overlay: str | None = None, *, backdrop: np.ndarray | None = None
     ) -> tuple[np.ndarray, tuple[FaceBox, ...]]:
@@ -282,8 +307,8 @@ class Scene:
         Args:
             frame_index: 0-based; frame ``i`` shows time ``i / fps``.
             overlay: text burned into the top-left corner, as CCTV recorders do (e.g. a clock).
-            backdrop: what the people walk in front of instead of the static background (it
-                with things farther away than the people drawn on it, e.g. cars); not modified.
+            backdrop: drawn behind the people instead of the static background: that background
+                with things farther away than them already on it (e.g. cars); not modified.
 
         Returns:
             (RGB image of shape (height, width, 3), uint8; the visible faces sorted by face_id).

@@ -71,7 +71,8 @@ def test_version_three_catalog_gains_the_note_column(tmp_path: Path) -> None:
     assert "note" in {c["name"] for c in inspect(engine).get_columns("recordings")}
 
 
-def test_release_clips_gain_the_audit_columns(tmp_path: Path) -> None:
+def test_release_clips_gain_the_face_check_columns(tmp_path: Path) -> None:
+    # The columns keep their first names in the database (audit_*); the code reads them by key.
     url = f"sqlite:///{tmp_path / 'v3.db'}"
     open_catalog(url).dispose()
     engine = create_engine(url)

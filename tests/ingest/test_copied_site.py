@@ -46,8 +46,20 @@ def test_a_copied_site_releases_from_its_own_archive(tmp_path: Path) -> None:
     code, out, err = run(original, "index", "scan", "--json")
     assert code == 0 and json.loads(out)["new"] == 2, err
     code, out, err = run(
-        original, "request", "new", "--type", "subject", "--requester", "Alex Doe", "--window", WINDOW,
-        "--identity-method", "in person", "--identity-verified", "now", "--json",
+        original,
+        "request",
+        "new",
+        "--type",
+        "subject",
+        "--requester",
+        "Alex Doe",
+        "--window",
+        WINDOW,
+        "--identity-method",
+        "in person",
+        "--identity-verified",
+        "now",
+        "--json",
     )
     assert code == 0, err
     rid = json.loads(out)["id"]

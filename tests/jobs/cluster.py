@@ -53,13 +53,19 @@ class RedisServer:
         self.process = subprocess.Popen(
             [
                 self.binary,
-                "--bind", "127.0.0.1",
-                "--port", str(self.port),
-                "--dir", str(self.directory),
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--dir",
+                str(self.directory),
                 # A restart keeps the queue (as the README's ops section says), unless told otherwise.
-                "--appendonly", "yes" if self.persistent else "no",
-                "--save", "",
-                "--protected-mode", "yes",
+                "--appendonly",
+                "yes" if self.persistent else "no",
+                "--save",
+                "",
+                "--protected-mode",
+                "yes",
             ],
             stdout=open(self.directory / "redis.log", "ab"),  # noqa: SIM115 (the child owns it)
             stderr=subprocess.STDOUT,
@@ -101,8 +107,20 @@ class Worker:
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         self.log_path = log_dir / f"{name}.log"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "cctvkit", "-c", str(config), "worker", "--concurrency", "1",
-             "--name", f"{name}@%h", "--loglevel", "INFO"],
+            [
+                sys.executable,
+                "-m",
+                "cctvkit",
+                "-c",
+                str(config),
+                "worker",
+                "--concurrency",
+                "1",
+                "--name",
+                f"{name}@%h",
+                "--loglevel",
+                "INFO",
+            ],
             env=env,
             stdout=open(self.log_path, "ab"),  # noqa: SIM115 (the child owns it)
             stderr=subprocess.STDOUT,

@@ -37,9 +37,9 @@ runner = CliRunner()
 WINDOW = "gate@2026-10-01T09:00:02/09:00:10"
 """8 s across two 6 s segments: 80 frames, four chunks of 2 s (two run, two wait, with two workers)."""
 
-JOBS = 'chunk_s = 4.0\noverlap_s = 1.0\n'
+JOBS = "chunk_s = 4.0\noverlap_s = 1.0\n"
 """Two chunks of 4 s (what the other modules importing :func:`_site` expect)."""
-CLUSTER_JOBS = 'chunk_s = 2.0\noverlap_s = 1.0\n'
+CLUSTER_JOBS = "chunk_s = 2.0\noverlap_s = 1.0\n"
 """Four chunks of 2 s, here."""
 CHUNKS = 4
 DEADLINE_S = 120
@@ -72,9 +72,21 @@ def _new_request(site: Path) -> str:
     assert run(site, "index", "scan")[0] == 0
     code, out, err = run(
         site,
-        "request", "new", "--type", "subject", "--requester", "Alex Doe", "--window", WINDOW,
-        "--identity-method", "in person, passport checked", "--identity-verified", "now",
-        "--contact", "alex@example.org", "--json",
+        "request",
+        "new",
+        "--type",
+        "subject",
+        "--requester",
+        "Alex Doe",
+        "--window",
+        WINDOW,
+        "--identity-method",
+        "in person, passport checked",
+        "--identity-verified",
+        "now",
+        "--contact",
+        "alex@example.org",
+        "--json",
     )
     assert code == 0, err
     return json.loads(out)["id"]

@@ -19,7 +19,7 @@ from cctvkit.config import JobsSection
 from cctvkit.errors import JobError
 from cctvkit.jobs import ChunkedRun, ChunkRunner, LocalBackend, plan_jobs
 from cctvkit.redact import RedactOptions
-from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.redact.spec import MaskSpec
 from cctvkit.samplegen import FaceTrack, GroundTruth, Keyframe, write_clip
 from cctvkit.video import VideoReader
@@ -27,7 +27,7 @@ from tests.redaction import chunked_with
 
 SETTINGS = JobsSection(chunk_s=2.0, overlap_s=0.5)
 OPTIONS = RedactOptions()
-NO_AUDIT = AuditOptions(enabled=False)  # the audit in chunks has its own tests (test_audit.py)
+NO_FACE_CHECK = FaceCheckOptions(enabled=False)  # chunks have their own face check tests
 TRACKS = (
     # Walks across the whole clip: in every chunk and across both seams.
     FaceTrack("walker", "collins", (Keyframe(0.0, 0.10, 0.50, 0.30), Keyframe(6.0, 0.90, 0.50, 0.30))),
@@ -52,7 +52,7 @@ def _run(clip: Path, out: Path, backend: LocalBackend, **kwargs: object) -> Chun
     runner = ChunkRunner(SETTINGS, backend, out.parent / "jobs", "test/clip-01")
     if "label" in kwargs:
         runner = replace(runner, label=str(kwargs.pop("label")))
-    return chunked_with(clip, out, runner, **{"options": OPTIONS, "face_check": NO_AUDIT, **kwargs})
+    return chunked_with(clip, out, runner, **{"options": OPTIONS, "face_check": NO_FACE_CHECK, **kwargs})
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +149,7 @@ def test_failing_chunk_is_named_and_a_rerun_does_only_it(
     out = tmp_path / "out.mp4"
     jobs, _, _ = plan_jobs(
         clip[0],
-        MaskSpec.of(OPTIONS, NO_AUDIT),
+        MaskSpec.of(OPTIONS, NO_FACE_CHECK),
         ChunkRunner(SETTINGS, LocalBackend(1), tmp_path / "jobs", "test/clip-01"),
     )
     # A storage fault: the second chunk's segment cannot be renamed into place.
@@ -178,7 +178,7 @@ def test_job_names_change_only_with_what_changes_their_pixels(
     clip: tuple[Path, GroundTruth], tmp_path: Path
 ) -> None:
     def names(**kwargs: object) -> list[str]:
-        spec = MaskSpec.of(OPTIONS, NO_AUDIT, **kwargs)  # type: ignore[arg-type]
+        spec = MaskSpec.of(OPTIONS, NO_FACE_CHECK, **kwargs)  # type: ignore[arg-type]
         jobs, _, _ = plan_jobs(clip[0], spec, ChunkRunner(SETTINGS, LocalBackend(1), tmp_path, "R/clip-01"))
         return [j.name for j in jobs]
 

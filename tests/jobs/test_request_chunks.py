@@ -13,7 +13,7 @@ from cctvkit.catalog import open_catalog
 from cctvkit.config import SiteConfig
 from cctvkit.redact.analysis import StoredAnalysis
 from cctvkit.redact.evaluation import detail_correlation
-from cctvkit.review_server.session import open_review
+from cctvkit.requests.review_page import open_review
 from cctvkit.video import VideoReader
 from tests.jobs.test_celery import _new_request, _site, run
 
@@ -50,7 +50,7 @@ def test_review_ids_hold_in_a_chunked_release(tmp_path: Path) -> None:
     assert clip["redaction"]["kept_track_ids"] == [second["track_id"]]
     assert second["track_id"] not in clip["redaction"]["masked_track_ids"]
     # The audit in the second chunk saw the kept face and left it (ids and frames mapped to the chunk).
-    audit = clip["redaction"]["audit"]
+    audit = clip["redaction"]["face_check"]
     assert audit["chunks"][1]["kept_skipped"] > 0 and audit["remaining"] == 0
     chunks = clip["redaction"]["jobs"]["chunks"]
     assert [c["frames"] for c in chunks] == [40, 40] and all(c["host"] for c in chunks)
@@ -96,8 +96,6 @@ def test_review_page_masks_reach_both_chunks_of_a_release(tmp_path: Path) -> Non
     with VideoReader(Path(result["path"]) / clip["file"]) as reader:
         released = [f.image for f in reader.frames()]
     x1, y1, x2, y2 = 305, 80, 375, 135  # inside the box, as the tracker may nudge it
-    detail = [
-        detail_correlation(source[i][y1:y2, x1:x2], released[i][y1:y2, x1:x2]) for i in range(80)
-    ]
+    detail = [detail_correlation(source[i][y1:y2, x1:x2], released[i][y1:y2, x1:x2]) for i in range(80)]
     assert all(detail[i] < 0.5 for i in range(30, 50)), detail[30:50]
     assert all(detail[i] > 0.5 for i in (*range(0, 25), *range(55, 80))), detail

@@ -38,7 +38,7 @@ def scene_clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, GroundTr
 
 @pytest.fixture(scope="session")
 def clip_two_faces(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, GroundTruth]:
-    """1.2 s, 10 fps, 640x360: two faces about 47 px wide walking slowly (the audit tests)."""
+    """1.2 s, 10 fps, 640x360: two faces about 47 px wide walking slowly (the face check tests)."""
     path = tmp_path_factory.mktemp("two") / "two.mp4"
     tracks = (
         FaceTrack("left", "collins", (Keyframe(0.0, 0.22, 0.5, 0.13), Keyframe(1.2, 0.28, 0.5, 0.13))),

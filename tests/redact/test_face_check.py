@@ -11,7 +11,7 @@ from cctvkit.config import JobsSection
 from cctvkit.errors import UsageError
 from cctvkit.jobs import ChunkRunner, LocalBackend, plan_jobs
 from cctvkit.redact.face_check import FaceCheckSummary, Finding
-from cctvkit.redact.options import AuditOptions, RedactOptions
+from cctvkit.redact.options import FaceCheckOptions, RedactOptions
 from cctvkit.redact.report import RedactionReport
 from cctvkit.redact.spec import MaskSpec, RequesterRegion
 
@@ -31,7 +31,7 @@ def test_chunk_job_names_are_those_made_before_the_spec(case: str, tmp_path: Pat
     masks = {5: np.array([[1.234, 2.5, 30, 40]]), 40: np.array([[10, 20, 30.333, 40], [0, 0, 5, 5]])}
     spec = MaskSpec.of(
         RedactOptions(),
-        AuditOptions(enabled=case == "checked"),
+        FaceCheckOptions(enabled=case == "checked"),
         manual_masks=masks if case == "masks" else None,
     )
     runner = ChunkRunner(JobsSection(chunk_s=2.0), LocalBackend(1), tmp_path, "R/c", chunk_s=2.0)
@@ -42,10 +42,11 @@ def test_chunk_job_names_are_those_made_before_the_spec(case: str, tmp_path: Pat
     ]
 
 
-def test_a_requester_only_region_is_refused_until_it_exists(tmp_path: Path) -> None:
-    spec = MaskSpec(requester_only=RequesterRegion((((0.0, 0.0), (1.0, 0.0), (1.0, 1.0)),)))
+def test_a_requester_only_release_never_runs_as_chunk_jobs(tmp_path: Path) -> None:
+    # Its region is followed over the whole clip (issue 26): redact() keeps it in one pass.
+    spec = MaskSpec(keep_tracks=(1,), requester_only=RequesterRegion())
     runner = ChunkRunner(JobsSection(), LocalBackend(1), tmp_path, "R/c")
-    with pytest.raises(UsageError, match="issue 26"):
+    with pytest.raises(UsageError, match="chunk jobs"):
         plan_jobs(GATE, spec, runner)
 
 
@@ -125,6 +126,8 @@ def test_a_report_hands_out_copies_of_its_summary() -> None:
             "frames_per_second": 0.0,
         }
     )
-    assert report.audit_remaining == 1
-    report.audit["remaining"] = 0  # type: ignore[index]  # a caller's copy: the report is unchanged
-    assert report.audit_remaining == 1 and report.to_dict()["audit"] == OLD_AUDIT
+    assert report.faces_remaining == 1
+    report.face_check_json["remaining"] = 0  # type: ignore[index]  # a caller's copy: the report is unchanged
+    # An older report's "audit" object is read, and written back under the current key only.
+    written = report.to_dict()
+    assert report.faces_remaining == 1 and written["face_check"] == OLD_AUDIT and "audit" not in written

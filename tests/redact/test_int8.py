@@ -73,7 +73,7 @@ def test_first_redact_says_it_is_preparing_the_int8_detector(tmp_path: Path) -> 
 
     source = write_tiny_video(tmp_path / "cam.mp4", seconds=0.5)
     env = {"CCTVKIT_MODEL_CACHE": str(tmp_path / "models")}
-    args = ["redact", str(source), "--no-audit", "--precision", "int8", "-o"]
+    args = ["redact", str(source), "--no-face-check", "--precision", "int8", "-o"]
     first = runner.invoke(app, [*args, str(tmp_path / "a.mp4")], env=env)
     assert first.exit_code == 0, first.stderr
     assert "cctvkit: preparing the int8 face detector (first run only" in first.stderr

@@ -28,7 +28,7 @@ def test_redact_a_still_from_the_command_line(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["kind"] == "still" and report["faces_masked"] == 2
-    assert report["audit"]["remaining"] == 0 and len(report["parameters"]["privacy_zones"]) == 1
+    assert report["face_check"]["remaining"] == 0 and len(report["parameters"]["privacy_zones"]) == 1
     assert report["parameters"]["style"]["method"] == "fill"
     assert json.loads((tmp_path / "out.redaction.json").read_text())["faces_masked"] == 2
     before, after = decode_still(source.read_bytes()), decode_still(out.read_bytes())

@@ -104,7 +104,7 @@ def test_redact_with_yolo_masks_the_output_pixels(
     src = scene_clip[0]
     # The backend alone: no release audit (it would mask the faces the random weights miss).
     base = ["redact", str(src), "--model", "yolo", "--weights", str(yolo_weights), "--detect-size", "320"]
-    base.append("--no-audit")
+    base.append("--no-face-check")
     out, plain = tmp_path / "yolo.mp4", tmp_path / "none.mp4"
     result = CliRunner().invoke(app, [*base, "-o", str(out), "--threshold", "0.0001", "--json"])
     assert result.exit_code == 0, result.output

@@ -28,7 +28,7 @@ from cctvkit.errors import FacesRemainError, UsageError
 from cctvkit.ingest import scan_archive
 from cctvkit.keys import create_key, unlock_key
 from cctvkit.redact import RedactOptions
-from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.requests.approval import approve_unredacted
 from cctvkit.requests.estimate import DEFAULT_STILL_S
 from cctvkit.requests.kinds import RequestKind
@@ -132,7 +132,7 @@ def test_still_is_redacted_released_and_verified(still_site) -> None:
     assert redaction["model"] == "centerface" and redaction["parameters"]["threshold"] == 0.5
     assert redaction["faces_detected"] == 2 and redaction["faces_masked"] == 2
     assert redaction["keep"] == {"mask_everyone": True, "kept_by_track": [], "kept_by_face": False}
-    assert redaction["audit"]["enabled"] and redaction["audit"]["remaining"] == 0
+    assert redaction["face_check"]["enabled"] and redaction["face_check"]["remaining"] == 0
     # No metadata leaves: EXIF, GPS and the camera's make are gone (re-encoded from pixels).
     data = released.read_bytes()
     assert b"Exif" not in data and b"AcmeCam" not in data and not Image.open(released).getexif()
@@ -167,7 +167,7 @@ def _run(site: Path, *args: str) -> tuple[int, str, str]:
 
 def test_still_with_faces_the_audit_sees_stops_the_run_until_withheld_or_accepted(still_site) -> None:
     site, config, catalog, rid, _faces = still_site
-    blind = ["--threshold", "0.99", "--audit-rounds", "0", "--mask-everyone"]
+    blind = ["--threshold", "0.99", "--face-check-rounds", "0", "--mask-everyone"]
     code, out, err = _run(site, "request", "find", rid)
     assert code == 0 and "still-1: #" in out and STILL in out, err
     code, _, err = _run(site, "request", "process", rid, *blind)
@@ -187,23 +187,23 @@ def test_still_with_faces_the_audit_sees_stops_the_run_until_withheld_or_accepte
         actor=OPERATOR,
         options=ProcessOptions(
             redact=BLIND,
-            audit=AuditOptions(rounds=0),
+            face_check=FaceCheckOptions(rounds=0),
             mask_everyone=True,
-            withhold_stills={1: "faces the audit still sees"},
+            withhold_stills={1: "faces the face check still sees"},
         ),
         now=NOW,
     )
     assert result.release.outcome == "partial" and not result.manifest.stills
     (part,) = [w for w in result.manifest.withheld if w.withheld]
-    assert part.detail.startswith("still-1 (#") and "faces the audit still sees" in part.detail
+    assert part.detail.startswith("still-1 (#") and "faces the face check still sees" in part.detail
     # Accepted: released with the staff's reason in the manifest and `request show`.
     reason = "faces on a poster, not people"
     accept = ["--accept-faces", f"still-1={reason}", "--json"]
     code, out, err = _run(site, "request", "process", rid, *blind, *accept)
     assert code == 0, err
     (still,) = json.loads(out)["manifest"]["stills"]
-    assert still["redaction"]["audit"]["remaining"] == 2
-    assert still["redaction"]["audit"]["accepted"] == {"by": OPERATOR, "reason": reason}
+    assert still["redaction"]["face_check"]["remaining"] == 2
+    assert still["redaction"]["face_check"]["accepted"] == {"by": OPERATOR, "reason": reason}
     code, out, err = _run(site, "request", "show", rid)
     assert code == 0 and "1 clip(s), 1 still(s)" in out and f"accepted by {OPERATOR}: {reason}" in out, err
 
@@ -243,7 +243,9 @@ def test_keep_face_keeps_the_requester_visible_in_a_still(two_people_still, tmp_
     assert identity["reference"]["file"] == "passport.jpg"
     assert sorted(t["decision"] for t in identity["tracks"]) == ["different person", "match"]
     assert still.redaction["faces_kept"] == 1 and still.redaction["faces_masked"] == 1
-    assert still.redaction["audit"]["remaining"] == 0 and still.redaction["audit"]["kept_skipped"] >= 1
+    assert (
+        still.redaction["face_check"]["remaining"] == 0 and still.redaction["face_check"]["kept_skipped"] >= 1
+    )
     before = _decoded(site.parent / "archive" / "gate" / STILL)
     after = _decoded(result.path / still.file)
     assert _change(before, after, areas["subject"]) < 3  # the requester stays visible

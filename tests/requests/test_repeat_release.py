@@ -31,8 +31,20 @@ def request_id(site: Path) -> str:
     write_tiny_video(root / "gate" / "gate_20261001_100002.mp4", seconds=2)
     assert run(site, "index", "scan")[0] == 0
     code, out, err = run(
-        site, "request", "new", "--type", "subject", "--requester", "Alex Doe", "--window", WINDOW,
-        "--identity-method", "in person, passport checked", "--identity-verified", "now", "--json",
+        site,
+        "request",
+        "new",
+        "--type",
+        "subject",
+        "--requester",
+        "Alex Doe",
+        "--window",
+        WINDOW,
+        "--identity-method",
+        "in person, passport checked",
+        "--identity-verified",
+        "now",
+        "--json",
     )
     assert code == 0, err
     return json.loads(out)["id"]
@@ -75,7 +87,7 @@ def test_a_second_process_makes_no_second_release(site: Path, request_id: str) -
 
     # Different decisions are a different release: not refused.
     code, out, err = run(
-        site, "request", "process", request_id, "--mask-everyone", "--audit-rounds", "0", "--json"
+        site, "request", "process", request_id, "--mask-everyone", "--face-check-rounds", "0", "--json"
     )
     assert code == 0, err
     assert json.loads(out)["manifest"]["release_id"] == f"{request_id}-r3"

@@ -24,7 +24,8 @@ import numpy as np
 import pytest
 
 from cctvkit.catalog import audit_store
-from cctvkit.review_server import ReviewServer, open_review
+from cctvkit.requests.review_page import open_review
+from cctvkit.review_server import ReviewServer
 from cctvkit.video import VideoReader
 from tests.requests.test_end_to_end import _detail_kept, _iou, _original_frames, _truth
 from tests.review_server.conftest import OPERATOR, MissingWalker, SampleRequest

@@ -18,7 +18,8 @@ from collections.abc import Iterator
 import pytest
 
 from cctvkit.redact import RedactOptions
-from cctvkit.review_server import ReviewServer, ReviewSession
+from cctvkit.requests.review_page import ReviewSession
+from cctvkit.review_server import ReviewServer
 from tests.review_server.conftest import OPERATOR, SampleRequest
 from tests.review_server.test_browser import _wait, browser  # noqa: F401 (fixture)
 

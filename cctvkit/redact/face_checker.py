@@ -1,7 +1,7 @@
 """Scan a rendered (redacted) video for faces still visible, with models the first pass does not use.
 
 The first pass masks what CenterFace finds. Its blind spots (small, dark, turned faces) would be
-the check's blind spots too if the same model checked the output, so the audit runs
+the check's blind spots too if the same model checked the output, so the face check runs
 
 * **RetinaFace-MobileNet0.25** (:class:`~cctvkit.redact.detectors.retinaface.RetinaFaceDetector`,
   a different architecture and training run) at native resolution: the whole frame on the first
@@ -31,21 +31,22 @@ import cv2
 import numpy as np
 import supervision as sv
 
+from cctvkit.redact.boxes import FrameBoxes
 from cctvkit.redact.detectors.base import DetectorInfo, FaceDetector
 from cctvkit.redact.face_check import FaceCheckSummary, Finding
 from cctvkit.redact.masking import head_boxes
 from cctvkit.redact.motion import MotionRegions
-from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.redact.regions import merge_boxes, tile_grid
 
 __all__ = [
-    "FaceAuditor",
+    "FaceChecker",
     "Finding",
     "RenderedBoxes",
-    "build_auditor",
+    "build_face_checker",
     "check_and_remask",
     "frames_to_check",
-    "load_audit_detectors",
+    "load_face_check_detectors",
     "spread",
 ]
 
@@ -64,7 +65,7 @@ the sweep grid's overlaps would detect 1.9x)."""
 
 @dataclass(slots=True)
 class RenderedBoxes:
-    """What one rendered frame masked and left visible, as the audit needs it.
+    """What one rendered frame masked and left visible, as the face check needs it.
 
     Attributes:
         masked: face boxes masked (n, 4), pixels (the masker enlarges them to heads).
@@ -75,7 +76,7 @@ class RenderedBoxes:
     kept: np.ndarray = field(default_factory=lambda: np.empty((0, 4), np.float32))
 
 
-class FaceAuditor:
+class FaceChecker:
     """Find faces in rendered frames that are neither masked nor kept.
 
     Args:
@@ -93,12 +94,12 @@ class FaceAuditor:
         zoomed: FaceDetector,
         resolution_wh: tuple[int, int],
         *,
-        options: AuditOptions | None = None,
+        options: FaceCheckOptions | None = None,
         mask_scale: float = 1.6,
         zone_mask: np.ndarray | None = None,
     ) -> None:
         self.retina, self.zoomed = retina, zoomed
-        self.options = options or AuditOptions()
+        self.options = options or FaceCheckOptions()
         self.resolution_wh = resolution_wh
         self.mask_scale = mask_scale
         self.zone_mask = zone_mask
@@ -258,17 +259,17 @@ def _on_kept(xyxy: np.ndarray, kept: np.ndarray) -> bool:
     return bool(((centre >= lo) & (centre <= hi)).all(axis=1).any())
 
 
-def build_auditor(
+def build_face_checker(
     resolution_wh: tuple[int, int],
     *,
-    options: AuditOptions | None = None,
+    options: FaceCheckOptions | None = None,
     provider: str | None = None,
     threads: int | None = None,
     mask_scale: float = 1.6,
     zone_mask: np.ndarray | None = None,
     detectors: tuple[FaceDetector, FaceDetector] | None = None,
-) -> FaceAuditor:
-    """Load the audit's two models (verified through the manifest) for frames of this size.
+) -> FaceChecker:
+    """Load the face check's two models (verified through the manifest) for frames of this size.
 
     Args:
         detectors: (native, zoomed) detectors already loaded (reused across clips).
@@ -277,11 +278,11 @@ def build_auditor(
         ModelError: weights missing or not matching the manifest.
     """
     if detectors is None:
-        detectors = load_audit_detectors(provider=provider, threads=threads)
-    return FaceAuditor(*detectors, resolution_wh, options=options, mask_scale=mask_scale, zone_mask=zone_mask)
+        detectors = load_face_check_detectors(provider=provider, threads=threads)
+    return FaceChecker(*detectors, resolution_wh, options=options, mask_scale=mask_scale, zone_mask=zone_mask)
 
 
-def load_audit_detectors(
+def load_face_check_detectors(
     *, provider: str | None = None, threads: int | None = None
 ) -> tuple[FaceDetector, FaceDetector]:
     """RetinaFace and a CenterFace for zoomed crops (the latter with the first pass's precision rules)."""
@@ -294,7 +295,7 @@ def load_audit_detectors(
 
 
 def frames_to_check(count: int, every: int, only: Iterable[int] | None = None) -> list[int]:
-    """Output frames the audit looks at: every ``every``-th (from 0) and always the last; with
+    """Output frames the face check looks at: every ``every``-th (from 0) and always the last; with
     ``only`` (the frames a re-render changed), those of them on the same stride."""
     if only is None:
         picked = set(range(0, count, every)) | ({count - 1} if count else set())
@@ -302,20 +303,17 @@ def frames_to_check(count: int, every: int, only: Iterable[int] | None = None) -
     return sorted(i for i in set(only) if 0 <= i < count and (i % every == 0 or i == count - 1))
 
 
-def spread(findings: Iterable[Finding], count: int, reach: int) -> dict[int, list[np.ndarray]]:
+def spread(findings: Iterable[Finding], count: int, reach: int) -> FrameBoxes:
     """Boxes to mask per output frame for ``findings``: each on its frame and ``reach`` frames
     either side (the unchecked frames between, and a face seen only on some of them)."""
-    out: dict[int, list[np.ndarray]] = {}
-    for f in findings:
-        box = np.asarray(f.xyxy, np.float32)
-        for i in range(max(0, f.frame - reach), min(count, f.frame + reach + 1)):
-            out.setdefault(i, []).append(box)
-    return out
+    return FrameBoxes.of(
+        (i, f.xyxy) for f in findings for i in range(max(0, f.frame - reach), min(count, f.frame + reach + 1))
+    )
 
 
 def check_and_remask(
-    auditor: FaceAuditor,
-    options: AuditOptions,
+    checker: FaceChecker,
+    options: FaceCheckOptions,
     check: Callable[[Collection[int] | None], tuple[list[Finding], int]],
     remask: Callable[[list[Finding]], Collection[int]],
     name: str,
@@ -325,7 +323,7 @@ def check_and_remask(
     found, check again what changed, for at most ``options.rounds`` rounds.
 
     Args:
-        auditor: the loaded checker.
+        checker: the loaded checker.
         options: rounds and the figures reported.
         check: checks the output as it is now: the frames on the stride (None: all of them, else
             those that changed among the given); returns the findings and the frames checked.
@@ -346,7 +344,7 @@ def check_and_remask(
         changed = remask(findings)
         render_s += time.perf_counter() - rendering
         log.info(
-            "audit round %d on %s: %d finding(s) re-masked on %d frame(s)",
+            "face check round %d on %s: %d finding(s) re-masked on %d frame(s)",
             rounds,
             name,
             len(findings),
@@ -357,8 +355,8 @@ def check_and_remask(
         total += len(findings)
     info = FaceCheckSummary.of(
         options,
-        models=auditor.models,
-        kept_skipped=auditor.kept_skipped,
+        models=checker.models,
+        kept_skipped=checker.kept_skipped,
         frames_checked=frames_checked,
         findings=total,
         re_masked=re_masked,
@@ -368,5 +366,7 @@ def check_and_remask(
         re_render_s=render_s,
     )
     if findings:
-        log.warning("audit: %d face(s) still visible in %s after %d round(s)", len(findings), name, rounds)
+        log.warning(
+            "face check: %d face(s) still visible in %s after %d round(s)", len(findings), name, rounds
+        )
     return info

@@ -1,7 +1,7 @@
 """`request process` with the release audit: faces still visible stop the run, publishing nothing,
 until the clip is withheld or its findings are accepted with a reason (recorded).
 
-The first pass is made to miss every face (threshold 0.99) and the audit to re-mask nothing
+The first pass is made to miss every face (threshold 0.99) and the face check to re-mask nothing
 (0 rounds), so the real audit's findings remain.
 """
 
@@ -21,7 +21,7 @@ from cctvkit.config import SiteConfig
 from cctvkit.errors import FacesRemainError, UsageError
 from cctvkit.ingest import scan_archive
 from cctvkit.redact import RedactOptions
-from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.requests.kinds import RequestKind
 from cctvkit.requests.lifecycle import NewRequest, identify_requester, open_request
 from cctvkit.requests.process import ProcessOptions, process_request
@@ -32,8 +32,8 @@ from tests.conftest import write_tiny_video
 OPERATOR = "j.smith"
 NOW = datetime(2026, 10, 5, 12, 0, tzinfo=UTC)
 BLIND = RedactOptions(threshold=0.99, min_score=0.25)
-"""A first pass that masks nothing: every face is left to the audit."""
-NO_ROUNDS = AuditOptions(rounds=0)
+"""A first pass that masks nothing: every face is left to the face check."""
+NO_ROUNDS = FaceCheckOptions(rounds=0)
 
 
 @pytest.fixture
@@ -75,12 +75,12 @@ def test_remaining_faces_publish_nothing_until_withheld_or_accepted(faces_site) 
             config,
             rid,
             actor=OPERATOR,
-            options=ProcessOptions(redact=BLIND, audit=NO_ROUNDS, mask_everyone=True),
+            options=ProcessOptions(redact=BLIND, face_check=NO_ROUNDS, mask_everyone=True),
             now=NOW,
         )
     assert caught.value.exit_code == 9
     message = str(caught.value)
-    assert message.startswith("the release audit still sees faces: clip 1: ")
+    assert message.startswith("the face check still sees faces: clip 1: ")
     assert "frame 0 [" in message and "clip 2" not in message
     assert list(config.release_dir.iterdir()) == []  # no package, staged or final
     with catalog.read() as conn:
@@ -88,23 +88,26 @@ def test_remaining_faces_publish_nothing_until_withheld_or_accepted(faces_site) 
 
     # Withholding the clip releases the rest (partial), naming the reason.
     withheld = ProcessOptions(
-        redact=BLIND, audit=NO_ROUNDS, mask_everyone=True, withhold={1: "faces the audit still sees"}
+        redact=BLIND,
+        face_check=NO_ROUNDS,
+        mask_everyone=True,
+        withhold={1: "faces the face check still sees"},
     )
     result = process_request(catalog, config, rid, actor=OPERATOR, options=withheld, now=NOW)
     assert result.release.outcome == "partial"
     assert [c.window_seq for c in result.manifest.clips] == [2]
-    assert result.manifest.clips[0].redaction["audit"]["remaining"] == 0
+    assert result.manifest.clips[0].redaction["face_check"]["remaining"] == 0
 
     # Accepting the findings releases the clip; the acceptance is in the manifest, the catalog
     # (request show) and the audit log.
     accepted = ProcessOptions(
         redact=BLIND,
-        audit=NO_ROUNDS,
+        face_check=NO_ROUNDS,
         mask_everyone=True,
         accept_faces={1: "crowd far away, not identifiable"},
     )
     result = process_request(catalog, config, rid, actor=OPERATOR, options=accepted, now=NOW)
-    audit = result.manifest.clips[0].redaction["audit"]
+    audit = result.manifest.clips[0].redaction["face_check"]
     assert audit["remaining"] >= 2 and audit["accepted"] == {
         "by": OPERATOR,
         "reason": "crowd far away, not identifiable",
@@ -112,24 +115,24 @@ def test_remaining_faces_publish_nothing_until_withheld_or_accepted(faces_site) 
     assert audit["remaining_findings"][0]["frame"] == 0
     manifest = json.loads((result.path / "manifest.json").read_text())
     assert (
-        manifest["clips"][0]["redaction"]["audit"]["accepted"]["reason"] == "crowd far away, not identifiable"
+        manifest["clips"][0]["redaction"]["face_check"]["accepted"]["reason"]
+        == "crowd far away, not identifiable"
     )
     clip = result.release.clips[0]
     assert (
-        clip.audit_remaining == audit["remaining"]
-        and clip.audit_accepted == "crowd far away, not identifiable"
+        clip.faces_remaining == audit["remaining"]
+        and clip.faces_accepted == "crowd far away, not identifiable"
     )
     with catalog.read() as conn:
         record = [r for r in audit_store.list_audit(conn) if r.action == "release.create"][-1]
-    assert json.loads(record.details)["clips"][0]["audit_accepted"] == "crowd far away, not identifiable"
+    assert json.loads(record.details)["clips"][0]["faces_accepted"] == "crowd far away, not identifiable"
 
     result = CliRunner().invoke(
         app, ["-c", str(site), "request", "show", rid], env={"CCTVKIT_OPERATOR": OPERATOR}
     )
     assert result.exit_code == 0, result.output
-    assert (
-        "face(s) the audit still saw, accepted by j.smith: crowd far away, not identifiable" in result.stdout
-    )
+    accepted = "face(s) the face check still saw, accepted by j.smith: crowd far away, not identifiable"
+    assert accepted in result.stdout
 
 
 def test_choices_are_checked(faces_site) -> None:

@@ -1,7 +1,7 @@
 """The release audit: a second model family checks the rendered output, findings are re-masked.
 
 The first pass here is the real CenterFace behind a wrapper that drops every face on the left half
-of the frame (a blind spot) on ``clip_two_faces`` (two ~47 px faces, one there); the audit's models
+of the frame (a blind spot) on ``clip_two_faces`` (two ~47 px faces, one there); the face check's models
 are the real, unwrapped ones, so only they can find the face there.
 """
 
@@ -16,12 +16,12 @@ import supervision as sv
 
 from cctvkit.errors import UsageError
 from cctvkit.redact import FaceDetector
-from cctvkit.redact.audit_faces import FaceAuditor, RenderedBoxes, load_audit_detectors
 from cctvkit.redact.detectors.base import DetectorInfo
 from cctvkit.redact.detectors.retinaface import RetinaFaceDetector
 from cctvkit.redact.evaluation import detail_correlation
+from cctvkit.redact.face_checker import FaceChecker, RenderedBoxes, load_face_check_detectors
 from cctvkit.redact.masking import Masker, MaskStyle
-from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.samplegen import GroundTruth
 from cctvkit.video import VideoReader
 from tests.redaction import redact_with
@@ -45,7 +45,7 @@ class LeftBlind:
 
 @pytest.fixture(scope="module")
 def audit_detectors() -> tuple[FaceDetector, FaceDetector]:
-    return load_audit_detectors()
+    return load_face_check_detectors()
 
 
 def _visible_frames(source: Path, output: Path, truth: GroundTruth, face_id: str) -> int:
@@ -81,17 +81,17 @@ def test_audit_finds_what_the_first_pass_missed_and_masks_it(
         source,
         unaudited,
         detector=blind,
-        face_check=AuditOptions(enabled=False),
+        face_check=FaceCheckOptions(enabled=False),
         face_checkers=audit_detectors,
     )
     assert _visible_frames(source, unaudited, truth, "left") >= 10  # the blind spot leaks without it
-    assert report.audit is not None and report.audit["enabled"] is False
+    assert report.face_check_json is not None and report.face_check_json["enabled"] is False
 
     output = tmp_path / "audited.mp4"
     report = redact_with(
-        source, output, detector=blind, face_check=AuditOptions(), face_checkers=audit_detectors
+        source, output, detector=blind, face_check=FaceCheckOptions(), face_checkers=audit_detectors
     )
-    audit = report.audit
+    audit = report.face_check_json
     assert audit is not None
     assert audit["findings"] >= 6 and audit["re_masked"] >= 6
     assert audit["remaining"] == 0 and audit["remaining_findings"] == []
@@ -100,7 +100,7 @@ def test_audit_finds_what_the_first_pass_missed_and_masks_it(
     assert _visible_frames(source, output, truth, "left") == 0
     assert _visible_frames(source, output, truth, "right") == 0
     written = json.loads(output.with_name("audited.redaction.json").read_text())
-    assert written["audit"]["remaining"] == 0 and written["audit"]["frames_checked"] >= 6
+    assert written["face_check"]["remaining"] == 0 and written["face_check"]["frames_checked"] >= 6
 
 
 def test_no_rounds_leaves_findings_remaining(
@@ -112,13 +112,13 @@ def test_no_rounds_leaves_findings_remaining(
         source,
         output,
         detector=LeftBlind(detector),
-        face_check=AuditOptions(rounds=0),
+        face_check=FaceCheckOptions(rounds=0),
         face_checkers=audit_detectors,
     )
-    assert report.audit_remaining >= 6 and report.audit["re_masked"] == 0
-    frames = {f["frame"] for f in report.audit["remaining_findings"]}
+    assert report.faces_remaining >= 6 and report.face_check_json["re_masked"] == 0
+    frames = {f["frame"] for f in report.face_check_json["remaining_findings"]}
     assert frames <= set(range(0, 12, 2)) | {11}
-    left_x = [(f["xyxy"][0] + f["xyxy"][2]) / 2 for f in report.audit["remaining_findings"]]
+    left_x = [(f["xyxy"][0] + f["xyxy"][2]) / 2 for f in report.face_check_json["remaining_findings"]]
     assert max(left_x) < 320  # the missed face, not the masked one
     assert _visible_frames(source, output, truth, "left") >= 10
 
@@ -131,10 +131,10 @@ def test_kept_tracks_are_never_re_masked(
         source,
         tmp_path / "review.mp4",
         detector=detector,
-        face_check=AuditOptions(),
+        face_check=FaceCheckOptions(),
         face_checkers=audit_detectors,
     )
-    assert review.audit_remaining == 0
+    assert review.faces_remaining == 0
     right = [t.track_id for t in review.tracks if t.best_xyxy[0] > 320]
     assert right
     output = tmp_path / "kept.mp4"
@@ -143,20 +143,20 @@ def test_kept_tracks_are_never_re_masked(
         output,
         detector=detector,
         keep_tracks=right,
-        face_check=AuditOptions(),
+        face_check=FaceCheckOptions(),
         face_checkers=audit_detectors,
     )
-    assert report.audit["kept_skipped"] >= 5
-    assert report.audit["remaining"] == 0
+    assert report.face_check_json["kept_skipped"] >= 5
+    assert report.face_check_json["remaining"] == 0
     assert _visible_frames(source, output, truth, "right") >= 9  # the subject stays visible
     assert _visible_frames(source, output, truth, "left") == 0
 
 
 def test_audit_options_are_checked() -> None:
     with pytest.raises(UsageError, match="rounds"):
-        AuditOptions(rounds=9)
+        FaceCheckOptions(rounds=9)
     with pytest.raises(UsageError, match="every"):
-        AuditOptions(every=0)
+        FaceCheckOptions(every=0)
 
 
 def test_between_whole_frames_the_audit_looks_where_the_output_changed(
@@ -177,18 +177,18 @@ def test_between_whole_frames_the_audit_looks_where_the_output_changed(
         canvas[720:, 1280:] = image
         return canvas
 
-    auditor = FaceAuditor(*audit_detectors, (1920, 1080), options=AuditOptions(native_full_every=250))
+    checker = FaceChecker(*audit_detectors, (1920, 1080), options=FaceCheckOptions(native_full_every=250))
     for index in (0, 1):
         masked = images[index].copy()
         masker.apply(masked, boxes)  # in place
-        assert auditor.check(index, pasted(masked), RenderedBoxes(masked=boxes + offset)) == []
-    found = auditor.check(2, pasted(images[2]), RenderedBoxes())
+        assert checker.check(index, pasted(masked), RenderedBoxes(masked=boxes + offset)) == []
+    found = checker.check(2, pasted(images[2]), RenderedBoxes())
     natives = [f for f in found if f.model == "retinaface"]
     for box in truth.frames[2]:
         centre = (np.array(box.xyxy[:2]) + np.array(box.xyxy[2:])) / 2 + offset[:2]
         x, y = centre
         assert any(f.xyxy[0] <= x <= f.xyxy[2] and f.xyxy[1] <= y <= f.xyxy[3] for f in natives)
-    assert auditor.native_px < 1.5 * 1920 * 1080  # frame 0 whole, frames 1 and 2 a small part
+    assert checker.native_px < 1.5 * 1920 * 1080  # frame 0 whole, frames 1 and 2 a small part
 
 
 def test_where_a_mask_just_ended_the_audit_also_looks_zoomed(audit_detectors) -> None:
@@ -198,10 +198,10 @@ def test_where_a_mask_just_ended_the_audit_also_looks_zoomed(audit_detectors) ->
     head = np.array([[1500, 900, 1530, 940]], np.float32)
     zoomed = []
     for masks in (head, np.empty((0, 4), np.float32)):
-        auditor = FaceAuditor(*audit_detectors, (1920, 1080), options=AuditOptions(native_full_every=250))
-        auditor.check(0, still, RenderedBoxes())
-        auditor.check(1, still, RenderedBoxes(masked=masks))
-        before = auditor.zoomed_px
-        auditor.check(2, still, RenderedBoxes())
-        zoomed.append(auditor.zoomed_px - before)
+        checker = FaceChecker(*audit_detectors, (1920, 1080), options=FaceCheckOptions(native_full_every=250))
+        checker.check(0, still, RenderedBoxes())
+        checker.check(1, still, RenderedBoxes(masked=masks))
+        before = checker.zoomed_px
+        checker.check(2, still, RenderedBoxes())
+        zoomed.append(checker.zoomed_px - before)
     assert zoomed[0] > zoomed[1]

@@ -3,7 +3,7 @@ numbers across a seam, and the release audit: each chunk audits its own frames a
 it finds with its context; the joined clip's ``audit`` covers every frame in the clip's frame
 numbers, and a chunked request with faces remaining publishes nothing (exit 9), as a one-pass one does.
 
-The first pass is made blind (threshold 0.99: it masks no face), so every face is the audit's
+The first pass is made blind (threshold 0.99: it masks no face), so every face is the face check's
 (or the manual mask's).
 """
 
@@ -21,7 +21,7 @@ from cctvkit.config import JobsSection, SiteConfig
 from cctvkit.jobs import ChunkRunner, LocalBackend
 from cctvkit.redact import RedactOptions
 from cctvkit.redact.evaluation import detail_correlation
-from cctvkit.redact.options import AuditOptions
+from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.samplegen import FaceTrack, GroundTruth, Keyframe, write_clip
 from cctvkit.video import VideoReader
 from tests.redaction import chunked_with
@@ -55,13 +55,13 @@ def _visible(source: Path, output: Path, truth: GroundTruth, face_id: str | None
     return frames
 
 
-def _redact(source: Path, out: Path, audit: AuditOptions, **kwargs: object) -> dict:
+def _redact(source: Path, out: Path, audit: FaceCheckOptions, **kwargs: object) -> dict:
     runner = ChunkRunner(SETTINGS, LocalBackend(1), out.parent / "jobs", "test/clip-01")
     run = chunked_with(source, out, runner, options=BLIND, face_check=audit, **kwargs)
     assert [c.frames for c in run.chunks] == [20, 20]
     written = json.loads(out.with_name(out.stem + ".redaction.json").read_text())
-    assert written["audit"] == run.report.audit
-    return run.report.audit  # type: ignore[return-value]
+    assert written["face_check"] == run.report.face_check_json
+    return run.report.face_check_json  # type: ignore[return-value]
 
 
 def test_manual_masks_reach_the_chunks_across_a_seam(clip: tuple[Path, GroundTruth], tmp_path: Path) -> None:
@@ -69,7 +69,7 @@ def test_manual_masks_reach_the_chunks_across_a_seam(clip: tuple[Path, GroundTru
     # A reviewer's box over "still" on clip frames 15-24 (the seam is at 20); nothing else masks it.
     span = range(15, 25)
     masks = {i: np.array([b.xyxy for b in truth.frames[i] if b.face_id == "still"], np.float32) for i in span}
-    audit = _redact(source, tmp_path / "out.mp4", AuditOptions(enabled=False), manual_masks=masks)
+    audit = _redact(source, tmp_path / "out.mp4", FaceCheckOptions(enabled=False), manual_masks=masks)
     assert audit["enabled"] is False
     visible = set(_visible(source, tmp_path / "out.mp4", truth, "still"))
     assert not visible & set(span)  # masked on both sides of the seam
@@ -78,7 +78,7 @@ def test_manual_masks_reach_the_chunks_across_a_seam(clip: tuple[Path, GroundTru
 
 def test_each_chunk_audits_and_re_masks_its_frames(clip: tuple[Path, GroundTruth], tmp_path: Path) -> None:
     source, truth = clip
-    audit = _redact(source, tmp_path / "out.mp4", AuditOptions())
+    audit = _redact(source, tmp_path / "out.mp4", FaceCheckOptions())
     # Both chunks checked their own frames (every 2nd and their last) and found the faces.
     assert [c["first_frame"] for c in audit["chunks"]] == [0, 20]
     assert all(c["findings"] >= 10 for c in audit["chunks"])
@@ -94,7 +94,7 @@ def test_remaining_findings_are_in_joined_frame_numbers(
     clip: tuple[Path, GroundTruth], tmp_path: Path
 ) -> None:
     source, truth = clip
-    audit = _redact(source, tmp_path / "out.mp4", AuditOptions(rounds=0))
+    audit = _redact(source, tmp_path / "out.mp4", FaceCheckOptions(rounds=0))
     frames = sorted({f["frame"] for f in audit["remaining_findings"]})
     assert audit["remaining"] == len(audit["remaining_findings"]) >= 20
     # Checked frames of both chunks, numbered in the joined clip: 0, 2, ... 18, 19, 20, 22, ... 39.
@@ -126,7 +126,7 @@ def test_chunked_request_with_faces_remaining_exits_9_and_publishes_nothing(site
     )  # fmt: skip
     assert code == 0, err
     rid = json.loads(out)["id"]
-    blind = ("--threshold", "0.99", "--audit-rounds", "0", "--mask-everyone")
+    blind = ("--threshold", "0.99", "--face-check-rounds", "0", "--mask-everyone")
     code, out, err = run("request", "process", rid, *blind, "--json")
     assert code == 9, err
     assert "clip 1:" in err and "Nothing was published" in err
@@ -136,7 +136,7 @@ def test_chunked_request_with_faces_remaining_exits_9_and_publishes_nothing(site
     code, out, err = run("request", "process", rid, *blind, "--accept-faces", "1=reviewed: test", "--json")
     assert code == 0, err
     (released,) = json.loads(out)["manifest"]["clips"]
-    audit = released["redaction"]["audit"]
+    audit = released["redaction"]["face_check"]
     assert len(released["redaction"]["jobs"]["chunks"]) == len(audit["chunks"]) == 2
     assert audit["remaining"] >= 2 and audit["accepted"]["reason"] == "reviewed: test"
     assert max(f["frame"] for f in audit["remaining_findings"]) >= audit["chunks"][1]["first_frame"]

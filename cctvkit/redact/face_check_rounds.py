@@ -1,19 +1,19 @@
 """The face check of a rendered clip: a second model family checks the output, its findings are re-masked.
 
 The loop (issue 17): render the clip; check its decoded frames for visible faces
-(:class:`~cctvkit.redact.audit_faces.FaceAuditor`); each finding becomes a masked box on its frame
-and on the frames around it (:attr:`AuditOptions.reach_s` plus the unchecked frames between
+(:class:`~cctvkit.redact.face_checker.FaceChecker`); each finding becomes a masked box on its frame
+and on the frames around it (:attr:`FaceCheckOptions.reach_s` plus the unchecked frames between
 checks), the clip is rendered again from the stored analysis (:func:`~cctvkit.redact.analysis.replay`:
 a decode and an encode, nothing detected again) and the frames that changed are checked again, for at most
-:attr:`AuditOptions.rounds` rounds. What is still found after the last round is *remaining*: the
-report's ``audit`` object names its frames and boxes, and callers refuse to look finished
+:attr:`FaceCheckOptions.rounds` rounds. What is still found after the last round is *remaining*: the
+report's ``face_check`` object names its frames and boxes, and callers refuse to look finished
 (``cctvkit redact`` exits 9, ``request process`` publishes nothing). Kept tracks' faces are never
 findings, so the subject stays visible.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -26,12 +26,12 @@ from cctvkit.redact.analysis import (
     FrameSource,
     StoredAnalysis,
 )
-from cctvkit.redact.audit_faces import FaceAuditor, Finding, RenderedBoxes
+from cctvkit.redact.boxes import FrameBoxes
+from cctvkit.redact.face_checker import FaceChecker, Finding, RenderedBoxes
 from cctvkit.redact.options import RedactOptions
-from cctvkit.redact.spec import BoxesByFrame
 from cctvkit.video import VideoReader
 
-__all__ = ["Recorder", "kept_boxes", "merge_masks", "scan"]
+__all__ = ["Recorder", "kept_boxes", "scan"]
 
 
 class Recorder:
@@ -64,41 +64,24 @@ class Recorder:
         return self._source.summary()
 
 
-def merge_masks(
-    given: BoxesByFrame | None, found: dict[int, list[np.ndarray]] | None
-) -> dict[int, np.ndarray] | None:
-    """Per frame, the given boxes and the audit's findings as one (n, 4) array."""
-    rows: dict[int, list[np.ndarray]] = {}
-    for index, given_boxes in (given or {}).items():
-        rows.setdefault(index, []).append(np.asarray(given_boxes, np.float32).reshape(-1, 4))
-    for index, found_boxes in (found or {}).items():
-        rows.setdefault(index, []).extend(np.asarray(b, np.float32).reshape(-1, 4) for b in found_boxes)
-    return {i: np.concatenate(v) for i, v in rows.items()} or None
-
-
-def kept_boxes(stored: StoredAnalysis, keep: Sequence[int], first: int = 0) -> dict[int, np.ndarray]:
+def kept_boxes(stored: StoredAnalysis, keep: Sequence[int], first: int = 0) -> FrameBoxes:
     """Per output frame (analysed index less ``first``), the kept tracks' boxes (by analysed ids;
     not early ones: those stay masked, see ``render``)."""
-    if not keep:
-        return {}
-    out = {}
-    for plan in stored.frames:
-        rows = [
-            xyxy
-            for xyxy, track, early in zip(plan.xyxy, plan.tracker_id, plan.early, strict=True)
-            if track in keep and not early
-        ]
-        if rows and plan.index >= first:
-            out[plan.index - first] = np.array(rows, np.float32)
-    return out
+    return FrameBoxes.of(
+        (plan.index - first, xyxy)
+        for plan in stored.frames
+        if plan.index >= first and keep
+        for xyxy, track, early in zip(plan.xyxy, plan.tracker_id, plan.early, strict=True)
+        if track in keep and not early
+    )
 
 
 def scan(
     path: Path,
     frames: list[int],
-    masked: dict[int, np.ndarray],
-    kept: dict[int, np.ndarray],
-    auditor: FaceAuditor,
+    masked: Mapping[int, np.ndarray],
+    kept: Mapping[int, np.ndarray],
+    checker: FaceChecker,
 ) -> list[Finding]:
     """Decode the rendered output and check the listed frames."""
     wanted = set(frames)
@@ -111,7 +94,7 @@ def scan(
         for index, frame in enumerate(reader.frames()):
             if index in wanted:
                 boxes = RenderedBoxes(masked.get(index, empty), kept.get(index, empty))
-                found += auditor.check(index, frame.image, boxes)
+                found += checker.check(index, frame.image, boxes)
             if index >= last:
                 break
     return found
