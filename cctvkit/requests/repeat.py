@@ -21,9 +21,9 @@ from cctvkit.catalog.releases import release_with_inputs
 from cctvkit.errors import ConflictError, UsageError
 from cctvkit.files import sha256_file
 
-if TYPE_CHECKING:  # process.py imports this module: no cycle at run time
+if TYPE_CHECKING:
     from cctvkit.requests.decisions import ClipDecisions
-    from cctvkit.requests.process import ProcessOptions
+    from cctvkit.requests.process_options import ProcessOptions
     from cctvkit.requests.run import RequestPlan
 
 __all__ = ["ReleaseInputs", "check_not_repeated", "inputs_digest"]
