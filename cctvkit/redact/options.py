@@ -272,6 +272,10 @@ class RedactOptions:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able values (enums as strings) for reports."""
         data = asdict(self)
+        if not self.mask_text:
+            # Said only when on: chunk jobs hash these values, and a run without text masks must
+            # name the jobs it named before the option existed (finished chunks stay valid).
+            del data["mask_text"]
         data["style"] = {
             **data["style"],
             "method": str(self.style.method),
