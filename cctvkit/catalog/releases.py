@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from cctvkit.catalog.db import inserted_id
 from cctvkit.catalog.request_records import Disclosure, Release, ReleaseClip
 from cctvkit.catalog.schema import disclosures, recordings, release_clips, releases
 from cctvkit.errors import ConflictError
@@ -180,7 +181,7 @@ def clip_speeds_by_size(
 
 def insert_disclosure(conn: Connection, values: dict[str, Any]) -> int:
     result = conn.execute(disclosures.insert().values(**values))
-    return int(result.inserted_primary_key[0])
+    return inserted_id(result)
 
 
 def list_disclosures(
