@@ -12,7 +12,7 @@ from cctvkit.audit import write_audit
 from cctvkit.catalog.db import Catalog
 from cctvkit.config import AccessSection, SiteConfig
 from cctvkit.errors import PolicyError
-from cctvkit.identity import OsIdentity, current_identity
+from cctvkit.os_account import OsIdentity, current_identity
 
 __all__ = ["COMMAND_ROLES", "authorize", "has_role", "role_for"]
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from cctvkit.catalog import audit_store
 from cctvkit.catalog.records import AuditRecord
-from cctvkit.identity import current_identity
+from cctvkit.os_account import current_identity
 
 __all__ = [
     "GENESIS",

@@ -48,6 +48,7 @@ def parse_local(text: str, tz: ZoneInfo, *, what: str, day_of: datetime | None =
         UsageError: not a date/time, or DST-ambiguous or non-existent in ``tz``.
     """
     text = text.strip()
+    parsed: datetime | None
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
@@ -58,6 +59,7 @@ def parse_local(text: str, tz: ZoneInfo, *, what: str, day_of: datetime | None =
         if parsed is None:
             hint = "ISO date-time or time of day" if day_of is not None else "ISO date or date-time"
             raise UsageError(f"{what}: {text!r} is not an {hint} ({_EXAMPLE})") from None
+    assert parsed is not None  # for mypy: both branches above set it or raise
     if parsed.tzinfo is not None:
         return parsed.astimezone(UTC)
     try:

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from cctvkit.access import COMMAND_ROLES, has_role
 from cctvkit.cli.main import app
 from cctvkit.config import AccessSection
-from cctvkit.identity import OsIdentity, current_identity
+from cctvkit.os_account import OsIdentity, current_identity
 
 runner = CliRunner()
 ME = pwd.getpwuid(os.getuid()).pw_name

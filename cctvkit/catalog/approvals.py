@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
+from cctvkit.catalog.db import inserted_id
 from cctvkit.catalog.request_records import Approval
 from cctvkit.catalog.schema import request_approval_signatures as sigs
 from cctvkit.catalog.schema import request_approvals
@@ -37,7 +38,7 @@ def add_signed_approval(
             note=note,
         )
     )
-    approval_id = int(result.inserted_primary_key[0])
+    approval_id = inserted_id(result)
     conn.execute(
         sigs.insert().values(
             approval_id=approval_id,

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, select, text
+from sqlalchemy import ColumnElement, Connection, and_, select, text
 
 from cctvkit.catalog.records import AuditRecord
 from cctvkit.catalog.schema import audit
@@ -54,7 +54,7 @@ def list_audit(
     until: datetime | None = None,
     limit: int | None = None,
 ) -> list[AuditRecord]:
-    conds = []
+    conds: list[ColumnElement[bool]] = []
     if actions:
         conds.append(audit.c.action.in_(actions))
     if camera_id:

@@ -46,7 +46,7 @@ def backup_catalog(catalog: Catalog, dest: Path) -> BackupResult:
         try:
             src.backup(dst)
             dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
-            counts = {
+            counts: dict[str, int] = {
                 name: dst.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
                 for (name,) in dst.execute("SELECT name FROM sqlite_master WHERE type='table'")
             }
@@ -55,7 +55,7 @@ def backup_catalog(catalog: Catalog, dest: Path) -> BackupResult:
             src.close()
         return BackupResult(dest, "sqlite", counts)
     if catalog.dialect == "postgresql":
-        counts: dict[str, int] = {}
+        counts = {}
         with catalog.engine.connect() as conn, gzip.open(dest, "wt", encoding="utf-8") as out:
             conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
             for table in metadata.sorted_tables:

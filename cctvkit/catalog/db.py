@@ -7,8 +7,9 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
@@ -16,7 +17,7 @@ from cctvkit.catalog.migrations import migrate, remember_roots
 from cctvkit.catalog.paths import ROOTS_KEY
 from cctvkit.errors import ConfigError, LockedError
 
-__all__ = ["Catalog", "Connection", "open_catalog"]
+__all__ = ["Catalog", "Connection", "inserted_id", "open_catalog"]
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ class Catalog:
 
 def _sqlite_setup(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:
+    def _on_connect(dbapi_conn: Any, _record: object) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin (pysqlite's default
         # emits BEGIN lazily and breaks BEGIN IMMEDIATE).
         dbapi_conn.isolation_level = None
@@ -89,7 +90,7 @@ def _sqlite_setup(engine: Engine) -> None:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn) -> None:
+    def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -136,3 +137,11 @@ def open_catalog(url: str, *, create_dirs: bool = True, archive_roots: Sequence[
             f"cannot open catalog {parsed.render_as_string(hide_password=True)}: {str(exc).splitlines()[0]}"
         ) from exc
     return catalog
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The primary key of the row an INSERT made (every catalog table has an integer one)."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the INSERT returned no primary key")
+    return int(key[0])

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, or_, select
 
+from cctvkit.catalog.db import inserted_id
 from cctvkit.catalog.schema import hold_cameras, holds
 
 __all__ = ["Hold", "active_holds", "get_hold", "insert_hold", "list_holds", "mark_hold_released"]
@@ -64,7 +65,7 @@ def _holds(conn: Connection, rows: Sequence[Any]) -> list[Hold]:
 
 def insert_hold(conn: Connection, values: dict[str, Any], camera_ids: Sequence[str]) -> int:
     """Insert a hold and the cameras it covers; return its id."""
-    hold_id = int(conn.execute(holds.insert().values(**values)).inserted_primary_key[0])
+    hold_id = inserted_id(conn.execute(holds.insert().values(**values)))
     conn.execute(
         hold_cameras.insert(), [{"hold_id": hold_id, "camera_id": c} for c in sorted(set(camera_ids))]
     )

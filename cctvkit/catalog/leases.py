@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, select, text
 
+from cctvkit.catalog.db import inserted_id
 from cctvkit.catalog.schema import leases
 
 __all__ = [
@@ -48,7 +49,7 @@ def insert_leases(
         result = conn.execute(
             leases.insert().values(recording_id=rec, holder=holder, acquired_at=now, expires_at=expires_at)
         )
-        out.append(int(result.inserted_primary_key[0]))
+        out.append(inserted_id(result))
     return out
 
 

@@ -8,8 +8,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
+from cctvkit.catalog.db import inserted_id
 from cctvkit.catalog.paths import connection_roots, resolve_path, store_path, stored_prefixes
 from cctvkit.catalog.records import Camera, Recording
 from cctvkit.catalog.schema import cameras, recordings
@@ -83,7 +84,7 @@ def _stored(conn: Connection, values: dict[str, Any]) -> dict[str, Any]:
 
 def insert_recording(conn: Connection, values: dict[str, Any]) -> int:
     result = conn.execute(recordings.insert().values(**_stored(conn, values)))
-    return int(result.inserted_primary_key[0])
+    return inserted_id(result)
 
 
 def update_recording(
@@ -179,7 +180,7 @@ def list_recordings(
     starts (stills, with zero duration, when their instant lies inside the window).
     """
     query = select(recordings)
-    conds = []
+    conds: list[ColumnElement[bool]] = []
     if camera_ids:
         conds.append(recordings.c.camera_id.in_(list(camera_ids)))
     if site:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from cctvkit.catalog.db import inserted_id
 from cctvkit.catalog.request_records import Disclosure, Release, ReleaseClip
 from cctvkit.catalog.schema import disclosures, recordings, release_clips, releases
 from cctvkit.errors import ConflictError
@@ -60,6 +61,8 @@ def insert_release(conn: Connection, values: dict[str, Any], clips: Sequence[Rel
                 faces_remaining=clip.faces_remaining,
                 faces_accepted=clip.faces_accepted,
                 kind=clip.kind,
+                mode=None if clip.mode == "faces" else clip.mode,
+                region_frames=clip.region_frames,
             )
         )
 
@@ -83,6 +86,8 @@ def _clips(conn: Connection, release_id: str) -> tuple[ReleaseClip, ...]:
             r.faces_remaining,
             r.faces_accepted,
             r.kind or "clip",
+            r.mode or "faces",
+            r.region_frames,
         )
         for r in rows
     )
@@ -180,7 +185,7 @@ def clip_speeds_by_size(
 
 def insert_disclosure(conn: Connection, values: dict[str, Any]) -> int:
     result = conn.execute(disclosures.insert().values(**values))
-    return int(result.inserted_primary_key[0])
+    return inserted_id(result)
 
 
 def list_disclosures(

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from cctvkit.catalog.approvals import approvals_of
+from cctvkit.catalog.db import inserted_id
 from cctvkit.catalog.request_records import Extension, Request, RequestWindow
 from cctvkit.catalog.schema import (
     request_approvals,
@@ -56,7 +57,7 @@ def insert_window(
             request_id=request_id, seq=seq, place=place, start_utc=start_utc, end_utc=end_utc
         )
     )
-    window_id = int(result.inserted_primary_key[0])
+    window_id = inserted_id(result)
     for camera_id in sorted(set(camera_ids)):
         conn.execute(request_window_cameras.insert().values(window_id=window_id, camera_id=camera_id))
 

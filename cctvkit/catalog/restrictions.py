@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from cctvkit.catalog.db import inserted_id
 from cctvkit.catalog.schema import restrictions
 
 __all__ = [
@@ -45,7 +46,7 @@ def _restriction(row: Any) -> Restriction:
 
 
 def insert_restriction(conn: Connection, values: dict[str, Any]) -> int:
-    return int(conn.execute(restrictions.insert().values(**values)).inserted_primary_key[0])
+    return inserted_id(conn.execute(restrictions.insert().values(**values)))
 
 
 def get_restriction(conn: Connection, restriction_id: int) -> Restriction | None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, select
 
+from cctvkit.catalog.db import inserted_id
 from cctvkit.catalog.schema import review_masks, review_tracks
 
 __all__ = [
@@ -171,7 +173,7 @@ def insert_mask(
             created_at=now,
         )
     )
-    return int(result.inserted_primary_key[0])
+    return inserted_id(result)
 
 
 def update_mask_span(
@@ -218,7 +220,7 @@ def _boxes_json(boxes: dict[int, tuple[float, float, float, float]]) -> str:
     return json.dumps({str(f): [round(float(v), 1) for v in b] for f, b in sorted(boxes.items())})
 
 
-def _mask(row) -> ManualMask:
+def _mask(row: Any) -> ManualMask:
     anchor = tuple(float(v) for v in json.loads(row.anchor_xyxy))
     boxes = {int(f): tuple(float(v) for v in b) for f, b in json.loads(row.boxes).items()}
     return ManualMask(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import insert
 
@@ -58,7 +59,7 @@ def generate_catalog(
             ],
         )
     done = 0
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     seg = timedelta(hours=segment_hours)
     for c in range(camera_count):
         cam = f"cam-{c:04d}"
@@ -103,6 +104,6 @@ def generate_catalog(
     return done
 
 
-def _flush(catalog: Catalog, rows: list[dict]) -> None:
+def _flush(catalog: Catalog, rows: list[dict[str, Any]]) -> None:
     with catalog.write() as conn:
         conn.execute(insert(recordings), rows)

@@ -18,7 +18,7 @@ from celery import Celery, Task
 
 from cctvkit.config import JobsSection
 from cctvkit.jobs.chunk import STALE_S, ChunkJob, ChunkRetry, run_chunk
-from cctvkit.jobs.identity import WORKER_NAME_ENV
+from cctvkit.jobs.worker_id import WORKER_NAME_ENV
 
 __all__ = ["RETRY_DELAY_S", "TASK_NAME", "make_app"]
 

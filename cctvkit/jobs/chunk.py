@@ -23,8 +23,8 @@ from typing import Any
 
 from cctvkit.errors import JobError
 from cctvkit.files import atomic_path, ensure_private_dir
-from cctvkit.jobs.identity import worker_identity
 from cctvkit.jobs.plan import TRACK_ID_BLOCK
+from cctvkit.jobs.worker_id import worker_identity
 from cctvkit.redact.options import RedactOptions
 from cctvkit.redact.report import write_json
 from cctvkit.redact.spec import Engines, MaskSpec, Outputs

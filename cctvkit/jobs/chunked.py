@@ -14,10 +14,10 @@ from cctvkit.config import JobsSection
 from cctvkit.errors import UsageError
 from cctvkit.files import atomic_path, sha256_file
 from cctvkit.jobs.chunk import ChunkJob, job_state
-from cctvkit.jobs.identity import worker_identity
 from cctvkit.jobs.merge import joined_analysis, joined_report, write_review_from_report
 from cctvkit.jobs.plan import TRACK_ID_BLOCK, Chunk, context_frames, plan_chunks
 from cctvkit.jobs.runner import Backend, LocalBackend, run_jobs
+from cctvkit.jobs.worker_id import worker_identity
 from cctvkit.redact.analysis import StoredAnalysis
 from cctvkit.redact.boxes import FrameBoxes
 from cctvkit.redact.options import RedactOptions

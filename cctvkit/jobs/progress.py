@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cctvkit.jobs.chunk import JobState
-from cctvkit.jobs.identity import describe_worker
+from cctvkit.jobs.worker_id import describe_worker
 
 __all__ = ["SLOW_FACTOR", "SLOW_MIN_S", "ChunkView", "JobsSnapshot", "ProgressReporter", "snapshot"]
 

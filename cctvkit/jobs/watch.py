@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cctvkit.jobs.chunk import JobState
-from cctvkit.jobs.identity import describe_worker
+from cctvkit.jobs.worker_id import describe_worker
 
 __all__ = ["IDLE_S", "STALE_GRACE_S", "ResendWatch"]
 

@@ -9,10 +9,14 @@ import numpy as np
 import supervision as sv
 from numpy.typing import ArrayLike
 
-__all__ = ["FrameBoxes", "empty_detections", "mask_plan"]
+__all__ = ["MEASURED_SOURCES", "FrameBoxes", "empty_detections", "mask_plan"]
 
 SOURCE_DTYPE = "<U12"
 """dtype of a mask plan's ``data["source"]`` (``detected``, ``carried``, ``manual``, ...)."""
+
+MEASURED_SOURCES = ("detected", "interpolated")
+"""Plan boxes placed by sightings (at one, or between two): a kept face's box there beats
+strangers' masks; its carried boxes (before and after its sightings) are guesses."""
 
 
 def empty_detections(*, tracked: bool = False, plan: bool = False) -> sv.Detections:

@@ -155,6 +155,8 @@ class RedactOptions:
             3 s at 1080p) one tile took the first pass's leaks of faces >= 10 px from 8.2 % to
             3.1 % (longest exposure 49 -> 14 frames); two tiles 4.4 %; the street clip 0.05 %
             either way (issue 25, ``benchmarks/README.md``).
+        mask_text: also find, track and mask readable text (number plates, badges, screens;
+            :mod:`cctvkit.redact.text_stage`); letters under ~8 px tall are not found.
     """
 
     model: str = "centerface"
@@ -185,6 +187,7 @@ class RedactOptions:
     track_zoom: float = 1.0
     backtrack_s: float = 0.6
     zoom_sweep: int = 1
+    mask_text: bool = False
 
     def __post_init__(self) -> None:
         if self.min_score is None:
@@ -277,6 +280,10 @@ class RedactOptions:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able values (enums as strings) for reports."""
         data = asdict(self)
+        if not self.mask_text:
+            # Said only when on: chunk jobs hash these values, and a run without text masks must
+            # name the jobs it named before the option existed (finished chunks stay valid).
+            del data["mask_text"]
         data["style"] = {
             **data["style"],
             "method": str(self.style.method),

@@ -41,7 +41,7 @@ from cctvkit._worker import OrderedWorker
 from cctvkit.errors import UsageError
 from cctvkit.files import atomic_path
 from cctvkit.redact.analysis import AnalyzedFrame, FrameSource
-from cctvkit.redact.boxes import FrameBoxes, mask_plan
+from cctvkit.redact.boxes import MEASURED_SOURCES, FrameBoxes, mask_plan
 from cctvkit.redact.masking import Masker
 from cctvkit.redact.report import FrameStat, RedactionReport
 from cctvkit.redact.spec import MaskSpec, Outputs
@@ -76,10 +76,6 @@ MASK_QUEUE_FRAMES = 4
 
 KEEP_IOU = 0.5
 """Overlap with a kept box at which a planned box is left visible."""
-
-MEASURED_SOURCES = ("detected", "interpolated")
-"""Plan boxes placed by sightings (at one, or between two): a kept face's box there beats
-strangers' masks; its carried boxes (before and after its sightings) are guesses."""
 
 REDACTED_COMMENT = "redacted by cctvkit (faces and privacy zones masked)"
 

@@ -32,7 +32,7 @@ import cv2
 import numpy as np
 
 from cctvkit.redact.analysis import AnalyzedFrame, StoredAnalysis
-from cctvkit.redact.render import MEASURED_SOURCES
+from cctvkit.redact.boxes import MEASURED_SOURCES
 
 __all__ = [
     "BODY_ABOVE",

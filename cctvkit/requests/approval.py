@@ -23,8 +23,8 @@ from cctvkit.catalog.db import Catalog
 from cctvkit.catalog.request_records import Approval, Request
 from cctvkit.config import ApproverConfig, SiteConfig
 from cctvkit.errors import ConflictError, NotFoundError, PolicyError
-from cctvkit.identity import OsIdentity, current_identity
 from cctvkit.keys import KeyFile, SigningKey, fingerprint, list_keys, verify_signature
+from cctvkit.os_account import OsIdentity, current_identity
 from cctvkit.requests.ids import validate_request_id
 from cctvkit.requests.kinds import RequestKind
 

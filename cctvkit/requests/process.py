@@ -7,7 +7,7 @@ import os
 import shutil
 from collections.abc import Callable, Mapping
 from contextlib import closing
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,12 +17,10 @@ from cctvkit.catalog.reviews import latest_reviews
 from cctvkit.config import SiteConfig
 from cctvkit.errors import ConflictError, FacesRemainError, PolicyError, UsageError
 from cctvkit.files import sha256_file
-from cctvkit.identity import current_identity
 from cctvkit.jobs import make_backend
 from cctvkit.keys import site_key
-from cctvkit.redact import FaceDetector, RedactOptions
-from cctvkit.redact.identity import DEFAULT_MAX_DISTANCE
-from cctvkit.redact.options import FaceCheckOptions
+from cctvkit.os_account import current_identity
+from cctvkit.redact import FaceDetector
 from cctvkit.redact.spec import MaskSpec, Outputs
 from cctvkit.redact.still import copy_still_unredacted
 from cctvkit.requests.approval import SignedApproval, check_unredacted_allowed
@@ -44,6 +42,7 @@ from cctvkit.requests.package import (
     staged_package,
     write_manifest_and_sums,
 )
+from cctvkit.requests.process_options import ProcessOptions
 from cctvkit.requests.redactor import (
     ClipOutcome,
     Redactor,
@@ -52,59 +51,20 @@ from cctvkit.requests.redactor import (
     render_unredacted,
 )
 from cctvkit.requests.repeat import check_not_repeated
+from cctvkit.requests.requester_mode import (
+    MODE,
+    acceptable,
+    check_requester_only,
+    clip_region,
+    remaining_hint,
+    requester_only_for,
+)
 from cctvkit.requests.run import ClipRun, RequestPlan, clip_run, plan_request
 from cctvkit.requests.sealed import seal_directory
 
 __all__ = ["ClipOutcome", "ProcessOptions", "ProcessResult", "process_request"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class ProcessOptions:
-    """Choices staff make for one release.
-
-    Attributes:
-        keep_tracks: per clip number, the track ids (from ``request review``) left visible; for
-            those clips they replace the review page's kept tracks (its manual masks still apply).
-        withhold: per clip number, the reason it is not released (13.9.1: e.g. faces that cannot
-            be masked reliably); the release becomes partial and names it.
-        unredacted: an unredacted police copy (needs a second person's approval).
-        passphrase: also write an encrypted archive of the package with this passphrase.
-        redact: detection, tracking, masking and encoding parameters (``None``: the site's
-            ``[redaction]``).
-        keep_face: a photo of the requester; in every clip the tracks whose face matches it are
-            left visible too (one analysis and one render per clip; needs the extra ``faces``).
-        max_face_distance: ``keep_face``'s similarity threshold (embedding distance).
-        mask_everyone: mask every face, the requester's too, on purpose (a subject request must
-            otherwise keep a track or a face; recorded in the manifest).
-        face_check: how each redacted clip is checked for faces still visible and re-masked (issue
-            17); a clip with findings remaining stops the run (nothing is published) unless it
-            is withheld or accepted.
-        accept_faces: per clip number, the reason staff accept the faces the face check still sees
-            in it (recorded in the manifest, the audit log and ``request show``).
-        withhold_stills: per still number (``still-N``), the reason it is not released.
-        accept_still_faces: per still number, the reason staff accept the face check's findings in it.
-        new_release: why a release is made although the request has one from the same footage
-            and decisions (issue 30; recorded); None: such a run is refused.
-
-    Stills (snapshots, 12.6) are redacted with the same detector, options, privacy zones and
-    face check as the clips; ``keep_face`` applies to them, ``keep_tracks`` cannot (no tracks).
-    """
-
-    keep_tracks: Mapping[int, frozenset[int]] = field(default_factory=dict)
-    withhold: Mapping[int, str] = field(default_factory=dict)
-    unredacted: bool = False
-    passphrase: str | None = None
-    redact: RedactOptions | None = None
-    keep_face: Path | None = None
-    max_face_distance: float = DEFAULT_MAX_DISTANCE
-    mask_everyone: bool = False
-    face_check: FaceCheckOptions = field(default_factory=FaceCheckOptions)
-    accept_faces: Mapping[int, str] = field(default_factory=dict)
-    withhold_stills: Mapping[int, str] = field(default_factory=dict)
-    accept_still_faces: Mapping[int, str] = field(default_factory=dict)
-    new_release: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +157,27 @@ def _check_choices(
             "(`cctvkit request refuse ID --reason ...`)"
         )
     return approval
+
+
+def _requester_only(request: Request, options: ProcessOptions, config: SiteConfig) -> bool:
+    """Whether this release is requester-only (the run's choice, else the site's default; issue 26)."""
+    chosen = requester_only_for(
+        request,
+        options.requester_only,
+        site_default=config.redaction.requester_only_for_subject_requests,
+        mask_everyone=options.mask_everyone,
+    )
+    if chosen:
+        check_requester_only(request, unredacted=options.unredacted, mask_everyone=options.mask_everyone)
+    return chosen
+
+
+def _mode_columns(redaction: Mapping[str, object]) -> dict[str, object]:
+    """A released clip's ``mode`` and ``region_frames`` as the catalog records them."""
+    region = redaction.get("requester_only")
+    if redaction.get("mode") != MODE or not isinstance(region, dict):
+        return {}
+    return {"mode": MODE, "region_frames": int(region["frames"])}
 
 
 def _release_still(
@@ -328,6 +309,7 @@ def process_request(
     reviewed = {} if options.unredacted else load_decisions(catalog, request.id, plan.clips)
     page_keeps = {n: d.keep_tracks for n, d in reviewed.items() if d.keep_tracks}
     approval = _check_choices(request, plan, options, actor, config, reviews, page_keeps)
+    options = replace(options, requester_only=_requester_only(request, options, config))
     inputs = check_not_repeated(catalog, plan, options, reviewed)
     clips = [c for c in plan.clips if c.number not in options.withhold]
     stills = [s for s in plan.stills if s.number not in options.withhold_stills]
@@ -384,8 +366,11 @@ def process_request(
                     cut,
                     redactor.clip_spec(
                         zones,
-                        keep=sorted(options.keep_tracks.get(clip.number, decided.keep_tracks)),
+                        keep=(keep := sorted(options.keep_tracks.get(clip.number, decided.keep_tracks))),
                         manual_masks=decided.extra_boxes(),
+                        requester_only=clip_region(keep, options.keep_face)
+                        if options.requester_only
+                        else None,
                     ),
                     Outputs(
                         stage / name,
@@ -419,7 +404,7 @@ def process_request(
             faces_remaining, accepted = judge_face_check(
                 outcome.redaction,
                 f"clip {clip.number}",
-                options.accept_faces.get(clip.number),
+                acceptable(outcome.redaction, options.accept_faces.get(clip.number)),
                 actor,
                 refused,
             )
@@ -446,6 +431,7 @@ def process_request(
                     round(outcome.elapsed_s, 3),
                     faces_remaining,
                     accepted,
+                    **_mode_columns(outcome.redaction),
                 )
             )
         if stills:
@@ -462,6 +448,7 @@ def process_request(
                 + ". Nothing was published: check those frames, then withhold the clip or still "
                 "(--withhold CLIP=REASON, --withhold still-N=REASON) or accept the findings "
                 "(--accept-faces CLIP=REASON, --accept-faces still-N=REASON)"
+                + remaining_hint(request, bool(options.requester_only))
             )
         builder.add_unavailable(plan.coverage)
         for clip in plan.clips:

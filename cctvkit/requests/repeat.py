@@ -21,9 +21,9 @@ from cctvkit.catalog.releases import release_with_inputs
 from cctvkit.errors import ConflictError, UsageError
 from cctvkit.files import sha256_file
 
-if TYPE_CHECKING:  # process.py imports this module: no cycle at run time
+if TYPE_CHECKING:
     from cctvkit.requests.decisions import ClipDecisions
-    from cctvkit.requests.process import ProcessOptions
+    from cctvkit.requests.process_options import ProcessOptions
     from cctvkit.requests.run import RequestPlan
 
 __all__ = ["ReleaseInputs", "check_not_repeated", "inputs_digest"]
@@ -82,6 +82,8 @@ def inputs_digest(plan: RequestPlan, options: ProcessOptions, decisions: Mapping
         "mask_everyone": options.mask_everyone,
         "audit": asdict(options.face_check),  # the key before the rename: stored digests still match
     }
+    if options.requester_only:  # only when set: earlier releases' digests stay what they were
+        chosen["requester_only"] = True
     inputs = {"request": plan.request.id, "clips": clips, "stills": stills, "reviewed": reviewed}
     text = json.dumps({**inputs, "options": chosen}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()

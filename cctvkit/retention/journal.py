@@ -152,7 +152,12 @@ class JournalSteps:
             for e, state, error in outcomes:
                 f = facts.get(e.recording_id)
                 cam = f.camera_id if f else None
-                details = {"path": e.path, "sha256": e.sha256, "run_id": e.run_id, "reason": e.reason}
+                details: dict[str, object] = {
+                    "path": e.path,
+                    "sha256": e.sha256,
+                    "run_id": e.run_id,
+                    "reason": e.reason,
+                }
                 if recovering:
                     details["finished_after_interruption"] = True
                 if state == JournalState.FAILED:

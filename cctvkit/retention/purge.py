@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from cctvkit.audit import write_audit
 from cctvkit.catalog import holds as hq
@@ -74,7 +75,7 @@ def build_plan(catalog: Catalog, policy: RetentionPolicy, now: datetime) -> Purg
 def _stop_on_signals(stop: Callable[[], bool] | None) -> Iterator[Callable[[], bool]]:
     """SIGINT/SIGTERM set a flag checked between batches (main thread only), restored afterwards."""
     flag = threading.Event()
-    installed: dict[int, object] = {}
+    installed: dict[signal.Signals, Any] = {}
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):
 
@@ -87,7 +88,9 @@ def _stop_on_signals(stop: Callable[[], bool] | None) -> Iterator[Callable[[], b
         yield lambda: flag.is_set() or bool(stop and stop())
     finally:
         for sig, old in installed.items():
-            signal.signal(sig, old)  # type: ignore[arg-type]  # getsignal() may say None (a C handler): restored as it was
+            signal.signal(
+                sig, old
+            )  # what signal() returned: a handler, SIG_DFL/SIG_IGN or None (a C handler)
 
 
 def run_purge(

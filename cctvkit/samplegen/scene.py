@@ -216,6 +216,10 @@ class Scene:
             self._pixels = (background, pos, neg)
         return self._pixels
 
+    def background(self) -> np.ndarray:
+        """The static background, shape (height, width, 3), uint8 (shared: copy before drawing)."""
+        return self._canvas()[0]
+
     def _placements(self, frame_index: int) -> list[_Placement]:
         """Sprites that reach into the frame, back to front (smaller faces are farther away)."""
         w, h = self.size_wh
@@ -295,19 +299,23 @@ class Scene:
                 out[y1:y2, x1:x2] &= ~cover
         return out
 
-    def render(self, frame_index: int, overlay: str | None = None) -> tuple[np.ndarray, tuple[FaceBox, ...]]:
+    def render(
+        self, frame_index: int, overlay: str | None = None, *, backdrop: np.ndarray | None = None
+    ) -> tuple[np.ndarray, tuple[FaceBox, ...]]:
         """Draw frame ``frame_index``.
 
         Args:
             frame_index: 0-based; frame ``i`` shows time ``i / fps``.
             overlay: text burned into the top-left corner, as CCTV recorders do (e.g. a clock).
+            backdrop: drawn behind the people instead of the static background: that background
+                with things farther away than them already on it (e.g. cars); not modified.
 
         Returns:
             (RGB image of shape (height, width, 3), uint8; the visible faces sorted by face_id).
         """
         w, h = self.size_wh
         background, noise_pos, noise_neg = self._canvas()
-        img = background.copy()
+        img = (background if backdrop is None else backdrop).copy()
         placements = self._placements(frame_index)
         for p in placements:
             pw, ph = p.width, p.height

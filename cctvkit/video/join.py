@@ -10,7 +10,7 @@ from pathlib import Path
 import av
 
 from cctvkit.errors import VideoError
-from cctvkit.video.probe import _short
+from cctvkit.video.probe import _short, stream_time_base
 
 __all__ = ["Segment", "join_segments"]
 
@@ -72,7 +72,7 @@ def join_segments(
             for key, value in (metadata or {}).items():
                 out.metadata[key] = value
             out_stream = out.add_stream_from_template(first)
-            time_base = Fraction(first.time_base)
+            time_base = stream_time_base(first, output)
             written = 0
             last_dts: int | None = None
             for segment, container in zip(segments, inputs, strict=True):

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from fractions import Fraction
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import av
 
@@ -36,6 +37,13 @@ DECLARED_SLACK_S = 0.5
 
 TIMING_PACKETS = 250
 """Frames (packets) whose timestamps measure a video's frame rate: 10 s at 25 fps."""
+
+
+def stream_time_base(stream: Any, path: object) -> Fraction:
+    """The stream's time base; a stream without one cannot be timed, so the file is refused."""
+    if stream.time_base is None:
+        raise CorruptVideoError(f"{path}: the video stream has no time base")
+    return Fraction(stream.time_base)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +163,7 @@ def probe(path: Path, *, damaged_ok: bool = False) -> MediaInfo:
         fps = frame_rate_from_pts(span.pts, Fraction(tb), rate and Fraction(rate)) if tb else None
         if fps is None:
             fps = Fraction(rate) if rate else None
-        elif span.last_end is not None and span.last_pts is not None:
+        elif tb and span.last_end is not None and span.last_pts is not None:
             # AVI packets last one header tick: the last frame then lasts one frame interval.
             step = round(1 / (fps * tb))
             if span.last_end - span.last_pts < step / 4:

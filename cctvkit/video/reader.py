@@ -13,7 +13,7 @@ import av
 import numpy as np
 
 from cctvkit.errors import CorruptVideoError, SeekError, VideoOpenError
-from cctvkit.video.probe import TIMING_PACKETS, _short, frame_rate_from_pts
+from cctvkit.video.probe import TIMING_PACKETS, _short, frame_rate_from_pts, stream_time_base
 
 __all__ = ["VideoFrame", "VideoReader"]
 
@@ -97,7 +97,7 @@ class VideoReader:
 
     @property
     def time_base(self) -> Fraction:
-        return Fraction(self._stream.time_base)
+        return stream_time_base(self._stream, self.path)
 
     @property
     def has_audio(self) -> bool:
@@ -128,7 +128,7 @@ class VideoReader:
 
     def _frames(self, start_s: float | None, end_s: float | None) -> Iterator[VideoFrame]:
         stream = self._stream
-        tb = stream.time_base
+        tb = self.time_base
         start_ts = stream.start_time or 0
         if start_s is not None and start_s > 0:
             try:

@@ -9,7 +9,7 @@ from pathlib import Path
 import av
 
 from cctvkit.errors import CorruptVideoError, VideoOpenError
-from cctvkit.video.probe import _short
+from cctvkit.video.probe import _short, stream_time_base
 
 __all__ = ["FrameTimeline", "frame_timeline"]
 
@@ -92,7 +92,7 @@ def frame_timeline(path: Path) -> FrameTimeline:
         return FrameTimeline(
             pts=tuple(p for p, _ in frames),
             keyframes=tuple(i for i, (_, key) in enumerate(frames) if key),
-            time_base=Fraction(stream.time_base),
+            time_base=stream_time_base(stream, path),
             start_pts=int(stream.start_time or 0),
             fps=Fraction(rate),
         )
