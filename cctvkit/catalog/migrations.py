@@ -97,6 +97,16 @@ def _columns(table: str, *names: str) -> Callable[[Connection], None]:
     return upgrade
 
 
+def _steps(*steps: Callable[[Connection], None]) -> Callable[[Connection], None]:
+    """One migration made of several of the steps above, run in order."""
+
+    def upgrade(conn: Connection) -> None:
+        for step in steps:
+            step(conn)
+
+    return upgrade
+
+
 MIGRATIONS: list[Migration] = [
     Migration(
         1,
@@ -163,8 +173,8 @@ MIGRATIONS: list[Migration] = [
     ),
     Migration(
         26,
-        "release_clips.mode and region_frames: requester-only releases (issue 26)",
-        _columns("release_clips", "mode", "region_frames"),
+        "release_clips.mode and region_frames, review_masks.kind: requester-only releases (issue 26)",
+        _steps(_columns("release_clips", "mode", "region_frames"), _column("review_masks", "kind")),
     ),
 ]
 
