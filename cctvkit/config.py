@@ -277,6 +277,9 @@ class RedactionSection(_Model):
     lookahead_s: float | None = Field(default=None, description="Seconds masked before a first detection.")
     trail_s: float | None = Field(default=None, description="Seconds masked after a last detection.")
     lost_track_s: float | None = Field(default=None, description="Seconds a track may go undetected.")
+    mask_text: bool | None = Field(
+        default=None, description="Also mask readable text (number plates, badges, screens)."
+    )
     preset: str | None = Field(default=None, description="x264 preset.")
     crf: int | None = Field(default=None, description="x264 quality (0-51, lower is better).")
     x264_params: str | None = Field(default=None, description="x264 options after the preset.")

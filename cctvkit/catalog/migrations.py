@@ -97,16 +97,6 @@ def _columns(table: str, *names: str) -> Callable[[Connection], None]:
     return upgrade
 
 
-def _steps(*steps: Callable[[Connection], None]) -> Callable[[Connection], None]:
-    """One migration made of several of the steps above, run in order."""
-
-    def upgrade(conn: Connection) -> None:
-        for step in steps:
-            step(conn)
-
-    return upgrade
-
-
 MIGRATIONS: list[Migration] = [
     Migration(
         1,
@@ -172,9 +162,14 @@ MIGRATIONS: list[Migration] = [
         _columns("releases", "inputs_sha256", "repeat_reason"),
     ),
     Migration(
-        26,
-        "release_clips.mode and region_frames, review_masks.kind: requester-only releases (issue 26)",
-        _steps(_columns("release_clips", "mode", "region_frames"), _column("review_masks", "kind")),
+        13,
+        "release_clips.mode and region_frames: requester-only releases (issue 26)",
+        _columns("release_clips", "mode", "region_frames"),
+    ),
+    Migration(
+        14,
+        "review_masks.kind: the requester's region drawn on the review page (issue 26)",
+        _column("review_masks", "kind"),
     ),
 ]
 

@@ -41,6 +41,8 @@ class _Flag:
     help: str
     metavar: str
     panel: str
+    switch: bool = False  # a boolean given as --NAME / --no-NAME
+
 
     @property
     def key(self) -> str:
@@ -48,7 +50,7 @@ class _Flag:
 
     def parameter(self) -> inspect.Parameter:
         option = typer.Option(
-            f"--{self.name}",
+            f"--{self.name}/--no-{self.name}" if self.switch else f"--{self.name}",
             help=self.help,
             show_default=False,
             metavar=self.metavar,
@@ -99,6 +101,15 @@ _FLAGS = [
         "On a moving camera or a crowd, tile the whole frame on every n-th detection (1: all).",
         "N",
         DETECTION,
+    ),
+    _Flag(
+        "mask-text",
+        bool,
+        "mask_text",
+        "Also mask readable text: number plates, badges, screens (letters 8 px tall or more).",
+        "",
+        MASKS,
+        switch=True,
     ),
     _Flag("method", MaskMethod, "style.method", "How faces are masked.", "blur|pixelate|fill", MASKS),
     _Flag("shape", MaskShape, "style.shape", "Mask outline.", "ellipse|box", MASKS),

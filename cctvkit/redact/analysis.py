@@ -48,6 +48,7 @@ from cctvkit.redact.options import MAX_TIMING_FPS, RedactOptions
 from cctvkit.redact.regions import RegionDetector, RegionRules
 from cctvkit.redact.report import TrackSummary
 from cctvkit.redact.review import TrackGallery
+from cctvkit.redact.text_stage import text_stage, with_text
 from cctvkit.redact.tracking import FaceTracker
 from cctvkit.video import VideoFrame, VideoReader, probe
 
@@ -350,6 +351,7 @@ class Analysis:
                 max_distance=planner.adopt_distance + planner.adopt_speed * stride,
             )
         counts: dict[int, int] = {}
+        text = text_stage(options, (clip.width, clip.height), fps)
         span = clip.span_s or (None, None)
         with closing(self._reader.frames(*span, prefetch=PREFETCH_FRAMES)) as frames:
             faces = _no_tracks()
@@ -368,9 +370,9 @@ class Analysis:
                 released = planner.push(frame.index, pushed, frame, reach=frame_reach)
                 if backtrack is not None and frame.index % stride == 0:
                     backtrack.update(planner, frame.index, frame.image)
-                for ready, boxes in released:
+                for ready, boxes in with_text(text, released):
                     yield self._analyzed(ready, boxes, counts.pop(ready.index, 0))
-            for ready, boxes in planner.flush():
+            for ready, boxes in with_text(text, planner.flush(), end=True):
                 yield self._analyzed(ready, boxes, counts.pop(ready.index, 0))
         if clip.span_s is None and self._yielded < self._frame_count:
             # NOTE(issue #4): FFmpeg drops undecodable frames silently; a short output must
@@ -395,6 +397,7 @@ class Analysis:
                 "backtrack": (
                     None if backtrack is None else {"crops": backtrack.searched, "sightings": backtrack.found}
                 ),
+                "text": None if text is None else text.stats(),
             },
         )
 

@@ -149,6 +149,8 @@ class RedactOptions:
             lookahead; 0: off; only without ``detect_long_side``), so its mask starts where it
             was seen rather than where the carry's drift bound ends (see
             :mod:`cctvkit.redact.backtrack`).
+        mask_text: also find, track and mask readable text (number plates, badges, screens;
+            :mod:`cctvkit.redact.text_stage`); letters under ~8 px tall are not found.
     """
 
     model: str = "centerface"
@@ -178,6 +180,7 @@ class RedactOptions:
     small_threshold: float | None = 0.35
     track_zoom: float = 1.0
     backtrack_s: float = 0.6
+    mask_text: bool = False
 
     def __post_init__(self) -> None:
         if self.min_score is None:
@@ -269,6 +272,10 @@ class RedactOptions:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able values (enums as strings) for reports."""
         data = asdict(self)
+        if not self.mask_text:
+            # Said only when on: chunk jobs hash these values, and a run without text masks must
+            # name the jobs it named before the option existed (finished chunks stay valid).
+            del data["mask_text"]
         data["style"] = {
             **data["style"],
             "method": str(self.style.method),

@@ -36,6 +36,9 @@ _UNCLIP = 1.6  # PaddleOCR's default: how far the shrunk text kernel is grown ba
 _MIN_SIDE = 3  # kernels thinner than this (in the probability map) are noise
 _MIN_FILL = 0.45  # least share of its bounding box a text kernel covers
 _MIN_ASPECT = 1.5  # least width / height of a line: two letters or more, written across
+_MAX_KERNEL_PX = 32  # tallest kernel taken as a line: the model finds letters up to ~17 px in its
+# input (taller text is the half pass's); a taller kernel is a large flat shape (a car's front,
+# a wall) the model mistakes for giant letters.
 
 
 class TextDetector:
@@ -174,6 +177,7 @@ class TextDetector:
             & (np.minimum(w, h) >= _MIN_SIDE)
             & (fill >= _MIN_FILL)
             & (w >= _MIN_ASPECT * h)
+            & (h <= _MAX_KERNEL_PX)
         )
         if not keep.any():
             return nothing

@@ -1,0 +1,156 @@
+"""Readable text (number plates, badges) as a second kind of finding: detected on a cadence, tracked
+and carried like faces, added to each frame's mask plan with source ``text`` (issue 29).
+
+The stage sits behind the face planner: frames leave it in order, a few frames late, once the
+text planner has seen where each line of text goes next, so a plate is masked on the frames
+around its sightings (its look-back reaches back to before it was first found) and between them.
+Text boxes are untracked in the face plan (``tracker_id`` -1): they are never a kept person's,
+never in the face gallery, and a replay of the stored plan masks them again (source ``text``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import numpy as np
+import supervision as sv
+
+from cctvkit.redact.boxes import empty_detections, mask_plan
+from cctvkit.redact.carry import CarryRules, MaskPlanner
+from cctvkit.redact.detectors.text import TextDetector
+from cctvkit.redact.tracking import FaceTracker
+
+if TYPE_CHECKING:
+    from cctvkit.redact.options import RedactOptions
+    from cctvkit.video import VideoFrame
+
+__all__ = ["TEXT_SOURCE", "TextRules", "TextStage", "text_boxes", "text_stage", "with_text"]
+
+TEXT_SOURCE = "text"
+"""``data["source"]`` of a text box in a mask plan."""
+
+Payload = TypeVar("Payload")
+
+
+@dataclass(frozen=True, slots=True)
+class TextRules:
+    """How often text is looked for and how far its masks are carried.
+
+    Attributes:
+        every: detect on one frame in this many (the rest are carried). Measured on the gate
+            scene at 25 fps (benchmarks/README.md): every 3rd frame keeps plates masked on every
+            readable frame with look-back and trail of a few detections.
+        lookahead_frames: frames a line's mask starts before it was first found.
+        trail_frames: frames it continues after it was last found.
+        lost_track_s: seconds a line's track survives unseen (gaps up to this are filled).
+        threshold: text score at which a line starts a track (weaker lines, down to the
+            detector's 0.5, only continue one): a lamp the model once scores 0.53 as a plate
+            would otherwise be masked for the whole look-back and trail.
+    """
+
+    every: int = 3
+    lookahead_frames: int = 8
+    trail_frames: int = 8
+    lost_track_s: float = 1.0
+    threshold: float = 0.6
+
+
+class TextStage(Generic[Payload]):
+    """Find, track and carry text for the frames of one clip, in order.
+
+    Args:
+        detector: the text detector.
+        resolution_wh: frame (width, height).
+        fps: frame rate.
+        rules: cadence and carry.
+    """
+
+    def __init__(
+        self,
+        detector: TextDetector,
+        resolution_wh: tuple[int, int],
+        fps: float,
+        rules: TextRules | None = None,
+    ) -> None:
+        self.rules = rules = rules or TextRules()
+        self._detector = detector
+        self._scale = detector.scale_for(resolution_wh)
+        self._tracker = FaceTracker(
+            fps=fps / rules.every, threshold=rules.threshold, lost_track_s=rules.lost_track_s
+        )
+        carry = CarryRules(
+            lookahead_frames=max(rules.lookahead_frames, rules.every),
+            trail_frames=max(rules.trail_frames, rules.every),
+            confirm_frames=2 * rules.every,
+            max_gap_frames=max(1, round(rules.lost_track_s * fps)),
+        )
+        self._planner: MaskPlanner[Payload] = MaskPlanner(resolution_wh, carry)
+        self.detected_frames = 0
+        self.detections = 0
+
+    def push(self, index: int, image: np.ndarray, payload: Payload) -> list[tuple[Payload, sv.Detections]]:
+        """Add frame ``index`` (its pixels and what travels with it); return the frames whose text
+        masks are final, each with its text plan."""
+        found = empty_detections(tracked=True)
+        if index % self.rules.every == 0:
+            detections = self._detector.detect(image, scale=self._scale)
+            self.detected_frames += 1
+            self.detections += len(detections)
+            found = self._tracker.update(detections)
+        return [(p, text_boxes(b)) for p, b in self._planner.push(index, found, payload)]
+
+    def stats(self) -> dict[str, Any]:
+        """What the report says about the text pass: its rules and work."""
+        return {**asdict(self.rules), "detected_frames": self.detected_frames, "detections": self.detections}
+
+    def flush(self) -> list[tuple[Payload, sv.Detections]]:
+        """The frames still held (the end of the clip), with their text plans."""
+        return [(p, text_boxes(b)) for p, b in self._planner.flush()]
+
+
+def text_boxes(plan: sv.Detections) -> sv.Detections:
+    """A text planner's boxes as mask-plan rows: source ``text``, untracked in the face plan."""
+    return mask_plan(plan.xyxy, source=TEXT_SOURCE, confidence=plan.confidence)
+
+
+def text_stage(
+    options: RedactOptions, resolution_wh: tuple[int, int], fps: float
+) -> TextStage[tuple[VideoFrame, sv.Detections]] | None:
+    """The text stage ``options`` ask for (``mask_text``), or ``None``.
+
+    Raises:
+        ModelError: the text detector's weights are missing or do not verify.
+    """
+    if not options.mask_text:
+        return None
+    detector = TextDetector(provider=options.provider, threads=options.threads)
+    return TextStage(detector, resolution_wh, fps)
+
+
+def with_text(
+    stage: TextStage[tuple[VideoFrame, sv.Detections]] | None,
+    released: Iterable[tuple[VideoFrame, sv.Detections]],
+    *,
+    end: bool = False,
+) -> Iterator[tuple[VideoFrame, sv.Detections]]:
+    """The face planner's released frames with their text boxes added to each plan (through
+    ``stage``, which holds them a few frames more); ``end``: the clip's last frames, flush all."""
+    if stage is None:
+        yield from released
+        return
+    for frame, faces in released:
+        for (ready, plan), text in stage.push(frame.index, frame.image, (frame, faces)):
+            yield ready, _merged(plan, text)
+    if end:
+        for (ready, plan), text in stage.flush():
+            yield ready, _merged(plan, text)
+
+
+def _merged(faces: sv.Detections, text: sv.Detections) -> sv.Detections:
+    if not len(text):
+        return faces
+    if not len(faces):
+        return text
+    return sv.Detections.merge([faces, text])
