@@ -89,6 +89,9 @@ class TextStage(Generic[Payload]):
         self._planner: MaskPlanner[Payload] = MaskPlanner(resolution_wh, carry)
         self.detected_frames = 0
         self.detections = 0
+        self.masked_frames = 0
+        self.masked_boxes = 0
+        self._track_ids: set[int] = set()
 
     def push(self, index: int, image: np.ndarray, payload: Payload) -> list[tuple[Payload, sv.Detections]]:
         """Add frame ``index`` (its pixels and what travels with it); return the frames whose text
@@ -99,15 +102,33 @@ class TextStage(Generic[Payload]):
             self.detected_frames += 1
             self.detections += len(detections)
             found = self._tracker.update(detections)
-        return [(p, text_boxes(b)) for p, b in self._planner.push(index, found, payload)]
+        return self._count(self._planner.push(index, found, payload))
 
     def stats(self) -> dict[str, Any]:
-        """What the report says about the text pass: its rules and work."""
-        return {**asdict(self.rules), "detected_frames": self.detected_frames, "detections": self.detections}
+        """What the report says about the text pass: its rules, its work and what it masked
+        (``lines_masked``: tracked lines of text; a line seen once is in the boxes only)."""
+        return {
+            **asdict(self.rules),
+            "detected_frames": self.detected_frames,
+            "detections": self.detections,
+            "lines_masked": len(self._track_ids),
+            "frames_masked": self.masked_frames,
+            "boxes_masked": self.masked_boxes,
+        }
 
     def flush(self) -> list[tuple[Payload, sv.Detections]]:
         """The frames still held (the end of the clip), with their text plans."""
-        return [(p, text_boxes(b)) for p, b in self._planner.flush()]
+        return self._count(self._planner.flush())
+
+    def _count(self, released: list[tuple[Payload, sv.Detections]]) -> list[tuple[Payload, sv.Detections]]:
+        """Tally what is masked (for the report) and turn each plan into mask-plan rows."""
+        for _payload, boxes in released:
+            if len(boxes):
+                self.masked_frames += 1
+                self.masked_boxes += len(boxes)
+                ids = boxes.tracker_id if boxes.tracker_id is not None else ()
+                self._track_ids.update(int(t) for t in ids if t >= 0)
+        return [(payload, text_boxes(boxes)) for payload, boxes in released]
 
 
 def text_boxes(plan: sv.Detections) -> sv.Detections:

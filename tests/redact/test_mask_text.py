@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from cctvkit.cli.main import app
 from cctvkit.redact import RedactOptions
+from cctvkit.requests.manifest import redaction_summary
 from cctvkit.samplegen.plates import GateTextTruth, write_gate_text_clip
 from cctvkit.video import VideoReader
 from tests.redaction import redact_with
@@ -74,6 +75,13 @@ def test_plates_are_masked_on_every_readable_frame(gate: tuple[Path, GateTextTru
     assert max(_longest_run(flags) for flags in exposed.values()) <= 2
     text = report.parameters["text"]
     assert text["every"] == 3 and text["detected_frames"] == 14 and text["detections"] > 0
+    # Four plates and the badge (a plate hidden by a nearer car comes back as a new line); the
+    # face count leaves them out.
+    assert 5 <= text["lines_masked"] <= 8 and text["frames_masked"] == truth.frame_count
+    assert text["boxes_masked"] >= sum(len(boxes) for boxes in truth.text) - 10
+    summary = redaction_summary(report)
+    assert summary["text_masked"] == {k: text[k] for k in ("lines_masked", "frames_masked", "boxes_masked")}
+    assert summary["face_boxes_masked"] == sum(f.masked_faces for f in report.frames) - text["boxes_masked"]
 
     # Without the option the same plates stay readable (the test can tell).
     plain = tmp_path / "plain.mp4"
