@@ -10,7 +10,7 @@ never in the face gallery, and a replay of the stored plan masks them again (sou
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -21,6 +21,7 @@ from cctvkit.redact.boxes import empty_detections, mask_plan
 from cctvkit.redact.carry import CarryRules, MaskPlanner
 from cctvkit.redact.detectors.text import TextDetector
 from cctvkit.redact.tracking import FaceTracker
+from cctvkit.redact.zones import Polygon, rasterize_zones
 
 if TYPE_CHECKING:
     from cctvkit.redact.options import RedactOptions
@@ -57,6 +58,10 @@ class TextRules:
     threshold: float = 0.6
 
 
+DEFAULT_RULES = TextRules()
+"""The rules every run uses (benchmarks/text_detect.py varies them to choose the cadence)."""
+
+
 class TextStage(Generic[Payload]):
     """Find, track and carry text for the frames of one clip, in order.
 
@@ -73,8 +78,11 @@ class TextStage(Generic[Payload]):
         resolution_wh: tuple[int, int],
         fps: float,
         rules: TextRules | None = None,
+        *,
+        regions: Sequence[Polygon] = (),
     ) -> None:
         self.rules = rules = rules or TextRules()
+        self._regions = rasterize_zones(regions, resolution_wh)
         self._detector = detector
         self._scale = detector.scale_for(resolution_wh)
         self._tracker = FaceTracker(
@@ -99,10 +107,23 @@ class TextStage(Generic[Payload]):
         found = empty_detections(tracked=True)
         if index % self.rules.every == 0:
             detections = self._detector.detect(image, scale=self._scale)
+            if self._regions is not None and len(detections):
+                inside = detections[self._inside(detections.xyxy)]
+                assert isinstance(inside, sv.Detections)
+                detections = inside
             self.detected_frames += 1
             self.detections += len(detections)
             found = self._tracker.update(detections)
         return self._count(self._planner.push(index, found, payload))
+
+    def _inside(self, xyxy: np.ndarray) -> np.ndarray:
+        """Which boxes have their centre in one of the drawn regions."""
+        regions = self._regions
+        assert regions is not None
+        height, width = regions.shape
+        cx = np.clip(((xyxy[:, 0] + xyxy[:, 2]) / 2).astype(int), 0, width - 1)
+        cy = np.clip(((xyxy[:, 1] + xyxy[:, 3]) / 2).astype(int), 0, height - 1)
+        return np.asarray(regions[cy, cx], bool)
 
     def stats(self) -> dict[str, Any]:
         """What the report says about the text pass: its rules, its work and what it masked
@@ -147,7 +168,7 @@ def text_stage(
     if not options.mask_text:
         return None
     detector = TextDetector(provider=options.provider, threads=options.threads)
-    return TextStage(detector, resolution_wh, fps)
+    return TextStage(detector, resolution_wh, fps, DEFAULT_RULES, regions=options.text_regions)
 
 
 def with_text(

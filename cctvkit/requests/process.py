@@ -338,6 +338,7 @@ def process_request(
                         zones,
                         keep=sorted(options.keep_tracks.get(clip.number, decided.keep_tracks)),
                         manual_masks=decided.extra_boxes(),
+                        camera=camera,
                     ),
                     Outputs(
                         stage / name,

@@ -115,3 +115,15 @@ def test_cli_flag_masks_text_and_says_so(gate: tuple[Path, GateTextTruth], tmp_p
     )
     assert result.exit_code == 0, result.output
     assert json.loads(report.read_text())["parameters"]["mask_text"] is True
+
+
+def test_text_outside_the_drawn_regions_stays_readable(
+    gate: tuple[Path, GateTextTruth], tmp_path: Path
+) -> None:
+    source, truth = gate
+    output = tmp_path / "lane.mp4"
+    lane = (((0.25, 0.45), (1.0, 0.45), (1.0, 1.0), (0.25, 1.0)),)  # not the parked car by the wall
+    redact_with(source, output, options=RedactOptions(mask_text=True, text_regions=lane))
+    exposed = _exposures(source, output, truth)
+    assert np.mean(exposed["car-4"]) > 0.9  # parked at x 0.12: left readable
+    assert np.mean(exposed["car-1"]) <= 0.01  # in the lane all the way
