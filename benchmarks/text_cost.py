@@ -72,7 +72,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--every", default="1,2,3,5", help="Cadences for the second table.")
+    parser.add_argument("--every", default="1,2,3,5,8,12", help="Cadences (frames at 25 fps), second table.")
     args = parser.parse_args()
     console = Console(width=160)
     start_load = os.getloadavg()[0]
@@ -118,7 +118,7 @@ def main() -> None:
 
         cadence = Table("every n-th frame", "readable plate frames", "exposed", "longest run", "s")
         for every in (int(v) for v in args.every.split(",")):
-            text_stage.DEFAULT_RULES = replace(text_stage.TextRules(), every=every)
+            text_stage.DEFAULT_RULES = replace(text_stage.TextRules(), every_s=every / 25)
             out = work / f"every{every}.mp4"
             seconds = run(gate, with_text, out)
             flags = exposures(gate, out, truth)

@@ -40,9 +40,10 @@ class TextRules:
     """How often text is looked for and how far its masks are carried.
 
     Attributes:
-        every: detect on one frame in this many (the rest are carried). Measured on the gate
-            scene at 25 fps (benchmarks/README.md): every 3rd frame keeps plates masked on every
-            readable frame with look-back and trail of a few detections.
+        every_s: seconds between text detections (at least every frame; the frames between are
+            carried). Chosen on the 1080p gate scene at 25 fps (``python -m benchmarks.text_cost``,
+            benchmarks/README.md): every 5th frame (0.2 s) left no readable plate frame exposed,
+            every 8th (0.32 s) 0.93 % with runs of 2, every 12th 9.7 % with runs of 7.
         lookahead_frames: frames a line's mask starts before it was first found.
         trail_frames: frames it continues after it was last found.
         lost_track_s: seconds a line's track survives unseen (gaps up to this are filled).
@@ -51,7 +52,7 @@ class TextRules:
             would otherwise be masked for the whole look-back and trail.
     """
 
-    every: int = 3
+    every_s: float = 0.2
     lookahead_frames: int = 8
     trail_frames: int = 8
     lost_track_s: float = 1.0
@@ -59,7 +60,7 @@ class TextRules:
 
 
 DEFAULT_RULES = TextRules()
-"""The rules every run uses (benchmarks/text_detect.py varies them to choose the cadence)."""
+"""The rules every run uses (benchmarks/text_cost.py varies them to choose the cadence)."""
 
 
 class TextStage(Generic[Payload]):
@@ -82,16 +83,17 @@ class TextStage(Generic[Payload]):
         regions: Sequence[Polygon] = (),
     ) -> None:
         self.rules = rules = rules or TextRules()
+        self.every = every = max(1, round(rules.every_s * fps))
         self._regions = rasterize_zones(regions, resolution_wh)
         self._detector = detector
         self._scale = detector.scale_for(resolution_wh)
         self._tracker = FaceTracker(
-            fps=fps / rules.every, threshold=rules.threshold, lost_track_s=rules.lost_track_s
+            fps=fps / every, threshold=rules.threshold, lost_track_s=rules.lost_track_s
         )
         carry = CarryRules(
-            lookahead_frames=max(rules.lookahead_frames, rules.every),
-            trail_frames=max(rules.trail_frames, rules.every),
-            confirm_frames=2 * rules.every,
+            lookahead_frames=max(rules.lookahead_frames, every),
+            trail_frames=max(rules.trail_frames, every),
+            confirm_frames=2 * every,
             max_gap_frames=max(1, round(rules.lost_track_s * fps)),
         )
         self._planner: MaskPlanner[Payload] = MaskPlanner(resolution_wh, carry)
@@ -105,7 +107,7 @@ class TextStage(Generic[Payload]):
         """Add frame ``index`` (its pixels and what travels with it); return the frames whose text
         masks are final, each with its text plan."""
         found = empty_detections(tracked=True)
-        if index % self.rules.every == 0:
+        if index % self.every == 0:
             detections = self._detector.detect(image, scale=self._scale)
             if self._regions is not None and len(detections):
                 inside = detections[self._inside(detections.xyxy)]
@@ -130,6 +132,7 @@ class TextStage(Generic[Payload]):
         (``lines_masked``: tracked lines of text; a line seen once is in the boxes only)."""
         return {
             **asdict(self.rules),
+            "every_frames": self.every,
             "detected_frames": self.detected_frames,
             "detections": self.detections,
             "lines_masked": len(self._track_ids),

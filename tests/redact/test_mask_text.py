@@ -74,7 +74,7 @@ def test_plates_are_masked_on_every_readable_frame(gate: tuple[Path, GateTextTru
     assert 1 - np.mean(plates) >= 0.99
     assert max(_longest_run(flags) for flags in exposed.values()) <= 2
     text = report.parameters["text"]
-    assert text["every"] == 3 and text["detected_frames"] == 14 and text["detections"] > 0
+    assert text["every_frames"] == 2 and text["detected_frames"] == 20 and text["detections"] > 0
     # Four plates and the badge (a plate hidden by a nearer car comes back as a new line); the
     # face count leaves them out.
     assert 5 <= text["lines_masked"] <= 8 and text["frames_masked"] == truth.frame_count
