@@ -27,7 +27,16 @@ if TYPE_CHECKING:
     from cctvkit.redact.options import RedactOptions
     from cctvkit.video import VideoFrame
 
-__all__ = ["TEXT_SOURCE", "TextRules", "TextStage", "text_boxes", "text_stage", "with_text"]
+__all__ = [
+    "TEXT_SOURCE",
+    "TextRules",
+    "TextStage",
+    "still_text",
+    "text_boxes",
+    "text_stage",
+    "with_faces",
+    "with_text",
+]
 
 TEXT_SOURCE = "text"
 """``data["source"]`` of a text box in a mask plan."""
@@ -109,23 +118,11 @@ class TextStage(Generic[Payload]):
         found = empty_detections(tracked=True)
         if index % self.every == 0:
             detections = self._detector.detect(image, scale=self._scale)
-            if self._regions is not None and len(detections):
-                inside = detections[self._inside(detections.xyxy)]
-                assert isinstance(inside, sv.Detections)
-                detections = inside
+            detections = _in_regions(detections, self._regions)
             self.detected_frames += 1
             self.detections += len(detections)
             found = self._tracker.update(detections)
         return self._count(self._planner.push(index, found, payload))
-
-    def _inside(self, xyxy: np.ndarray) -> np.ndarray:
-        """Which boxes have their centre in one of the drawn regions."""
-        regions = self._regions
-        assert regions is not None
-        height, width = regions.shape
-        cx = np.clip(((xyxy[:, 0] + xyxy[:, 2]) / 2).astype(int), 0, width - 1)
-        cy = np.clip(((xyxy[:, 1] + xyxy[:, 3]) / 2).astype(int), 0, height - 1)
-        return np.asarray(regions[cy, cx], bool)
 
     def stats(self) -> dict[str, Any]:
         """What the report says about the text pass: its rules, its work and what it masked
@@ -191,6 +188,37 @@ def with_text(
     if end:
         for (ready, plan), text in stage.flush():
             yield ready, _merged(plan, text)
+
+
+def still_text(image: np.ndarray, options: RedactOptions) -> sv.Detections:
+    """A still's lines of text as mask-plan rows (nothing tracked: one picture), or none when
+    ``options`` do not ask for them; only those in ``options.text_regions`` when set.
+
+    Raises:
+        ModelError: the text detector's weights are missing or do not verify.
+    """
+    if not options.mask_text:
+        return empty_detections(plan=True)
+    height, width = image.shape[:2]
+    found = TextDetector(provider=options.provider, threads=options.threads).detect(image)
+    return text_boxes(_in_regions(found, rasterize_zones(options.text_regions, (width, height))))
+
+
+def _in_regions(found: sv.Detections, regions: np.ndarray | None) -> sv.Detections:
+    """The boxes whose centre lies in the drawn regions (all of them without regions)."""
+    if regions is None or not len(found):
+        return found
+    height, width = regions.shape
+    cx = np.clip(((found.xyxy[:, 0] + found.xyxy[:, 2]) / 2).astype(int), 0, width - 1)
+    cy = np.clip(((found.xyxy[:, 1] + found.xyxy[:, 3]) / 2).astype(int), 0, height - 1)
+    inside = found[np.asarray(regions[cy, cx], bool)]
+    assert isinstance(inside, sv.Detections)
+    return inside
+
+
+def with_faces(faces: sv.Detections, text: sv.Detections) -> sv.Detections:
+    """One plan of a frame's face boxes and its text boxes."""
+    return _merged(faces, text)
 
 
 def _merged(faces: sv.Detections, text: sv.Detections) -> sv.Detections:

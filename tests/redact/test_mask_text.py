@@ -127,3 +127,22 @@ def test_text_outside_the_drawn_regions_stays_readable(
     exposed = _exposures(source, output, truth)
     assert np.mean(exposed["car-4"]) > 0.9  # parked at x 0.12: left readable
     assert np.mean(exposed["car-1"]) <= 0.01  # in the lane all the way
+
+
+def test_a_still_gets_its_text_masked_too(tmp_path: Path) -> None:
+    import cv2
+
+    from cctvkit.samplegen.plates import gate_text_scene
+
+    image, truth, _faces = gate_text_scene(size_wh=(1280, 720), fps=10, seconds=4, text_px=(8, 28)).render(20)
+    snap, out = tmp_path / "snap.png", tmp_path / "out.jpg"
+    cv2.imwrite(str(snap), image[:, :, ::-1])
+    result = CliRunner().invoke(app, ["redact", str(snap), "-o", str(out), "--mask-text", "--no-face-check"])
+    assert result.exit_code == 0, result.output
+    masked = cv2.imread(str(out))[:, :, ::-1]
+    readable = [b for b in truth if b.visible_fraction >= 0.9 and b.text_px >= 8]
+    assert {b.text_id for b in readable} >= {"car-1", "car-4"}  # a 20 px plate and an 8 px one
+    for box in readable:
+        x1, y1, x2, y2 = box.letters_xyxy
+        contrast = image[y1:y2, x1:x2].mean(axis=2).std()
+        assert masked[y1:y2, x1:x2].mean(axis=2).std() <= MASKED_CONTRAST * contrast, box.text_id
