@@ -294,6 +294,11 @@ class RedactionSection(_Model):
     crf: int | None = Field(default=None, description="x264 quality (0-51, lower is better).")
     x264_params: str | None = Field(default=None, description="x264 options after the preset.")
     style: RedactionStyleSection = Field(default_factory=RedactionStyleSection)
+    requester_only_for_subject_requests: bool = Field(
+        default=False,
+        description="Release subject access requests requester-only by default: the requester alone "
+        "in view, everything else masked (issue 26; `request process --no-requester-only` opts out).",
+    )
 
     @model_validator(mode="after")
     def _check_values(self) -> RedactionSection:
@@ -305,7 +310,7 @@ class RedactionSection(_Model):
 
     def settings(self) -> dict[str, typing.Any]:
         """The keys the site set (``None``: not set), as :func:`build_options` takes them."""
-        return self.model_dump()
+        return self.model_dump(exclude={"requester_only_for_subject_requests"})
 
     def options(self, overrides: typing.Mapping[str, typing.Any] | None = None) -> RedactOptions:
         """The site's options, with a run's ``overrides`` (same keys; ``None``: keep the site's).

@@ -161,6 +161,11 @@ MIGRATIONS: list[Migration] = [
         "releases.inputs_sha256 and repeat_reason: one release per footage and decisions (issue 30)",
         _columns("releases", "inputs_sha256", "repeat_reason"),
     ),
+    Migration(
+        13,
+        "release_clips.mode and region_frames: requester-only releases (issue 26)",
+        _columns("release_clips", "mode", "region_frames"),
+    ),
 ]
 
 

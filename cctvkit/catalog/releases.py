@@ -61,6 +61,8 @@ def insert_release(conn: Connection, values: dict[str, Any], clips: Sequence[Rel
                 faces_remaining=clip.faces_remaining,
                 faces_accepted=clip.faces_accepted,
                 kind=clip.kind,
+                mode=None if clip.mode == "faces" else clip.mode,
+                region_frames=clip.region_frames,
             )
         )
 
@@ -84,6 +86,8 @@ def _clips(conn: Connection, release_id: str) -> tuple[ReleaseClip, ...]:
             r.faces_remaining,
             r.faces_accepted,
             r.kind or "clip",
+            r.mode or "faces",
+            r.region_frames,
         )
         for r in rows
     )

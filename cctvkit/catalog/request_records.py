@@ -150,6 +150,8 @@ class ReleaseClip:
     checked, e.g. an unredacted police copy or a release made before the face check existed);
     ``faces_accepted`` the reason staff accepted them, when they did. ``kind`` is ``clip`` or
     ``still`` (a snapshot: one picture, ``start_utc == end_utc``, ``frame_count`` 1).
+    ``mode`` is ``faces`` (faces and zones masked) or ``requester-only`` (the requester alone in
+    view, issue 26; ``region_frames``: frames with the requester's region).
     """
 
     name: str
@@ -165,6 +167,8 @@ class ReleaseClip:
     faces_remaining: int | None = None
     faces_accepted: str | None = None
     kind: str = "clip"
+    mode: str = "faces"
+    region_frames: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

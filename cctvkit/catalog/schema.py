@@ -348,6 +348,10 @@ release_clips = Table(
     Column("audit_accepted", Text, nullable=True, key="faces_accepted"),
     # Issue 18: 'still' for a released snapshot (one picture); NULL or 'clip' for a video clip.
     Column("kind", String(8), nullable=True),
+    # Issue 26: 'requester-only' (the requester alone in view, all else masked); NULL: faces masked.
+    Column("mode", String(16), nullable=True),
+    # Issue 26: frames with the requester's region (NULL: not requester-only).
+    Column("region_frames", Integer, nullable=True),
 )
 Index("ix_release_clips_release", release_clips.c.release_id)
 

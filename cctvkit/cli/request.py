@@ -200,6 +200,12 @@ def show(
                 f"  {s['file']}: still {s['camera_id']} {short_time(s['taken_local'])}, "
                 f"{s['faces_masked']} face(s) masked, {s['faces_kept']} kept, sha256 {s['sha256'][:12]}"
             )
+        for c in r["clips"]:
+            if c.get("mode") == "requester-only":
+                lines.append(
+                    f"  {c['file']}: requester-only (the requester alone in view, all else masked): "
+                    f"their region on {c['region_frames']} of {c['frames']} frames"
+                )
         for c in [*r["clips"], *r["stills"]]:
             if c["faces_accepted"]:
                 lines.append(

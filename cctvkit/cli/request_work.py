@@ -66,20 +66,37 @@ def estimate(
     ctx: typer.Context,
     request_id: Annotated[str, typer.Argument(help="Request id.")],
     *,
+    requester_only: Annotated[
+        bool | None,
+        typer.Option(
+            "--requester-only/--no-requester-only",
+            help="Estimate a requester-only release (issue 26) [default: the config's [redaction] "
+            "requester_only_for_subject_requests, for a subject request].",
+            show_default=False,
+        ),
+    ] = None,
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The work a request would take (13.9.2): footage, cameras, clips, processing time."""
     from cctvkit.requests import estimate_work, find_coverage, get_request
     from cctvkit.requests.estimate import int8_pending_for
+    from cctvkit.requests.requester_mode import requester_only_for
     from cctvkit.requests.views import estimate_json
 
     st = state(ctx)
     redact = redaction_options(st.config, {})
+    request = get_request(st.catalog, request_id)
     est = estimate_work(
         st.catalog,
-        find_coverage(st.catalog, get_request(st.catalog, request_id)),
+        find_coverage(st.catalog, request),
         check_every=FaceCheckOptions().every,
         int8_pending=int8_pending_for(redact),
+        requester_only=requester_only_for(
+            request,
+            requester_only,
+            site_default=st.config.redaction.requester_only_for_subject_requests,
+            mask_everyone=False,
+        ),
     )
     data = estimate_json(est)
     if as_json_out:
@@ -108,6 +125,11 @@ def estimate(
         say(f"  preparing the int8 face detector (first run on this machine): {duration_text(est.int8_s)}")
     if est.load_factor > 1:
         say(f"  times measured on a free machine taken {est.load_factor:.1f}x: {est.load_text}")
+    if est.requester_only:
+        say(
+            "  requester-only (the requester alone in view, all else masked): about the normal "
+            "redaction's time, each clip in one pass on this machine"
+        )
 
 
 @app.command("review")
@@ -258,6 +280,16 @@ def process(
     ] = FaceCheckOptions().rounds,
     # The name before "audit" came to mean the audit log only: scripts written for it still run.
     old_rounds: Annotated[int | None, typer.Option("--audit-rounds", min=0, max=5, hidden=True)] = None,
+    requester_only: Annotated[
+        bool | None,
+        typer.Option(
+            "--requester-only/--no-requester-only",
+            help="Subject requests: leave the requester alone in view (their kept track's face and "
+            "body, followed), everything else masked so that nobody else is identifiable (issue 26) "
+            "[default: the config's [redaction] requester_only_for_subject_requests].",
+            show_default=False,
+        ),
+    ] = None,
     unredacted: Annotated[
         bool, typer.Option("--unredacted", help="Police only, approved by a second person: faces not masked.")
     ] = False,
@@ -319,6 +351,7 @@ def process(
         mask_everyone=mask_everyone,
         redact=redact,
         new_release=new_release,
+        requester_only=requester_only,
     )
     with progress_bar("redacting", enabled=not as_json_out) as update:
         result = process_request(
@@ -346,6 +379,11 @@ def process(
             say(f"  {clip.file}: {face_check_line(check)}")
             if check.get("accepted"):
                 say(f"    accepted by {check['accepted']['by']}: {check['accepted']['reason']}")
+        region = clip.redaction.get("requester_only")
+        if region:
+            from cctvkit.redact.requester_only import region_line
+
+            say(f"  {clip.file}: {region_line(region, clip.frame_count)}")
         identity = clip.redaction.get("identity")
         if identity:
             distances = ", ".join(

@@ -219,7 +219,9 @@ def redact_clip(
 
         report = replace(
             report,
-            requester_only=region_summary(spec, clip.seen, (report.width, report.height), clip.first),
+            requester_only=region_summary(
+                spec, clip.seen, (report.width, report.height), clip.first, check.remaining_findings
+            ),
         )
     report = replace(
         report, face_check=check, identity=identity, elapsed_s=round(time.perf_counter() - started, 3)

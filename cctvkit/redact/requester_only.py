@@ -55,7 +55,11 @@ def outside_findings(region: RegionFrames, findings: Sequence[Finding], first: i
 
 
 def region_summary(
-    spec: MaskSpec, findings: Sequence[Finding], resolution_wh: tuple[int, int], first: int = 0
+    spec: MaskSpec,
+    findings: Sequence[Finding],
+    resolution_wh: tuple[int, int],
+    first: int = 0,
+    remaining: Sequence[Finding] = (),
 ) -> dict[str, Any]:
     """The report's ``requester_only`` object.
 
@@ -64,11 +68,13 @@ def region_summary(
         findings: every face check finding, all rounds (output frames).
         resolution_wh: the frames' (width, height).
         first: the analysed index of output frame 0.
+        remaining: the findings still seen after the face check's last round.
 
     Returns:
         ``frames`` with a region, how many from a ``face``, ``tracked`` and ``drawn``, the
         ``spans`` (analysed frames, inclusive), the cell size outside, and the face check's
-        ``findings_outside_region`` (defects of the mask: each named by frame and box).
+        ``findings_outside_region`` (defects of the mask: each named by frame and box) and how
+        many of them remain (``remaining_outside_region``: a release may not accept those).
     """
     requester = spec.requester_only
     if requester is None or requester.resolved is None:
@@ -80,6 +86,7 @@ def region_summary(
         "outside_cell_px": outside_cell_px(resolution_wh),
         "findings_outside_region": len(outside),
         "outside_region": [f.to_dict() for f in outside],
+        "remaining_outside_region": len(outside_findings(region, remaining, first)),
     }
 
 

@@ -123,10 +123,11 @@ class MaskSpec:
             reference: a reference face will add kept tracks (``--keep-face``).
 
         Raises:
-            UsageError: a requester-only release without a kept track or reference face (it
-                needs the requester).
+            UsageError: a requester-only release without a kept track, a reference face or a
+                region given (it needs the requester).
         """
-        if self.requester_only is not None and not (self.keep_tracks or reference):
+        requester = self.requester_only
+        if requester is not None and requester.resolved is None and not (self.keep_tracks or reference):
             raise UsageError(
                 "requester-only needs the requester: a kept track (--keep-track) or face (--keep-face)"
             )

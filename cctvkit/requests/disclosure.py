@@ -21,6 +21,7 @@ from cctvkit.requests.approval import claim_approval
 from cctvkit.requests.manifest import ReleaseManifest
 from cctvkit.requests.package import publish
 from cctvkit.requests.repeat import ReleaseInputs
+from cctvkit.requests.requester_mode import disclosure_note
 from cctvkit.requests.sealed import SEALED_SUFFIX
 
 __all__ = ["publish_recorded", "record_release", "summary_text"]
@@ -43,6 +44,7 @@ def summary_text(manifest: ReleaseManifest, tz_name: str) -> str:
     withheld = [w for w in data["withheld"] if w["withheld"]]
     if withheld:
         text += f"; withheld {len(withheld)} part(s): " + "; ".join(w["detail"] for w in withheld)
+    text += disclosure_note([c.get("redaction") or {} for c in data["clips"]])
     if not manifest.redacted:
         text += "; UNREDACTED police copy"
     return text

@@ -103,6 +103,9 @@ class Estimate:
         load_factor: how much slower than free this machine is now (its load over its cores),
             applied to the figures measured on a free machine (not to this site's own runs).
         load_text: the load in words.
+        requester_only: the release would be requester-only (issue 26): the same time (measured
+            side by side: ``benchmarks/requester_only.py``), each clip in one pass here rather
+            than as ``[jobs]`` chunks.
     """
 
     cameras: int
@@ -121,6 +124,7 @@ class Estimate:
     int8_s: float = 0.0
     load_factor: float = 1.0
     load_text: str = ""
+    requester_only: bool = False
 
     @property
     def footage_hours(self) -> float:
@@ -187,6 +191,7 @@ def estimate_work(
     int8_pending: bool = False,
     load: float | None = None,
     cores: int | None = None,
+    requester_only: bool = False,
 ) -> Estimate:
     """Add up the footage a request covers and the time its processing would take.
 
@@ -203,6 +208,7 @@ def estimate_work(
         int8_pending: the int8 detector is still to be prepared on this machine.
         load: the machine's 1-minute load (default: read now).
         cores: cores to plan for (default: those this process may use).
+        requester_only: the release would be requester-only (recorded; see :class:`Estimate`).
     """
     factor, load_text = machine_load(load, cores)
     per_band: dict[str, int] = defaultdict(int)
@@ -246,6 +252,7 @@ def estimate_work(
         int8_s=int8_s,
         load_factor=round(factor, 2),
         load_text=load_text,
+        requester_only=requester_only,
     )
 
 

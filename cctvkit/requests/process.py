@@ -51,6 +51,14 @@ from cctvkit.requests.redactor import (
     render_unredacted,
 )
 from cctvkit.requests.repeat import check_not_repeated
+from cctvkit.requests.requester_mode import (
+    MODE,
+    acceptable,
+    check_requester_only,
+    clip_region,
+    remaining_hint,
+    requester_only_for,
+)
 from cctvkit.requests.run import ClipRun, RequestPlan, clip_run, plan_request
 from cctvkit.requests.sealed import seal_directory
 
@@ -151,6 +159,27 @@ def _check_choices(
     return approval
 
 
+def _requester_only(request: Request, options: ProcessOptions, config: SiteConfig) -> bool:
+    """Whether this release is requester-only (the run's choice, else the site's default; issue 26)."""
+    chosen = requester_only_for(
+        request,
+        options.requester_only,
+        site_default=config.redaction.requester_only_for_subject_requests,
+        mask_everyone=options.mask_everyone,
+    )
+    if chosen:
+        check_requester_only(request, unredacted=options.unredacted, mask_everyone=options.mask_everyone)
+    return chosen
+
+
+def _mode_columns(redaction: Mapping[str, object]) -> dict[str, object]:
+    """A released clip's ``mode`` and ``region_frames`` as the catalog records them."""
+    region = redaction.get("requester_only")
+    if redaction.get("mode") != MODE or not isinstance(region, dict):
+        return {}
+    return {"mode": MODE, "region_frames": int(region["frames"])}
+
+
 def _release_still(
     still: PlannedStill,
     stage: Path,
@@ -179,7 +208,7 @@ def _release_still(
     else:
         report = redactor.render_still(
             still,
-            redactor.clip_spec(zones),
+            redactor.clip_spec(zones, camera=camera),
             Outputs(output, report_path=run.work / f"release-{rel_id}-{still.label}.redaction.json"),
         )
         redaction = still_redaction_summary(report)
@@ -280,6 +309,7 @@ def process_request(
     reviewed = {} if options.unredacted else load_decisions(catalog, request.id, plan.clips)
     page_keeps = {n: d.keep_tracks for n, d in reviewed.items() if d.keep_tracks}
     approval = _check_choices(request, plan, options, actor, config, reviews, page_keeps)
+    options = replace(options, requester_only=_requester_only(request, options, config))
     inputs = check_not_repeated(catalog, plan, options, reviewed)
     clips = [c for c in plan.clips if c.number not in options.withhold]
     stills = [s for s in plan.stills if s.number not in options.withhold_stills]
@@ -336,8 +366,11 @@ def process_request(
                     cut,
                     redactor.clip_spec(
                         zones,
-                        keep=sorted(options.keep_tracks.get(clip.number, decided.keep_tracks)),
+                        keep=(keep := sorted(options.keep_tracks.get(clip.number, decided.keep_tracks))),
                         manual_masks=decided.extra_boxes(),
+                        requester_only=clip_region(keep, options.keep_face)
+                        if options.requester_only
+                        else None,
                         camera=camera,
                     ),
                     Outputs(
@@ -372,7 +405,7 @@ def process_request(
             faces_remaining, accepted = judge_face_check(
                 outcome.redaction,
                 f"clip {clip.number}",
-                options.accept_faces.get(clip.number),
+                acceptable(outcome.redaction, options.accept_faces.get(clip.number)),
                 actor,
                 refused,
             )
@@ -399,6 +432,7 @@ def process_request(
                     round(outcome.elapsed_s, 3),
                     faces_remaining,
                     accepted,
+                    **_mode_columns(outcome.redaction),
                 )
             )
         if stills:
@@ -415,6 +449,7 @@ def process_request(
                 + ". Nothing was published: check those frames, then withhold the clip or still "
                 "(--withhold CLIP=REASON, --withhold still-N=REASON) or accept the findings "
                 "(--accept-faces CLIP=REASON, --accept-faces still-N=REASON)"
+                + remaining_hint(request, bool(options.requester_only))
             )
         builder.add_unavailable(plan.coverage)
         for clip in plan.clips:

@@ -43,6 +43,9 @@ class ProcessOptions:
         accept_still_faces: per still number, the reason staff accept the face check's findings in it.
         new_release: why a release is made although the request has one from the same footage
             and decisions (issue 30; recorded); None: such a run is refused.
+        requester_only: release the requester alone in view, everything else masked (issue 26;
+            subject requests only); None: the site's ``[redaction]
+            requester_only_for_subject_requests`` for a subject request.
 
     Stills (snapshots, 12.6) are redacted with the same detector, options, privacy zones and
     face check as the clips; ``keep_face`` applies to them, ``keep_tracks`` cannot (no tracks).
@@ -61,3 +64,4 @@ class ProcessOptions:
     withhold_stills: Mapping[int, str] = field(default_factory=dict)
     accept_still_faces: Mapping[int, str] = field(default_factory=dict)
     new_release: str | None = None
+    requester_only: bool | None = None

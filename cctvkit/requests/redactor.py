@@ -15,7 +15,7 @@ from cctvkit.redact.face_check import REPORT_KEY
 from cctvkit.redact.identity.match import IdentityMatch
 from cctvkit.redact.pipeline import redact_clip
 from cctvkit.redact.report import remaining_text
-from cctvkit.redact.spec import BoxesByFrame, Engines, MaskSpec, Outputs
+from cctvkit.redact.spec import BoxesByFrame, Engines, MaskSpec, Outputs, RequesterRegion
 from cctvkit.redact.still import StillReport, redact_still
 from cctvkit.redact.zones import Polygon
 from cctvkit.requests.camera_text import for_camera
@@ -70,25 +70,28 @@ class Redactor:
         zones: Sequence[Polygon],
         keep: Sequence[int] = (),
         manual_masks: BoxesByFrame | None = None,
+        requester_only: RequesterRegion | None = None,
         camera: CameraConfig | None = None,
     ) -> MaskSpec:
         """The release's spec for one item: its camera's zones and text masking, its kept tracks
-        and manual masks."""
+        and manual masks, and in a requester-only release its region (issue 26)."""
         options = for_camera(self.spec.options, camera)
         item = MaskSpec.of(
             options, self.spec.face_check, zones=zones, keep_tracks=keep, manual_masks=manual_masks
         )
-        return replace(item, max_face_distance=self.spec.max_face_distance)
+        return replace(item, max_face_distance=self.spec.max_face_distance, requester_only=requester_only)
 
     def runner(self, directory: Path, owner: str, label: str) -> ChunkRunner:
         """The chunk jobs of one clip (job names start with ``owner``)."""
         return ChunkRunner(self.jobs, self.backend, directory, owner, label=label)
 
     def render(self, cut: CutClip, spec: MaskSpec, outputs: Outputs, runner: ChunkRunner) -> ClipOutcome:
-        """Redact one cut clip: with the reference face in one pass here, else as ``runner``'s chunk jobs."""
-        if self.engines.reference is not None:
+        """Redact one cut clip: with the reference face or requester-only in one pass here (the
+        whole clip's tracks decide), else as ``runner``'s chunk jobs."""
+        if self.engines.reference is not None or spec.requester_only is not None:
+            why = "--keep-face" if self.engines.reference is not None else "--requester-only"
             report = redact_clip(Path(cut.path), spec, self.engines, outputs)
-            run = ChunkedRun(report, (one_pass_record(report),), "this process (--keep-face)")
+            run = ChunkedRun(report, (one_pass_record(report),), f"this process ({why})")
         else:
             run = redact_chunked(Path(cut.path), spec, self.engines, outputs, runner)
             report = run.report
@@ -98,6 +101,9 @@ class Redactor:
         summary["jobs"] = {"backend": run.backend, "chunks": [c.to_dict() for c in run.chunks]}
         if report.identity is not None:
             summary["identity"] = report.identity.to_dict()
+        if report.requester_only is not None:
+            summary["mode"] = "requester-only"
+            summary["requester_only"] = dict(report.requester_only)
         return ClipOutcome(
             report.frame_count,
             int(summary["faces_masked"]),  # type: ignore[call-overload]  # the manifest entry holds JSON values (object)

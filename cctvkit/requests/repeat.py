@@ -82,6 +82,8 @@ def inputs_digest(plan: RequestPlan, options: ProcessOptions, decisions: Mapping
         "mask_everyone": options.mask_everyone,
         "audit": asdict(options.face_check),  # the key before the rename: stored digests still match
     }
+    if options.requester_only:  # only when set: earlier releases' digests stay what they were
+        chosen["requester_only"] = True
     inputs = {"request": plan.request.id, "clips": clips, "stills": stills, "reviewed": reviewed}
     text = json.dumps({**inputs, "options": chosen}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()

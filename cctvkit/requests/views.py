@@ -159,6 +159,8 @@ def _release_item(clip: ReleaseClip, tz: ZoneInfo) -> dict[str, Any]:
         **counts,
         "faces_remaining": clip.faces_remaining,
         "faces_accepted": clip.faces_accepted,
+        "mode": clip.mode,
+        "region_frames": clip.region_frames,
     }
 
 
@@ -224,6 +226,7 @@ def estimate_json(estimate: Estimate) -> dict[str, Any]:
         "int8_prepare_s": round(estimate.int8_s, 1),
         "load_factor": estimate.load_factor,
         "load": estimate.load_text,
+        "requester_only": estimate.requester_only,
         "gaps": estimate.gaps,
         "bands": [
             {

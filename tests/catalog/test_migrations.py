@@ -103,3 +103,18 @@ def test_release_clips_gain_the_kind_column(tmp_path: Path) -> None:
     engine = create_engine(url)
     assert "kind" in {c["name"] for c in inspect(engine).get_columns("release_clips")}
     engine.dispose()
+
+
+def test_release_clips_gain_the_requester_only_columns(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'v12.db'}"
+    open_catalog(url).dispose()
+    engine = create_engine(url)
+    with engine.begin() as conn:  # a catalog made before migration 13 (issue 26: requester-only)
+        conn.exec_driver_sql("ALTER TABLE release_clips DROP COLUMN mode")
+        conn.exec_driver_sql("ALTER TABLE release_clips DROP COLUMN region_frames")
+        conn.exec_driver_sql("DELETE FROM schema_version WHERE version = 13")
+    engine.dispose()
+    open_catalog(url).dispose()
+    engine = create_engine(url)
+    assert {"mode", "region_frames"} <= {c["name"] for c in inspect(engine).get_columns("release_clips")}
+    engine.dispose()
