@@ -166,6 +166,11 @@ MIGRATIONS: list[Migration] = [
         "release_clips.mode and region_frames: requester-only releases (issue 26)",
         _columns("release_clips", "mode", "region_frames"),
     ),
+    Migration(
+        14,
+        "review_masks.kind: the requester's region drawn on the review page (issue 26)",
+        _column("review_masks", "kind"),
+    ),
 ]
 
 

@@ -72,6 +72,8 @@ class ManualMask:
         created_at: when.
         updated_by: who last changed its span.
         updated_at: when.
+        kind: ``mask`` (masked whatever is kept) or ``region`` (a box of the requester's region
+            in a requester-only release, issue 26).
     """
 
     id: int
@@ -89,6 +91,7 @@ class ManualMask:
     created_at: datetime
     updated_by: str | None
     updated_at: datetime | None
+    kind: str = "mask"
 
     def boxes_in_span(self) -> dict[int, tuple[float, float, float, float]]:
         """The boxes of the frames the mask applies to."""
@@ -155,8 +158,9 @@ def insert_mask(
     reason: str,
     by: str,
     now: datetime,
+    kind: str = "mask",
 ) -> int:
-    """Insert a manual mask; return its id."""
+    """Insert a manual mask (or a region box); return its id."""
     result = conn.execute(
         review_masks.insert().values(
             request_id=request_id,
@@ -171,6 +175,7 @@ def insert_mask(
             reason=reason,
             created_by=by,
             created_at=now,
+            kind=None if kind == "mask" else kind,
         )
     )
     return inserted_id(result)
@@ -239,4 +244,5 @@ def _mask(row: Any) -> ManualMask:
         row.created_at,
         row.updated_by,
         row.updated_at,
+        row.kind or "mask",
     )

@@ -407,5 +407,7 @@ review_masks = Table(
     Column("updated_by", Text, nullable=True),
     Column("updated_at", UTCDateTime, nullable=True),
     Column("deleted_at", UTCDateTime, nullable=True),  # kept for the record, no longer applied
+    # Issue 26: 'region' for a box of the requester's region (requester-only); NULL: a mask.
+    Column("kind", String(8), nullable=True),
 )
 Index("ix_review_masks_request", review_masks.c.request_id, review_masks.c.clip_number)

@@ -13,6 +13,7 @@ from cctvkit.cli.context import print_json, progress_bar, state
 from cctvkit.cli.output import PASSPHRASE_ENV, duration_text, read_passphrase, say, short_time
 from cctvkit.cli.redact_flags import redaction_flags, redaction_options
 from cctvkit.cli.request import app
+from cctvkit.errors import UsageError
 from cctvkit.redact.options import DEFAULT_MAX_DISTANCE, FaceCheckOptions
 
 if TYPE_CHECKING:
@@ -147,6 +148,17 @@ def review(
         ),
     ] = False,
     port: Annotated[int, typer.Option(min=0, max=65535, help="--serve: TCP port (0: any free one).")] = 0,
+    requester_only: Annotated[
+        bool | None,
+        typer.Option(
+            "--requester-only/--no-requester-only",
+            help="--serve: preview (and approve) a requester-only release: the kept requester's "
+            "region outlined, everything else masked; draw the region where it is wrong (issue 26) "
+            "[default: the config's [redaction] requester_only_for_subject_requests, for a subject "
+            "request].",
+            show_default=False,
+        ),
+    ] = None,
     as_json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     flags: dict[str, Any],
 ) -> None:
@@ -155,8 +167,22 @@ def review(
     Give `request process` the same redaction flags, or the track ids may not match."""
     st = state(ctx)
     options = redaction_options(st.config, flags)
+    if requester_only and not serve:
+        raise UsageError("--requester-only previews on the review page: add --serve")
     if serve:
-        _serve_review(st, request_id, options, port=port, as_json_out=as_json_out)
+        from cctvkit.requests import get_request
+        from cctvkit.requests.requester_mode import check_requester_only, requester_only_for
+
+        request = get_request(st.catalog, request_id)
+        chosen = requester_only_for(
+            request,
+            requester_only,
+            site_default=st.config.redaction.requester_only_for_subject_requests,
+            mask_everyone=False,
+        )
+        if chosen:
+            check_requester_only(request, unredacted=False, mask_everyone=False)
+        _serve_review(st, request_id, options, port=port, as_json_out=as_json_out, requester_only=chosen)
         return
     with progress_bar("reviewing", enabled=not as_json_out) as update:
         from cctvkit.requests.review import review_request  # the detector stack: only when used
@@ -194,14 +220,22 @@ def review(
     say(f"then: cctvkit request process {request_id} --keep-track CLIP:TRACK ...")
 
 
-def _serve_review(st, request_id: str, options: RedactOptions, *, port: int, as_json_out: bool) -> None:
+def _serve_review(
+    st, request_id: str, options: RedactOptions, *, port: int, as_json_out: bool, requester_only: bool
+) -> None:
     # The detector stack and the web server: imported here, never at start-up.
     from cctvkit.requests.review_page import open_review
     from cctvkit.review_server import ReviewServer
 
     with progress_bar("reviewing", enabled=not as_json_out) as update:
         session = open_review(
-            st.catalog, st.config, request_id, actor=st.operator, options=options, progress=update
+            st.catalog,
+            st.config,
+            request_id,
+            actor=st.operator,
+            options=options,
+            progress=update,
+            requester_only=requester_only,
         )
     server = ReviewServer(session, port=port)
     if as_json_out:  # one line, read by a script while the server runs

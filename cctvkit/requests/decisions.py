@@ -72,7 +72,20 @@ class ClipDecisions:
     def extra_boxes(self) -> FrameBoxes:
         """Per frame, the manual masks' boxes within their spans (the render's manual masks)."""
         return FrameBoxes.of(
-            (frame, box) for mask in self.masks for frame, box in mask.boxes_in_span().items()
+            (frame, box)
+            for mask in self.masks
+            if mask.kind == "mask"
+            for frame, box in mask.boxes_in_span().items()
+        )
+
+    def region_boxes(self) -> FrameBoxes:
+        """Per frame, the requester's region as the reviewer drew it, within the boxes' spans
+        (a requester-only release uses them instead of the followed region there, issue 26)."""
+        return FrameBoxes.of(
+            (frame, box)
+            for mask in self.masks
+            if mask.kind == "region"
+            for frame, box in mask.boxes_in_span().items()
         )
 
 
@@ -135,6 +148,7 @@ class DrawnMask:
         boxes: per frame, the box followed there.
         first_frame: first frame masked.
         last_frame: last frame masked (inclusive).
+        kind: ``mask``, or ``region``: a box of the requester's region (requester-only, issue 26).
     """
 
     anchor_frame: int
@@ -142,11 +156,12 @@ class DrawnMask:
     boxes: Mapping[int, Box]
     first_frame: int
     last_frame: int
+    kind: str = "mask"
 
     @classmethod
-    def followed(cls, anchor_frame: int, boxes: Mapping[int, Box]) -> DrawnMask:
-        """Masked over every frame it was followed to."""
-        return cls(anchor_frame, boxes[anchor_frame], boxes, min(boxes), max(boxes))
+    def followed(cls, anchor_frame: int, boxes: Mapping[int, Box], kind: str = "mask") -> DrawnMask:
+        """Applied over every frame it was followed to."""
+        return cls(anchor_frame, boxes[anchor_frame], boxes, min(boxes), max(boxes), kind)
 
 
 def add_mask(
@@ -184,6 +199,7 @@ def add_mask(
             reason=reason,
             by=actor,
             now=now,
+            kind=drawn.kind,
         )
         write_audit(
             conn,
@@ -199,6 +215,7 @@ def add_mask(
                 "xyxy": [round(float(v), 1) for v in drawn.anchor_xyxy],
                 "span": [first_frame, last_frame],
                 "reason": reason,
+                **({"kind": drawn.kind} if drawn.kind != "mask" else {}),
             },
             now=now,
         )

@@ -368,7 +368,7 @@ def process_request(
                         zones,
                         keep=(keep := sorted(options.keep_tracks.get(clip.number, decided.keep_tracks))),
                         manual_masks=decided.extra_boxes(),
-                        requester_only=clip_region(keep, options.keep_face)
+                        requester_only=clip_region(keep, options.keep_face, decided.region_boxes())
                         if options.requester_only
                         else None,
                         camera=camera,

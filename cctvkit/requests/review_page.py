@@ -28,7 +28,6 @@ from cctvkit.config import SiteConfig
 from cctvkit.errors import NotFoundError, UsageError
 from cctvkit.redact import FaceDetector, RedactOptions
 from cctvkit.redact.analysis import AnalyzedFrame, StoredAnalysis, replay
-from cctvkit.redact.boxes import FrameBoxes
 from cctvkit.redact.manual import track_drawn_box
 from cctvkit.redact.masking import Masker, head_boxes
 from cctvkit.redact.render import mask_frame
@@ -37,6 +36,7 @@ from cctvkit.redact.zones import rasterize_zones
 from cctvkit.requests import decisions
 from cctvkit.requests.decisions import ClipRef
 from cctvkit.requests.lifecycle import get_request
+from cctvkit.requests.region_preview import RegionPreview
 from cctvkit.requests.review import ReviewSheet, review_request
 from cctvkit.requests.run import plan_request
 from cctvkit.video import VideoReader
@@ -72,6 +72,7 @@ class ClipView:
     people: list[list[int]]
     masker: Masker
     thumbnails: dict[int, bytes] = field(default_factory=dict)
+    region: RegionPreview | None = None
     version: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     decoded: OrderedDict[int, list[AnalyzedFrame]] = field(default_factory=OrderedDict)
@@ -93,6 +94,8 @@ class ReviewSession:
         options: the redaction options (the release uses the same).
         clips: the clips, by number.
         detector: the detector the review ran (the release uses the same).
+        requester_only: preview and release requester-only (issue 26): the requester's region
+            stays, everything else is masked; the reviewer may draw the region.
     """
 
     def __init__(
@@ -105,7 +108,9 @@ class ReviewSession:
         options: RedactOptions,
         clips: Sequence[ClipView],
         detector: FaceDetector | None = None,
+        requester_only: bool = False,
     ) -> None:
+        self.requester_only = requester_only
         self.catalog = catalog
         self.config = config
         self.request_id = request_id
@@ -167,6 +172,7 @@ class ReviewSession:
                             "tracked_last": max(m.boxes),
                             "reason": m.reason,
                             "by": m.created_by,
+                            "kind": m.kind,
                         }
                         for m in masks
                         if m.clip_number == clip.number
@@ -182,6 +188,7 @@ class ReviewSession:
                 "open": request.is_open,
             },
             "operator": self.actor,
+            "requester_only": self.requester_only,
             "clips": clips,
         }
 
@@ -204,7 +211,8 @@ class ReviewSession:
                 clip.rendered.move_to_end(key)
                 return cached
             version = clip.version
-        keep, extra = self._masking(clip)
+        decided = decisions.clip_decisions(self.catalog, self.request_id, clip.number)
+        keep, extra = decided.keep_tracks, decided.extra_boxes()
         analyzed = self._analyzed(clip, index)
         image = analyzed.frame.image.copy()
         mask_frame(
@@ -215,6 +223,9 @@ class ReviewSession:
             extra=extra.get(index),
             kept_face_wins=self.options.kept_face_wins,
         )
+        if self.requester_only and clip.region is not None:
+            region = clip.region.region(clip.analysis, version, sorted(keep), decided.region_boxes())
+            clip.region.apply(image, region.boxes.get(index))
         data = _jpeg(image)
         with clip.lock:
             if version == clip.version:
@@ -222,11 +233,6 @@ class ReviewSession:
                 while len(clip.rendered) > RENDERED_FRAMES:
                     clip.rendered.popitem(last=False)
         return data
-
-    def _masking(self, clip: ClipView) -> tuple[frozenset[int], FrameBoxes]:
-        """The clip's kept tracks and manual boxes, as ``request process`` will read them."""
-        decided = decisions.clip_decisions(self.catalog, self.request_id, clip.number)
-        return decided.keep_tracks, decided.extra_boxes()
 
     def _analyzed(self, clip: ClipView, index: int) -> AnalyzedFrame:
         """The frame and its stored plan, decoded in blocks (playback asks for the next ones)."""
@@ -258,9 +264,16 @@ class ReviewSession:
             )
         self._touched(clip)
 
-    def add_mask(self, number: int, frame: int, xyxy: Sequence[float], *, reason: str) -> rdq.ManualMask:
-        """Follow a drawn box through the clip and store it as a manual mask over the followed span."""
+    def add_mask(
+        self, number: int, frame: int, xyxy: Sequence[float], *, reason: str, kind: str = "mask"
+    ) -> rdq.ManualMask:
+        """Follow a drawn box through the clip and store it over the followed span: a manual mask,
+        or (``kind="region"``, requester-only) a box of the requester's region."""
         clip = self.clip(number)
+        if kind not in ("mask", "region"):
+            raise UsageError(f"kind must be mask or region, not {kind[:20]!r}")
+        if kind == "region" and not self.requester_only:
+            raise UsageError("the requester's region is drawn in a requester-only review (--requester-only)")
         if not 0 <= frame < clip.frame_count:
             raise UsageError(f"clip {number} has no frame {frame}")
         if len(xyxy) != 4:
@@ -270,7 +283,7 @@ class ReviewSession:
             self.catalog,
             self.request_id,
             clip.ref,
-            decisions.DrawnMask.followed(frame, boxes),
+            decisions.DrawnMask.followed(frame, boxes, kind),
             reason=reason,
             actor=self.actor,
         )
@@ -367,6 +380,7 @@ def open_review(
     options: RedactOptions | None = None,
     detector: FaceDetector | None = None,
     progress: Callable[[int, int], None] | None = None,
+    requester_only: bool = False,
 ) -> ReviewSession:
     """Run the review of a request (cut, detect, track) and prepare what the page shows.
 
@@ -407,8 +421,16 @@ def open_review(
                 people=_people(path, sheet.tracks),
                 masker=Masker(options.style, (width, height), rasterize_zones(zones, (width, height))),
                 thumbnails=_thumbnails(path, sheet.tracks),
+                region=RegionPreview((width, height)) if requester_only else None,
             )
         )
     return ReviewSession(
-        catalog, config, request_id, actor=actor, options=options, clips=views, detector=detector
+        catalog,
+        config,
+        request_id,
+        actor=actor,
+        options=options,
+        clips=views,
+        detector=detector,
+        requester_only=requester_only,
     )

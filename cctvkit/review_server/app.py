@@ -85,12 +85,15 @@ def build_app(session: ReviewSession, *, token: str, hosts: set[str], cookie_nam
     async def add_mask(request: Request) -> Response:
         clip = validate.whole_number(request.path_params["clip"], "clip")
         body = await validate.json_object(request)
-        validate.fields(body, ("frame", "xyxy", "reason"))
+        validate.fields(body, ("frame", "xyxy", "reason", "kind"))
         view = session.clip(clip)
         frame_index = validate.whole_number(body.get("frame"), "frame")
         xyxy = validate.box(body.get("xyxy"), "xyxy", width=view.width, height=view.height)
         reason = validate.text(body.get("reason"), "reason")
-        mask = await run_in_threadpool(lambda: session.add_mask(clip, frame_index, xyxy, reason=reason))
+        kind = validate.text(body.get("kind"), "kind") or "mask"
+        mask = await run_in_threadpool(
+            lambda: session.add_mask(clip, frame_index, xyxy, reason=reason, kind=kind)
+        )
         return JSONResponse({"id": mask.id, "first_frame": mask.first_frame, "last_frame": mask.last_frame})
 
     async def edit_mask(request: Request) -> Response:

@@ -137,6 +137,7 @@ class ApprovalJob:
                 actor=session.actor,
                 options=ProcessOptions(
                     redact=session.options,
+                    requester_only=session.requester_only,
                     # `request process` refuses to repeat a release unless told why (issue 30).
                     new_release="another release asked for on the review page" if again else None,
                 ),

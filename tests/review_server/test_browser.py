@@ -267,3 +267,167 @@ def test_review_page_keep_draw_approve(
     elapsed = time.monotonic() - started
     with capsys.disabled():
         print(f"review page browser test: {elapsed:.1f} s from review to verified release")
+
+
+def test_requester_only_preview_region_drawn_over_a_span_and_released(
+    sample_request: SampleRequest, missing_walker: MissingWalker, browser
+) -> None:
+    """Issue 26: the preview in requester-only mode outlines the requester's region and masks the
+    rest (the walker the detector missed too); a region box drawn on one frame is followed over a
+    span, its span edited on the page, and the release honours it."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    from cctvkit.redact.evaluation import detail_correlation
+    from cctvkit.requests.region_preview import OUTLINE_RGB
+
+    site = sample_request
+    session = open_review(
+        site.catalog,
+        site.config,
+        site.request_id,
+        actor=OPERATOR,
+        detector=missing_walker,
+        requester_only=True,
+    )
+    truth = _truth()
+    (clip,) = session.clips.values()
+
+    def subject_overlap(track) -> float:
+        boxes = [b["xyxy"] for b in truth[track.best_frame] if b["face_id"] == "subject"]
+        return max((_iou(list(track.best_xyxy), b) for b in boxes), default=0.0)
+
+    subject = max(clip.tracks.values(), key=subject_overlap)
+    originals = _original_frames(site.root)
+    frame = 20
+    (face,) = [b["xyxy"] for b in truth[frame] if b["face_id"] == "subject"]
+    (walker,) = [b["xyxy"] for b in truth[frame] if b["face_id"] == "walker"]
+    fw, fh = face[2] - face[0], face[3] - face[1]
+    # The region drawn: the body, and higher than the one followed from the face (the wall above).
+    drawn = [max(0.0, face[0] - fw), max(0.0, face[1] - 1.5 * fh), face[2] + fw, 356.0]
+    widened = [face[0], drawn[1] + 4, face[2], face[1] - 0.8 * fh]  # inside drawn, outside followed
+    assert widened[3] - widened[1] >= 0.5 * fh
+
+    def detail(image: np.ndarray, xyxy: list[float]) -> float:
+        x1, y1, x2, y2 = (round(v) for v in xyxy)
+        return detail_correlation(originals[frame][y1:y2, x1:x2], image[y1:y2, x1:x2])
+
+
+    server = ReviewServer(session)
+    server.start()
+    try:
+        driver = browser
+        driver.get(server.url)
+        row = _wait(
+            driver,
+            lambda d: (
+                d.find_element(By.CSS_SELECTOR, f"#gallery-1 input[data-tracks~='{subject.track_id}']")
+                if d.find_elements(By.CSS_SELECTOR, "#gallery-1 input[type=checkbox]")
+                else False
+            ),
+            20,
+            "the gallery did not load",
+        )
+        assert "requester-only" in driver.find_element(By.ID, "summary").text
+        row.click()
+        _wait(
+            driver,
+            lambda d: d.find_element(
+                By.CSS_SELECTOR, f"#gallery-1 input[data-tracks~='{subject.track_id}']"
+            ).is_selected(),
+            10,
+            "the keep decision did not come back",
+        )
+        # The preview: the requester visible inside an outlined region, the walker (never
+        # detected) and the widened patch masked.
+        preview = cv2.cvtColor(
+            cv2.imdecode(np.frombuffer(session.frame_jpeg(1, frame), np.uint8), 1), cv2.COLOR_BGR2RGB
+        )
+        assert _detail_kept(originals[frame], preview, face) > 0.7
+        assert _detail_kept(originals[frame], preview, walker) < 0.5
+        assert detail(preview, widened) < 0.3
+        green = np.all(np.abs(preview.astype(int) - OUTLINE_RGB) < 60, axis=2)
+        assert green.sum() > 200  # the region's outline
+
+        driver.execute_script(
+            "const s = document.getElementById('slider-1'); s.value = arguments[0];"
+            "s.dispatchEvent(new Event('input'));",
+            frame,
+        )
+        canvas = driver.find_element(By.ID, "overlay-1")
+        scale = canvas.size["width"] / clip.width
+
+        def offset(x: float, y: float) -> tuple[int, int]:  # Selenium offsets are from the centre
+            return round(x * scale - canvas.size["width"] / 2), round(y * scale - canvas.size["height"] / 2)
+
+        driver.find_element(By.ID, "draw-region-1").click()
+        x1, y1, x2, y2 = drawn
+        ActionChains(driver).move_to_element_with_offset(
+            canvas, *offset(x1, y1)
+        ).click_and_hold().move_to_element_with_offset(
+            canvas, *offset((x1 + x2) / 2, (y1 + y2) / 2)
+        ).move_to_element_with_offset(canvas, *offset(x2, y2)).release().perform()
+        item = _wait(
+            driver,
+            lambda d: d.find_elements(By.CSS_SELECTOR, "#masks-1 li[data-kind='region']"),
+            30,
+            "no region box",
+        )[0]
+        (region,) = session.state()["clips"][0]["masks"]
+        assert region["kind"] == "region" and region["anchor_frame"] == frame
+        assert region["tracked_first"] < frame < region["tracked_last"], region  # followed both ways
+        # Narrow its span on the page to frames 15-25.
+        first, last = 15, 25
+        mask_id = region["id"]
+        for name, value in ((f"mask-first-{mask_id}", first), (f"mask-last-{mask_id}", last)):
+            field = driver.find_element(By.ID, name)
+            field.clear()
+            field.send_keys(str(value))
+        item.find_element(By.XPATH, ".//button[text()='Save span']").click()
+        _wait(
+            driver,
+            lambda d: (
+                session.state()["clips"][0]["masks"][0]["first_frame"] == first
+                and session.state()["clips"][0]["masks"][0]["last_frame"] == last
+            ),
+            10,
+            "the span was not saved",
+        )
+        preview = cv2.cvtColor(
+            cv2.imdecode(np.frombuffer(session.frame_jpeg(1, frame), np.uint8), 1), cv2.COLOR_BGR2RGB
+        )
+        assert detail(preview, widened) > 0.8  # the drawn region, honoured
+
+        driver.find_element(By.ID, "approve").click()
+        status = _wait(
+            driver,
+            lambda d: (
+                (s := d.find_element(By.ID, "approve-status")).get_attribute("data-state")
+                in ("done", "failed")
+                and s
+            ),
+            120,
+            "the release run did not finish",
+        )
+        assert status.get_attribute("data-state") == "done", status.text
+        release_id = status.get_attribute("data-release")
+    finally:
+        server.stop()
+
+    package = Path(site.config.release_dir).resolve() / release_id
+    (released_clip,) = json.loads((package / "manifest.json").read_text())["clips"]
+    assert released_clip["redaction"]["mode"] == "requester-only"
+    assert released_clip["redaction"]["requester_only"]["drawn"] == last - first + 1
+    with VideoReader(package / released_clip["file"]) as reader:
+        released = [f.image for f in reader.frames()]
+    assert _detail_kept(originals[frame], released[frame], face) > 0.7
+    assert detail(released[frame], widened) > 0.8  # drawn, so shown
+    assert _detail_kept(originals[frame], released[frame], walker) < 0.5
+
+    with site.catalog.read() as conn:
+        added = [
+            json.loads(r.details)
+            for r in audit_store.list_audit(conn)
+            if r.object_id == site.request_id and r.action == "review.mask.add"
+        ]
+    assert [a.get("kind") for a in added] == ["region"] and added[0]["frame"] == frame

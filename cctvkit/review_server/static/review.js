@@ -38,7 +38,8 @@ function render() {
   const req = state.request;
   document.getElementById("title").textContent = `Review of ${req.id}`;
   document.getElementById("summary").textContent =
-    `${req.kind} request of ${req.requester}, due ${req.due_on}; reviewing as ${state.operator}`;
+    `${req.kind} request of ${req.requester}, due ${req.due_on}; reviewing as ${state.operator}` +
+    (state.requester_only ? "; requester-only: the kept requester's region (outlined) stays, everything else is masked" : "");
   const main = document.getElementById("clips");
   for (const clip of state.clips) {
     let player = players.get(clip.number);
@@ -77,6 +78,10 @@ function createPlayer(clip) {
   const draw = el("button", { type: "button", id: `draw-${n}`, onclick: () => setDrawing(player, !player.drawing) },
     "Draw a box");
   player.draw = draw;
+  // Requester-only (issue 26): the requester's region can be drawn where the followed one is wrong.
+  const drawRegion = el("button", { type: "button", id: `draw-region-${n}`,
+    onclick: () => setDrawing(player, !player.drawing, "region") }, "Draw the requester's region");
+  player.drawRegion = drawRegion;
   slider.addEventListener("input", () => showFrame(player, Number(slider.value)));
   canvas.addEventListener("mousedown", (e) => startDrag(player, e));
   canvas.addEventListener("mousemove", (e) => moveDrag(player, e));
@@ -87,6 +92,7 @@ function createPlayer(clip) {
     el("button", { type: "button", onclick: () => showFrame(player, player.frame + 1) }, "▶"),
     slider, label);
   const drawControls = el("div", { class: "controls" }, draw, el("label", {}, "reason ", reason));
+  if (state && state.requester_only) drawControls.append(drawRegion);
   const left = el("div", {}, stage, controls, drawControls, player.timeline);
   const right = el("div", {},
     el("h3", {}, "People and tracks"),
@@ -147,9 +153,10 @@ function renderTimeline(player) {
     lane(`track ${track.track_id}`, bar, { "data-track": track.track_id });
   }
   for (const mask of clip.masks) {
-    const bar = el("div", { class: "bar manual", title: `box ${mask.id}` });
+    const region = mask.kind === "region";
+    const bar = el("div", { class: `bar ${region ? "region" : "manual"}`, title: `${region ? "region " : ""}box ${mask.id}` });
     Object.assign(bar.style, span(mask.first_frame, mask.last_frame, clip.frame_count));
-    lane(`box ${mask.id}`, bar, { "data-mask": mask.id });
+    lane(`${region ? "region " : ""}box ${mask.id}`, bar, { "data-mask": mask.id });
   }
   if (!clip.tracks.length && !clip.masks.length) lane("no faces", "", {});
   lanes.append(el("div", { class: "cursor" }));
@@ -198,8 +205,9 @@ function renderMasks(player) {
   for (const mask of clip.masks) {
     const first = el("input", { type: "number", id: `mask-first-${mask.id}`, min: 0, max: clip.frame_count - 1, value: mask.first_frame });
     const last = el("input", { type: "number", id: `mask-last-${mask.id}`, min: 0, max: clip.frame_count - 1, value: mask.last_frame });
-    player.masks.append(el("li", { id: `mask-${mask.id}` },
-      `box ${mask.id} drawn on frame ${mask.anchor_frame} (${mask.reason}); followed over ${mask.tracked_first}-${mask.tracked_last}; masks frames `,
+    const what = mask.kind === "region" ? "the requester's region on" : "masks";
+    player.masks.append(el("li", { id: `mask-${mask.id}`, "data-kind": mask.kind },
+      `${mask.kind === "region" ? "region " : ""}box ${mask.id} drawn on frame ${mask.anchor_frame} (${mask.reason}); followed over ${mask.tracked_first}-${mask.tracked_last}; ${what} frames `,
       first, " to ", last, " ",
       el("button", { type: "button", onclick: () => editMask(player, mask.id, first.value, last.value) }, "Save span"),
       el("button", { type: "button", onclick: () => deleteMask(player, mask.id) }, "Delete"),
@@ -208,10 +216,12 @@ function renderMasks(player) {
   if (!clip.masks.length) player.masks.append(el("li", {}, "none: use “Draw a box” on the player over a face that is not masked"));
 }
 
-function setDrawing(player, on) {
+function setDrawing(player, on, kind = "mask") {
   player.drawing = on;
+  player.drawKind = on ? kind : "mask";
   player.stage.classList.toggle("drawing", on);
-  player.draw.textContent = on ? "Drag over the face…" : "Draw a box";
+  player.draw.textContent = on && kind === "mask" ? "Drag over the face…" : "Draw a box";
+  player.drawRegion.textContent = on && kind === "region" ? "Drag over the requester…" : "Draw the requester's region";
   if (on && player.timer) togglePlay(player);
 }
 
@@ -244,13 +254,15 @@ async function endDrag(player, event) {
   const d = player.drag;
   player.drag = null;
   const xyxy = [Math.min(d.x1, d.x2), Math.min(d.y1, d.y2), Math.max(d.x1, d.x2), Math.max(d.y1, d.y2)];
+  const kind = player.drawKind || "mask";
   setDrawing(player, false);
   drawOverlay(player);
   if (xyxy[2] - xyxy[0] < 4 || xyxy[3] - xyxy[1] < 4) return;
   player.draw.textContent = "Following the box…";
+  const reason = kind === "region" ? "the requester's region" : player.reason.value;
   try {
     await api("POST", `api/clips/${player.clip.number}/masks`,
-      { frame: player.frame, xyxy: xyxy.map((v) => Math.round(v * 10) / 10), reason: player.reason.value });
+      { frame: player.frame, xyxy: xyxy.map((v) => Math.round(v * 10) / 10), reason, kind });
     showError("");
     await refresh();
   } catch (error) {
