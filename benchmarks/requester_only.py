@@ -155,7 +155,9 @@ def _leakcheck(python: str, clip: Clip, output: Path, every: int) -> str:
     )
     if run.returncode != 0:
         return f"leakcheck failed: {run.stderr.strip().splitlines()[-1:]}"
-    summary = json.loads(run.stdout.splitlines()[0])["summary"]
+    # onnxruntime's providers may print to stdout before leakcheck's JSON line.
+    line = next(text for text in run.stdout.splitlines() if text.startswith("{"))
+    summary = json.loads(line)["summary"]
     return f"{summary['leak_rate']:.2%} ({summary['leaked']} of {summary['faces']})"
 
 
@@ -224,8 +226,8 @@ def street_clip(seconds: float) -> Clip:
     return Clip("street", path, scene, 0, truth, requester)
 
 
-def sample_clips() -> list[Clip]:
-    """The sample footage's videos in which the subject is in view."""
+def sample_clips(limit: int | None = None) -> list[Clip]:
+    """The sample footage's videos in which the subject is in view (the first ``limit``)."""
     truth_file = SAMPLE_DIR / "ground_truth.json"
     if not truth_file.exists():
         return []
@@ -247,7 +249,7 @@ def sample_clips() -> list[Clip]:
         truth = scene.ground_truth(first, first + int(entry["frame_count"]))
         name = Path(entry["path"]).stem
         clips.append(Clip(name, SAMPLE_DIR / entry["path"], scene, first, truth, SUBJECT_ID))
-    return clips
+    return clips[:limit]
 
 
 def main() -> None:
@@ -256,6 +258,7 @@ def main() -> None:
     parser.add_argument("--leakcheck-python", help="A Python that runs ../shared/tools/leakcheck.py.")
     parser.add_argument("--leakcheck-every", type=int, default=1, help="leakcheck: every N-th frame.")
     parser.add_argument("--skip-sample", action="store_true", help="Only the street.")
+    parser.add_argument("--sample-clips", type=int, help="Only the first N sample videos with the subject.")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     detector = build_detector(RedactOptions())
