@@ -118,3 +118,17 @@ def test_release_clips_gain_the_requester_only_columns(tmp_path: Path) -> None:
     engine = create_engine(url)
     assert {"mode", "region_frames"} <= {c["name"] for c in inspect(engine).get_columns("release_clips")}
     engine.dispose()
+
+
+def test_review_masks_gain_the_kind_column(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'v13.db'}"
+    open_catalog(url).dispose()
+    engine = create_engine(url)
+    with engine.begin() as conn:  # a catalog made before migration 14 (issue 26: drawn requester regions)
+        conn.exec_driver_sql("ALTER TABLE review_masks DROP COLUMN kind")
+        conn.exec_driver_sql("DELETE FROM schema_version WHERE version = 14")
+    engine.dispose()
+    open_catalog(url).dispose()
+    engine = create_engine(url)
+    assert "kind" in {c["name"] for c in inspect(engine).get_columns("review_masks")}
+    engine.dispose()
