@@ -265,7 +265,7 @@ def main() -> None:
     console = Console()
     console.print(f"{machine()}; load {os.getloadavg()[0]:.1f}")
     clips = ([street_clip(args.seconds)] if args.seconds > 0 else []) + (
-        [] if args.skip_sample else sample_clips()
+        [] if args.skip_sample else sample_clips(args.sample_clips)
     )
     rows: dict[str, dict[str, object]] = {}
     for clip in clips:
