@@ -1,6 +1,7 @@
 """Redaction quality: leaks on generated footage, detector recall/precision on photos, real clips.
 
 python -m benchmarks.redact_eval [--quick] [--eval-dir ../shared/eval] [--keep-track 0]
+    [--only-face-check] [--crowd-seconds 3] [--mot-frames 250] [--yunet-python /tmp/yunet/bin/python]
 
 Parts (a) and (c) run twice in one process, side by side: with the defaults before issue #13
 (:data:`PREVIOUS_DEFAULTS`, commit 6ccaf8c's behaviour) and with today's defaults.
@@ -18,10 +19,11 @@ Parts (a) and (c) run twice in one process, side by side: with the defaults befo
     (``--keep-track``): the share of masked pixels outside every reference face box enlarged 2x,
     the kept track's visible share (its detected boxes at most 10 % masked) and the other
     reference faces still covered.
-(d) The release audit (issue 17): the generated elevated street (exact truth) and the arcade
-    clip (truth: the throughput benchmark's cached reference run) redacted with the defaults,
-    without and with the audit: leak rate and longest exposure per face-width band, judged
-    from output pixels, with the audit's findings, re-masks, remaining and its own time.
+(d) Small faces and the face check (issue 25, :mod:`benchmarks.small_faces`): the generated
+    crowded square and elevated street (exact truth), the arcade clip and MOT17-13 (YuNet, with
+    ``--yunet-python``), each redacted by the first pass alone and with the face check: leaks per
+    face-width band, the face check's findings as a share of first-pass detections, its
+    precision and its share of the wall time.
 """
 
 from __future__ import annotations
@@ -40,14 +42,14 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks._machine import machine
+from benchmarks.small_faces import face_check_rows
 from cctvkit.redact import FaceDetector, Masker, RedactionReport, RedactOptions, build_detector
 from cctvkit.redact.detectors import TiledDetector
 from cctvkit.redact.detectors.centerface import CenterFaceDetector
-from cctvkit.redact.evaluation import SIZE_BANDS, SMALL_FACE_BANDS, ScoreKeeper
+from cctvkit.redact.evaluation import SIZE_BANDS, ScoreKeeper
 from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.redact.pipeline import redact_clip
 from cctvkit.redact.spec import Engines, MaskSpec, Outputs
-from cctvkit.samplegen import write_street_clip
 from cctvkit.video import VideoReader
 
 REPO = Path(__file__).resolve().parents[1]
@@ -357,50 +359,6 @@ def real_clips(
     return rows
 
 
-def audit_effect(detector: FaceDetector, eval_dir: Path, quick: bool) -> dict[str, dict[str, object]]:
-    """Part (d): leaks by face-width band without and with the release audit."""
-    from benchmarks.redact_throughput import _generated_truth, _reference_truth, _score
-
-    WORK.mkdir(parents=True, exist_ok=True)
-    street = WORK / "street.mp4"
-    seconds = 2.0 if quick else 6.0
-    street_truth = write_street_clip(street, seconds=seconds, size_wh=(1920, 1080))
-    clips = [(f"street {seconds:g} s", street, _generated_truth(street_truth))]
-    arcade = eval_dir / "videos" / "facenet_pytorch_video.mp4"
-    if arcade.exists() and not quick:
-        clips.append(("arcade facenet_pytorch_video.mp4", arcade, _reference_truth(arcade)))
-    rows: dict[str, dict[str, object]] = {}
-    for label, source, truth in clips:
-        for audited in (False, True):
-            out = WORK / f"audit-{audited}.mp4"
-            started = time.perf_counter()
-            report = redact_clip(
-                source,
-                MaskSpec(face_check=FaceCheckOptions(enabled=audited)),
-                Engines(detector),
-                Outputs(out),
-            )
-            elapsed = time.perf_counter() - started
-            score = _score(source, out, truth)
-            row: dict[str, object] = {}
-            for band, _ in SMALL_FACE_BANDS:
-                rate = score.band_rate(band)
-                if rate is not None:
-                    row[f"leak {band}"] = (
-                        f"{rate:.1%} of {score.scored[band]}, longest {score.longest_by_band[band]}"
-                    )
-            row["leak all"] = f"{score.leak_rate:.2%}, longest {score.longest_exposure}"
-            row["fps (whole run)"] = f"{report.frame_count / elapsed:.2f}"
-            if audited and report.face_check_json:
-                a = report.face_check_json
-                row["face_check"] = (
-                    f"{a['frames_checked']} checked in {a['elapsed_s']:.1f} s, {a['findings']} findings, "
-                    f"{a['re_masked']} re-masked ({a['rounds']} rounds), {a['remaining']} remaining"
-                )
-            rows[f"{label}, {'with' if audited else 'without'} audit"] = row
-    return rows
-
-
 def main() -> None:
     """Run the parts and print one table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -409,19 +367,41 @@ def main() -> None:
     parser.add_argument(
         "--keep-track", type=int, default=0, help="Track of the arcade clip kept visible (default 0)."
     )
-    parser.add_argument("--no-face-check", action="store_true", help="Skip part (d), the audit's effect.")
-    parser.add_argument("--only-audit", action="store_true", help="Only part (d).")
+    parser.add_argument(
+        "--no-face-check", "--no-audit", dest="no_check", action="store_true", help="Skip part (d)."
+    )
+    parser.add_argument(
+        "--only-face-check", "--only-audit", dest="only_check", action="store_true", help="Only part (d)."
+    )
+    parser.add_argument(
+        "--crowd-seconds", type=float, default=3.0, help="Length of the generated clips in (d)."
+    )
+    parser.add_argument("--mot-frames", type=int, default=250, help="MOT17-13's first frames used in (d).")
+    parser.add_argument(
+        "--yunet-python",
+        help="A Python with yuface (a scratch venv, never cctvkit's): scores the real clips in (d).",
+    )
     args = parser.parse_args()
     options = RedactOptions()
     detector = build_detector(options)
     started = time.perf_counter()
     rows: dict[str, dict[str, object]] = {}
-    if not args.only_audit:
+    if not args.only_check:
         rows.update(synthetic(detector, args.quick))
         rows.update(photos(detector, args.eval_dir))  # type: ignore[arg-type]
         rows.update(real_clips(detector, args.eval_dir, args.quick, args.keep_track))
-    if not args.no_audit:
-        rows.update(audit_effect(detector, args.eval_dir, args.quick))
+    if not args.no_check:
+        rows.update(
+            face_check_rows(
+                detector,
+                args.eval_dir,
+                WORK,
+                quick=args.quick,
+                crowd_seconds=args.crowd_seconds,
+                mot_frames=args.mot_frames,
+                yunet_python=args.yunet_python,
+            )
+        )
     table = Table(title=f"cctvkit redaction evaluation ({machine()})")
     table.add_column("run")
     table.add_column("metric")

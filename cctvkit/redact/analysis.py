@@ -50,6 +50,7 @@ from cctvkit.redact.report import TrackSummary
 from cctvkit.redact.review import TrackGallery
 from cctvkit.redact.text_stage import text_stage, with_text
 from cctvkit.redact.tracking import FaceTracker
+from cctvkit.redact.zoom_sweep import ZoomSweepDetector
 from cctvkit.video import VideoFrame, VideoReader, probe
 
 __all__ = [
@@ -311,8 +312,15 @@ class Analysis:
             regions = RegionDetector(
                 detector,
                 (clip.width, clip.height),
-                RegionRules(sweep_every=options.sweep_every, max_zoom=options.track_zoom),
+                RegionRules(
+                    sweep_every=options.sweep_every,
+                    max_zoom=options.track_zoom,
+                    zoom_tiles=options.zoom_sweep,
+                ),
             )
+        whole: FaceDetector = detector  # regions off: the whole frame, and the zoomed sweep's tiles
+        if regions is None and options.zoom_sweep and options.detect_long_side is None:
+            whole = ZoomSweepDetector(detector, (clip.width, clip.height), options.zoom_sweep)
         # The tracker sees only the detected frames: its frame rate is theirs.
         tracker = FaceTracker(
             fps=min(fps, MAX_TIMING_FPS) / stride,
@@ -360,7 +368,7 @@ class Analysis:
                     if regions is not None:
                         detections = regions.detect(frame.image, faces.xyxy)
                     else:
-                        detections = detector.detect(frame.image)
+                        detections = whole.detect(frame.image)
                     counts[frame.index] = int(np.count_nonzero(detections.confidence >= options.threshold))
                     faces = tracker.update(detections)
                     pushed = faces

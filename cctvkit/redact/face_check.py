@@ -39,27 +39,51 @@ class Finding:
         frame: output frame index.
         xyxy: face box, pixels.
         score: the model's confidence.
-        model: ``retinaface`` or ``centerface-zoom2x``.
+        model: ``retinaface`` or ``retinaface-zoom2x`` (``centerface-zoom2x`` in older reports).
+        verdict: what it is (:class:`~cctvkit.redact.finding_verdict.Reason`'s text), judged
+            against the original frame; None: not judged (older reports, stills), which blocks.
+        evidence: a PNG of the original beside the output around it (blocking findings left
+            after the last round), or None.
     """
 
     frame: int
     xyxy: tuple[float, float, float, float]
     score: float
     model: str
+    verdict: str | None = None
+    evidence: str | None = None
+
+    @property
+    def blocking(self) -> bool:
+        """Whether it stops a release: a face a person could recognise, still visible (issue 25)."""
+        return self.verdict is None or self.verdict == "visible face"
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Finding:
         """The finding :meth:`to_dict` wrote."""
         x1, y1, x2, y2 = (float(v) for v in data["xyxy"])
-        return cls(int(data["frame"]), (x1, y1, x2, y2), float(data["score"]), str(data["model"]))
+        return cls(
+            int(data["frame"]),
+            (x1, y1, x2, y2),
+            float(data["score"]),
+            str(data["model"]),
+            data.get("verdict"),
+            data.get("evidence"),
+        )
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "frame": self.frame,
             "xyxy": [round(v, 1) for v in self.xyxy],
             "score": round(self.score, 3),
             "model": self.model,
         }
+        if self.verdict is not None:  # absent: as reports were before findings were judged
+            data["verdict"] = self.verdict
+            data["blocking"] = self.blocking
+        if self.evidence is not None:
+            data["evidence"] = self.evidence
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,14 +120,15 @@ class FaceCheckSummary:
         every_frames: one output frame in this many was checked.
         zoom: the zoomed crops' enlargement.
         retina_threshold: RetinaFace's threshold.
-        zoom_threshold: the zoomed CenterFace's threshold.
+        zoom_threshold: the zoomed check's threshold.
         frames_checked: frames checked, over all rounds.
         findings: faces found, over all rounds.
         re_masked: findings masked and rendered again.
         rounds: re-mask rounds run (of a chunked clip: the most any chunk ran).
         max_rounds: the rounds allowed.
         kept_skipped: faces seen on kept tracks' boxes (the subject, left visible).
-        remaining_findings: faces still seen after the last round.
+        remaining_findings: faces still seen after the last round, blocking or not (see
+            :attr:`Finding.blocking`; only blocking ones count in ``remaining``).
         elapsed_s: seconds checking (the re-renders' time apart).
         re_render_s: seconds the re-renders took (None: not recorded, as in a still's older reports).
         chunks: per chunk of a chunked clip, its own figures (None: one pass).
@@ -128,8 +153,10 @@ class FaceCheckSummary:
 
     @property
     def remaining(self) -> int:
-        """Faces still seen after the last round."""
-        return len(self.remaining_findings)
+        """Faces still seen after the last round that block a release (a finding judged masked,
+        not a face or too small to recognise is listed in ``remaining_findings`` but does not
+        count; see :mod:`cctvkit.redact.finding_verdict`)."""
+        return sum(f.blocking for f in self.remaining_findings)
 
     @classmethod
     def off(cls, options: FaceCheckOptions) -> FaceCheckSummary:

@@ -13,7 +13,7 @@ findings, so the subject stays visible.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +31,7 @@ from cctvkit.redact.face_checker import FaceChecker, Finding, RenderedBoxes
 from cctvkit.redact.options import RedactOptions
 from cctvkit.video import VideoReader
 
-__all__ = ["Recorder", "kept_boxes", "scan"]
+__all__ = ["Recorder", "kept_boxes", "scan", "source_images"]
 
 
 class Recorder:
@@ -82,19 +82,44 @@ def scan(
     masked: Mapping[int, np.ndarray],
     kept: Mapping[int, np.ndarray],
     checker: FaceChecker,
+    originals: Iterable[np.ndarray] | None = None,
 ) -> list[Finding]:
-    """Decode the rendered output and check the listed frames."""
+    """Decode the rendered output and check the listed frames.
+
+    Args:
+        originals: the input frames the output was rendered from, in output order (decoded in
+            step): findings are then judged against them (see :meth:`FaceChecker.check`).
+    """
     wanted = set(frames)
     found: list[Finding] = []
     if not wanted:
         return found
     last = max(wanted)
     empty = np.empty((0, 4), np.float32)
-    with VideoReader(path) as reader:
-        for index, frame in enumerate(reader.frames()):
-            if index in wanted:
-                boxes = RenderedBoxes(masked.get(index, empty), kept.get(index, empty))
-                found += checker.check(index, frame.image, boxes)
-            if index >= last:
-                break
+    sources = iter(originals) if originals is not None else None
+    try:
+        with VideoReader(path) as reader:
+            for index, frame in enumerate(reader.frames()):
+                original = next(sources, None) if sources is not None else None
+                if index in wanted:
+                    boxes = RenderedBoxes(masked.get(index, empty), kept.get(index, empty))
+                    found += checker.check(index, frame.image, boxes, original)
+                if index >= last:
+                    break
+    finally:
+        close = getattr(sources, "close", None)
+        if close is not None:
+            close()  # the source's decoder, stopped early
     return found
+
+
+def source_images(source: FrameSource) -> Iterator[np.ndarray]:
+    """The input frames of ``source`` (a replay), in output order, its decoder closed when done."""
+    frames = iter(source)
+    try:
+        for analyzed in frames:
+            yield analyzed.frame.image
+    finally:
+        close = getattr(frames, "close", None)
+        if close is not None:
+            close()

@@ -8,7 +8,9 @@ the check's blind spots too if the same model checked the output, so the face ch
   checked frame, every ``native_full_every``-th and busy ones; between, only where the output
   changed since the last checked frame, where masks are or just were, and a sweeping tile
   (unchanged pixels were checked on an earlier frame), and
-* **CenterFace on 2x zoomed crops** for faces under ~24 px, which neither model finds natively:
+* **RetinaFace on 2x zoomed crops** for faces under ~24 px, which it does not find natively
+  (issue 25: the zoomed check was CenterFace, the first pass's own family, and shared its blind
+  spots at exactly the sizes where the first pass fails; no CenterFace in the face check now):
   on the areas that changed (people move; :class:`~cctvkit.redact.motion.MotionRegions` on the
   output), where masks just ended, plus one tile of a sweeping grid per checked frame; when the
   changes cover most of the frame (a moving camera, a crowd) the whole frame is zoomed every
@@ -25,7 +27,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -34,6 +36,7 @@ import supervision as sv
 from cctvkit.redact.boxes import FrameBoxes
 from cctvkit.redact.detectors.base import DetectorInfo, FaceDetector
 from cctvkit.redact.face_check import FaceCheckSummary, Finding
+from cctvkit.redact.finding_verdict import evidence_crop, judge
 from cctvkit.redact.masking import head_boxes
 from cctvkit.redact.motion import MotionRegions
 from cctvkit.redact.options import FaceCheckOptions
@@ -81,7 +84,8 @@ class FaceChecker:
 
     Args:
         retina: the native whole-frame detector (a second model family).
-        zoomed: the detector run on 2x zoomed crops (CenterFace).
+        zoomed: the detector run on 2x zoomed crops (RetinaFace too: another family than the
+            first pass's).
         resolution_wh: frame (width, height).
         options: thresholds, zoom and busy handling.
         mask_scale: the masker's head enlargement (a masked face box covers this much).
@@ -116,10 +120,16 @@ class FaceChecker:
         """Pixels RetinaFace checked natively, for the benchmarks."""
         self._native_calls = 0
         self._last_heads = np.empty((0, 4))
+        self.masked_blobs = 0
+        """Findings dropped because the output already masks their place (judged on the original)."""
+        self.evidence: dict[tuple[int, tuple[float, float, float, float]], np.ndarray] = {}
+        """Original beside output around each blocking finding, by (frame, box)."""
 
     @property
     def models(self) -> list[DetectorInfo]:
-        """The detectors that check, for reports."""
+        """The detectors that check, for reports (each model once)."""
+        if self.zoomed is self.retina:
+            return [self.retina.info]
         return [self.retina.info, self.zoomed.info]
 
     def reset(self) -> None:
@@ -152,7 +162,7 @@ class FaceChecker:
                 (b + offset, float(s), "retinaface")
                 for b, s in zip(native.xyxy[keep], native.confidence[keep], strict=True)
             ]
-        zoom_name = f"centerface-zoom{self.options.zoom:g}x"
+        zoom_name = f"{self.zoomed.info.name}-zoom{self.options.zoom:g}x"
         for crop in self._zoom_crops(moving, ended):
             x1, y1, x2, y2 = (int(v) for v in crop)
             patch = cv2.resize(
@@ -198,7 +208,7 @@ class FaceChecker:
         return merge_boxes(grown[(grown[:, 2] > grown[:, 0]) & (grown[:, 3] > grown[:, 1])])
 
     def _zoom_crops(self, moving: np.ndarray, ended: np.ndarray) -> np.ndarray:
-        """Where CenterFace looks zoomed: the changed areas, the masks of the previous checked
+        """Where the zoomed check looks: the changed areas, the masks of the previous checked
         frame (a small face whose mask ended changes little of a cell's mean, and RetinaFace
         does not see it natively) and the sweep tile; on busy frames see the class docs."""
         width, height = self.resolution_wh
@@ -217,10 +227,19 @@ class FaceChecker:
         crops = merge_boxes(np.concatenate([moving, self._grown(ended), tile]).astype(np.int64))
         return crops[(crops[:, 2] > crops[:, 0] + 8) & (crops[:, 3] > crops[:, 1] + 8)]
 
-    def check(self, index: int, frame_rgb: np.ndarray, boxes: RenderedBoxes) -> list[Finding]:
-        """Findings on one rendered frame: faces neither under a mask nor on a kept box."""
+    def check(
+        self, index: int, frame_rgb: np.ndarray, boxes: RenderedBoxes, original: np.ndarray | None = None
+    ) -> list[Finding]:
+        """Findings on one rendered frame: faces neither under a mask nor on a kept box.
+
+        Args:
+            original: the input frame it was rendered from: each finding is then judged
+                (:func:`~cctvkit.redact.finding_verdict.judge`) and one whose place the output
+                already masks is dropped (a blurred blob still looks like a head); None: not judged.
+        """
         out = []
         heads = head_boxes(boxes.masked, self.mask_scale)
+        judging = original is not None and hasattr(self.retina, "detect_landmarks")
         for xyxy, score, model in self.detect(frame_rgb, heads):
             if _inside_heads(xyxy, heads) or self._in_zone(xyxy):
                 continue  # the mask itself, still face-shaped
@@ -228,7 +247,16 @@ class FaceChecker:
                 self.kept_skipped += 1
                 continue
             x1, y1, x2, y2 = (float(v) for v in xyxy)
-            out.append(Finding(index, (x1, y1, x2, y2), score, model))
+            finding = Finding(index, (x1, y1, x2, y2), score, model)
+            if judging:
+                verdict = judge(original, frame_rgb, finding.xyxy, self.retina)  # type: ignore[arg-type]
+                if not verdict.remask:
+                    self.masked_blobs += 1
+                    continue
+                finding = replace(finding, verdict=str(verdict.reason))
+                if verdict.blocking:
+                    self.evidence[(index, finding.xyxy)] = evidence_crop(original, frame_rgb, finding.xyxy)  # type: ignore[arg-type]
+            out.append(finding)
         return out
 
     def _in_zone(self, xyxy: np.ndarray) -> bool:
@@ -285,13 +313,12 @@ def build_face_checker(
 def load_face_check_detectors(
     *, provider: str | None = None, threads: int | None = None
 ) -> tuple[FaceDetector, FaceDetector]:
-    """RetinaFace and a CenterFace for zoomed crops (the latter with the first pass's precision rules)."""
-    from cctvkit.redact.detectors.centerface import CenterFaceDetector
+    """(native, zoomed): one RetinaFace for both, a model family the first pass (CenterFace) does
+    not use, so the check does not share its blind spots (issue 25)."""
     from cctvkit.redact.detectors.retinaface import RetinaFaceDetector
 
     retina = RetinaFaceDetector(score_threshold=0.3, provider=provider, threads=threads)
-    zoomed = CenterFaceDetector(score_threshold=0.3, provider=provider, threads=threads)
-    return retina, zoomed
+    return retina, retina
 
 
 def frames_to_check(count: int, every: int, only: Iterable[int] | None = None) -> list[int]:

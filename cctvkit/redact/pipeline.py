@@ -37,7 +37,7 @@ from cctvkit.redact.analysis import (
 from cctvkit.redact.boxes import FrameBoxes
 from cctvkit.redact.core_frames import CoreFrames
 from cctvkit.redact.face_check import FaceCheckSummary
-from cctvkit.redact.face_check_rounds import Recorder, kept_boxes, scan
+from cctvkit.redact.face_check_rounds import Recorder, kept_boxes, scan, source_images
 from cctvkit.redact.face_checker import (
     Finding,
     build_face_checker,
@@ -45,6 +45,7 @@ from cctvkit.redact.face_checker import (
     frames_to_check,
     spread,
 )
+from cctvkit.redact.finding_verdict import write_evidence
 from cctvkit.redact.render import REDACTED_COMMENT, MaskCallback, render
 from cctvkit.redact.report import RedactionReport, TrackSummary, write_json
 from cctvkit.redact.review import write_contact_sheet
@@ -329,7 +330,8 @@ class _ClipRender:
         def check(only: Collection[int] | None) -> tuple[list[Finding], int]:
             frames = frames_to_check(count, every, only=only)
             checker.reset()  # the frames checked next need not follow the last ones
-            findings = scan(output_path, frames, self.masked, kept, checker)
+            originals = source_images(self.again(stored))  # findings judged against the input
+            findings = scan(output_path, frames, self.masked, kept, checker, originals)
             self.seen += findings
             return findings, len(frames)
 
@@ -339,7 +341,8 @@ class _ClipRender:
             self.draw(self.again(stored))
             return added.keys()
 
-        return check_and_remask(checker, spec.face_check, check, remask, str(output_path), started)
+        summary = check_and_remask(checker, spec.face_check, check, remask, str(output_path), started)
+        return write_evidence(summary, checker.evidence, self.outputs.report)
 
 
 def write_review(analysis: Analysis, tracks: Sequence[TrackSummary], output_path: Path) -> tuple[Path, Path]:

@@ -96,7 +96,8 @@ def test_remaining_findings_are_in_joined_frame_numbers(
     source, truth = clip
     audit = _redact(source, tmp_path / "out.mp4", FaceCheckOptions(rounds=0))
     frames = sorted({f["frame"] for f in audit["remaining_findings"]})
-    assert audit["remaining"] == len(audit["remaining_findings"]) >= 20
+    # Only blocking findings count (issue 25: a stray box whose original shows no face does not).
+    assert audit["remaining"] == sum(f.get("blocking", True) for f in audit["remaining_findings"]) >= 20
     # Checked frames of both chunks, numbered in the joined clip: 0, 2, ... 18, 19, 20, 22, ... 39.
     assert set(frames) <= set(range(0, 40, 2)) | {19, 39}
     assert min(frames) < 20 <= max(frames) and 39 in frames

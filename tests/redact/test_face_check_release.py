@@ -95,7 +95,7 @@ def test_audit_finds_what_the_first_pass_missed_and_masks_it(
     assert audit is not None
     assert audit["findings"] >= 6 and audit["re_masked"] >= 6
     assert audit["remaining"] == 0 and audit["remaining_findings"] == []
-    assert [m["name"] for m in audit["models"]] == ["retinaface", "centerface"]
+    assert [m["name"] for m in audit["models"]] == ["retinaface"]  # not the first pass's family
     assert all(len(m["weights_sha256"]) == 64 for m in audit["models"])
     assert _visible_frames(source, output, truth, "left") == 0
     assert _visible_frames(source, output, truth, "right") == 0
@@ -183,7 +183,7 @@ def test_between_whole_frames_the_audit_looks_where_the_output_changed(
         masker.apply(masked, boxes)  # in place
         assert checker.check(index, pasted(masked), RenderedBoxes(masked=boxes + offset)) == []
     found = checker.check(2, pasted(images[2]), RenderedBoxes())
-    natives = [f for f in found if f.model == "retinaface"]
+    natives = [f for f in found if f.model.startswith("retinaface")]  # natively or zoomed, one family
     for box in truth.frames[2]:
         centre = (np.array(box.xyxy[:2]) + np.array(box.xyxy[2:])) / 2 + offset[:2]
         x, y = centre

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import cv2
 import numpy as np
 import pytest
@@ -9,8 +11,9 @@ from skimage import data
 
 from cctvkit.errors import UsageError
 from cctvkit.redact import Masker, MaskMethod, MaskShape, MaskStyle, rasterize_zones
-from cctvkit.redact.evaluation import detail_correlation
+from cctvkit.redact.evaluation import DETAIL_LEAK, detail_correlation
 from cctvkit.redact.masking import head_boxes
+from cctvkit.samplegen import FaceTrack, Keyframe, Scene
 
 FACE = (181, 58, 270, 178)  # CenterFace's box on skimage's astronaut
 
@@ -144,3 +147,22 @@ def test_kept_face_box_beats_a_neighbours_mask_but_not_a_nearer_face_zone_or_man
     manual = np.array([[205, 105, 225, 125]], float)
     mask = Masker(MaskStyle(), (512, 512)).apply(photo.copy(), stranger, kept, manual)
     assert mask[105:125, 205:225].all()
+
+
+@pytest.mark.parametrize("face_px", [10, 13, 16, 20])
+def test_small_faces_are_unrecognisable_not_just_softened(face_px: int) -> None:
+    """Issue 25: a 10-20 px face's default mask keeps none of its layout (the leak scoring's
+    detail test, which a six-cell blur of these sizes fails)."""
+    looks = ("collins", "collins-dark", "collins-cap", "collins-warm")
+    tracks = [
+        FaceTrack(look, look, (Keyframe(0.0, 0.2 + 0.2 * i, 0.5, face_px / 360),))
+        for i, look in enumerate(looks)
+    ]
+    image, boxes = Scene(
+        size_wh=(640, 360), fps=Fraction(10), tracks=tracks, background="street", seed=1
+    ).render(0)
+    out = image.copy()
+    Masker(MaskStyle(), (640, 360)).apply(out, np.array([b.xyxy for b in boxes], np.float32))
+    for box in boxes:
+        x1, y1, x2, y2 = box.xyxy
+        assert detail_correlation(image[y1:y2, x1:x2], out[y1:y2, x1:x2]) <= DETAIL_LEAK, box.face_id

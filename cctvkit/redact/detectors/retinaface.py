@@ -139,26 +139,42 @@ class RetinaFaceDetector:
         Returns:
             Face boxes in frame pixels (``xyxy`` float32, clipped) with ``confidence``.
         """
+        return self.detect_landmarks(frame_rgb)[0]
+
+    def detect_landmarks(self, frame_rgb: np.ndarray) -> tuple[sv.Detections, np.ndarray]:
+        """Find faces and their five landmarks.
+
+        Returns:
+            As :meth:`detect`, and per face its landmarks (n, 5, 2) in frame pixels: left eye,
+            right eye (as seen), nose, left and right mouth corner.
+        """
         height, width = frame_rgb.shape[:2]
         blob_h, blob_w = -(-height // _ALIGN) * _ALIGN, -(-width // _ALIGN) * _ALIGN
         blob = np.zeros((1, 3, blob_h, blob_w), np.float32)
         bgr = cv2.cvtColor(frame_rgb, cv2.COLOR_RGB2BGR).astype(np.float32) - _MEAN_BGR
         blob[0, :, :height, :width] = bgr.transpose(2, 0, 1)
-        loc, conf, _landmarks = self._session.run(None, {"input": blob})
+        loc, conf, landmarks = self._session.run(None, {"input": blob})
         scores = conf[0, :, 1]
         keep = np.nonzero(scores > self.score_threshold)[0]
         if not len(keep):
-            return sv.Detections(xyxy=np.empty((0, 4), np.float32), confidence=np.empty(0, np.float32))
+            empty = sv.Detections(xyxy=np.empty((0, 4), np.float32), confidence=np.empty(0, np.float32))
+            return empty, np.empty((0, 5, 2), np.float32)
         priors = self._priors.get((blob_w, blob_h))
         if priors is None:
             priors = self._priors.setdefault((blob_w, blob_h), _priors(blob_w, blob_h))
         anchors, deltas = priors[keep], loc[0, keep]
         centre = anchors[:, :2] + deltas[:, :2] * _VARIANCE[0] * anchors[:, 2:]
         size = anchors[:, 2:] * np.exp(deltas[:, 2:] * _VARIANCE[1])
-        xyxy = np.hstack([centre - size / 2, centre + size / 2]) * np.array([blob_w, blob_h] * 2, np.float32)
+        scale = np.array([blob_w, blob_h] * 2, np.float32)
+        xyxy = np.hstack([centre - size / 2, centre + size / 2]) * scale
+        points = (
+            anchors[:, None, :2] + landmarks[0, keep].reshape(-1, 5, 2) * _VARIANCE[0] * anchors[:, None, 2:]
+        )
+        points = points * scale[:2]
         score = scores[keep]
         nms = sv.box_non_max_suppression(np.hstack([xyxy, score[:, None]]), iou_threshold=_NMS_IOU)
         xyxy = sv.clip_boxes(xyxy[nms], (width, height)).astype(np.float32)
         confidence = score[nms].astype(np.float32)
         order = np.argsort(-confidence, kind="stable")
-        return sv.Detections(xyxy=xyxy[order], confidence=confidence[order])
+        found = sv.Detections(xyxy=xyxy[order], confidence=confidence[order])
+        return found, points[nms][order].astype(np.float32)
