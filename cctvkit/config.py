@@ -112,6 +112,16 @@ class CameraConfig(_Model):
         default_factory=list,
         description="Polygons (normalised x, y in [0, 1]) always masked in every release (12.4).",
     )
+    mask_text: bool | None = Field(
+        default=None,
+        description="Mask readable text (number plates, badges) in this camera's releases; "
+        "none: the site's [redaction] mask_text.",
+    )
+    text_regions: list[Annotated[list[Point], Field(min_length=3)]] = Field(
+        default_factory=list,
+        description="Polygons (normalised) outside which text stays readable (e.g. the lane at a "
+        "gate); empty: the whole frame.",
+    )
 
     @field_validator("timezone")
     @classmethod

@@ -43,7 +43,6 @@ class _Flag:
     panel: str
     switch: bool = False  # a boolean given as --NAME / --no-NAME
 
-
     @property
     def key(self) -> str:
         return self.name.replace("-", "_")

@@ -71,8 +71,8 @@ def estimate(
         bool | None,
         typer.Option(
             "--requester-only/--no-requester-only",
-            help="Estimate a requester-only release (issue 26) [default: the config's [redaction] "
-            "requester_only_for_subject_requests, for a subject request].",
+            help="Estimate a requester-only release (for a subject request, if not given: "
+            "[redaction] requester_only_for_subject_requests).",
             show_default=False,
         ),
     ] = None,
@@ -153,9 +153,8 @@ def review(
         typer.Option(
             "--requester-only/--no-requester-only",
             help="--serve: preview (and approve) a requester-only release: the kept requester's "
-            "region outlined, everything else masked; draw the region where it is wrong (issue 26) "
-            "[default: the config's [redaction] requester_only_for_subject_requests, for a subject "
-            "request].",
+            "region outlined, everything else masked; draw the region where it is wrong (for a "
+            "subject request, if not given: [redaction] requester_only_for_subject_requests).",
             show_default=False,
         ),
     ] = None,
@@ -319,8 +318,8 @@ def process(
         typer.Option(
             "--requester-only/--no-requester-only",
             help="Subject requests: leave the requester alone in view (their kept track's face and "
-            "body, followed), everything else masked so that nobody else is identifiable (issue 26) "
-            "[default: the config's [redaction] requester_only_for_subject_requests].",
+            "body, followed), everything else masked so that nobody else is identifiable (if not "
+            "given: [redaction] requester_only_for_subject_requests).",
             show_default=False,
         ),
     ] = None,

@@ -166,7 +166,8 @@ def _second_look(probe: LandmarkDetector, original: np.ndarray, xyxy: tuple[floa
     box = (np.asarray(xyxy, np.float64) - [x1, y1, x1, y1]) * scale
     centre = (box[:2] + box[2:]) / 2
     best = 0.0
-    for face, points, score in zip(found.xyxy, landmarks, found.confidence, strict=True):
+    scores = np.asarray(found.confidence, np.float32)  # detectors always give scores
+    for face, points, score in zip(found.xyxy, landmarks, scores, strict=True):
         inside = face[0] <= centre[0] <= face[2] and face[1] <= centre[1] <= face[3]
         if inside and score >= PROBE_THRESHOLD and face_like(points, face):
             best = max(best, float(score))

@@ -158,6 +158,9 @@ class RedactOptions:
             swept (see :meth:`zoom_tiles`).
         mask_text: also find, track and mask readable text (number plates, badges, screens;
             :mod:`cctvkit.redact.text_stage`); letters under ~8 px tall are not found.
+        text_regions: with ``mask_text``, mask only text whose box centre lies in one of these
+            polygons (normalised x, y in [0, 1], like privacy zones; e.g. the lane at a gate, so
+            a shop sign across the road stays readable); empty: the whole frame.
     """
 
     model: str = "centerface"
@@ -189,6 +192,7 @@ class RedactOptions:
     backtrack_s: float = 0.6
     zoom_sweep: int = 1
     mask_text: bool = False
+    text_regions: tuple[tuple[tuple[float, float], ...], ...] = ()
 
     def __post_init__(self) -> None:
         if self.min_score is None:
@@ -293,6 +297,10 @@ class RedactOptions:
             # Said only when on: chunk jobs hash these values, and a run without text masks must
             # name the jobs it named before the option existed (finished chunks stay valid).
             del data["mask_text"]
+        if not self.text_regions:
+            del data["text_regions"]
+        else:
+            data["text_regions"] = [[list(point) for point in region] for region in self.text_regions]
         data["style"] = {
             **data["style"],
             "method": str(self.style.method),
@@ -311,7 +319,8 @@ class RedactOptions:
         """
         style = dict(data["style"])
         style["fill_rgb"] = tuple(style["fill_rgb"])
-        return cls(**{**data, "style": MaskStyle(**style)})
+        regions = tuple(tuple((float(x), float(y)) for x, y in r) for r in data.get("text_regions", ()))
+        return cls(**{**data, "style": MaskStyle(**style), "text_regions": regions})
 
 
 def build_options(*layers: Mapping[str, Any]) -> RedactOptions:

@@ -45,6 +45,8 @@ from cctvkit.redact.boxes import MEASURED_SOURCES, FrameBoxes, mask_plan
 from cctvkit.redact.masking import Masker
 from cctvkit.redact.report import FrameStat, RedactionReport
 from cctvkit.redact.spec import MaskSpec, Outputs
+from cctvkit.redact.text_masking import mask_lines
+from cctvkit.redact.text_stage import TEXT_SOURCE
 from cctvkit.redact.zones import rasterize_zones
 from cctvkit.video import AudioSpan, VideoWriter, even_size, pad_to_even
 
@@ -153,13 +155,17 @@ def mask_frame(
         included) and per plan box whether it was kept.
     """
     masked, kept = frame_masks(boxes, keep_tracks=keep_tracks, keep_boxes=keep_boxes)
+    text = masked.data["source"] == TEXT_SOURCE  # readable text: its own style, after the faces'
+    faces = masked[~text] if text.any() else masked
     visible = occluders = pinned = None
     if kept_face_wins and kept.any():
         measured = np.isin(boxes.data["source"], MEASURED_SOURCES)
         visible, occluders = boxes.xyxy[kept & measured], boxes.xyxy[~kept & measured]
     if extra is not None and len(extra):
         pinned = np.asarray(extra, np.float32).reshape(-1, 4)
-    mask = masker.apply(image, masked.xyxy, visible, pinned, occluders)
+    mask = masker.apply(image, faces.xyxy, visible, pinned, occluders)
+    if text.any():
+        mask_lines(image, masked.xyxy[text], mask)
     if pinned is not None:
         masked = sv.Detections.merge([masked, _manual(pinned)])
     return mask, masked, kept

@@ -47,6 +47,7 @@ from cctvkit.redact.regions import RegionDetector, RegionRules
 from cctvkit.redact.render import mask_frame
 from cctvkit.redact.report import write_json
 from cctvkit.redact.spec import Engines, MaskSpec, Outputs
+from cctvkit.redact.text_stage import still_text, with_faces
 from cctvkit.redact.tracking import FaceTracker
 from cctvkit.redact.zones import Polygon, rasterize_zones
 from cctvkit.video import STILL_JPEG_QUALITY, decode_still, encode_jpeg, read_still, write_jpeg
@@ -257,6 +258,7 @@ def redact_still(input_path: Path, spec: MaskSpec, engines: Engines, outputs: Ou
     height, width = image.shape[:2]
     detector = engines.detector or build_detector(options)
     plan = detect_still(image, options, detector)
+    text = still_text(image, options)  # issue 29: masked in its own style, not a face
     identity = None
     if reference is not None and embedder is not None:
         identity = _match_reference(image, plan, reference, embedder, spec.max_face_distance)
@@ -269,7 +271,12 @@ def redact_still(input_path: Path, spec: MaskSpec, engines: Engines, outputs: Ou
         canvas = image.copy()
         extra = np.asarray(found, np.float32) if found else None
         mask, masked, _ = mask_frame(
-            masker, canvas, plan, keep_tracks=kept, extra=extra, kept_face_wins=options.kept_face_wins
+            masker,
+            canvas,
+            with_faces(plan, text),
+            keep_tracks=kept,
+            extra=extra,
+            kept_face_wins=options.kept_face_wins,
         )
         return encode_jpeg(canvas), masked, float(np.count_nonzero(mask) / mask.size)
 
@@ -314,6 +321,7 @@ def redact_still(input_path: Path, spec: MaskSpec, engines: Engines, outputs: Ou
             "detect_regions": options.use_regions((width, height)),
             "jpeg_quality": STILL_JPEG_QUALITY,
             "metadata": "none: re-encoded from pixels (no EXIF, GPS or thumbnail)",
+            **({"text": {"lines_masked": len(text)}} if options.mask_text else {}),
         },
         faces=tuple(
             StillFace(i, tuple(round(float(v), 1) for v in xyxy), round(float(c), 4), i in kept_set)  # type: ignore[arg-type]  # four values: xyxy

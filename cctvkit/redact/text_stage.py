@@ -10,7 +10,7 @@ never in the face gallery, and a replay of the stored plan masks them again (sou
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -21,12 +21,22 @@ from cctvkit.redact.boxes import empty_detections, mask_plan
 from cctvkit.redact.carry import CarryRules, MaskPlanner
 from cctvkit.redact.detectors.text import TextDetector
 from cctvkit.redact.tracking import FaceTracker
+from cctvkit.redact.zones import Polygon, rasterize_zones
 
 if TYPE_CHECKING:
     from cctvkit.redact.options import RedactOptions
     from cctvkit.video import VideoFrame
 
-__all__ = ["TEXT_SOURCE", "TextRules", "TextStage", "text_boxes", "text_stage", "with_text"]
+__all__ = [
+    "TEXT_SOURCE",
+    "TextRules",
+    "TextStage",
+    "still_text",
+    "text_boxes",
+    "text_stage",
+    "with_faces",
+    "with_text",
+]
 
 TEXT_SOURCE = "text"
 """``data["source"]`` of a text box in a mask plan."""
@@ -39,9 +49,10 @@ class TextRules:
     """How often text is looked for and how far its masks are carried.
 
     Attributes:
-        every: detect on one frame in this many (the rest are carried). Measured on the gate
-            scene at 25 fps (benchmarks/README.md): every 3rd frame keeps plates masked on every
-            readable frame with look-back and trail of a few detections.
+        every_s: seconds between text detections (at least every frame; the frames between are
+            carried). Chosen on the 1080p gate scene at 25 fps (``python -m benchmarks.text_cost``,
+            benchmarks/README.md): every 5th frame (0.2 s) left no readable plate frame exposed,
+            every 8th (0.32 s) 0.93 % with runs of 2, every 12th 9.7 % with runs of 7.
         lookahead_frames: frames a line's mask starts before it was first found.
         trail_frames: frames it continues after it was last found.
         lost_track_s: seconds a line's track survives unseen (gaps up to this are filled).
@@ -50,11 +61,15 @@ class TextRules:
             would otherwise be masked for the whole look-back and trail.
     """
 
-    every: int = 3
+    every_s: float = 0.2
     lookahead_frames: int = 8
     trail_frames: int = 8
     lost_track_s: float = 1.0
     threshold: float = 0.6
+
+
+DEFAULT_RULES = TextRules()
+"""The rules every run uses (benchmarks/text_cost.py varies them to choose the cadence)."""
 
 
 class TextStage(Generic[Payload]):
@@ -73,41 +88,68 @@ class TextStage(Generic[Payload]):
         resolution_wh: tuple[int, int],
         fps: float,
         rules: TextRules | None = None,
+        *,
+        regions: Sequence[Polygon] = (),
     ) -> None:
         self.rules = rules = rules or TextRules()
+        self.every = every = max(1, round(rules.every_s * fps))
+        self._regions = rasterize_zones(regions, resolution_wh)
         self._detector = detector
         self._scale = detector.scale_for(resolution_wh)
         self._tracker = FaceTracker(
-            fps=fps / rules.every, threshold=rules.threshold, lost_track_s=rules.lost_track_s
+            fps=fps / every, threshold=rules.threshold, lost_track_s=rules.lost_track_s
         )
         carry = CarryRules(
-            lookahead_frames=max(rules.lookahead_frames, rules.every),
-            trail_frames=max(rules.trail_frames, rules.every),
-            confirm_frames=2 * rules.every,
+            lookahead_frames=max(rules.lookahead_frames, every),
+            trail_frames=max(rules.trail_frames, every),
+            confirm_frames=2 * every,
             max_gap_frames=max(1, round(rules.lost_track_s * fps)),
         )
         self._planner: MaskPlanner[Payload] = MaskPlanner(resolution_wh, carry)
         self.detected_frames = 0
         self.detections = 0
+        self.masked_frames = 0
+        self.masked_boxes = 0
+        self._track_ids: set[int] = set()
 
     def push(self, index: int, image: np.ndarray, payload: Payload) -> list[tuple[Payload, sv.Detections]]:
         """Add frame ``index`` (its pixels and what travels with it); return the frames whose text
         masks are final, each with its text plan."""
         found = empty_detections(tracked=True)
-        if index % self.rules.every == 0:
+        if index % self.every == 0:
             detections = self._detector.detect(image, scale=self._scale)
+            detections = _in_regions(detections, self._regions)
             self.detected_frames += 1
             self.detections += len(detections)
             found = self._tracker.update(detections)
-        return [(p, text_boxes(b)) for p, b in self._planner.push(index, found, payload)]
+        return self._count(self._planner.push(index, found, payload))
 
     def stats(self) -> dict[str, Any]:
-        """What the report says about the text pass: its rules and work."""
-        return {**asdict(self.rules), "detected_frames": self.detected_frames, "detections": self.detections}
+        """What the report says about the text pass: its rules, its work and what it masked
+        (``lines_masked``: tracked lines of text; a line seen once is in the boxes only)."""
+        return {
+            **asdict(self.rules),
+            "every_frames": self.every,
+            "detected_frames": self.detected_frames,
+            "detections": self.detections,
+            "lines_masked": len(self._track_ids),
+            "frames_masked": self.masked_frames,
+            "boxes_masked": self.masked_boxes,
+        }
 
     def flush(self) -> list[tuple[Payload, sv.Detections]]:
         """The frames still held (the end of the clip), with their text plans."""
-        return [(p, text_boxes(b)) for p, b in self._planner.flush()]
+        return self._count(self._planner.flush())
+
+    def _count(self, released: list[tuple[Payload, sv.Detections]]) -> list[tuple[Payload, sv.Detections]]:
+        """Tally what is masked (for the report) and turn each plan into mask-plan rows."""
+        for _payload, boxes in released:
+            if len(boxes):
+                self.masked_frames += 1
+                self.masked_boxes += len(boxes)
+                ids = boxes.tracker_id if boxes.tracker_id is not None else ()
+                self._track_ids.update(int(t) for t in ids if t >= 0)
+        return [(payload, text_boxes(boxes)) for payload, boxes in released]
 
 
 def text_boxes(plan: sv.Detections) -> sv.Detections:
@@ -126,7 +168,7 @@ def text_stage(
     if not options.mask_text:
         return None
     detector = TextDetector(provider=options.provider, threads=options.threads)
-    return TextStage(detector, resolution_wh, fps)
+    return TextStage(detector, resolution_wh, fps, DEFAULT_RULES, regions=options.text_regions)
 
 
 def with_text(
@@ -146,6 +188,37 @@ def with_text(
     if end:
         for (ready, plan), text in stage.flush():
             yield ready, _merged(plan, text)
+
+
+def still_text(image: np.ndarray, options: RedactOptions) -> sv.Detections:
+    """A still's lines of text as mask-plan rows (nothing tracked: one picture), or none when
+    ``options`` do not ask for them; only those in ``options.text_regions`` when set.
+
+    Raises:
+        ModelError: the text detector's weights are missing or do not verify.
+    """
+    if not options.mask_text:
+        return empty_detections(plan=True)
+    height, width = image.shape[:2]
+    found = TextDetector(provider=options.provider, threads=options.threads).detect(image)
+    return text_boxes(_in_regions(found, rasterize_zones(options.text_regions, (width, height))))
+
+
+def _in_regions(found: sv.Detections, regions: np.ndarray | None) -> sv.Detections:
+    """The boxes whose centre lies in the drawn regions (all of them without regions)."""
+    if regions is None or not len(found):
+        return found
+    height, width = regions.shape
+    cx = np.clip(((found.xyxy[:, 0] + found.xyxy[:, 2]) / 2).astype(int), 0, width - 1)
+    cy = np.clip(((found.xyxy[:, 1] + found.xyxy[:, 3]) / 2).astype(int), 0, height - 1)
+    inside = found[np.asarray(regions[cy, cx], bool)]
+    assert isinstance(inside, sv.Detections)
+    return inside
+
+
+def with_faces(faces: sv.Detections, text: sv.Detections) -> sv.Detections:
+    """One plan of a frame's face boxes and its text boxes."""
+    return _merged(faces, text)
 
 
 def _merged(faces: sv.Detections, text: sv.Detections) -> sv.Detections:

@@ -12,6 +12,8 @@ them to whole-frame detection, where regions are off).
 
 from __future__ import annotations
 
+from typing import cast
+
 import cv2
 import numpy as np
 import supervision as sv
@@ -95,8 +97,9 @@ def merge_detections(found: list[sv.Detections], nms_iou: float = 0.3) -> sv.Det
     if not found:
         return empty_detections()
     merged = sv.Detections.merge(found)
+    scores = np.asarray(merged.confidence, np.float32)  # detectors always give scores
     keep = sv.box_non_max_suppression(
-        np.hstack([merged.xyxy, merged.confidence[:, None]]), iou_threshold=nms_iou
+        np.hstack([np.asarray(merged.xyxy, np.float32), scores[:, None]]), iou_threshold=nms_iou
     )
-    merged = merged[keep]
-    return merged[np.argsort(-merged.confidence, kind="stable")]
+    order = np.flatnonzero(keep)[np.argsort(-scores[keep], kind="stable")]
+    return cast(sv.Detections, merged[order])  # an index array selects Detections

@@ -328,6 +328,7 @@ class ReleaseManifest:
 def redaction_summary(report: RedactionReport) -> dict[str, object]:
     """A clip's ``redaction`` entry from the engine's report: model, parameters, what was masked."""
     masked_tracks = [t.track_id for t in report.tracks if not t.kept]
+    text = report.parameters.get("text") or {}  # issue 29: present when the run masked text
     return {
         "engine": "cctvkit.redact",
         "model": report.detector.name,
@@ -336,7 +337,12 @@ def redaction_summary(report: RedactionReport) -> dict[str, object]:
         "provider": report.detector.provider,
         "parameters": report.parameters,
         "faces_masked": len(masked_tracks),
-        "face_boxes_masked": sum(f.masked_faces for f in report.frames),
+        "face_boxes_masked": sum(f.masked_faces for f in report.frames) - text.get("boxes_masked", 0),
+        **(
+            {"text_masked": {k: text[k] for k in ("lines_masked", "frames_masked", "boxes_masked")}}
+            if text
+            else {}
+        ),
         "unconfirmed_sightings_masked": report.untracked_boxes,
         "tracks_kept": len(report.kept_tracks),
         "kept_track_ids": list(report.kept_tracks),

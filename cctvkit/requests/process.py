@@ -208,7 +208,7 @@ def _release_still(
     else:
         report = redactor.render_still(
             still,
-            redactor.clip_spec(zones),
+            redactor.clip_spec(zones, camera=camera),
             Outputs(output, report_path=run.work / f"release-{rel_id}-{still.label}.redaction.json"),
         )
         redaction = still_redaction_summary(report)
@@ -371,6 +371,7 @@ def process_request(
                         requester_only=clip_region(keep, options.keep_face, decided.region_boxes())
                         if options.requester_only
                         else None,
+                        camera=camera,
                     ),
                     Outputs(
                         stage / name,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from cctvkit.config import JobsSection
+from cctvkit.config import CameraConfig, JobsSection
 from cctvkit.jobs import Backend, ChunkedRun, ChunkRunner, one_pass_record, redact_chunked
 from cctvkit.redact.detectors import FaceDetector
 from cctvkit.redact.face_check import REPORT_KEY
@@ -18,6 +18,7 @@ from cctvkit.redact.report import remaining_text
 from cctvkit.redact.spec import BoxesByFrame, Engines, MaskSpec, Outputs, RequesterRegion
 from cctvkit.redact.still import StillReport, redact_still
 from cctvkit.redact.zones import Polygon
+from cctvkit.requests.camera_text import for_camera
 from cctvkit.requests.clips import PlannedStill
 from cctvkit.requests.cut import CutClip
 from cctvkit.requests.manifest import redaction_summary, unredacted_summary
@@ -70,11 +71,13 @@ class Redactor:
         keep: Sequence[int] = (),
         manual_masks: BoxesByFrame | None = None,
         requester_only: RequesterRegion | None = None,
+        camera: CameraConfig | None = None,
     ) -> MaskSpec:
-        """The release's spec for one item: its camera's zones, its kept tracks and manual masks,
-        and in a requester-only release its region (issue 26)."""
+        """The release's spec for one item: its camera's zones and text masking, its kept tracks
+        and manual masks, and in a requester-only release its region (issue 26)."""
+        options = for_camera(self.spec.options, camera)
         item = MaskSpec.of(
-            self.spec.options, self.spec.face_check, zones=zones, keep_tracks=keep, manual_masks=manual_masks
+            options, self.spec.face_check, zones=zones, keep_tracks=keep, manual_masks=manual_masks
         )
         return replace(item, max_face_distance=self.spec.max_face_distance, requester_only=requester_only)
 

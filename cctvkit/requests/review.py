@@ -27,6 +27,7 @@ from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.redact.pipeline import write_review
 from cctvkit.redact.report import write_json
 from cctvkit.redact.spec import Engines, MaskSpec, Outputs
+from cctvkit.requests.camera_text import for_camera
 from cctvkit.requests.keeping import review_records
 from cctvkit.requests.run import RequestPlan, clip_run, plan_request
 from cctvkit.video.timeline import frame_timeline
@@ -111,6 +112,8 @@ def review_request(
         cuts = run.cut()
         for clip in run.clips:
             cut = cuts[clip.number]
+            camera = config.camera(clip.camera_id)
+            clip_options = for_camera(options, camera)  # its text masking (issue 29)
             chunks = clip_chunks(
                 frame_timeline(Path(cut.path)),
                 options=options,
@@ -120,7 +123,7 @@ def review_request(
             if len(chunks) == 1 and isinstance(backend, LocalBackend):
                 base = review_dir / f"clip-{clip.number:02d}.mp4"  # names the review files; never written
                 with analyze(
-                    Path(cut.path), options=options, detector=detector, progress=progress
+                    Path(cut.path), options=clip_options, detector=detector, progress=progress
                 ) as analysis:
                     stored = collect(analysis)
                 sheet, tracks = write_review(analysis, stored.summary.tracks, base)
@@ -131,13 +134,14 @@ def review_request(
             else:
                 # The same chunks as `request process` makes (so the ids on the sheet hold, and
                 # the chunks that keep no track are reused there); they encode a masked preview.
-                camera = config.camera(clip.camera_id)
                 preview = review_dir / f"clip-{clip.number:02d}.mp4"
                 analysis_path = review_dir / f"clip-{clip.number:02d}.analysis.json"
                 found = redact_chunked(
                     Path(cut.path),
                     # face-checked as the release's chunks are by default, so it reuses them
-                    MaskSpec.of(options, FaceCheckOptions(), zones=camera.privacy_zones if camera else ()),
+                    MaskSpec.of(
+                        clip_options, FaceCheckOptions(), zones=camera.privacy_zones if camera else ()
+                    ),
                     Engines(detector=detector),
                     Outputs(
                         preview,

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from cctvkit.cli.main import app
 from cctvkit.redact import RedactOptions
+from cctvkit.requests.manifest import redaction_summary
 from cctvkit.samplegen.plates import GateTextTruth, write_gate_text_clip
 from cctvkit.video import VideoReader
 from tests.redaction import redact_with
@@ -73,7 +74,14 @@ def test_plates_are_masked_on_every_readable_frame(gate: tuple[Path, GateTextTru
     assert 1 - np.mean(plates) >= 0.99
     assert max(_longest_run(flags) for flags in exposed.values()) <= 2
     text = report.parameters["text"]
-    assert text["every"] == 3 and text["detected_frames"] == 14 and text["detections"] > 0
+    assert text["every_frames"] == 2 and text["detected_frames"] == 20 and text["detections"] > 0
+    # Four plates and the badge (a plate hidden by a nearer car comes back as a new line); the
+    # face count leaves them out.
+    assert 5 <= text["lines_masked"] <= 8 and text["frames_masked"] == truth.frame_count
+    assert text["boxes_masked"] >= sum(len(boxes) for boxes in truth.text) - 10
+    summary = redaction_summary(report)
+    assert summary["text_masked"] == {k: text[k] for k in ("lines_masked", "frames_masked", "boxes_masked")}
+    assert summary["face_boxes_masked"] == sum(f.masked_faces for f in report.frames) - text["boxes_masked"]
 
     # Without the option the same plates stay readable (the test can tell).
     plain = tmp_path / "plain.mp4"
@@ -107,3 +115,34 @@ def test_cli_flag_masks_text_and_says_so(gate: tuple[Path, GateTextTruth], tmp_p
     )
     assert result.exit_code == 0, result.output
     assert json.loads(report.read_text())["parameters"]["mask_text"] is True
+
+
+def test_text_outside_the_drawn_regions_stays_readable(
+    gate: tuple[Path, GateTextTruth], tmp_path: Path
+) -> None:
+    source, truth = gate
+    output = tmp_path / "lane.mp4"
+    lane = (((0.25, 0.45), (1.0, 0.45), (1.0, 1.0), (0.25, 1.0)),)  # not the parked car by the wall
+    redact_with(source, output, options=RedactOptions(mask_text=True, text_regions=lane))
+    exposed = _exposures(source, output, truth)
+    assert np.mean(exposed["car-4"]) > 0.9  # parked at x 0.12: left readable
+    assert np.mean(exposed["car-1"]) <= 0.01  # in the lane all the way
+
+
+def test_a_still_gets_its_text_masked_too(tmp_path: Path) -> None:
+    import cv2
+
+    from cctvkit.samplegen.plates import gate_text_scene
+
+    image, truth, _faces = gate_text_scene(size_wh=(1280, 720), fps=10, seconds=4, text_px=(8, 28)).render(20)
+    snap, out = tmp_path / "snap.png", tmp_path / "out.jpg"
+    cv2.imwrite(str(snap), image[:, :, ::-1])
+    result = CliRunner().invoke(app, ["redact", str(snap), "-o", str(out), "--mask-text", "--no-face-check"])
+    assert result.exit_code == 0, result.output
+    masked = cv2.imread(str(out))[:, :, ::-1]
+    readable = [b for b in truth if b.visible_fraction >= 0.9 and b.text_px >= 8]
+    assert {b.text_id for b in readable} >= {"car-1", "car-4"}  # a 20 px plate and an 8 px one
+    for box in readable:
+        x1, y1, x2, y2 = box.letters_xyxy
+        contrast = image[y1:y2, x1:x2].mean(axis=2).std()
+        assert masked[y1:y2, x1:x2].mean(axis=2).std() <= MASKED_CONTRAST * contrast, box.text_id

@@ -224,10 +224,12 @@ class _MissingDetector:
 def test_faces_stay_masked_where_the_detector_misses_them(
     scene_clip: tuple[Path, GroundTruth], detector: FaceDetector, tmp_path: Path
 ) -> None:
-    # Two frames missed in every four, then a run of five.
+    # Two frames missed in every four, then a run of five. The fake counts one detection call
+    # per frame, so the zoomed sweep (extra calls on tiles) is off: this is about the carry.
     missed = {i for i in range(30) if i % 4 in (1, 2)} | set(range(20, 25))
     flaky = _MissingDetector(detector, missed)
-    _, keeper = _redact_and_score(scene_clip, tmp_path / "o.mp4", flaky)  # type: ignore[arg-type]
+    one_call = RedactOptions(zoom_sweep=0)
+    _, keeper = _redact_and_score(scene_clip, tmp_path / "o.mp4", flaky, options=one_call)  # type: ignore[arg-type]
     assert keeper.score.longest_exposure == 0, keeper.score
     # Without carry, the same misses expose faces for five frames in a row.
     flaky = _MissingDetector(detector, missed)
@@ -237,7 +239,7 @@ def test_faces_stay_masked_where_the_detector_misses_them(
         source,
         tmp_path / "naive.mp4",
         detector=flaky,  # type: ignore[arg-type]
-        options=RedactOptions(lookahead_s=0, trail_s=0, lost_track_s=0.1),
+        options=RedactOptions(lookahead_s=0, trail_s=0, lost_track_s=0.1, zoom_sweep=0),
         on_mask=lambda index, mask, _boxes: masks.__setitem__(index, mask.copy()),
     )
     naive = ScoreKeeper()
