@@ -376,6 +376,7 @@ def main() -> None:
     parser.add_argument(
         "--crowd-seconds", type=float, default=3.0, help="Length of the generated clips in (d)."
     )
+    parser.add_argument("--work", type=Path, default=WORK, help="Scratch folder of part (d).")
     parser.add_argument("--mot-frames", type=int, default=250, help="MOT17-13's first frames used in (d).")
     parser.add_argument(
         "--yunet-python",
@@ -395,7 +396,7 @@ def main() -> None:
             face_check_rows(
                 detector,
                 args.eval_dir,
-                WORK,
+                args.work,
                 quick=args.quick,
                 crowd_seconds=args.crowd_seconds,
                 mot_frames=args.mot_frames,

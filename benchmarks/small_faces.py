@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from fractions import Fraction
@@ -273,7 +274,9 @@ def face_check_rows(
             row["wall (whole run)"] = f"{wall:.1f} s, {report.frame_count / wall:.2f} fps"
             if checked and report.face_check_json:
                 row |= _check_cells(report.face_check_json, detections, wall, clip.truth, exposed)
-            rows[f"{clip.label}, {'first pass + face check' if checked else 'first pass alone'}"] = row
+            label = f"{clip.label}, {'first pass + face check' if checked else 'first pass alone'}"
+            rows[label] = row
+            print(label, json.dumps(row), file=sys.stderr, flush=True)  # long runs: rows as they come
     return rows
 
 

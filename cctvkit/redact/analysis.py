@@ -315,12 +315,13 @@ class Analysis:
                 RegionRules(
                     sweep_every=options.sweep_every,
                     max_zoom=options.track_zoom,
-                    zoom_tiles=options.zoom_sweep,
+                    zoom_tiles=options.zoom_tiles((clip.width, clip.height)),
                 ),
             )
         whole: FaceDetector = detector  # regions off: the whole frame, and the zoomed sweep's tiles
-        if regions is None and options.zoom_sweep and options.detect_long_side is None:
-            whole = ZoomSweepDetector(detector, (clip.width, clip.height), options.zoom_sweep)
+        tiles = options.zoom_tiles((clip.width, clip.height))
+        if regions is None and tiles:
+            whole = ZoomSweepDetector(detector, (clip.width, clip.height), tiles)
         # The tracker sees only the detected frames: its frame rate is theirs.
         tracker = FaceTracker(
             fps=min(fps, MAX_TIMING_FPS) / stride,

@@ -61,6 +61,13 @@ _ZOOM_TILE_WH = (640, 384)
 _NATIVE_MARGIN_PX = 32
 """Added around each area RetinaFace checks between whole frames: a face at its edge is whole."""
 
+_ZOOM_MAX_FACE_PX = 48.0
+"""Widest face (frame pixels) the zoomed check reports: it is there for faces under ~24 px, and
+larger ones are the native check's. RetinaFace on the zoomed crops at 0.3 fires on textures
+60-180 px wide: on the generated street (first-pass output, 10 checked frames) 14 of its 15
+findings were such boxes, none a face; on the crowd 8 of 11; capped, the true faces found stay
+(1 and 3) where a threshold of 0.5 instead kept 1 of the crowd's 3 (issue 25)."""
+
 _FULL_TILE_WH = (1024, 576)
 """Tiles when the whole frame is zoomed (a 2x2 grid at 1080p: 1.1x the frame's pixels, where
 the sweep grid's overlaps would detect 1.9x)."""
@@ -174,7 +181,8 @@ class FaceChecker:
             )
             self.zoomed_px += patch.shape[0] * patch.shape[1]
             dets = self.zoomed.detect(patch)
-            keep = dets.confidence >= self.options.zoom_threshold
+            width = (dets.xyxy[:, 2] - dets.xyxy[:, 0]) / self.options.zoom
+            keep = (dets.confidence >= self.options.zoom_threshold) & (width <= _ZOOM_MAX_FACE_PX)
             for box, score in zip(dets.xyxy[keep], dets.confidence[keep], strict=True):
                 found.append((box / self.options.zoom + np.array([x1, y1, x1, y1]), float(score), zoom_name))
         if len(found) < 2:
@@ -394,6 +402,10 @@ def check_and_remask(
     )
     if findings:
         log.warning(
-            "face check: %d face(s) still visible in %s after %d round(s)", len(findings), name, rounds
+            "face check: %d face(s) still visible in %s after %d round(s) (%d blocking)",
+            len(findings),
+            name,
+            rounds,
+            info.remaining,
         )
     return info

@@ -154,7 +154,8 @@ class RedactOptions:
             :mod:`cctvkit.redact.zoom_sweep`). On the generated crowd (64 people, faces 8-20 px,
             3 s at 1080p) one tile took the first pass's leaks of faces >= 10 px from 8.2 % to
             3.1 % (longest exposure 49 -> 14 frames); two tiles 4.4 %; the street clip 0.05 %
-            either way (issue 25, ``benchmarks/README.md``).
+            either way (issue 25, ``benchmarks/README.md``). Frames under 960x540 are not
+            swept (see :meth:`zoom_tiles`).
         mask_text: also find, track and mask readable text (number plates, badges, screens;
             :mod:`cctvkit.redact.text_stage`); letters under ~8 px tall are not found.
         text_regions: with ``mask_text``, mask only text whose box centre lies in one of these
@@ -280,6 +281,14 @@ class RedactOptions:
         if self.regions == "auto":
             return self.detect_long_side is None and resolution_wh[0] * resolution_wh[1] > REGION_MIN_PIXELS
         return self.regions == "on"
+
+    def zoom_tiles(self, resolution_wh: tuple[int, int]) -> int:
+        """Zoomed sweep tiles a detection for frames of this size: ``zoom_sweep`` from 960x540
+        up; none on smaller frames (one tile is then the whole frame, 4x every detection's cost)
+        nor with ``detect_long_side``."""
+        if self.detect_long_side is not None or resolution_wh[0] * resolution_wh[1] < REGION_MIN_PIXELS:
+            return 0
+        return self.zoom_sweep
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able values (enums as strings) for reports."""
