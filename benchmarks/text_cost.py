@@ -31,41 +31,18 @@ import cctvkit.redact.text_stage as text_stage
 from benchmarks._machine import machine
 from benchmarks.redact_throughput import BENCH_TRACKS
 from cctvkit.redact import RedactOptions, build_detector
+from cctvkit.redact.evaluation import longest_run, text_exposures
 from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.redact.pipeline import redact_clip
 from cctvkit.redact.spec import Engines, MaskSpec, Outputs
 from cctvkit.samplegen import write_clip
-from cctvkit.samplegen.plates import GateTextTruth, write_gate_text_clip
+from cctvkit.samplegen.plates import write_gate_text_clip
 from cctvkit.video import VideoReader
-
-MASKED_CONTRAST = 0.35
 
 
 def _frames(path: Path) -> list[np.ndarray]:
     with VideoReader(path) as reader:
         return [frame.image.copy() for frame in reader.frames()]
-
-
-def exposures(source: Path, output: Path, truth: GateTextTruth) -> dict[str, list[bool]]:
-    """Per plate or badge, per readable frame: still readable in ``output``?"""
-    exposed: dict[str, list[bool]] = {}
-    for index, (before, after) in enumerate(zip(_frames(source), _frames(output), strict=True)):
-        for box in truth.text[index]:
-            if box.visible_fraction < 0.9 or box.text_px < 8:
-                continue
-            x1, y1, x2, y2 = box.letters_xyxy
-            contrast = before[y1:y2, x1:x2].mean(axis=2).std()
-            left = after[y1:y2, x1:x2].mean(axis=2).std()
-            exposed.setdefault(box.text_id, []).append(bool(left > MASKED_CONTRAST * contrast))
-    return exposed
-
-
-def _longest(flags: list[bool]) -> int:
-    longest = run = 0
-    for flag in flags:
-        run = run + 1 if flag else 0
-        longest = max(longest, run)
-    return longest
 
 
 def main() -> None:
@@ -121,13 +98,13 @@ def main() -> None:
             text_stage.DEFAULT_RULES = replace(text_stage.TextRules(), every_s=every / 25)
             out = work / f"every{every}.mp4"
             seconds = run(gate, with_text, out)
-            flags = exposures(gate, out, truth)
+            flags = text_exposures(_frames(gate), _frames(out), truth.text)
             plates = [f for text_id, fl in flags.items() if text_id.startswith("car-") for f in fl]
             cadence.add_row(
                 str(every),
                 str(len(plates)),
                 f"{100 * np.mean(plates):.2f} %",
-                str(max(_longest(fl) for fl in flags.values())),
+                str(max(longest_run(fl) for fl in flags.values())),
                 f"{seconds:.1f}",
             )
         text_stage.DEFAULT_RULES = text_stage.TextRules()

@@ -16,13 +16,17 @@ import numpy as np
 
 __all__ = [
     "COVERED",
+    "MASKED_TEXT_CONTRAST",
     "SIZE_BANDS",
     "SMALL_FACE_BANDS",
     "GroundTruthBox",
     "RedactionScore",
     "ScoreKeeper",
+    "TextTruthBox",
     "detail_correlation",
+    "longest_run",
     "size_band",
+    "text_exposures",
 ]
 
 COVERED = 0.9
@@ -44,6 +48,46 @@ SMALL_FACE_BANDS: tuple[tuple[str, int], ...] = (
     (">=48px", 10**9),
 )
 """The bands issue 17 reports (crowds and elevated cameras: most faces under 24 px)."""
+
+
+MASKED_TEXT_CONTRAST = 0.35
+"""A masked text line keeps under this share of its letters' contrast (a blurred plate keeps ~5 %,
+a readable one all of it; the codec alone keeps ~100 %)."""
+
+
+class TextTruthBox(Protocol):
+    """What text scoring needs from a ground-truth line (``cctvkit.samplegen.plates`` boxes fit)."""
+
+    text_id: str
+    letters_xyxy: tuple[int, int, int, int]
+    text_px: float
+    visible_fraction: float
+
+
+def text_exposures(
+    before: Iterable[np.ndarray], after: Iterable[np.ndarray], truth: Sequence[Sequence[TextTruthBox]]
+) -> dict[str, list[bool]]:
+    """Per text line, per frame where it is readable (letters >= 8 px, 90 % in view): still readable
+    in the output (its letters keep more than :data:`MASKED_TEXT_CONTRAST` of their contrast)?"""
+    exposed: dict[str, list[bool]] = {}
+    for index, (original, output) in enumerate(zip(before, after, strict=True)):
+        for box in truth[index]:
+            if box.visible_fraction < 0.9 or box.text_px < 8:
+                continue
+            x1, y1, x2, y2 = box.letters_xyxy
+            contrast = original[y1:y2, x1:x2].mean(axis=2).std()
+            left = output[y1:y2, x1:x2].mean(axis=2).std()
+            exposed.setdefault(box.text_id, []).append(bool(left > MASKED_TEXT_CONTRAST * contrast))
+    return exposed
+
+
+def longest_run(flags: Iterable[bool]) -> int:
+    """The longest run of consecutive true flags (frames a face or a line stayed exposed)."""
+    longest = run = 0
+    for flag in flags:
+        run = run + 1 if flag else 0
+        longest = max(longest, run)
+    return longest
 
 
 class GroundTruthBox(Protocol):

@@ -12,16 +12,13 @@ from typer.testing import CliRunner
 
 from cctvkit.cli.main import app
 from cctvkit.redact import RedactOptions
+from cctvkit.redact.evaluation import MASKED_TEXT_CONTRAST, longest_run, text_exposures
 from cctvkit.requests.manifest import redaction_summary
 from cctvkit.samplegen.plates import GateTextTruth, write_gate_text_clip
 from cctvkit.video import VideoReader
 from tests.redaction import redact_with
 
 SIZE, FPS, SECONDS, TEXT_PX = (960, 540), 10, 4, (8.0, 28.0)
-
-# A masked line keeps under this share of its letters' contrast (a blurred plate keeps ~5 %, a
-# readable one all of it; the codec alone keeps ~100 %).
-MASKED_CONTRAST = 0.35
 
 
 def _frames(path: Path) -> list[np.ndarray]:
@@ -42,37 +39,15 @@ def text_free(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _exposures(source: Path, output: Path, truth: GateTextTruth) -> dict[str, list[bool]]:
-    """Per text carrier, per frame where it is readable (letters >= 8 px, 90 % in view): exposed?"""
-    exposed: dict[str, list[bool]] = {}
-    for index, (before, after) in enumerate(zip(_frames(source), _frames(output), strict=True)):
-        for box in truth.text[index]:
-            if box.visible_fraction < 0.9 or box.text_px < 8:
-                continue
-            x1, y1, x2, y2 = box.letters_xyxy
-            contrast = before[y1:y2, x1:x2].mean(axis=2).std()
-            left = after[y1:y2, x1:x2].mean(axis=2).std()
-            exposed.setdefault(box.text_id, []).append(bool(left > MASKED_CONTRAST * contrast))
-    return exposed
-
-
-def _longest_run(flags: list[bool]) -> int:
-    longest = run = 0
-    for flag in flags:
-        run = run + 1 if flag else 0
-        longest = max(longest, run)
-    return longest
-
-
 def test_plates_are_masked_on_every_readable_frame(gate: tuple[Path, GateTextTruth], tmp_path: Path) -> None:
     source, truth = gate
     output = tmp_path / "out.mp4"
     report = redact_with(source, output, options=RedactOptions(mask_text=True))
-    exposed = _exposures(source, output, truth)
+    exposed = text_exposures(_frames(source), _frames(output), truth.text)
     plates = [flag for text_id, flags in exposed.items() if text_id.startswith("car-") for flag in flags]
     assert len(plates) >= 50 and {"car-1", "car-2", "car-3", "car-4"} <= set(exposed)
     assert 1 - np.mean(plates) >= 0.99
-    assert max(_longest_run(flags) for flags in exposed.values()) <= 2
+    assert max(longest_run(flags) for flags in exposed.values()) <= 2
     text = report.parameters["text"]
     assert text["every_frames"] == 2 and text["detected_frames"] == 20 and text["detections"] > 0
     # Four plates and the badge (a plate hidden by a nearer car comes back as a new line); the
@@ -86,7 +61,11 @@ def test_plates_are_masked_on_every_readable_frame(gate: tuple[Path, GateTextTru
     # Without the option the same plates stay readable (the test can tell).
     plain = tmp_path / "plain.mp4"
     redact_with(source, plain, options=RedactOptions())
-    unmasked = [flag for flags in _exposures(source, plain, truth).values() for flag in flags]
+    unmasked = [
+        flag
+        for flags in text_exposures(_frames(source), _frames(plain), truth.text).values()
+        for flag in flags
+    ]
     assert np.mean(unmasked) > 0.9
 
 
@@ -124,7 +103,7 @@ def test_text_outside_the_drawn_regions_stays_readable(
     output = tmp_path / "lane.mp4"
     lane = (((0.25, 0.45), (1.0, 0.45), (1.0, 1.0), (0.25, 1.0)),)  # not the parked car by the wall
     redact_with(source, output, options=RedactOptions(mask_text=True, text_regions=lane))
-    exposed = _exposures(source, output, truth)
+    exposed = text_exposures(_frames(source), _frames(output), truth.text)
     assert np.mean(exposed["car-4"]) > 0.9  # parked at x 0.12: left readable
     assert np.mean(exposed["car-1"]) <= 0.01  # in the lane all the way
 
@@ -145,4 +124,4 @@ def test_a_still_gets_its_text_masked_too(tmp_path: Path) -> None:
     for box in readable:
         x1, y1, x2, y2 = box.letters_xyxy
         contrast = image[y1:y2, x1:x2].mean(axis=2).std()
-        assert masked[y1:y2, x1:x2].mean(axis=2).std() <= MASKED_CONTRAST * contrast, box.text_id
+        assert masked[y1:y2, x1:x2].mean(axis=2).std() <= MASKED_TEXT_CONTRAST * contrast, box.text_id
