@@ -18,7 +18,7 @@ from cctvkit.audit import write_audit
 from cctvkit.catalog import finding_decisions as fdq
 from cctvkit.catalog import review_decisions as rdq
 from cctvkit.catalog.db import Catalog
-from cctvkit.catalog.finding_decisions import AcceptedFace
+from cctvkit.catalog.finding_decisions import AcceptedFace, TextLineDecision
 from cctvkit.catalog.review_decisions import ManualMask, TrackDecision
 from cctvkit.errors import ConflictError, NotFoundError, UsageError
 from cctvkit.redact.boxes import FrameBoxes
@@ -67,12 +67,20 @@ class ClipDecisions:
         decided_tracks: every track with a decision (kept or masked), with its reason.
         masks: live manual masks.
         accepted: faces the face check still saw, accepted on the page (issue 25).
+        text_lines: every line of text with a decision (kept readable or masked), by its id
+            (issue 29).
     """
 
     keep_tracks: frozenset[int] = frozenset()
     decided_tracks: Mapping[int, TrackDecision] = field(default_factory=dict)
     masks: tuple[ManualMask, ...] = ()
     accepted: tuple[AcceptedFace, ...] = ()
+    text_lines: Mapping[int, TextLineDecision] = field(default_factory=dict)
+
+    @property
+    def keep_text_lines(self) -> frozenset[int]:
+        """The lines of text left readable."""
+        return frozenset(line for line, d in self.text_lines.items() if d.keep)
 
     def extra_boxes(self) -> FrameBoxes:
         """Per frame, the manual masks' boxes within their spans (the render's manual masks)."""
@@ -330,9 +338,12 @@ def clip_decisions(catalog: Catalog, request_id: str, clip_number: int) -> ClipD
         tracks = [t for t in rdq.list_track_decisions(conn, request_id) if t.clip_number == clip_number]
         masks = [m for m in rdq.list_masks(conn, request_id) if m.clip_number == clip_number]
         accepted = [a for a in fdq.list_accepted(conn, request_id) if a.clip_number == clip_number]
+        text = {
+            d.line_id: d for d in fdq.list_text_decisions(conn, request_id) if d.clip_number == clip_number
+        }
     decided = {t.track_id: t for t in tracks}
     return ClipDecisions(
-        frozenset(t for t, d in decided.items() if d.keep), decided, tuple(masks), tuple(accepted)
+        frozenset(t for t, d in decided.items() if d.keep), decided, tuple(masks), tuple(accepted), text
     )
 
 
@@ -350,7 +361,8 @@ def load_decisions(
         tracks = rdq.list_track_decisions(conn, request_id)
         masks = rdq.list_masks(conn, request_id)
         accepted = fdq.list_accepted(conn, request_id)
-    for item in [*tracks, *masks, *accepted]:
+        text = fdq.list_text_decisions(conn, request_id)
+    for item in [*tracks, *masks, *accepted, *text]:
         ref = refs.get(item.clip_number)
         if ref is None or (ref.camera_id, ref.start_utc) != (item.camera_id, item.clip_start_utc):
             raise ConflictError(
@@ -365,5 +377,6 @@ def load_decisions(
             decided,
             tuple(m for m in masks if m.clip_number == number),
             tuple(a for a in accepted if a.clip_number == number),
+            {d.line_id: d for d in text if d.clip_number == number},
         )
     return out

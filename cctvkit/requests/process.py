@@ -63,6 +63,7 @@ from cctvkit.requests.requester_mode import (
 )
 from cctvkit.requests.run import ClipRun, RequestPlan, clip_run, plan_request
 from cctvkit.requests.sealed import seal_directory
+from cctvkit.requests.text_lines import kept_text_boxes
 
 __all__ = ["ClipOutcome", "ProcessOptions", "ProcessResult", "process_request"]
 
@@ -99,6 +100,16 @@ def _review_summary(decided: ClipDecisions, *, overridden: bool) -> dict[str, ob
             {"id": m.id, "frames": [m.first_frame, m.last_frame], "reason": m.reason, "by": m.created_by}
             for m in decided.masks
         ],
+        **(
+            {
+                "text_lines": [
+                    {"line": d.line_id, "keep": d.keep, "reason": d.reason, "by": d.decided_by}
+                    for d in decided.text_lines.values()
+                ]
+            }
+            if decided.text_lines
+            else {}
+        ),
         **(
             {
                 "accepted_faces": [
@@ -385,6 +396,7 @@ def process_request(
                         if options.requester_only
                         else None,
                         camera=camera,
+                        keep_text=kept_text_boxes(run.work, clip.number, decided.keep_text_lines),
                     ),
                     Outputs(
                         stage / name,

@@ -35,7 +35,7 @@ from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.redact.render import mask_frame
 from cctvkit.redact.report import TrackSummary
 from cctvkit.redact.zones import rasterize_zones
-from cctvkit.requests import decisions, face_findings
+from cctvkit.requests import decisions, face_findings, text_lines
 from cctvkit.requests.decisions import ClipRef
 from cctvkit.requests.lifecycle import get_request
 from cctvkit.requests.region_preview import RegionPreview
@@ -76,6 +76,8 @@ class ClipView:
     masker: Masker
     thumbnails: dict[int, bytes] = field(default_factory=dict)
     region: RegionPreview | None = None
+    text: dict[int, text_lines.TextLine] = field(default_factory=dict)
+    text_thumbnails: dict[int, bytes] = field(default_factory=dict)
     version: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     decoded: OrderedDict[int, list[AnalyzedFrame]] = field(default_factory=OrderedDict)
@@ -141,6 +143,7 @@ class ReviewSession:
             tracks = rdq.list_track_decisions(conn, self.request_id)
             masks = rdq.list_masks(conn, self.request_id)
             accepted = fdq.list_accepted(conn, self.request_id)
+            text_decided = fdq.list_text_decisions(conn, self.request_id)
         clips = []
         for clip in self.clips.values():
             decided = {t.track_id: t for t in tracks if t.clip_number == clip.number}
@@ -185,6 +188,9 @@ class ReviewSession:
                         for m in masks
                         if m.clip_number == clip.number
                     ],
+                    "text_lines": _text_view(
+                        clip, {d.line_id: d for d in text_decided if d.clip_number == clip.number}
+                    ),
                     "face_check": face_findings.attempt_view(
                         self._attempt(clip),
                         [m for m in masks if m.clip_number == clip.number],
@@ -202,6 +208,7 @@ class ReviewSession:
             },
             "operator": self.actor,
             "requester_only": self.requester_only,
+            "mask_text": self.options.mask_text,
             "clips": clips,
         }
 
@@ -226,6 +233,7 @@ class ReviewSession:
             version = clip.version
         decided = decisions.clip_decisions(self.catalog, self.request_id, clip.number)
         keep, extra = decided.keep_tracks, decided.extra_boxes()
+        keep_text = text_lines.frame_kept_text(clip.analysis.frames[index], decided.keep_text_lines)
         analyzed = self._analyzed(clip, index)
         image = analyzed.frame.image.copy()
         mask_frame(
@@ -235,6 +243,7 @@ class ReviewSession:
             keep_tracks=sorted(keep),
             extra=extra.get(index),
             kept_face_wins=self.options.kept_face_wins,
+            keep_text=keep_text,
         )
         if self.requester_only and clip.region is not None:
             region = clip.region.region(clip.analysis, version, sorted(keep), decided.region_boxes())
@@ -274,6 +283,25 @@ class ReviewSession:
         for track_id in track_ids:
             decisions.set_track_keep(
                 self.catalog, self.request_id, clip.ref, track_id, keep=keep, reason=reason, actor=self.actor
+            )
+        self._touched(clip)
+
+    def text_thumbnail(self, number: int, line_id: int) -> bytes:
+        """JPEG of a line of text's widest sighting (unmasked: for the operator only)."""
+        clip = self.clip(number)
+        if line_id not in clip.text_thumbnails:
+            raise NotFoundError(f"clip {number} has no line of text {line_id}")
+        return clip.text_thumbnails[line_id]
+
+    def set_text_keep(self, number: int, line_ids: Sequence[int], *, keep: bool, reason: str) -> None:
+        """Keep lines of text readable (a shop sign) or mask them (issue 29)."""
+        clip = self.clip(number)
+        unknown = sorted(set(line_ids) - set(clip.text))
+        if unknown or not line_ids:
+            raise UsageError(f"clip {number}: no line(s) of text {unknown or '(none given)'}")
+        for line_id in line_ids:
+            text_lines.set_text_keep(
+                self.catalog, self.request_id, clip.ref, line_id, keep=keep, reason=reason, actor=self.actor
             )
         self._touched(clip)
 
@@ -378,6 +406,23 @@ class ReviewSession:
             clip.rendered.clear()
 
 
+def _text_view(clip: ClipView, decided: dict[int, fdq.TextLineDecision]) -> list[dict[str, Any]]:
+    """The clip's lines of text as the page lists them (masked unless kept)."""
+    return [
+        {
+            "line_id": line.line_id,
+            "first_frame": line.first_frame,
+            "last_frame": line.last_frame,
+            "frames": line.frames,
+            "best_frame": line.best_frame,
+            "best_xyxy": [round(v, 1) for v in line.best_xyxy],
+            "keep": bool(decided[line.line_id].keep) if line.line_id in decided else False,
+            "reason": decided[line.line_id].reason if line.line_id in decided else "",
+        }
+        for line in clip.text.values()
+    ]
+
+
 def _jpeg(image_rgb: np.ndarray) -> bytes:
     ok, data = cv2.imencode(
         ".jpg", cv2.cvtColor(image_rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
@@ -464,6 +509,7 @@ def open_review(
         path, width, height = Path(info.input_path), info.width, info.height
         camera = config.camera(sheet.camera_id)
         zones = camera.privacy_zones if camera else []
+        lines = text_lines.text_lines(stored)  # issue 29: text as its own kind
         views.append(
             ClipView(
                 ref=refs[sheet.number],
@@ -478,6 +524,8 @@ def open_review(
                 masker=Masker(options.style, (width, height), rasterize_zones(zones, (width, height))),
                 thumbnails=_thumbnails(path, sheet.tracks),
                 region=RegionPreview((width, height)) if requester_only else None,
+                text=lines,
+                text_thumbnails=text_lines.line_thumbnails(path, list(lines.values())),
             )
         )
     return ReviewSession(

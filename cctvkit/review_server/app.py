@@ -82,6 +82,22 @@ def build_app(session: ReviewSession, *, token: str, hosts: set[str], cookie_nam
         await run_in_threadpool(lambda: session.set_keep(clip, tracks, keep=keep_it, reason=reason))
         return JSONResponse({"ok": True})
 
+    async def text_thumbnail(request: Request) -> Response:
+        clip = validate.whole_number(request.path_params["clip"], "clip")
+        line = validate.whole_number(request.path_params["line"], "line")
+        return Response(session.text_thumbnail(clip, line), media_type="image/jpeg")
+
+    async def keep_text(request: Request) -> Response:
+        # Issue 29: lines of text kept readable (a shop sign) or masked.
+        clip = validate.whole_number(request.path_params["clip"], "clip")
+        body = await validate.json_object(request)
+        validate.fields(body, ("lines", "keep", "reason"))
+        lines = validate.id_list(body.get("lines"), "lines")
+        keep_it = validate.boolean(body.get("keep"), "keep")
+        reason = validate.text(body.get("reason"), "reason")
+        await run_in_threadpool(lambda: session.set_text_keep(clip, lines, keep=keep_it, reason=reason))
+        return JSONResponse({"ok": True})
+
     async def add_mask(request: Request) -> Response:
         clip = validate.whole_number(request.path_params["clip"], "clip")
         body = await validate.json_object(request)
@@ -158,6 +174,8 @@ def build_app(session: ReviewSession, *, token: str, hosts: set[str], cookie_nam
         Route("/api/clips/{clip}/frames/{frame}.jpg", guarded(frame)),
         Route("/api/clips/{clip}/tracks/{track}.jpg", guarded(thumbnail)),
         Route("/api/clips/{clip}/keep", guarded(keep), methods=["POST"]),
+        Route("/api/clips/{clip}/text/{line}.jpg", guarded(text_thumbnail)),
+        Route("/api/clips/{clip}/text", guarded(keep_text), methods=["POST"]),
         Route("/api/clips/{clip}/masks", guarded(add_mask), methods=["POST"]),
         Route("/api/clips/{clip}/masks/{mask}", guarded(edit_mask), methods=["POST", "DELETE"]),
         Route("/api/clips/{clip}/findings/{finding}.png", guarded(evidence)),

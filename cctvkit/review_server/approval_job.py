@@ -105,6 +105,7 @@ class ApprovalJob:
                             "kept_tracks": sorted(d.keep_tracks),
                             "manual_masks": [m.id for m in d.masks],
                             **({"accepted_faces": [a.id for a in d.accepted]} if d.accepted else {}),
+                            **({"kept_text_lines": sorted(d.keep_text_lines)} if d.keep_text_lines else {}),
                         }
                         for number, d in sorted(reviewed.items())
                     ],

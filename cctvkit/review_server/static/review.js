@@ -51,6 +51,7 @@ function render() {
     player.clip = clip;
     renderTimeline(player);
     renderGallery(player);
+    renderText(player);
     renderMasks(player);
     renderFindings(player);
     showFrame(player, player.frame, true);
@@ -74,6 +75,7 @@ function createPlayer(clip) {
     gallery: el("div", { class: "gallery", id: `gallery-${n}` }),
     masks: el("ul", { class: "masks", id: `masks-${n}` }),
     findings: el("div", { class: "findings", id: `findings-${n}` }),
+    text: el("div", { class: "gallery text", id: `text-${n}` }),
   };
   const play = el("button", { type: "button", id: `play-${n}`, onclick: () => togglePlay(player) }, "Play");
   player.play = play;
@@ -100,6 +102,7 @@ function createPlayer(clip) {
     el("h3", {}, "People and tracks"),
     el("p", { class: "note" }, "Tick the requester to leave them visible; everyone else stays masked."),
     player.gallery,
+    el("h3", {}, "Lines of text"), player.text,
     el("h3", {}, "Your boxes"), player.masks,
     el("h3", {}, "Faces the face check still sees"), player.findings);
   player.section = el("section", { class: "clip", id: `clip-${n}` },
@@ -155,6 +158,11 @@ function renderTimeline(player) {
     Object.assign(bar.style, span(track.first_frame, track.last_frame, clip.frame_count));
     lane(`track ${track.track_id}`, bar, { "data-track": track.track_id });
   }
+  for (const line of clip.text_lines) {
+    const bar = el("div", { class: `bar ${line.keep ? "kept" : "text"}`, title: `text ${line.line_id}` });
+    Object.assign(bar.style, span(line.first_frame, line.last_frame, clip.frame_count));
+    lane(`text ${line.line_id}`, bar, { "data-text": line.line_id });
+  }
   for (const mask of clip.masks) {
     const region = mask.kind === "region";
     const bar = el("div", { class: `bar ${region ? "region" : "manual"}`, title: `${region ? "region " : ""}box ${mask.id}` });
@@ -200,6 +208,44 @@ function renderGallery(player) {
       ...thumbs, facts, el("label", {}, box, kept ? " kept visible" : " masked"), el("label", {}, " reason ", reason)));
   }
   if (!clip.people.length) player.gallery.append(el("p", {}, "No face was found in this clip."));
+}
+
+// Issue 29: lines of text (plates, badges, signs) as their own kind: masked unless kept readable.
+function renderText(player) {
+  const clip = player.clip;
+  player.text.replaceChildren();
+  for (const line of clip.text_lines) {
+    const key = `${clip.number}-${line.line_id}`;
+    const reason = el("input", { type: "text", id: `text-reason-${key}`, size: 22,
+      value: line.keep ? line.reason : "a sign: identifies no one" });
+    const box = el("input", { type: "checkbox", id: `text-keep-${key}`, "data-line": line.line_id });
+    box.checked = line.keep;
+    box.addEventListener("change", () => decideText(player, [line.line_id], box.checked, reason.value));
+    const thumb = el("img", {
+      src: `api/clips/${clip.number}/text/${line.line_id}.jpg`, alt: `text line ${line.line_id}`, class: "line",
+      title: `line ${line.line_id}: jump to its widest sighting (${line.best_frame})`,
+      onclick: () => showFrame(player, line.best_frame),
+    });
+    const facts = el("div", { class: "facts" }, `line of text ${line.line_id}`, el("br"),
+      `frames ${line.first_frame}-${line.last_frame}, masked on ${line.frames} frame(s) unless kept`);
+    player.text.append(el("div", { class: `person${line.keep ? " kept" : ""}`, id: `line-${key}` },
+      thumb, facts, el("label", {}, box, line.keep ? " kept readable" : " masked"), el("label", {}, " reason ", reason)));
+  }
+  if (!clip.text_lines.length) {
+    player.text.append(el("p", { class: "note" }, state.mask_text
+      ? "No line of text was found in this clip."
+      : "Text is not masked in this review (--mask-text, or the camera's mask_text, masks it)."));
+  }
+}
+
+async function decideText(player, lines, keep, reason) {
+  try {
+    await api("POST", `api/clips/${player.clip.number}/text`, { lines, keep, reason });
+    showError("");
+  } catch (error) {
+    showError(error.message);
+  }
+  await refresh();
 }
 
 function renderMasks(player) {
