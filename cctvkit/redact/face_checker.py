@@ -41,6 +41,7 @@ from cctvkit.redact.masking import head_boxes
 from cctvkit.redact.motion import MotionRegions
 from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.redact.regions import merge_boxes, tile_grid
+from cctvkit.redact.weights import load_manifest
 
 __all__ = [
     "FaceChecker",
@@ -48,6 +49,7 @@ __all__ = [
     "RenderedBoxes",
     "build_face_checker",
     "check_and_remask",
+    "face_check_identity",
     "frames_to_check",
     "load_face_check_detectors",
     "spread",
@@ -318,11 +320,24 @@ def build_face_checker(
     return FaceChecker(*detectors, resolution_wh, options=options, mask_scale=mask_scale, zone_mask=zone_mask)
 
 
+_CHECK_MODELS = {"native": "retinaface-mnet025", "zoomed": "retinaface-mnet025"}
+"""Manifest names of the weights :func:`load_face_check_detectors` loads, by role."""
+
+
+def face_check_identity() -> dict[str, str]:
+    """Which weights check, by role (``name:sha256`` from the manifest, nothing loaded): part of
+    a chunk job's name, so chunks checked by other models (the zoomed check was CenterFace
+    before issue 25) are never reused as if this check had run."""
+    manifest = load_manifest()
+    return {role: f"{name}:{manifest[name]['sha256']}" for role, name in _CHECK_MODELS.items()}
+
+
 def load_face_check_detectors(
     *, provider: str | None = None, threads: int | None = None
 ) -> tuple[FaceDetector, FaceDetector]:
     """(native, zoomed): one RetinaFace for both, a model family the first pass (CenterFace) does
-    not use, so the check does not share its blind spots (issue 25)."""
+    not use, so the check does not share its blind spots (issue 25). Change
+    :data:`_CHECK_MODELS` with them."""
     from cctvkit.redact.detectors.retinaface import RetinaFaceDetector
 
     retina = RetinaFaceDetector(score_threshold=0.3, provider=provider, threads=threads)
