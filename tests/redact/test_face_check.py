@@ -21,12 +21,13 @@ GATE = Path(__file__).parents[2] / "sample_footage/archive/gate/gate_20261001_09
 
 # Job names the chunk planner gave before the spec record existed (issue 24): the same settings
 # must name the same jobs, so finished chunks stay valid and JOB_FORMAT need not change. Checked
-# jobs hash which models check too (issue 25: the zoomed check was CenterFace, now RetinaFace),
-# so theirs changed then ("921728682e610d4b", ... before); unchecked jobs' did not.
+# jobs hash which models check and how findings are masked too (issue 25: the zoomed check was
+# CenterFace, now RetinaFace; findings followed, not fixed boxes), so theirs changed then
+# ("921728682e610d4b", ... before); unchecked jobs' did not.
 BEFORE = {
     "plain": ["d6a6125cd3153614", "7d8a414eb8af61c6", "70c0780ded7781bc"],
     "masks": ["c81b0efdc68477a0", "7d8a414eb8af61c6", "4c6fab81a4641141"],
-    "checked": ["c227fe3ceeccb116", "c4fd645a935c6ec1", "81cb1063519d3c5a"],
+    "checked": ["72d5b8cf13a70d1a", "a2424bedf675c291", "d62271a0f7ecba9e"],
 }
 
 
@@ -52,7 +53,7 @@ def test_checked_chunk_names_follow_the_models_that_check(
     # The identity hashed is that of the weights the check loads, and another model means other jobs.
     checker = build_face_checker((64, 48))
     assert {m.sha256 for m in checker.models} == {
-        ident.split(":")[1] for ident in face_check_identity().values()
+        ident.split(":")[1] for role, ident in face_check_identity().items() if role != "remask"
     }
     spec = MaskSpec.of(RedactOptions(zoom_sweep=0), FaceCheckOptions())
     runner = ChunkRunner(JobsSection(chunk_s=2.0), LocalBackend(1), tmp_path, "R/c", chunk_s=2.0)
