@@ -22,6 +22,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from cctvkit.catalog import finding_decisions as fdq
 from cctvkit.catalog import review_decisions as rdq
 from cctvkit.catalog.db import Catalog
 from cctvkit.config import SiteConfig
@@ -30,15 +31,17 @@ from cctvkit.redact import FaceDetector, RedactOptions
 from cctvkit.redact.analysis import AnalyzedFrame, StoredAnalysis, replay
 from cctvkit.redact.manual import track_drawn_box
 from cctvkit.redact.masking import Masker, head_boxes
+from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.redact.render import mask_frame
 from cctvkit.redact.report import TrackSummary
 from cctvkit.redact.zones import rasterize_zones
-from cctvkit.requests import decisions
+from cctvkit.requests import decisions, face_findings
 from cctvkit.requests.decisions import ClipRef
 from cctvkit.requests.lifecycle import get_request
 from cctvkit.requests.region_preview import RegionPreview
 from cctvkit.requests.review import ReviewSheet, review_request
 from cctvkit.requests.run import plan_request
+from cctvkit.requests.workspace import work_dir
 from cctvkit.video import VideoReader
 
 __all__ = ["ClipView", "ReviewSession", "open_review"]
@@ -96,6 +99,7 @@ class ReviewSession:
         detector: the detector the review ran (the release uses the same).
         requester_only: preview and release requester-only (issue 26): the requester's region
             stays, everything else is masked; the reviewer may draw the region.
+        face_check: the release's face check (its remaining findings are shown, issue 25).
     """
 
     def __init__(
@@ -109,8 +113,11 @@ class ReviewSession:
         clips: Sequence[ClipView],
         detector: FaceDetector | None = None,
         requester_only: bool = False,
+        face_check: FaceCheckOptions | None = None,
     ) -> None:
         self.requester_only = requester_only
+        self.face_check = face_check or FaceCheckOptions()
+        self._work: Path | None = None
         self.catalog = catalog
         self.config = config
         self.request_id = request_id
@@ -133,6 +140,7 @@ class ReviewSession:
         with self.catalog.read() as conn:
             tracks = rdq.list_track_decisions(conn, self.request_id)
             masks = rdq.list_masks(conn, self.request_id)
+            accepted = fdq.list_accepted(conn, self.request_id)
         clips = []
         for clip in self.clips.values():
             decided = {t.track_id: t for t in tracks if t.clip_number == clip.number}
@@ -177,6 +185,11 @@ class ReviewSession:
                         for m in masks
                         if m.clip_number == clip.number
                     ],
+                    "face_check": face_findings.attempt_view(
+                        self._attempt(clip),
+                        [m for m in masks if m.clip_number == clip.number],
+                        [a for a in accepted if a.clip_number == clip.number],
+                    ),
                 }
             )
         return {
@@ -310,6 +323,48 @@ class ReviewSession:
         decisions.remove_mask(self.catalog, self.request_id, mask_id, actor=self.actor)
         self._touched(clip)
 
+    # --- the face check's remaining findings (issue 25) ---
+
+    def _attempt(self, clip: ClipView) -> face_findings.CheckAttempt | None:
+        if self._work is None:
+            self._work = work_dir(self.config, self.request_id)  # where release runs write reports
+        return face_findings.latest_attempt(self._work, clip.number, clip.frame_count)
+
+    def finding_evidence(self, number: int, finding: int) -> bytes:
+        """The evidence PNG (original beside output) of a finding of the clip's latest face check."""
+        clip = self.clip(number)
+        attempt = self._attempt(clip)
+        if attempt is None:
+            raise NotFoundError(f"clip {number} has not been checked yet")
+        return attempt.evidence(finding).read_bytes()
+
+    def mask_finding(self, number: int, face: int, *, attempt: str) -> rdq.ManualMask:
+        """Mask a face the face check still saw, moving with it (a manual mask over its frames)."""
+        clip = self.clip(number)
+        checked = face_findings.check_attempt(self._attempt(clip), attempt)
+        mask = face_findings.mask_face(
+            self.catalog, self.request_id, clip.ref, checked, checked.face(face), actor=self.actor
+        )
+        self._touched(clip)
+        return mask
+
+    def accept_finding(self, number: int, face: int, *, attempt: str, reason: str) -> fdq.AcceptedFace:
+        """Accept a face the face check still saw, with the reason (the next release accepts it)."""
+        clip = self.clip(number)
+        checked = face_findings.check_attempt(self._attempt(clip), attempt)
+        face_seen = checked.face(face)
+        return face_findings.accept_face(
+            self.catalog, self.request_id, clip.ref, checked, face_seen, reason=reason, actor=self.actor
+        )
+
+    def withdraw_acceptance(self, number: int, accepted_id: int) -> None:
+        clip = self.clip(number)
+        with self.catalog.read() as conn:
+            accepted = fdq.get_accepted(conn, self.request_id, accepted_id)
+        if accepted is None or accepted.clip_number != clip.number:
+            raise NotFoundError(f"clip {clip.number} has no accepted face {accepted_id}")
+        face_findings.withdraw_acceptance(self.catalog, self.request_id, accepted_id, actor=self.actor)
+
     def _own_mask(self, clip: ClipView, mask_id: int) -> None:
         with self.catalog.read() as conn:
             mask = rdq.get_mask(conn, self.request_id, mask_id)
@@ -381,6 +436,7 @@ def open_review(
     detector: FaceDetector | None = None,
     progress: Callable[[int, int], None] | None = None,
     requester_only: bool = False,
+    face_check: FaceCheckOptions | None = None,
 ) -> ReviewSession:
     """Run the review of a request (cut, detect, track) and prepare what the page shows.
 
@@ -433,4 +489,5 @@ def open_review(
         clips=views,
         detector=detector,
         requester_only=requester_only,
+        face_check=face_check,
     )

@@ -52,6 +52,7 @@ function render() {
     renderTimeline(player);
     renderGallery(player);
     renderMasks(player);
+    renderFindings(player);
     showFrame(player, player.frame, true);
   }
   showApproval(state.approval);
@@ -72,6 +73,7 @@ function createPlayer(clip) {
     timeline: el("div", { class: "timeline", id: `timeline-${n}` }),
     gallery: el("div", { class: "gallery", id: `gallery-${n}` }),
     masks: el("ul", { class: "masks", id: `masks-${n}` }),
+    findings: el("div", { class: "findings", id: `findings-${n}` }),
   };
   const play = el("button", { type: "button", id: `play-${n}`, onclick: () => togglePlay(player) }, "Play");
   player.play = play;
@@ -98,7 +100,8 @@ function createPlayer(clip) {
     el("h3", {}, "People and tracks"),
     el("p", { class: "note" }, "Tick the requester to leave them visible; everyone else stays masked."),
     player.gallery,
-    el("h3", {}, "Your boxes"), player.masks);
+    el("h3", {}, "Your boxes"), player.masks,
+    el("h3", {}, "Faces the face check still sees"), player.findings);
   player.section = el("section", { class: "clip", id: `clip-${n}` },
     el("h2", {}, `Clip ${n}: camera ${clip.camera_id}, ${clip.start_utc} (UTC), ${clip.frame_count} frames at ${clip.fps} fps`),
     el("div", { class: "player" }, left, right));
@@ -214,6 +217,84 @@ function renderMasks(player) {
       el("button", { type: "button", onclick: () => showFrame(player, mask.anchor_frame) }, "Show")));
   }
   if (!clip.masks.length) player.masks.append(el("li", {}, "none: use “Draw a box” on the player over a face that is not masked"));
+}
+
+// Issue 25: each face the last release run's face check still saw, with its evidence (original
+// beside output); one click masks it (moving with it) or accepts it with a reason.
+function renderFindings(player) {
+  const clip = player.clip;
+  const check = clip.face_check;
+  const box = player.findings;
+  box.replaceChildren();
+  if (!check) {
+    box.append(el("p", { class: "note" }, "Not checked yet: approving runs the face check; " +
+      "a face it still sees stops the release and is listed here."));
+    return;
+  }
+  box.dataset.attempt = check.attempt;
+  if (!check.faces.length) box.append(el("p", {}, `Run ${check.run}: no face left that blocks the release.`));
+  for (const face of check.faces) {
+    const key = `${clip.number}-${face.number}`;
+    const evidence = face.evidence === null ? el("span", {}, "(no evidence image)") : el("img", {
+      class: "evidence", id: `evidence-${key}`, alt: `face ${face.number}: original beside output`,
+      title: "left: the original; right: the release as rendered. Click: show the frame",
+      src: `api/clips/${clip.number}/findings/${face.evidence}.png?run=${encodeURIComponent(check.attempt)}`,
+      onclick: () => showFrame(player, face.frame),
+    });
+    const facts = el("div", { class: "facts" },
+      `face ${face.number}: ${face.findings} finding(s), frames ${face.first_frame}-${face.last_frame}`, el("br"),
+      `clearest: frame ${face.frame} (${face.time_s.toFixed(2)} s), ${face.width_px} px wide, score ${face.score}`, el("br"),
+      `verdict: ${face.verdict}`);
+    let decision;
+    let decided = "open";
+    if (face.mask !== null) {
+      decided = "masked";
+      decision = el("span", {}, `masked by box ${face.mask} (approve again to check)`);
+    } else if (face.accepted) {
+      decided = "accepted";
+      decision = el("span", {}, `accepted by ${face.accepted.by}: ${face.accepted.reason} `,
+        el("button", { type: "button", onclick: () => withdrawAcceptance(player, face.accepted.id) }, "Withdraw"));
+    } else {
+      const reason = el("input", { type: "text", id: `accept-reason-${key}`, size: 24, placeholder: "why it may stay" });
+      decision = el("span", {},
+        el("button", { type: "button", id: `mask-face-${key}`, onclick: () => decideFace(player, face.number, "mask") }, "Mask it"),
+        " or ",
+        el("button", { type: "button", id: `accept-face-${key}`,
+          onclick: () => decideFace(player, face.number, "accept", reason.value) }, "Accept"),
+        " reason ", reason);
+    }
+    box.append(el("div", { class: `finding ${decided}`, id: `face-${key}`, "data-state": decided }, evidence, facts, decision));
+  }
+  if (check.other.length) {
+    const list = el("ul", { id: `other-findings-${clip.number}` });
+    for (const f of check.other) {
+      list.append(el("li", {}, `frame ${f.frame} (${f.time_s.toFixed(2)} s), ${f.width_px} px, score ${f.score}: ${f.verdict}`));
+    }
+    box.append(el("details", {}, el("summary", {},
+      `${check.other.length} finding(s) that do not block (masked, too small to recognise, or not a face)`), list));
+  }
+}
+
+async function decideFace(player, face, action, reason) {
+  const body = { attempt: player.clip.face_check.attempt };
+  if (action === "accept") body.reason = reason;
+  try {
+    await api("POST", `api/clips/${player.clip.number}/faces/${face}/${action}`, body);
+    showError("");
+  } catch (error) {
+    showError(error.message);
+  }
+  await refresh();
+}
+
+async function withdrawAcceptance(player, id) {
+  try {
+    await api("DELETE", `api/clips/${player.clip.number}/accepted/${id}`);
+    showError("");
+  } catch (error) {
+    showError(error.message);
+  }
+  await refresh();
 }
 
 function setDrawing(player, on, kind = "mask") {
@@ -346,6 +427,7 @@ async function pollApproval() {
   const status = await api("GET", "api/approve");
   showApproval(status);
   if (status.state === "running") setTimeout(pollApproval, 400);
+  else await refresh(); // the run's face check: its findings are listed per clip
 }
 
 document.addEventListener("DOMContentLoaded", () => {
