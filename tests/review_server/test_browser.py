@@ -94,9 +94,14 @@ def _files(root: Path, skip: list[Path]) -> dict[str, tuple[int, int]]:
 
 
 def _wait(driver, condition, timeout: float, what: str):
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(condition, message=what)
+    # Each refresh re-renders the page's lists: an element found just before one goes stale.
+    wait = WebDriverWait(
+        driver, timeout, poll_frequency=0.1, ignored_exceptions=(StaleElementReferenceException,)
+    )
+    return wait.until(condition, message=what)
 
 
 def test_review_page_keep_draw_approve(
