@@ -20,6 +20,7 @@ from cctvkit.jobs.runner import Backend, LocalBackend, run_jobs
 from cctvkit.jobs.worker_id import worker_identity
 from cctvkit.redact.analysis import StoredAnalysis
 from cctvkit.redact.boxes import FrameBoxes
+from cctvkit.redact.face_checker import face_check_identity
 from cctvkit.redact.options import RedactOptions
 from cctvkit.redact.report import RedactionReport, write_json
 from cctvkit.redact.spec import Engines, MaskSpec, Outputs
@@ -187,6 +188,8 @@ def plan_jobs(
     chunks = clip_chunks(timeline, options=options, settings=settings, chunk_s=runner.chunk_s)
     digest = runner.input_sha256 or sha256_file(Path(input_path))
     masks = FrameBoxes(spec.manual_masks)
+    # which models check (not only how): added only when the check runs, so unchecked jobs keep their names
+    checked_by = {"check_models": face_check_identity()} if spec.face_check.enabled else {}
     jobs = []
     for chunk in chunks:
         whole = len(chunks) == 1
@@ -208,6 +211,7 @@ def plan_jobs(
             frame_range=frame_range,
             offset=chunk.track_id_offset,
             **own,
+            **checked_by,
         )
         name = f"{runner.owner}/chunk-{chunk.index:03d}/{settings_hash}"
         jobs.append(

@@ -1,10 +1,11 @@
 """The face check of a rendered clip: a second model family checks the output, its findings are re-masked.
 
 The loop (issue 17): render the clip; check its decoded frames for visible faces
-(:class:`~cctvkit.redact.face_checker.FaceChecker`); each finding becomes a masked box on its frame
-and on the frames around it (:attr:`FaceCheckOptions.reach_s` plus the unchecked frames between
-checks), the clip is rendered again from the stored analysis (:func:`~cctvkit.redact.analysis.replay`:
-a decode and an encode, nothing detected again) and the frames that changed are checked again, for at most
+(:class:`~cctvkit.redact.face_checker.FaceChecker`); each finding's face is followed on the original
+frames around it and masked where it is on each (:mod:`~cctvkit.redact.finding_tracks`; at most
+:attr:`FaceCheckOptions.reach_s` plus the unchecked frames between checks each way), the clip
+is rendered again from the stored analysis (:func:`~cctvkit.redact.analysis.replay`: a decode and
+an encode, nothing detected again) and the frames that changed are checked again, for at most
 :attr:`FaceCheckOptions.rounds` rounds. What is still found after the last round is *remaining*: the
 report's ``face_check`` object names its frames and boxes, and callers refuse to look finished
 (``cctvkit redact`` exits 9, ``request process`` publishes nothing). Kept tracks' faces are never
@@ -13,7 +14,7 @@ findings, so the subject stays visible.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -113,7 +114,7 @@ def scan(
     return found
 
 
-def source_images(source: FrameSource) -> Iterator[np.ndarray]:
+def source_images(source: FrameSource) -> Generator[np.ndarray, None, None]:
     """The input frames of ``source`` (a replay), in output order, its decoder closed when done."""
     frames = iter(source)
     try:

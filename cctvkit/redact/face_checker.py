@@ -33,7 +33,6 @@ import cv2
 import numpy as np
 import supervision as sv
 
-from cctvkit.redact.boxes import FrameBoxes
 from cctvkit.redact.detectors.base import DetectorInfo, FaceDetector
 from cctvkit.redact.face_check import FaceCheckSummary, Finding
 from cctvkit.redact.finding_verdict import evidence_crop, judge
@@ -41,6 +40,7 @@ from cctvkit.redact.masking import head_boxes
 from cctvkit.redact.motion import MotionRegions
 from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.redact.regions import merge_boxes, tile_grid
+from cctvkit.redact.weights import load_manifest
 
 __all__ = [
     "FaceChecker",
@@ -48,9 +48,9 @@ __all__ = [
     "RenderedBoxes",
     "build_face_checker",
     "check_and_remask",
+    "face_check_identity",
     "frames_to_check",
     "load_face_check_detectors",
-    "spread",
 ]
 
 log = logging.getLogger(__name__)
@@ -318,11 +318,30 @@ def build_face_checker(
     return FaceChecker(*detectors, resolution_wh, options=options, mask_scale=mask_scale, zone_mask=zone_mask)
 
 
+_CHECK_MODELS = {"native": "retinaface-mnet025", "zoomed": "retinaface-mnet025"}
+"""Manifest names of the weights :func:`load_face_check_detectors` loads, by role."""
+
+_REMASK = "followed"
+"""How findings are masked, in chunk job names: ``followed`` (issue 25 part E: each finding's face
+followed over the frames around it, :mod:`~cctvkit.redact.finding_tracks`); before, a fixed box."""
+
+
+def face_check_identity() -> dict[str, str]:
+    """Which weights check, by role (``name:sha256`` from the manifest, nothing loaded), and how
+    findings are masked: part of a chunk job's name, so chunks checked by other models (the
+    zoomed check was CenterFace before issue 25) or masked otherwise are never reused as if this
+    check had run."""
+    manifest = load_manifest()
+    models = {role: f"{name}:{manifest[name]['sha256']}" for role, name in _CHECK_MODELS.items()}
+    return models | {"remask": _REMASK}
+
+
 def load_face_check_detectors(
     *, provider: str | None = None, threads: int | None = None
 ) -> tuple[FaceDetector, FaceDetector]:
     """(native, zoomed): one RetinaFace for both, a model family the first pass (CenterFace) does
-    not use, so the check does not share its blind spots (issue 25)."""
+    not use, so the check does not share its blind spots (issue 25). Change
+    :data:`_CHECK_MODELS` with them."""
     from cctvkit.redact.detectors.retinaface import RetinaFaceDetector
 
     retina = RetinaFaceDetector(score_threshold=0.3, provider=provider, threads=threads)
@@ -336,14 +355,6 @@ def frames_to_check(count: int, every: int, only: Iterable[int] | None = None) -
         picked = set(range(0, count, every)) | ({count - 1} if count else set())
         return sorted(picked)
     return sorted(i for i in set(only) if 0 <= i < count and (i % every == 0 or i == count - 1))
-
-
-def spread(findings: Iterable[Finding], count: int, reach: int) -> FrameBoxes:
-    """Boxes to mask per output frame for ``findings``: each on its frame and ``reach`` frames
-    either side (the unchecked frames between, and a face seen only on some of them)."""
-    return FrameBoxes.of(
-        (i, f.xyxy) for f in findings for i in range(max(0, f.frame - reach), min(count, f.frame + reach + 1))
-    )
 
 
 def check_and_remask(

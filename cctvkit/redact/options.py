@@ -365,8 +365,9 @@ class FaceCheckOptions:
         zoom: enlargement of the zoomed crops.
         busy_fraction: share of the frame the changed areas may cover before the frame is busy.
         busy_zoom_every: on busy frames, zoom the whole frame on every n-th checked frame.
-        reach_s: a finding is masked this long before and after its frame too (the frames
-            between checked ones, and a face found late).
+        reach_s: a finding's face is followed and masked at most this long before and after
+            its frame, plus the frames between checked ones, while it is still seen there
+            (:mod:`~cctvkit.redact.finding_tracks`; a face found late).
         native_full_every: RetinaFace checks the whole frame on the first checked frame, on
             every n-th one and on busy ones; between, only where the output changed since the
             last checked frame, where masks are or just were, plus the sweep tile (unchanged

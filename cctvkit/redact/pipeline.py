@@ -43,8 +43,8 @@ from cctvkit.redact.face_checker import (
     build_face_checker,
     check_and_remask,
     frames_to_check,
-    spread,
 )
+from cctvkit.redact.finding_tracks import follow_findings
 from cctvkit.redact.finding_verdict import write_evidence
 from cctvkit.redact.render import REDACTED_COMMENT, MaskCallback, render
 from cctvkit.redact.report import RedactionReport, TrackSummary, write_json
@@ -336,7 +336,11 @@ class _ClipRender:
             return findings, len(frames)
 
         def remask(findings: list[Finding]) -> Collection[int]:
-            added = spread(findings, count, reach)
+            originals = source_images(self.again(stored))  # faces followed where they go
+            try:
+                added, _ = follow_findings(findings, originals, reach, size)
+            finally:
+                originals.close()
             self.found = self.found.merge(added)
             self.draw(self.again(stored))
             return added.keys()

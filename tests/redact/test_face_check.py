@@ -10,7 +10,9 @@ import pytest
 from cctvkit.config import JobsSection
 from cctvkit.errors import UsageError
 from cctvkit.jobs import ChunkRunner, LocalBackend, plan_jobs
+from cctvkit.redact import face_checker
 from cctvkit.redact.face_check import FaceCheckSummary, Finding
+from cctvkit.redact.face_checker import build_face_checker, face_check_identity
 from cctvkit.redact.options import FaceCheckOptions, RedactOptions
 from cctvkit.redact.report import RedactionReport
 from cctvkit.redact.spec import MaskSpec, RequesterRegion
@@ -18,11 +20,14 @@ from cctvkit.redact.spec import MaskSpec, RequesterRegion
 GATE = Path(__file__).parents[2] / "sample_footage/archive/gate/gate_20261001_090000.mp4"
 
 # Job names the chunk planner gave before the spec record existed (issue 24): the same settings
-# must name the same jobs, so finished chunks stay valid and JOB_FORMAT need not change.
+# must name the same jobs, so finished chunks stay valid and JOB_FORMAT need not change. Checked
+# jobs hash which models check and how findings are masked too (issue 25: the zoomed check was
+# CenterFace, now RetinaFace; findings followed, not fixed boxes), so theirs changed then
+# ("921728682e610d4b", ... before); unchecked jobs' did not.
 BEFORE = {
     "plain": ["d6a6125cd3153614", "7d8a414eb8af61c6", "70c0780ded7781bc"],
     "masks": ["c81b0efdc68477a0", "7d8a414eb8af61c6", "4c6fab81a4641141"],
-    "checked": ["921728682e610d4b", "de1352f320bf5415", "d5ebe31569910409"],
+    "checked": ["72d5b8cf13a70d1a", "a2424bedf675c291", "d62271a0f7ecba9e"],
 }
 
 
@@ -40,6 +45,23 @@ def test_chunk_job_names_are_those_made_before_the_spec(case: str, tmp_path: Pat
     assert [MaskSpec.from_settings(j.spec().settings()).settings() for j in jobs] == [
         j.spec().settings() for j in jobs
     ]
+
+
+def test_checked_chunk_names_follow_the_models_that_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The identity hashed is that of the weights the check loads, and another model means other jobs.
+    checker = build_face_checker((64, 48))
+    assert {m.sha256 for m in checker.models} == {
+        ident.split(":")[1] for role, ident in face_check_identity().items() if role != "remask"
+    }
+    spec = MaskSpec.of(RedactOptions(zoom_sweep=0), FaceCheckOptions())
+    runner = ChunkRunner(JobsSection(chunk_s=2.0), LocalBackend(1), tmp_path, "R/c", chunk_s=2.0)
+    monkeypatch.setattr(
+        face_checker, "_CHECK_MODELS", {"native": "retinaface-mnet025", "zoomed": "centerface"}
+    )
+    older, _, _ = plan_jobs(GATE, spec, runner)  # the check as it was before issue 25
+    assert not {j.name.rsplit("/", 1)[1] for j in older} & set(BEFORE["checked"])
 
 
 def test_a_requester_only_release_never_runs_as_chunk_jobs(tmp_path: Path) -> None:
