@@ -261,3 +261,44 @@ def test_cli_requester_only(yard: Yard, tmp_path: Path) -> None:
     )
     report = json.loads(out.with_name("o.redaction.json").read_text())
     assert report["requester_only"]["spans"] == [[0, 9]]
+
+
+def _body_shown(scene: Scene, index: int, mask: np.ndarray, original: np.ndarray, output: np.ndarray) -> bool:
+    """At least 90 % of the requester's visible pixels unmasked, and unchanged but for codec noise."""
+    body = scene.body(index, "requester")
+    assert body is not None
+    difference = np.abs(output.astype(int) - original.astype(int)).mean(axis=2)
+    return bool((~mask[body]).mean() >= 0.9 and np.median(difference[body]) <= 6)
+
+
+def test_a_requester_walking_in_and_out_is_kept_to_the_frame_edge(
+    detector: FaceDetector, tmp_path: Path
+) -> None:
+    # Walks in from beyond the left edge and off the right one: their body is in view for a few
+    # frames before the face is first detected, and after it is last detected.
+    tracks = (
+        FaceTrack("requester", "collins", (Keyframe(0.0, -0.15, 0.4, 0.11), Keyframe(4.0, 1.15, 0.4, 0.11))),
+    )
+    path = tmp_path / "through.mp4"
+    scene = Scene(size_wh=(480, 270), fps=FPS, tracks=tracks, background="yard", seed=5)
+    truth = write_scene(path, scene, start=0, stop=40)
+    with analyze(path, detector=detector) as analysis:
+        stored = collect(analysis)
+    yard = Yard(path, scene, truth, stored, _track_of(stored, truth, "requester"))
+    detected = [
+        p.index
+        for p in stored.frames
+        if any(t == yard.requester and s == "detected" for t, s in zip(p.tracker_id, p.source, strict=True))
+    ]
+    in_view = [i for i in range(40) if (b := scene.body(i, "requester")) is not None and b.sum() >= 200]
+    assert in_view[0] < min(detected) - 1 and in_view[-1] > max(detected) + 1, (in_view, detected)
+    report, masks = _release(yard, tmp_path / "out.mp4", detector, face_check=FaceCheckOptions(enabled=False))
+    originals, outputs = _decode(path), _decode(tmp_path / "out.mp4")
+    shown = [i for i in in_view if _body_shown(scene, i, masks[i], originals[i], outputs[i])]
+    assert len(shown) >= 0.9 * len(in_view), sorted(set(in_view) - set(shown))
+    edges = [i for i in in_view if not min(detected) <= i <= max(detected)]
+    assert set(edges) <= set(shown), (edges, shown)
+    # The region ends soon after they have left: the frame is masked whole again.
+    assert report.requester_only is not None
+    last = report.requester_only["spans"][-1][1]
+    assert last <= in_view[-1] + 3 and masks[min(39, last + 1)].all()
