@@ -166,7 +166,7 @@ class RegionFrames:
                 out.append((index, index))
         return out
 
-    def contains(self, index: int, xyxy: Sequence[float]) -> bool:
+    def contains(self, index: int, xyxy: Sequence[float] | np.ndarray) -> bool:
         """Whether a box's centre lies inside frame ``index``'s region."""
         rows = self.boxes.get(index)
         if rows is None or not len(rows):
