@@ -238,6 +238,7 @@ def render(source: FrameSource, outputs: Outputs, spec: MaskSpec | None = None) 
     outside = None
     if requester is not None:
         from cctvkit.redact.outside_mask import OutsideMasker
+        from cctvkit.redact.region_strangers import with_held
 
         requester.boxes(0)  # refuses an unresolved region before any frame is written
         outside = OutsideMasker((width, height))
@@ -265,10 +266,13 @@ def render(source: FrameSource, outputs: Outputs, spec: MaskSpec | None = None) 
 
         def emit(analyzed: AnalyzedFrame) -> None:
             frame = analyzed.frame
+            boxes = analyzed.boxes
+            if requester is not None and requester.resolved is not None:  # strangers held in the region
+                boxes = with_held(boxes, requester.resolved.held, analyzed.index)
             mask, masked_boxes, kept = mask_frame(
                 masker,
                 frame.image,
-                analyzed.boxes,
+                boxes,
                 keep_tracks=keep_list,
                 keep_boxes=keep_boxes.get(analyzed.index),
                 extra=extra_masks.get(analyzed.index),

@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import cv2
@@ -133,10 +133,13 @@ class RegionFrames:
         boxes: per analysed frame index, the region's boxes (n, 4) ``xyxy`` pixels; frames not
             listed have no region (everything masked).
         sources: per frame listed in ``boxes``, why it is there (:data:`RegionSource`).
+        held: per frame, strangers' face boxes held inside the region where their tracks were
+            lost (:mod:`cctvkit.redact.region_strangers`), masked like faces.
     """
 
     boxes: Mapping[int, np.ndarray]
     sources: Mapping[int, RegionSource]
+    held: Mapping[int, np.ndarray] = field(default_factory=dict)
 
     def with_drawn(self, drawn: Mapping[int, np.ndarray] | None) -> RegionFrames:
         """This region with an operator's boxes instead of the followed ones on their frames."""
@@ -147,7 +150,11 @@ class RegionFrames:
         for index, rows in drawn.items():
             boxes[int(index)] = np.asarray(rows, np.float32).reshape(-1, 4)
             sources[int(index)] = "drawn"
-        return RegionFrames(dict(sorted(boxes.items())), dict(sorted(sources.items())))
+        return RegionFrames(dict(sorted(boxes.items())), dict(sorted(sources.items())), self.held)
+
+    def with_held(self, held: Mapping[int, np.ndarray]) -> RegionFrames:
+        """This region with ``held`` as its strangers' held boxes."""
+        return replace(self, held=dict(held))
 
     def spans(self) -> list[tuple[int, int]]:
         """The runs of consecutive frames with a region, as inclusive (first, last)."""
@@ -159,7 +166,7 @@ class RegionFrames:
                 out.append((index, index))
         return out
 
-    def contains(self, index: int, xyxy: Sequence[float]) -> bool:
+    def contains(self, index: int, xyxy: Sequence[float] | np.ndarray) -> bool:
         """Whether a box's centre lies inside frame ``index``'s region."""
         rows = self.boxes.get(index)
         if rows is None or not len(rows):
@@ -176,19 +183,26 @@ class RegionFrames:
 
     def to_dict(self) -> dict[str, Any]:
         """Every frame's boxes and source (the stored region a release is rendered with)."""
-        return {
+        out: dict[str, Any] = {
             str(index): {
                 "source": self.sources[index],
                 "xyxy": [[round(float(v), 1) for v in row] for row in self.boxes[index]],
             }
             for index in sorted(self.boxes)
         }
+        for index, rows in self.held.items():
+            if str(index) in out:  # held boxes lie inside the region
+                out[str(index)]["held"] = [[round(float(v), 1) for v in row] for row in rows]
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RegionFrames:
         """The region :meth:`to_dict` wrote."""
         boxes = {int(k): np.asarray(v["xyxy"], np.float32).reshape(-1, 4) for k, v in data.items()}
-        return cls(dict(sorted(boxes.items())), {int(k): str(v["source"]) for k, v in data.items()})
+        held = {
+            int(k): np.asarray(v["held"], np.float32).reshape(-1, 4) for k, v in data.items() if v.get("held")
+        }
+        return cls(dict(sorted(boxes.items())), {int(k): str(v["source"]) for k, v in data.items()}, held)
 
 
 def kept_faces(stored: StoredAnalysis, keep_tracks: Iterable[int]) -> dict[int, dict[int, np.ndarray]]:

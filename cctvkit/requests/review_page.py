@@ -32,6 +32,7 @@ from cctvkit.redact.analysis import AnalyzedFrame, StoredAnalysis, replay
 from cctvkit.redact.manual import track_drawn_box
 from cctvkit.redact.masking import Masker, head_boxes
 from cctvkit.redact.options import FaceCheckOptions
+from cctvkit.redact.region_strangers import with_held
 from cctvkit.redact.render import mask_frame
 from cctvkit.redact.report import TrackSummary
 from cctvkit.redact.zones import rasterize_zones
@@ -236,17 +237,19 @@ class ReviewSession:
         keep_text = text_lines.frame_kept_text(clip.analysis.frames[index], decided.keep_text_lines)
         analyzed = self._analyzed(clip, index)
         image = analyzed.frame.image.copy()
+        region = None
+        if self.requester_only and clip.region is not None:
+            region = clip.region.region(clip.analysis, version, sorted(keep), decided.region_boxes())
         mask_frame(
             clip.masker,
             image,
-            analyzed.boxes,
+            with_held(analyzed.boxes, region.held if region else None, index),
             keep_tracks=sorted(keep),
             extra=extra.get(index),
             kept_face_wins=self.options.kept_face_wins,
             keep_text=keep_text,
         )
-        if self.requester_only and clip.region is not None:
-            region = clip.region.region(clip.analysis, version, sorted(keep), decided.region_boxes())
+        if region is not None and clip.region is not None:
             clip.region.apply(image, region.boxes.get(index))
         data = _jpeg(image)
         with clip.lock:
