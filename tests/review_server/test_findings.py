@@ -148,6 +148,13 @@ def test_faces_still_seen_are_masked_or_accepted_and_the_release_honours_both(
         with site.catalog.read() as conn:
             assert not [r for r in audit_store.list_audit(conn) if r.action.startswith("review.finding")]
 
+        # An acceptance withdrawn stops applying (and is on record).
+        status, body = page.post(accept, {"attempt": attempt, "reason": "by mistake"})
+        assert status == 200, body
+        status, body = page.call("DELETE", f"api/clips/1/accepted/{json.loads(body)['accepted']}")
+        assert status == 200, body
+        assert all(f["accepted"] is None for f in session.state()["clips"][0]["face_check"]["faces"])
+
         # Mask the walker (moving with it), accept the guard with a reason.
         for face in walker:
             status, body = page.post(f"api/clips/1/faces/{face['number']}/mask", {"attempt": attempt})
@@ -185,7 +192,9 @@ def test_faces_still_seen_are_masked_or_accepted_and_the_release_honours_both(
     (row,) = release.clips
     assert REASON in (row.faces_accepted or "")
     accepts = [json.loads(r.details) for r in records if r.action == "review.finding.accept"]
-    assert [a["reason"] for a in accepts] == [REASON] * len(guard)
+    assert [a["reason"] for a in accepts] == ["by mistake"] + [REASON] * len(guard)
+    (withdrawn,) = [json.loads(r.details) for r in records if r.action == "review.finding.withdraw"]
+    assert withdrawn["accepted"] == accepts[0]["accepted"]
     added = [json.loads(r.details) for r in records if r.action == "review.mask.add"]
     assert [a["from"]["face_check"] for a in added] == [check_run] * len(walker)
 
