@@ -5,7 +5,6 @@ audited, and the preview and the release leave it readable while text stays mask
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import cv2
@@ -16,16 +15,13 @@ from cctvkit.catalog import audit_store
 from cctvkit.errors import ConflictError
 from cctvkit.redact import RedactOptions
 from cctvkit.redact.options import FaceCheckOptions
-from cctvkit.requests.kinds import RequestKind
-from cctvkit.requests.lifecycle import NewRequest, open_request
 from cctvkit.requests.process import ProcessOptions, process_request
 from cctvkit.requests.review_page import open_review
 from cctvkit.requests.text_lines import kept_text_boxes
-from cctvkit.requests.windows import parse_window
 from cctvkit.review_server import ReviewServer
 from cctvkit.video import VideoReader
 from tests.requests.test_end_to_end import _detail_kept
-from tests.review_server.conftest import OPERATOR, MissingWalker, SampleRequest
+from tests.review_server.conftest import OPERATOR, MissingWalker, SampleRequest, short_request
 from tests.review_server.test_inputs import Page
 
 WINDOW = "gate@2026-10-01T09:00:04/09:00:05"
@@ -47,23 +43,11 @@ def test_a_line_of_text_kept_on_the_page_stays_readable_in_the_preview_and_the_r
     sample_request: SampleRequest, missing_walker: MissingWalker
 ) -> None:
     site = sample_request
-    request = open_request(
-        site.catalog,
-        site.config,
-        NewRequest(
-            kind=RequestKind.SUBJECT,
-            requester="Sam Roe",
-            windows=(parse_window(WINDOW, site.config),),
-            received_on=date(2026, 11, 20),
-            identity_method="in person, passport checked",
-            identity_verified_at=datetime.now(UTC),
-        ),
-        actor=OPERATOR,
-    )
+    request_id = short_request(site, WINDOW)
     session = open_review(
         site.catalog,
         site.config,
-        request.id,
+        request_id,
         actor=OPERATOR,
         options=OPTIONS,
         detector=missing_walker.inner,
@@ -109,7 +93,7 @@ def test_a_line_of_text_kept_on_the_page_stays_readable_in_the_preview_and_the_r
     result = process_request(
         site.catalog,
         site.config,
-        request.id,
+        request_id,
         actor=OPERATOR,
         options=ProcessOptions(redact=OPTIONS, face_check=NO_CHECK, mask_everyone=True),
     )
@@ -124,7 +108,7 @@ def test_a_line_of_text_kept_on_the_page_stays_readable_in_the_preview_and_the_r
         (decided,) = [
             json.loads(r.details)
             for r in audit_store.list_audit(conn)
-            if r.action == "review.text" and r.object_id == request.id
+            if r.action == "review.text" and r.object_id == request_id
         ]
     assert decided.items() >= {"clip": 1, "line": clock["line_id"], "keep": True, "reason": reason}.items()
 
