@@ -352,8 +352,12 @@ class FaceCheckOptions:
 
     Attributes:
         enabled: check at all (off only for benchmarks' "without" rows and for speed tests).
-        every: check one frame in ``every`` (1: all). At 2, a face visible on two consecutive
-            frames is on a checked frame whatever the phase (the issue's bound).
+        every: check one frame in ``every`` (1: all). Findings are followed over the frames
+            between (``reach_s`` plus ``every - 1`` each way), so a face found on one checked
+            frame is masked on its neighbours too: on the generated crowd the leak of faces
+            >= 10 px after the check was 2.89, 2.94 and 2.94 % at 2, 4 and 8, at about half the
+            check's time per doubling (issue 25, ``benchmarks/README.md``); 4 keeps a face
+            visible for 4 frames always on a checked one.
         rounds: re-mask rounds: findings become masked boxes, the clip is rendered again and
             the frames that changed are checked again; what is found after the last round is
             *remaining* (0: report findings, re-mask nothing).
@@ -376,7 +380,7 @@ class FaceCheckOptions:
     """
 
     enabled: bool = True
-    every: int = 2
+    every: int = 4
     rounds: int = 2
     retina_threshold: float = 0.5
     zoom_threshold: float = 0.3
