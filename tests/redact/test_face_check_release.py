@@ -206,3 +206,17 @@ def test_where_a_mask_just_ended_the_audit_also_looks_zoomed(audit_detectors) ->
         checker.check(2, still, RenderedBoxes())
         zoomed.append(checker.zoomed_px - before)
     assert zoomed[0] > zoomed[1]
+
+
+def test_a_re_check_looks_only_where_the_re_mask_changed(
+    clip_two_faces: tuple[Path, GroundTruth], audit_detectors
+) -> None:
+    # After a re-mask only the frames' changed areas are checked again: the rest was checked whole.
+    source, truth = clip_two_faces
+    with VideoReader(source) as reader:
+        image = next(iter(reader.frames())).image
+    left = next(b for b in truth.frames[0] if b.face_id == "left")
+    checker = FaceChecker(*audit_detectors, (640, 360))
+    found = checker.check(0, image, RenderedBoxes(), only=np.array([left.xyxy], np.float32))
+    assert [f.xyxy[0] < 320 for f in found] == [True]  # the face there, not the other one
+    assert checker.native_px < 0.25 * 640 * 360 and checker.zoomed_px < 640 * 360
