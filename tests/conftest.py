@@ -177,14 +177,18 @@ def pg_server() -> Iterator[PgServer | None]:
 
 
 @pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
-    """None for the default SQLite file in the site's data dir, or a fresh PostgreSQL database."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | None]:
+    """None for the default SQLite file in the site's data dir, or a fresh PostgreSQL database
+    (the catalog's schema already migrated in it; dropped after the test)."""
     if request.param == "sqlite":
-        return None
+        yield None
+        return
     server = request.getfixturevalue("pg_server")
     if server is None:
         pytest.skip("no PostgreSQL server could be started here (install Debian's postgresql)")
-    return server.new_database()
+    url = server.new_database()
+    yield url
+    server.drop_database(url)
 
 
 @pytest.fixture

@@ -171,6 +171,11 @@ MIGRATIONS: list[Migration] = [
         "review_masks.kind: the requester's region drawn on the review page (issue 26)",
         _column("review_masks", "kind"),
     ),
+    Migration(
+        15,
+        "review decisions on face-check findings and text lines (issues 25, 29)",
+        _create("review_findings", "review_text_lines"),
+    ),
 ]
 
 

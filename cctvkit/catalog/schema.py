@@ -41,7 +41,9 @@ __all__ = [
     "request_windows",
     "requests",
     "restrictions",
+    "review_findings",
     "review_masks",
+    "review_text_lines",
     "review_tracks",
     "schema_version",
 ]
@@ -411,3 +413,39 @@ review_masks = Table(
     Column("kind", String(8), nullable=True),
 )
 Index("ix_review_masks_request", review_masks.c.request_id, review_masks.c.clip_number)
+
+# Issue 25: a face the face check still saw, accepted on the review page with a reason (its
+# findings' boxes, so the next release run recognises the same face). Issue 29: a line of text
+# (a shop sign) left visible or masked. Migration 15.
+review_findings = Table(
+    "review_findings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", String(32), ForeignKey("requests.id"), nullable=False),
+    Column("clip_number", Integer, nullable=False),
+    Column("camera_id", String(64), nullable=False),
+    Column("clip_start_utc", UTCDateTime, nullable=False),
+    Column("first_frame", Integer, nullable=False),
+    Column("last_frame", Integer, nullable=False),
+    Column("boxes", Text, nullable=False),  # JSON {frame: [x1, y1, x2, y2]}: the findings accepted
+    Column("reason", Text, nullable=False),
+    Column("decided_by", Text, nullable=False),
+    Column("decided_at", UTCDateTime, nullable=False),
+    Column("withdrawn_by", Text, nullable=True),
+    Column("withdrawn_at", UTCDateTime, nullable=True),  # kept for the record, no longer applied
+)
+Index("ix_review_findings_request", review_findings.c.request_id, review_findings.c.clip_number)
+
+review_text_lines = Table(
+    "review_text_lines",
+    metadata,
+    Column("request_id", String(32), ForeignKey("requests.id"), primary_key=True),
+    Column("clip_number", Integer, primary_key=True),
+    Column("line_id", Integer, primary_key=True),  # the text tracker's id (not a face track's)
+    Column("camera_id", String(64), nullable=False),
+    Column("clip_start_utc", UTCDateTime, nullable=False),
+    Column("keep", Boolean, nullable=False),  # left readable (a shop sign)
+    Column("reason", Text, nullable=False),
+    Column("decided_by", Text, nullable=False),
+    Column("decided_at", UTCDateTime, nullable=False),
+)

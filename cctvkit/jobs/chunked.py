@@ -14,7 +14,7 @@ from cctvkit.config import JobsSection
 from cctvkit.errors import UsageError
 from cctvkit.files import atomic_path, sha256_file
 from cctvkit.jobs.chunk import ChunkJob, job_state
-from cctvkit.jobs.merge import joined_analysis, joined_report, write_review_from_report
+from cctvkit.jobs.merge import gathered_evidence, joined_analysis, joined_report, write_review_from_report
 from cctvkit.jobs.plan import TRACK_ID_BLOCK, Chunk, context_frames, plan_chunks
 from cctvkit.jobs.runner import Backend, LocalBackend, run_jobs
 from cctvkit.jobs.worker_id import worker_identity
@@ -295,6 +295,10 @@ def redact_chunked(
     )
     if spec.face_check.enabled and report.faces_remaining:
         log.warning("face check: %d face(s) still visible in %s", report.faces_remaining, output_path)
+    if report.face_check is not None:  # the chunks' evidence beside the clip's report
+        parts = [r.face_check for r in reports if r.face_check is not None]
+        dirs = [Path(job.report_path).parent for job in jobs]
+        report = replace(report, face_check=gathered_evidence(parts, dirs, report.face_check, outputs.report))
     write_json(report.to_dict(), outputs.report)
     if outputs.analysis_path is not None:
         stored = [StoredAnalysis.from_dict(_load(job.analysis_path)) for job in jobs]

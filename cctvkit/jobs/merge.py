@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from fractions import Fraction
@@ -18,7 +19,13 @@ from cctvkit.redact.review import TrackGallery, write_contact_sheet
 from cctvkit.video import VideoReader
 from cctvkit.video.timeline import FrameTimeline
 
-__all__ = ["joined_analysis", "joined_face_check", "joined_report", "write_review_from_report"]
+__all__ = [
+    "gathered_evidence",
+    "joined_analysis",
+    "joined_face_check",
+    "joined_report",
+    "write_review_from_report",
+]
 
 
 def write_review_from_report(input_path: Path, output_path: Path, report: RedactionReport) -> None:
@@ -117,7 +124,8 @@ def joined_analysis(
     analyses: Sequence[StoredAnalysis], chunks: Sequence[Chunk], report: RedactionReport
 ) -> StoredAnalysis:
     """One stored analysis of the whole clip from its chunks' (each with its context): each chunk's
-    own frames' plans, numbered in the clip with the chunk's track ids, and the joined tracks.
+    own frames' plans, numbered in the clip with the chunk's track ids (and its text lines' ids
+    shifted by the same offset: each chunk numbers its lines from 0, issue 29), and the joined tracks.
 
     What the review page reads (issue 15): it shows and previews a chunked clip's masks, and its
     manual masks (clip frame numbers) reach the chunks that hold their frames.
@@ -128,7 +136,8 @@ def joined_analysis(
         for plan in stored.frames:
             index = plan.index + chunk.context_first
             if chunk.first <= index < chunk.end:
-                ids = tuple(t + offset if t >= 0 else t for t in plan.tracker_id)
+                # faces: t >= 0; text lines: -2 - line (shifted the other way); -1: untracked
+                ids = tuple(t + offset if t >= 0 else t - offset if t <= -2 else t for t in plan.tracker_id)
                 frames.append(replace(plan, index=index, tracker_id=ids))
     first = analyses[0].summary
     clip = replace(first.clip, span_s=None, expected_frames=len(frames))
@@ -149,3 +158,32 @@ def joined_face_check(reports: Sequence[RedactionReport], chunks: Sequence[Chunk
     if not parts or any(p is None for p in parts):
         return None
     return FaceCheckSummary.merge([p for p in parts if p is not None], [c.first for c in chunks])
+
+
+def gathered_evidence(
+    parts: Sequence[FaceCheckSummary], part_dirs: Sequence[Path], joined: FaceCheckSummary, report_path: Path
+) -> FaceCheckSummary:
+    """The joined face check with each remaining finding's evidence PNG (a chunk wrote it beside
+    its own report) copied beside the clip's report and named as a one-pass run names it
+    (``<report stem>.finding-<n>.png``), so the review page finds it (issue 25).
+
+    Args:
+        parts: the chunks' summaries, in clip order (:func:`joined_face_check` joined them in it).
+        part_dirs: where each chunk's report (and its evidence) lies.
+        joined: their join.
+        report_path: the clip's report.
+    """
+    sources = [
+        Path(directory) / finding.evidence if finding.evidence else None
+        for part, directory in zip(parts, part_dirs, strict=True)
+        for finding in part.remaining_findings
+    ]
+    report_path = Path(report_path)
+    findings = []
+    for number, (finding, source) in enumerate(zip(joined.remaining_findings, sources, strict=True), 1):
+        if source is not None and source.is_file():
+            target = report_path.with_name(f"{report_path.stem}.finding-{number}.png")
+            shutil.copyfile(source, target)
+            finding = replace(finding, evidence=target.name)
+        findings.append(finding)
+    return replace(joined, remaining_findings=tuple(findings))

@@ -510,7 +510,7 @@ class FramePlan:
         time_s: its presentation time in the input, seconds.
         detections: faces detected at or above the threshold.
         xyxy: the boxes to mask, pixels.
-        tracker_id: each box's track (-1: unconfirmed).
+        tracker_id: each box's track (-1: unconfirmed; a text line's id ``n`` as ``-2 - n``).
         confidence: each box's detector confidence.
         source: why each box is masked (:data:`~cctvkit.redact.carry.SOURCES`).
         early: whether each box may be a stranger's (a kept track masks it).

@@ -14,7 +14,7 @@ findings, so the subject stays visible.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -118,7 +118,7 @@ def scan(
     return found
 
 
-def source_images(source: FrameSource) -> Iterator[np.ndarray]:
+def source_images(source: FrameSource) -> Generator[np.ndarray, None, None]:
     """The input frames of ``source`` (a replay), in output order, its decoder closed when done."""
     frames = iter(source)
     try:

@@ -191,7 +191,8 @@ def _iou(boxes: np.ndarray, box: np.ndarray) -> np.ndarray:
     hi = np.minimum(boxes[:, 2:], box[2:])
     inter = np.prod(np.clip(hi - lo, 0, None), axis=1)
     area = np.prod(boxes[:, 2:] - boxes[:, :2], axis=1) + np.prod(box[2:] - box[:2])
-    return inter / np.maximum(area - inter, 1e-9)
+    iou: np.ndarray = inter / np.maximum(area - inter, 1e-9)
+    return iou
 
 
 def follow_findings(

@@ -8,6 +8,8 @@ writes one H.264 MP4 with an atomic rename. What is masked in a frame:
 * every plan box, except those of a kept track (``keep_tracks``) that are not ``early``, and
   except those matching one of the frame's ``keep_boxes`` (IoU >= :data:`KEEP_IOU`, not early);
 * every box of ``extra_masks`` for the frame (manual masks, the face check's findings), whatever is kept;
+* but not a line of text overlapping one of the frame's ``spec.keep_text`` boxes (IoU >= :data:`KEEP_IOU`:
+  a sign the review page kept readable, issue 29);
 * the privacy zones, in every frame;
 * in a requester-only release (``spec.requester_only``), everything outside the requester's
   region, coarsely (:mod:`cctvkit.redact.outside_mask`; issue 26).
@@ -105,6 +107,7 @@ def frame_masks(
     keep_tracks: Sequence[int] = (),
     keep_boxes: np.ndarray | None = None,
     extra: np.ndarray | None = None,
+    keep_text: np.ndarray | None = None,
 ) -> tuple[sv.Detections, np.ndarray]:
     """The boxes a render masks in one frame, by the rules in this module's docstring.
 
@@ -115,6 +118,7 @@ def frame_masks(
         keep_tracks: track ids left visible.
         keep_boxes: (n, 4) boxes whose overlapping plan boxes stay visible.
         extra: (n, 4) boxes masked in addition.
+        keep_text: (n, 4) lines of text left readable: text boxes overlapping one stay visible.
 
     Returns:
         The boxes to mask, and per plan box whether it was kept.
@@ -128,6 +132,9 @@ def frame_masks(
         kept |= (sv.box_iou_batch(boxes.xyxy, np.asarray(keep_boxes, np.float32)) >= KEEP_IOU).any(axis=1)
     if len(keep_tracks) or keep_boxes is not None:
         kept &= ~boxes.data["early"]
+    if keep_text is not None and len(keep_text) and len(boxes):
+        overlap = sv.box_iou_batch(boxes.xyxy, np.asarray(keep_text, np.float32))
+        kept |= (boxes.data["source"] == TEXT_SOURCE) & (overlap >= KEEP_IOU).any(axis=1)
     masked = boxes[~kept] if kept.any() else boxes
     if extra is not None and len(extra):
         masked = sv.Detections.merge([masked, _manual(extra)])
@@ -143,6 +150,7 @@ def mask_frame(
     keep_boxes: np.ndarray | None = None,
     extra: np.ndarray | None = None,
     kept_face_wins: bool = True,
+    keep_text: np.ndarray | None = None,
 ) -> tuple[np.ndarray, sv.Detections, np.ndarray]:
     """Mask one frame in place as a render does (the review page's preview uses it too).
 
@@ -154,7 +162,7 @@ def mask_frame(
         The boolean mask (reused by the masker's next call), the boxes masked (manual ones
         included) and per plan box whether it was kept.
     """
-    masked, kept = frame_masks(boxes, keep_tracks=keep_tracks, keep_boxes=keep_boxes)
+    masked, kept = frame_masks(boxes, keep_tracks=keep_tracks, keep_boxes=keep_boxes, keep_text=keep_text)
     text = masked.data["source"] == TEXT_SOURCE  # readable text: its own style, after the faces'
     faces = masked[~text] if text.any() else masked
     visible = occluders = pinned = None
@@ -206,6 +214,7 @@ def render(source: FrameSource, outputs: Outputs, spec: MaskSpec | None = None) 
     keep_tracks = spec.keep_tracks if spec is not None else ()
     keep_boxes = spec.keep_boxes if spec is not None else None
     extra_masks = spec.manual_masks if spec is not None else None
+    kept_text = (spec.keep_text if spec is not None else None) or {}
     options = spec.options if spec is not None else None
     started = time.perf_counter()
     clip = source.clip
@@ -229,6 +238,7 @@ def render(source: FrameSource, outputs: Outputs, spec: MaskSpec | None = None) 
     outside = None
     if requester is not None:
         from cctvkit.redact.outside_mask import OutsideMasker
+        from cctvkit.redact.region_strangers import with_held
 
         requester.boxes(0)  # refuses an unresolved region before any frame is written
         outside = OutsideMasker((width, height))
@@ -256,14 +266,18 @@ def render(source: FrameSource, outputs: Outputs, spec: MaskSpec | None = None) 
 
         def emit(analyzed: AnalyzedFrame) -> None:
             frame = analyzed.frame
+            boxes = analyzed.boxes
+            if requester is not None and requester.resolved is not None:  # strangers held in the region
+                boxes = with_held(boxes, requester.resolved.held, analyzed.index)
             mask, masked_boxes, kept = mask_frame(
                 masker,
                 frame.image,
-                analyzed.boxes,
+                boxes,
                 keep_tracks=keep_list,
                 keep_boxes=keep_boxes.get(analyzed.index),
                 extra=extra_masks.get(analyzed.index),
                 kept_face_wins=options.kept_face_wins,
+                keep_text=kept_text.get(analyzed.index),
             )
             if outside is not None and requester is not None:
                 outside.apply(frame.image, requester.boxes(analyzed.index), mask)

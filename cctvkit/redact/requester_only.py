@@ -19,6 +19,7 @@ from typing import Any
 from cctvkit.redact.analysis import StoredAnalysis, replay
 from cctvkit.redact.face_check import Finding
 from cctvkit.redact.outside_mask import outside_cell_px
+from cctvkit.redact.region_strangers import held_strangers
 from cctvkit.redact.requester_region import RegionFrames, follow_requester
 from cctvkit.redact.spec import MaskSpec
 
@@ -46,7 +47,10 @@ def resolve_region(spec: MaskSpec, stored: StoredAnalysis, track_id_offset: int 
         with closing(frames):  # type: ignore[type-var]  # a generator: stop its decoding when done
             region = follow_requester(stored, keep, frames)
     drawn = {int(i): b for i, b in (requester.drawn or {}).items()}
-    return replace(spec, requester_only=replace(requester, resolved=region.with_drawn(drawn)))
+    region = region.with_drawn(drawn)
+    keep = [t - track_id_offset for t in spec.keep_tracks if t >= track_id_offset]
+    region = region.with_held(held_strangers(stored, keep, region))
+    return replace(spec, requester_only=replace(requester, resolved=region))
 
 
 def outside_findings(region: RegionFrames, findings: Sequence[Finding], first: int = 0) -> list[Finding]:

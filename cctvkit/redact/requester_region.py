@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import cv2
@@ -46,6 +46,7 @@ __all__ = [
     "body_box",
     "follow_requester",
     "kept_faces",
+    "uncut_faces",
 ]
 
 log = logging.getLogger(__name__)
@@ -132,10 +133,13 @@ class RegionFrames:
         boxes: per analysed frame index, the region's boxes (n, 4) ``xyxy`` pixels; frames not
             listed have no region (everything masked).
         sources: per frame listed in ``boxes``, why it is there (:data:`RegionSource`).
+        held: per frame, strangers' face boxes held inside the region where their tracks were
+            lost (:mod:`cctvkit.redact.region_strangers`), masked like faces.
     """
 
     boxes: Mapping[int, np.ndarray]
     sources: Mapping[int, RegionSource]
+    held: Mapping[int, np.ndarray] = field(default_factory=dict)
 
     def with_drawn(self, drawn: Mapping[int, np.ndarray] | None) -> RegionFrames:
         """This region with an operator's boxes instead of the followed ones on their frames."""
@@ -146,7 +150,11 @@ class RegionFrames:
         for index, rows in drawn.items():
             boxes[int(index)] = np.asarray(rows, np.float32).reshape(-1, 4)
             sources[int(index)] = "drawn"
-        return RegionFrames(dict(sorted(boxes.items())), dict(sorted(sources.items())))
+        return RegionFrames(dict(sorted(boxes.items())), dict(sorted(sources.items())), self.held)
+
+    def with_held(self, held: Mapping[int, np.ndarray]) -> RegionFrames:
+        """This region with ``held`` as its strangers' held boxes."""
+        return replace(self, held=dict(held))
 
     def spans(self) -> list[tuple[int, int]]:
         """The runs of consecutive frames with a region, as inclusive (first, last)."""
@@ -158,7 +166,7 @@ class RegionFrames:
                 out.append((index, index))
         return out
 
-    def contains(self, index: int, xyxy: Sequence[float]) -> bool:
+    def contains(self, index: int, xyxy: Sequence[float] | np.ndarray) -> bool:
         """Whether a box's centre lies inside frame ``index``'s region."""
         rows = self.boxes.get(index)
         if rows is None or not len(rows):
@@ -175,19 +183,26 @@ class RegionFrames:
 
     def to_dict(self) -> dict[str, Any]:
         """Every frame's boxes and source (the stored region a release is rendered with)."""
-        return {
+        out: dict[str, Any] = {
             str(index): {
                 "source": self.sources[index],
                 "xyxy": [[round(float(v), 1) for v in row] for row in self.boxes[index]],
             }
             for index in sorted(self.boxes)
         }
+        for index, rows in self.held.items():
+            if str(index) in out:  # held boxes lie inside the region
+                out[str(index)]["held"] = [[round(float(v), 1) for v in row] for row in rows]
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RegionFrames:
         """The region :meth:`to_dict` wrote."""
         boxes = {int(k): np.asarray(v["xyxy"], np.float32).reshape(-1, 4) for k, v in data.items()}
-        return cls(dict(sorted(boxes.items())), {int(k): str(v["source"]) for k, v in data.items()})
+        held = {
+            int(k): np.asarray(v["held"], np.float32).reshape(-1, 4) for k, v in data.items() if v.get("held")
+        }
+        return cls(dict(sorted(boxes.items())), {int(k): str(v["source"]) for k, v in data.items()}, held)
 
 
 def kept_faces(stored: StoredAnalysis, keep_tracks: Iterable[int]) -> dict[int, dict[int, np.ndarray]]:
@@ -218,6 +233,7 @@ class _Flow:
         self.box = box.astype(np.float32)
         self.image = image
         self.velocity = velocity.astype(np.float32)
+        self.coasted = 0  # frames moved by the last motion alone (:meth:`coast`)
 
     def step(self, image: np.ndarray) -> np.ndarray | None:
         """Move the box onto ``image`` (grey, the tracking scale); None: lost."""
@@ -249,6 +265,14 @@ class _Flow:
         velocity = np.median(motion, axis=0).astype(np.float32)
         self.box = self.box + np.tile(velocity, 2)
         self.image, self.velocity = image, velocity
+        self.coasted = 0
+        return self.box
+
+    def coast(self, image: np.ndarray) -> np.ndarray:
+        """Move the box onto ``image`` by its last motion (the person crossing the frame's edge)."""
+        self.box = self.box + np.tile(self.velocity, 2)
+        self.image = image
+        self.coasted += 1
         return self.box
 
 
@@ -288,8 +312,8 @@ class _Follower:
         if self._flow is None or self._last != index - 1 or index - self._sighting(index) > self.reach:
             self._flow = None
             return
-        torso = self._flow.step(small)
-        if torso is None or not self._on_screen(torso / self.scale):
+        torso = self._advance(self._flow, small)
+        if torso is None:
             self._flow = None
             return
         self.boxes[index] = (body_box(_face_of_torso(torso / self.scale), self.size_wh), "tracked")
@@ -304,8 +328,8 @@ class _Follower:
         for i, image in reversed(recent):
             if i in self.boxes or index - i > self.reach:
                 break
-            torso = flow.step(image)
-            if torso is None or not self._on_screen(torso / self.scale):
+            torso = self._advance(flow, image)
+            if torso is None:
                 break
             self.boxes[i] = (body_box(_face_of_torso(torso / self.scale), self.size_wh), "tracked")
 
@@ -325,12 +349,123 @@ class _Follower:
         moved = centre - (self.faces[other][:2] + self.faces[other][2:]) / 2
         return np.asarray(moved / abs(index - other), np.float32)
 
+    def _advance(self, flow: _Flow, image: np.ndarray) -> np.ndarray | None:
+        """The followed torso box moved onto ``image`` (tracking scale); None: the person is lost or gone.
+
+        While at least half of the box is in the frame it moves by the flow. A person crossing the
+        frame's edge (walking in, walking off) is carried on by their last motion instead, until the
+        box has left the frame (at most a second): their body is still in view there, but a sliver of
+        it holds too few points to follow, and the points it holds may be the still scene's.
+        """
+        box = flow.box / self.scale
+        if self._on_screen(box):
+            torso = flow.step(image)
+            if torso is not None:
+                return torso
+        if not self._leaving(box, flow.velocity / self.scale) or flow.coasted >= self.second:
+            return None
+        torso = flow.coast(image)
+        return torso if self._overlaps(torso / self.scale) else None
+
     def _on_screen(self, box: np.ndarray) -> bool:
-        """At least half of the box inside the frame (else the person has left)."""
+        """At least half of the box inside the frame."""
         width, height = self.size_wh
         inside_w = min(float(box[2]), width) - max(float(box[0]), 0.0)
         inside_h = min(float(box[3]), height) - max(float(box[1]), 0.0)
         return inside_w > 0.5 * float(box[2] - box[0]) and inside_h > 0.5 * float(box[3] - box[1])
+
+    def _overlaps(self, box: np.ndarray) -> bool:
+        """Some of the box inside the frame (else the person has left)."""
+        width, height = self.size_wh
+        return min(float(box[2]), width) - max(float(box[0]), 0.0) >= 1 and (
+            min(float(box[3]), height) - max(float(box[1]), 0.0) >= 1
+        )
+
+    def _leaving(self, box: np.ndarray, velocity: np.ndarray) -> bool:
+        """Whether the box crosses an edge of the frame and moves out across it (this way of following)."""
+        width, height = self.size_wh
+        vx, vy = (float(v) for v in velocity)
+        return bool(
+            (box[0] < 0 and vx < -LEAVING_PX)
+            or (box[2] > width and vx > LEAVING_PX)
+            or (box[1] < 0 and vy < -LEAVING_PX)
+            or (box[3] > height and vy > LEAVING_PX)
+        )
+
+
+LEAVING_PX = 0.5
+"""Motion out across the frame's edge (pixels per frame) that counts as leaving (or, followed
+backward, walking in)."""
+
+
+def uncut_faces(
+    faces: Mapping[int, np.ndarray], size_wh: tuple[int, int], window: int
+) -> dict[int, np.ndarray]:
+    """The face boxes with those cut by the frame's edge grown back to the face's size.
+
+    A detector's box for a face partly out of the frame covers only its visible part (narrower,
+    and shorter too), so a body laid out from it would be too narrow and centred wrongly. A box is
+    cut when it lies against an edge and is narrower (or, against the top or bottom, wider) than the
+    track's faces away from the edges. It takes the size of the nearest uncut sighting within
+    ``window`` frames (the same person a moment before or after, at about the same depth), kept
+    against the edge on its inner side; without one, it is grown to the track's proportions.
+
+    Args:
+        faces: one track's face boxes per frame, pixels.
+        size_wh: frame (width, height).
+        window: frames to look for an uncut sighting, each way.
+
+    Returns:
+        The boxes, cut ones grown (they reach outside the frame).
+    """
+    width, height = size_wh
+
+    def near(box: np.ndarray) -> tuple[bool, bool, bool, bool]:
+        margin = EDGE_SHARE * float(box[3] - box[1])
+        return (box[0] <= margin, box[1] <= margin, box[2] >= width - margin, box[3] >= height - margin)
+
+    def aspect(box: np.ndarray) -> float:
+        return float(box[2] - box[0]) / max(1.0, float(box[3] - box[1]))
+
+    free = [aspect(b) for b in faces.values() if not any(near(b))]
+    usual = float(np.median(free)) if free else FACE_ASPECT
+
+    def cut(box: np.ndarray) -> tuple[bool, bool, bool, bool]:
+        left, top, right, bottom = near(box)
+        narrow, flat = aspect(box) < CUT_SHARE * usual, aspect(box) * CUT_SHARE > usual
+        return (left and narrow, top and flat, right and narrow, bottom and flat)
+
+    whole = {i: b for i, b in faces.items() if not any(cut(b))}
+    out: dict[int, np.ndarray] = {}
+    for index, box in faces.items():
+        left, top, right, bottom = cut(box)
+        if index in whole:
+            out[index] = box
+            continue
+        x1, y1, x2, y2 = (float(v) for v in box)
+        nearest = min(whole, key=lambda i: abs(i - index), default=None)
+        if nearest is not None and abs(nearest - index) <= window:
+            w, h = (float(v) for v in whole[nearest][2:] - whole[nearest][:2])
+        else:
+            w, h = max(x2 - x1, usual * (y2 - y1)), max(y2 - y1, (x2 - x1) / usual)
+        w, h = max(w, x2 - x1), max(h, y2 - y1)
+        cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+        # Kept against the edge on the inner side where cut, centred where not.
+        x1, x2 = (x2 - w, x2) if left else (x1, x1 + w) if right else (cx - w / 2, cx + w / 2)
+        y1, y2 = (y2 - h, y2) if top else (y1, y1 + h) if bottom else (cy - h / 2, cy + h / 2)
+        out[index] = np.asarray((x1, y1, x2, y2), np.float32)
+    return out
+
+
+EDGE_SHARE = 0.1
+"""A face box within this share of its height of the frame's edge lies against it."""
+
+CUT_SHARE = 0.9
+"""A face box against the edge narrower than this share of the track's usual proportions (or
+wider by as much, against the top or bottom) is cut by the edge."""
+
+FACE_ASPECT = 0.8
+"""A face box's width over its height, where a track has no uncut sighting to take it from."""
 
 
 def follow_requester(
@@ -355,13 +490,14 @@ def follow_requester(
     clip = stored.summary.clip
     size_wh = (clip.width, clip.height)
     faces = kept_faces(stored, keep_tracks)
-    followers = [_Follower(f, size_wh) for f in faces.values() if f]
+    reach = max(1, round(follow_s * float(clip.fps)))
+    second = max(1, round(float(clip.fps)))
+    followers = [_Follower(uncut_faces(f, size_wh, 2 * second), size_wh) for f in faces.values() if f]
     if not followers:
         return RegionFrames({}, {})
     scale = min(1.0, TRACK_LONG_SIDE / max(size_wh))
-    reach = max(1, round(follow_s * float(clip.fps)))
     for follower in followers:
-        follower.scale, follower.reach, follower.second = scale, reach, max(1, round(float(clip.fps)))
+        follower.scale, follower.reach, follower.second = scale, reach, second
     small_wh = (max(1, round(size_wh[0] * scale)), max(1, round(size_wh[1] * scale)))
     first_face = min(min(f.faces) for f in followers)
     last_face = max(max(f.faces) for f in followers)

@@ -86,6 +86,8 @@ class MaskSpec:
         manual_masks: per analysed frame, boxes masked whatever is kept (a reviewer's boxes).
         max_face_distance: the identity threshold when :attr:`Engines.reference` keeps a face.
         requester_only: the requester-only region (issue 26); None: an ordinary release.
+        keep_text: per analysed frame, lines of text left readable: a text box of the plan
+            overlapping one is not masked (a shop sign the review page kept, issue 29).
     """
 
     options: RedactOptions = field(default_factory=RedactOptions)
@@ -96,6 +98,7 @@ class MaskSpec:
     manual_masks: BoxesByFrame | None = None
     max_face_distance: float = DEFAULT_MAX_DISTANCE
     requester_only: RequesterRegion | None = None
+    keep_text: BoxesByFrame | None = None
 
     @classmethod
     def of(
@@ -142,8 +145,8 @@ class MaskSpec:
         Raises:
             UsageError: ``keep_boxes`` or a requester-only region are set (not hashed yet).
         """
-        if self.keep_boxes or self.requester_only is not None:
-            raise UsageError("kept boxes and requester-only regions do not run as chunk jobs yet")
+        if self.keep_boxes or self.keep_text or self.requester_only is not None:
+            raise UsageError("kept boxes, kept text and requester-only regions do not run as chunk jobs yet")
         return {
             "options": self.options.to_dict(),
             "zones": [[[float(v) for v in point] for point in zone] for zone in self.zones],

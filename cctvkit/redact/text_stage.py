@@ -4,8 +4,11 @@ and carried like faces, added to each frame's mask plan with source ``text`` (is
 The stage sits behind the face planner: frames leave it in order, a few frames late, once the
 text planner has seen where each line of text goes next, so a plate is masked on the frames
 around its sightings (its look-back reaches back to before it was first found) and between them.
-Text boxes are untracked in the face plan (``tracker_id`` -1): they are never a kept person's,
-never in the face gallery, and a replay of the stored plan masks them again (source ``text``).
+Text boxes are never a face track in the face plan: their ``tracker_id`` is below -1, the line's
+own id ``n`` stored as ``-2 - n`` (:func:`text_line_ids` reads it back; -1: a line seen once), so
+every face rule (kept tracks, the gallery, track tallies: ids >= 0) passes them by, while the review
+page can still address a line by its id (issue 29). A replay of the stored plan masks them again
+(source ``text``).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
 import supervision as sv
+from numpy.typing import ArrayLike
 
 from cctvkit.redact.boxes import empty_detections, mask_plan
 from cctvkit.redact.carry import CarryRules, MaskPlanner
@@ -33,6 +37,7 @@ __all__ = [
     "TextStage",
     "still_text",
     "text_boxes",
+    "text_line_ids",
     "text_stage",
     "with_faces",
     "with_text",
@@ -153,8 +158,21 @@ class TextStage(Generic[Payload]):
 
 
 def text_boxes(plan: sv.Detections) -> sv.Detections:
-    """A text planner's boxes as mask-plan rows: source ``text``, untracked in the face plan."""
-    return mask_plan(plan.xyxy, source=TEXT_SOURCE, confidence=plan.confidence)
+    """A text planner's boxes as mask-plan rows: source ``text``, each line's id as ``-2 - id``
+    in ``tracker_id`` (never a face track's; see the module docstring)."""
+    lines = plan.tracker_id if plan.tracker_id is not None else np.full(len(plan), -1, int)
+    return mask_plan(
+        plan.xyxy,
+        source=TEXT_SOURCE,
+        confidence=plan.confidence,
+        tracker_id=np.where(np.asarray(lines) >= 0, -2 - np.asarray(lines), -1),
+    )
+
+
+def text_line_ids(tracker_id: ArrayLike) -> np.ndarray:
+    """The text lines' own ids of text rows' ``tracker_id`` (-1: a line seen once, not tracked)."""
+    ids = np.asarray(tracker_id, int)
+    return np.where(ids <= -2, -2 - ids, -1)
 
 
 def text_stage(

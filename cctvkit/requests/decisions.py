@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from cctvkit.audit import write_audit
+from cctvkit.catalog import finding_decisions as fdq
 from cctvkit.catalog import review_decisions as rdq
 from cctvkit.catalog.db import Catalog
+from cctvkit.catalog.finding_decisions import AcceptedFace, TextLineDecision
 from cctvkit.catalog.review_decisions import ManualMask, TrackDecision
 from cctvkit.errors import ConflictError, NotFoundError, UsageError
 from cctvkit.redact.boxes import FrameBoxes
@@ -27,6 +29,7 @@ __all__ = [
     "ClipRef",
     "DrawnMask",
     "add_mask",
+    "check_reason",
     "clip_decisions",
     "clip_ref",
     "edit_mask_span",
@@ -63,11 +66,21 @@ class ClipDecisions:
         keep_tracks: track ids left visible.
         decided_tracks: every track with a decision (kept or masked), with its reason.
         masks: live manual masks.
+        accepted: faces the face check still saw, accepted on the page (issue 25).
+        text_lines: every line of text with a decision (kept readable or masked), by its id
+            (issue 29).
     """
 
     keep_tracks: frozenset[int] = frozenset()
     decided_tracks: Mapping[int, TrackDecision] = field(default_factory=dict)
     masks: tuple[ManualMask, ...] = ()
+    accepted: tuple[AcceptedFace, ...] = ()
+    text_lines: Mapping[int, TextLineDecision] = field(default_factory=dict)
+
+    @property
+    def keep_text_lines(self) -> frozenset[int]:
+        """The lines of text left readable."""
+        return frozenset(line for line, d in self.text_lines.items() if d.keep)
 
     def extra_boxes(self) -> FrameBoxes:
         """Per frame, the manual masks' boxes within their spans (the render's manual masks)."""
@@ -89,7 +102,12 @@ class ClipDecisions:
         )
 
 
-def _check_reason(reason: str) -> str:
+def check_reason(reason: str) -> str:
+    """The reason stripped.
+
+    Raises:
+        UsageError: blank, or over 500 characters.
+    """
     reason = reason.strip()
     if not reason:
         raise UsageError("a review decision needs a reason")
@@ -118,7 +136,7 @@ def set_track_keep(
         clip.camera_id,
         clip.start_utc,
         keep,
-        _check_reason(reason),
+        check_reason(reason),
         actor,
         now,
     )
@@ -173,14 +191,16 @@ def add_mask(
     reason: str,
     actor: str,
     now: datetime | None = None,
+    source: Mapping[str, object] | None = None,
 ) -> ManualMask:
-    """Store a manual mask (a drawn box and its tracked boxes) and audit it.
+    """Store a manual mask (a drawn box and its tracked boxes) and audit it; ``source`` says
+    where its boxes came from when not drawn (the face check's findings, issue 25).
 
     Raises:
         UsageError: empty reason, or a span that does not contain the drawn frame.
     """
     now = now or datetime.now(UTC)
-    reason = _check_reason(reason)
+    reason = check_reason(reason)
     anchor_frame, first_frame, last_frame = drawn.anchor_frame, drawn.first_frame, drawn.last_frame
     if not first_frame <= anchor_frame <= last_frame:
         raise UsageError(f"span {first_frame}-{last_frame} does not contain the drawn frame {anchor_frame}")
@@ -216,6 +236,7 @@ def add_mask(
                 "span": [first_frame, last_frame],
                 "reason": reason,
                 **({"kind": drawn.kind} if drawn.kind != "mask" else {}),
+                **({"from": dict(source)} if source else {}),
             },
             now=now,
         )
@@ -316,8 +337,14 @@ def clip_decisions(catalog: Catalog, request_id: str, clip_number: int) -> ClipD
     with catalog.read() as conn:
         tracks = [t for t in rdq.list_track_decisions(conn, request_id) if t.clip_number == clip_number]
         masks = [m for m in rdq.list_masks(conn, request_id) if m.clip_number == clip_number]
+        accepted = [a for a in fdq.list_accepted(conn, request_id) if a.clip_number == clip_number]
+        text = {
+            d.line_id: d for d in fdq.list_text_decisions(conn, request_id) if d.clip_number == clip_number
+        }
     decided = {t.track_id: t for t in tracks}
-    return ClipDecisions(frozenset(t for t, d in decided.items() if d.keep), decided, tuple(masks))
+    return ClipDecisions(
+        frozenset(t for t, d in decided.items() if d.keep), decided, tuple(masks), tuple(accepted), text
+    )
 
 
 def load_decisions(
@@ -333,7 +360,9 @@ def load_decisions(
     with catalog.read() as conn:
         tracks = rdq.list_track_decisions(conn, request_id)
         masks = rdq.list_masks(conn, request_id)
-    for item in [*tracks, *masks]:
+        accepted = fdq.list_accepted(conn, request_id)
+        text = fdq.list_text_decisions(conn, request_id)
+    for item in [*tracks, *masks, *accepted, *text]:
         ref = refs.get(item.clip_number)
         if ref is None or (ref.camera_id, ref.start_utc) != (item.camera_id, item.clip_start_utc):
             raise ConflictError(
@@ -347,5 +376,7 @@ def load_decisions(
             frozenset(t for t, d in decided.items() if d.keep),
             decided,
             tuple(m for m in masks if m.clip_number == number),
+            tuple(a for a in accepted if a.clip_number == number),
+            {d.line_id: d for d in text if d.clip_number == number},
         )
     return out

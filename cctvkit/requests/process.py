@@ -21,12 +21,14 @@ from cctvkit.jobs import make_backend
 from cctvkit.keys import site_key
 from cctvkit.os_account import current_identity
 from cctvkit.redact import FaceDetector
+from cctvkit.redact.face_check import REPORT_KEY
 from cctvkit.redact.spec import MaskSpec, Outputs
 from cctvkit.redact.still import copy_still_unredacted
 from cctvkit.requests.approval import SignedApproval, check_unredacted_allowed
 from cctvkit.requests.clips import PlannedStill
 from cctvkit.requests.decisions import ClipDecisions, load_decisions
 from cctvkit.requests.disclosure import record_release
+from cctvkit.requests.face_findings import page_acceptance, release_report_path
 from cctvkit.requests.keeping import check_keep_choices, keep_summary
 from cctvkit.requests.kinds import release_blockers
 from cctvkit.requests.manifest import (
@@ -61,6 +63,7 @@ from cctvkit.requests.requester_mode import (
 )
 from cctvkit.requests.run import ClipRun, RequestPlan, clip_run, plan_request
 from cctvkit.requests.sealed import seal_directory
+from cctvkit.requests.text_lines import kept_text_boxes
 
 __all__ = ["ClipOutcome", "ProcessOptions", "ProcessResult", "process_request"]
 
@@ -97,6 +100,27 @@ def _review_summary(decided: ClipDecisions, *, overridden: bool) -> dict[str, ob
             {"id": m.id, "frames": [m.first_frame, m.last_frame], "reason": m.reason, "by": m.created_by}
             for m in decided.masks
         ],
+        **(
+            {
+                "text_lines": [
+                    {"line": d.line_id, "keep": d.keep, "reason": d.reason, "by": d.decided_by}
+                    for d in decided.text_lines.values()
+                ]
+            }
+            if decided.text_lines
+            else {}
+        ),
+        **(
+            {
+                "accepted_faces": [
+                    {"id": a.id, "frames": [a.first_frame, a.last_frame], "reason": a.reason}
+                    | {"by": a.decided_by}
+                    for a in decided.accepted
+                ]
+            }
+            if decided.accepted
+            else {}
+        ),
     }
 
 
@@ -372,10 +396,11 @@ def process_request(
                         if options.requester_only
                         else None,
                         camera=camera,
+                        keep_text=kept_text_boxes(run.work, clip.number, decided.keep_text_lines),
                     ),
                     Outputs(
                         stage / name,
-                        report_path=run.work / f"release-{rel_id}-clip-{clip.number:02d}.redaction.json",
+                        report_path=release_report_path(run.work, rel_id, clip.number),
                         metadata=container_tags(cut, rel_id),
                         progress=progress,
                     ),
@@ -402,10 +427,14 @@ def process_request(
                 )
             if outcome.frames != cut.frame_count:
                 raise ConflictError(f"clip {clip.number}: wrote {outcome.frames} of {cut.frame_count} frames")
+            # --accept-faces, else the faces accepted on the review page (issue 25)
+            reason = options.accept_faces.get(clip.number) or page_acceptance(
+                outcome.redaction.get(REPORT_KEY), reviewed.get(clip.number, ClipDecisions()).accepted
+            )
             faces_remaining, accepted = judge_face_check(
                 outcome.redaction,
                 f"clip {clip.number}",
-                acceptable(outcome.redaction, options.accept_faces.get(clip.number)),
+                acceptable(outcome.redaction, reason),
                 actor,
                 refused,
             )

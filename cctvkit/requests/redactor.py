@@ -72,24 +72,38 @@ class Redactor:
         manual_masks: BoxesByFrame | None = None,
         requester_only: RequesterRegion | None = None,
         camera: CameraConfig | None = None,
+        keep_text: BoxesByFrame | None = None,
     ) -> MaskSpec:
-        """The release's spec for one item: its camera's zones and text masking, its kept tracks
-        and manual masks, and in a requester-only release its region (issue 26)."""
+        """The release's spec for one item: its camera's zones and text masking, its kept tracks,
+        manual masks and lines of text kept readable, and in a requester-only release its region
+        (issue 26)."""
         options = for_camera(self.spec.options, camera)
         item = MaskSpec.of(
             options, self.spec.face_check, zones=zones, keep_tracks=keep, manual_masks=manual_masks
         )
-        return replace(item, max_face_distance=self.spec.max_face_distance, requester_only=requester_only)
+        return replace(
+            item,
+            max_face_distance=self.spec.max_face_distance,
+            requester_only=requester_only,
+            keep_text=keep_text or None,
+        )
 
     def runner(self, directory: Path, owner: str, label: str) -> ChunkRunner:
         """The chunk jobs of one clip (job names start with ``owner``)."""
         return ChunkRunner(self.jobs, self.backend, directory, owner, label=label)
 
     def render(self, cut: CutClip, spec: MaskSpec, outputs: Outputs, runner: ChunkRunner) -> ClipOutcome:
-        """Redact one cut clip: with the reference face or requester-only in one pass here (the
-        whole clip's tracks decide), else as ``runner``'s chunk jobs."""
-        if self.engines.reference is not None or spec.requester_only is not None:
-            why = "--keep-face" if self.engines.reference is not None else "--requester-only"
+        """Redact one cut clip: with the reference face, requester-only or kept lines of text in
+        one pass here (the whole clip's tracks decide; kept text is not carried by chunk jobs
+        yet), else as ``runner``'s chunk jobs."""
+        if self.engines.reference is not None or spec.requester_only is not None or spec.keep_text:
+            why = (
+                "--keep-face"
+                if self.engines.reference is not None
+                else "--requester-only"
+                if spec.requester_only is not None
+                else "text kept on the review page"
+            )
             report = redact_clip(Path(cut.path), spec, self.engines, outputs)
             run = ChunkedRun(report, (one_pass_record(report),), f"this process ({why})")
         else:

@@ -5,7 +5,8 @@ masked as the release would mask it: faces, manual masks and zones first (the re
 rendering), then everything outside the requester's region, coarsely
 (:class:`~cctvkit.redact.outside_mask.OutsideMasker`). The region is worked out as the release
 works it out (:func:`~cctvkit.redact.requester_region.follow_requester` over the stored analysis,
-with the reviewer's region boxes over it), once per version of the clip's decisions, and its
+with the reviewer's region boxes over it, and the strangers held inside it,
+:mod:`~cctvkit.redact.region_strangers`), once per version of the clip's decisions, and its
 outline is drawn on the preview so that the reviewer sees what stays.
 """
 
@@ -20,6 +21,7 @@ import numpy as np
 
 from cctvkit.redact.analysis import StoredAnalysis, replay
 from cctvkit.redact.outside_mask import OutsideMasker
+from cctvkit.redact.region_strangers import held_strangers
 from cctvkit.redact.requester_region import RegionFrames, follow_requester
 
 __all__ = ["OUTLINE_RGB", "RegionPreview"]
@@ -53,6 +55,7 @@ class RegionPreview:
                 with closing(frames):  # type: ignore[type-var]  # a generator: stop its decoding when done
                     followed = follow_requester(analysis, keep, frames)
             region = followed.with_drawn(drawn)
+            region = region.with_held(held_strangers(analysis, keep, region))
             self._cached = (version, region)
             return region
 

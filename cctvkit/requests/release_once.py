@@ -49,6 +49,9 @@ def review_state(catalog: Catalog, request_id: str, plan: RequestPlan | None = N
                 ],
                 "keep": sorted(d.keep_tracks),
                 "masks": sorted([m.id, m.first_frame, m.last_frame] for m in d.masks),
+                # only when there are some: earlier states' digests stay what they were
+                **({"accepted": sorted(a.id for a in d.accepted)} if d.accepted else {}),
+                **({"keep_text": sorted(d.keep_text_lines)} if d.keep_text_lines else {}),
             }
         )
     stills = [[s.number, s.camera_id, s.recording.id] for s in plan.stills]

@@ -65,6 +65,9 @@ def inputs_digest(plan: RequestPlan, options: ProcessOptions, decisions: Mapping
         str(number): {
             "keep": sorted(d.keep_tracks),
             "masks": [[m.id, m.first_frame, m.last_frame] for m in d.masks],
+            # faces accepted on the review page (issue 25); absent without: earlier digests hold
+            **({"accepted_faces": sorted(a.id for a in d.accepted)} if d.accepted else {}),
+            **({"keep_text": sorted(d.keep_text_lines)} if d.keep_text_lines else {}),
         }
         for number, d in sorted(decisions.items())
     }

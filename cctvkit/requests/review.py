@@ -30,6 +30,7 @@ from cctvkit.redact.spec import Engines, MaskSpec, Outputs
 from cctvkit.requests.camera_text import for_camera
 from cctvkit.requests.keeping import review_records
 from cctvkit.requests.run import RequestPlan, clip_run, plan_request
+from cctvkit.requests.text_lines import review_analysis_path
 from cctvkit.video.timeline import frame_timeline
 
 __all__ = ["ReviewSheet", "review_request"]
@@ -127,15 +128,13 @@ def review_request(
                 ) as analysis:
                     stored = collect(analysis)
                 sheet, tracks = write_review(analysis, stored.summary.tracks, base)
-                analysis_path = write_json(
-                    stored.to_dict(), review_dir / f"clip-{clip.number:02d}.analysis.json"
-                )
+                analysis_path = write_json(stored.to_dict(), review_analysis_path(run.work, clip.number))
                 found = stored.summary.tracks
             else:
                 # The same chunks as `request process` makes (so the ids on the sheet hold, and
                 # the chunks that keep no track are reused there); they encode a masked preview.
                 preview = review_dir / f"clip-{clip.number:02d}.mp4"
-                analysis_path = review_dir / f"clip-{clip.number:02d}.analysis.json"
+                analysis_path = review_analysis_path(run.work, clip.number)
                 found = redact_chunked(
                     Path(cut.path),
                     # face-checked as the release's chunks are by default, so it reuses them

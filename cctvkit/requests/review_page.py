@@ -22,6 +22,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from cctvkit.catalog import finding_decisions as fdq
 from cctvkit.catalog import review_decisions as rdq
 from cctvkit.catalog.db import Catalog
 from cctvkit.config import SiteConfig
@@ -30,15 +31,18 @@ from cctvkit.redact import FaceDetector, RedactOptions
 from cctvkit.redact.analysis import AnalyzedFrame, StoredAnalysis, replay
 from cctvkit.redact.manual import track_drawn_box
 from cctvkit.redact.masking import Masker, head_boxes
+from cctvkit.redact.options import FaceCheckOptions
+from cctvkit.redact.region_strangers import with_held
 from cctvkit.redact.render import mask_frame
 from cctvkit.redact.report import TrackSummary
 from cctvkit.redact.zones import rasterize_zones
-from cctvkit.requests import decisions
+from cctvkit.requests import decisions, face_findings, text_lines
 from cctvkit.requests.decisions import ClipRef
 from cctvkit.requests.lifecycle import get_request
 from cctvkit.requests.region_preview import RegionPreview
 from cctvkit.requests.review import ReviewSheet, review_request
 from cctvkit.requests.run import plan_request
+from cctvkit.requests.workspace import work_dir
 from cctvkit.video import VideoReader
 
 __all__ = ["ClipView", "ReviewSession", "open_review"]
@@ -73,6 +77,8 @@ class ClipView:
     masker: Masker
     thumbnails: dict[int, bytes] = field(default_factory=dict)
     region: RegionPreview | None = None
+    text: dict[int, text_lines.TextLine] = field(default_factory=dict)
+    text_thumbnails: dict[int, bytes] = field(default_factory=dict)
     version: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     decoded: OrderedDict[int, list[AnalyzedFrame]] = field(default_factory=OrderedDict)
@@ -96,6 +102,7 @@ class ReviewSession:
         detector: the detector the review ran (the release uses the same).
         requester_only: preview and release requester-only (issue 26): the requester's region
             stays, everything else is masked; the reviewer may draw the region.
+        face_check: the release's face check (its remaining findings are shown, issue 25).
     """
 
     def __init__(
@@ -109,8 +116,11 @@ class ReviewSession:
         clips: Sequence[ClipView],
         detector: FaceDetector | None = None,
         requester_only: bool = False,
+        face_check: FaceCheckOptions | None = None,
     ) -> None:
         self.requester_only = requester_only
+        self.face_check = face_check or FaceCheckOptions()
+        self._work: Path | None = None
         self.catalog = catalog
         self.config = config
         self.request_id = request_id
@@ -133,6 +143,8 @@ class ReviewSession:
         with self.catalog.read() as conn:
             tracks = rdq.list_track_decisions(conn, self.request_id)
             masks = rdq.list_masks(conn, self.request_id)
+            accepted = fdq.list_accepted(conn, self.request_id)
+            text_decided = fdq.list_text_decisions(conn, self.request_id)
         clips = []
         for clip in self.clips.values():
             decided = {t.track_id: t for t in tracks if t.clip_number == clip.number}
@@ -177,6 +189,14 @@ class ReviewSession:
                         for m in masks
                         if m.clip_number == clip.number
                     ],
+                    "text_lines": _text_view(
+                        clip, {d.line_id: d for d in text_decided if d.clip_number == clip.number}
+                    ),
+                    "face_check": face_findings.attempt_view(
+                        self._attempt(clip),
+                        [m for m in masks if m.clip_number == clip.number],
+                        [a for a in accepted if a.clip_number == clip.number],
+                    ),
                 }
             )
         return {
@@ -189,6 +209,7 @@ class ReviewSession:
             },
             "operator": self.actor,
             "requester_only": self.requester_only,
+            "mask_text": self.options.mask_text,
             "clips": clips,
         }
 
@@ -213,18 +234,22 @@ class ReviewSession:
             version = clip.version
         decided = decisions.clip_decisions(self.catalog, self.request_id, clip.number)
         keep, extra = decided.keep_tracks, decided.extra_boxes()
+        keep_text = text_lines.frame_kept_text(clip.analysis.frames[index], decided.keep_text_lines)
         analyzed = self._analyzed(clip, index)
         image = analyzed.frame.image.copy()
+        region = None
+        if self.requester_only and clip.region is not None:
+            region = clip.region.region(clip.analysis, version, sorted(keep), decided.region_boxes())
         mask_frame(
             clip.masker,
             image,
-            analyzed.boxes,
+            with_held(analyzed.boxes, region.held if region else None, index),
             keep_tracks=sorted(keep),
             extra=extra.get(index),
             kept_face_wins=self.options.kept_face_wins,
+            keep_text=keep_text,
         )
-        if self.requester_only and clip.region is not None:
-            region = clip.region.region(clip.analysis, version, sorted(keep), decided.region_boxes())
+        if region is not None and clip.region is not None:
             clip.region.apply(image, region.boxes.get(index))
         data = _jpeg(image)
         with clip.lock:
@@ -261,6 +286,25 @@ class ReviewSession:
         for track_id in track_ids:
             decisions.set_track_keep(
                 self.catalog, self.request_id, clip.ref, track_id, keep=keep, reason=reason, actor=self.actor
+            )
+        self._touched(clip)
+
+    def text_thumbnail(self, number: int, line_id: int) -> bytes:
+        """JPEG of a line of text's widest sighting (unmasked: for the operator only)."""
+        clip = self.clip(number)
+        if line_id not in clip.text_thumbnails:
+            raise NotFoundError(f"clip {number} has no line of text {line_id}")
+        return clip.text_thumbnails[line_id]
+
+    def set_text_keep(self, number: int, line_ids: Sequence[int], *, keep: bool, reason: str) -> None:
+        """Keep lines of text readable (a shop sign) or mask them (issue 29)."""
+        clip = self.clip(number)
+        unknown = sorted(set(line_ids) - set(clip.text))
+        if unknown or not line_ids:
+            raise UsageError(f"clip {number}: no line(s) of text {unknown or '(none given)'}")
+        for line_id in line_ids:
+            text_lines.set_text_keep(
+                self.catalog, self.request_id, clip.ref, line_id, keep=keep, reason=reason, actor=self.actor
             )
         self._touched(clip)
 
@@ -310,6 +354,48 @@ class ReviewSession:
         decisions.remove_mask(self.catalog, self.request_id, mask_id, actor=self.actor)
         self._touched(clip)
 
+    # --- the face check's remaining findings (issue 25) ---
+
+    def _attempt(self, clip: ClipView) -> face_findings.CheckAttempt | None:
+        if self._work is None:
+            self._work = work_dir(self.config, self.request_id)  # where release runs write reports
+        return face_findings.latest_attempt(self._work, clip.number, clip.frame_count)
+
+    def finding_evidence(self, number: int, finding: int) -> bytes:
+        """The evidence PNG (original beside output) of a finding of the clip's latest face check."""
+        clip = self.clip(number)
+        attempt = self._attempt(clip)
+        if attempt is None:
+            raise NotFoundError(f"clip {number} has not been checked yet")
+        return attempt.evidence(finding).read_bytes()
+
+    def mask_finding(self, number: int, face: int, *, attempt: str) -> rdq.ManualMask:
+        """Mask a face the face check still saw, moving with it (a manual mask over its frames)."""
+        clip = self.clip(number)
+        checked = face_findings.check_attempt(self._attempt(clip), attempt)
+        mask = face_findings.mask_face(
+            self.catalog, self.request_id, clip.ref, checked, checked.face(face), actor=self.actor
+        )
+        self._touched(clip)
+        return mask
+
+    def accept_finding(self, number: int, face: int, *, attempt: str, reason: str) -> fdq.AcceptedFace:
+        """Accept a face the face check still saw, with the reason (the next release accepts it)."""
+        clip = self.clip(number)
+        checked = face_findings.check_attempt(self._attempt(clip), attempt)
+        face_seen = checked.face(face)
+        return face_findings.accept_face(
+            self.catalog, self.request_id, clip.ref, checked, face_seen, reason=reason, actor=self.actor
+        )
+
+    def withdraw_acceptance(self, number: int, accepted_id: int) -> None:
+        clip = self.clip(number)
+        with self.catalog.read() as conn:
+            accepted = fdq.get_accepted(conn, self.request_id, accepted_id)
+        if accepted is None or accepted.clip_number != clip.number:
+            raise NotFoundError(f"clip {clip.number} has no accepted face {accepted_id}")
+        face_findings.withdraw_acceptance(self.catalog, self.request_id, accepted_id, actor=self.actor)
+
     def _own_mask(self, clip: ClipView, mask_id: int) -> None:
         with self.catalog.read() as conn:
             mask = rdq.get_mask(conn, self.request_id, mask_id)
@@ -321,6 +407,23 @@ class ReviewSession:
         with clip.lock:
             clip.version += 1
             clip.rendered.clear()
+
+
+def _text_view(clip: ClipView, decided: dict[int, fdq.TextLineDecision]) -> list[dict[str, Any]]:
+    """The clip's lines of text as the page lists them (masked unless kept)."""
+    return [
+        {
+            "line_id": line.line_id,
+            "first_frame": line.first_frame,
+            "last_frame": line.last_frame,
+            "frames": line.frames,
+            "best_frame": line.best_frame,
+            "best_xyxy": [round(v, 1) for v in line.best_xyxy],
+            "keep": bool(decided[line.line_id].keep) if line.line_id in decided else False,
+            "reason": decided[line.line_id].reason if line.line_id in decided else "",
+        }
+        for line in clip.text.values()
+    ]
 
 
 def _jpeg(image_rgb: np.ndarray) -> bytes:
@@ -381,6 +484,7 @@ def open_review(
     detector: FaceDetector | None = None,
     progress: Callable[[int, int], None] | None = None,
     requester_only: bool = False,
+    face_check: FaceCheckOptions | None = None,
 ) -> ReviewSession:
     """Run the review of a request (cut, detect, track) and prepare what the page shows.
 
@@ -408,6 +512,7 @@ def open_review(
         path, width, height = Path(info.input_path), info.width, info.height
         camera = config.camera(sheet.camera_id)
         zones = camera.privacy_zones if camera else []
+        lines = text_lines.text_lines(stored)  # issue 29: text as its own kind
         views.append(
             ClipView(
                 ref=refs[sheet.number],
@@ -422,6 +527,8 @@ def open_review(
                 masker=Masker(options.style, (width, height), rasterize_zones(zones, (width, height))),
                 thumbnails=_thumbnails(path, sheet.tracks),
                 region=RegionPreview((width, height)) if requester_only else None,
+                text=lines,
+                text_thumbnails=text_lines.line_thumbnails(path, list(lines.values())),
             )
         )
     return ReviewSession(
@@ -433,4 +540,5 @@ def open_review(
         clips=views,
         detector=detector,
         requester_only=requester_only,
+        face_check=face_check,
     )

@@ -82,6 +82,22 @@ def build_app(session: ReviewSession, *, token: str, hosts: set[str], cookie_nam
         await run_in_threadpool(lambda: session.set_keep(clip, tracks, keep=keep_it, reason=reason))
         return JSONResponse({"ok": True})
 
+    async def text_thumbnail(request: Request) -> Response:
+        clip = validate.whole_number(request.path_params["clip"], "clip")
+        line = validate.whole_number(request.path_params["line"], "line")
+        return Response(session.text_thumbnail(clip, line), media_type="image/jpeg")
+
+    async def keep_text(request: Request) -> Response:
+        # Issue 29: lines of text kept readable (a shop sign) or masked.
+        clip = validate.whole_number(request.path_params["clip"], "clip")
+        body = await validate.json_object(request)
+        validate.fields(body, ("lines", "keep", "reason"))
+        lines = validate.id_list(body.get("lines"), "lines")
+        keep_it = validate.boolean(body.get("keep"), "keep")
+        reason = validate.text(body.get("reason"), "reason")
+        await run_in_threadpool(lambda: session.set_text_keep(clip, lines, keep=keep_it, reason=reason))
+        return JSONResponse({"ok": True})
+
     async def add_mask(request: Request) -> Response:
         clip = validate.whole_number(request.path_params["clip"], "clip")
         body = await validate.json_object(request)
@@ -109,6 +125,39 @@ def build_app(session: ReviewSession, *, token: str, hosts: set[str], cookie_nam
         await run_in_threadpool(lambda: session.edit_mask(clip, mask_id, first_frame=first, last_frame=last))
         return JSONResponse({"ok": True})
 
+    async def evidence(request: Request) -> Response:
+        clip = validate.whole_number(request.path_params["clip"], "clip")
+        finding = validate.whole_number(request.path_params["finding"], "finding")
+        data = await run_in_threadpool(session.finding_evidence, clip, finding)
+        return Response(data, media_type="image/png")
+
+    async def finding(request: Request) -> Response:
+        # One face the face check still saw: mask it (moving with it) or accept it with a reason.
+        clip = validate.whole_number(request.path_params["clip"], "clip")
+        face = validate.whole_number(request.path_params["face"], "face")
+        action = request.path_params["action"]
+        if action not in ("mask", "accept"):
+            raise NotFoundError(f"no action {action[:20]!r} on a face (mask or accept)")
+        body = await validate.json_object(request)
+        validate.fields(body, ("attempt", "reason"))
+        attempt = validate.text(body.get("attempt"), "attempt")
+        if action == "mask":
+            mask = await run_in_threadpool(lambda: session.mask_finding(clip, face, attempt=attempt))
+            return JSONResponse(
+                {"mask": mask.id, "first_frame": mask.first_frame, "last_frame": mask.last_frame}
+            )
+        reason = validate.text(body.get("reason"), "reason")
+        accepted = await run_in_threadpool(
+            lambda: session.accept_finding(clip, face, attempt=attempt, reason=reason)
+        )
+        return JSONResponse({"accepted": accepted.id})
+
+    async def withdraw(request: Request) -> Response:
+        clip = validate.whole_number(request.path_params["clip"], "clip")
+        accepted = validate.whole_number(request.path_params["accepted"], "accepted")
+        await run_in_threadpool(session.withdraw_acceptance, clip, accepted)
+        return JSONResponse({"ok": True})
+
     async def approve(request: Request) -> Response:
         if request.method == "GET":
             return JSONResponse(job.status())
@@ -125,8 +174,13 @@ def build_app(session: ReviewSession, *, token: str, hosts: set[str], cookie_nam
         Route("/api/clips/{clip}/frames/{frame}.jpg", guarded(frame)),
         Route("/api/clips/{clip}/tracks/{track}.jpg", guarded(thumbnail)),
         Route("/api/clips/{clip}/keep", guarded(keep), methods=["POST"]),
+        Route("/api/clips/{clip}/text/{line}.jpg", guarded(text_thumbnail)),
+        Route("/api/clips/{clip}/text", guarded(keep_text), methods=["POST"]),
         Route("/api/clips/{clip}/masks", guarded(add_mask), methods=["POST"]),
         Route("/api/clips/{clip}/masks/{mask}", guarded(edit_mask), methods=["POST", "DELETE"]),
+        Route("/api/clips/{clip}/findings/{finding}.png", guarded(evidence)),
+        Route("/api/clips/{clip}/faces/{face}/{action:str}", guarded(finding), methods=["POST"]),
+        Route("/api/clips/{clip}/accepted/{accepted}", guarded(withdraw), methods=["DELETE"]),
         Route("/api/approve", guarded(approve), methods=["GET", "POST"]),
     ]
     app = Starlette(routes=routes)

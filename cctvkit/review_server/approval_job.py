@@ -104,6 +104,8 @@ class ApprovalJob:
                             "clip": number,
                             "kept_tracks": sorted(d.keep_tracks),
                             "manual_masks": [m.id for m in d.masks],
+                            **({"accepted_faces": [a.id for a in d.accepted]} if d.accepted else {}),
+                            **({"kept_text_lines": sorted(d.keep_text_lines)} if d.keep_text_lines else {}),
                         }
                         for number, d in sorted(reviewed.items())
                     ],
@@ -137,6 +139,7 @@ class ApprovalJob:
                 actor=session.actor,
                 options=ProcessOptions(
                     redact=session.options,
+                    face_check=session.face_check,
                     requester_only=session.requester_only,
                     # `request process` refuses to repeat a release unless told why (issue 30).
                     new_release="another release asked for on the review page" if again else None,

@@ -132,3 +132,18 @@ def test_review_masks_gain_the_kind_column(tmp_path: Path) -> None:
     engine = create_engine(url)
     assert "kind" in {c["name"] for c in inspect(engine).get_columns("review_masks")}
     engine.dispose()
+
+
+def test_review_decisions_on_findings_and_text_lines_gain_their_tables(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'v14.db'}"
+    open_catalog(url).dispose()
+    engine = create_engine(url)
+    with engine.begin() as conn:  # a catalog made before migration 15 (issues 25 and 29)
+        conn.exec_driver_sql("DROP TABLE review_findings")
+        conn.exec_driver_sql("DROP TABLE review_text_lines")
+        conn.exec_driver_sql("DELETE FROM schema_version WHERE version = 15")
+    engine.dispose()
+    open_catalog(url).dispose()
+    engine = create_engine(url)
+    assert {"review_findings", "review_text_lines"} <= set(inspect(engine).get_table_names())
+    engine.dispose()

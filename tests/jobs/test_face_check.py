@@ -133,6 +133,14 @@ def test_chunked_request_with_faces_remaining_exits_9_and_publishes_nothing(site
     assert "clip 1:" in err and "Nothing was published" in err
     release_dir = SiteConfig.from_toml(site).release_dir
     assert not release_dir.exists() or not [p for p in release_dir.iterdir() if not p.name.startswith(".")]
+    # What the review page reads (issue 25): the clip's report, each blocking finding's evidence
+    # beside it, the second chunk's too (each chunk wrote its own beside its own report).
+    work = Path(SiteConfig.from_toml(site).data_dir) / "work" / rid
+    (report,) = work.glob("release-*-clip-01.redaction.json")
+    findings = json.loads(report.read_text())["face_check"]["remaining_findings"]
+    blocking = [f for f in findings if f.get("blocking")]
+    assert max(f["frame"] for f in blocking) >= 10  # chunk 1 starts at frame 10 (1 s)
+    assert all((report.parent / f["evidence"]).is_file() for f in blocking), blocking
 
     code, out, err = run("request", "process", rid, *blind, "--accept-faces", "1=reviewed: test", "--json")
     assert code == 0, err

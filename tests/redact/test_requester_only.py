@@ -261,3 +261,102 @@ def test_cli_requester_only(yard: Yard, tmp_path: Path) -> None:
     )
     report = json.loads(out.with_name("o.redaction.json").read_text())
     assert report["requester_only"]["spans"] == [[0, 9]]
+
+
+def _body_shown(scene: Scene, index: int, mask: np.ndarray, original: np.ndarray, output: np.ndarray) -> bool:
+    """At least 90 % of the requester's visible pixels unmasked, and unchanged but for codec noise."""
+    body = scene.body(index, "requester")
+    assert body is not None
+    difference = np.abs(output.astype(int) - original.astype(int)).mean(axis=2)
+    return bool((~mask[body]).mean() >= 0.9 and np.median(difference[body]) <= 6)
+
+
+def test_a_requester_walking_in_and_out_is_kept_to_the_frame_edge(
+    detector: FaceDetector, tmp_path: Path
+) -> None:
+    # Walks in from beyond the left edge and off the right one: their body is in view for a few
+    # frames before the face is first detected, and after it is last detected.
+    tracks = (
+        FaceTrack("requester", "collins", (Keyframe(0.0, -0.15, 0.4, 0.11), Keyframe(4.0, 1.15, 0.4, 0.11))),
+    )
+    path = tmp_path / "through.mp4"
+    scene = Scene(size_wh=(480, 270), fps=FPS, tracks=tracks, background="yard", seed=5)
+    truth = write_scene(path, scene, start=0, stop=40)
+    with analyze(path, detector=detector) as analysis:
+        stored = collect(analysis)
+    yard = Yard(path, scene, truth, stored, _track_of(stored, truth, "requester"))
+    detected = [
+        p.index
+        for p in stored.frames
+        if any(t == yard.requester and s == "detected" for t, s in zip(p.tracker_id, p.source, strict=True))
+    ]
+    in_view = [i for i in range(40) if (b := scene.body(i, "requester")) is not None and b.sum() >= 200]
+    assert in_view[0] < min(detected) - 1 and in_view[-1] > max(detected) + 1, (in_view, detected)
+    report, masks = _release(yard, tmp_path / "out.mp4", detector, face_check=FaceCheckOptions(enabled=False))
+    originals, outputs = _decode(path), _decode(tmp_path / "out.mp4")
+    shown = [i for i in in_view if _body_shown(scene, i, masks[i], originals[i], outputs[i])]
+    assert len(shown) >= 0.9 * len(in_view), sorted(set(in_view) - set(shown))
+    edges = [i for i in in_view if not min(detected) <= i <= max(detected)]
+    assert set(edges) <= set(shown), (edges, shown)
+    # The region ends soon after they have left: the frame is masked whole again.
+    assert report.requester_only is not None
+    last = report.requester_only["spans"][-1][1]
+    assert last <= in_view[-1] + 3 and masks[min(39, last + 1)].all()
+
+
+def test_a_stranger_lost_inside_the_region_stays_masked(yard: Yard, tmp_path: Path) -> None:
+    # The detector loses the standing stranger as the requester comes up beside them (their face
+    # half hidden, say): every box of theirs is dropped from the first frame the requester's
+    # region reaches them. Inside the region nothing else would mask them.
+    from cctvkit.redact.render import render
+    from cctvkit.redact.requester_only import resolve_region
+
+    stranger = _track_of(yard.stored, yard.truth, "standing")
+    region = follow_requester(yard.stored, [yard.requester], iter(replay(yard.stored)))
+    face = {i: next(b.xyxy for b in yard.truth.frames[i] if b.face_id == "standing") for i in range(40)}
+    reached = [i for i in range(40) if region.contains(i, face[i])]
+    assert len(reached) >= 5, reached
+    lost = reached[3]  # seen inside the region a few times, then never again
+    frames = []
+    for plan in yard.stored.frames:
+        if plan.index >= lost:
+            keep = [k for k, t in enumerate(plan.tracker_id) if t != stranger]
+            plan = replace(
+                plan,
+                **{
+                    name: tuple(getattr(plan, name)[k] for k in keep)
+                    for name in ("xyxy", "tracker_id", "confidence", "source", "early")
+                },
+            )
+        frames.append(plan)
+    stored = replace(yard.stored, frames=tuple(frames))
+    spec = resolve_region(
+        MaskSpec(
+            keep_tracks=(yard.requester,),
+            requester_only=RequesterRegion(),
+            face_check=FaceCheckOptions(enabled=False),
+        ),
+        stored,
+    )
+    output = tmp_path / "held.mp4"
+    masks: dict[int, np.ndarray] = {}
+    render(replay(stored), Outputs(output, on_mask=lambda i, m, _b: masks.__setitem__(i, m.copy())), spec)
+    originals, outputs = _decode(yard.path), _decode(output)
+    shown = []
+    for index in reached[3:]:
+        # Its face's visible pixels (the requester's head passes in front of it): masked.
+        x1, y1, x2, y2 = face[index]
+        visible = np.zeros((360, 640), bool)
+        body = yard.scene.body(index, "standing")
+        assert body is not None
+        visible[y1:y2, x1:x2] = body[y1:y2, x1:x2]
+        # Inside the requester's measured face box the requester wins (issue 13's rule).
+        plan = stored.frames[index]
+        for xyxy, track in zip(plan.xyxy, plan.tracker_id, strict=True):
+            if track == yard.requester:
+                rx1, ry1, rx2, ry2 = (round(v) for v in xyxy)
+                visible[ry1:ry2, rx1:rx2] = False
+        changed = np.abs(outputs[index].astype(int) - originals[index].astype(int)).mean(axis=2)[visible]
+        if visible.sum() >= 20 and (masks[index][visible].mean() < 0.9 or np.median(changed) < 10):
+            shown.append((index, int(visible.sum()), round(float(masks[index][visible].mean()), 2)))
+    assert not shown, shown

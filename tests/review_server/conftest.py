@@ -88,6 +88,19 @@ def sample_request(tmp_path: Path) -> Iterator[SampleRequest]:
     catalog.dispose()
 
 
+def short_request(site: SampleRequest, window: str) -> str:
+    """Another subject request on the sample site, over a shorter ``window`` (a faster test)."""
+    new = NewRequest(
+        kind=RequestKind.SUBJECT,
+        requester="Sam Roe",
+        windows=(parse_window(window, site.config),),
+        received_on=date(2026, 11, 20),
+        identity_method="in person, passport checked",
+        identity_verified_at=datetime.now(UTC),
+    )
+    return open_request(site.catalog, site.config, new, actor=OPERATOR).id
+
+
 @pytest.fixture(scope="session")
 def missing_walker() -> MissingWalker:
     return MissingWalker(build_detector(RedactOptions()))

@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 
 from cctvkit.catalog import audit_store
+from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.requests.review_page import open_review
 from cctvkit.review_server import ReviewServer
 from cctvkit.video import VideoReader
@@ -93,9 +94,14 @@ def _files(root: Path, skip: list[Path]) -> dict[str, tuple[int, int]]:
 
 
 def _wait(driver, condition, timeout: float, what: str):
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(condition, message=what)
+    # Each refresh re-renders the page's lists: an element found just before one goes stale.
+    wait = WebDriverWait(
+        driver, timeout, poll_frequency=0.1, ignored_exceptions=(StaleElementReferenceException,)
+    )
+    return wait.until(condition, message=what)
 
 
 def test_review_page_keep_draw_approve(
@@ -106,7 +112,16 @@ def test_review_page_keep_draw_approve(
 
     site = sample_request
     started = time.monotonic()
-    session = open_review(site.catalog, site.config, site.request_id, actor=OPERATOR, detector=missing_walker)
+    # The face check re-masks nothing (rounds=0): the walker the detector missed stops the first
+    # release, as a face the check cannot fix in its rounds does (issue 25).
+    session = open_review(
+        site.catalog,
+        site.config,
+        site.request_id,
+        actor=OPERATOR,
+        detector=missing_walker,
+        face_check=FaceCheckOptions(rounds=0),
+    )
     truth = _truth()
     (clip,) = session.clips.values()
     # The detector missed the walker: no track of the review is on the walker's face.
@@ -162,6 +177,43 @@ def test_review_page_keep_draw_approve(
             "the keep decision did not come back",
         )
 
+        # Approve: the face check still sees the walker; nothing is published and the page lists
+        # the face with its evidence (original beside output); one click masks it over its frames.
+        driver.find_element(By.ID, "approve").click()
+        status = _wait(
+            driver,
+            lambda d: (
+                d.find_element(By.ID, "approve-status").get_attribute("data-state") == "failed"
+                and d.find_element(By.ID, "approve-status")
+            ),
+            90,
+            "the first release run did not stop on the face check",
+        )
+        assert "face check still sees faces" in status.text
+        face = _wait(
+            driver,
+            lambda d: d.find_elements(By.CSS_SELECTOR, "#findings-1 [data-state='open']"),
+            10,
+            "no finding",
+        )
+        assert len(face) == 1 and "visible face" in face[0].text, [f.text for f in face]
+        evidence = face[0].find_element(By.CSS_SELECTOR, "img.evidence")
+        _wait(
+            driver,
+            lambda d: d.execute_script("return arguments[0].naturalWidth", evidence) == 260,
+            10,
+            "no evidence",
+        )
+        face[0].find_element(By.XPATH, ".//button[text()='Mask it']").click()
+        _wait(
+            driver,
+            lambda d: d.find_elements(By.CSS_SELECTOR, "#findings-1 [data-state='masked']"),
+            10,
+            "not masked",
+        )
+        (from_finding,) = session.state()["clips"][0]["masks"]
+        assert (from_finding["first_frame"], from_finding["last_frame"]) == (0, clip.frame_count - 1)
+
         # Go to frame 20 and draw a box over the walker's face there (ground truth, a margin around).
         frame = 20
         (walker,) = [b["xyxy"] for b in truth[frame] if b["face_id"] == "walker"]
@@ -183,7 +235,12 @@ def test_review_page_keep_draw_approve(
         ).click_and_hold().move_to_element_with_offset(
             canvas, *offset((x1 + x2) / 2, (y1 + y2) / 2)
         ).move_to_element_with_offset(canvas, *offset(x2, y2)).release().perform()
-        _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#masks-1 li[id^='mask-']"), 30, "no mask")
+        _wait(
+            driver,
+            lambda d: len(d.find_elements(By.CSS_SELECTOR, "#masks-1 li[id^='mask-']")) == 2,
+            30,
+            "no mask",
+        )
         version = session.state()["clips"][0]["version"]
         _wait(
             driver,
@@ -198,7 +255,7 @@ def test_review_page_keep_draw_approve(
 
         # The preview (what the page shows) masks the walker and leaves the requester visible.
         state = session.state()
-        (mask,) = state["clips"][0]["masks"]
+        (mask,) = [m for m in state["clips"][0]["masks"] if m["id"] != from_finding["id"]]
         assert mask["first_frame"] <= 5 and mask["last_frame"] >= 35, mask  # followed both ways
         originals = _original_frames(site.root)
         preview = cv2.cvtColor(
@@ -209,6 +266,14 @@ def test_review_page_keep_draw_approve(
         assert _detail_kept(originals[frame], preview, subject_box) > 0.7
 
         driver.find_element(By.ID, "approve").click()
+        _wait(  # the first run's "failed" gives way to this run's state
+            driver,
+            lambda d: (
+                d.find_element(By.ID, "approve-status").get_attribute("data-state") in ("running", "done")
+            ),
+            30,
+            "the second release run did not start",
+        )
         status = _wait(
             driver,
             lambda d: (
@@ -234,7 +299,9 @@ def test_review_page_keep_draw_approve(
     manifest = json.loads((package / "manifest.json").read_text())
     (released_clip,) = manifest["clips"]
     assert released_clip["redaction"]["kept_track_ids"] == [subject.track_id]
-    assert released_clip["redaction"]["review"]["manual_masks"][0]["id"] == mask["id"]
+    released_masks = [m["id"] for m in released_clip["redaction"]["review"]["manual_masks"]]
+    assert released_masks == [from_finding["id"], mask["id"]]
+    assert released_clip["redaction"]["face_check"]["remaining"] == 0
     with VideoReader(package / released_clip["file"]) as reader:
         released = [f.image for f in reader.frames()]
     assert len(released) == len(originals) == len(truth)
@@ -256,7 +323,8 @@ def test_review_page_keep_draw_approve(
     actions = [r.action for r in records]
     keep = [json.loads(r.details) for r in records if r.action == "review.track"]
     assert {(d["track"], d["keep"], d["reason"]) for d in keep} >= {(subject.track_id, True, "the requester")}
-    (added,) = [json.loads(r.details) for r in records if r.action == "review.mask.add"]
+    found, added = [json.loads(r.details) for r in records if r.action == "review.mask.add"]
+    assert found["from"]["findings"] >= 15 and "from" not in added
     assert added["frame"] == frame and _iou(added["xyxy"], walker) > 0.5
     assert actions.index("review.approve") < actions.index("release.create")
     assert all(r.actor == OPERATOR for r in records if r.action.startswith("review."))
@@ -311,7 +379,6 @@ def test_requester_only_preview_region_drawn_over_a_span_and_released(
     def detail(image: np.ndarray, xyxy: list[float]) -> float:
         x1, y1, x2, y2 = (round(v) for v in xyxy)
         return detail_correlation(originals[frame][y1:y2, x1:x2], image[y1:y2, x1:x2])
-
 
     server = ReviewServer(session)
     server.start()

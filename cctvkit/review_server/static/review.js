@@ -51,7 +51,9 @@ function render() {
     player.clip = clip;
     renderTimeline(player);
     renderGallery(player);
+    renderText(player);
     renderMasks(player);
+    renderFindings(player);
     showFrame(player, player.frame, true);
   }
   showApproval(state.approval);
@@ -72,6 +74,8 @@ function createPlayer(clip) {
     timeline: el("div", { class: "timeline", id: `timeline-${n}` }),
     gallery: el("div", { class: "gallery", id: `gallery-${n}` }),
     masks: el("ul", { class: "masks", id: `masks-${n}` }),
+    findings: el("div", { class: "findings", id: `findings-${n}` }),
+    text: el("div", { class: "gallery text", id: `text-${n}` }),
   };
   const play = el("button", { type: "button", id: `play-${n}`, onclick: () => togglePlay(player) }, "Play");
   player.play = play;
@@ -98,7 +102,9 @@ function createPlayer(clip) {
     el("h3", {}, "People and tracks"),
     el("p", { class: "note" }, "Tick the requester to leave them visible; everyone else stays masked."),
     player.gallery,
-    el("h3", {}, "Your boxes"), player.masks);
+    el("h3", {}, "Lines of text"), player.text,
+    el("h3", {}, "Your boxes"), player.masks,
+    el("h3", {}, "Faces the face check still sees"), player.findings);
   player.section = el("section", { class: "clip", id: `clip-${n}` },
     el("h2", {}, `Clip ${n}: camera ${clip.camera_id}, ${clip.start_utc} (UTC), ${clip.frame_count} frames at ${clip.fps} fps`),
     el("div", { class: "player" }, left, right));
@@ -152,6 +158,11 @@ function renderTimeline(player) {
     Object.assign(bar.style, span(track.first_frame, track.last_frame, clip.frame_count));
     lane(`track ${track.track_id}`, bar, { "data-track": track.track_id });
   }
+  for (const line of clip.text_lines) {
+    const bar = el("div", { class: `bar ${line.keep ? "kept" : "text"}`, title: `text ${line.line_id}` });
+    Object.assign(bar.style, span(line.first_frame, line.last_frame, clip.frame_count));
+    lane(`text ${line.line_id}`, bar, { "data-text": line.line_id });
+  }
   for (const mask of clip.masks) {
     const region = mask.kind === "region";
     const bar = el("div", { class: `bar ${region ? "region" : "manual"}`, title: `${region ? "region " : ""}box ${mask.id}` });
@@ -199,6 +210,44 @@ function renderGallery(player) {
   if (!clip.people.length) player.gallery.append(el("p", {}, "No face was found in this clip."));
 }
 
+// Issue 29: lines of text (plates, badges, signs) as their own kind: masked unless kept readable.
+function renderText(player) {
+  const clip = player.clip;
+  player.text.replaceChildren();
+  for (const line of clip.text_lines) {
+    const key = `${clip.number}-${line.line_id}`;
+    const reason = el("input", { type: "text", id: `text-reason-${key}`, size: 22,
+      value: line.keep ? line.reason : "a sign: identifies no one" });
+    const box = el("input", { type: "checkbox", id: `text-keep-${key}`, "data-line": line.line_id });
+    box.checked = line.keep;
+    box.addEventListener("change", () => decideText(player, [line.line_id], box.checked, reason.value));
+    const thumb = el("img", {
+      src: `api/clips/${clip.number}/text/${line.line_id}.jpg`, alt: `text line ${line.line_id}`, class: "line",
+      title: `line ${line.line_id}: jump to its widest sighting (${line.best_frame})`,
+      onclick: () => showFrame(player, line.best_frame),
+    });
+    const facts = el("div", { class: "facts" }, `line of text ${line.line_id}`, el("br"),
+      `frames ${line.first_frame}-${line.last_frame}, masked on ${line.frames} frame(s) unless kept`);
+    player.text.append(el("div", { class: `person${line.keep ? " kept" : ""}`, id: `line-${key}` },
+      thumb, facts, el("label", {}, box, line.keep ? " kept readable" : " masked"), el("label", {}, " reason ", reason)));
+  }
+  if (!clip.text_lines.length) {
+    player.text.append(el("p", { class: "note" }, state.mask_text
+      ? "No line of text was found in this clip."
+      : "Text is not masked in this review (--mask-text, or the camera's mask_text, masks it)."));
+  }
+}
+
+async function decideText(player, lines, keep, reason) {
+  try {
+    await api("POST", `api/clips/${player.clip.number}/text`, { lines, keep, reason });
+    showError("");
+  } catch (error) {
+    showError(error.message);
+  }
+  await refresh();
+}
+
 function renderMasks(player) {
   const clip = player.clip;
   player.masks.replaceChildren();
@@ -214,6 +263,84 @@ function renderMasks(player) {
       el("button", { type: "button", onclick: () => showFrame(player, mask.anchor_frame) }, "Show")));
   }
   if (!clip.masks.length) player.masks.append(el("li", {}, "none: use “Draw a box” on the player over a face that is not masked"));
+}
+
+// Issue 25: each face the last release run's face check still saw, with its evidence (original
+// beside output); one click masks it (moving with it) or accepts it with a reason.
+function renderFindings(player) {
+  const clip = player.clip;
+  const check = clip.face_check;
+  const box = player.findings;
+  box.replaceChildren();
+  if (!check) {
+    box.append(el("p", { class: "note" }, "Not checked yet: approving runs the face check; " +
+      "a face it still sees stops the release and is listed here."));
+    return;
+  }
+  box.dataset.attempt = check.attempt;
+  if (!check.faces.length) box.append(el("p", {}, `Run ${check.run}: no face left that blocks the release.`));
+  for (const face of check.faces) {
+    const key = `${clip.number}-${face.number}`;
+    const evidence = face.evidence === null ? el("span", {}, "(no evidence image)") : el("img", {
+      class: "evidence", id: `evidence-${key}`, alt: `face ${face.number}: original beside output`,
+      title: "left: the original; right: the release as rendered. Click: show the frame",
+      src: `api/clips/${clip.number}/findings/${face.evidence}.png?run=${encodeURIComponent(check.attempt)}`,
+      onclick: () => showFrame(player, face.frame),
+    });
+    const facts = el("div", { class: "facts" },
+      `face ${face.number}: ${face.findings} finding(s), frames ${face.first_frame}-${face.last_frame}`, el("br"),
+      `clearest: frame ${face.frame} (${face.time_s.toFixed(2)} s), ${face.width_px} px wide, score ${face.score}`, el("br"),
+      `verdict: ${face.verdict}`);
+    let decision;
+    let decided = "open";
+    if (face.mask !== null) {
+      decided = "masked";
+      decision = el("span", {}, `masked by box ${face.mask} (approve again to check)`);
+    } else if (face.accepted) {
+      decided = "accepted";
+      decision = el("span", {}, `accepted by ${face.accepted.by}: ${face.accepted.reason} `,
+        el("button", { type: "button", onclick: () => withdrawAcceptance(player, face.accepted.id) }, "Withdraw"));
+    } else {
+      const reason = el("input", { type: "text", id: `accept-reason-${key}`, size: 24, placeholder: "why it may stay" });
+      decision = el("span", {},
+        el("button", { type: "button", id: `mask-face-${key}`, onclick: () => decideFace(player, face.number, "mask") }, "Mask it"),
+        " or ",
+        el("button", { type: "button", id: `accept-face-${key}`,
+          onclick: () => decideFace(player, face.number, "accept", reason.value) }, "Accept"),
+        " reason ", reason);
+    }
+    box.append(el("div", { class: `finding ${decided}`, id: `face-${key}`, "data-state": decided }, evidence, facts, decision));
+  }
+  if (check.other.length) {
+    const list = el("ul", { id: `other-findings-${clip.number}` });
+    for (const f of check.other) {
+      list.append(el("li", {}, `frame ${f.frame} (${f.time_s.toFixed(2)} s), ${f.width_px} px, score ${f.score}: ${f.verdict}`));
+    }
+    box.append(el("details", {}, el("summary", {},
+      `${check.other.length} finding(s) that do not block (masked, too small to recognise, or not a face)`), list));
+  }
+}
+
+async function decideFace(player, face, action, reason) {
+  const body = { attempt: player.clip.face_check.attempt };
+  if (action === "accept") body.reason = reason;
+  try {
+    await api("POST", `api/clips/${player.clip.number}/faces/${face}/${action}`, body);
+    showError("");
+  } catch (error) {
+    showError(error.message);
+  }
+  await refresh();
+}
+
+async function withdrawAcceptance(player, id) {
+  try {
+    await api("DELETE", `api/clips/${player.clip.number}/accepted/${id}`);
+    showError("");
+  } catch (error) {
+    showError(error.message);
+  }
+  await refresh();
 }
 
 function setDrawing(player, on, kind = "mask") {
@@ -346,6 +473,7 @@ async function pollApproval() {
   const status = await api("GET", "api/approve");
   showApproval(status);
   if (status.state === "running") setTimeout(pollApproval, 400);
+  else await refresh(); // the run's face check: its findings are listed per clip
 }
 
 document.addEventListener("DOMContentLoaded", () => {
