@@ -1,7 +1,7 @@
 """Requester-only releases (issue 26) beside the normal redaction, side by side in one run.
 
 python -m benchmarks.requester_only [--seconds 6] [--skip-sample]
-    [--leakcheck-python PY [--leakcheck-every N]]
+    [--leakcheck-python PY [--leakcheck-every N] [--leakcheck-sheet DIR]]
 
 On generated footage with exact truth: the elevated street (1080p, 30 people, faces 10-24 px) and
 the sample footage's videos in which the subject appears. Each clip is reviewed once (tracks,
@@ -132,8 +132,10 @@ def _greyed_original(clip: Clip, target: Path) -> Path:
     return target
 
 
-def _leakcheck(python: str, clip: Clip, output: Path, every: int) -> str:
+def _leakcheck(python: str, clip: Clip, output: Path, every: int, sheet: Path | None = None) -> str:
     greyed = _greyed_original(clip, WORK / f"{clip.name}.greyed.mp4")
+    # A contact sheet of the faces it counts as visible, to look at by eye.
+    sheet_args = ["--sheet", str(sheet / f"{clip.name}.leaks.png")] if sheet is not None else []
     # 2x2 zoomed tiles for the street's 10-24 px faces; the sample's are 30-70 px.
     tiles = ["--tiles"] if clip.truth.size_wh[1] >= 720 else []
     run = subprocess.run(
@@ -148,6 +150,7 @@ def _leakcheck(python: str, clip: Clip, output: Path, every: int) -> str:
             *tiles,
             "--every",
             str(every),
+            *sheet_args,
         ],
         capture_output=True,
         text=True,
@@ -162,7 +165,11 @@ def _leakcheck(python: str, clip: Clip, output: Path, every: int) -> str:
 
 
 def compare(
-    clip: Clip, detector: FaceDetector, leakcheck_python: str | None, every: int = 1
+    clip: Clip,
+    detector: FaceDetector,
+    leakcheck_python: str | None,
+    every: int = 1,
+    sheet: Path | None = None,
 ) -> dict[str, dict[str, object]]:
     """The two releases of ``clip`` side by side."""
     with analyze(clip.path, detector=detector) as analysis:
@@ -202,7 +209,9 @@ def compare(
             )
             row["findings outside region"] = region["findings_outside_region"]
         if leakcheck_python and mode == "requester-only":
-            row["third-party visible (leakcheck yunet)"] = _leakcheck(leakcheck_python, clip, output, every)
+            row["third-party visible (leakcheck yunet)"] = _leakcheck(
+                leakcheck_python, clip, output, every, sheet
+            )
         rows[f"{clip.name}, {mode}"] = row
     return rows
 
@@ -257,6 +266,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=6.0, help="Length of the street clip.")
     parser.add_argument("--leakcheck-python", help="A Python that runs ../shared/tools/leakcheck.py.")
     parser.add_argument("--leakcheck-every", type=int, default=1, help="leakcheck: every N-th frame.")
+    parser.add_argument("--leakcheck-sheet", type=Path, help="leakcheck: a folder for contact sheets.")
     parser.add_argument("--skip-sample", action="store_true", help="Only the street.")
     parser.add_argument("--sample-clips", type=int, help="Only the first N sample videos with the subject.")
     args = parser.parse_args()
@@ -269,7 +279,9 @@ def main() -> None:
     )
     rows: dict[str, dict[str, object]] = {}
     for clip in clips:
-        rows.update(compare(clip, detector, args.leakcheck_python, args.leakcheck_every))
+        rows.update(
+            compare(clip, detector, args.leakcheck_python, args.leakcheck_every, args.leakcheck_sheet)
+        )
         console.print(f"{clip.name} done (requester {clip.requester}); load {os.getloadavg()[0]:.1f}")
     columns = list(dict.fromkeys(k for row in rows.values() for k in row))
     table = Table("run", *columns, title="requester-only beside the normal redaction (face check on)")

@@ -40,6 +40,7 @@ def track_drawn_box(
     xyxy: Sequence[float],
     *,
     reach_s: float = TRACK_REACH_S,
+    person: bool = False,
 ) -> dict[int, Box]:
     """Follow ``xyxy`` drawn on frame ``frame_index`` of ``video_path`` both ways.
 
@@ -48,6 +49,10 @@ def track_drawn_box(
         frame_index: the frame the box was drawn on.
         xyxy: the drawn box, pixels of the full frame.
         reach_s: seconds followed each way at most.
+        person: the box is a whole person (the requester's region, issue 26): followed as the
+            region is, by median flow on its upper part (head and chest), the box moved with it
+            (:func:`cctvkit.redact.requester_region.follow_drawn_person`); MIL, which follows what
+            fills its box, drifts onto the scene behind a body's box or a seated stranger in it.
 
     Returns:
         Per frame index, the box (pixels), always including ``frame_index``; the frames form
@@ -85,7 +90,12 @@ def track_drawn_box(
     out: dict[int, Box] = {frame_index: box}
     small_box = tuple(v * scale for v in box)
     for step in (1, -1):
-        followed = _follow(frames, anchor, small_box, step, (width * scale, height * scale))
+        if person:
+            from cctvkit.redact.requester_region import follow_drawn_person
+
+            followed = follow_drawn_person(frames, anchor, small_box, step, (width * scale, height * scale))
+        else:
+            followed = _follow(frames, anchor, small_box, step, (width * scale, height * scale))
         for offset, b in followed:
             out[first + offset] = tuple(round(v / scale, 1) for v in b)  # type: ignore[assignment]  # always four values: the box followed
     log.info(

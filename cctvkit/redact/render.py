@@ -169,6 +169,7 @@ def mask_frame(
     if kept_face_wins and kept.any():
         measured = np.isin(boxes.data["source"], MEASURED_SOURCES)
         visible, occluders = boxes.xyxy[kept & measured], boxes.xyxy[~kept & measured]
+        occluders = _not_the_kept_face(occluders, visible)
     if extra is not None and len(extra):
         pinned = np.asarray(extra, np.float32).reshape(-1, 4)
     mask = masker.apply(image, faces.xyxy, visible, pinned, occluders)
@@ -358,6 +359,31 @@ def render(source: FrameSource, outputs: Outputs, spec: MaskSpec | None = None) 
             list(report.unknown_kept_tracks),
         )
     return report
+
+
+SAME_FACE_IOU = 0.6
+"""A stranger's measured box overlapping a kept face's this much (IoU) is that face seen twice."""
+
+NEARER_SCALE = 1.15
+"""...unless it is this many times taller: then it is another face, nearer, in front of it."""
+
+
+def _not_the_kept_face(occluders: np.ndarray, visible: np.ndarray) -> np.ndarray:
+    """The strangers' measured boxes that may stand in front of a kept face: not the kept face itself.
+
+    Where a stranger directly behind the requester at the same depth is hidden by them, the
+    detector can find the requester's face twice and the tracker give the second box the
+    stranger's id (the street's street-24 behind street-16, 13 frames): a box that coincides
+    with the kept face's at about its size is that face, and must not win it (issue 26). A
+    clearly taller box is a nearer face in front and still does.
+    """
+    if not len(occluders) or not len(visible):
+        return occluders
+    iou = sv.box_iou_batch(occluders, visible)
+    heights = occluders[:, 3] - occluders[:, 1]
+    kept_heights = visible[:, 3] - visible[:, 1]
+    same = (iou >= SAME_FACE_IOU) & (heights[:, None] < NEARER_SCALE * kept_heights[None, :])
+    return occluders[~same.any(axis=1)]
 
 
 def _manual(xyxy: np.ndarray) -> sv.Detections:

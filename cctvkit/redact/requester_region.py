@@ -44,6 +44,7 @@ __all__ = [
     "TRACK_LONG_SIDE",
     "RegionFrames",
     "body_box",
+    "follow_drawn_person",
     "follow_requester",
     "kept_faces",
     "uncut_faces",
@@ -391,6 +392,55 @@ class _Follower:
             or (box[1] < 0 and vy < -LEAVING_PX)
             or (box[3] > height and vy > LEAVING_PX)
         )
+
+
+def follow_drawn_person(
+    frames: Sequence[np.ndarray],
+    anchor: int,
+    xyxy: Sequence[float],
+    step: int,
+    size_wh: tuple[float, float],
+) -> list[tuple[int, tuple[float, float, float, float]]]:
+    """A box an operator drew around the requester, followed by median flow one way.
+
+    The upper :data:`DRAWN_UPPER` of the box (head and chest, where the person fills it) is
+    followed as the region's torso is, and the whole box moved with it; it ends where the
+    points are lost or the box is half out of the frame.
+
+    Args:
+        frames: the clip's frames around ``anchor`` (BGR or RGB, one scale).
+        anchor: the index in ``frames`` the box was drawn on.
+        xyxy: the drawn box, pixels of ``frames``.
+        step: +1 (forward) or -1 (backward).
+        size_wh: the frames' (width, height).
+
+    Returns:
+        (index in ``frames``, box) for each frame followed, in order away from ``anchor``.
+    """
+    x1, y1, x2, y2 = (float(v) for v in xyxy)
+    upper = np.asarray((x1, y1, x2, y1 + DRAWN_UPPER * (y2 - y1)), np.float32)
+    grey = [cv2.cvtColor(f, cv2.COLOR_BGR2GRAY) if f.ndim == 3 else f for f in frames]
+    flow = _Flow(upper, grey[anchor], np.zeros(2, np.float32))
+    out: list[tuple[int, tuple[float, float, float, float]]] = []
+    width, height = size_wh
+    index = anchor + step
+    while 0 <= index < len(frames):
+        moved = flow.step(grey[index])
+        if moved is None:
+            break
+        dx, dy = (float(v) for v in moved[:2] - upper[:2])
+        box = (x1 + dx, y1 + dy, x2 + dx, y2 + dy)
+        inside_w = min(box[2], width) - max(box[0], 0.0)
+        inside_h = min(box[3], height) - max(box[1], 0.0)
+        if inside_w <= 0.5 * (x2 - x1) or inside_h <= 0.5 * (y2 - y1):
+            break
+        out.append((index, box))
+        index += step
+    return out
+
+
+DRAWN_UPPER = 0.45
+"""The share of a drawn person's box, from its top, that is followed (head and chest)."""
 
 
 LEAVING_PX = 0.5

@@ -322,7 +322,7 @@ class ReviewSession:
             raise UsageError(f"clip {number} has no frame {frame}")
         if len(xyxy) != 4:
             raise UsageError("a box is [x1, y1, x2, y2]")
-        boxes = track_drawn_box(clip.path, frame, [float(v) for v in xyxy])
+        boxes = track_drawn_box(clip.path, frame, [float(v) for v in xyxy], person=kind == "region")
         mask = decisions.add_mask(
             self.catalog,
             self.request_id,

@@ -166,3 +166,27 @@ def test_small_faces_are_unrecognisable_not_just_softened(face_px: int) -> None:
     for box in boxes:
         x1, y1, x2, y2 = box.xyxy
         assert detail_correlation(image[y1:y2, x1:x2], out[y1:y2, x1:x2]) <= DETAIL_LEAK, box.face_id
+
+
+def test_the_kept_face_found_twice_under_a_strangers_id_stays_visible() -> None:
+    # Issue 26 (the street): a stranger hidden directly behind the requester at the same depth;
+    # the detector finds the requester's face twice and the tracker gives the second box the
+    # stranger's id. That box is the requester's face, not a face in front of it.
+    from cctvkit.redact.boxes import mask_plan
+    from cctvkit.redact.render import mask_frame
+
+    photo = np.ascontiguousarray(data.astronaut())
+    kept = [200.0, 100.0, 260.0, 170.0]
+    plan = mask_plan(
+        [kept, [201.0, 97.0, 259.0, 170.0], [150.0, 90.0, 200.0, 150.0]],
+        source="detected",
+        tracker_id=[7, 29, 30],
+    )
+    out = photo.copy()
+    mask, _, _ = mask_frame(Masker(MaskStyle(), (512, 512)), out, plan, keep_tracks=[7])
+    assert not mask[100:170, 200:260].any() and np.array_equal(out[100:170, 200:260], photo[100:170, 200:260])
+    assert mask[90:150, 150:200].all()  # the other stranger beside them is masked
+    # A clearly taller box over the kept face is a nearer face in front: it is masked there.
+    plan = mask_plan([kept, [195.0, 80.0, 265.0, 172.0]], source="detected", tracker_id=[7, 29])
+    mask, _, _ = mask_frame(Masker(MaskStyle(), (512, 512)), photo.copy(), plan, keep_tracks=[7])
+    assert mask[100:170, 200:260].all()

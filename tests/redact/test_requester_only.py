@@ -360,3 +360,26 @@ def test_a_stranger_lost_inside_the_region_stays_masked(yard: Yard, tmp_path: Pa
         if visible.sum() >= 20 and (masks[index][visible].mean() < 0.9 or np.median(changed) < 10):
             shown.append((index, int(visible.sum()), round(float(masks[index][visible].mean()), 2)))
     assert not shown, shown
+
+
+def test_a_drawn_region_box_follows_the_requester(yard: Yard) -> None:
+    # An operator draws the requester's region around their body on frame 20 (the review page's
+    # "Draw the requester's region"); it is followed both ways with the body inside it.
+    from cctvkit.redact.manual import track_drawn_box
+
+    body = yard.scene.body(20, "requester")
+    assert body is not None
+    ys, xs = np.nonzero(body)
+    drawn = [xs.min() - 4.0, ys.min() - 4.0, xs.max() + 5.0, ys.max() + 5.0]
+    boxes = track_drawn_box(yard.path, 20, drawn, person=True)
+    assert min(boxes) <= 5 and max(boxes) >= 35, (min(boxes), max(boxes))
+    short = []
+    for index in range(min(boxes), max(boxes) + 1):
+        pixels = yard.scene.body(index, "requester")
+        assert pixels is not None
+        ys, xs = np.nonzero(pixels)
+        x1, y1, x2, y2 = boxes[index]
+        inside = ((xs >= x1) & (xs < x2) & (ys >= y1) & (ys < y2)).mean()
+        if inside < 0.9:
+            short.append((index, round(float(inside), 2)))
+    assert not short, short
