@@ -379,6 +379,9 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=WORK, help="Scratch folder of part (d).")
     parser.add_argument("--mot-frames", type=int, default=250, help="MOT17-13's first frames used in (d).")
     parser.add_argument(
+        "--face-check-every", type=int, help="The face check's cadence in (d) (default: the product's)."
+    )
+    parser.add_argument(
         "--yunet-python",
         help="A Python with yuface (a scratch venv, never cctvkit's): scores the real clips in (d).",
     )
@@ -401,6 +404,7 @@ def main() -> None:
                 crowd_seconds=args.crowd_seconds,
                 mot_frames=args.mot_frames,
                 yunet_python=args.yunet_python,
+                every=args.face_check_every,
             )
         )
     table = Table(title=f"cctvkit redaction evaluation ({machine()})")

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from cctvkit.catalog.db import inserted_id
+from cctvkit.catalog.review_decisions import keep_decisions, replace_keep_decision
 from cctvkit.catalog.schema import review_findings, review_text_lines
 
 __all__ = [
@@ -147,48 +148,12 @@ def list_accepted(conn: Connection, request_id: str) -> list[AcceptedFace]:
 
 def set_text_decision(conn: Connection, decision: TextLineDecision) -> None:
     """Insert or replace the decision on one line of text (the latest counts; the audit log keeps all)."""
-    key = (
-        (review_text_lines.c.request_id == decision.request_id)
-        & (review_text_lines.c.clip_number == decision.clip_number)
-        & (review_text_lines.c.line_id == decision.line_id)
-    )
-    conn.execute(review_text_lines.delete().where(key))
-    conn.execute(
-        review_text_lines.insert().values(
-            request_id=decision.request_id,
-            clip_number=decision.clip_number,
-            line_id=decision.line_id,
-            camera_id=decision.camera_id,
-            clip_start_utc=decision.clip_start_utc,
-            keep=decision.keep,
-            reason=decision.reason,
-            decided_by=decision.decided_by,
-            decided_at=decision.decided_at,
-        )
-    )
+    replace_keep_decision(conn, review_text_lines, "line_id", decision)
 
 
 def list_text_decisions(conn: Connection, request_id: str) -> list[TextLineDecision]:
     """The request's decisions on lines of text, by clip then line."""
-    query = (
-        select(review_text_lines)
-        .where(review_text_lines.c.request_id == request_id)
-        .order_by(review_text_lines.c.clip_number, review_text_lines.c.line_id)
-    )
-    return [
-        TextLineDecision(
-            r.request_id,
-            r.clip_number,
-            r.line_id,
-            r.camera_id,
-            r.clip_start_utc,
-            bool(r.keep),
-            r.reason,
-            r.decided_by,
-            r.decided_at,
-        )
-        for r in conn.execute(query)
-    ]
+    return keep_decisions(conn, review_text_lines, "line_id", request_id, TextLineDecision)
 
 
 def _accepted(row: Any) -> AcceptedFace:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Table, select
 
 from cctvkit.catalog.db import inserted_id
 from cctvkit.catalog.schema import review_masks, review_tracks
@@ -18,11 +18,15 @@ __all__ = [
     "delete_mask",
     "get_mask",
     "insert_mask",
+    "keep_decisions",
     "list_masks",
     "list_track_decisions",
+    "replace_keep_decision",
     "set_track_decision",
     "update_mask_span",
 ]
+
+D = TypeVar("D")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,47 +104,36 @@ class ManualMask:
 
 def set_track_decision(conn: Connection, decision: TrackDecision) -> None:
     """Insert or replace the decision on one track (the latest one counts; the audit log keeps all)."""
-    key = (
-        (review_tracks.c.request_id == decision.request_id)
-        & (review_tracks.c.clip_number == decision.clip_number)
-        & (review_tracks.c.track_id == decision.track_id)
-    )
-    conn.execute(review_tracks.delete().where(key))
-    conn.execute(
-        review_tracks.insert().values(
-            request_id=decision.request_id,
-            clip_number=decision.clip_number,
-            track_id=decision.track_id,
-            camera_id=decision.camera_id,
-            clip_start_utc=decision.clip_start_utc,
-            keep=decision.keep,
-            reason=decision.reason,
-            decided_by=decision.decided_by,
-            decided_at=decision.decided_at,
-        )
-    )
+    replace_keep_decision(conn, review_tracks, "track_id", decision)
 
 
 def list_track_decisions(conn: Connection, request_id: str) -> list[TrackDecision]:
-    query = (
-        select(review_tracks)
-        .where(review_tracks.c.request_id == request_id)
-        .order_by(review_tracks.c.clip_number, review_tracks.c.track_id)
+    return keep_decisions(conn, review_tracks, "track_id", request_id, TrackDecision)
+
+
+def replace_keep_decision(conn: Connection, table: Table, id_column: str, decision: Any) -> None:
+    """Replace the row of a keep-or-mask decision on one thing of one clip (a face track, a line of
+    text): ``decision`` is a dataclass whose fields are ``table``'s columns."""
+    values = {f.name: getattr(decision, f.name) for f in fields(decision)}
+    key = (
+        (table.c.request_id == values["request_id"])
+        & (table.c.clip_number == values["clip_number"])
+        & (table.c[id_column] == values[id_column])
     )
-    return [
-        TrackDecision(
-            r.request_id,
-            r.clip_number,
-            r.track_id,
-            r.camera_id,
-            r.clip_start_utc,
-            bool(r.keep),
-            r.reason,
-            r.decided_by,
-            r.decided_at,
-        )
-        for r in conn.execute(query)
-    ]
+    conn.execute(table.delete().where(key))
+    conn.execute(table.insert().values(**values))
+
+
+def keep_decisions(conn: Connection, table: Table, id_column: str, request_id: str, kind: type[D]) -> list[D]:
+    """A request's keep-or-mask decisions in ``table``, by clip then thing, as ``kind`` records."""
+    query = (
+        select(table)
+        .where(table.c.request_id == request_id)
+        .order_by(table.c.clip_number, table.c[id_column])
+    )
+    names = [f.name for f in fields(kind)]  # type: ignore[arg-type]
+    rows = conn.execute(query).mappings()
+    return [kind(**{n: bool(r[n]) if n == "keep" else r[n] for n in names}) for r in rows]
 
 
 def insert_mask(

@@ -145,7 +145,7 @@ def redact(
         int,
         typer.Option(
             "--face-check-every",
-            help="Check one output frame in N (at 2, a face visible two frames running is always seen).",
+            help="Check one output frame in N (what it finds is followed over the frames between).",
         ),
     ] = _FACE_CHECK.every,
     processes: Annotated[

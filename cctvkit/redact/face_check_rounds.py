@@ -84,12 +84,15 @@ def scan(
     kept: Mapping[int, np.ndarray],
     checker: FaceChecker,
     originals: Iterable[np.ndarray] | None = None,
+    areas: Mapping[int, np.ndarray] | None = None,
 ) -> list[Finding]:
     """Decode the rendered output and check the listed frames.
 
     Args:
         originals: the input frames the output was rendered from, in output order (decoded in
             step): findings are then judged against them (see :meth:`FaceChecker.check`).
+        areas: per frame, the only areas to check (a re-check after a re-mask: only what the
+            re-mask changed); None: each frame as :class:`FaceChecker` chooses.
     """
     wanted = set(frames)
     found: list[Finding] = []
@@ -104,7 +107,8 @@ def scan(
                 original = next(sources, None) if sources is not None else None
                 if index in wanted:
                     boxes = RenderedBoxes(masked.get(index, empty), kept.get(index, empty))
-                    found += checker.check(index, frame.image, boxes, original)
+                    only = areas.get(index, empty) if areas is not None else None
+                    found += checker.check(index, frame.image, boxes, original, only)
                 if index >= last:
                     break
     finally:

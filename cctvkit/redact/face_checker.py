@@ -147,7 +147,7 @@ class FaceChecker:
         self._last_heads = np.empty((0, 4))
 
     def detect(
-        self, frame_rgb: np.ndarray, heads: np.ndarray | None = None
+        self, frame_rgb: np.ndarray, heads: np.ndarray | None = None, only: np.ndarray | None = None
     ) -> list[tuple[np.ndarray, float, str]]:
         """All faces both models see on one frame: (xyxy, score, model), merged by NMS.
 
@@ -155,12 +155,19 @@ class FaceChecker:
             frame_rgb: the rendered frame.
             heads: the masked head boxes (n, 4) on this frame: looked at natively whatever the
                 motion (a mask that ended or moved may change little of a cell's mean).
+            only: look only at these areas (n, 4), natively and zoomed (a re-check: the rest of
+                the frame is as it was when it was checked whole); None: as the class says.
         """
         found: list[tuple[np.ndarray, float, str]] = []
-        moving = self.motion.update(frame_rgb)
-        now = np.empty((0, 4)) if heads is None else np.asarray(heads, np.float64).reshape(-1, 4)
-        ended, self._last_heads = self._last_heads, now  # masks on the previous checked frame
-        for x1, y1, x2, y2 in self._native_crops(moving, np.concatenate([now, ended])):
+        if only is not None:
+            native_crops = zoom_crops = self._grown(np.asarray(only, np.float64).reshape(-1, 4))
+        else:
+            moving = self.motion.update(frame_rgb)
+            now = np.empty((0, 4)) if heads is None else np.asarray(heads, np.float64).reshape(-1, 4)
+            ended, self._last_heads = self._last_heads, now  # masks on the previous checked frame
+            native_crops = self._native_crops(moving, np.concatenate([now, ended]))
+            zoom_crops = self._zoom_crops(moving, ended)
+        for x1, y1, x2, y2 in native_crops:
             native = self.retina.detect(frame_rgb[y1:y2, x1:x2])
             self.native_px += (x2 - x1) * (y2 - y1)
             keep = native.confidence >= self.options.retina_threshold
@@ -170,7 +177,7 @@ class FaceChecker:
                 for b, s in zip(native.xyxy[keep], native.confidence[keep], strict=True)
             ]
         zoom_name = f"{self.zoomed.info.name}-zoom{self.options.zoom:g}x"
-        for crop in self._zoom_crops(moving, ended):
+        for crop in zoom_crops:
             x1, y1, x2, y2 = (int(v) for v in crop)
             patch = cv2.resize(
                 frame_rgb[y1:y2, x1:x2],
@@ -236,7 +243,12 @@ class FaceChecker:
         return crops[(crops[:, 2] > crops[:, 0] + 8) & (crops[:, 3] > crops[:, 1] + 8)]
 
     def check(
-        self, index: int, frame_rgb: np.ndarray, boxes: RenderedBoxes, original: np.ndarray | None = None
+        self,
+        index: int,
+        frame_rgb: np.ndarray,
+        boxes: RenderedBoxes,
+        original: np.ndarray | None = None,
+        only: np.ndarray | None = None,
     ) -> list[Finding]:
         """Findings on one rendered frame: faces neither under a mask nor on a kept box.
 
@@ -244,11 +256,12 @@ class FaceChecker:
             original: the input frame it was rendered from: each finding is then judged
                 (:func:`~cctvkit.redact.finding_verdict.judge`) and one whose place the output
                 already masks is dropped (a blurred blob still looks like a head); None: not judged.
+            only: check only these areas (see :meth:`detect`).
         """
         out = []
         heads = head_boxes(boxes.masked, self.mask_scale)
         judging = original is not None and hasattr(self.retina, "detect_landmarks")
-        for xyxy, score, model in self.detect(frame_rgb, heads):
+        for xyxy, score, model in self.detect(frame_rgb, heads, only):
             if _inside_heads(xyxy, heads) or self._in_zone(xyxy):
                 continue  # the mask itself, still face-shaped
             if _on_kept(xyxy, boxes.kept):

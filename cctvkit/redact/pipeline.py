@@ -327,11 +327,14 @@ class _ClipRender:
         every = spec.face_check.every
         reach = options.frames(spec.face_check.reach_s, float(stored.summary.clip.fps)) + every - 1
 
+        changed = FrameBoxes()  # what the last re-mask added: a re-check looks only there
+
         def check(only: Collection[int] | None) -> tuple[list[Finding], int]:
             frames = frames_to_check(count, every, only=only)
             checker.reset()  # the frames checked next need not follow the last ones
             originals = source_images(self.again(stored))  # findings judged against the input
-            findings = scan(output_path, frames, self.masked, kept, checker, originals)
+            areas = None if only is None else changed
+            findings = scan(output_path, frames, self.masked, kept, checker, originals, areas)
             self.seen += findings
             return findings, len(frames)
 
@@ -341,6 +344,8 @@ class _ClipRender:
                 added, _ = follow_findings(findings, originals, reach, size)
             finally:
                 originals.close()
+            nonlocal changed
+            changed = added
             self.found = self.found.merge(added)
             self.draw(self.again(stored))
             return added.keys()

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from cctvkit.catalog import releases as relq
 from cctvkit.catalog.db import Catalog
-from cctvkit.redact.options import RedactOptions
+from cctvkit.redact.options import FaceCheckOptions, RedactOptions
 from cctvkit.requests.coverage import CameraCoverage
 from cctvkit.requests.speed import (
     BAND_WORDS,
@@ -187,7 +187,7 @@ def estimate_work(
     catalog: Catalog,
     coverage: Sequence[CameraCoverage],
     *,
-    check_every: int | None = 2,
+    check_every: int | None = FaceCheckOptions().every,
     int8_pending: bool = False,
     load: float | None = None,
     cores: int | None = None,

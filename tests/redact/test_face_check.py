@@ -22,12 +22,12 @@ GATE = Path(__file__).parents[2] / "sample_footage/archive/gate/gate_20261001_09
 # Job names the chunk planner gave before the spec record existed (issue 24): the same settings
 # must name the same jobs, so finished chunks stay valid and JOB_FORMAT need not change. Checked
 # jobs hash which models check and how findings are masked too (issue 25: the zoomed check was
-# CenterFace, now RetinaFace; findings followed, not fixed boxes), so theirs changed then
+# CenterFace, now RetinaFace; findings followed, not fixed boxes; every 8th frame), so theirs changed then
 # ("921728682e610d4b", ... before); unchecked jobs' did not.
 BEFORE = {
     "plain": ["d6a6125cd3153614", "7d8a414eb8af61c6", "70c0780ded7781bc"],
     "masks": ["c81b0efdc68477a0", "7d8a414eb8af61c6", "4c6fab81a4641141"],
-    "checked": ["72d5b8cf13a70d1a", "a2424bedf675c291", "d62271a0f7ecba9e"],
+    "checked": ["a71f19c0ddfc38b1", "9ca11177a0a1b664", "6e73ccad15173df9"],
 }
 
 

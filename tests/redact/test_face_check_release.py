@@ -74,6 +74,7 @@ def test_retinaface_finds_generated_faces(clip_two_faces: tuple[Path, GroundTrut
 def test_audit_finds_what_the_first_pass_missed_and_masks_it(
     clip_two_faces: tuple[Path, GroundTruth], detector: FaceDetector, audit_detectors, tmp_path: Path
 ) -> None:
+    # Every 2nd frame checked (the counts below; the default is 4th, see test_finding_tracks).
     source, truth = clip_two_faces
     blind = LeftBlind(detector)
     unaudited = tmp_path / "unaudited.mp4"
@@ -89,7 +90,7 @@ def test_audit_finds_what_the_first_pass_missed_and_masks_it(
 
     output = tmp_path / "audited.mp4"
     report = redact_with(
-        source, output, detector=blind, face_check=FaceCheckOptions(), face_checkers=audit_detectors
+        source, output, detector=blind, face_check=FaceCheckOptions(every=2), face_checkers=audit_detectors
     )
     audit = report.face_check_json
     assert audit is not None
@@ -112,7 +113,7 @@ def test_no_rounds_leaves_findings_remaining(
         source,
         output,
         detector=LeftBlind(detector),
-        face_check=FaceCheckOptions(rounds=0),
+        face_check=FaceCheckOptions(every=2, rounds=0),
         face_checkers=audit_detectors,
     )
     assert report.faces_remaining >= 6 and report.face_check_json["re_masked"] == 0
@@ -131,7 +132,7 @@ def test_kept_tracks_are_never_re_masked(
         source,
         tmp_path / "review.mp4",
         detector=detector,
-        face_check=FaceCheckOptions(),
+        face_check=FaceCheckOptions(every=2),
         face_checkers=audit_detectors,
     )
     assert review.faces_remaining == 0
@@ -143,7 +144,7 @@ def test_kept_tracks_are_never_re_masked(
         output,
         detector=detector,
         keep_tracks=right,
-        face_check=FaceCheckOptions(),
+        face_check=FaceCheckOptions(every=2),
         face_checkers=audit_detectors,
     )
     assert report.face_check_json["kept_skipped"] >= 5
@@ -205,3 +206,17 @@ def test_where_a_mask_just_ended_the_audit_also_looks_zoomed(audit_detectors) ->
         checker.check(2, still, RenderedBoxes())
         zoomed.append(checker.zoomed_px - before)
     assert zoomed[0] > zoomed[1]
+
+
+def test_a_re_check_looks_only_where_the_re_mask_changed(
+    clip_two_faces: tuple[Path, GroundTruth], audit_detectors
+) -> None:
+    # After a re-mask only the frames' changed areas are checked again: the rest was checked whole.
+    source, truth = clip_two_faces
+    with VideoReader(source) as reader:
+        image = next(iter(reader.frames())).image
+    left = next(b for b in truth.frames[0] if b.face_id == "left")
+    checker = FaceChecker(*audit_detectors, (640, 360))
+    found = checker.check(0, image, RenderedBoxes(), only=np.array([left.xyxy], np.float32))
+    assert [f.xyxy[0] < 320 for f in found] == [True]  # the face there, not the other one
+    assert checker.native_px < 0.25 * 640 * 360 and checker.zoomed_px < 640 * 360

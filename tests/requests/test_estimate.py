@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from cctvkit.ingest import scan_archive
+from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.requests.coverage import find_coverage
 from cctvkit.requests.estimate import INT8_PREPARE_S, RUN_SETUP_S, estimate_work
 from cctvkit.requests.kinds import RequestKind
@@ -96,7 +97,7 @@ def test_estimate_counts_the_face_check_the_first_run_and_the_load(indexed_site:
     cov = find_coverage(site.catalog, _request(site, "gate@2026-10-01T10:00:00/10:00:06"))
     sd = benchmark_speed("sd", cores=2)
     free = estimate_work(site.catalog, cov, load=1.0, cores=2)
-    per_frame = 1 / sd.fps + FACE_CHECK_S / 2
+    per_frame = 1 / sd.fps + FACE_CHECK_S / FaceCheckOptions().every  # the default cadence
     assert free.processing_s == pytest.approx(60 * per_frame + RUN_SETUP_S)
     assert free.int8_s == 0 and free.load_factor == 1.0
     first = estimate_work(site.catalog, cov, load=1.0, cores=2, int8_pending=True)

@@ -16,7 +16,10 @@ import pytest
 from cctvkit.redact import RedactOptions
 from cctvkit.requests.review_page import ReviewSession, open_review
 from cctvkit.review_server import ReviewServer
-from tests.review_server.conftest import OPERATOR, MissingWalker, SampleRequest
+from tests.review_server.conftest import OPERATOR, MissingWalker, SampleRequest, short_request
+
+SHORT_WINDOW = "gate@2026-10-01T09:00:04/09:00:06"
+"""The sample request's first 2 s, subject in view: for a test that releases twice."""
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -158,8 +161,22 @@ def _huge_body(server: ReviewServer) -> None:
     assert "too large" in reply and time.monotonic() - started < 5
 
 
-def test_approving_the_same_decisions_twice_makes_one_release(served, sample_request: SampleRequest) -> None:
-    session, server = served
+@pytest.fixture
+def served_short(sample_request: SampleRequest, missing_walker: MissingWalker):
+    request_id = short_request(sample_request, SHORT_WINDOW)
+    session = open_review(
+        sample_request.catalog, sample_request.config, request_id, actor=OPERATOR, detector=missing_walker
+    )
+    server = ReviewServer(session)
+    server.start()
+    yield session, server
+    server.stop()
+
+
+def test_approving_the_same_decisions_twice_makes_one_release(
+    served_short, sample_request: SampleRequest
+) -> None:
+    session, server = served_short
     page = Page(server)
 
     def approve(body: dict) -> dict:
