@@ -204,7 +204,6 @@ def redact(
             (keep_track, "--keep-track"),
             (review, "--review"),
             (keep_audio, "--keep-audio"),
-            (requester_only, "--requester-only"),
         ):
             if given:
                 raise UsageError(f"{input_path}: a still image: {flag} does not apply to a still")
@@ -284,6 +283,13 @@ def _print_result(
         console.print(
             f"{len(result.faces)} face(s), {result.faces_masked} masked, {len(result.kept_faces)} kept"
         )
+        region = result.parameters.get("requester_only")
+        if isinstance(region, dict):
+            console.print(
+                "requester-only: the kept face's body stays, the rest is pixelated"
+                if region["region"]
+                else "requester-only: no face matched the reference: the whole still is pixelated"
+            )
     else:
         table = Table("track", "frames", "detected", "kept", title=f"{output} ({result.frame_count} frames)")
         for track in result.tracks:

@@ -15,6 +15,11 @@ as the first call of :class:`~cctvkit.redact.regions.RegionDetector` does); what
 rule on that one frame. ``--keep-track`` has no meaning; a reference photo (``--keep-face``) keeps
 the one face closest to it under the distance threshold, by the identity rules the clips use
 (:func:`~cctvkit.redact.identity.match.decide_tracks`).
+
+In a requester-only release (issue 26) the kept face's body box (the clips' standing proportions,
+:func:`~cctvkit.redact.requester_region.body_box`) is the region and everything outside it is
+pixelated as in a clip (:class:`~cctvkit.redact.outside_mask.OutsideMasker`); a still on which no
+face matches the reference is pixelated whole (the requester is not recognisably in it).
 """
 
 from __future__ import annotations
@@ -43,9 +48,11 @@ from cctvkit.redact.identity.match import (
 )
 from cctvkit.redact.masking import Masker, MaskStyle
 from cctvkit.redact.options import RedactOptions
+from cctvkit.redact.outside_mask import OutsideMasker
 from cctvkit.redact.regions import RegionDetector, RegionRules
 from cctvkit.redact.render import mask_frame
 from cctvkit.redact.report import write_json
+from cctvkit.redact.requester_region import body_box
 from cctvkit.redact.spec import Engines, MaskSpec, Outputs
 from cctvkit.redact.text_stage import still_text, with_faces
 from cctvkit.redact.tracking import FaceTracker
@@ -246,7 +253,7 @@ def redact_still(input_path: Path, spec: MaskSpec, engines: Engines, outputs: Ou
         ModelError: detector or face check weights missing or not verifying.
     """
     started = time.perf_counter()
-    spec.check()
+    spec.check(reference=engines.reference is not None)
     options, face_check = spec.options, spec.face_check
     input_path, output_path = Path(input_path), Path(outputs.path)
     if output_path.resolve() == input_path.resolve():
@@ -266,6 +273,8 @@ def redact_still(input_path: Path, spec: MaskSpec, engines: Engines, outputs: Ou
     zone_mask = rasterize_zones(spec.zones, (width, height))
     masker = Masker(options.style, (width, height), zone_mask)
     found: list[tuple[float, float, float, float]] = []
+    region = _still_region(spec, plan.xyxy[np.isin(plan.tracker_id, kept)], (width, height))
+    outside = OutsideMasker((width, height)) if spec.requester_only is not None else None
 
     def draw() -> tuple[bytes, sv.Detections, float]:
         canvas = image.copy()
@@ -278,6 +287,8 @@ def redact_still(input_path: Path, spec: MaskSpec, engines: Engines, outputs: Ou
             extra=extra,
             kept_face_wins=options.kept_face_wins,
         )
+        if outside is not None:  # after faces and zones: the cells average masked pixels
+            outside.apply(canvas, region, mask)
         return encode_jpeg(canvas), masked, float(np.count_nonzero(mask) / mask.size)
 
     data, masked, fraction = draw()
@@ -322,6 +333,7 @@ def redact_still(input_path: Path, spec: MaskSpec, engines: Engines, outputs: Ou
             "jpeg_quality": STILL_JPEG_QUALITY,
             "metadata": "none: re-encoded from pixels (no EXIF, GPS or thumbnail)",
             **({"text": {"lines_masked": len(text)}} if options.mask_text else {}),
+            **({"requester_only": {"region": _rounded(region)}} if outside is not None else {}),
         },
         faces=tuple(
             StillFace(i, tuple(round(float(v), 1) for v in xyxy), round(float(c), 4), i in kept_set)  # type: ignore[arg-type]  # four values: xyxy
@@ -335,6 +347,23 @@ def redact_still(input_path: Path, spec: MaskSpec, engines: Engines, outputs: Ou
     )
     write_json(report.to_dict(), outputs.report)
     return report
+
+
+def _still_region(spec: MaskSpec, kept_xyxy: np.ndarray, resolution_wh: tuple[int, int]) -> np.ndarray | None:
+    """A requester-only still's region (n, 4): a region given by the caller, else the kept faces'
+    bodies; None: not requester-only, or nobody kept (the whole still is pixelated)."""
+    requester = spec.requester_only
+    if requester is None:
+        return None
+    if requester.resolved is not None:
+        return requester.resolved.boxes.get(0)
+    if not len(kept_xyxy):
+        return None
+    return np.stack([body_box(face, resolution_wh) for face in kept_xyxy])
+
+
+def _rounded(region: np.ndarray | None) -> list[list[float]]:
+    return [] if region is None else region.astype(float).round(1).tolist()
 
 
 def copy_still_unredacted(

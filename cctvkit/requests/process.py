@@ -232,10 +232,19 @@ def _release_still(
     else:
         report = redactor.render_still(
             still,
-            redactor.clip_spec(zones, camera=camera),
+            redactor.clip_spec(
+                zones,
+                camera=camera,
+                # A still has no tracks: only the reference face finds the requester on it.
+                requester_only=clip_region((), options.keep_face) if options.requester_only else None,
+            ),
             Outputs(output, report_path=run.work / f"release-{rel_id}-{still.label}.redaction.json"),
         )
         redaction = still_redaction_summary(report)
+        still_region = report.parameters.get("requester_only")
+        if isinstance(still_region, dict):
+            redaction["mode"] = MODE
+            redaction["requester_only"] = {"frames": 1 if still_region["region"] else 0, **still_region}
         redaction["keep"] = {
             "mask_everyone": options.mask_everyone,
             "kept_by_track": [],  # a still has no tracks
@@ -274,6 +283,7 @@ def _release_still(
         faces_remaining,
         accepted,
         kind="still",
+        **_mode_columns(redaction),
     )
 
 

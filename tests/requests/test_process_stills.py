@@ -305,3 +305,38 @@ def test_police_unredacted_copy_of_a_still_keeps_faces_masks_zones_drops_metadat
     assert _change(before, after, (0, 320, 640, 360)) > 2 and after[320:360].std() < before[320:360].std()
     assert b"Exif" not in (result.path / still.file).read_bytes()
     assert verify_path(result.path).ok
+
+
+@needs_faces
+def test_a_requester_only_still_keeps_the_requester_and_pixelates_the_rest(
+    site: Path, tmp_path: Path
+) -> None:
+    """Issue 26 on a still: the reference face's body box stays, everything else is averaged into cells."""
+    image = np.random.default_rng(7).integers(40, 200, (360, 640, 3), dtype=np.uint8)  # texture: cells show
+    subject = cv2.resize(skimage.data.astronaut()[0:240, 120:340], None, fx=0.9, fy=0.9)
+    image[60 : 60 + subject.shape[0], 40 : 40 + subject.shape[1]] = subject
+    config, catalog = _site(site, image)
+    try:
+        rid = _request(config, catalog, "gate@2026-10-01T10:00:03/10:00:05")
+        photo = _write_rgb(tmp_path / "passport.jpg", skimage.data.astronaut())
+        options = ProcessOptions(keep_face=photo, requester_only=True)
+        result = process_request(catalog, config, rid, actor=OPERATOR, options=options, now=NOW)
+        (still,) = result.manifest.stills
+        assert still.redaction["mode"] == "requester-only" and still.redaction["faces_kept"] == 1
+        (region,) = still.redaction["requester_only"]["region"]
+        assert still.redaction["requester_only"]["frames"] == 1
+        before = _decoded(site.parent / "archive" / "gate" / STILL)
+        after = _decoded(result.path / still.file)
+        face = (40, 60, 40 + subject.shape[1], 60 + subject.shape[0])
+        assert region[0] <= face[0] + 20 and region[2] >= face[2] - 20  # the region holds the face
+        assert _change(before, after, face) < 3  # the requester stays visible
+        right = (int(np.ceil(region[2])) + 12, 0, 640, 360)  # outside the region: noise averaged away
+        assert right[0] < 600 and _change(before, after, right) > 20
+        cells = after[:, right[0] :].astype(float)
+        assert (
+            np.abs(np.diff(cells, axis=1)).mean()
+            < 0.3 * np.abs(np.diff(before[:, right[0] :].astype(float), axis=1)).mean()
+        )
+        assert verify_path(result.path).ok
+    finally:
+        catalog.dispose()
