@@ -9,7 +9,7 @@ import numpy as np
 import supervision as sv
 from numpy.typing import ArrayLike
 
-__all__ = ["MEASURED_SOURCES", "FrameBoxes", "empty_detections", "mask_plan"]
+__all__ = ["MEASURED_SOURCES", "FrameBoxes", "empty_detections", "mask_plan", "tile_grid"]
 
 SOURCE_DTYPE = "<U12"
 """dtype of a mask plan's ``data["source"]`` (``detected``, ``carried``, ``manual``, ...)."""
@@ -117,3 +117,34 @@ class FrameBoxes(Mapping[int, np.ndarray]):
 
     def __repr__(self) -> str:
         return f"FrameBoxes({len(self._rows)} frames, {sum(len(b) for b in self._rows.values())} boxes)"
+
+
+def tile_grid(resolution_wh: tuple[int, int], tile_wh: tuple[int, int], overlap_px: int) -> np.ndarray:
+    """Cover a frame with as few tiles of at most ``tile_wh`` as overlap by ``overlap_px``.
+
+    Tiles are shrunk (to multiples of 32) until they just cover the frame, so little is
+    detected twice.
+
+    Args:
+        resolution_wh: frame (width, height).
+        tile_wh: largest tile (width, height).
+        overlap_px: least overlap between neighbours (a face narrower than this is whole in one).
+
+    Returns:
+        Integer boxes (n, 4) ``xyxy``, row by row.
+    """
+
+    def spans(size: int, tile: int) -> list[tuple[int, int]]:
+        if tile >= size:
+            return [(0, size)]
+        count = max(2, int(np.ceil((size - overlap_px) / max(1, tile - overlap_px))))
+        length = -(-(size + (count - 1) * overlap_px) // count)
+        length = min(size, tile, -(-length // 32) * 32)
+        starts = np.linspace(0, size - length, count).round().astype(np.int64)
+        return [(int(s), int(s) + length) for s in starts]
+
+    width, height = resolution_wh
+    return np.array(
+        [[x1, y1, x2, y2] for y1, y2 in spans(height, tile_wh[1]) for x1, x2 in spans(width, tile_wh[0])],
+        np.int64,
+    )

@@ -33,13 +33,14 @@ import cv2
 import numpy as np
 import supervision as sv
 
+from cctvkit.redact.boxes import tile_grid
 from cctvkit.redact.detectors.base import DetectorInfo, FaceDetector
 from cctvkit.redact.face_check import FaceCheckSummary, Finding
 from cctvkit.redact.finding_verdict import evidence_crop, judge
 from cctvkit.redact.masking import head_boxes
 from cctvkit.redact.motion import MotionRegions
 from cctvkit.redact.options import FaceCheckOptions
-from cctvkit.redact.regions import merge_boxes, tile_grid
+from cctvkit.redact.regions import merge_boxes
 from cctvkit.redact.weights import load_manifest
 
 __all__ = [

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 import supervision as sv
 
-from cctvkit.redact.boxes import empty_detections
+from cctvkit.redact.boxes import empty_detections, tile_grid
 from cctvkit.redact.detectors.base import DetectorInfo, FaceDetector
 
 __all__ = ["ZOOM_TILE_WH", "ZoomSweep", "ZoomSweepDetector"]
@@ -40,8 +40,6 @@ class ZoomSweep:
     """
 
     def __init__(self, resolution_wh: tuple[int, int], tiles: int, zoom: float = 2.0) -> None:
-        from cctvkit.redact.regions import tile_grid
-
         self.grid = tile_grid(resolution_wh, ZOOM_TILE_WH, _OVERLAP_PX)
         self.tiles = max(1, min(tiles, len(self.grid)))
         self.zoom = max(1.0, zoom)
