@@ -13,8 +13,9 @@ within half a face of where it was a frame before), not by running a detector ag
 findings are the faces the first pass's detector missed, often under 16 px where a detector on a
 crop finds nothing, and a 30x30 correlation costs microseconds where a detection costs
 milliseconds. The face is followed while the match holds (:data:`MIN_MATCH`), for at most
-``reach`` frames each way; where it fails (the face turned, was hidden or left) the mask ends
-there rather than guessing on.
+``reach`` frames each way. Where it fails (the face turned, was hidden, left, or a small face's
+patch is too noisy to match) the mask holds at the last place matched for the rest of the reach:
+never less than the fixed box it replaced, since a face the match lost may still be there.
 """
 
 from __future__ import annotations
@@ -52,11 +53,13 @@ _SAME = 0.5
 
 @dataclass(slots=True)
 class _Forward:
-    """A face being followed forwards: its box and grey patch on the last frame matched."""
+    """A face being followed forwards: its box and grey patch on the last frame matched (``lost``:
+    the match failed since, and the box holds there)."""
 
     xyxy: np.ndarray
     patch: np.ndarray
     left: int
+    lost: bool = False
 
 
 class FindingFollower:
@@ -79,6 +82,7 @@ class FindingFollower:
         self._recent: deque[tuple[int, np.ndarray]] = deque(maxlen=self.reach)
         self._forward: list[_Forward] = []
         self._boxes: list[tuple[int, np.ndarray]] = []
+        self._seen: list[tuple[int, np.ndarray]] = []  # found or matched there, not held
         self.followed = 0
         """Frames a finding's face was followed onto (both ways), for the benchmarks."""
 
@@ -100,6 +104,7 @@ class FindingFollower:
             if self._already(index, xyxy):
                 continue
             self._boxes.append((index, xyxy))
+            self._seen.append((index, xyxy))
             patch = self._patch(grey, xyxy)
             if patch is None:
                 continue
@@ -114,32 +119,37 @@ class FindingFollower:
         return FrameBoxes.of(self._boxes)
 
     def _already(self, index: int, xyxy: np.ndarray) -> bool:
-        """A finding on a face already followed onto this frame (found again two frames on)."""
-        here = [b for i, b in self._boxes if i == index]
+        """A finding on a face already followed onto this frame (found again two frames on); a
+        box held where the match was lost does not count (the finding is followed afresh)."""
+        here = [b for i, b in self._seen if i == index]
         return bool(here) and float(_iou(np.array(here), xyxy).max()) >= _SAME
 
     def _step_forward(self, index: int, grey: np.ndarray) -> None:
         still = []
         for face in self._forward:
-            moved = self._match(grey, face.xyxy, face.patch)
+            moved = None if face.lost else self._match(grey, face.xyxy, face.patch)
             if moved is None:
-                continue
-            face.xyxy, face.patch = moved
+                face.lost = True  # held where last matched (see the module's note)
+            else:
+                face.xyxy, face.patch = moved
+                self.followed += 1
+                self._seen.append((index, face.xyxy))
             face.left -= 1
             self._boxes.append((index, face.xyxy))
-            self.followed += 1
             if face.left > 0:
                 still.append(face)
         self._forward = still
 
     def _follow_back(self, xyxy: np.ndarray, patch: np.ndarray) -> None:
+        lost = False
         for frame, grey in reversed(self._recent):
-            moved = self._match(grey, xyxy, patch)
+            moved = None if lost else self._match(grey, xyxy, patch)
             if moved is None:
-                return
-            xyxy, patch = moved
+                lost = True  # held where last matched
+            else:
+                xyxy, patch = moved
+                self.followed += 1
             self._boxes.append((frame, xyxy))
-            self.followed += 1
 
     def _grown(self, xyxy: np.ndarray) -> tuple[int, int, int, int]:
         """The patch's box: the face grown by :data:`_CONTEXT`, at least :data:`_MIN_PATCH` wide,

@@ -92,3 +92,26 @@ def test_a_followed_box_stays_on_the_face(walker: tuple[Path, GroundTruth]) -> N
         (true,) = truth.frames[index]
         true_centre = (np.array(true.xyxy[:2]) + np.array(true.xyxy[2:])) / 2
         assert np.hypot(*(centre - true_centre)) < 6, index  # within an eighth of the face
+
+
+def test_a_face_the_match_loses_stays_masked_for_the_reach() -> None:
+    """Where following fails (here the face is gone from frame 6 on, the scene's texture changed),
+    the mask holds at the last place matched for the rest of the reach: never less than the fixed
+    box it replaced (issue 25)."""
+    rng = np.random.default_rng(3)
+    face = rng.integers(0, 255, (24, 24, 3), dtype=np.uint8)
+    images = []
+    for index in range(12):
+        frame = np.full((120, 160, 3), 90, np.uint8)
+        if index < 6:
+            frame[40:64, 60 + index : 84 + index] = face  # walks right 1 px a frame
+        else:
+            frame[:] = rng.integers(0, 255, frame.shape, dtype=np.uint8)  # nothing matches
+        images.append(frame)
+    finding = Finding(4, (64.0, 40.0, 88.0, 64.0), 0.9, "retinaface")
+    boxes, followed = follow_findings([finding], images, 4, (160, 120))
+    assert sorted(boxes) == list(range(0, 9))  # 4 back, 4 on: the reach both ways
+    assert followed == 5  # matched back to 0 and on to 5; 6-8 held
+    for index in (6, 7, 8):
+        (held,) = boxes[index]
+        assert np.allclose(held, (65, 40, 89, 64))  # where frame 5 matched
