@@ -150,9 +150,19 @@ class RetinaFaceDetector:
         """
         height, width = frame_rgb.shape[:2]
         blob_h, blob_w = -(-height // _ALIGN) * _ALIGN, -(-width // _ALIGN) * _ALIGN
-        blob = np.zeros((1, 3, blob_h, blob_w), np.float32)
-        bgr = cv2.cvtColor(frame_rgb, cv2.COLOR_RGB2BGR).astype(np.float32) - _MEAN_BGR
-        blob[0, :, :height, :width] = bgr.transpose(2, 0, 1)
+        blob = np.empty((1, 3, blob_h, blob_w), np.float32)
+        if (blob_h, blob_w) != (height, width):
+            blob.fill(0.0)
+        # Plane by plane straight into the blob: 10x faster than a float copy and a transpose
+        # (5 against 50 ms for a 2048x1152 zoomed tile, a quarter of the model's own time).
+        planes = cv2.split(frame_rgb)
+        for channel, rgb_index in enumerate((2, 1, 0)):  # the model takes BGR
+            cv2.subtract(
+                planes[rgb_index],
+                float(_MEAN_BGR[channel]),  # type: ignore[call-overload]  # a scalar is accepted
+                dst=blob[0, channel, :height, :width],
+                dtype=cv2.CV_32F,
+            )
         loc, conf, landmarks = self._session.run(None, {"input": blob})
         scores = conf[0, :, 1]
         keep = np.nonzero(scores > self.score_threshold)[0]
