@@ -103,12 +103,14 @@ def scan(
     sources = iter(originals) if originals is not None else None
     try:
         with VideoReader(path) as reader:
-            for index, frame in enumerate(reader.frames()):
-                original = next(sources, None) if sources is not None else None
-                if index in wanted:
-                    boxes = RenderedBoxes(masked.get(index, empty), kept.get(index, empty))
-                    only = areas.get(index, empty) if areas is not None else None
-                    found += checker.check(index, frame.image, boxes, original, only)
+            stepped = 0  # originals taken so far
+            for frame in reader.frames(only=wanted):  # the frames between only decoded
+                index, original = frame.index, None
+                while sources is not None and stepped <= index:
+                    original, stepped = next(sources, None), stepped + 1
+                boxes = RenderedBoxes(masked.get(index, empty), kept.get(index, empty))
+                only = areas.get(index, empty) if areas is not None else None
+                found += checker.check(index, frame.image, boxes, original, only)
                 if index >= last:
                     break
     finally:
