@@ -1,6 +1,6 @@
 """What the face check costs beside the first pass at 1080p, per cadence (issue 25).
 
-``python -m benchmarks.face_check_cost [--seconds 6] [--every 4 8] [--repeat 1]``
+``python -m benchmarks.face_check_cost [--seconds 6] [--every 4 8] [--explained 0 32] [--repeat 1]``
 
 The fixed-camera clip :mod:`benchmarks.redact_throughput` generates (the yard, 7 faces 30-170 px,
 25 fps, exact truth) is redacted with the defaults, face check off, then on at each ``--every``,
@@ -8,7 +8,8 @@ in interleaved rounds, detectors loaded before the clock starts. Per row: wall t
 CPU time (user + system, all threads: on a shared machine it moves far less with the load than
 the wall time does, so the check's cost is read as the CPU time it adds to the first pass's), the
 check's own time and re-render time from its report, frames checked, findings, and leaks by
-face-width band from output pixels.
+face-width band from output pixels. ``--explained`` compares values of
+``FaceCheckOptions.explained_face_px`` (0: every change zoomed, as before it existed).
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--every", type=int, nargs="+", default=[4, 8], help="Cadences compared.")
+    parser.add_argument(
+        "--explained", type=float, nargs="+", default=[32.0], help="explained_face_px values compared."
+    )
     parser.add_argument("--repeat", type=int, default=1, help="Interleaved rounds; medians shown.")
     parser.add_argument("--work", type=Path, default=Path("/tmp/cctvkit-face-check-cost"))
     args = parser.parse_args()
@@ -61,7 +65,11 @@ def main() -> None:
     )
     detector, checkers = build_detector(RedactOptions()), load_face_check_detectors()
     rows: dict[str, FaceCheckOptions] = {"first pass alone": FaceCheckOptions(enabled=False)}
-    rows |= {f"+ face check every {n}": FaceCheckOptions(every=n) for n in args.every}
+    rows |= {
+        f"+ face check every {n}, explained >= {px:g} px": FaceCheckOptions(every=n, explained_face_px=px)
+        for n in args.every
+        for px in args.explained
+    }
     walls: dict[str, list[float]] = {name: [] for name in rows}
     cpus: dict[str, list[float]] = {name: [] for name in rows}
     reports: dict[str, RedactionReport] = {}
@@ -72,7 +80,7 @@ def main() -> None:
                 source,
                 MaskSpec(RedactOptions(), check),
                 Engines(detector, checkers),
-                Outputs(args.work / f"{name.replace(' ', '-')}.mp4"),
+                Outputs(args.work / _file_name(name)),
             )
             walls[name].append(time.perf_counter() - started)
             cpus[name].append(_cpu_s() - cpu)
@@ -94,7 +102,7 @@ def main() -> None:
         report = reports[name]
         check = report.face_check_json or {}
         cpu = float(np.median(cpus[name]))
-        score = _score(source, args.work / f"{name.replace(' ', '-')}.mp4", truth)
+        score = _score(source, args.work / _file_name(name), truth)
         table.add_row(
             name,
             f"{np.median(walls[name]):.1f}",
@@ -107,6 +115,10 @@ def main() -> None:
             *_band_cells(score),
         )
     Console(width=160).print(table)
+
+
+def _file_name(row: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in row) + ".mp4"
 
 
 if __name__ == "__main__":

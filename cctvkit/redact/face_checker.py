@@ -40,6 +40,7 @@ from cctvkit.redact.finding_verdict import evidence_crop, judge
 from cctvkit.redact.masking import head_boxes
 from cctvkit.redact.motion import MotionRegions
 from cctvkit.redact.options import FaceCheckOptions
+from cctvkit.redact.person_motion import bodies, unexplained
 from cctvkit.redact.regions import merge_boxes
 from cctvkit.redact.weights import load_manifest
 
@@ -116,6 +117,9 @@ class FaceChecker:
         self.mask_scale = mask_scale
         self.zone_mask = zone_mask
         self.motion = MotionRegions(resolution_wh)
+        self.changes = MotionRegions(resolution_wh, learning_rate=1.0)
+        """Changes since the previous checked frame only (the zoomed check's: pixels that did not
+        change were zoomed then, or are the sweep's; ``motion`` also keeps a walker's trail)."""
         self.tiles = tile_grid(resolution_wh, _ZOOM_TILE_WH, 96)
         self.full_tiles = tile_grid(resolution_wh, _FULL_TILE_WH, 64)
         self._sweep = 0
@@ -128,6 +132,7 @@ class FaceChecker:
         """Pixels RetinaFace checked natively, for the benchmarks."""
         self._native_calls = 0
         self._last_heads = np.empty((0, 4))
+        self._last_people = np.empty((0, 4))
         self.masked_blobs = 0
         """Findings dropped because the output already masks their place (judged on the original)."""
         self.evidence: dict[tuple[int, tuple[float, float, float, float]], np.ndarray] = {}
@@ -144,11 +149,17 @@ class FaceChecker:
         """Forget motion history (before checking another, non-consecutive set of frames): the
         next frame is checked whole."""
         self.motion = MotionRegions(self.resolution_wh)
+        self.changes = MotionRegions(self.resolution_wh, learning_rate=1.0)
         self._native_calls = 0
         self._last_heads = np.empty((0, 4))
+        self._last_people = np.empty((0, 4))
 
     def detect(
-        self, frame_rgb: np.ndarray, heads: np.ndarray | None = None, only: np.ndarray | None = None
+        self,
+        frame_rgb: np.ndarray,
+        heads: np.ndarray | None = None,
+        only: np.ndarray | None = None,
+        people: np.ndarray | None = None,
     ) -> list[tuple[np.ndarray, float, str]]:
         """All faces both models see on one frame: (xyxy, score, model), merged by NMS.
 
@@ -158,6 +169,9 @@ class FaceChecker:
                 motion (a mask that ended or moved may change little of a cell's mean).
             only: look only at these areas (n, 4), natively and zoomed (a re-check: the rest of
                 the frame is as it was when it was checked whole); None: as the class says.
+            people: face boxes (n, 4) masked or kept on this frame: changes their bodies explain
+                (here or on the previous checked frame) are not zoomed
+                (:mod:`~cctvkit.redact.person_motion`, ``FaceCheckOptions.explained_face_px``).
         """
         found: list[tuple[np.ndarray, float, str]] = []
         if only is not None:
@@ -167,7 +181,8 @@ class FaceChecker:
             now = np.empty((0, 4)) if heads is None else np.asarray(heads, np.float64).reshape(-1, 4)
             ended, self._last_heads = self._last_heads, now  # masks on the previous checked frame
             native_crops = self._native_crops(moving, np.concatenate([now, ended]))
-            zoom_crops = self._zoom_crops(moving, ended)
+            changed = self.changes.update(frame_rgb)
+            zoom_crops = self._zoom_crops(self._unexplained(changed, people), ended)
         for x1, y1, x2, y2 in native_crops:
             native = self.retina.detect(frame_rgb[y1:y2, x1:x2])
             self.native_px += (x2 - x1) * (y2 - y1)
@@ -215,6 +230,17 @@ class FaceChecker:
         area = float(np.prod(crops[:, 2:] - crops[:, :2], axis=1).sum()) if len(crops) else 0.0
         return whole if area > self.options.busy_fraction * width * height else crops
 
+    def _unexplained(self, moving: np.ndarray, people: np.ndarray | None) -> np.ndarray:
+        """The changed areas no near person's body explains, now or on the previous checked frame
+        (where they walked from)."""
+        now = np.empty((0, 4)) if people is None else np.asarray(people, np.float64).reshape(-1, 4)
+        before, self._last_people = self._last_people, now
+        if not self.options.explained_face_px:
+            return moving
+        margin = self.motion.margin_px
+        explained = bodies(np.concatenate([now, before]), self.options.explained_face_px, margin)
+        return unexplained(moving, explained, self.resolution_wh)
+
     def _grown(self, areas: np.ndarray) -> np.ndarray:
         """``areas`` grown by :data:`_NATIVE_MARGIN_PX`, clipped to the frame and merged."""
         width, height = self.resolution_wh
@@ -224,10 +250,13 @@ class FaceChecker:
         return merge_boxes(grown[(grown[:, 2] > grown[:, 0]) & (grown[:, 3] > grown[:, 1])])
 
     def _zoom_crops(self, moving: np.ndarray, ended: np.ndarray) -> np.ndarray:
-        """Where the zoomed check looks: the changed areas, the masks of the previous checked
-        frame (a small face whose mask ended changes little of a cell's mean, and RetinaFace
-        does not see it natively) and the sweep tile; on busy frames see the class docs."""
+        """Where the zoomed check looks: the changed areas, the small masks of the previous
+        checked frame (a small face whose mask ended changes little of a cell's mean, and
+        RetinaFace does not see it natively; a larger one's face is the native check's, and
+        the zoomed check reports none over :data:`_ZOOM_MAX_FACE_PX`) and the sweep tile; on
+        busy frames see the class docs."""
         width, height = self.resolution_wh
+        ended = ended[(ended[:, 2] - ended[:, 0]) <= _ZOOM_MAX_FACE_PX * self.mask_scale]
         tile = self.tiles[self._sweep % len(self.tiles)][None]
         self._sweep += 1
         area = (
@@ -262,7 +291,8 @@ class FaceChecker:
         out = []
         heads = head_boxes(boxes.masked, self.mask_scale)
         judging = original is not None and hasattr(self.retina, "detect_landmarks")
-        for xyxy, score, model in self.detect(frame_rgb, heads, only):
+        people = np.concatenate([np.reshape(boxes.masked, (-1, 4)), np.reshape(boxes.kept, (-1, 4))])
+        for xyxy, score, model in self.detect(frame_rgb, heads, only, people):
             if _inside_heads(xyxy, heads) or self._in_zone(xyxy):
                 continue  # the mask itself, still face-shaped
             if _on_kept(xyxy, boxes.kept):

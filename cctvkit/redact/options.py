@@ -379,6 +379,9 @@ class FaceCheckOptions:
             last checked frame, where masks are or just were, plus the sweep tile (unchanged
             pixels were checked before; 1: the whole frame every time, as before; measured in
             ``benchmarks/README.md``).
+        explained_face_px: changes over the body of a person whose masked or kept face is at
+            least this wide are not zoomed (they hold no face under 24 px of that person's; see
+            :mod:`~cctvkit.redact.person_motion`); 0: zoom every change.
     """
 
     enabled: bool = True
@@ -391,6 +394,7 @@ class FaceCheckOptions:
     busy_zoom_every: int = 4
     reach_s: float = 0.3
     native_full_every: int = 12
+    explained_face_px: float = 32.0
 
     def __post_init__(self) -> None:
         checks = [
@@ -402,6 +406,7 @@ class FaceCheckOptions:
             (1 <= self.busy_zoom_every <= 50, "face check busy zoom every must lie in [1, 50]"),
             (0 <= self.reach_s <= 5, "face check reach must lie in [0, 5] seconds"),
             (1 <= self.native_full_every <= 250, "face check native full every must lie in [1, 250] frames"),
+            (0 <= self.explained_face_px <= 1000, "face check explained face px must lie in [0, 1000]"),
         ]
         for ok, message in checks:
             if not ok:
