@@ -316,6 +316,7 @@ class Analysis:
                     sweep_every=options.sweep_every,
                     max_zoom=options.track_zoom,
                     zoom_tiles=options.zoom_tiles((clip.width, clip.height)),
+                    zoom_revisit=options.zoom_revisit,
                 ),
             )
         whole: FaceDetector = detector  # regions off: the whole frame, and the zoomed sweep's tiles

@@ -156,6 +156,10 @@ class RedactOptions:
             3.1 % (longest exposure 49 -> 14 frames); two tiles 4.4 %; the street clip 0.05 %
             either way (issue 25, ``benchmarks/README.md``). Frames under 960x540 are not
             swept (see :meth:`zoom_tiles`).
+        zoom_revisit: with regions, a zoomed sweep tile where nothing changed since it was last
+            zoomed (and no small face is tracked) is skipped, but zoomed again after at most this
+            many rotations (1: every tile on every rotation, as before; see
+            :mod:`cctvkit.redact.zoom_sweep`).
         mask_text: also find, track and mask readable text (number plates, badges, screens;
             :mod:`cctvkit.redact.text_stage`); letters under ~8 px tall are not found.
         text_regions: with ``mask_text``, mask only text whose box centre lies in one of these
@@ -191,6 +195,7 @@ class RedactOptions:
     track_zoom: float = 1.0
     backtrack_s: float = 0.6
     zoom_sweep: int = 1
+    zoom_revisit: int = 4
     mask_text: bool = False
     text_regions: tuple[tuple[tuple[float, float], ...], ...] = ()
 
@@ -214,6 +219,7 @@ class RedactOptions:
             (0 <= self.small_face_px <= 200, "small_face_px must lie in [0, 200] pixels"),
             (1.0 <= self.track_zoom <= 4.0, "track_zoom must lie in [1, 4]"),
             (0 <= self.zoom_sweep <= 16, "zoom_sweep must lie in [0, 16] tiles"),
+            (1 <= self.zoom_revisit <= 50, "zoom_revisit must lie in [1, 50] rotations"),
             (0 <= self.detect_every_s <= 1, "detect_every_s must lie in [0, 1] seconds"),
             (0 <= self.backtrack_s <= 2, "backtrack_s must lie in [0, 2] seconds"),
             (self.regions in REGION_MODES, f"regions must be one of {', '.join(REGION_MODES)}"),
@@ -308,6 +314,7 @@ class RedactOptions:
         }
         if not self.zoom_sweep:  # off: the values chunk jobs were named by before it existed
             del data["zoom_sweep"]
+            del data["zoom_revisit"]
         return data
 
     @classmethod

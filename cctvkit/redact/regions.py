@@ -164,12 +164,15 @@ class RegionRules:
             enlarged ``zoom`` times on every call, in rotation, for faces of 8-20 px that
             CenterFace misses natively, moving or still (issue 25; 0: off).
         zoom: enlargement of the zoomed sweep tiles.
+        zoom_revisit: a sweep tile where nothing changed is zoomed again after at most this many
+            rotations (1: every rotation; see :class:`~cctvkit.redact.zoom_sweep.ZoomSweep`).
     """
 
     tile_wh: tuple[int, int] = (640, 384)
     tile_overlap_px: int = 128
     zoom_tiles: int = 0
     zoom: float = 2.0
+    zoom_revisit: int = 1
     full_tile_wh: tuple[int, int] = (1920, 1088)
     overview_long_side: int | None = 640
     overview_every: int = 2
@@ -209,7 +212,12 @@ class RegionDetector:
         self.motion = motion or MotionRegions(resolution_wh)
         self.tiles = tile_grid(resolution_wh, rules.tile_wh, rules.tile_overlap_px)
         self.full_tiles = tile_grid(resolution_wh, rules.full_tile_wh, rules.tile_overlap_px)
-        self.zoom_sweep = ZoomSweep(resolution_wh, rules.zoom_tiles, rules.zoom) if rules.zoom_tiles else None
+        self.zoom_sweep = (
+            ZoomSweep(resolution_wh, rules.zoom_tiles, rules.zoom, rules.zoom_revisit)
+            if rules.zoom_tiles
+            else None
+        )
+        self._moving = np.empty((0, 4), np.int64)
         self.stats = RegionStats()
         self._sweep = 0
         self._since_sweep = 0  # calls since the whole frame was last tiled
@@ -235,7 +243,7 @@ class RegionDetector:
         plan = self._native_plan(frame_rgb, tracks_xyxy)
         if self.zoom_sweep is None:
             return plan
-        zoomed = self.zoom_sweep.next_tiles()
+        zoomed = self.zoom_sweep.next_tiles(self._moving, tracks_xyxy)
         return CropPlan(
             np.concatenate([plan.crops, zoomed]),
             np.concatenate([plan.scales, np.full(len(zoomed), self.zoom_sweep.zoom)]),
@@ -254,7 +262,7 @@ class RegionDetector:
             The crops, their scales, and whether they tile the whole frame.
         """
         width, height = self.resolution_wh
-        moving = self.motion.update(frame_rgb)
+        moving = self._moving = self.motion.update(frame_rgb)
         first = self.stats.calls == 0
         tracks = np.asarray(tracks_xyxy, np.float64).reshape(-1, 4)
         size = np.maximum(tracks[:, 2] - tracks[:, 0], tracks[:, 3] - tracks[:, 1])
