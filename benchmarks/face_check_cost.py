@@ -1,6 +1,7 @@
 """What the face check costs beside the first pass at 1080p, per cadence (issue 25).
 
-``python -m benchmarks.face_check_cost [--seconds 6] [--every 4 8] [--explained 0 32] [--repeat 1]``
+``python -m benchmarks.face_check_cost [--seconds 6] [--every 4 8] [--explained 0 32] [--revisit 1]``
+``[--repeat 1]``
 
 The fixed-camera clip :mod:`benchmarks.redact_throughput` generates (the yard, 7 faces 30-170 px,
 25 fps, exact truth) is redacted with the defaults, face check off, then on at each ``--every``,
@@ -9,7 +10,9 @@ CPU time (user + system, all threads: on a shared machine it moves far less with
 the wall time does, so the check's cost is read as the CPU time it adds to the first pass's), the
 check's own time and re-render time from its report, frames checked, findings, and leaks by
 face-width band from output pixels. ``--explained`` compares values of
-``FaceCheckOptions.explained_face_px`` (0: every change zoomed, as before it existed).
+``FaceCheckOptions.explained_face_px`` (0: every change zoomed, as before it existed);
+``--revisit`` adds first-pass rows with other ``RedactOptions.zoom_revisit`` values (1: every
+zoomed sweep tile on every rotation, as before unchanged tiles were skipped).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import resource
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +51,9 @@ def main() -> None:
     parser.add_argument(
         "--explained", type=float, nargs="+", default=[32.0], help="explained_face_px values compared."
     )
+    parser.add_argument(
+        "--revisit", type=int, nargs="*", default=[], help="Other zoom_revisit values (first pass alone)."
+    )
     parser.add_argument("--repeat", type=int, default=1, help="Interleaved rounds; medians shown.")
     parser.add_argument("--work", type=Path, default=Path("/tmp/cctvkit-face-check-cost"))
     args = parser.parse_args()
@@ -64,9 +71,16 @@ def main() -> None:
         )
     )
     detector, checkers = build_detector(RedactOptions()), load_face_check_detectors()
-    rows: dict[str, FaceCheckOptions] = {"first pass alone": FaceCheckOptions(enabled=False)}
+    off, default = FaceCheckOptions(enabled=False), RedactOptions()
+    rows: dict[str, MaskSpec] = {"first pass alone": MaskSpec(default, off)}
     rows |= {
-        f"+ face check every {n}, explained >= {px:g} px": FaceCheckOptions(every=n, explained_face_px=px)
+        f"first pass alone, zoom revisit {n}": MaskSpec(replace(default, zoom_revisit=n), off)
+        for n in args.revisit
+    }
+    rows |= {
+        f"+ face check every {n}, explained >= {px:g} px": MaskSpec(
+            default, FaceCheckOptions(every=n, explained_face_px=px)
+        )
         for n in args.every
         for px in args.explained
     }
@@ -74,11 +88,11 @@ def main() -> None:
     cpus: dict[str, list[float]] = {name: [] for name in rows}
     reports: dict[str, RedactionReport] = {}
     for _ in range(args.repeat):
-        for name, check in rows.items():
+        for name, spec in rows.items():
             started, cpu = time.perf_counter(), _cpu_s()
             reports[name] = redact_clip(
                 source,
-                MaskSpec(RedactOptions(), check),
+                spec,
                 Engines(detector, checkers),
                 Outputs(args.work / _file_name(name)),
             )
@@ -107,7 +121,7 @@ def main() -> None:
             name,
             f"{np.median(walls[name]):.1f}",
             f"{cpu:.1f}",
-            "" if name == "first pass alone" else f"{(cpu - first_cpu) / first_cpu:.2f}x",
+            "" if name.startswith("first pass") else f"{(cpu - first_cpu) / first_cpu:.2f}x",
             f"{check.get('elapsed_s', 0.0) or 0.0:.1f} + {check.get('re_render_s', 0.0) or 0.0:.1f}",
             str(check.get("frames_checked", 0)),
             str(check.get("findings", 0)),
