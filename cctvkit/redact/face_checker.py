@@ -11,8 +11,10 @@ the check's blind spots too if the same model checked the output, so the face ch
 * **RetinaFace on 2x zoomed crops** for faces under ~24 px, which it does not find natively
   (issue 25: the zoomed check was CenterFace, the first pass's own family, and shared its blind
   spots at exactly the sizes where the first pass fails; no CenterFace in the face check now):
-  on the areas that changed (people move; :class:`~cctvkit.redact.motion.MotionRegions` on the
-  output), where masks just ended, plus one tile of a sweeping grid per checked frame; when the
+  on the areas that changed since the previous checked frame (people move;
+  :class:`~cctvkit.redact.motion.MotionRegions` on the output) that no near masked or kept
+  person's body explains (:mod:`~cctvkit.redact.person_motion`), where small masks just ended,
+  plus one tile of a sweeping grid per checked frame; when the
   changes cover most of the frame (a moving camera, a crowd) the whole frame is zoomed every
   ``busy_zoom_every`` checked frames and only the sweep tile between (the cost is measured in
   ``benchmarks/README.md``).

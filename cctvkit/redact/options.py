@@ -378,6 +378,10 @@ class FaceCheckOptions:
         zoom: enlargement of the zoomed crops.
         busy_fraction: share of the frame the changed areas may cover before the frame is busy.
         busy_zoom_every: on busy frames, zoom the whole frame on every n-th checked frame.
+            Measured at 4 and 8 (issue 25, ``benchmarks/README.md``): the same leaks on the
+            generated crowd (>= 10 px 2.99 %) and street (0 %) and the same YuNet count on
+            MOT17-13, the arcade's extra YuNet hits a logo, not faces; 6 fewer false findings there
+            and the check 15-27 % cheaper on all four.
         reach_s: a finding's face is followed and masked at most this long before and after
             its frame, plus the frames between checked ones, while it is still seen there
             (:mod:`~cctvkit.redact.finding_tracks`; a face found late).
@@ -398,7 +402,7 @@ class FaceCheckOptions:
     zoom_threshold: float = 0.3
     zoom: float = 2.0
     busy_fraction: float = 0.5
-    busy_zoom_every: int = 4
+    busy_zoom_every: int = 8
     reach_s: float = 0.3
     native_full_every: int = 12
     explained_face_px: float = 32.0

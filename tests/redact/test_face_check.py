@@ -23,12 +23,12 @@ GATE = Path(__file__).parents[2] / "sample_footage/archive/gate/gate_20261001_09
 # must name the same jobs, so finished chunks stay valid and JOB_FORMAT need not change. Checked
 # jobs hash which models check and how findings are masked too (issue 25: the zoomed check was
 # CenterFace, now RetinaFace; findings followed, not fixed boxes; every 8th frame; changes near
-# people's bodies not zoomed, ``explained_face_px``), so theirs changed then ("921728682e610d4b",
-# then "a71f19c0ddfc38b1", ... before); unchecked jobs' did not.
+# people's bodies not zoomed, ``explained_face_px``; busy frames zoomed whole every 8th check), so
+# theirs changed then ("921728682e610d4b", then "a71f19c0ddfc38b1", ... before); unchecked jobs' did not.
 BEFORE = {
     "plain": ["d6a6125cd3153614", "7d8a414eb8af61c6", "70c0780ded7781bc"],
     "masks": ["c81b0efdc68477a0", "7d8a414eb8af61c6", "4c6fab81a4641141"],
-    "checked": ["f046df560bca4695", "0c09e052a16c4dd6", "e38a5bc748a658d8"],
+    "checked": ["24ab01cd8d7a5e8a", "11e222d349bc0503", "315e9bb871d07e1e"],
 }
 
 
