@@ -382,6 +382,11 @@ def main() -> None:
         "--face-check-every", type=int, help="The face check's cadence in (d) (default: the product's)."
     )
     parser.add_argument(
+        "--face-check-busy-zoom-every",
+        type=int,
+        help="Busy frames zoomed whole on every n-th checked frame in (d) (default: the product's).",
+    )
+    parser.add_argument(
         "--yunet-python",
         help="A Python with yuface (a scratch venv, never cctvkit's): scores the real clips in (d).",
     )
@@ -405,6 +410,7 @@ def main() -> None:
                 mot_frames=args.mot_frames,
                 yunet_python=args.yunet_python,
                 every=args.face_check_every,
+                busy_zoom_every=args.face_check_busy_zoom_every,
             )
         )
     table = Table(title=f"cctvkit redaction evaluation ({machine()})")

@@ -173,13 +173,18 @@ def _yunet(python: str, source: Path, output: Path, every: int, sheet: Path) -> 
 
 
 def _run(
-    clip: Clip, checked: bool, detector: FaceDetector, checkers, work: Path, every: int | None = None
+    clip: Clip,
+    checked: bool,
+    detector: FaceDetector,
+    checkers,
+    work: Path,
+    every: int | None = None,
+    busy_zoom_every: int | None = None,
 ) -> tuple[RedactionReport, float, Path]:
     out = work / f"{clip.source.stem}-{'checked' if checked else 'first'}.mp4"
     started = time.perf_counter()
-    check = (
-        FaceCheckOptions(enabled=checked) if every is None else FaceCheckOptions(enabled=checked, every=every)
-    )
+    overrides = {"every": every, "busy_zoom_every": busy_zoom_every}
+    check = FaceCheckOptions(enabled=checked, **{k: v for k, v in overrides.items() if v is not None})
     report = redact_clip(
         clip.source,
         MaskSpec(face_check=check),
@@ -256,14 +261,16 @@ def face_check_rows(
     mot_frames: int = 250,
     yunet_python: str | None = None,
     every: int | None = None,
+    busy_zoom_every: int | None = None,
 ) -> dict[str, dict[str, object]]:
     """Rows for the evaluation table: each clip without and with the face check (on one frame
-    in ``every``; None: the default cadence)."""
+    in ``every``, busy frames zoomed whole on every ``busy_zoom_every``-th checked one; None:
+    the defaults)."""
     checkers = load_face_check_detectors()
     rows: dict[str, dict[str, object]] = {}
     for clip in clips(work, eval_dir, quick=quick, crowd_seconds=crowd_seconds, mot_frames=mot_frames):
         for checked in (False, True):
-            report, wall, out = _run(clip, checked, detector, checkers, work, every)
+            report, wall, out = _run(clip, checked, detector, checkers, work, every, busy_zoom_every)
             row: dict[str, object] = {}
             exposed: list[set[str]] = []
             if clip.truth is not None:
