@@ -134,7 +134,6 @@ class FaceChecker:
         """Pixels RetinaFace checked natively, for the benchmarks."""
         self._native_calls = 0
         self._last_heads = np.empty((0, 4))
-        self._last_people = np.empty((0, 4))
         self.masked_blobs = 0
         """Findings dropped because the output already masks their place (judged on the original)."""
         self.evidence: dict[tuple[int, tuple[float, float, float, float]], np.ndarray] = {}
@@ -154,7 +153,6 @@ class FaceChecker:
         self.changes = MotionRegions(self.resolution_wh, learning_rate=1.0)
         self._native_calls = 0
         self._last_heads = np.empty((0, 4))
-        self._last_people = np.empty((0, 4))
 
     def detect(
         self,
@@ -171,9 +169,9 @@ class FaceChecker:
                 motion (a mask that ended or moved may change little of a cell's mean).
             only: look only at these areas (n, 4), natively and zoomed (a re-check: the rest of
                 the frame is as it was when it was checked whole); None: as the class says.
-            people: face boxes (n, 4) masked or kept on this frame: changes their bodies explain
-                (here or on the previous checked frame) are not zoomed
-                (:mod:`~cctvkit.redact.person_motion`, ``FaceCheckOptions.explained_face_px``).
+            people: face boxes (n, 4) masked or kept on this frame: changes their bodies cover
+                now are not zoomed (where they walked from is: it may reveal a small face behind
+                them; :mod:`~cctvkit.redact.person_motion`, ``FaceCheckOptions.explained_face_px``).
         """
         found: list[tuple[np.ndarray, float, str]] = []
         if only is not None:
@@ -233,14 +231,11 @@ class FaceChecker:
         return whole if area > self.options.busy_fraction * width * height else crops
 
     def _unexplained(self, moving: np.ndarray, people: np.ndarray | None) -> np.ndarray:
-        """The changed areas no near person's body explains, now or on the previous checked frame
-        (where they walked from)."""
-        now = np.empty((0, 4)) if people is None else np.asarray(people, np.float64).reshape(-1, 4)
-        before, self._last_people = self._last_people, now
-        if not self.options.explained_face_px:
+        """The changed areas that no near person's body covers on this frame. Where they were on
+        the previous checked frame is not explained: leaving, they may reveal a small face."""
+        if people is None or not self.options.explained_face_px:
             return moving
-        margin = self.motion.margin_px
-        explained = bodies(np.concatenate([now, before]), self.options.explained_face_px, margin)
+        explained = bodies(people, self.options.explained_face_px, self.motion.margin_px)
         return unexplained(moving, explained, self.resolution_wh)
 
     def _grown(self, areas: np.ndarray) -> np.ndarray:

@@ -76,3 +76,17 @@ def test_the_far_face_is_found_either_way_with_the_near_body_not_zoomed(walkers)
         assert any(far[0] <= x <= far[2] and far[1] <= y <= far[3] for x, y in centres), explained
     near_body = (4 * 65) * (10 * 65) * 4  # a 65 px face's body, zoomed 2x
     assert zoomed[0.0] - zoomed[32.0] > near_body / 2
+
+
+def test_where_a_near_person_walked_from_is_still_zoomed() -> None:
+    """Leaving, a near person may reveal a small face that stood behind them: only where their
+    body is now explains a change."""
+    checker = build_face_checker(HD, options=FaceCheckOptions())
+    face_before = np.array([[400, 300, 460, 370]], np.float32)  # 60 px, on the last checked frame
+    face_now = face_before + [500, 0, 500, 0]  # walked 500 px right since
+    checker._unexplained(np.empty((0, 4), np.int64), face_before)
+    changed = np.array([[300, 200, 1100, 880]])  # where they were, and where they are
+    left = checker._unexplained(changed, face_now)
+    assert any(x1 <= 300 and 700 <= x2 <= 900 for x1, _, x2, _ in left)  # their old place
+    assert not any(x1 < 900 < x2 for x1, _, x2, _ in left)  # not their body now
+    assert checker._unexplained(changed, None).tolist() == changed.tolist()
