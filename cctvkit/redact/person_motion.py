@@ -7,7 +7,8 @@ whose faces the first pass found: their bodies walking. A person whose face is a
 costs four times its pixels for nothing (on the 1080p yard clip the zoom was 70 % of the check's
 pixels, the check 0.67x the first pass's CPU time: ``benchmarks/README.md``). Their body is still
 checked natively (a large face the first pass missed), and the zoomed sweep tile still passes over
-it in rotation (a small face behind them).
+it in rotation (a small face behind them); where they walked from is not explained (leaving, they
+may reveal a small face), only where their body is on the frame checked.
 
 Crowds are not affected: their masked faces are under ``min_face_px``, so they explain nothing.
 """
@@ -29,7 +30,7 @@ _GROW_PX = 24
 
 
 def bodies(faces_xyxy: np.ndarray, min_face_px: float, margin_px: int) -> np.ndarray:
-    """The area each face at least ``min_face_px`` wide can move in between two checked frames.
+    """The body (and a stride around it) of each face at least ``min_face_px`` wide.
 
     A standing person is about 7.5 face heights tall and 3 face widths wide; the box reaches
     2 face widths each side of the face (arms, a stride), one above and 8 below, plus
