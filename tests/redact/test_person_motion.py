@@ -83,7 +83,7 @@ def test_where_a_near_person_walked_from_is_still_zoomed() -> None:
     body is now explains a change."""
     checker = build_face_checker(HD, options=FaceCheckOptions())
     face_before = np.array([[400, 300, 460, 370]], np.float32)  # 60 px, on the last checked frame
-    face_now = face_before + [500, 0, 500, 0]  # walked 500 px right since
+    face_now = face_before + np.array([500, 0, 500, 0], np.float32)  # walked 500 px right since
     checker._unexplained(np.empty((0, 4), np.int64), face_before)
     changed = np.array([[300, 200, 1100, 880]])  # where they were, and where they are
     left = checker._unexplained(changed, face_now)
