@@ -28,14 +28,13 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks._machine import machine
-from benchmarks.redact_throughput import BENCH_TRACKS, _at_least_16, _band_cells, _generated_truth, _score
+from benchmarks.redact_throughput import _at_least_16, _band_cells, _generated_truth, _score, write_bench_clip
 from cctvkit.redact import RedactOptions, build_detector
 from cctvkit.redact.face_checker import load_face_check_detectors
 from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.redact.pipeline import redact_clip
 from cctvkit.redact.report import RedactionReport
 from cctvkit.redact.spec import Engines, MaskSpec, Outputs
-from cctvkit.samplegen import write_clip
 
 
 def _cpu_s() -> float:
@@ -59,17 +58,7 @@ def main() -> None:
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     source = args.work / "yard.mp4"
-    truth = _generated_truth(
-        write_clip(
-            source,
-            seconds=args.seconds,
-            fps=25,
-            size_wh=(1920, 1080),
-            seed=5,
-            faces=BENCH_TRACKS,
-            background="yard",
-        )
-    )
+    truth = _generated_truth(write_bench_clip(source, args.seconds))
     detector, checkers = build_detector(RedactOptions()), load_face_check_detectors()
     off, default = FaceCheckOptions(enabled=False), RedactOptions()
     rows: dict[str, MaskSpec] = {"first pass alone": MaskSpec(default, off)}

@@ -59,13 +59,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="cctvkit-ab-") as tmp:
         clip = args.clip
         if clip is None:
-            from benchmarks.redact_throughput import BENCH_TRACKS
-            from cctvkit.samplegen import write_clip
+            from benchmarks.redact_throughput import write_bench_clip
 
             clip = Path(tmp) / "gen.mp4"
-            write_clip(
-                clip, seconds=4, fps=25, size_wh=(1920, 1080), seed=5, faces=BENCH_TRACKS, background="yard"
-            )
+            write_bench_clip(clip, 4)
         times: dict[str, list[float]] = {name: [] for name in trees}
         load = os.getloadavg()[0]
         for number in range(args.rounds):

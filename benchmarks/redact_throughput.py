@@ -70,7 +70,7 @@ from cctvkit.redact.options import DEFAULT_X264_PARAMS, FaceCheckOptions
 from cctvkit.redact.pipeline import redact_clip
 from cctvkit.redact.report import RedactionReport
 from cctvkit.redact.spec import Engines, MaskSpec, Outputs
-from cctvkit.samplegen import FaceTrack, Keyframe, write_clip, write_street_clip
+from cctvkit.samplegen import FaceTrack, GroundTruth, Keyframe, write_clip, write_street_clip
 from cctvkit.samplegen.portraits import PORTRAITS
 from cctvkit.video import VideoReader, VideoWriter
 
@@ -89,6 +89,13 @@ BENCH_TRACKS = (
 )
 """A yard camera: faces 30-38 px far away (one walking, one standing), 45-65 px walking in from
 the edges, a 90 px one seated, a 160 px one walking up to the camera, and a 0.4 s flash."""
+
+
+def write_bench_clip(path: Path, seconds: float) -> GroundTruth:
+    """The benchmarks' fixed-camera clip: :data:`BENCH_TRACKS` in the yard, 1080p, 25 fps."""
+    return write_clip(
+        path, seconds=seconds, fps=25, size_wh=(1920, 1080), seed=5, faces=BENCH_TRACKS, background="yard"
+    )
 
 
 class _Box:
@@ -456,9 +463,7 @@ def main() -> None:
         work = Path(tmp)
         seconds = 2.0 if args.quick else args.seconds
         gen = work / "gen.mp4"
-        gt = write_clip(
-            gen, seconds=seconds, fps=25, size_wh=(1920, 1080), seed=5, faces=BENCH_TRACKS, background="yard"
-        )
+        gt = write_bench_clip(gen, seconds)
         inputs = [
             (
                 f"generated 1920x1080 25 fps, {seconds:g} s, 7 faces 30-170 px (exact truth)",

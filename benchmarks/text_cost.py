@@ -29,13 +29,12 @@ from rich.table import Table
 
 import cctvkit.redact.text_stage as text_stage
 from benchmarks._machine import machine
-from benchmarks.redact_throughput import BENCH_TRACKS
+from benchmarks.redact_throughput import write_bench_clip
 from cctvkit.redact import RedactOptions, build_detector
 from cctvkit.redact.evaluation import longest_run, text_exposures
 from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.redact.pipeline import redact_clip
 from cctvkit.redact.spec import Engines, MaskSpec, Outputs
-from cctvkit.samplegen import write_clip
 from cctvkit.samplegen.plates import write_gate_text_clip
 from cctvkit.video import VideoReader
 
@@ -61,15 +60,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="cctvkit-text-") as tmp:
         work = Path(tmp)
         yard, gate = work / "yard.mp4", work / "gate.mp4"
-        write_clip(
-            yard,
-            seconds=args.seconds,
-            fps=25,
-            size_wh=(1920, 1080),
-            seed=5,
-            faces=BENCH_TRACKS,
-            background="yard",
-        )
+        write_bench_clip(yard, args.seconds)
         truth = write_gate_text_clip(gate, size_wh=(1920, 1080), fps=25, seconds=args.seconds)
 
         def run(source: Path, run_spec: MaskSpec, out: Path) -> float:
