@@ -217,7 +217,6 @@ class RegionDetector:
             if rules.zoom_tiles
             else None
         )
-        self._moving = np.empty((0, 4), np.int64)
         self.stats = RegionStats()
         self._sweep = 0
         self._since_sweep = 0  # calls since the whole frame was last tiled
@@ -240,10 +239,11 @@ class RegionDetector:
         Returns:
             The crops, their scales, and whether they tile the whole frame.
         """
-        plan = self._native_plan(frame_rgb, tracks_xyxy)
+        moving = self.motion.update(frame_rgb)
+        plan = self._native_plan(moving, tracks_xyxy)
         if self.zoom_sweep is None:
             return plan
-        zoomed = self.zoom_sweep.next_tiles(self._moving, tracks_xyxy)
+        zoomed = self.zoom_sweep.next_tiles(moving, tracks_xyxy)
         return CropPlan(
             np.concatenate([plan.crops, zoomed]),
             np.concatenate([plan.scales, np.full(len(zoomed), self.zoom_sweep.zoom)]),
@@ -251,18 +251,17 @@ class RegionDetector:
             plan.busy,
         )
 
-    def _native_plan(self, frame_rgb: np.ndarray, tracks_xyxy: np.ndarray) -> CropPlan:
-        """Choose this call's crops (and learn the frame's motion).
+    def _native_plan(self, moving: np.ndarray, tracks_xyxy: np.ndarray) -> CropPlan:
+        """Choose this call's native crops.
 
         Args:
-            frame_rgb: pixels, shape (height, width, 3), RGB, uint8.
+            moving: the areas that changed (:class:`MotionRegions`, this call).
             tracks_xyxy: boxes (n, 4) of the faces tracked so far.
 
         Returns:
             The crops, their scales, and whether they tile the whole frame.
         """
         width, height = self.resolution_wh
-        moving = self._moving = self.motion.update(frame_rgb)
         first = self.stats.calls == 0
         tracks = np.asarray(tracks_xyxy, np.float64).reshape(-1, 4)
         size = np.maximum(tracks[:, 2] - tracks[:, 0], tracks[:, 3] - tracks[:, 1])
