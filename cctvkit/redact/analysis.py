@@ -39,7 +39,7 @@ import numpy as np
 import supervision as sv
 
 from cctvkit.errors import ConflictError, CorruptVideoError, UsageError
-from cctvkit.redact.backtrack import Backtracker
+from cctvkit.redact.backtrack import Backtracker, extend_back_confirmed
 from cctvkit.redact.boxes import empty_detections, mask_plan
 from cctvkit.redact.carry import CarryRules, MaskPlanner
 from cctvkit.redact.detectors import DetectorInfo, FaceDetector, create_detector
@@ -330,6 +330,7 @@ class Analysis:
             lost_track_s=options.lost_track_s,
             small_face_px=options.small_face_px,
             small_threshold=options.small_threshold,
+            confirm_small=options.confirm_small,
         )
         reach = (
             options.frames(options.lookahead_s, fps, minimum=1),
@@ -372,12 +373,17 @@ class Analysis:
                     else:
                         detections = whole.detect(frame.image)
                     counts[frame.index] = int(np.count_nonzero(detections.confidence >= options.threshold))
-                    faces = tracker.update(detections)
+                    faces = tracker.update(detections, frame.index)
                     pushed = faces
                 else:
                     pushed = _no_tracks()
-                frame_reach = busy_reach if regions is not None and regions.busy else reach
+                # A small face confirmed by its weak sightings was there before: reach back as far
+                # as after a busy detection, and over its sightings still held.
+                confirmed = tracker.confirmed if frame.index % stride == 0 else []
+                frame_reach = busy_reach if (regions is not None and regions.busy) or confirmed else reach
                 released = planner.push(frame.index, pushed, frame, reach=frame_reach)
+                if confirmed:
+                    extend_back_confirmed(planner, frame.index, confirmed)
                 if backtrack is not None and frame.index % stride == 0:
                     backtrack.update(planner, frame.index, frame.image)
                 for ready, boxes in with_text(text, released):

@@ -20,11 +20,12 @@ from __future__ import annotations
 from collections import deque
 
 import numpy as np
+import supervision as sv
 
 from cctvkit.redact.carry import MaskPlanner
 from cctvkit.redact.detectors.base import FaceDetector
 
-__all__ = ["Backtracker"]
+__all__ = ["Backtracker", "extend_back_confirmed"]
 
 _SEARCH = 2.0
 """Face sizes searched on each side of the later sighting: a face moves at most about half its
@@ -100,3 +101,27 @@ class Backtracker:
             return None
         best = int(np.argmax(np.where(ok, dets.confidence, -1.0)))
         return boxes[best], float(dets.confidence[best])
+
+
+def extend_back_confirmed(
+    planner: MaskPlanner,
+    frame: int,
+    confirmed: list[tuple[np.ndarray, list[tuple[int, np.ndarray, float]]]],
+) -> int:
+    """Extend each face new at ``frame`` that a small face's weak sightings confirmed (see
+    :class:`~cctvkit.redact.tracking.WeakSightings`) back over those sightings, where the
+    planner still holds their frames: they were measured, none needs looking for again.
+
+    Returns:
+        Sightings added.
+    """
+    new = planner.new_faces(frame)
+    if not new:
+        return 0
+    boxes = np.array([xyxy for _key, xyxy in new], np.float64)
+    added = 0
+    for xyxy, sightings in confirmed:
+        overlap = sv.box_iou_batch(np.asarray(xyxy, np.float64)[None], boxes)[0]
+        if overlap.max() >= 0.5:
+            added += planner.extend_back(new[int(np.argmax(overlap))][0], sightings)
+    return added

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import supervision as sv
 from trackers import ByteTrackTracker
@@ -36,6 +38,12 @@ class FaceTracker:
             ``benchmarks/README.md``); their confidence is scaled by ``threshold /
             small_threshold`` (capped at 1) before tracking, so one weak sighting of a small face
             starts a track and is masked.
+        confirm_small: a small face seen this many times at one place, each time too weak to
+            start a track (``min_score`` up to ``small_threshold``), with gaps of at most
+            ``lost_track_s``, is a face: its sighting starts a track (0: never). Half-hidden
+            faces of 10-15 px in a crowd score 0.25-0.33 on most detections and reach
+            ``small_threshold`` on none, so no single threshold separates them from texture; a
+            place that scores so again and again does (issue 25, ``benchmarks/README.md``).
     """
 
     def __init__(
@@ -47,11 +55,13 @@ class FaceTracker:
         min_iou: float = 0.1,
         small_face_px: float = 24.0,
         small_threshold: float | None = None,
+        confirm_small: int = 0,
     ) -> None:
         self.threshold = threshold
         self.small_face_px = small_face_px
         self._small_gain = max(1.0, threshold / small_threshold) if small_threshold else 1.0
         self.lost_track_frames = max(1, round(lost_track_s * fps))
+        self._weak = WeakSightings(confirm_small, self.lost_track_frames) if confirm_small else None
         self._tracker = ByteTrackTracker(
             # trackers counts the buffer in 30 fps frames and rescales it by frame_rate.
             lost_track_buffer=max(1, round(lost_track_s * 30)),
@@ -62,11 +72,12 @@ class FaceTracker:
             high_conf_det_threshold=threshold,
         )
 
-    def update(self, detections: sv.Detections) -> sv.Detections:
+    def update(self, detections: sv.Detections, frame: int = -1) -> sv.Detections:
         """Track one frame's detections.
 
         Args:
             detections: this frame's boxes with ``confidence``.
+            frame: the frame's index, recorded with weak sightings (see :attr:`confirmed`).
 
         Returns:
             The boxes to treat as faces: those matched to a track (any confidence, with their
@@ -79,6 +90,13 @@ class FaceTracker:
                 detections = detections[:]  # a copy: the caller's confidences stay as detected
                 lifted = np.minimum(1.0, detections.confidence * self._small_gain)
                 detections.confidence = np.where(small, lifted, detections.confidence).astype(np.float32)
+        if self._weak is not None:
+            confirmed = self._weak.confirm(detections, self.small_face_px, self.threshold, frame)
+            if confirmed.any():
+                detections = detections[:]  # the caller's confidences stay as detected
+                detections.confidence = np.where(confirmed, self.threshold, detections.confidence).astype(
+                    np.float32
+                )
         tracked = self._tracker.update(detections)
         if len(tracked) == 0:
             return _empty()
@@ -87,9 +105,78 @@ class FaceTracker:
         order = np.lexsort((tracked.xyxy[:, 1], tracked.xyxy[:, 0], tracked.tracker_id))
         return tracked[order]
 
+    @property
+    def confirmed(self) -> list[tuple[np.ndarray, list[tuple[int, np.ndarray, float]]]]:
+        """Small faces the last call confirmed by their weak sightings: (box, earlier sightings
+        as (frame, box, score), latest first), for the planner to mask back over them."""
+        return [] if self._weak is None else self._weak.confirmed
+
     def reset(self) -> None:
         """Forget every track and restart ids from 0 (a new clip)."""
         self._tracker.reset()
+        if self._weak is not None:
+            self._weak = WeakSightings(self._weak.needed, self._weak.max_gap)
+
+
+@dataclass(slots=True)
+class _Place:
+    """Where a small face was seen weakly: its sightings (frame, box, score), latest last."""
+
+    sightings: list[tuple[int, np.ndarray, float]]
+    age: int = 0
+    """Calls since the last sighting."""
+
+
+class WeakSightings:
+    """Small faces seen too weakly to start a track, counted by place; the ``needed``-th sighting
+    at one place (each within ``max_gap`` calls of the last) is returned as a face.
+
+    A sighting continues a place when its centre lies within half a face width of the place's
+    last box and the widths differ by less than half: a small face walking moves a few pixels
+    between detections, a neighbour's face in a crowd is a whole face width away.
+    """
+
+    def __init__(self, needed: int, max_gap: int) -> None:
+        self.needed, self.max_gap = needed, max_gap
+        self._places: list[_Place] = []
+        self.confirmed: list[tuple[np.ndarray, list[tuple[int, np.ndarray, float]]]] = []
+        """The last call's confirmed faces: (box, the place's earlier sightings, latest first)."""
+
+    def confirm(self, detections: sv.Detections, small_px: float, threshold: float, frame: int) -> np.ndarray:
+        """Count this call's weak small detections (scores below ``threshold``, as the tracker
+        sees them); which of ``detections`` are now confirmed (a boolean per detection)."""
+        self.confirmed = []
+        for place in self._places:
+            place.age += 1
+        confirmed = np.zeros(len(detections), bool)
+        if len(detections):
+            width = detections.xyxy[:, 2] - detections.xyxy[:, 0]
+            for i in np.nonzero((width < small_px) & (detections.confidence < threshold))[0]:
+                xyxy = detections.xyxy[i].astype(np.float64)
+                place = self._seen(frame, xyxy, float(detections.confidence[i]))
+                if len(place.sightings) >= self.needed:
+                    confirmed[i] = True
+                    self.confirmed.append((xyxy, place.sightings[-2::-1]))
+        self._places = [p for p in self._places if p.age <= self.max_gap]
+        return confirmed
+
+    def _seen(self, frame: int, xyxy: np.ndarray, score: float) -> _Place:
+        """Record one sighting at its place (a new one if none is near)."""
+        width = float(xyxy[2] - xyxy[0])
+        best, best_shift = None, np.inf
+        for place in self._places:
+            last = place.sightings[-1][1]
+            size = max(float(last[2] - last[0]), width)
+            shift = float(np.hypot(*((last[:2] + last[2:] - xyxy[:2] - xyxy[2:]) / 2)))
+            near = shift <= 0.5 * size and abs(float(last[2] - last[0]) - width) < 0.5 * size
+            if near and place.age > 0 and shift < best_shift:  # one sighting per place and call
+                best, best_shift = place, shift
+        if best is None:
+            best = _Place([])
+            self._places.append(best)
+        best.sightings.append((frame, xyxy, score))
+        best.age = 0
+        return best
 
 
 def _empty() -> sv.Detections:

@@ -9,7 +9,7 @@ import pytest
 import supervision as sv
 
 from cctvkit.redact import FaceDetector
-from cctvkit.redact.backtrack import Backtracker
+from cctvkit.redact.backtrack import Backtracker, extend_back_confirmed
 from cctvkit.redact.boxes import empty_detections
 from cctvkit.redact.carry import CarryRules, MaskPlanner
 from cctvkit.redact.tracking import FaceTracker
@@ -93,3 +93,31 @@ def test_backtrack_seconds_are_checked(seconds: float) -> None:
 
     with pytest.raises(UsageError, match="backtrack_s"):
         RedactOptions(backtrack_s=seconds)
+
+
+def _one_face(x: float, confidence: float) -> sv.Detections:
+    return sv.Detections(
+        xyxy=np.array([[x, 200, x + 13, 217]], np.float32), confidence=np.array([confidence], np.float32)
+    )
+
+
+@pytest.mark.parametrize("extend", [True, False])
+def test_a_small_face_confirmed_by_weak_sightings_is_masked_back_over_them(extend: bool) -> None:
+    # A half-hidden 13 px face scores 0.3 (under the small threshold) on frames 3, 9 and 15: the
+    # third sighting makes it a face; its mask reaches back over the sightings still held,
+    # where the carry's lookahead alone (3 frames) starts at frame 12.
+    tracker = FaceTracker(fps=10, small_face_px=24, small_threshold=0.35, confirm_small=3)
+    planner: MaskPlanner[int] = MaskPlanner(
+        (640, 360), CarryRules(lookahead_frames=3, trail_frames=3, confirm_frames=12)
+    )
+    masked: set[int] = set()
+    for index in range(24):
+        seen = index in (3, 9, 15)
+        faces = tracker.update(_one_face(100 + index / 3, 0.3) if seen else empty_detections(), index)
+        released = planner.push(index, faces, index)
+        if extend and tracker.confirmed:
+            extend_back_confirmed(planner, index, tracker.confirmed)
+        masked |= {i for i, boxes in released if len(boxes)}
+    masked |= {i for i, boxes in planner.flush() if len(boxes)}
+    assert {15, 16, 17, 18} <= masked  # confirmed on frame 15, then carried on
+    assert (set(range(3, 15)) <= masked) is extend

@@ -36,7 +36,9 @@ BEFORE = {
 def test_chunk_job_names_are_those_made_before_the_spec(case: str, tmp_path: Path) -> None:
     masks = {5: np.array([[1.234, 2.5, 30, 40]]), 40: np.array([[10, 20, 30.333, 40], [0, 0, 5, 5]])}
     spec = MaskSpec.of(
-        RedactOptions(zoom_sweep=0),  # the settings of then (issue 25's zoomed sweep: new pixels, new names)
+        # the settings of then (issue 25's zoomed sweep and small faces confirmed by their weak
+        # sightings: new pixels, new names)
+        RedactOptions(zoom_sweep=0, confirm_small=0),
         FaceCheckOptions(enabled=case == "checked"),
         manual_masks=masks if case == "masks" else None,
     )
