@@ -5,9 +5,9 @@ the check's blind spots too if the same model checked the output, so the face ch
 
 * **RetinaFace-MobileNet0.25** (:class:`~cctvkit.redact.detectors.retinaface.RetinaFaceDetector`,
   a different architecture and training run) at native resolution: the whole frame on the first
-  checked frame, every ``native_full_every``-th and busy ones; between, only where the output
-  changed since the last checked frame, where masks are or just were, and a sweeping tile
-  (unchanged pixels were checked on an earlier frame), and
+  checked frame, every ``native_full_every``-th and where the areas below cover most of it;
+  between, only where the output changed since the last checked frame, where masks are or just
+  were, and a sweeping tile (unchanged pixels were checked on an earlier frame), and
 * **RetinaFace on 2x zoomed crops** for faces under ~24 px, which it does not find natively
   (issue 25: the zoomed check was CenterFace, the first pass's own family, and shared its blind
   spots at exactly the sizes where the first pass fails; no CenterFace in the face check now):
@@ -71,6 +71,13 @@ larger ones are the native check's. RetinaFace on the zoomed crops at 0.3 fires 
 60-180 px wide: on the generated street (first-pass output, 10 checked frames) 14 of its 15
 findings were such boxes, none a face; on the crowd 8 of 11; capped, the true faces found stay
 (1 and 3) where a threshold of 0.5 instead kept 1 of the crowd's 3 (issue 25)."""
+
+_NATIVE_WHOLE_SHARE = 0.8
+"""Share of the frame the areas to check natively may cover before the whole frame is checked
+instead: RetinaFace's time follows the pixels it sees (a call costs 2-3 ms apart), so crops covering
+half the frame cost about half of it. At 0.5 (the share at which the zoom calls a frame busy) the
+yard's checked frames with near people walking were checked whole: native pixels 26.2 -> 21.2 Mpx
+for its 20 checked frames (issue 25)."""
 
 _FULL_TILE_WH = (1024, 576)
 """Tiles when the whole frame is zoomed (a 2x2 grid at 1080p: 1.1x the frame's pixels, where
@@ -217,7 +224,8 @@ class FaceChecker:
 
     def _native_crops(self, moving: np.ndarray, masks: np.ndarray) -> np.ndarray:
         """Where RetinaFace looks: the whole frame on the first checked frame, every
-        ``native_full_every``-th and busy ones; between, only where the output changed since
+        ``native_full_every``-th and where the crops would cover more than
+        :data:`_NATIVE_WHOLE_SHARE` of it; between, only where the output changed since
         the last checked frame, where masks are or just were, and the sweep tile (pixels that
         did not change were checked on an earlier frame)."""
         width, height = self.resolution_wh
@@ -228,7 +236,7 @@ class FaceChecker:
             return whole
         crops = self._grown(np.concatenate([moving, masks, self.tiles[self._sweep % len(self.tiles)][None]]))
         area = float(np.prod(crops[:, 2:] - crops[:, :2], axis=1).sum()) if len(crops) else 0.0
-        return whole if area > self.options.busy_fraction * width * height else crops
+        return whole if area > _NATIVE_WHOLE_SHARE * width * height else crops
 
     def _unexplained(self, moving: np.ndarray, people: np.ndarray | None) -> np.ndarray:
         """The changed areas that no near person's body covers on this frame. Where they were on

@@ -396,10 +396,10 @@ class FaceCheckOptions:
             its frame, plus the frames between checked ones, while it is still seen there
             (:mod:`~cctvkit.redact.finding_tracks`; a face found late).
         native_full_every: RetinaFace checks the whole frame on the first checked frame, on
-            every n-th one and on busy ones; between, only where the output changed since the
-            last checked frame, where masks are or just were, plus the sweep tile (unchanged
-            pixels were checked before; 1: the whole frame every time, as before; measured in
-            ``benchmarks/README.md``).
+            every n-th one and where the areas to check cover most of it; between, only where
+            the output changed since the last checked frame, where masks are or just were, plus
+            the sweep tile (unchanged pixels were checked before; 1: the whole frame every time,
+            as before; measured in ``benchmarks/README.md``).
         explained_face_px: changes over the body of a person whose masked or kept face is at
             least this wide are not zoomed (they hold no face under 24 px of that person's; see
             :mod:`~cctvkit.redact.person_motion`); 0: zoom every change.
