@@ -15,6 +15,7 @@ findings, so the subject stays visible.
 from __future__ import annotations
 
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -89,8 +90,9 @@ def scan(
     """Decode the rendered output and check the listed frames.
 
     Args:
-        originals: the input frames the output was rendered from, in output order (decoded in
-            step): findings are then judged against them (see :meth:`FaceChecker.check`).
+        originals: the input frames the output was rendered from, in output order, taken only
+            as far as a finding needs one: findings are then judged against them (see
+            :meth:`FaceChecker.check`).
         areas: per frame, the only areas to check (a re-check after a re-mask: only what the
             re-mask changed); None: each frame as :class:`FaceChecker` chooses.
     """
@@ -101,15 +103,24 @@ def scan(
     last = max(wanted)
     empty = np.empty((0, 4), np.float32)
     sources = iter(originals) if originals is not None else None
+    stepped = 0  # originals taken so far
+    latest: np.ndarray | None = None
+
+    def original_at(index: int) -> np.ndarray | None:
+        """The input frame ``index``, decoded only when a finding needs judging: a clip whose
+        checked frames show nothing is not decoded a second time."""
+        nonlocal stepped, latest
+        while sources is not None and stepped <= index:
+            latest, stepped = next(sources, None), stepped + 1
+        return latest
+
     try:
         with VideoReader(path) as reader:
-            stepped = 0  # originals taken so far
             for frame in reader.frames(only=wanted):  # the frames between only decoded
-                index, original = frame.index, None
-                while sources is not None and stepped <= index:
-                    original, stepped = next(sources, None), stepped + 1
+                index = frame.index
                 boxes = RenderedBoxes(masked.get(index, empty), kept.get(index, empty))
                 only = areas.get(index, empty) if areas is not None else None
+                original = partial(original_at, index) if sources is not None else None
                 found += checker.check(index, frame.image, boxes, original, only)
                 if index >= last:
                     break

@@ -282,15 +282,17 @@ class FaceChecker:
         index: int,
         frame_rgb: np.ndarray,
         boxes: RenderedBoxes,
-        original: np.ndarray | None = None,
+        original: np.ndarray | Callable[[], np.ndarray | None] | None = None,
         only: np.ndarray | None = None,
     ) -> list[Finding]:
         """Findings on one rendered frame: faces neither under a mask nor on a kept box.
 
         Args:
-            original: the input frame it was rendered from: each finding is then judged
-                (:func:`~cctvkit.redact.finding_verdict.judge`) and one whose place the output
-                already masks is dropped (a blurred blob still looks like a head); None: not judged.
+            original: the input frame it was rendered from, or a function that decodes it
+                (called only if something is found: most checked frames need no original):
+                each finding is then judged (:func:`~cctvkit.redact.finding_verdict.judge`)
+                and one whose place the output already masks is dropped (a blurred blob still
+                looks like a head); None: not judged.
             only: check only these areas (see :meth:`detect`).
         """
         out = []
@@ -305,6 +307,9 @@ class FaceChecker:
                 continue
             x1, y1, x2, y2 = (float(v) for v in xyxy)
             finding = Finding(index, (x1, y1, x2, y2), score, model)
+            if judging and callable(original):
+                original = original()
+                judging = original is not None  # the input ended early: not judged, so it blocks
             if judging:
                 verdict = judge(original, frame_rgb, finding.xyxy, self.retina)  # type: ignore[arg-type]
                 if not verdict.remask:
