@@ -341,11 +341,15 @@ class Analysis:
         # sighting may stay unseen until the next sweep (then the usual trail applies).
         sweep_gap = options.sweep_every * stride if regions is not None else 0
         busy_reach = (max(reach[0], sweep_gap), reach[1] + sweep_gap)
+        max_gap = options.frames(options.lost_track_s, fps, minimum=1)
         rules = CarryRules(
             lookahead_frames=busy_reach[0],
             trail_frames=busy_reach[1],
-            confirm_frames=2 * stride,
-            max_gap_frames=options.frames(options.lost_track_s, fps, minimum=1),
+            # Held long enough that a gap the planner bridges (up to the lost-track time) is
+            # still held when its far end is seen: a small face seen again, or confirmed by its
+            # weak sightings (issue 25), is masked over the whole gap, not only its last frames.
+            confirm_frames=max(2 * stride, max_gap + stride - busy_reach[0]),
+            max_gap_frames=max_gap,
             max_scale=options.carry_max_scale,
             max_drift=options.carry_max_drift,
             link_unconfirmed=options.link_unconfirmed,

@@ -144,7 +144,8 @@ class RedactOptions:
             ``min_score`` and ``small_threshold``, is a face (0: never; see
             :class:`~cctvkit.redact.tracking.FaceTracker`). On the generated crowd at 2 the
             first pass's leaks of faces >= 10 px went from 5.80 % to 1.73 % (longest exposure 75
-            -> 22 frames; 3.99 % at 3): half-hidden faces that score 0.25-0.33 on most detections
+            -> 22 frames; 3.99 % at 3; 0.81 % once the planner held frames over a whole
+            ``lost_track_s`` gap): half-hidden faces that score 0.25-0.33 on most detections
             (``benchmarks/README.md``, issue 25).
         track_zoom: on busy detections, the crop around a tracked face may be enlarged up to
             this much so its smallest face is detected at ~48 px (1: never enlarged; see
