@@ -378,12 +378,11 @@ class Analysis:
                         detections = whole.detect(frame.image)
                     counts[frame.index] = int(np.count_nonzero(detections.confidence >= options.threshold))
                     faces = tracker.update(detections, frame.index)
-                    pushed = faces
+                    pushed, confirmed = faces, tracker.confirmed
                 else:
-                    pushed = _no_tracks()
+                    pushed, confirmed = _no_tracks(), []
                 # A small face confirmed by its weak sightings was there before: reach back as far
                 # as after a busy detection, and over its sightings still held.
-                confirmed = tracker.confirmed if frame.index % stride == 0 else []
                 frame_reach = busy_reach if (regions is not None and regions.busy) or confirmed else reach
                 released = planner.push(frame.index, pushed, frame, reach=frame_reach)
                 if confirmed:

@@ -84,19 +84,7 @@ class FaceTracker:
             ``tracker_id``) and unmatched ones at or above ``threshold`` (``tracker_id`` -1).
             Sorted by track id, then position, so the order is deterministic.
         """
-        if self._small_gain != 1.0 and len(detections):
-            small = (detections.xyxy[:, 2] - detections.xyxy[:, 0]) < self.small_face_px
-            if small.any():
-                detections = detections[:]  # a copy: the caller's confidences stay as detected
-                lifted = np.minimum(1.0, detections.confidence * self._small_gain)
-                detections.confidence = np.where(small, lifted, detections.confidence).astype(np.float32)
-        if self._weak is not None:
-            confirmed = self._weak.confirm(detections, self.small_face_px, self.threshold, frame)
-            if confirmed.any():
-                detections = detections[:]  # the caller's confidences stay as detected
-                detections.confidence = np.where(confirmed, self.threshold, detections.confidence).astype(
-                    np.float32
-                )
+        detections = self._as_tracked(detections, frame)
         tracked = self._tracker.update(detections)
         if len(tracked) == 0:
             return _empty()
@@ -104,6 +92,25 @@ class FaceTracker:
         tracked = tracked[keep]
         order = np.lexsort((tracked.xyxy[:, 1], tracked.xyxy[:, 0], tracked.tracker_id))
         return tracked[order]
+
+    def _as_tracked(self, detections: sv.Detections, frame: int) -> sv.Detections:
+        """The detections with the confidences the tracker judges: small faces' lifted, weak
+        small faces confirmed by their sightings at ``threshold`` (a copy: the caller's
+        confidences stay as detected)."""
+        if self._small_gain == 1.0 and self._weak is None:
+            return detections
+        small = (detections.xyxy[:, 2] - detections.xyxy[:, 0]) < self.small_face_px
+        confidence = np.asarray(detections.confidence if len(detections) else np.empty(0), np.float32)
+        if self._small_gain != 1.0:
+            confidence = np.where(small, np.minimum(1.0, confidence * self._small_gain), confidence)
+        if self._weak is not None:
+            confirmed = self._weak.confirm(detections.xyxy, confidence, small, self.threshold, frame)
+            confidence = np.where(confirmed, self.threshold, confidence)
+        if not len(detections) or np.array_equal(confidence, detections.confidence):
+            return detections
+        judged = detections[:]
+        judged.confidence = confidence.astype(np.float32)
+        return judged
 
     @property
     def confirmed(self) -> list[tuple[np.ndarray, list[tuple[int, np.ndarray, float]]]]:
@@ -142,21 +149,21 @@ class WeakSightings:
         self.confirmed: list[tuple[np.ndarray, list[tuple[int, np.ndarray, float]]]] = []
         """The last call's confirmed faces: (box, the place's earlier sightings, latest first)."""
 
-    def confirm(self, detections: sv.Detections, small_px: float, threshold: float, frame: int) -> np.ndarray:
-        """Count this call's weak small detections (scores below ``threshold``, as the tracker
-        sees them); which of ``detections`` are now confirmed (a boolean per detection)."""
+    def confirm(
+        self, xyxy: np.ndarray, confidence: np.ndarray, small: np.ndarray, threshold: float, frame: int
+    ) -> np.ndarray:
+        """Count this call's weak small detections (``small``, ``confidence`` as the tracker
+        judges it below ``threshold``); which detections are now confirmed (a boolean each)."""
         self.confirmed = []
         for place in self._places:
             place.age += 1
-        confirmed = np.zeros(len(detections), bool)
-        if len(detections):
-            width = detections.xyxy[:, 2] - detections.xyxy[:, 0]
-            for i in np.nonzero((width < small_px) & (detections.confidence < threshold))[0]:
-                xyxy = detections.xyxy[i].astype(np.float64)
-                place = self._seen(frame, xyxy, float(detections.confidence[i]))
-                if len(place.sightings) >= self.needed:
-                    confirmed[i] = True
-                    self.confirmed.append((xyxy, place.sightings[-2::-1]))
+        confirmed = np.zeros(len(confidence), bool)
+        for i in np.nonzero(small & (confidence < threshold))[0]:
+            box = np.asarray(xyxy[i], np.float64)
+            place = self._seen(frame, box, float(confidence[i]))
+            if len(place.sightings) >= self.needed:
+                confirmed[i] = True
+                self.confirmed.append((box, place.sightings[-2::-1]))
         self._places = [p for p in self._places if p.age <= self.max_gap]
         return confirmed
 
