@@ -28,6 +28,7 @@ from cctvkit.jobs.worker_id import worker_identity
 from cctvkit.redact.options import RedactOptions
 from cctvkit.redact.report import write_json
 from cctvkit.redact.spec import Engines, MaskSpec, Outputs
+from cctvkit.video.writer import fill_fresh_memory
 
 __all__ = [
     "STALE_S",
@@ -325,6 +326,7 @@ def run_chunk(job: ChunkJob) -> str:
                 progress_path.write_text(f"{done} {total}\n")
 
         try:
+            fill_fresh_memory()  # with DETERMINISTIC_X264: the same bytes wherever it runs
             spec = job.spec()
             x264 = ":".join(filter(None, (spec.options.x264_params, DETERMINISTIC_X264)))
             spec = replace(spec, options=replace(spec.options, x264_params=x264))

@@ -32,6 +32,7 @@ from cctvkit.cli.main import app
 from cctvkit.video import VideoReader
 from tests.conftest import SAMPLE_DIR
 from tests.jobs.cluster import REPO, RedisServer, Worker, find_redis
+from tests.jobs.segments import assert_same_segments
 
 runner = CliRunner()
 WINDOW = "gate@2026-10-01T09:00:02/09:00:10"
@@ -246,10 +247,7 @@ def _same_as_reference(site: Path, result: dict, jobs_dir: Path, ref: Reference)
     assert clip["redaction"]["faces_masked"] == ref.clip["redaction"]["faces_masked"] >= 2
     # The chunks themselves are byte-identical (deterministic encoding); the released files
     # differ only in their container tags (each names its own release).
-    segments = sorted(jobs_dir.glob("**/segment.mp4"))
-    ref_segments = sorted(ref.jobs_dir.glob("**/segment.mp4"))
-    assert len(segments) == len(ref_segments) == CHUNKS
-    assert [s.read_bytes() for s in segments] == [s.read_bytes() for s in ref_segments]
+    assert_same_segments(jobs_dir, ref.jobs_dir, CHUNKS)
     code, _, err = run(site, "release", "verify", result["path"])
     assert code == 0, err
     return clip

@@ -23,6 +23,7 @@ from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.redact.spec import MaskSpec
 from cctvkit.samplegen import FaceTrack, GroundTruth, Keyframe, write_clip
 from cctvkit.video import VideoReader
+from tests.jobs.segments import assert_same_segments
 from tests.redaction import chunked_with
 
 SETTINGS = JobsSection(chunk_s=2.0, overlap_s=0.5)
@@ -62,10 +63,6 @@ def serial(clip: tuple[Path, GroundTruth], tmp_path_factory: pytest.TempPathFact
     run = _run(clip[0], out, LocalBackend(1))
     assert [c.frames for c in run.chunks] == [20, 20, 20]
     return out
-
-
-def _segments(jobs_dir: Path) -> list[bytes]:
-    return [p.read_bytes() for p in sorted(jobs_dir.glob("**/segment.mp4"))]
 
 
 def _attempts(job: object) -> int:
@@ -140,7 +137,7 @@ def test_pool_with_a_killed_process_gives_the_serial_masks(
     assert [p for p, _ in got] == [p for p, _ in want] and len(got) == 60
     for index, ((_, a), (_, b)) in enumerate(zip(got, want, strict=True)):
         assert np.array_equal(a, b), f"frame {index} differs from the serial run"
-    assert _segments(tmp_path / "jobs") == _segments(serial.parent / "jobs")
+    assert_same_segments(tmp_path / "jobs", serial.parent / "jobs", 3)
 
 
 def test_failing_chunk_is_named_and_a_rerun_does_only_it(
@@ -171,7 +168,7 @@ def test_failing_chunk_is_named_and_a_rerun_does_only_it(
     # run made earlier in this process (before B-frames were turned off in chunks, x264's
     # macroblock tree made this one differ now and then).
     assert [p for p, _ in _frames(out)] == [p for p, _ in _frames(serial)]
-    assert _segments(tmp_path / "jobs") == _segments(serial.parent / "jobs")
+    assert_same_segments(tmp_path / "jobs", serial.parent / "jobs", 3)
 
 
 def test_job_names_change_only_with_what_changes_their_pixels(
