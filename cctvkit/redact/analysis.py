@@ -39,7 +39,7 @@ import numpy as np
 import supervision as sv
 
 from cctvkit.errors import ConflictError, CorruptVideoError, UsageError
-from cctvkit.redact.backtrack import Backtracker, extend_back_confirmed
+from cctvkit.redact.backtrack import Backtracker, extend_back_confirmed, sighted_before
 from cctvkit.redact.boxes import empty_detections, mask_plan
 from cctvkit.redact.carry import CarryRules, MaskPlanner
 from cctvkit.redact.detectors import DetectorInfo, FaceDetector, create_detector
@@ -378,15 +378,18 @@ class Analysis:
                         detections = whole.detect(frame.image)
                     counts[frame.index] = int(np.count_nonzero(detections.confidence >= options.threshold))
                     faces = tracker.update(detections, frame.index)
-                    pushed, confirmed = faces, tracker.confirmed
+                    pushed, confirmed, recalled = faces, tracker.confirmed, tracker.recalled
                 else:
-                    pushed, confirmed = _no_tracks(), []
+                    pushed, confirmed, recalled = _no_tracks(), [], []
                 # A small face confirmed by its weak sightings was there before: reach back as far
                 # as after a busy detection, and over its sightings still held.
                 frame_reach = busy_reach if (regions is not None and regions.busy) or confirmed else reach
                 released = planner.push(frame.index, pushed, frame, reach=frame_reach)
                 if confirmed:
                     extend_back_confirmed(planner, frame.index, confirmed)
+                if recalled:  # one seen weakly there before its lookahead: back over those sightings
+                    older = sighted_before(recalled, frame.index - reach[0])
+                    extend_back_confirmed(planner, frame.index, older)
                 if backtrack is not None and frame.index % stride == 0:
                     backtrack.update(planner, frame.index, frame.image)
                 for ready, boxes in with_text(text, released):

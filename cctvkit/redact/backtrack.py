@@ -24,8 +24,9 @@ import supervision as sv
 
 from cctvkit.redact.carry import MaskPlanner
 from cctvkit.redact.detectors.base import FaceDetector
+from cctvkit.redact.tracking import Sighted
 
-__all__ = ["Backtracker", "extend_back_confirmed"]
+__all__ = ["Backtracker", "extend_back_confirmed", "sighted_before"]
 
 _SEARCH = 2.0
 """Face sizes searched on each side of the later sighting: a face moves at most about half its
@@ -106,7 +107,7 @@ class Backtracker:
 def extend_back_confirmed(
     planner: MaskPlanner,
     frame: int,
-    confirmed: list[tuple[np.ndarray, list[tuple[int, np.ndarray, float]]]],
+    confirmed: list[Sighted],
 ) -> int:
     """Extend each face new at ``frame`` that a small face's weak sightings confirmed (see
     :class:`~cctvkit.redact.tracking.WeakSightings`) back over those sightings, where the
@@ -125,3 +126,15 @@ def extend_back_confirmed(
         if overlap.max() >= 0.5:
             added += planner.extend_back(new[int(np.argmax(overlap))][0], sightings)
     return added
+
+
+def sighted_before(faces: list[Sighted], frame: int) -> list[Sighted]:
+    """``faces`` with only their sightings before ``frame``, those left with none dropped.
+
+    For a face new and confident where it was seen weakly (``FaceTracker.recalled``): the
+    sightings its own lookback already covers add nothing, and anchored the lookback to them
+    (the arcade's walking face seen weakly 6 frames before its track started: its mask stopped
+    following it back, YuNet's leaks 1.44 % -> 2.88 %); older ones reach where it does not.
+    """
+    older = ((box, [s for s in sightings if s[0] < frame]) for box, sightings in faces)
+    return [(box, sightings) for box, sightings in older if sightings]

@@ -10,7 +10,7 @@ from trackers import ByteTrackTracker
 
 from cctvkit.redact.boxes import empty_detections
 
-__all__ = ["UNTRACKED", "FaceTracker"]
+__all__ = ["UNTRACKED", "FaceTracker", "Sighted"]
 
 UNTRACKED = -1
 """``tracker_id`` of a box ByteTrack has not (yet) confirmed as a track: it is masked all the same."""
@@ -90,6 +90,11 @@ class FaceTracker:
             return _empty()
         keep = (tracked.tracker_id != UNTRACKED) | (tracked.confidence >= self.threshold)
         tracked = tracked[keep]
+        if self._weak is not None:
+            new = tracked.tracker_id == UNTRACKED
+            new &= (tracked.xyxy[:, 2] - tracked.xyxy[:, 0]) < self.small_face_px
+            if new.any():
+                self._weak.recall(tracked.xyxy[new])
         order = np.lexsort((tracked.xyxy[:, 1], tracked.xyxy[:, 0], tracked.tracker_id))
         return tracked[order]
 
@@ -113,16 +118,26 @@ class FaceTracker:
         return judged
 
     @property
-    def confirmed(self) -> list[tuple[np.ndarray, list[tuple[int, np.ndarray, float]]]]:
+    def confirmed(self) -> list[Sighted]:
         """Small faces the last call confirmed by their weak sightings: (box, earlier sightings
         as (frame, box, score), latest first), for the planner to mask back over them."""
         return [] if self._weak is None else self._weak.confirmed
+
+    @property
+    def recalled(self) -> list[Sighted]:
+        """Small faces that started a track confidently in the last call where weak sightings
+        had been counted (see :meth:`WeakSightings.recall`), as :attr:`confirmed`."""
+        return [] if self._weak is None else self._weak.recalled
 
     def reset(self) -> None:
         """Forget every track and restart ids from 0 (a new clip)."""
         self._tracker.reset()
         if self._weak is not None:
             self._weak = WeakSightings(self._weak.needed, self._weak.max_gap)
+
+
+Sighted = tuple[np.ndarray, list[tuple[int, np.ndarray, float]]]
+"""A face and its earlier sightings as (frame, box, score), latest first."""
 
 
 @dataclass(slots=True)
@@ -146,15 +161,17 @@ class WeakSightings:
     def __init__(self, needed: int, max_gap: int) -> None:
         self.needed, self.max_gap = needed, max_gap
         self._places: list[_Place] = []
-        self.confirmed: list[tuple[np.ndarray, list[tuple[int, np.ndarray, float]]]] = []
+        self.confirmed: list[Sighted] = []
         """The last call's confirmed faces: (box, the place's earlier sightings, latest first)."""
+        self.recalled: list[Sighted] = []
+        """The last call's faces new and confident where weak sightings were counted, as above."""
 
     def confirm(
         self, xyxy: np.ndarray, confidence: np.ndarray, small: np.ndarray, threshold: float, frame: int
     ) -> np.ndarray:
         """Count this call's weak small detections (``small``, ``confidence`` as the tracker
         judges it below ``threshold``); which detections are now confirmed (a boolean each)."""
-        self.confirmed = []
+        self.confirmed, self.recalled = [], []
         for place in self._places:
             place.age += 1
         confirmed = np.zeros(len(confidence), bool)
@@ -167,8 +184,19 @@ class WeakSightings:
         self._places = [p for p in self._places if p.age <= self.max_gap]
         return confirmed
 
-    def _seen(self, frame: int, xyxy: np.ndarray, score: float) -> _Place:
-        """Record one sighting at its place (a new one if none is near)."""
+    def recall(self, xyxy: np.ndarray) -> None:
+        """Small faces that started a track confidently in this call: where weak sightings were
+        counted at the place in earlier calls, the face was there then too (the crowd's half-hidden
+        crowd-21: 0.29 on frame 0, nothing for half a second, then 0.43), so it joins
+        :attr:`recalled` with those sightings (the place stays: its later weak sightings count)."""
+        for box in np.asarray(xyxy, np.float64):
+            place = self._near(box)
+            if place is not None:
+                self.recalled.append((box, place.sightings[::-1]))
+
+    def _near(self, xyxy: np.ndarray) -> _Place | None:
+        """The place whose last sighting, in an earlier call, is nearest ``xyxy`` (None: none is
+        near enough)."""
         width = float(xyxy[2] - xyxy[0])
         best, best_shift = None, np.inf
         for place in self._places:
@@ -178,6 +206,11 @@ class WeakSightings:
             near = shift <= 0.5 * size and abs(float(last[2] - last[0]) - width) < 0.5 * size
             if near and place.age > 0 and shift < best_shift:  # one sighting per place and call
                 best, best_shift = place, shift
+        return best
+
+    def _seen(self, frame: int, xyxy: np.ndarray, score: float) -> _Place:
+        """Record one sighting at its place (a new one if none is near)."""
+        best = self._near(xyxy)
         if best is None:
             best = _Place([])
             self._places.append(best)
