@@ -39,8 +39,10 @@ class FaceTracker:
             small_threshold`` (capped at 1) before tracking, so one weak sighting of a small face
             starts a track and is masked.
         confirm_small: a small face seen this many times at one place, each time too weak to
-            start a track (``min_score`` up to ``small_threshold``), with gaps of at most
-            ``lost_track_s``, is a face: its sighting starts a track (0: never). Half-hidden
+            start a track (``min_score`` up to ``small_threshold``), with gaps of at most as
+            many detections (calls) as ``lost_track_s`` has frames (3 s when detecting every 3rd
+            frame: counted in frames instead, the crowd's first pass leaked 1.81 % instead of
+            0.55 %), is a face: its sighting starts a track (0: never). Half-hidden
             faces of 10-15 px in a crowd score 0.25-0.33 on most detections and reach
             ``small_threshold`` on none, so no single threshold separates them from texture; a
             place that scores so again and again does (issue 25, ``benchmarks/README.md``).
