@@ -86,6 +86,7 @@ def scan(
     checker: FaceChecker,
     originals: Iterable[np.ndarray] | None = None,
     areas: Mapping[int, np.ndarray] | None = None,
+    images: Iterable[tuple[int, np.ndarray]] | None = None,
 ) -> list[Finding]:
     """Decode the rendered output and check the listed frames.
 
@@ -95,6 +96,9 @@ def scan(
             :meth:`FaceChecker.check`).
         areas: per frame, the only areas to check (a re-check after a re-mask: only what the
             re-mask changed); None: each frame as :class:`FaceChecker` chooses.
+        images: (frame, image) in order, the listed frames as the next render will write them
+            (a round's re-masked frames, judged before the one re-render after the last round);
+            None: decoded from ``path``.
     """
     wanted = set(frames)
     found: list[Finding] = []
@@ -114,16 +118,23 @@ def scan(
             latest, stepped = next(sources, None), stepped + 1
         return latest
 
+    def check(index: int, image: np.ndarray) -> None:
+        boxes = RenderedBoxes(masked.get(index, empty), kept.get(index, empty))
+        only = areas.get(index, empty) if areas is not None else None
+        original = partial(original_at, index) if sources is not None else None
+        found.extend(checker.check(index, image, boxes, original, only))
+
     try:
-        with VideoReader(path) as reader:
-            for frame in reader.frames(only=wanted):  # the frames between only decoded
-                index = frame.index
-                boxes = RenderedBoxes(masked.get(index, empty), kept.get(index, empty))
-                only = areas.get(index, empty) if areas is not None else None
-                original = partial(original_at, index) if sources is not None else None
-                found += checker.check(index, frame.image, boxes, original, only)
-                if index >= last:
-                    break
+        if images is not None:
+            for index, image in images:
+                if index in wanted:
+                    check(index, image)
+        else:
+            with VideoReader(path) as reader:
+                for frame in reader.frames(only=wanted):  # the frames between only decoded
+                    check(frame.index, frame.image)
+                    if frame.index >= last:
+                        break
     finally:
         close = getattr(sources, "close", None)
         if close is not None:

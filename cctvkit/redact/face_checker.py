@@ -418,6 +418,7 @@ def check_and_remask(
     remask: Callable[[list[Finding]], Collection[int]],
     name: str,
     started: float,
+    finish: Callable[[], None] | None = None,
 ) -> FaceCheckSummary:
     """The face check's loop, for a clip and a still alike: check the output, re-mask what is
     found, check again what changed, for at most ``options.rounds`` rounds.
@@ -427,10 +428,13 @@ def check_and_remask(
         options: rounds and the figures reported.
         check: checks the output as it is now: the frames on the stride (None: all of them, else
             those that changed among the given); returns the findings and the frames checked.
-        remask: renders the output again with these findings (and all earlier ones) masked;
-            returns the frames that changed.
+        remask: renders the output again with these findings (and all earlier ones) masked,
+            or only the frames that changed, in memory, for ``check`` (then ``finish`` writes
+            the output once, after the last round); returns the frames that changed.
         name: the output, for messages.
         started: when the face check started (``time.perf_counter``), for its time.
+        finish: called once after the last round when any round re-masked (its time counts
+            as re-rendering).
 
     Returns:
         The summary; the re-renders' time is in ``re_render_s``, not in ``elapsed_s``.
@@ -453,6 +457,10 @@ def check_and_remask(
         findings, checked = check(changed)
         frames_checked += checked
         total += len(findings)
+    if finish is not None and rounds:
+        rendering = time.perf_counter()
+        finish()
+        render_s += time.perf_counter() - rendering
     info = FaceCheckSummary.of(
         options,
         models=checker.models,

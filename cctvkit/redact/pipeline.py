@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,7 +46,7 @@ from cctvkit.redact.face_checker import (
 )
 from cctvkit.redact.finding_tracks import follow_findings
 from cctvkit.redact.finding_verdict import write_evidence
-from cctvkit.redact.render import REDACTED_COMMENT, MaskCallback, render
+from cctvkit.redact.render import REDACTED_COMMENT, MaskCallback, masked_images, render
 from cctvkit.redact.report import RedactionReport, TrackSummary, write_json
 from cctvkit.redact.review import write_contact_sheet
 from cctvkit.redact.spec import Engines, MaskSpec, Outputs, default_report_path
@@ -289,22 +289,24 @@ class _ClipRender:
         if self.outputs.on_mask is not None:
             self.outputs.on_mask(index, mask, boxes)
 
+    def _with_found(self) -> MaskSpec:
+        """The spec with the face check's findings so far as manual masks (findings are per
+        output frame, manual masks per analysed frame)."""
+        found = {i + self.first: b for i, b in self.found.items()}
+        return replace(self.spec, manual_masks=FrameBoxes(self.spec.manual_masks).merge(found) or None)
+
     def draw(self, source: FrameSource) -> RedactionReport:
-        spec = self.spec
         self.masked.clear()
-        self.report = render(
-            source,
-            # the face check's findings are per output frame, render's masks per analysed frame
-            replace(self.outputs, on_mask=self._collect),
-            replace(
-                spec,
-                manual_masks=FrameBoxes(spec.manual_masks).merge(
-                    {i + self.first: b for i, b in self.found.items()}
-                )
-                or None,
-            ),
-        )
+        self.report = render(source, replace(self.outputs, on_mask=self._collect), self._with_found())
         return self.report
+
+    def preview(self, stored: StoredAnalysis, frames: Collection[int]) -> Iterator[tuple[int, np.ndarray]]:
+        """The output frames ``frames`` as the next :meth:`draw` will write them, in order,
+        made as they are taken (nothing encoded, none held); what each masks becomes the face
+        check's "already masked" there."""
+        for index, image, boxes in masked_images(self.again(stored), self._with_found(), frames):
+            self.masked[index] = boxes
+            yield index, image
 
     def face_check(
         self, report: RedactionReport, stored: StoredAnalysis, engines: Engines
@@ -328,13 +330,15 @@ class _ClipRender:
         reach = options.frames(spec.face_check.reach_s, float(stored.summary.clip.fps)) + every - 1
 
         changed = FrameBoxes()  # what the last re-mask added: a re-check looks only there
+        # A round's re-masked frames are judged as made, in memory; the output is written again
+        # once, after the last round (issue 25: the arcade's two whole re-renders).
 
         def check(only: Collection[int] | None) -> tuple[list[Finding], int]:
             frames = frames_to_check(count, every, only=only)
             checker.reset()  # the frames checked next need not follow the last ones
             originals = source_images(self.again(stored))  # findings judged against the input
-            areas = None if only is None else changed
-            findings = scan(output_path, frames, self.masked, kept, checker, originals, areas)
+            areas, images = (None, None) if only is None else (changed, self.preview(stored, frames))
+            findings = scan(output_path, frames, self.masked, kept, checker, originals, areas, images)
             self.seen += findings
             return findings, len(frames)
 
@@ -347,10 +351,12 @@ class _ClipRender:
             nonlocal changed
             changed = added
             self.found = self.found.merge(added)
-            self.draw(self.again(stored))
             return added.keys()
 
-        summary = check_and_remask(checker, spec.face_check, check, remask, str(output_path), started)
+        def finish() -> None:
+            self.draw(self.again(stored))
+
+        summary = check_and_remask(checker, spec.face_check, check, remask, str(output_path), started, finish)
         return write_evidence(summary, checker.evidence, self.outputs.report)
 
 

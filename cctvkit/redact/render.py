@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -45,6 +45,7 @@ from cctvkit.files import atomic_path
 from cctvkit.redact.analysis import AnalyzedFrame, FrameSource
 from cctvkit.redact.boxes import MEASURED_SOURCES, FrameBoxes, mask_plan
 from cctvkit.redact.masking import Masker
+from cctvkit.redact.options import RedactOptions
 from cctvkit.redact.report import FrameStat, RedactionReport
 from cctvkit.redact.spec import MaskSpec, Outputs
 from cctvkit.redact.text_masking import mask_lines
@@ -59,10 +60,13 @@ __all__ = [
     "MEASURED_SOURCES",
     "REDACTED_COMMENT",
     "RENDER_FIELDS",
+    "FrameMasks",
     "MaskCallback",
     "frame_masks",
     "mask_frame",
+    "masked_images",
     "render",
+    "render_options",
     "span_boxes",
 ]
 
@@ -180,6 +184,90 @@ def mask_frame(
     return mask, masked, kept
 
 
+def render_options(analysed: RedactOptions, spec_options: RedactOptions | None) -> RedactOptions:
+    """The analysis' options with the render's fields (:data:`RENDER_FIELDS`) of ``spec_options``."""
+    if spec_options is None:
+        return analysed
+    return replace(analysed, **{name: getattr(spec_options, name) for name in RENDER_FIELDS})
+
+
+class FrameMasks:
+    """What a render does to each frame's pixels (by the rules in this module's docstring), for
+    :func:`render` and for the face check's rounds, which judge re-masked frames before the one
+    re-render (:func:`masked_images`).
+
+    Args:
+        size: the frames' (width, height).
+        options: the render's options (``style``, ``kept_face_wins``).
+        spec: zones, kept tracks and boxes, manual masks, kept text, a requester's region; None:
+            nothing kept, no zones.
+
+    Raises:
+        UsageError: a requester's region not resolved yet.
+    """
+
+    def __init__(self, size: tuple[int, int], options: RedactOptions, spec: MaskSpec | None) -> None:
+        self.options = options
+        self.keep_tracks = [int(t) for t in frozenset(spec.keep_tracks if spec is not None else ())]
+        self.keep_boxes = (spec.keep_boxes if spec is not None else None) or {}
+        self.extra_masks = (spec.manual_masks if spec is not None else None) or {}
+        self.kept_text = (spec.keep_text if spec is not None else None) or {}
+        zones = spec.zones if spec is not None else ()
+        self.masker = Masker(options.style, size, rasterize_zones(zones, size))
+        self.requester = spec.requester_only if spec is not None else None
+        self.outside = None
+        if self.requester is not None:
+            from cctvkit.redact.outside_mask import OutsideMasker
+
+            self.requester.boxes(0)  # refuses an unresolved region before any frame is written
+            self.outside = OutsideMasker(size)
+
+    def apply(self, analyzed: AnalyzedFrame) -> tuple[np.ndarray, sv.Detections, np.ndarray]:
+        """Mask ``analyzed``'s image in place; the mask, the boxes masked and which plan boxes
+        were kept (as :func:`mask_frame`)."""
+        frame, boxes, requester = analyzed.frame, analyzed.boxes, self.requester
+        if requester is not None and requester.resolved is not None:  # strangers held in the region
+            from cctvkit.redact.region_strangers import with_held
+
+            boxes = with_held(boxes, requester.resolved.held, analyzed.index)
+        mask, masked_boxes, kept = mask_frame(
+            self.masker,
+            frame.image,
+            boxes,
+            keep_tracks=self.keep_tracks,
+            keep_boxes=self.keep_boxes.get(analyzed.index),
+            extra=self.extra_masks.get(analyzed.index),
+            kept_face_wins=self.options.kept_face_wins,
+            keep_text=self.kept_text.get(analyzed.index),
+        )
+        if self.outside is not None and requester is not None:
+            self.outside.apply(frame.image, requester.boxes(analyzed.index), mask)
+        return mask, masked_boxes, kept
+
+
+def masked_images(
+    source: FrameSource, spec: MaskSpec, wanted: Collection[int]
+) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """The frames a render of ``source`` with ``spec`` would write, numbered as output frames,
+    only those ``wanted`` (the frames before the last of them are decoded, not masked): (output
+    frame, RGB image, boxes masked). Nothing is encoded."""
+    clip = source.clip
+    masks = FrameMasks((clip.width, clip.height), render_options(source.options, spec.options), spec)
+    last = max(wanted, default=-1)
+    frames = iter(source)
+    try:
+        for number, analyzed in enumerate(frames):
+            if number > last:
+                break
+            if number in wanted:
+                _, masked_boxes, _ = masks.apply(analyzed)
+                yield number, analyzed.frame.image, np.asarray(masked_boxes.xyxy, np.float32)
+    finally:
+        close = getattr(frames, "close", None)
+        if close is not None:
+            close()
+
+
 def render(source: FrameSource, outputs: Outputs, spec: MaskSpec | None = None) -> RedactionReport:
     """Write ``source``'s frames to ``outputs.path`` with their plans (but kept boxes) and zones masked.
 
@@ -213,20 +301,13 @@ def render(source: FrameSource, outputs: Outputs, spec: MaskSpec | None = None) 
     output_path, progress, on_mask = Path(outputs.path), outputs.progress, outputs.on_mask
     privacy_zones = spec.zones if spec is not None else ()
     keep_tracks = spec.keep_tracks if spec is not None else ()
-    keep_boxes = spec.keep_boxes if spec is not None else None
-    extra_masks = spec.manual_masks if spec is not None else None
-    kept_text = (spec.keep_text if spec is not None else None) or {}
     options = spec.options if spec is not None else None
     started = time.perf_counter()
     clip = source.clip
     if output_path.resolve() == Path(clip.input_path).resolve():
         raise UsageError(f"{output_path}: the output would overwrite the input")
-    base = source.options
-    options = replace(base, **{name: getattr(options, name) for name in RENDER_FIELDS}) if options else base
+    options = render_options(source.options, options)
     keep = frozenset(int(t) for t in keep_tracks)
-    keep_list = list(keep)
-    keep_boxes = keep_boxes or {}
-    extra_masks = extra_masks or {}
     width, height = clip.width, clip.height
     out_w, out_h = even_size(width, height)
     audio = None
@@ -234,15 +315,7 @@ def render(source: FrameSource, outputs: Outputs, spec: MaskSpec | None = None) 
         audio = AudioSpan(clip.input_path, *(clip.span_s if clip.span_s is not None else (0.0, None)))
     elif options.keep_audio:
         log.info("%s has no audio track: the output has none either", clip.input_path)
-    masker = Masker(options.style, (width, height), rasterize_zones(privacy_zones, (width, height)))
-    requester = spec.requester_only if spec is not None else None
-    outside = None
-    if requester is not None:
-        from cctvkit.redact.outside_mask import OutsideMasker
-        from cctvkit.redact.region_strangers import with_held
-
-        requester.boxes(0)  # refuses an unresolved region before any frame is written
-        outside = OutsideMasker((width, height))
+    masks = FrameMasks((width, height), options, spec)
     span_start = clip.span_s[0] if clip.span_s else 0.0
     stats: list[FrameStat] = []
     first_pts: list[int | None] = []
@@ -267,21 +340,7 @@ def render(source: FrameSource, outputs: Outputs, spec: MaskSpec | None = None) 
 
         def emit(analyzed: AnalyzedFrame) -> None:
             frame = analyzed.frame
-            boxes = analyzed.boxes
-            if requester is not None and requester.resolved is not None:  # strangers held in the region
-                boxes = with_held(boxes, requester.resolved.held, analyzed.index)
-            mask, masked_boxes, kept = mask_frame(
-                masker,
-                frame.image,
-                boxes,
-                keep_tracks=keep_list,
-                keep_boxes=keep_boxes.get(analyzed.index),
-                extra=extra_masks.get(analyzed.index),
-                kept_face_wins=options.kept_face_wins,
-                keep_text=kept_text.get(analyzed.index),
-            )
-            if outside is not None and requester is not None:
-                outside.apply(frame.image, requester.boxes(analyzed.index), mask)
+            mask, masked_boxes, kept = masks.apply(analyzed)
             number = len(stats)
             if on_mask is not None:
                 on_mask(number, mask, masked_boxes)

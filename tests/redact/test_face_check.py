@@ -156,3 +156,32 @@ def test_a_report_hands_out_copies_of_its_summary() -> None:
     # An older report's "audit" object is read, and written back under the current key only.
     written = report.to_dict()
     assert report.faces_remaining == 1 and written["face_check"] == OLD_AUDIT and "audit" not in written
+
+
+@pytest.mark.parametrize(("found_per_round", "rounds", "written"), [([2, 1, 1], 2, 1), ([0], 0, 0)])
+def test_the_output_is_written_again_once_after_the_last_round(
+    found_per_round: list[int], rounds: int, written: int
+) -> None:
+    # The clip's loop: each round's re-masked frames are judged as made (the arcade's second
+    # round used to re-render the whole clip once more); ``finish`` writes the output once.
+    checker = build_face_checker((64, 48))
+    results = iter(found_per_round)
+    events: list[str] = []
+
+    def check(only: object) -> tuple[list[Finding], int]:
+        events.append("check")
+        return [Finding(0, (1.0, 1.0, 9.0, 9.0), 0.9, "retinaface")] * next(results), 1
+
+    def remask(findings: list[Finding]) -> list[int]:
+        events.append("remask")
+        return [0]
+
+    def finish() -> None:
+        events.append("finish")
+
+    summary = face_checker.check_and_remask(
+        checker, FaceCheckOptions(rounds=2), check, remask, "out.mp4", 0.0, finish
+    )
+    assert summary.rounds == rounds and events.count("finish") == written
+    assert events[-1] == ("finish" if written else "check")  # after the last round's check
+    assert summary.remaining == found_per_round[-1]
