@@ -3,10 +3,11 @@
 The loop (issue 17): render the clip; check its decoded frames for visible faces
 (:class:`~cctvkit.redact.face_checker.FaceChecker`); each finding's face is followed on the original
 frames around it and masked where it is on each (:mod:`~cctvkit.redact.finding_tracks`; at most
-:attr:`FaceCheckOptions.reach_s` plus the unchecked frames between checks each way), the clip
-is rendered again from the stored analysis (:func:`~cctvkit.redact.analysis.replay`: a decode and
-an encode, nothing detected again) and the frames that changed are checked again, for at most
-:attr:`FaceCheckOptions.rounds` rounds. What is still found after the last round is *remaining*: the
+:attr:`FaceCheckOptions.reach_s` plus the unchecked frames between checks each way), and the
+frames that changed are checked again as the next render will write them (re-masked in memory
+from the stored analysis, :func:`~cctvkit.redact.analysis.replay`: a decode, nothing detected
+again, nothing encoded), for at most :attr:`FaceCheckOptions.rounds` rounds; then the clip is
+rendered again once. What is still found after the last round is *remaining*: the
 report's ``face_check`` object names its frames and boxes, and callers refuse to look finished
 (``cctvkit redact`` exits 9, ``request process`` publishes nothing). Kept tracks' faces are never
 findings, so the subject stays visible.
@@ -88,7 +89,7 @@ def scan(
     areas: Mapping[int, np.ndarray] | None = None,
     images: Iterable[tuple[int, np.ndarray]] | None = None,
 ) -> list[Finding]:
-    """Decode the rendered output and check the listed frames.
+    """Check the listed frames of the rendered output (decoded from ``path``, or ``images``).
 
     Args:
         originals: the input frames the output was rendered from, in output order, taken only
