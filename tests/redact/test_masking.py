@@ -11,7 +11,7 @@ from skimage import data
 
 from cctvkit.errors import UsageError
 from cctvkit.redact import Masker, MaskMethod, MaskShape, MaskStyle, masking, rasterize_zones
-from cctvkit.redact.evaluation import DETAIL_LEAK, detail_correlation
+from cctvkit.redact.evaluation import COVERED, DETAIL_LEAK, detail_correlation
 from cctvkit.redact.masking import head_boxes
 from cctvkit.samplegen import FaceTrack, Keyframe, Scene
 from cctvkit.samplegen.portraits import PORTRAITS
@@ -217,3 +217,33 @@ def test_tiny_faces_masked_from_a_detectors_loose_box_keep_no_detail(monkeypatch
     # faces kept their layout, so the rule is what hides them.
     assert _tiny_faces_showing(monkeypatch) == 0
     assert _tiny_faces_showing(monkeypatch, cells=3.0) > 0
+
+
+def _small_faces_uncovered(monkeypatch: pytest.MonkeyPatch, growth: float | None = None) -> int:
+    """Of 10-14 px faces masked from boxes half a face low and a quarter to a side (as the
+    generated crowd's detections of a half-hidden face sat: crowd-26, 11 px, 5-6 px low), how
+    many leak by the scoring's rules: under 90 % of the face covered, or its detail kept."""
+    if growth is not None:
+        monkeypatch.setattr(masking, "SMALL_FACE_GROWTH", growth)
+    uncovered = 0
+    for name in list(PORTRAITS)[:8]:
+        for px in (10, 12, 14):
+            face = FaceTrack("f", name, (Keyframe(0.0, 0.5, 0.5, px / 240),))
+            scene = Scene(size_wh=(320, 240), fps=Fraction(10), tracks=[face], background="yard", seed=1)
+            image, boxes = scene.render(0)
+            x1, y1, x2, y2 = boxes[0].xyxy
+            width = x2 - x1
+            for dx in (-width / 4, width / 4):
+                out = image.copy()
+                box = np.array([[x1 + dx, y1 + width / 2, x2 + dx, y2 + width / 2]])
+                mask = Masker(MaskStyle(), (320, 240)).apply(out, box)
+                shown = detail_correlation(image[y1:y2, x1:x2], out[y1:y2, x1:x2]) > DETAIL_LEAK
+                uncovered += shown or mask[y1:y2, x1:x2].mean() < COVERED
+    return uncovered
+
+
+def test_small_faces_masked_from_a_box_half_a_face_off_are_covered(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Face boxes under 24 px are enlarged 1.25x more than larger ones (2.0x at the default
+    # scale): at 1.6x, 8 of these 48 were left partly unmasked.
+    assert _small_faces_uncovered(monkeypatch) == 0
+    assert _small_faces_uncovered(monkeypatch, growth=1.0) > 0
