@@ -385,11 +385,10 @@ class Analysis:
                 # as after a busy detection, and over its sightings still held.
                 frame_reach = busy_reach if (regions is not None and regions.busy) or confirmed else reach
                 released = planner.push(frame.index, pushed, frame, reach=frame_reach)
-                if confirmed:
-                    extend_back_confirmed(planner, frame.index, confirmed)
-                if recalled:  # one seen weakly there before its lookahead: back over those sightings
-                    older = sighted_before(recalled, frame.index - reach[0])
-                    extend_back_confirmed(planner, frame.index, older)
+                # ... and one seen weakly there before it scored, over those older than its lookahead.
+                behind = [*confirmed, *sighted_before(recalled, frame.index - reach[0])]
+                if behind:
+                    extend_back_confirmed(planner, frame.index, behind)
                 if backtrack is not None and frame.index % stride == 0:
                     backtrack.update(planner, frame.index, frame.image)
                 for ready, boxes in with_text(text, released):

@@ -109,8 +109,9 @@ def extend_back_confirmed(
     frame: int,
     confirmed: list[Sighted],
 ) -> int:
-    """Extend each face new at ``frame`` that a small face's weak sightings confirmed (see
-    :class:`~cctvkit.redact.tracking.WeakSightings`) back over those sightings, where the
+    """Extend each face new at ``frame`` that a small face's weak sightings confirmed, or that
+    started confidently where they were counted (``FaceTracker.confirmed``, ``recalled``; see
+    :class:`~cctvkit.redact.tracking.WeakSightings`), back over those sightings, where the
     planner still holds their frames: they were measured, none needs looking for again.
 
     Returns:

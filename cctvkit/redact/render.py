@@ -218,18 +218,18 @@ class FrameMasks:
         self.outside = None
         if self.requester is not None:
             from cctvkit.redact.outside_mask import OutsideMasker
+            from cctvkit.redact.region_strangers import with_held
 
             self.requester.boxes(0)  # refuses an unresolved region before any frame is written
             self.outside = OutsideMasker(size)
+            self._with_held = with_held
 
     def apply(self, analyzed: AnalyzedFrame) -> tuple[np.ndarray, sv.Detections, np.ndarray]:
         """Mask ``analyzed``'s image in place; the mask, the boxes masked and which plan boxes
         were kept (as :func:`mask_frame`)."""
         frame, boxes, requester = analyzed.frame, analyzed.boxes, self.requester
         if requester is not None and requester.resolved is not None:  # strangers held in the region
-            from cctvkit.redact.region_strangers import with_held
-
-            boxes = with_held(boxes, requester.resolved.held, analyzed.index)
+            boxes = self._with_held(boxes, requester.resolved.held, analyzed.index)
         mask, masked_boxes, kept = mask_frame(
             self.masker,
             frame.image,
