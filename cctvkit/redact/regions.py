@@ -243,7 +243,7 @@ class RegionDetector:
         plan = self._native_plan(moving, tracks_xyxy)
         if self.zoom_sweep is None:
             return plan
-        zoomed = self.zoom_sweep.next_tiles(moving, tracks_xyxy)
+        zoomed = self.zoom_sweep.next_crops(moving, tracks_xyxy)
         return CropPlan(
             np.concatenate([plan.crops, zoomed]),
             np.concatenate([plan.scales, np.full(len(zoomed), self.zoom_sweep.zoom)]),

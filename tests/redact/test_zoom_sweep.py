@@ -59,3 +59,54 @@ def test_several_tiles_a_call() -> None:
     picked = _rotations(sweep, 3, None)
     assert [len(p) for p in picked] == [3, 3, 3]
     assert len({i for p in picked for i in p}) == 9
+
+
+def _area(boxes: np.ndarray) -> int:
+    return int(np.prod(boxes[:, 2:] - boxes[:, :2], axis=1).sum())
+
+
+def _covers(crops: np.ndarray, box: np.ndarray) -> bool:
+    """Whether every pixel of ``box`` lies in one of ``crops``."""
+    x1, y1, x2, y2 = box
+    inside = np.zeros((y2 - y1, x2 - x1), bool)
+    for cx1, cy1, cx2, cy2 in crops:
+        inside[
+            max(cy1, y1) - y1 : max(min(cy2, y2) - y1, 0), max(cx1, x1) - x1 : max(min(cx2, x2) - x1, 0)
+        ] = True
+    return bool(inside.all())
+
+
+def test_a_changed_tile_is_zoomed_where_it_changed_and_whole_every_revisit_rotations() -> None:
+    sweep = ZoomSweep(FRAME, tiles=1, revisit=4)
+    n, tile_px = len(sweep.grid), _area(sweep.grid[:1])
+    walker = np.array([[100, 100, 200, 240]])  # inside the first tile only
+    first = [sweep.next_crops(walker) for _ in range(n)]
+    assert [c.tolist() for c in first] == [[t] for t in sweep.grid.tolist()]  # all whole once
+    later = [sweep.next_crops(walker) for _ in range(3 * n)]
+    zoomed = [c for c in later if len(c)]
+    assert len(zoomed) == 3  # once a rotation, the walker's tile only (the others are still)
+    for crops in zoomed:
+        assert _covers(crops, walker[0])  # all of what changed ...
+        assert _area(crops) <= tile_px / 4  # ... and little else
+    again = [sweep.next_crops(walker) for _ in range(n)]
+    assert sorted(c.tolist()[0] for c in again if len(c)) == sorted(sweep.grid.tolist())  # whole again
+
+
+def test_what_changed_and_went_back_to_the_background_is_not_zoomed() -> None:
+    sweep = ZoomSweep(FRAME, tiles=1, revisit=4)
+    n = len(sweep.grid)
+    for _ in range(n):
+        sweep.next_crops(NOTHING)
+    sweep.next_crops(np.array([[1500, 900, 1600, 1000]]))  # a passer-by, gone by the tile's turn
+    assert all(not len(sweep.next_crops(NOTHING)) for _ in range(3 * n - 2))
+
+
+def test_a_still_small_face_is_zoomed_every_rotation_around_it() -> None:
+    sweep = ZoomSweep(FRAME, tiles=1, revisit=4)
+    n = len(sweep.grid)
+    seated = np.array([[1500, 900, 1512, 912]])  # 12 px, still: never "changed"
+    for _ in range(n):
+        sweep.next_crops(NOTHING, seated)
+    zoomed = [c for c in (sweep.next_crops(NOTHING, seated) for _ in range(3 * n)) if len(c)]
+    assert len(zoomed) == 3
+    assert all(_covers(c, seated[0]) and _area(c) < 200 * 200 for c in zoomed)
