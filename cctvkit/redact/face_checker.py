@@ -45,6 +45,7 @@ from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.redact.person_motion import bodies, unexplained
 from cctvkit.redact.regions import merge_boxes
 from cctvkit.redact.weights import load_manifest
+from cctvkit.redact.zoom_sweep import ZoomSweep
 
 __all__ = [
     "FaceChecker",
@@ -59,8 +60,12 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_ZOOM_TILE_WH = (640, 384)
-"""Sweep tile (frame pixels) zoomed 2x on each checked frame: one 1280x768 detection."""
+_SWEEP_OVERLAP_PX = 96
+"""Overlap of the sweep's tiles (:class:`~cctvkit.redact.zoom_sweep.ZoomSweep`'s grid)."""
+
+_SWEEP_REVISIT = 4
+"""A sweep tile whose output did not change since it was last checked is skipped (the same
+pixels give the same faces), but checked again after at most this many rotations."""
 
 _NATIVE_MARGIN_PX = 32
 """Added around each area RetinaFace checks between whole frames: a face at its edge is whole."""
@@ -129,9 +134,8 @@ class FaceChecker:
         self.changes = MotionRegions(resolution_wh, learning_rate=1.0)
         """Changes since the previous checked frame only (the zoomed check's: pixels that did not
         change were zoomed then, or are the sweep's; ``motion`` also keeps a walker's trail)."""
-        self.tiles = tile_grid(resolution_wh, _ZOOM_TILE_WH, 96)
+        self.sweep = self._new_sweep()
         self.full_tiles = tile_grid(resolution_wh, _FULL_TILE_WH, 64)
-        self._sweep = 0
         self._busy_calls = 0
         self.kept_skipped = 0
         """Faces seen on kept tracks' boxes (the subject, not re-masked)."""
@@ -160,6 +164,11 @@ class FaceChecker:
         self.changes = MotionRegions(self.resolution_wh, learning_rate=1.0)
         self._native_calls = 0
         self._last_heads = np.empty((0, 4))
+        self.sweep = self._new_sweep()
+
+    def _new_sweep(self) -> ZoomSweep:
+        zoom, overlap = self.options.zoom, _SWEEP_OVERLAP_PX
+        return ZoomSweep(self.resolution_wh, 1, zoom, _SWEEP_REVISIT, overlap_px=overlap)
 
     def detect(
         self,
@@ -185,11 +194,12 @@ class FaceChecker:
             native_crops = zoom_crops = self._grown(np.asarray(only, np.float64).reshape(-1, 4))
         else:
             moving = self.motion.update(frame_rgb)
+            changed = self.changes.update(frame_rgb)
+            tile = self.sweep.next_tiles(changed)
             now = np.empty((0, 4)) if heads is None else np.asarray(heads, np.float64).reshape(-1, 4)
             ended, self._last_heads = self._last_heads, now  # masks on the previous checked frame
-            native_crops = self._native_crops(moving, np.concatenate([now, ended]))
-            changed = self.changes.update(frame_rgb)
-            zoom_crops = self._zoom_crops(self._unexplained(changed, people), ended)
+            native_crops = self._native_crops(moving, np.concatenate([now, ended]), tile)
+            zoom_crops = self._zoom_crops(self._unexplained(changed, people), ended, tile)
         for x1, y1, x2, y2 in native_crops:
             native = self.retina.detect(frame_rgb[y1:y2, x1:x2])
             self.native_px += (x2 - x1) * (y2 - y1)
@@ -222,7 +232,7 @@ class FaceChecker:
         keep_idx = sv.box_non_max_suppression(np.hstack([boxes, scores[:, None]]), iou_threshold=0.3)
         return [f for f, k in zip(found, keep_idx, strict=True) if k]
 
-    def _native_crops(self, moving: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    def _native_crops(self, moving: np.ndarray, masks: np.ndarray, tile: np.ndarray) -> np.ndarray:
         """Where RetinaFace looks: the whole frame on the first checked frame, every
         ``native_full_every``-th and where the crops would cover more than
         :data:`_NATIVE_WHOLE_SHARE` of it; between, only where the output changed since
@@ -234,7 +244,7 @@ class FaceChecker:
         self._native_calls += 1
         if due:
             return whole
-        crops = self._grown(np.concatenate([moving, masks, self.tiles[self._sweep % len(self.tiles)][None]]))
+        crops = self._grown(np.concatenate([moving, masks, tile]))
         area = float(np.prod(crops[:, 2:] - crops[:, :2], axis=1).sum()) if len(crops) else 0.0
         return whole if area > _NATIVE_WHOLE_SHARE * width * height else crops
 
@@ -254,7 +264,7 @@ class FaceChecker:
         grown[:, [1, 3]] = np.clip(grown[:, [1, 3]], 0, height)
         return merge_boxes(grown[(grown[:, 2] > grown[:, 0]) & (grown[:, 3] > grown[:, 1])])
 
-    def _zoom_crops(self, moving: np.ndarray, ended: np.ndarray) -> np.ndarray:
+    def _zoom_crops(self, moving: np.ndarray, ended: np.ndarray, tile: np.ndarray) -> np.ndarray:
         """Where the zoomed check looks: the changed areas, the small masks of the previous
         checked frame (a small face whose mask ended changes little of a cell's mean, and
         RetinaFace does not see it natively; a larger one's face is the native check's, and
@@ -262,8 +272,6 @@ class FaceChecker:
         busy frames see the class docs."""
         width, height = self.resolution_wh
         ended = ended[(ended[:, 2] - ended[:, 0]) <= _ZOOM_MAX_FACE_PX * self.mask_scale]
-        tile = self.tiles[self._sweep % len(self.tiles)][None]
-        self._sweep += 1
         area = (
             float(np.prod(np.clip(moving[:, 2:] - moving[:, :2], 0, None), axis=1).sum())
             if len(moving)
