@@ -15,12 +15,16 @@ findings, so the subject stays visible.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+import time
+from collections.abc import Collection, Generator, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 import numpy as np
+import supervision as sv
 
+from cctvkit._worker import OrderedWorker
 from cctvkit.redact.analysis import (
     AnalysisSummary,
     AnalyzedFrame,
@@ -34,7 +38,7 @@ from cctvkit.redact.face_checker import FaceChecker, Finding, RenderedBoxes
 from cctvkit.redact.options import RedactOptions
 from cctvkit.video import VideoReader
 
-__all__ = ["Recorder", "kept_boxes", "scan", "source_images"]
+__all__ = ["LiveCheck", "Recorder", "kept_boxes", "scan", "source_images"]
 
 
 class Recorder:
@@ -77,6 +81,92 @@ def kept_boxes(stored: StoredAnalysis, keep: Sequence[int], first: int = 0) -> F
         for xyxy, track, early in zip(plan.xyxy, plan.tracker_id, plan.early, strict=True)
         if track in keep and not early
     )
+
+
+class LiveCheck:
+    """The face check's first look, on each checked frame as the first render hands it to the
+    encoder, on a thread of its own (a :class:`~cctvkit.redact.render.FrameWatch`).
+
+    Checking the written file after the render decoded the whole output again and left the
+    second core idle while the render's detection waited on it; here the check runs beside the
+    detection of later frames, on the very pixels the encoder gets (encoding only loses detail),
+    and findings are judged against the input pixels copied before masking (no second decode of
+    the input). Frames on the stride (every ``every``-th from 0) and the last are checked, as
+    :func:`~cctvkit.redact.face_checker.frames_to_check` picks them; the last frame's input is
+    copied from the expected count on, and should the clip end sooner its findings are not judged
+    (so they block).
+
+    Args:
+        checker: the loaded checker (reset here: the first frame is checked whole).
+        every: the stride.
+        expected: output frames expected.
+        keep: track ids kept visible, as the rendered plans number them.
+    """
+
+    def __init__(self, checker: FaceChecker, every: int, expected: int, keep: Collection[int]) -> None:
+        self.checker = checker
+        checker.reset()
+        self.every, self.expected, self.keep = max(1, every), expected, frozenset(int(t) for t in keep)
+        self.findings: list[Finding] = []
+        self.checked: list[int] = []
+        self.elapsed_s = 0.0
+        """Time spent checking (on the check's thread)."""
+        self._held: _Seen | None = None  # the latest frame off the stride: the last, if it ends here
+        self._worker: OrderedWorker[_Seen] = OrderedWorker(self._check, capacity=2, name="face-check")
+
+    def wants_original(self, number: int) -> bool:
+        return number % self.every == 0 or number >= self.expected - 1
+
+    def see(
+        self,
+        number: int,
+        image: np.ndarray,
+        original: np.ndarray | None,
+        masked: np.ndarray,
+        plan: sv.Detections,
+    ) -> None:
+        kept = np.empty((0, 4), np.float32)
+        if self.keep and plan.tracker_id is not None:  # as kept_boxes: early boxes stay masked
+            early = np.asarray(plan.data.get("early", np.zeros(len(plan), bool)), bool)
+            kept = np.asarray(plan.xyxy[np.isin(plan.tracker_id, list(self.keep)) & ~early], np.float32)
+        seen = _Seen(number, image, original, RenderedBoxes(masked, kept))
+        if number % self.every == 0:
+            self._held = None
+            self._worker.put(seen)
+        else:
+            self._held = seen
+
+    def close(self) -> tuple[list[Finding], int]:
+        """Check the last frame if it was off the stride, wait for the thread; (findings, frames checked).
+
+        Raises:
+            Whatever a check raised.
+        """
+        try:
+            if self._held is not None:
+                self._worker.put(self._held)
+        finally:
+            self._worker.stop()
+        self._worker.raise_error()
+        return self.findings, len(self.checked)
+
+    def stop(self) -> None:
+        """End the thread after what is queued (the render failed: nothing is reported)."""
+        self._worker.stop()
+
+    def _check(self, seen: _Seen) -> None:
+        started = time.perf_counter()
+        self.checked.append(seen.number)
+        self.findings += self.checker.check(seen.number, seen.image, seen.boxes, seen.original)
+        self.elapsed_s += time.perf_counter() - started
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    number: int
+    image: np.ndarray
+    original: np.ndarray | None
+    boxes: RenderedBoxes
 
 
 def scan(

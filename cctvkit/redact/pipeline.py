@@ -37,7 +37,7 @@ from cctvkit.redact.analysis import (
 from cctvkit.redact.boxes import FrameBoxes
 from cctvkit.redact.core_frames import CoreFrames
 from cctvkit.redact.face_check import FaceCheckSummary
-from cctvkit.redact.face_check_rounds import Recorder, kept_boxes, scan, source_images
+from cctvkit.redact.face_check_rounds import LiveCheck, Recorder, kept_boxes, scan, source_images
 from cctvkit.redact.face_checker import (
     Finding,
     build_face_checker,
@@ -51,6 +51,7 @@ from cctvkit.redact.report import RedactionReport, TrackSummary, write_json
 from cctvkit.redact.review import write_contact_sheet
 from cctvkit.redact.spec import Engines, MaskSpec, Outputs, default_report_path
 from cctvkit.redact.zones import rasterize_zones
+from cctvkit.video import even_size
 
 if TYPE_CHECKING:
     from cctvkit.redact.identity.match import IdentityMatch
@@ -194,16 +195,17 @@ def redact_clip(
             spec = resolve_region(spec, stored, track_id_offset)
         outputs = replace(outputs, progress=second_half)
     clip = _ClipRender(spec, outputs, frame_range, track_id_offset)
+    checking = engines if spec.face_check.enabled else None
     if stored is None:
         with analyze(input_path, options=options, span_s=span_s, detector=detector) as analysis:
             live = Recorder(analysis)
-            report = clip.draw(clip.view(live))
+            report = clip.first_draw(clip.view(live), checking)
         stored = StoredAnalysis(analysis.summary(), tuple(live.plans))
     else:
-        report = clip.draw(clip.again(stored))
+        report = clip.first_draw(clip.again(stored), checking)
     outputs.on_stored(stored)
-    if spec.face_check.enabled:
-        check = clip.face_check(report, stored, engines)
+    if clip.first_look is not None:
+        check = clip.face_check(report, stored, clip.first_look)
     else:
         check = FaceCheckSummary.off(spec.face_check)
     report = clip.report
@@ -272,6 +274,8 @@ class _ClipRender:
         self.seen: list[Finding] = []
         """Every finding of every round (a requester-only release judges where they lie)."""
         self.report: RedactionReport
+        self.first_look: LiveCheck | None = None
+        """The face check's first round, made during the first render."""
 
     def view(self, source: FrameSource) -> FrameSource:
         if self.frame_range is None and not self.track_id_offset:
@@ -295,10 +299,37 @@ class _ClipRender:
         found = {i + self.first: b for i, b in self.found.items()}
         return replace(self.spec, manual_masks=FrameBoxes(self.spec.manual_masks).merge(found) or None)
 
-    def draw(self, source: FrameSource) -> RedactionReport:
+    def draw(self, source: FrameSource, watch: LiveCheck | None = None) -> RedactionReport:
         self.masked.clear()
-        self.report = render(source, replace(self.outputs, on_mask=self._collect), self._with_found())
+        self.report = render(source, replace(self.outputs, on_mask=self._collect), self._with_found(), watch)
         return self.report
+
+    def first_draw(self, source: FrameSource, engines: Engines | None) -> RedactionReport:
+        """The first render; with ``engines``, the face check's first round looks at its frames as
+        they are made (:class:`~cctvkit.redact.face_check_rounds.LiveCheck`)."""
+        if engines is None:
+            return self.draw(source)
+        spec, options = self.spec, self.spec.options
+        size = even_size(source.clip.width, source.clip.height)  # the frames as written
+        checker = build_face_checker(
+            size,
+            options=spec.face_check,
+            provider=options.provider,
+            threads=options.threads,
+            mask_scale=options.style.scale,
+            zone_mask=rasterize_zones(spec.zones, size) if spec.zones else None,
+            detectors=engines.face_checkers,
+        )
+        expected = source.clip.expected_frames
+        look = LiveCheck(checker, spec.face_check.every, expected, spec.keep_tracks)
+        try:
+            report = self.draw(source, look)
+        except BaseException:
+            look.stop()
+            raise
+        look.close()
+        self.first_look = look
+        return report
 
     def preview(self, stored: StoredAnalysis, frames: Collection[int]) -> Iterator[tuple[int, np.ndarray]]:
         """The output frames ``frames`` as the next :meth:`draw` will write them, in order,
@@ -309,21 +340,15 @@ class _ClipRender:
             yield index, image
 
     def face_check(
-        self, report: RedactionReport, stored: StoredAnalysis, engines: Engines
+        self, report: RedactionReport, stored: StoredAnalysis, first: LiveCheck
     ) -> FaceCheckSummary:
-        """Check the rendered output; re-mask and render again what is found (:mod:`face_check_rounds`)."""
-        started = time.perf_counter()
+        """Re-mask what the first render's check found, check again and render again
+        (:mod:`face_check_rounds`)."""
+        # Its time: the first look's, on its thread during the render, and what follows here.
+        started = time.perf_counter() - first.elapsed_s
         spec, options, output_path = self.spec, self.spec.options, Path(self.outputs.path)
         size = (report.width, report.height)
-        checker = build_face_checker(
-            size,
-            options=spec.face_check,
-            provider=options.provider,
-            threads=options.threads,
-            mask_scale=options.style.scale,
-            zone_mask=rasterize_zones(spec.zones, size) if spec.zones else None,
-            detectors=engines.face_checkers,
-        )
+        checker = first.checker
         count, offset = report.frame_count, self.track_id_offset
         kept = kept_boxes(stored, [t - offset for t in spec.keep_tracks if t >= offset], self.first)
         every = spec.face_check.every
@@ -334,13 +359,17 @@ class _ClipRender:
         # once, after the last round (issue 25: the arcade's two whole re-renders).
 
         def check(only: Collection[int] | None) -> tuple[list[Finding], int]:
-            frames = frames_to_check(count, every, only=only)
-            checker.reset()  # the frames checked next need not follow the last ones
-            originals = source_images(self.again(stored))  # findings judged against the input
-            areas, images = (None, None) if only is None else (changed, self.preview(stored, frames))
-            findings = scan(output_path, frames, self.masked, kept, checker, originals, areas, images)
+            if only is None:  # the first round: looked at during the render
+                findings, checked = first.findings, len(first.checked)
+            else:
+                frames = frames_to_check(count, every, only=only)
+                checker.reset()  # the frames checked next need not follow the last ones
+                originals = source_images(self.again(stored))  # findings judged against the input
+                images = self.preview(stored, frames)
+                findings = scan(output_path, frames, self.masked, kept, checker, originals, changed, images)
+                checked = len(frames)
             self.seen += findings
-            return findings, len(frames)
+            return findings, checked
 
         def remask(findings: list[Finding]) -> Collection[int]:
             originals = source_images(self.again(stored))  # faces followed where they go

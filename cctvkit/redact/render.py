@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import supervision as sv
@@ -61,6 +62,7 @@ __all__ = [
     "REDACTED_COMMENT",
     "RENDER_FIELDS",
     "FrameMasks",
+    "FrameWatch",
     "MaskCallback",
     "frame_masks",
     "mask_frame",
@@ -71,6 +73,27 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+
+class FrameWatch(Protocol):
+    """Sees each output frame as :func:`render` hands it to the encoder (the face check's first
+    look, :class:`~cctvkit.redact.face_check_rounds.LiveCheck`)."""
+
+    def wants_original(self, number: int) -> bool:
+        """Whether output frame ``number``'s input pixels are wanted (copied before masking)."""
+        ...
+
+    def see(
+        self,
+        number: int,
+        image: np.ndarray,
+        original: np.ndarray | None,
+        masked: np.ndarray,
+        plan: sv.Detections,
+    ) -> None:
+        """Output frame ``number`` as written, its input (if wanted), the boxes masked, its plan."""
+        ...
+
 
 MaskCallback = Callable[[int, np.ndarray, sv.Detections], None]
 """Called per output frame with its index, its boolean (height, width) mask (reused: copy to keep)
@@ -268,7 +291,9 @@ def masked_images(
             close()
 
 
-def render(source: FrameSource, outputs: Outputs, spec: MaskSpec | None = None) -> RedactionReport:
+def render(
+    source: FrameSource, outputs: Outputs, spec: MaskSpec | None = None, watch: FrameWatch | None = None
+) -> RedactionReport:
     """Write ``source``'s frames to ``outputs.path`` with their plans (but kept boxes) and zones masked.
 
     The output is H.264 in MP4 with the source's frame count and timestamps (from its first
@@ -289,6 +314,8 @@ def render(source: FrameSource, outputs: Outputs, spec: MaskSpec | None = None) 
             ``crf``, ``x264_params``, ``keep_audio``; the others are the analysis'), the privacy
             zones, kept tracks and boxes, and manual masks (per analysed frame); None: the
             source's options, nothing kept, no zones.
+        watch: shown each output frame as written, on the masking thread (the face check's
+            first look, beside the encoder and the detection of later frames).
 
     Returns:
         The report (not written to disk: :func:`~cctvkit.redact.pipeline.redact_clip` does).
@@ -340,8 +367,10 @@ def render(source: FrameSource, outputs: Outputs, spec: MaskSpec | None = None) 
 
         def emit(analyzed: AnalyzedFrame) -> None:
             frame = analyzed.frame
-            mask, masked_boxes, kept = masks.apply(analyzed)
             number = len(stats)
+            wanted = watch is not None and watch.wants_original(number)
+            original = frame.image.copy() if wanted else None  # masking works in place
+            mask, masked_boxes, kept = masks.apply(analyzed)
             if on_mask is not None:
                 on_mask(number, mask, masked_boxes)
             # A padded frame is a new canvas each time: the encoder thread may still hold the last.
@@ -350,6 +379,8 @@ def render(source: FrameSource, outputs: Outputs, spec: MaskSpec | None = None) 
                 first_pts.append(frame.pts)
             pts = None if frame.pts is None or first_pts[0] is None else frame.pts - first_pts[0]
             writer.write(image, pts=pts)
+            if watch is not None:
+                watch.see(number, image, original, np.asarray(masked_boxes.xyxy, np.float32), analyzed.boxes)
             stats.append(
                 FrameStat(
                     number,

@@ -124,6 +124,26 @@ def test_no_rounds_leaves_findings_remaining(
     assert _visible_frames(source, output, truth, "left") >= 10
 
 
+def test_the_first_look_checks_the_stride_and_the_last_frame_judged_against_the_input(
+    clip_two_faces: tuple[Path, GroundTruth], detector: FaceDetector, audit_detectors, tmp_path: Path
+) -> None:
+    # The first round looks at the frames as the render makes them (LiveCheck): every 4th of the
+    # 12 and the last, off the stride; each finding judged against the input copied before masking.
+    source, _ = clip_two_faces
+    report = redact_with(
+        source,
+        tmp_path / "out.mp4",
+        detector=LeftBlind(detector),
+        face_check=FaceCheckOptions(every=4, rounds=0),
+        face_checkers=audit_detectors,
+    )
+    audit = report.face_check_json
+    assert audit["frames_checked"] == 4
+    remaining = audit["remaining_findings"]
+    assert {f["frame"] for f in remaining} == {0, 4, 8, 11}
+    assert {f["verdict"] for f in remaining} == {"visible face"}
+
+
 def test_kept_tracks_are_never_re_masked(
     clip_two_faces: tuple[Path, GroundTruth], detector: FaceDetector, audit_detectors, tmp_path: Path
 ) -> None:
