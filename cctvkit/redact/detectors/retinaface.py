@@ -79,7 +79,7 @@ class RetinaFaceDetector:
     """RetinaFace-MobileNet0.25 at native frame size (padded to multiples of 32).
 
     Its smallest anchors are 16 px: faces under ~10 px are beyond it unless the frame is enlarged
-    (the face check zooms with CenterFace for those).
+    (the face check enlarges crops 2x for those).
 
     Args:
         score_threshold: lowest face probability returned.
