@@ -1,16 +1,16 @@
 """The face check of a rendered clip: a second model family checks the output, its findings are re-masked.
 
-The loop (issue 17): render the clip; check its decoded frames for visible faces
-(:class:`~cctvkit.redact.face_checker.FaceChecker`); each finding's face is followed on the original
-frames around it and masked where it is on each (:mod:`~cctvkit.redact.finding_tracks`; at most
-:attr:`FaceCheckOptions.reach_s` plus the unchecked frames between checks each way), and the
-frames that changed are checked again as the next render will write them (re-masked in memory
-from the stored analysis, :func:`~cctvkit.redact.analysis.replay`: a decode, nothing detected
-again, nothing encoded), for at most :attr:`FaceCheckOptions.rounds` rounds; then the clip is
-rendered again once. What is still found after the last round is *remaining*: the
-report's ``face_check`` object names its frames and boxes, and callers refuse to look finished
-(``cctvkit redact`` exits 9, ``request process`` publishes nothing). Kept tracks' faces are never
-findings, so the subject stays visible.
+The loop (issue 17): render the clip, checking its frames for visible faces as they are handed to
+the encoder (:class:`LiveCheck`, :class:`~cctvkit.redact.face_checker.FaceChecker`); each
+finding's face is followed on the original frames around it and masked where it is on each
+(:mod:`~cctvkit.redact.finding_tracks`; at most :attr:`FaceCheckOptions.reach_s` plus the
+unchecked frames between checks each way), and the frames that changed are checked again as the
+next render will write them (re-masked in memory from the stored analysis,
+:func:`~cctvkit.redact.analysis.replay`: a decode, nothing detected again, nothing encoded), for
+at most :attr:`FaceCheckOptions.rounds` rounds; then the clip is rendered again once. What is
+still found after the last round is *remaining*: the report's ``face_check`` object names its
+frames and boxes, and callers refuse to look finished (``cctvkit redact`` exits 9, ``request
+process`` publishes nothing). Kept tracks' faces are never findings, so the subject stays visible.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import time
 from collections.abc import Collection, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 
 import numpy as np
 import supervision as sv
@@ -36,7 +35,6 @@ from cctvkit.redact.analysis import (
 from cctvkit.redact.boxes import FrameBoxes
 from cctvkit.redact.face_checker import FaceChecker, Finding, RenderedBoxes
 from cctvkit.redact.options import RedactOptions
-from cctvkit.video import VideoReader
 
 __all__ = ["LiveCheck", "Recorder", "kept_boxes", "scan", "source_images"]
 
@@ -170,32 +168,29 @@ class _Seen:
 
 
 def scan(
-    path: Path,
+    images: Iterable[tuple[int, np.ndarray]],
     frames: list[int],
     masked: Mapping[int, np.ndarray],
     kept: Mapping[int, np.ndarray],
     checker: FaceChecker,
     originals: Iterable[np.ndarray] | None = None,
     areas: Mapping[int, np.ndarray] | None = None,
-    images: Iterable[tuple[int, np.ndarray]] | None = None,
 ) -> list[Finding]:
-    """Check the listed frames of the rendered output (decoded from ``path``, or ``images``).
+    """Check the listed frames of a round's output (its first look is :class:`LiveCheck`'s).
 
     Args:
+        images: (frame, image) in order, the frames as the next render will write them (a
+            round's re-masked frames, judged before the one re-render after the last round).
         originals: the input frames the output was rendered from, in output order, taken only
             as far as a finding needs one: findings are then judged against them (see
             :meth:`FaceChecker.check`).
         areas: per frame, the only areas to check (a re-check after a re-mask: only what the
             re-mask changed); None: each frame as :class:`FaceChecker` chooses.
-        images: (frame, image) in order, the listed frames as the next render will write them
-            (a round's re-masked frames, judged before the one re-render after the last round);
-            None: decoded from ``path``.
     """
     wanted = set(frames)
     found: list[Finding] = []
     if not wanted:
         return found
-    last = max(wanted)
     empty = np.empty((0, 4), np.float32)
     sources = iter(originals) if originals is not None else None
     stepped = 0  # originals taken so far
@@ -209,23 +204,13 @@ def scan(
             latest, stepped = next(sources, None), stepped + 1
         return latest
 
-    def check(index: int, image: np.ndarray) -> None:
-        boxes = RenderedBoxes(masked.get(index, empty), kept.get(index, empty))
-        only = areas.get(index, empty) if areas is not None else None
-        original = partial(original_at, index) if sources is not None else None
-        found.extend(checker.check(index, image, boxes, original, only))
-
     try:
-        if images is not None:
-            for index, image in images:
-                if index in wanted:
-                    check(index, image)
-        else:
-            with VideoReader(path) as reader:
-                for frame in reader.frames(only=wanted):  # the frames between only decoded
-                    check(frame.index, frame.image)
-                    if frame.index >= last:
-                        break
+        for index, image in images:
+            if index in wanted:
+                boxes = RenderedBoxes(masked.get(index, empty), kept.get(index, empty))
+                only = areas.get(index, empty) if areas is not None else None
+                original = partial(original_at, index) if sources is not None else None
+                found.extend(checker.check(index, image, boxes, original, only))
     finally:
         close = getattr(sources, "close", None)
         if close is not None:

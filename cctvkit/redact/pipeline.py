@@ -366,7 +366,7 @@ class _ClipRender:
                 checker.reset()  # the frames checked next need not follow the last ones
                 originals = source_images(self.again(stored))  # findings judged against the input
                 images = self.preview(stored, frames)
-                findings = scan(output_path, frames, self.masked, kept, checker, originals, changed, images)
+                findings = scan(images, frames, self.masked, kept, checker, originals, changed)
                 checked = len(frames)
             self.seen += findings
             return findings, checked
