@@ -15,9 +15,10 @@ clock starts. Per run:
   (:class:`~cctvkit.redact.evaluation.ScoreKeeper`: the box's fine detail still correlates with the
   original's), with the longest exposure in frames; on the real clips, with YuNet, a third model
   family, when ``--yunet-python`` names a scratch environment that has it (``benchmarks/yunet_bands.py``);
-* the first pass's detections, the face check's findings as a share of them, and the remaining
-  findings; on the generated clips, how many remaining findings lie on a face whose detail the
-  output still shows (the face check's precision);
+* the first pass's detections, the face check's findings as a share of them (all, and those at
+  or above the recognisable size: the smaller ones are reported and re-masked, never blocking),
+  and the remaining findings; on the generated clips, how many remaining findings lie on a face
+  whose detail the output still shows (the face check's precision);
 * the wall time the face check adds to the first pass alone (its first round runs on its own
   thread during the render, so its own time, also shown, overlaps the render's), and its share of
   the audited run.
@@ -246,10 +247,16 @@ def _check_cells(
     render_s = float(check.get("re_render_s") or 0.0)
     alone, wall = walls
     findings, remaining = int(check["findings"]), check.get("remaining_findings", [])
+    verdicts: dict[str, int] = check.get("findings_by_verdict", {})
+    sized = findings - verdicts.get("below the recognisable size", 0)
     row: dict[str, object] = {
         "face check findings": (
             f"{findings} ({findings / max(1, detections):.1%} of first-pass detections), "
             f"{check['re_masked']} re-masked in {check['rounds']} round(s), {len(remaining)} remaining"
+        ),
+        "findings at or above the recognisable size": (
+            f"{sized} ({sized / max(1, detections):.1%} of first-pass detections); by verdict: "
+            + ", ".join(f"{v} {n}" for v, n in sorted(verdicts.items()))
         ),
         "face check's added wall": (
             f"{wall - alone:.1f} s, {(wall - alone) / wall:.0%} of the audited run ({own_s:.1f} s "

@@ -8,8 +8,9 @@ reads either, so older manifests read the same.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from cctvkit.redact.options import FaceCheckOptions
@@ -123,6 +124,9 @@ class FaceCheckSummary:
         zoom_threshold: the zoomed check's threshold.
         frames_checked: frames checked, over all rounds.
         findings: faces found, over all rounds.
+        verdicts: how many of them were judged what (:class:`Finding`'s ``verdict``; "not
+            judged" where there was no original to judge against): on busy footage most findings
+            are under the recognisable size, reported and re-masked but not blocking.
         re_masked: findings masked and rendered again.
         rounds: re-mask rounds run (of a chunked clip: the most any chunk ran).
         max_rounds: the rounds allowed.
@@ -150,6 +154,7 @@ class FaceCheckSummary:
     elapsed_s: float = 0.0
     re_render_s: float | None = None
     chunks: tuple[dict[str, int], ...] | None = None
+    verdicts: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def remaining(self) -> int:
@@ -177,6 +182,7 @@ class FaceCheckSummary:
         rounds: int = 0,
         elapsed_s: float = 0.0,
         re_render_s: float | None = None,
+        verdicts: Mapping[str, int] | None = None,
     ) -> FaceCheckSummary:
         """The summary of a check run with ``options`` by ``models``."""
         return cls(
@@ -195,6 +201,7 @@ class FaceCheckSummary:
             remaining_findings=tuple(remaining),
             elapsed_s=round(elapsed_s, 3),
             re_render_s=None if re_render_s is None else round(re_render_s, 3),
+            verdicts=dict(verdicts or {}),
         )
 
     @classmethod
@@ -222,6 +229,7 @@ class FaceCheckSummary:
             ),
             elapsed_s=round(sum(p.elapsed_s for p in parts), 3),
             re_render_s=round(sum(renders), 3) if renders else None,
+            verdicts=dict(sum((Counter(p.verdicts) for p in parts), Counter())),
             chunks=tuple(
                 {"index": index, "first_frame": start, **{k: getattr(p, k) for k in _PER_CHUNK}}
                 for index, (p, start) in enumerate(zip(parts, first_frames, strict=True))
@@ -248,6 +256,8 @@ class FaceCheckSummary:
         }
         if self.re_render_s is not None:
             data["re_render_s"] = self.re_render_s
+        if self.verdicts:  # absent: as reports were before (or nothing found)
+            data["findings_by_verdict"] = dict(sorted(self.verdicts.items()))
         if self.chunks is not None:
             data["chunks"] = [dict(c) for c in self.chunks]
         return data
@@ -273,4 +283,5 @@ class FaceCheckSummary:
             elapsed_s=float(data.get("elapsed_s", 0.0)),
             re_render_s=None if data.get("re_render_s") is None else float(data["re_render_s"]),
             chunks=None if data.get("chunks") is None else tuple(dict(c) for c in data["chunks"]),
+            verdicts={str(k): int(v) for k, v in (data.get("findings_by_verdict") or {}).items()},
         )

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 
@@ -48,6 +49,7 @@ from cctvkit.redact.weights import load_manifest
 from cctvkit.redact.zoom_sweep import ZoomSweep
 
 __all__ = [
+    "NOT_JUDGED",
     "FaceChecker",
     "Finding",
     "RenderedBoxes",
@@ -66,6 +68,9 @@ _SWEEP_OVERLAP_PX = 96
 _SWEEP_REVISIT = 4
 """A sweep tile whose output did not change since it was last checked is skipped (the same
 pixels give the same faces), but checked again after at most this many rotations."""
+
+NOT_JUDGED = "not judged"
+"""A finding's verdict in the summary's counts when there was no original to judge it against."""
 
 _NATIVE_MARGIN_PX = 32
 """Added around each area RetinaFace checks between whole frames: a face at its edge is whole."""
@@ -449,6 +454,7 @@ def check_and_remask(
     """
     findings, frames_checked = check(None)
     total, re_masked, rounds, render_s = len(findings), 0, 0, 0.0
+    verdicts = Counter(f.verdict or NOT_JUDGED for f in findings)
     while findings and rounds < options.rounds:
         rounds += 1
         re_masked += len(findings)
@@ -465,6 +471,7 @@ def check_and_remask(
         findings, checked = check(changed)
         frames_checked += checked
         total += len(findings)
+        verdicts.update(f.verdict or NOT_JUDGED for f in findings)
     if finish is not None and rounds:
         rendering = time.perf_counter()
         finish()
@@ -480,6 +487,7 @@ def check_and_remask(
         rounds=rounds,
         elapsed_s=time.perf_counter() - started - render_s,
         re_render_s=render_s,
+        verdicts=verdicts,
     )
     if findings:
         log.warning(

@@ -120,6 +120,15 @@ def test_merge_sums_chunks_and_renumbers_their_findings() -> None:
     assert one.to_dict() == OLD_AUDIT  # the parts are left as they were
 
 
+def test_findings_are_counted_by_verdict_and_chunks_add_up() -> None:
+    verdicts = {"below the recognisable size": 2, "visible face": 1}
+    one = FaceCheckSummary.from_dict({**OLD_AUDIT, "findings_by_verdict": verdicts})
+    assert one.to_dict()["findings_by_verdict"] == verdicts
+    two = FaceCheckSummary.from_dict({**OLD_AUDIT, "findings_by_verdict": {"not judged": 3}})
+    joined = FaceCheckSummary.merge([one, two, FaceCheckSummary.from_dict(OLD_AUDIT)], [0, 20, 40])
+    assert joined.to_dict()["findings_by_verdict"] == {**verdicts, "not judged": 3}
+
+
 def test_a_report_hands_out_copies_of_its_summary() -> None:
     report = RedactionReport.from_dict(
         {

@@ -142,6 +142,7 @@ def test_the_first_look_checks_the_stride_and_the_last_frame_judged_against_the_
     remaining = audit["remaining_findings"]
     assert {f["frame"] for f in remaining} == {0, 4, 8, 11}
     assert {f["verdict"] for f in remaining} == {"visible face"}
+    assert audit["findings_by_verdict"] == {"visible face": audit["findings"]}
 
 
 def test_kept_tracks_are_never_re_masked(
