@@ -40,7 +40,7 @@ from cctvkit.redact.boxes import tile_grid
 from cctvkit.redact.detectors.base import DetectorInfo, FaceDetector
 from cctvkit.redact.face_check import FaceCheckSummary, Finding
 from cctvkit.redact.finding_verdict import evidence_crop, judge
-from cctvkit.redact.masking import head_boxes
+from cctvkit.redact.masking import mask_heads
 from cctvkit.redact.motion import MotionRegions
 from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.redact.person_motion import bodies, unexplained
@@ -309,7 +309,7 @@ class FaceChecker:
             only: check only these areas (see :meth:`detect`).
         """
         out = []
-        heads = head_boxes(boxes.masked, self.mask_scale)
+        heads = mask_heads(boxes.masked, self.mask_scale)  # the heads the Masker filled
         judging = original is not None and hasattr(self.retina, "detect_landmarks")
         people = np.concatenate([np.reshape(boxes.masked, (-1, 4)), np.reshape(boxes.kept, (-1, 4))])
         for xyxy, score, model in self.detect(frame_rgb, heads, only, people):
