@@ -1,5 +1,6 @@
-"""Box containers shared by the redaction stages: the empty ``sv.Detections`` each stage starts
-from, the mask plan's one constructor, and :class:`FrameBoxes`, the one per-frame box type."""
+"""Box containers and helpers shared by the redaction stages: the empty ``sv.Detections`` each
+stage starts from, the mask plan's one constructor, :class:`FrameBoxes` (the one per-frame box
+type), the tile grid and the merge of overlapping crops."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 import supervision as sv
 from numpy.typing import ArrayLike
 
-__all__ = ["MEASURED_SOURCES", "FrameBoxes", "empty_detections", "mask_plan", "tile_grid"]
+__all__ = ["MEASURED_SOURCES", "FrameBoxes", "empty_detections", "mask_plan", "merge_boxes", "tile_grid"]
 
 SOURCE_DTYPE = "<U12"
 """dtype of a mask plan's ``data["source"]`` (``detected``, ``carried``, ``manual``, ...)."""
@@ -148,3 +149,44 @@ def tile_grid(resolution_wh: tuple[int, int], tile_wh: tuple[int, int], overlap_
         [[x1, y1, x2, y2] for y1, y2 in spans(height, tile_wh[1]) for x1, x2 in spans(width, tile_wh[0])],
         np.int64,
     )
+
+
+def merge_boxes(boxes: np.ndarray) -> np.ndarray:
+    """Replace two overlapping boxes by their bounding box when it is no larger than both together.
+
+    Detection costs about the same per pixel, so a merge never adds work, and overlapping
+    crops are not detected twice. Boxes far apart stay separate (their bounding box would be
+    mostly empty background).
+
+    Args:
+        boxes: integer boxes (n, 4) ``xyxy``.
+
+    Returns:
+        Boxes (m, 4), m <= n.
+    """
+    merged = [list(map(int, b)) for b in np.asarray(boxes).reshape(-1, 4)]
+    changed = True
+    while changed:
+        changed = False
+        out: list[list[int]] = []
+        for box in merged:
+            for other in out:
+                union = [
+                    min(box[0], other[0]),
+                    min(box[1], other[1]),
+                    max(box[2], other[2]),
+                    max(box[3], other[3]),
+                ]
+                overlaps = box[0] < other[2] and other[0] < box[2] and box[1] < other[3] and other[1] < box[3]
+                if overlaps and _area(union) <= _area(box) + _area(other):
+                    other[:] = union
+                    changed = True
+                    break
+            else:
+                out.append(box)
+        merged = out
+    return np.array(merged, np.int64).reshape(-1, 4)
+
+
+def _area(box: list[int]) -> int:
+    return max(0, box[2] - box[0]) * max(0, box[3] - box[1])

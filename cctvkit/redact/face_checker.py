@@ -36,7 +36,7 @@ import cv2
 import numpy as np
 import supervision as sv
 
-from cctvkit.redact.boxes import tile_grid
+from cctvkit.redact.boxes import merge_boxes, tile_grid
 from cctvkit.redact.detectors.base import DetectorInfo, FaceDetector
 from cctvkit.redact.face_check import FaceCheckSummary, Finding
 from cctvkit.redact.finding_verdict import evidence_crop, judge
@@ -44,7 +44,6 @@ from cctvkit.redact.masking import mask_heads
 from cctvkit.redact.motion import MotionRegions
 from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.redact.person_motion import bodies, unexplained
-from cctvkit.redact.regions import merge_boxes
 from cctvkit.redact.weights import load_manifest
 from cctvkit.redact.zoom_sweep import ZoomSweep
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from cctvkit.redact.regions import merge_boxes
+from cctvkit.redact.boxes import merge_boxes
 
 __all__ = ["bodies", "unexplained"]
 

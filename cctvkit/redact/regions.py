@@ -30,7 +30,7 @@ import cv2
 import numpy as np
 import supervision as sv
 
-from cctvkit.redact.boxes import empty_detections, tile_grid
+from cctvkit.redact.boxes import empty_detections, merge_boxes, tile_grid
 from cctvkit.redact.detectors.base import DetectorInfo, FaceDetector
 from cctvkit.redact.motion import MotionRegions
 from cctvkit.redact.zoom_sweep import ZoomSweep
@@ -41,7 +41,6 @@ __all__ = [
     "RegionDetector",
     "RegionRules",
     "RegionStats",
-    "merge_boxes",
 ]
 
 _ALIGN = 64
@@ -95,43 +94,6 @@ class RegionStats:
     overview_px: int = 0
     shrunk_px: int = 0
     zoomed_px: int = 0
-
-
-def merge_boxes(boxes: np.ndarray) -> np.ndarray:
-    """Replace two overlapping boxes by their bounding box when it is no larger than both together.
-
-    Detection costs about the same per pixel, so a merge never adds work, and overlapping
-    crops are not detected twice. Boxes far apart stay separate (their bounding box would be
-    mostly empty background).
-
-    Args:
-        boxes: integer boxes (n, 4) ``xyxy``.
-
-    Returns:
-        Boxes (m, 4), m <= n.
-    """
-    merged = [list(map(int, b)) for b in np.asarray(boxes).reshape(-1, 4)]
-    changed = True
-    while changed:
-        changed = False
-        out: list[list[int]] = []
-        for box in merged:
-            for other in out:
-                union = [
-                    min(box[0], other[0]),
-                    min(box[1], other[1]),
-                    max(box[2], other[2]),
-                    max(box[3], other[3]),
-                ]
-                overlaps = box[0] < other[2] and other[0] < box[2] and box[1] < other[3] and other[1] < box[3]
-                if overlaps and _area(union) <= _area(box) + _area(other):
-                    other[:] = union
-                    changed = True
-                    break
-            else:
-                out.append(box)
-        merged = out
-    return np.array(merged, np.int64).reshape(-1, 4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,10 +324,6 @@ def _track_scales(
 
 def _round32(value: float) -> int:
     return max(32, round(value / 32) * 32)
-
-
-def _area(box: list[int]) -> int:
-    return max(0, box[2] - box[0]) * max(0, box[3] - box[1])
 
 
 def _aligned(box: np.ndarray, width: int, height: int) -> np.ndarray:

@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 import supervision as sv
 
-from cctvkit.redact.boxes import empty_detections, tile_grid
+from cctvkit.redact.boxes import empty_detections, merge_boxes, tile_grid
 from cctvkit.redact.detectors.base import DetectorInfo, FaceDetector
 
 __all__ = ["SMALL_FACE_PX", "ZOOM_TILE_WH", "ZoomSweep", "ZoomSweepDetector"]
@@ -227,8 +227,6 @@ def _within(tile: np.ndarray, areas: np.ndarray) -> np.ndarray:
         crops.append(out)
     if not crops:
         return np.empty((0, 4), np.int64)
-    from cctvkit.redact.regions import merge_boxes  # regions imports this module
-
     return merge_boxes(np.stack(crops))
 
 

@@ -11,10 +11,10 @@ import pytest
 from skimage import data
 
 from cctvkit.redact import FaceDetector, RedactOptions
-from cctvkit.redact.boxes import tile_grid
+from cctvkit.redact.boxes import merge_boxes, tile_grid
 from cctvkit.redact.evaluation import RedactionScore, ScoreKeeper
 from cctvkit.redact.motion import MotionRegions
-from cctvkit.redact.regions import RegionDetector, RegionRules, merge_boxes
+from cctvkit.redact.regions import RegionDetector, RegionRules
 from cctvkit.redact.report import RedactionReport
 from cctvkit.samplegen import GroundTruth
 from cctvkit.video import VideoReader, VideoWriter
