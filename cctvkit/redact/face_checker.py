@@ -39,7 +39,7 @@ import supervision as sv
 from cctvkit.redact.boxes import merge_boxes, tile_grid
 from cctvkit.redact.detectors.base import DetectorInfo, FaceDetector
 from cctvkit.redact.face_check import FaceCheckSummary, Finding
-from cctvkit.redact.finding_verdict import evidence_crop, judge
+from cctvkit.redact.finding_verdict import evidence_crop, judge, left_to_operator
 from cctvkit.redact.masking import mask_heads
 from cctvkit.redact.motion import MotionRegions
 from cctvkit.redact.options import FaceCheckOptions
@@ -328,7 +328,7 @@ class FaceChecker:
                     self.masked_blobs += 1
                     continue
                 finding = replace(finding, verdict=str(verdict.reason))
-                if verdict.blocking:
+                if verdict.shown:
                     self.evidence[(index, finding.xyxy)] = evidence_crop(original, frame_rgb, finding.xyxy)  # type: ignore[arg-type]
             out.append(finding)
         return out
@@ -414,6 +414,15 @@ def load_face_check_detectors(
     return retina, retina
 
 
+def _set_aside(findings: list[Finding], left: list[Finding]) -> list[Finding]:
+    """The findings to re-mask; those left to the operator (:func:`left_to_operator`) go to ``left``."""
+    keep = []
+    for finding in findings:
+        width = finding.xyxy[2] - finding.xyxy[0]
+        (left if left_to_operator(finding.verdict, width) else keep).append(finding)
+    return keep
+
+
 def frames_to_check(count: int, every: int, only: Iterable[int] | None = None) -> list[int]:
     """Output frames the face check looks at: every ``every``-th (from 0) and always the last; with
     ``only`` (the frames a re-render changed), those of them on the same stride."""
@@ -454,6 +463,8 @@ def check_and_remask(
     findings, frames_checked = check(None)
     total, re_masked, rounds, render_s = len(findings), 0, 0, 0.0
     verdicts = Counter(f.verdict or NOT_JUDGED for f in findings)
+    left: list[Finding] = []  # large "not a face" findings: listed for the operator, not masked
+    findings = _set_aside(findings, left)
     while findings and rounds < options.rounds:
         rounds += 1
         re_masked += len(findings)
@@ -471,6 +482,8 @@ def check_and_remask(
         frames_checked += checked
         total += len(findings)
         verdicts.update(f.verdict or NOT_JUDGED for f in findings)
+        findings = _set_aside(findings, left)
+    findings += left
     if finish is not None and rounds:
         rendering = time.perf_counter()
         finish()

@@ -20,6 +20,14 @@ called masked):
    where a face's do (:func:`face_like`): eyes apart and above the mouth, the nose between.
    Measured on real crops (``benchmarks/README.md``, issue 25): the back and top of heads that
    RetinaFace scores high give landmarks collapsed onto a line or eyes below the nose.
+
+Findings that do not block are still re-masked (on the safe side), but for one kind: a "not a
+face" at least :data:`LEFT_TO_OPERATOR_PX` wide (:func:`left_to_operator`). At that size two
+families saw no face there: the first pass's CenterFace finds faces of 40-200 px natively and did
+not mask it, and RetinaFace's landmarks sit as no face's. Masking it and its surroundings over
+the finding's reach masks a hand or a bag for a second (the face-free bottle clip: 33 of 1189
+frames, 2.8 %); it is listed as remaining instead, not blocking, with its evidence crop, so the
+operator's one click masks it should the verdict be wrong.
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DETAIL_KEPT",
+    "LEFT_TO_OPERATOR_PX",
     "PROBE_FACE_PX",
     "RECOGNISABLE_PX",
     "LandmarkDetector",
@@ -49,6 +58,7 @@ __all__ = [
     "evidence_crop",
     "face_like",
     "judge",
+    "left_to_operator",
     "write_evidence",
 ]
 
@@ -66,6 +76,12 @@ are unreliable on faces under ~30 px)."""
 _CORE = 0.6
 """Share of the box's width and height, about its centre, whose detail decides: eyes, nose and
 mouth (another family's box includes hair and ears that a head-sized mask may leave alone)."""
+
+LEFT_TO_OPERATOR_PX = 48.0
+"""Narrowest "not a face" finding left unmasked for the operator (see the module docstring): on
+the issue 25 clips every "not a face" finding was under 30 px (backs of heads, hands) but the
+bottle clip's 115 px hand; the verdict's second look called none of the 43 annotated faces of
+``../shared/eval/faces_gt`` (29-70 px) "not a face"."""
 
 PROBE_THRESHOLD = 0.5
 """RetinaFace probability the second look needs (on the enlarged original crop)."""
@@ -111,6 +127,17 @@ class Verdict:
     def remask(self) -> bool:
         """Whether masking it changes anything (a masked blob needs no second mask)."""
         return self.reason is not Reason.MASKED
+
+    @property
+    def shown(self) -> bool:
+        """Whether the operator is shown its evidence: it blocks, or it is left unmasked for them."""
+        return self.blocking or left_to_operator(self.reason, self.width_px)
+
+
+def left_to_operator(verdict: str | None, width_px: float) -> bool:
+    """Whether a finding is listed for the operator instead of re-masked: a "not a face" at least
+    :data:`LEFT_TO_OPERATOR_PX` wide (see the module docstring)."""
+    return verdict == Reason.NOT_A_FACE and width_px >= LEFT_TO_OPERATOR_PX
 
 
 def _clip(
@@ -222,12 +249,13 @@ def write_evidence(
     crops: dict[tuple[int, tuple[float, float, float, float]], np.ndarray],
     report_path: Path,
 ) -> FaceCheckSummary:
-    """Write the evidence crop of each blocking finding left after the last round beside the
-    report (``<report stem>.finding-<n>.png``: original | output) and name it in the finding."""
+    """Write the evidence crop of each remaining finding shown to the operator (blocking, or left
+    unmasked for them) beside the report (``<report stem>.finding-<n>.png``: original | output)
+    and name it in the finding."""
     findings = []
     for number, finding in enumerate(summary.remaining_findings, 1):
         crop = crops.get((finding.frame, finding.xyxy))
-        if finding.blocking and crop is not None:
+        if crop is not None:  # kept only for findings shown (FaceChecker.check)
             path = Path(report_path).with_name(f"{Path(report_path).stem}.finding-{number}.png")
             cv2.imwrite(str(path), cv2.cvtColor(crop, cv2.COLOR_RGB2BGR))
             finding = replace(finding, evidence=path.name)

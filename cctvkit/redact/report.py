@@ -197,9 +197,11 @@ def face_check_line(check: Mapping[str, Any]) -> str:
     if not check.get("enabled"):
         return "face check: off (--no-face-check): the output was not checked for visible faces"
     models = "+".join(str(m["name"]) for m in check["models"])
+    listed = len(check.get("remaining_findings") or []) - int(check["remaining"])
     return (
         f"face check ({models}): {check['frames_checked']} frames checked, {check['findings']} findings, "
         f"{check['re_masked']} re-masked in {check['rounds']} round(s), {check['remaining']} remaining"
+        + (f" ({listed} more listed in the report, not blocking)" if listed else "")
     )
 
 

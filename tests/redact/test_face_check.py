@@ -13,6 +13,7 @@ from cctvkit.jobs import ChunkRunner, LocalBackend, plan_jobs
 from cctvkit.redact import face_checker
 from cctvkit.redact.face_check import FaceCheckSummary, Finding
 from cctvkit.redact.face_checker import build_face_checker, face_check_identity
+from cctvkit.redact.finding_verdict import Reason, Verdict
 from cctvkit.redact.options import FaceCheckOptions, RedactOptions
 from cctvkit.redact.report import RedactionReport
 from cctvkit.redact.spec import MaskSpec, RequesterRegion
@@ -194,3 +195,25 @@ def test_the_output_is_written_again_once_after_the_last_round(
     assert summary.rounds == rounds and events.count("finish") == written
     assert events[-1] == ("finish" if written else "check")  # after the last round's check
     assert summary.remaining == found_per_round[-1]
+
+
+def test_a_large_not_a_face_is_listed_for_the_operator_not_re_masked() -> None:
+    # Issue 25: two families saw no face in a 115 px hand (the bottle clip); masking it and its
+    # surroundings for a second masked 2.8 % of a face-free clip. A small one is still re-masked.
+    checker = build_face_checker((64, 48))
+    hand = Finding(0, (10.0, 10.0, 125.0, 97.0), 0.84, "retinaface", verdict=str(Reason.NOT_A_FACE))
+    head = Finding(8, (10.0, 10.0, 38.0, 40.0), 0.7, "retinaface", verdict=str(Reason.NOT_A_FACE))
+    masked: list[Finding] = []
+
+    def remask(findings: list[Finding]) -> list[int]:
+        masked.extend(findings)
+        return [8]
+
+    found = iter([[hand, head], []])
+    summary = face_checker.check_and_remask(
+        checker, FaceCheckOptions(), lambda only: (next(found), 1), remask, "out.mp4", 0.0
+    )
+    assert masked == [head]
+    assert summary.remaining_findings == (hand,) and summary.remaining == 0  # listed, not blocking
+    assert summary.findings == 2 and summary.re_masked == 1
+    assert Verdict(Reason.NOT_A_FACE, 115.0).shown and not Verdict(Reason.NOT_A_FACE, 28.0).shown
