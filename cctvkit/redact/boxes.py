@@ -1,6 +1,6 @@
 """Box containers and helpers shared by the redaction stages: the empty ``sv.Detections`` each
 stage starts from, the mask plan's one constructor, :class:`FrameBoxes` (the one per-frame box
-type), the tile grid and the merge of overlapping crops."""
+type), the tile grid, and crops aligned and merged for a detector."""
 
 from __future__ import annotations
 
@@ -10,7 +10,15 @@ import numpy as np
 import supervision as sv
 from numpy.typing import ArrayLike
 
-__all__ = ["MEASURED_SOURCES", "FrameBoxes", "empty_detections", "mask_plan", "merge_boxes", "tile_grid"]
+__all__ = [
+    "MEASURED_SOURCES",
+    "FrameBoxes",
+    "aligned_crops",
+    "empty_detections",
+    "mask_plan",
+    "merge_boxes",
+    "tile_grid",
+]
 
 SOURCE_DTYPE = "<U12"
 """dtype of a mask plan's ``data["source"]`` (``detected``, ``carried``, ``manual``, ...)."""
@@ -190,3 +198,32 @@ def merge_boxes(boxes: np.ndarray) -> np.ndarray:
 
 def _area(box: list[int]) -> int:
     return max(0, box[2] - box[0]) * max(0, box[3] - box[1])
+
+
+def aligned_crops(boxes: np.ndarray, bounds: Sequence[int], align: int, minimum: int) -> np.ndarray:
+    """Each box grown about its centre to a multiple of ``align`` pixels per side (at least
+    ``minimum``, at most the bounds'), shifted to lie inside ``bounds`` (``xyxy``), then the
+    overlapping ones merged (:func:`merge_boxes`): crops a detector sees in few distinct shapes.
+
+    Args:
+        boxes: boxes (n, 4) ``xyxy``, pixels.
+        bounds: the area the crops must lie in (a frame, a tile).
+        align: side granularity.
+        minimum: smallest side.
+
+    Returns:
+        Integer crops (m, 4), m <= n.
+    """
+    boxes = np.asarray(boxes).reshape(-1, 4)
+    if not len(boxes):
+        return np.empty((0, 4), np.int64)
+    out = np.empty((len(boxes), 4), np.int64)
+    for row, box in enumerate(boxes):
+        for lo, hi in ((0, 2), (1, 3)):
+            start_bound, end_bound = int(bounds[lo]), int(bounds[hi])
+            size = max(minimum, int(box[hi] - box[lo]))
+            size = min(end_bound - start_bound, -(-size // align) * align)
+            start = int((box[lo] + box[hi]) // 2 - size // 2)
+            start = min(max(start_bound, start), end_bound - size)
+            out[row, lo], out[row, hi] = start, start + size
+    return merge_boxes(out)

@@ -22,6 +22,7 @@ from functools import partial
 
 import numpy as np
 import supervision as sv
+from numpy.typing import ArrayLike
 
 from cctvkit._worker import OrderedWorker
 from cctvkit.redact.analysis import (
@@ -72,13 +73,20 @@ class Recorder:
 def kept_boxes(stored: StoredAnalysis, keep: Sequence[int], first: int = 0) -> FrameBoxes:
     """Per output frame (analysed index less ``first``), the kept tracks' boxes (by analysed ids;
     not early ones: those stay masked, see ``render``)."""
+    if not keep:
+        return FrameBoxes()
     return FrameBoxes.of(
         (plan.index - first, xyxy)
         for plan in stored.frames
-        if plan.index >= first and keep
-        for xyxy, track, early in zip(plan.xyxy, plan.tracker_id, plan.early, strict=True)
-        if track in keep and not early
+        if plan.index >= first
+        for xyxy in _kept_xyxy(plan.xyxy, plan.tracker_id, plan.early, keep)
     )
+
+
+def _kept_xyxy(xyxy: ArrayLike, tracker_id: ArrayLike, early: ArrayLike, keep: Collection[int]) -> np.ndarray:
+    """The boxes (k, 4) of the kept tracks, but early ones (those stay masked, see ``render``)."""
+    chosen = np.isin(np.asarray(tracker_id), list(keep)) & ~np.asarray(early, bool)
+    return np.asarray(np.asarray(xyxy, np.float32).reshape(-1, 4)[chosen], np.float32)
 
 
 class LiveCheck:
@@ -123,11 +131,7 @@ class LiveCheck:
         masked: np.ndarray,
         plan: sv.Detections,
     ) -> None:
-        kept = np.empty((0, 4), np.float32)
-        if self.keep and plan.tracker_id is not None:  # as kept_boxes: early boxes stay masked
-            early = np.asarray(plan.data.get("early", np.zeros(len(plan), bool)), bool)
-            kept = np.asarray(plan.xyxy[np.isin(plan.tracker_id, list(self.keep)) & ~early], np.float32)
-        seen = _Seen(number, image, original, RenderedBoxes(masked, kept))
+        seen = _Seen(number, image, original, masked, plan)
         if number % self.every == 0:
             self._held = None
             self._worker.put(seen)
@@ -155,7 +159,11 @@ class LiveCheck:
     def _check(self, seen: _Seen) -> None:
         started = time.perf_counter()
         self.checked.append(seen.number)
-        self.findings += self.checker.check(seen.number, seen.image, seen.boxes, seen.original)
+        plan, kept = seen.plan, np.empty((0, 4), np.float32)
+        if self.keep and plan.tracker_id is not None:
+            kept = _kept_xyxy(plan.xyxy, plan.tracker_id, plan.data["early"], self.keep)
+        boxes = RenderedBoxes(seen.masked, kept)
+        self.findings += self.checker.check(seen.number, seen.image, boxes, seen.original)
         self.elapsed_s += time.perf_counter() - started
 
 
@@ -164,7 +172,8 @@ class _Seen:
     number: int
     image: np.ndarray
     original: np.ndarray | None
-    boxes: RenderedBoxes
+    masked: np.ndarray
+    plan: sv.Detections
 
 
 def scan(

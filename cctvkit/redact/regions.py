@@ -30,7 +30,7 @@ import cv2
 import numpy as np
 import supervision as sv
 
-from cctvkit.redact.boxes import empty_detections, merge_boxes, tile_grid
+from cctvkit.redact.boxes import aligned_crops, empty_detections, tile_grid
 from cctvkit.redact.detectors.base import DetectorInfo, FaceDetector
 from cctvkit.redact.motion import MotionRegions
 from cctvkit.redact.zoom_sweep import ZoomSweep
@@ -234,7 +234,7 @@ class RegionDetector:
         if not self._overview_due():
             boxes.append(self.tiles[self._sweep % len(self.tiles)][None])
             self._sweep += 1
-        crops = _aligned_merged(np.concatenate(boxes), width, height)
+        crops = aligned_crops(np.concatenate(boxes), (0, 0, width, height), _ALIGN, _MIN_CROP)
         area = float(np.prod(crops[:, 2:] - crops[:, :2], axis=1).sum())
         busy = not first and area > self.full_fraction * width * height
         self._since_sweep += 1
@@ -242,7 +242,7 @@ class RegionDetector:
             self._since_sweep = 0
             return CropPlan(self.full_tiles, np.ones(len(self.full_tiles)), True, busy)
         if busy:
-            crops = _aligned_merged(around, width, height)
+            crops = aligned_crops(around, (0, 0, width, height), _ALIGN, _MIN_CROP)
             return CropPlan(crops, _track_scales(crops, tracks, size, self.max_zoom), False, True)
         return CropPlan(crops, np.ones(len(crops)), False, False)
 
@@ -302,12 +302,6 @@ class RegionDetector:
         return dets
 
 
-def _aligned_merged(boxes: np.ndarray, width: int, height: int) -> np.ndarray:
-    if not len(boxes):
-        return np.empty((0, 4), np.int64)
-    return merge_boxes(np.stack([_aligned(b, width, height) for b in boxes]))
-
-
 def _track_scales(
     crops: np.ndarray, tracks: np.ndarray, size: np.ndarray, max_zoom: float = 1.0
 ) -> np.ndarray:
@@ -324,19 +318,6 @@ def _track_scales(
 
 def _round32(value: float) -> int:
     return max(32, round(value / 32) * 32)
-
-
-def _aligned(box: np.ndarray, width: int, height: int) -> np.ndarray:
-    """Grow ``box`` about its centre to multiples of :data:`_ALIGN` (at least :data:`_MIN_CROP`),
-    shifted to lie inside the frame."""
-    out = np.empty(4, np.int64)
-    for lo, hi, limit in ((0, 2, width), (1, 3, height)):
-        size = max(_MIN_CROP, int(box[hi] - box[lo]))
-        size = min(limit, -(-size // _ALIGN) * _ALIGN)
-        start = int((box[lo] + box[hi]) // 2 - size // 2)
-        start = min(max(0, start), limit - size)
-        out[lo], out[hi] = start, start + size
-    return out
 
 
 def _merge(found: list[sv.Detections], nms_iou: float = 0.3) -> sv.Detections:

@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 import supervision as sv
 
-from cctvkit.redact.boxes import empty_detections, merge_boxes, tile_grid
+from cctvkit.redact.boxes import aligned_crops, empty_detections, tile_grid
 from cctvkit.redact.detectors.base import DetectorInfo, FaceDetector
 
 __all__ = ["SMALL_FACE_PX", "ZOOM_TILE_WH", "ZoomSweep", "ZoomSweepDetector"]
@@ -210,24 +210,13 @@ def _small_surroundings(tracks: np.ndarray | None) -> np.ndarray:
 
 
 def _within(tile: np.ndarray, areas: np.ndarray) -> np.ndarray:
-    """``areas`` clipped to ``tile``, grown to multiples of :data:`_CROP_ALIGN` (at least
-    :data:`_MIN_CROP`) inside it, and merged; (k, 4) integers."""
-    x1, y1, x2, y2 = (int(v) for v in tile)
-    crops = []
-    for box in np.asarray(areas, np.float64).reshape(-1, 4):
-        lo = np.maximum(box[:2], (x1, y1))
-        hi = np.minimum(box[2:], (x2, y2))
-        if (hi <= lo).any():
-            continue
-        out = np.empty(4, np.int64)
-        for axis, (start, end) in enumerate(((x1, x2), (y1, y2))):
-            size = min(end - start, max(_MIN_CROP, -(-int(hi[axis] - lo[axis]) // _CROP_ALIGN) * _CROP_ALIGN))
-            first = min(max(start, int((lo[axis] + hi[axis]) // 2) - size // 2), end - size)
-            out[axis], out[axis + 2] = first, first + size
-        crops.append(out)
-    if not crops:
-        return np.empty((0, 4), np.int64)
-    return merge_boxes(np.stack(crops))
+    """``areas`` clipped to ``tile``, as aligned, merged crops inside it; (k, 4) integers."""
+    lo = np.asarray(tile[:2], np.float64)
+    hi = np.asarray(tile[2:], np.float64)
+    areas = np.asarray(areas, np.float64).reshape(-1, 4)
+    clipped = np.concatenate([np.maximum(areas[:, :2], lo), np.minimum(areas[:, 2:], hi)], axis=1)
+    inside = (clipped[:, 2:] > clipped[:, :2]).all(axis=1)
+    return aligned_crops(clipped[inside], [int(v) for v in tile], _CROP_ALIGN, _MIN_CROP)
 
 
 def _touching(grid: np.ndarray, boxes: np.ndarray) -> np.ndarray:
