@@ -17,7 +17,10 @@ operator decides once per face, not once per checked frame:
   ``faces_accepted``).
 
 Findings that do not block (a masked blob, a face under the recognisable size, the back of a
-head) are listed apart, with their verdicts, and call for no decision.
+head) are listed apart, with their verdicts, and call for no decision. Those the face check left
+unmasked for the operator (a large "not a face": see
+:func:`~cctvkit.redact.finding_verdict.left_to_operator`) are grouped by face with their evidence
+too (:attr:`CheckAttempt.listed`): they do not block, but one click masks one that is a face.
 """
 
 from __future__ import annotations
@@ -37,8 +40,9 @@ from cctvkit.catalog import finding_decisions as fdq
 from cctvkit.catalog.db import Catalog
 from cctvkit.catalog.finding_decisions import AcceptedFace
 from cctvkit.catalog.review_decisions import ManualMask
-from cctvkit.errors import ConflictError, NotFoundError
+from cctvkit.errors import ConflictError, NotFoundError, UsageError
 from cctvkit.redact.face_check import Finding, face_check_entry
+from cctvkit.redact.finding_verdict import left_to_operator
 from cctvkit.redact.options import FaceCheckOptions
 from cctvkit.requests import decisions
 from cctvkit.requests.decisions import ClipRef, DrawnMask
@@ -126,8 +130,10 @@ class CheckAttempt:
         frame_count: the clip's frames.
         fps: its frame rate.
         every: one frame in this many was checked.
-        faces: the blocking findings, by face.
-        other: the findings that do not block, ``(number in the report, finding)``.
+        faces: the blocking findings, by face (numbered from 1).
+        listed: the findings left unmasked for the operator, with evidence, by face (numbered
+            after ``faces``): they do not block; the operator may mask them.
+        other: the other findings that do not block, ``(number in the report, finding)``.
     """
 
     run: str
@@ -137,28 +143,45 @@ class CheckAttempt:
     fps: float
     every: int
     faces: tuple[SeenFace, ...]
+    listed: tuple[SeenFace, ...]
     other: tuple[tuple[int, Finding], ...]
 
     def face(self, number: int) -> SeenFace:
-        """Face ``number``.
+        """Face ``number``, blocking or listed (a mask may go over either).
 
         Raises:
             NotFoundError: no such face in this attempt.
         """
-        if not 1 <= number <= len(self.faces):
+        seen = (*self.faces, *self.listed)
+        if not 1 <= number <= len(seen):
             raise NotFoundError(
                 f"the face check's run {self.run} has no face {number} on this clip "
-                f"({len(self.faces)} still seen)"
+                f"({len(self.faces)} still seen, {len(self.listed)} listed)"
             )
-        return self.faces[number - 1]
+        return seen[number - 1]
+
+    def blocking_face(self, number: int) -> SeenFace:
+        """Face ``number`` if it blocks the release (only those are accepted).
+
+        Raises:
+            NotFoundError: no such face in this attempt.
+            UsageError: the face is listed, not blocking: there is nothing to accept.
+        """
+        face = self.face(number)
+        if number > len(self.faces):
+            raise UsageError(
+                f"face {number} does not block the release (two models saw no face there): "
+                "mask it if it is one, or leave it"
+            )
+        return face
 
     def evidence(self, finding_number: int) -> Path:
         """The evidence PNG of finding ``finding_number`` (in the report's numbering).
 
         Raises:
-            NotFoundError: no such finding, or it has no evidence (findings that do not block).
+            NotFoundError: no such finding, or it has no evidence (findings neither blocking nor listed).
         """
-        for face in self.faces:
+        for face in (*self.faces, *self.listed):
             for number, finding in face.findings:
                 if number == finding_number and finding.evidence:
                     name = Path(finding.evidence).name  # a bare name beside the report, nothing else
@@ -196,6 +219,8 @@ def _read_attempt(path_text: str, mtime_ns: int, number: int) -> CheckAttempt | 
     every = max(1, int(check.get("every_frames") or 1))
     numbered = [(n, Finding.from_dict(f)) for n, f in enumerate(check.get("remaining_findings") or [], 1)]
     run = path.name.removeprefix("release-").removesuffix(f"-clip-{number:02d}.redaction.json")
+    faces = group_faces([p for p in numbered if p[1].blocking], every=every, fps=fps)
+    listed = group_faces([p for p in numbered if _listed(p[1])], every=every, fps=fps, start=len(faces) + 1)
     return CheckAttempt(
         run,
         f"{run}@{mtime_ns}",
@@ -203,15 +228,23 @@ def _read_attempt(path_text: str, mtime_ns: int, number: int) -> CheckAttempt | 
         int(report["frame_count"]),
         fps,
         every,
-        group_faces([p for p in numbered if p[1].blocking], every=every, fps=fps),
-        tuple(p for p in numbered if not p[1].blocking),
+        faces,
+        listed,
+        tuple(p for p in numbered if not p[1].blocking and not _listed(p[1])),
     )
 
 
-def group_faces(findings: Sequence[tuple[int, Finding]], *, every: int, fps: float) -> tuple[SeenFace, ...]:
-    """Blocking findings grouped by face: a finding joins the face whose latest finding is on an
-    earlier frame at most :data:`SAME_FACE_GAP_S` (and two checked frames) before it and overlaps
-    it best (IoU >= :data:`SAME_FACE_IOU`); else it starts a face."""
+def _listed(finding: Finding) -> bool:
+    """Whether a finding was left unmasked for the operator (not blocking, with evidence)."""
+    return not finding.blocking and left_to_operator(finding.verdict, _width(finding.xyxy))
+
+
+def group_faces(
+    findings: Sequence[tuple[int, Finding]], *, every: int, fps: float, start: int = 1
+) -> tuple[SeenFace, ...]:
+    """Findings grouped by face, numbered from ``start``: a finding joins the face whose latest
+    finding is on an earlier frame at most :data:`SAME_FACE_GAP_S` (and two checked frames)
+    before it and overlaps it best (IoU >= :data:`SAME_FACE_IOU`); else it starts a face."""
     gap = max(2 * every, round(SAME_FACE_GAP_S * fps))
     groups: list[list[tuple[int, Finding]]] = []
     for pair in sorted(findings, key=lambda p: (p[1].frame, p[0])):
@@ -228,7 +261,7 @@ def group_faces(findings: Sequence[tuple[int, Finding]], *, every: int, fps: flo
         else:
             best.append(pair)
     groups.sort(key=lambda g: (g[0][1].frame, g[0][0]))
-    return tuple(SeenFace(i, tuple(g)) for i, g in enumerate(groups, 1))
+    return tuple(SeenFace(i, tuple(g)) for i, g in enumerate(groups, start))
 
 
 def mask_boxes(face: SeenFace, *, frame_count: int, pad: int) -> dict[int, Box]:
@@ -262,16 +295,18 @@ def mask_face(
     actor: str,
     now: datetime | None = None,
 ) -> ManualMask:
-    """Store a manual mask over a face the face check still saw, moving with it (:func:`mask_boxes`);
-    audited as a manual mask (``review.mask.add``) that names the findings it came from."""
+    """Store a manual mask over a face the face check still saw or listed, moving with it
+    (:func:`mask_boxes`); audited as a manual mask (``review.mask.add``) that names the findings
+    it came from."""
     _, best = face.best
     boxes = mask_boxes(face, frame_count=attempt.frame_count, pad=_pad(attempt))
+    seen = "still saw" if face in attempt.faces else "listed (not a face to two models)"
     return decisions.add_mask(
         catalog,
         request_id,
         clip,
         DrawnMask.followed(best.frame, {**boxes, best.frame: best.xyxy}),
-        reason=f"a face the face check still saw (frames {face.first_frame}-{face.last_frame})",
+        reason=f"a face the face check {seen} (frames {face.first_frame}-{face.last_frame})",
         actor=actor,
         now=now,
         source={"face_check": attempt.run, "face": face.number, "findings": len(face.findings)},
@@ -451,38 +486,22 @@ def attempt_view(
     attempt: CheckAttempt | None, masks: Sequence[ManualMask], accepted: Sequence[AcceptedFace]
 ) -> dict[str, object] | None:
     """What the review page shows of a clip's latest face check, as JSON-able values: each face
-    still seen with its clearest finding, evidence and decision; the findings that do not block."""
+    still seen with its clearest finding, evidence and decision; the faces listed for the
+    operator (not blocking) likewise; the other findings that do not block."""
     if attempt is None:
         return None
-    faces = []
-    for face in attempt.faces:
-        number, best = face.best
-        mask = covering_mask(face, masks)
-        taken = is_accepted(face, accepted, attempt.every)
-        faces.append(
-            {
-                "number": face.number,
-                "first_frame": face.first_frame,
-                "last_frame": face.last_frame,
-                "findings": len(face.findings),
-                "frame": best.frame,
-                "time_s": round(best.frame / attempt.fps, 3),
-                "xyxy": [round(v, 1) for v in best.xyxy],
-                "width_px": round(_width(best.xyxy), 1),
-                "score": round(best.score, 3),
-                "verdict": best.verdict or "not judged (blocks)",
-                "evidence": number if best.evidence else None,
-                "mask": mask.id if mask is not None else None,
-                "accepted": None
-                if taken is None
-                else {"id": taken.id, "reason": taken.reason, "by": taken.decided_by},
-            }
-        )
     return {
         "attempt": attempt.attempt,
         "run": attempt.run,
         "every": attempt.every,
-        "faces": faces,
+        "faces": [
+            {
+                **_face_view(attempt, face, masks),
+                "accepted": _accepted_view(is_accepted(face, accepted, attempt.every)),
+            }
+            for face in attempt.faces
+        ],
+        "listed": [_face_view(attempt, face, masks) for face in attempt.listed],
         "other": [
             {
                 "frame": f.frame,
@@ -498,3 +517,26 @@ def attempt_view(
             for a in accepted
         ],
     }
+
+
+def _face_view(attempt: CheckAttempt, face: SeenFace, masks: Sequence[ManualMask]) -> dict[str, object]:
+    number, best = face.best
+    mask = covering_mask(face, masks)
+    return {
+        "number": face.number,
+        "first_frame": face.first_frame,
+        "last_frame": face.last_frame,
+        "findings": len(face.findings),
+        "frame": best.frame,
+        "time_s": round(best.frame / attempt.fps, 3),
+        "xyxy": [round(v, 1) for v in best.xyxy],
+        "width_px": round(_width(best.xyxy), 1),
+        "score": round(best.score, 3),
+        "verdict": best.verdict or "not judged (blocks)",
+        "evidence": number if best.evidence else None,
+        "mask": mask.id if mask is not None else None,
+    }
+
+
+def _accepted_view(taken: AcceptedFace | None) -> dict[str, object] | None:
+    return None if taken is None else {"id": taken.id, "reason": taken.reason, "by": taken.decided_by}

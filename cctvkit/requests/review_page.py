@@ -383,7 +383,7 @@ class ReviewSession:
         """Accept a face the face check still saw, with the reason (the next release accepts it)."""
         clip = self.clip(number)
         checked = face_findings.check_attempt(self._attempt(clip), attempt)
-        face_seen = checked.face(face)
+        face_seen = checked.blocking_face(face)
         return face_findings.accept_face(
             self.catalog, self.request_id, clip.ref, checked, face_seen, reason=reason, actor=self.actor
         )

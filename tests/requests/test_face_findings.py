@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import pytest
 
 from cctvkit.catalog.finding_decisions import AcceptedFace
-from cctvkit.errors import NotFoundError
+from cctvkit.errors import NotFoundError, UsageError
 from cctvkit.jobs.merge import gathered_evidence, joined_analysis
 from cctvkit.jobs.plan import TRACK_ID_BLOCK, Chunk
 from cctvkit.redact import RedactOptions
@@ -156,3 +156,38 @@ def _line_zero() -> StoredAnalysis:
     summary = AnalysisSummary(clip, RedactOptions(), 1, (), 0, detector, {})
     plan = FramePlan(0, 0.0, 0, ((0.0, 0.0, 50.0, 10.0),), (-2,), (0.9,), ("text",), (False,))
     return StoredAnalysis(summary, (plan,))
+
+
+def test_findings_left_to_the_operator_are_listed_by_face_with_evidence_and_accept_nothing(
+    tmp_path: Path,
+) -> None:
+    not_a_face = "not a face in the original (back or top of a head)"
+    evidence = "release-R-1-r1-clip-01.redaction.finding-{}.png"
+    blocking = _walker(range(0, 5, 2), evidence=evidence.format(1))
+    listed = [  # a 60 px "not a face" on three checked frames: left unmasked, shown to the operator
+        Finding(f, (300.0 + f, 40.0, 360.0 + f, 110.0), 0.8, "retinaface", not_a_face, evidence.format(4 + i))
+        for i, f in enumerate(range(10, 15, 2))
+    ]
+    small_back = Finding(20, (500.0, 40.0, 530.0, 75.0), 0.6, "retinaface", not_a_face)  # under 48 px
+    _report(tmp_path / "release-R-1-r1-clip-01.redaction.json", [*blocking, *listed, small_back], 1_000)
+    for n in (1, 4, 5, 6):
+        (tmp_path / evidence.format(n)).write_bytes(b"\x89PNG")
+    attempt = latest_attempt(tmp_path, 1, 40)
+    assert attempt is not None
+    assert [f.number for f in attempt.faces] == [1] and [f.number for f in attempt.listed] == [2]
+    assert attempt.face(2) is attempt.listed[0] and len(attempt.face(2).findings) == 3
+    assert attempt.evidence(5).read_bytes() == b"\x89PNG"  # a listed finding's evidence is served
+    with pytest.raises(UsageError, match="does not block"):
+        attempt.blocking_face(2)  # nothing to accept: it does not stop the release
+    assert attempt.blocking_face(1) is attempt.faces[0]
+    view = attempt_view(attempt, [], [])
+    assert view is not None
+    (shown,) = view["listed"]
+    assert (shown["number"], shown["first_frame"], shown["last_frame"], shown["verdict"]) == (
+        2,
+        10,
+        14,
+        not_a_face,
+    )
+    assert shown["evidence"] == 4 and shown["width_px"] == 60  # the widest sighting, the earliest of equals
+    assert [o["frame"] for o in view["other"]] == [20]  # the small one: listed apart, no evidence

@@ -498,3 +498,73 @@ def test_requester_only_preview_region_drawn_over_a_span_and_released(
             if r.object_id == site.request_id and r.action == "review.mask.add"
         ]
     assert [a.get("kind") for a in added] == ["region"] and added[0]["frame"] == frame
+
+
+def test_a_place_left_to_the_operator_is_shown_with_its_evidence_and_masked_in_one_click(
+    sample_request: SampleRequest, missing_walker: MissingWalker, browser
+) -> None:
+    """A large "not a face" finding does not block and is not re-masked (issue 25): the page shows
+    it apart from the blocking faces, with its evidence, and one click masks it over its frames."""
+    from selenium.webdriver.common.by import By
+
+    from cctvkit.redact.face_check import FaceCheckSummary, Finding
+    from cctvkit.redact.finding_verdict import Reason, evidence_crop, write_evidence
+    from cctvkit.requests.face_findings import release_report_path
+    from cctvkit.requests.workspace import work_dir
+    from tests.review_server.conftest import short_request
+    from tests.review_server.test_findings import GUARD_XYXY, WINDOW
+
+    site = sample_request
+    request_id = short_request(site, WINDOW)
+    session = open_review(site.catalog, site.config, request_id, actor=OPERATOR, detector=missing_walker)
+    (clip,) = session.clips.values()
+    originals = _original_frames(site.root)[: clip.frame_count]
+    # A release run's report as the face check writes it: the guard's 70 px face judged "not a
+    # face" on checked frames 0-10, so listed for the operator with its evidence, not re-masked.
+    listed = tuple(
+        Finding(f, GUARD_XYXY, 0.7, "retinaface", Reason.NOT_A_FACE.value) for f in range(0, 11, 2)
+    )
+    report = release_report_path(work_dir(site.config, request_id), "R-9-r1", clip.number)
+    report.parent.mkdir(parents=True, exist_ok=True)
+    crops = {(f.frame, f.xyxy): evidence_crop(originals[f.frame], originals[f.frame], f.xyxy) for f in listed}
+    summary = write_evidence(
+        FaceCheckSummary(enabled=True, every_frames=2, remaining_findings=listed), crops, report
+    )
+    report.write_text(
+        json.dumps({"fps": str(clip.fps), "frame_count": clip.frame_count, "face_check": summary.to_dict()})
+    )
+
+    server = ReviewServer(session)
+    server.start()
+    try:
+        browser.get(server.url)
+        shown = _wait(
+            browser,
+            lambda d: d.find_elements(By.CSS_SELECTOR, "#findings-1 [data-state='listed']"),
+            20,
+            "no listing",
+        )
+        assert len(shown) == 1 and "not a face" in shown[0].text and "frames 0-10" in shown[0].text
+        assert not browser.find_elements(By.CSS_SELECTOR, "#findings-1 [data-state='open']")  # nothing blocks
+        assert not browser.find_elements(By.XPATH, "//*[@id='findings-1']//button[text()='Accept']")
+        evidence = shown[0].find_element(By.CSS_SELECTOR, "img.evidence")
+        _wait(
+            browser,
+            lambda d: d.execute_script("return arguments[0].naturalWidth", evidence) == 260,
+            10,
+            "no evidence",
+        )
+        shown[0].find_element(By.XPATH, ".//button[text()='Mask it']").click()
+        _wait(
+            browser,
+            lambda d: d.find_elements(By.CSS_SELECTOR, "#findings-1 [data-state='masked']"),
+            10,
+            "not masked",
+        )
+    finally:
+        server.stop()
+    (mask,) = session.state()["clips"][0]["masks"]
+    assert mask["first_frame"] == 0 and mask["last_frame"] >= 10 and "listed" in mask["reason"], mask
+    with site.catalog.read() as conn:
+        (added,) = [r for r in audit_store.list_audit(conn) if r.action == "review.mask.add"]
+    assert json.loads(added.details)["from"]["face_check"] == "R-9-r1"

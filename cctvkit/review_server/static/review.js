@@ -281,16 +281,6 @@ function renderFindings(player) {
   if (!check.faces.length) box.append(el("p", {}, `Run ${check.run}: no face left that blocks the release.`));
   for (const face of check.faces) {
     const key = `${clip.number}-${face.number}`;
-    const evidence = face.evidence === null ? el("span", {}, "(no evidence image)") : el("img", {
-      class: "evidence", id: `evidence-${key}`, alt: `face ${face.number}: original beside output`,
-      title: "left: the original; right: the release as rendered. Click: show the frame",
-      src: `api/clips/${clip.number}/findings/${face.evidence}.png?run=${encodeURIComponent(check.attempt)}`,
-      onclick: () => showFrame(player, face.frame),
-    });
-    const facts = el("div", { class: "facts" },
-      `face ${face.number}: ${face.findings} finding(s), frames ${face.first_frame}-${face.last_frame}`, el("br"),
-      `clearest: frame ${face.frame} (${face.time_s.toFixed(2)} s), ${face.width_px} px wide, score ${face.score}`, el("br"),
-      `verdict: ${face.verdict}`);
     let decision;
     let decided = "open";
     if (face.mask !== null) {
@@ -309,7 +299,21 @@ function renderFindings(player) {
           onclick: () => decideFace(player, face.number, "accept", reason.value) }, "Accept"),
         " reason ", reason);
     }
-    box.append(el("div", { class: `finding ${decided}`, id: `face-${key}`, "data-state": decided }, evidence, facts, decision));
+    box.append(seenFace(player, face, "face", decided, decision));
+  }
+  // Left unmasked for the operator: two models saw no face there (a large "not a face"). They do
+  // not block; the operator looks and masks one that is a face after all.
+  if (check.listed.length) {
+    box.append(el("p", { class: "note" }, `${check.listed.length} place(s) listed for you to look at: ` +
+      "two models saw no face there, so they were left unmasked and do not block; mask any that is a face."));
+  }
+  for (const face of check.listed) {
+    const key = `${clip.number}-${face.number}`;
+    const decided = face.mask !== null ? "masked" : "listed";
+    const decision = face.mask !== null
+      ? el("span", {}, `masked by box ${face.mask} (approve again to check)`)
+      : el("button", { type: "button", id: `mask-face-${key}`, onclick: () => decideFace(player, face.number, "mask") }, "Mask it");
+    box.append(seenFace(player, face, "listed", decided, decision));
   }
   if (check.other.length) {
     const list = el("ul", { id: `other-findings-${clip.number}` });
@@ -317,8 +321,26 @@ function renderFindings(player) {
       list.append(el("li", {}, `frame ${f.frame} (${f.time_s.toFixed(2)} s), ${f.width_px} px, score ${f.score}: ${f.verdict}`));
     }
     box.append(el("details", {}, el("summary", {},
-      `${check.other.length} finding(s) that do not block (masked, too small to recognise, or not a face)`), list));
+      `${check.other.length} other finding(s) that do not block (masked, too small to recognise, or not a face)`), list));
   }
+}
+
+// One face of the face check's findings: its evidence (click: show the frame), facts and decision.
+function seenFace(player, face, kind, decided, decision) {
+  const clip = player.clip;
+  const check = clip.face_check;
+  const key = `${clip.number}-${face.number}`;
+  const evidence = face.evidence === null ? el("span", {}, "(no evidence image)") : el("img", {
+    class: "evidence", id: `evidence-${key}`, alt: `${kind} ${face.number}: original beside output`,
+    title: "left: the original; right: the release as rendered. Click: show the frame",
+    src: `api/clips/${clip.number}/findings/${face.evidence}.png?run=${encodeURIComponent(check.attempt)}`,
+    onclick: () => showFrame(player, face.frame),
+  });
+  const facts = el("div", { class: "facts" },
+    `${kind} ${face.number}: ${face.findings} finding(s), frames ${face.first_frame}-${face.last_frame}`, el("br"),
+    `clearest: frame ${face.frame} (${face.time_s.toFixed(2)} s), ${face.width_px} px wide, score ${face.score}`, el("br"),
+    `verdict: ${face.verdict}`);
+  return el("div", { class: `finding ${decided}`, id: `${kind}-${key}`, "data-state": decided }, evidence, facts, decision);
 }
 
 async function decideFace(player, face, action, reason) {
