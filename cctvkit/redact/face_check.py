@@ -95,14 +95,18 @@ class CheckModel:
     weights_sha256: str
     licence: str
     provider: str
+    precision: str = "fp32"
 
     def to_dict(self) -> dict[str, str]:
-        return {
+        data = {
             "name": self.name,
             "weights_sha256": self.weights_sha256,
             "licence": self.licence,
             "provider": self.provider,
         }
+        if self.precision != "fp32":  # absent: fp32, as reports were before the zoomed check ran int8
+            data["precision"] = self.precision
+        return data
 
 
 _SUMMED = ("frames_checked", "findings", "re_masked", "kept_skipped")
@@ -187,7 +191,7 @@ class FaceCheckSummary:
         """The summary of a check run with ``options`` by ``models``."""
         return cls(
             enabled=options.enabled,
-            models=tuple(CheckModel(m.name, m.sha256, m.licence, m.provider) for m in models),
+            models=tuple(CheckModel(m.name, m.sha256, m.licence, m.provider, m.precision) for m in models),
             every_frames=options.every,
             zoom=options.zoom,
             retina_threshold=options.retina_threshold,

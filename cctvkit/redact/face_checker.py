@@ -14,7 +14,8 @@ the check's blind spots too if the same model checked the output, so the face ch
   on the areas that changed since the previous checked frame (people move;
   :class:`~cctvkit.redact.motion.MotionRegions` on the output) that no near masked or kept
   person's body explains (:mod:`~cctvkit.redact.person_motion`), where small masks just ended,
-  plus one tile of a sweeping grid per checked frame; when the
+  plus what changed in one tile of a sweeping grid per checked frame (each tile whole every few
+  rotations: :class:`~cctvkit.redact.zoom_sweep.ZoomSweep`); when the
   changes cover most of the frame (a moving camera, a crowd) the whole frame is zoomed every
   ``busy_zoom_every`` checked frames and only the sweep tile between (the cost is measured in
   ``benchmarks/README.md``).
@@ -65,8 +66,9 @@ _SWEEP_OVERLAP_PX = 96
 """Overlap of the sweep's tiles (:class:`~cctvkit.redact.zoom_sweep.ZoomSweep`'s grid)."""
 
 _SWEEP_REVISIT = 4
-"""A sweep tile whose output did not change since it was last checked is skipped (the same
-pixels give the same faces), but checked again after at most this many rotations."""
+"""A sweep tile whose output did not change since it was last checked is skipped, and of one
+that did only what changed is checked (the same pixels give the same faces); each tile is
+checked whole again after at most this many rotations."""
 
 NOT_JUDGED = "not judged"
 """A finding's verdict in the summary's counts when there was no original to judge it against."""
@@ -156,7 +158,7 @@ class FaceChecker:
 
     @property
     def models(self) -> list[DetectorInfo]:
-        """The detectors that check, for reports (each model once)."""
+        """The detectors that check, for reports (each once: the zoomed check's int8 copy apart)."""
         if self.zoomed is self.retina:
             return [self.retina.info]
         return [self.retina.info, self.zoomed.info]
@@ -199,7 +201,9 @@ class FaceChecker:
         else:
             moving = self.motion.update(frame_rgb)
             changed = self.changes.update(frame_rgb)
-            tile = self.sweep.next_tiles(changed)
+            # The due tile's parts that differ from the background (a change explained by a body
+            # when it happened is zoomed here, a rotation later at most); whole when stale.
+            tile = self.sweep.next_crops(moving)
             now = np.empty((0, 4)) if heads is None else np.asarray(heads, np.float64).reshape(-1, 4)
             ended, self._last_heads = self._last_heads, now  # masks on the previous checked frame
             native_crops = self._native_crops(moving, np.concatenate([now, ended]), tile)
@@ -405,13 +409,20 @@ def face_check_identity() -> dict[str, str]:
 def load_face_check_detectors(
     *, provider: str | None = None, threads: int | None = None
 ) -> tuple[FaceDetector, FaceDetector]:
-    """(native, zoomed): one RetinaFace for both, a model family the first pass (CenterFace) does
-    not use, so the check does not share its blind spots (issue 25). Change
-    :data:`_CHECK_MODELS` with them."""
+    """(native, zoomed): RetinaFace, a model family the first pass (CenterFace) does not use, so
+    the check does not share its blind spots (issue 25). Change :data:`_CHECK_MODELS` with them.
+
+    The zoomed check runs its int8 copy on a CPU with ``onnx`` installed (as the first pass
+    does; ~1.4x faster per pixel, and zoomed crops are about 60 % of the check's pixels): it
+    keeps only faces under :data:`_ZOOM_MAX_FACE_PX`, where int8 and fp32 found the same faces
+    on the issue 25 clips, while int8 scores some large textures as faces (see
+    :class:`~cctvkit.redact.detectors.retinaface.RetinaFaceDetector`), so the native check,
+    which keeps faces of any size, stays fp32."""
     from cctvkit.redact.detectors.retinaface import RetinaFaceDetector
 
-    retina = RetinaFaceDetector(score_threshold=0.3, provider=provider, threads=threads)
-    return retina, retina
+    native = RetinaFaceDetector(score_threshold=0.3, provider=provider, threads=threads)
+    zoomed = RetinaFaceDetector(score_threshold=0.3, provider=provider, threads=threads, precision="auto")
+    return native, zoomed if zoomed.precision != native.precision else native
 
 
 def _set_aside(findings: list[Finding], left: list[Finding]) -> list[Finding]:
@@ -501,12 +512,19 @@ def check_and_remask(
         re_render_s=render_s,
         verdicts=verdicts,
     )
-    if findings:
+    others = len(findings) - info.remaining
+    if info.remaining:
         log.warning(
-            "face check: %d face(s) still visible in %s after %d round(s) (%d blocking)",
-            len(findings),
+            "face check: %d face(s) still visible in %s after %d round(s) (and %d that do not block)",
+            info.remaining,
             name,
             rounds,
-            info.remaining,
+            others,
+        )
+    elif others:
+        log.warning(
+            "face check: no face left visible in %s; %d finding(s) that do not block listed in the report",
+            name,
+            others,
         )
     return info

@@ -196,7 +196,10 @@ def face_check_line(check: Mapping[str, Any]) -> str:
     """One line of the face check's figures."""
     if not check.get("enabled"):
         return "face check: off (--no-face-check): the output was not checked for visible faces"
-    models = "+".join(str(m["name"]) for m in check["models"])
+    models = "+".join(
+        str(m["name"]) + ("" if m.get("precision", "fp32") == "fp32" else f" {m['precision']}")
+        for m in check["models"]
+    )
     listed = len(check.get("remaining_findings") or []) - int(check["remaining"])
     return (
         f"face check ({models}): {check['frames_checked']} frames checked, {check['findings']} findings, "

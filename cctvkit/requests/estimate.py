@@ -51,8 +51,8 @@ the face check's two models, cutting and packaging. The demo's `request process`
 load 11 on 2 cores (5.5x slower than free), of which its one clip's redaction 41 s: ~8 s free."""
 
 INT8_PREPARE_S = 30.0
-"""Seconds to prepare the int8 detector on the first run on a machine (2 free cores: 15-40 s;
-the demo's took 151 s at load 11)."""
+"""Seconds to prepare the int8 detectors on the first run on a machine (2 free cores: 15-40 s for
+CenterFace, ~9 s more for the face check's RetinaFace; the demo's took 151 s at load 11)."""
 
 MARGIN = 2.0
 """The estimate promises the run's time within this factor either way."""
@@ -173,14 +173,17 @@ def machine_load(load: float | None = None, cores: int | None = None) -> tuple[f
     return factor, text
 
 
-def int8_pending_for(options: RedactOptions) -> bool:
-    """Whether a run with ``options`` would first prepare the int8 detector on this machine."""
-    if options.model != "centerface" or options.precision == "fp32":
-        return False
+def int8_pending_for(options: RedactOptions, *, face_check: bool = True) -> bool:
+    """Whether a run with ``options`` would first prepare an int8 detector on this machine: the
+    first pass's CenterFace, or the face check's zoomed RetinaFace (``face_check``)."""
     from cctvkit.redact.detectors._int8 import int8_pending  # numpy only; no model is loaded
     from cctvkit.redact.weights import load_manifest
 
-    return int8_pending(load_manifest()["centerface"]["sha256"])
+    manifest = load_manifest()
+    first = options.model == "centerface" and options.precision != "fp32"
+    return (first and int8_pending(manifest["centerface"]["sha256"])) or (
+        face_check and int8_pending(manifest["retinaface-mnet025"]["sha256"])
+    )
 
 
 def estimate_work(

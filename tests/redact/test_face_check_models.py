@@ -21,6 +21,10 @@ def test_the_face_check_models_are_not_the_first_pass(
     first = report.detector
     assert first.name == "centerface"
     models = checked["models"]
-    assert [m["name"] for m in models] == ["retinaface"]
+    # RetinaFace natively (fp32) and on zoomed crops (its int8 copy on a CPU with onnx).
+    assert [(m["name"], m.get("precision", "fp32")) for m in models] == [
+        ("retinaface", "fp32"),
+        ("retinaface", "int8"),
+    ]
     assert all(m["weights_sha256"] != first.sha256 for m in models)
     assert all("centerface" not in f["model"] for f in checked["remaining_findings"])

@@ -14,6 +14,7 @@ Needs the ``onnx`` package (onnxruntime's quantisation tools import it); without
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import tempfile
 import time
@@ -174,6 +175,9 @@ def int8_model(
         cache_dir,
     )
     started = time.monotonic()
+    # The quantiser logs each tensor it leaves in float (RetinaFace's shape arithmetic) as a
+    # root-logger warning: noise for an operator, so quiet while it runs.
+    logging.disable(logging.WARNING)
     try:
         cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         with tempfile.TemporaryDirectory(prefix="cctvkit-int8-") as tmp:
@@ -192,5 +196,7 @@ def int8_model(
                 )
     except Exception as exc:  # onnx and the quantiser raise many kinds; all mean "no int8 copy"
         raise ModelError(f"cannot make an int8 copy of the detector in {cache_dir}: {exc}") from exc
+    finally:
+        logging.disable(logging.NOTSET)
     notice.info("int8 face detector ready (%.0f s)", time.monotonic() - started)
     return target
