@@ -78,6 +78,12 @@ PRESETS = (
 )
 
 
+EXPLAINED_FACE_PX = 32.0
+"""A person whose face is at least this wide is near enough that their body holds no face under
+24 px of their own: the zoomed passes (the first pass's sweep, the face check) skip changes over
+it (:mod:`~cctvkit.redact.person_motion`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class RedactOptions:
     """How to find, follow and mask faces, and how to encode the result.
@@ -416,7 +422,7 @@ class FaceCheckOptions:
     busy_zoom_every: int = 8
     reach_s: float = 0.3
     native_full_every: int = 12
-    explained_face_px: float = 32.0
+    explained_face_px: float = EXPLAINED_FACE_PX
 
     def __post_init__(self) -> None:
         checks = [

@@ -130,7 +130,7 @@ def test_face_check_line_and_exit_9_when_faces_remain(
     result = CliRunner().invoke(app, ["redact", str(source), "-o", str(out)])
     assert result.exit_code == 0, result.output
     line = next(x for x in result.output.splitlines() if x.startswith("face check ("))
-    assert "(retinaface+retinaface int8)" in line and line.endswith(" 0 remaining")  # no CenterFace (issue 25)
+    assert "(retinaface+retinaface int8)" in line and line.endswith(" 0 remaining")  # no CenterFace
 
     # At threshold 0.99 the first pass masks nothing; with no re-mask round the face check's
     # findings remain: one line on stderr naming frames and boxes, exit 9.

@@ -87,6 +87,53 @@ def test_region_detector_finds_a_small_moving_face_natively(detector: FaceDetect
     assert len(strong) == 1 and 920 <= (strong.xyxy[0, 0] + strong.xyxy[0, 2]) / 2 <= 990
 
 
+def _two_faces(big_x: int, small: bool) -> np.ndarray:
+    """A 120 px face walking right and, when ``small``, a 40 px one far from it."""
+    frame = _scene_with_face(big_x, 300, 120)
+    if small:
+        frame[100:172, 1000:1060] = _scene_with_face(0, 0, 40)[:72, :60]
+    return frame
+
+
+def test_changes_are_detected_on_every_second_call_and_tracked_faces_on_each_shrunk(
+    detector: FaceDetector,
+) -> None:
+    regions = RegionDetector(detector, (1280, 720), RegionRules(overview_long_side=None))
+    tracked = regions.detect(_two_faces(200, small=False)).xyxy  # the first call: the whole frame
+    assert len(tracked) == 1
+    # Call 1 (changes not due): the new face is not looked for, the tracked one is followed on
+    # a crop shrunk so the face is 48 px wide.
+    found = regions.detect(_two_faces(206, small=True), tracked)
+    assert len(found[found.confidence > 0.5]) == 1 and regions.stats.shrunk_px > 0
+    assert float(found.xyxy[0, 0]) < 600  # the walker's face, where it is
+    native = regions.stats.native_px
+    # Call 2: the changes are detected natively, and the new face found.
+    found = regions.detect(_two_faces(212, small=True), found.xyxy)
+    strong = found[found.confidence > 0.5]
+    assert sorted(float(x) > 900 for x in strong.xyxy[:, 0]) == [False, True]
+    assert regions.stats.native_px > native
+
+
+def test_the_zoomed_sweep_skips_changes_over_a_near_tracked_persons_body(detector: FaceDetector) -> None:
+    rules = RegionRules(overview_long_side=None, zoom_tiles=1, zoom_revisit=100)
+    regions = RegionDetector(detector, (1280, 720), rules)
+    still = _scene_with_face(560, 100, 60)
+    tracked = regions.detect(still).xyxy
+    for _ in range(len(regions.zoom_sweep.grid)):  # the first rotation zooms every tile whole
+        regions.detect(still, tracked)
+    zoomed = regions.stats.zoomed_px
+    body = still.copy()
+    body[230:500, 560:660] = 255 - body[230:500, 560:660]  # the near person's body moves
+    for n in range(2 * len(regions.zoom_sweep.grid)):
+        regions.detect(body if n % 2 else still, tracked)
+    assert regions.stats.zoomed_px == zoomed  # their body holds no small face of theirs
+    away = still.copy()
+    away[500:600, 100:200] = 255 - away[500:600, 100:200]  # a change nobody's body explains
+    for n in range(2 * len(regions.zoom_sweep.grid)):
+        regions.detect(away if n % 2 else still, tracked)
+    assert regions.stats.zoomed_px > zoomed
+
+
 @pytest.mark.parametrize(
     ("fps", "every_s", "lookahead_s", "stride"),
     [(25, 0.12, 0.3, 3), (10, 0.12, 0.3, 1), (30, 0.12, 0.3, 3), (25, 0.12, 0.0, 1), (25, 0.0, 0.3, 1)],
