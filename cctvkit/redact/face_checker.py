@@ -14,8 +14,7 @@ the check's blind spots too if the same model checked the output, so the face ch
   on the areas that changed since the previous checked frame (people move;
   :class:`~cctvkit.redact.motion.MotionRegions` on the output) that no near masked or kept
   person's body explains (:mod:`~cctvkit.redact.person_motion`), where small masks just ended,
-  plus what changed in one tile of a sweeping grid per checked frame (each tile whole every few
-  rotations: :class:`~cctvkit.redact.zoom_sweep.ZoomSweep`); when the
+  plus one tile of a sweeping grid per checked frame; when the
   changes cover most of the frame (a moving camera, a crowd) the whole frame is zoomed every
   ``busy_zoom_every`` checked frames and only the sweep tile between (the cost is measured in
   ``benchmarks/README.md``).
@@ -66,9 +65,8 @@ _SWEEP_OVERLAP_PX = 96
 """Overlap of the sweep's tiles (:class:`~cctvkit.redact.zoom_sweep.ZoomSweep`'s grid)."""
 
 _SWEEP_REVISIT = 4
-"""A sweep tile whose output did not change since it was last checked is skipped, and of one
-that did only what changed is checked (the same pixels give the same faces); each tile is
-checked whole again after at most this many rotations."""
+"""A sweep tile whose output did not change since it was last checked is skipped (the same
+pixels give the same faces), but checked again after at most this many rotations."""
 
 NOT_JUDGED = "not judged"
 """A finding's verdict in the summary's counts when there was no original to judge it against."""
@@ -201,9 +199,9 @@ class FaceChecker:
         else:
             moving = self.motion.update(frame_rgb)
             changed = self.changes.update(frame_rgb)
-            # The due tile's parts that differ from the background (a change explained by a body
-            # when it happened is zoomed here, a rotation later at most); whole when stale.
-            tile = self.sweep.next_crops(moving)
+            # The whole due tile when anything in it changed: a face moving too slowly to count
+            # as motion (a first-pass miss walking slowly) is checked within one rotation.
+            tile = self.sweep.next_tiles(changed)
             now = np.empty((0, 4)) if heads is None else np.asarray(heads, np.float64).reshape(-1, 4)
             ended, self._last_heads = self._last_heads, now  # masks on the previous checked frame
             native_crops = self._native_crops(moving, np.concatenate([now, ended]), tile)
