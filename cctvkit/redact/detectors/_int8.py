@@ -35,7 +35,12 @@ __all__ = [
     "int8_available",
     "int8_model",
     "int8_pending",
+    "with_precision",
 ]
+
+log = logging.getLogger(__name__)
+
+_CPU = "CPUExecutionProvider"
 
 
 RECIPE = "qop-u8s8-pc-minmax-synth1"
@@ -200,3 +205,30 @@ def int8_model(
         logging.disable(logging.NOTSET)
     notice.info("int8 face detector ready (%.0f s)", time.monotonic() - started)
     return target
+
+
+def with_precision(
+    model: bytes,
+    precision: str,
+    provider: str,
+    sha256: str,
+    input_name: str,
+    to_blob: Callable[[np.ndarray], np.ndarray],
+    *,
+    cache_dir: Path | None = None,
+) -> tuple[bytes, str]:
+    """``model`` in the asked ``precision`` and the precision it ends in: ``int8`` (the cached copy,
+    :func:`int8_model`), ``fp32``, or ``auto`` (int8 on the CPU provider when ``onnx`` is
+    installed; fp32, with a warning, if the copy cannot be made).
+
+    Raises:
+        ModelError: ``int8`` asked for and the copy cannot be made.
+    """
+    if precision == "int8" or (precision == "auto" and provider == _CPU and int8_available()):
+        try:
+            return int8_model(model, sha256, input_name, to_blob, cache_dir=cache_dir).read_bytes(), "int8"
+        except ModelError as exc:
+            if precision == "int8":
+                raise
+            log.warning("%s; running the fp32 weights", exc)
+    return model, "fp32"

@@ -13,7 +13,7 @@ import supervision as sv
 
 from cctvkit.errors import ModelError, UsageError
 from cctvkit.redact.boxes import empty_detections
-from cctvkit.redact.detectors._int8 import int8_available, int8_model
+from cctvkit.redact.detectors._int8 import with_precision
 from cctvkit.redact.detectors._onnx_shapes import make_dims_dynamic
 from cctvkit.redact.detectors.base import DetectorInfo
 from cctvkit.redact.providers import choose_providers, cpu_threads
@@ -28,7 +28,6 @@ _OUTPUTS = ("537", "538", "539", "540")  # heatmap, scale, offset, landmarks
 _STRIDE = 4
 _ALIGN = 32
 _NMS_IOU = 0.3
-_CPU = "CPUExecutionProvider"
 _PRECISIONS = ("auto", "int8", "fp32")
 
 
@@ -91,17 +90,15 @@ class CenterFaceDetector:
                     **{name: ["B", None, "h", "w"] for name in _OUTPUTS},
                 },
             )
-            self.precision = "fp32"
-            if precision == "int8" or (precision == "auto" and providers[0] == _CPU and int8_available()):
-                try:
-                    model = int8_model(
-                        model, self._weights.sha256, _INPUT, _calibration_blob, cache_dir=model_cache
-                    ).read_bytes()
-                    self.precision = "int8"
-                except ModelError as exc:
-                    if precision == "int8":
-                        raise
-                    log.warning("%s; detecting with fp32 weights", exc)
+            model, self.precision = with_precision(
+                model,
+                precision,
+                providers[0],
+                self._weights.sha256,
+                _INPUT,
+                _calibration_blob,
+                cache_dir=model_cache,
+            )
             self._session = ort.InferenceSession(model, options, providers=providers)
         except (OSError, ValueError, ort.capi.onnxruntime_pybind11_state.Fail) as exc:
             raise ModelError(f"cannot load {self._weights.path}: {exc}") from exc

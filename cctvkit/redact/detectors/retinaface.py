@@ -22,7 +22,7 @@ import onnxruntime as ort
 import supervision as sv
 
 from cctvkit.errors import ModelError, UsageError
-from cctvkit.redact.detectors._int8 import int8_available, int8_model
+from cctvkit.redact.detectors._int8 import with_precision
 from cctvkit.redact.detectors.base import DetectorInfo
 from cctvkit.redact.providers import choose_providers, cpu_threads
 from cctvkit.redact.weights import ModelWeights, resolve_weights
@@ -40,7 +40,6 @@ _VARIANCE = (0.1, 0.2)
 _MEAN_BGR = np.array([104, 117, 127], np.float32)  # as the wheel's preprocess subtracts
 _ALIGN = 32
 _NMS_IOU = 0.4
-_CPU = "CPUExecutionProvider"
 
 
 def load_onnx_bytes(weights: ModelWeights) -> bytes:
@@ -123,19 +122,16 @@ class RetinaFaceDetector:
         options.intra_op_num_threads = threads or cpu_threads()
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.precision = "fp32"
         try:
-            model = load_onnx_bytes(self._weights)
-            if precision == "int8" or (precision == "auto" and providers[0] == _CPU and int8_available()):
-                try:
-                    model = int8_model(
-                        model, self._weights.sha256, "input", _to_blob, cache_dir=model_cache
-                    ).read_bytes()
-                    self.precision = "int8"
-                except ModelError as exc:
-                    if precision == "int8":
-                        raise
-                    log.warning("%s; checking with fp32 weights", exc)
+            model, self.precision = with_precision(
+                load_onnx_bytes(self._weights),
+                precision,
+                providers[0],
+                self._weights.sha256,
+                "input",
+                _to_blob,
+                cache_dir=model_cache,
+            )
             self._session = ort.InferenceSession(model, options, providers=providers)
         except (OSError, ValueError, ort.capi.onnxruntime_pybind11_state.Fail) as exc:
             raise ModelError(f"cannot load {self._weights.path}: {exc}") from exc
