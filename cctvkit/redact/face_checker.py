@@ -411,7 +411,7 @@ def load_face_check_detectors(
     the check does not share its blind spots (issue 25). Change :data:`_CHECK_MODELS` with them.
 
     The zoomed check runs its int8 copy on a CPU with ``onnx`` installed (as the first pass
-    does; ~1.4x faster per pixel, and zoomed crops are about 60 % of the check's pixels): it
+    does; 1.3-2x faster per pixel, and zoomed crops are about 60 % of the check's pixels): it
     keeps only faces under :data:`_ZOOM_MAX_FACE_PX`, where int8 and fp32 found the same faces
     on the issue 25 clips, while int8 scores some large textures as faces (see
     :class:`~cctvkit.redact.detectors.retinaface.RetinaFaceDetector`), so the native check,
