@@ -300,7 +300,7 @@ def mask_face(
     it came from."""
     _, best = face.best
     boxes = mask_boxes(face, frame_count=attempt.frame_count, pad=_pad(attempt))
-    seen = "still saw" if face in attempt.faces else "listed (not a face to two models)"
+    seen = "still saw" if face.number <= len(attempt.faces) else "listed (not a face to two models)"
     return decisions.add_mask(
         catalog,
         request_id,

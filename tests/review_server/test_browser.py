@@ -104,6 +104,26 @@ def _wait(driver, condition, timeout: float, what: str):
     return wait.until(condition, message=what)
 
 
+def _mask_from_evidence(driver, finding) -> None:
+    """Wait for a finding's evidence image (original beside output, 260 px), click its Mask it."""
+    from selenium.webdriver.common.by import By
+
+    evidence = finding.find_element(By.CSS_SELECTOR, "img.evidence")
+    _wait(
+        driver,
+        lambda d: d.execute_script("return arguments[0].naturalWidth", evidence) == 260,
+        10,
+        "no evidence",
+    )
+    finding.find_element(By.XPATH, ".//button[text()='Mask it']").click()
+    _wait(
+        driver,
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#findings-1 [data-state='masked']"),
+        10,
+        "not masked",
+    )
+
+
 def test_review_page_keep_draw_approve(
     sample_request: SampleRequest, missing_walker: MissingWalker, browser, capsys: pytest.CaptureFixture
 ) -> None:
@@ -197,20 +217,7 @@ def test_review_page_keep_draw_approve(
             "no finding",
         )
         assert len(face) == 1 and "visible face" in face[0].text, [f.text for f in face]
-        evidence = face[0].find_element(By.CSS_SELECTOR, "img.evidence")
-        _wait(
-            driver,
-            lambda d: d.execute_script("return arguments[0].naturalWidth", evidence) == 260,
-            10,
-            "no evidence",
-        )
-        face[0].find_element(By.XPATH, ".//button[text()='Mask it']").click()
-        _wait(
-            driver,
-            lambda d: d.find_elements(By.CSS_SELECTOR, "#findings-1 [data-state='masked']"),
-            10,
-            "not masked",
-        )
+        _mask_from_evidence(driver, face[0])
         (from_finding,) = session.state()["clips"][0]["masks"]
         assert (from_finding["first_frame"], from_finding["last_frame"]) == (0, clip.frame_count - 1)
 
@@ -547,20 +554,7 @@ def test_a_place_left_to_the_operator_is_shown_with_its_evidence_and_masked_in_o
         assert len(shown) == 1 and "not a face" in shown[0].text and "frames 0-10" in shown[0].text
         assert not browser.find_elements(By.CSS_SELECTOR, "#findings-1 [data-state='open']")  # nothing blocks
         assert not browser.find_elements(By.XPATH, "//*[@id='findings-1']//button[text()='Accept']")
-        evidence = shown[0].find_element(By.CSS_SELECTOR, "img.evidence")
-        _wait(
-            browser,
-            lambda d: d.execute_script("return arguments[0].naturalWidth", evidence) == 260,
-            10,
-            "no evidence",
-        )
-        shown[0].find_element(By.XPATH, ".//button[text()='Mask it']").click()
-        _wait(
-            browser,
-            lambda d: d.find_elements(By.CSS_SELECTOR, "#findings-1 [data-state='masked']"),
-            10,
-            "not masked",
-        )
+        _mask_from_evidence(browser, shown[0])
     finally:
         server.stop()
     (mask,) = session.state()["clips"][0]["masks"]
