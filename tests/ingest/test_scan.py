@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -33,7 +32,8 @@ def archive(site: Path) -> Path:
     good = (root / "hall" / "hall_2026-07-01T09-00-00.mp4").read_bytes()
     (root / "hall" / "hall_2026-07-01T10-00-00.mp4").write_bytes(good[: len(good) // 2])  # truncated
     (root / "hall" / "hall_2026-07-01T11-00-00.mp4").write_bytes(b"")
-    (root / "hall" / "notes.mp4").write_bytes(os.urandom(4096))
+    # Not media: fixed text (random bytes probe as an audio stream about once in 150 runs).
+    (root / "hall" / "notes.mp4").write_bytes(b"meeting notes, not a video\n" * 150)
     (root / "lobby").mkdir()
     write_tiny_video(root / "lobby" / "lobby_20261001_000000.mp4")
     (root / "gate" / "gate_20261025_000000.mp4.partial-abcd.mp4").write_bytes(b"being written")
