@@ -43,7 +43,12 @@ def _truncated(path: Path) -> None:
 REFUSED: dict[str, tuple[str, Callable[[Path], None], int, str]] = {
     "zero-byte": ("empty.mp4", lambda p: p.write_bytes(b""), 6, "empty file"),
     "truncated": ("cut.mp4", _truncated, 6, "not a readable video"),
-    "random bytes": ("noise.mp4", lambda p: p.write_bytes(os.urandom(20_000)), 6, "not a readable video"),
+    "random bytes": (
+        "noise.mp4",
+        lambda p: p.write_bytes(np.random.default_rng(0).bytes(20_000)),
+        6,
+        "not a readable video",
+    ),
     "wrong extension (PNG named .mp4)": ("still.mp4", _png_named_mp4, 2, "a still image, not a video"),
     "raw H.264 stream without --fps": (
         "cam.h264",
